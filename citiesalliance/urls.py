@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from common.health import health
+from grants.views import home
+
+admin.site.site_header = _("Cities Alliance · Secretariat")
+admin.site.site_title = _("Cities Alliance portfolio")
+admin.site.index_title = _("Portfolio administration")
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("projects/", include("grants.urls")),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    path("health/", health, name="health"),
+    path("i18n/", include("django.conf.urls.i18n")),
+]

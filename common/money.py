@@ -1,0 +1,79 @@
+"""Money is a Decimal beside an ISO 4217 currency code; never a float."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from babel.numbers import format_currency, get_currency_name, list_currencies
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+MONEY_DIGITS = 18
+MONEY_PLACES = 2
+RATE_DIGITS = 20
+RATE_PLACES = 10
+CENT = Decimal("0.01")
+
+
+def is_known_currency(code: str) -> bool:
+    return code in list_currencies()
+
+
+def validate_currency(code: str) -> None:
+    if not is_known_currency(code):
+        raise ValidationError(
+            _("%(code)s is not an ISO 4217 currency code."), code="unknown_currency", params={"code": code}
+        )
+
+
+def currency_choices() -> list[tuple[str, str]]:
+    return [(code, f"{code} · {get_currency_name(code, locale='en')}") for code in sorted(list_currencies())]
+
+
+def format_money(amount: Decimal | None, currency: str, *, whole: bool = False) -> str:
+    """`CHF 4,820,000.00`; with `whole`, rounded to the unit for headline figures."""
+    if amount is None:
+        return "—"
+    if whole:
+        return format_currency(amount, currency, locale="en", format="¤¤\xa0#,##0", currency_digits=False)
+    return format_currency(amount, currency, locale="en", format="¤¤\xa0#,##0.00", currency_digits=False)
+
+
+def quantize(amount: Decimal) -> Decimal:
+    return amount.quantize(CENT)
+
+
+class MoneyField(models.DecimalField):
+    """An amount with two decimal places, wide enough for any fund's total."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_digits", MONEY_DIGITS)
+        kwargs.setdefault("decimal_places", MONEY_PLACES)
+        super().__init__(*args, **kwargs)
+
+
+class CurrencyField(models.CharField):
+    """An ISO 4217 code; checked against the standard's list, stored as three capitals."""
+
+    def __init__(self, verbose_name=None, *args, **kwargs):
+        kwargs.setdefault("max_length", 3)
+        kwargs.setdefault("validators", [validate_currency])
+        super().__init__(verbose_name or _("currency"), *args, **kwargs)
+
+    def formfield(self, **kwargs):
+        from django import forms
+
+        return super().formfield(**{"form_class": forms.TypedChoiceField, "choices": currency_choices(), **kwargs})
+
+
+def currency_shape_check(field: str, name: str) -> models.CheckConstraint:
+    """A database check that a currency column holds three capital letters."""
+    from django.db.models.functions import Length, Upper
+
+    CurrencyField.register_lookup(Length)
+    return models.CheckConstraint(
+        condition=models.Q(**{field: Upper(field)}) & models.Q(**{f"{field}__length": 3}),
+        name=name,
+        violation_error_message=_("A currency is a three-letter ISO 4217 code."),
+    )

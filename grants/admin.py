@@ -1,0 +1,203 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportModelAdmin
+from simple_history.admin import SimpleHistoryAdmin
+
+from common.admin import MoneyTotalsMixin
+from common.money import format_money
+
+from .models import (
+    City,
+    Contribution,
+    ContributionPhase,
+    ExchangeRate,
+    Facility,
+    FundingWindow,
+    Project,
+    ProjectCountry,
+    ProjectPartner,
+    Theme,
+)
+from .resources import ContributionResource, ExchangeRateResource, ProjectResource
+
+
+class FacilityInline(admin.TabularInline):
+    model = Facility
+    extra = 0
+    fields = ["name", "code", "is_competitive"]
+    prepopulated_fields = {"code": ["name"]}
+
+
+@admin.register(FundingWindow)
+class FundingWindowAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "facility_count", "order"]
+    list_editable = ["order"]
+    search_fields = ["name", "code"]
+    prepopulated_fields = {"code": ["name"]}
+    inlines = [FacilityInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(facility_total=Count("facilities"))
+
+    @admin.display(description=_("facilities"), ordering="facility_total")
+    def facility_count(self, obj: FundingWindow) -> int:
+        return obj.facility_total
+
+
+@admin.register(Facility)
+class FacilityAdmin(admin.ModelAdmin):
+    list_display = ["name", "window", "is_competitive", "project_count"]
+    list_filter = ["window", "is_competitive"]
+    list_select_related = ["window"]
+    search_fields = ["name", "code"]
+    prepopulated_fields = {"code": ["name"]}
+    autocomplete_fields = ["window"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(project_total=Count("projects"))
+
+    @admin.display(description=_("projects"), ordering="project_total")
+    def project_count(self, obj: Facility) -> int:
+        return obj.project_total
+
+
+@admin.register(Theme)
+class ThemeAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "start_year", "end_year", "project_count"]
+    list_filter = ["start_year"]
+    search_fields = ["name", "code"]
+    prepopulated_fields = {"code": ["name"]}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(project_total=Count("projects"))
+
+    @admin.display(description=_("projects"), ordering="project_total")
+    def project_count(self, obj: Theme) -> int:
+        return obj.project_total
+
+
+@admin.register(City)
+class CityAdmin(admin.ModelAdmin):
+    list_display = ["name", "country", "project_count"]
+    list_filter = ["country"]
+    search_fields = ["name"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(project_total=Count("projects"))
+
+    @admin.display(description=_("projects"), ordering="project_total")
+    def project_count(self, obj: City) -> int:
+        return obj.project_total
+
+
+class ContributionPhaseInline(admin.TabularInline):
+    model = ContributionPhase
+    extra = 0
+    fields = ["number", "start_date", "end_date", "status"]
+
+
+@admin.register(Contribution)
+class ContributionAdmin(MoneyTotalsMixin, SimpleHistoryAdmin, ImportExportModelAdmin):
+    resource_classes = [ContributionResource]
+    list_display = ["reference", "title", "donor", "pledged", "start_date", "end_date", "status", "contract_partner"]
+    list_filter = ["status", "currency", "donor", "earmarked_window", "is_demo"]
+    list_select_related = ["donor", "contract_partner"]
+    search_fields = ["reference", "title", "donor__name", "donor__short_name"]
+    autocomplete_fields = ["donor", "contract_partner", "earmarked_window", "earmarked_facility"]
+    date_hierarchy = "start_date"
+    inlines = [ContributionPhaseInline]
+    totals_label = _("Pledged in this selection")
+    fieldsets = [
+        (None, {"fields": ["donor", "reference", "title", "description", "status"]}),
+        (_("Money"), {"fields": ["amount", "currency", "budget_inclusive_of_partners"]}),
+        (_("Period"), {"fields": ["start_date", "end_date"]}),
+        (_("Partners and earmarking"), {"fields": ["contract_partner", "earmarked_window", "earmarked_facility"]}),
+        (_("Record"), {"fields": ["is_demo"]}),
+    ]
+
+    @admin.display(description=_("pledged"), ordering="amount")
+    def pledged(self, obj: Contribution) -> str:
+        return format_money(obj.amount, obj.currency)
+
+
+@admin.register(ContributionPhase)
+class ContributionPhaseAdmin(admin.ModelAdmin):
+    list_display = ["contribution", "number", "start_date", "end_date", "status"]
+    list_filter = ["status"]
+    list_select_related = ["contribution"]
+    search_fields = ["contribution__reference", "contribution__title"]
+    autocomplete_fields = ["contribution"]
+    date_hierarchy = "start_date"
+
+
+class ProjectCountryInline(admin.TabularInline):
+    model = ProjectCountry
+    extra = 0
+
+
+class ProjectPartnerInline(admin.TabularInline):
+    model = ProjectPartner
+    extra = 0
+    autocomplete_fields = ["organisation"]
+
+
+@admin.register(Project)
+class ProjectAdmin(MoneyTotalsMixin, SimpleHistoryAdmin, ImportExportModelAdmin):
+    resource_classes = [ProjectResource]
+    list_display = ["code", "title", "facility", "country_list", "status", "start_date", "budget", "is_public"]
+    list_filter = ["status", "facility__window", "facility", "themes", "countries__country", "is_public", "is_demo"]
+    list_select_related = ["facility"]
+    search_fields = ["code", "title", "partners__organisation__name", "cities__name"]
+    autocomplete_fields = ["facility", "themes", "cities"]
+    date_hierarchy = "start_date"
+    inlines = [ProjectCountryInline, ProjectPartnerInline]
+    totals_amount_field = "approved_budget"
+    totals_label = _("Approved budgets in this selection")
+    fieldsets = [
+        (None, {"fields": ["code", "title", "summary", "status", "is_public"]}),
+        (_("Classification"), {"fields": ["facility", "themes", "cities"]}),
+        (_("Period"), {"fields": ["start_date", "end_date"]}),
+        (_("Money"), {"fields": ["currency", "approved_budget", "co_financing", "leveraged_investment"]}),
+        (_("Record"), {"fields": ["is_demo"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("countries").distinct()
+
+    @admin.display(description=_("countries"))
+    def country_list(self, obj: Project) -> str:
+        return ", ".join(str(row.country.name) for row in obj.countries.all())
+
+    @admin.display(description=_("approved budget"), ordering="approved_budget")
+    def budget(self, obj: Project) -> str:
+        return format_money(obj.approved_budget, obj.currency)
+
+
+@admin.register(ProjectCountry)
+class ProjectCountryAdmin(admin.ModelAdmin):
+    list_display = ["project", "country", "percentage"]
+    list_filter = ["country"]
+    list_select_related = ["project"]
+    search_fields = ["project__code", "project__title"]
+    autocomplete_fields = ["project"]
+
+
+@admin.register(ProjectPartner)
+class ProjectPartnerAdmin(admin.ModelAdmin):
+    list_display = ["project", "organisation", "role"]
+    list_filter = ["role"]
+    list_select_related = ["project", "organisation"]
+    search_fields = ["project__code", "project__title", "organisation__name"]
+    autocomplete_fields = ["project", "organisation"]
+
+
+@admin.register(ExchangeRate)
+class ExchangeRateAdmin(ImportExportModelAdmin):
+    resource_classes = [ExchangeRateResource]
+    list_display = ["date", "currency", "quote_currency", "rate", "source"]
+    list_filter = ["currency", "quote_currency", "source"]
+    search_fields = ["currency", "quote_currency", "source"]
+    date_hierarchy = "date"

@@ -1,0 +1,642 @@
+"""The demo portfolio, taken from public documents about the partnership.
+
+Facts stated in those documents are loaded exactly: the six constituencies, the members and
+donors they name, UNOPS as host and contract partner, the two windows and their facilities,
+the four 2018-2021 themes, the SECO agreement. Everything else (project budgets, other donors'
+agreements, membership dates, board seats, exchange rates) is illustrative and flagged
+`is_demo` where the model has the flag.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+
+from common.records import ensure, ensure_m2m
+from members.models import (
+    Constituency,
+    GoverningBody,
+    GoverningBodyKind,
+    Membership,
+    MembershipKind,
+    Organisation,
+    OrganisationKind,
+    Seat,
+)
+
+from .models import (
+    City,
+    Contribution,
+    ContributionPhase,
+    ContributionStatus,
+    ExchangeRate,
+    Facility,
+    FundingWindow,
+    PartnerRole,
+    PhaseStatus,
+    Project,
+    ProjectCountry,
+    ProjectPartner,
+    ProjectStatus,
+    Theme,
+)
+
+D = Decimal
+DEMO_RATE_SOURCE = "Illustrative annual rates (demo data)"
+
+CONSTITUENCIES = [
+    ("national-governments", "National Governments"),
+    ("multilateral-institutions", "Multilateral Institutions"),
+    ("local-government-associations", "Associations of Local Governments"),
+    ("ngos", "Non-Governmental Organisations"),
+    ("private-sector-foundations", "Private Sector and Foundations"),
+    ("universities-knowledge-networks", "Universities and Knowledge Networks"),
+]
+
+WINDOWS = [
+    (
+        "country-city",
+        "Country/City Window",
+        "Technical assistance at the city and national level across multiple countries; includes the Innovation Fund.",
+        [
+            (
+                "country-programmes",
+                "Country Programmes",
+                False,
+                "Work at the community, local and national levels in rapidly urbanising countries.",
+            ),
+            (
+                "innovation-fund",
+                "Innovation Fund",
+                True,
+                "Small grants to local authorities and communities for innovative approaches to urban transformation.",
+            ),
+            (
+                "catalytic-fund",
+                "Catalytic Fund",
+                True,
+                "A competitive open grant facility to promote innovation and city transformation.",
+            ),
+            (
+                "community-upgrading-fund",
+                "Community Upgrading Fund",
+                False,
+                "Infrastructure projects selected and managed by the communities they serve.",
+            ),
+        ],
+    ),
+    (
+        "global",
+        "Global Window",
+        "New analytical and collaborative approaches to key policy issues; includes regional and Joint "
+        "Work Programmes.",
+        [
+            (
+                "joint-work-programmes",
+                "Joint Work Programmes",
+                False,
+                "Member-led analytical and strategic activities focused on major policy issues.",
+            ),
+        ],
+    ),
+]
+
+THEMES = [
+    ("equitable-economic-growth", "Equitable economic growth"),
+    ("resilience-climate", "Resilience, cities and climate change"),
+    ("gender-equality", "Gender equality and women's empowerment"),
+    ("cities-migration", "Cities and migration"),
+]
+
+
+@dataclass(frozen=True)
+class Org:
+    name: str
+    short_name: str
+    kind: str
+    country: str = ""
+    constituency: str = ""
+    membership: str = MembershipKind.FULL
+
+
+ORGANISATIONS = [
+    Org("United Nations Office for Project Services", "UNOPS", OrganisationKind.UN_AGENCY, "DK"),
+    Org(
+        "State Secretariat for Economic Affairs (Switzerland)",
+        "SECO",
+        OrganisationKind.NATIONAL_GOVERNMENT,
+        "CH",
+        "national-governments",
+    ),
+    Org("Government of France", "France", OrganisationKind.NATIONAL_GOVERNMENT, "FR", "national-governments"),
+    Org("Government of Germany", "Germany", OrganisationKind.NATIONAL_GOVERNMENT, "DE", "national-governments"),
+    Org("Government of Ghana", "Ghana", OrganisationKind.NATIONAL_GOVERNMENT, "GH", "national-governments"),
+    Org(
+        "Government of South Africa", "South Africa", OrganisationKind.NATIONAL_GOVERNMENT, "ZA", "national-governments"
+    ),
+    Org("Government of Sweden", "Sweden", OrganisationKind.NATIONAL_GOVERNMENT, "SE", "national-governments"),
+    Org("Government of Uganda", "Uganda", OrganisationKind.NATIONAL_GOVERNMENT, "UG", "national-governments"),
+    Org(
+        "Government of the United Kingdom",
+        "United Kingdom",
+        OrganisationKind.NATIONAL_GOVERNMENT,
+        "GB",
+        "national-governments",
+    ),
+    Org(
+        "Government of the United States",
+        "United States",
+        OrganisationKind.NATIONAL_GOVERNMENT,
+        "US",
+        "national-governments",
+    ),
+    Org("United Nations Children's Fund", "UNICEF", OrganisationKind.MULTILATERAL, "", "multilateral-institutions"),
+    Org(
+        "United Nations Human Settlements Programme",
+        "UN-Habitat",
+        OrganisationKind.MULTILATERAL,
+        "",
+        "multilateral-institutions",
+    ),
+    Org(
+        "United Nations Capital Development Fund",
+        "UNCDF",
+        OrganisationKind.MULTILATERAL,
+        "",
+        "multilateral-institutions",
+    ),
+    Org("World Bank", "World Bank", OrganisationKind.MULTILATERAL, "", "multilateral-institutions"),
+    Org(
+        "United Cities and Local Governments of Africa",
+        "UCLG Africa",
+        OrganisationKind.LOCAL_GOVERNMENT_ASSOCIATION,
+        "",
+        "local-government-associations",
+    ),
+    Org("Metropolis", "Metropolis", OrganisationKind.LOCAL_GOVERNMENT_ASSOCIATION, "", "local-government-associations"),
+    Org("Slum Dwellers International", "SDI", OrganisationKind.NGO, "", "ngos"),
+    Org("Habitat for Humanity International", "Habitat for Humanity", OrganisationKind.NGO, "", "ngos"),
+    Org("International Institute for Environment and Development", "IIED", OrganisationKind.NGO, "GB", "ngos"),
+    Org("Municipal Council of Jinja", "Jinja", OrganisationKind.LOCAL_GOVERNMENT, "UG"),
+    Org("Monrovia City Corporation", "Monrovia", OrganisationKind.LOCAL_GOVERNMENT, "LR"),
+]
+
+CITIES = [
+    ("Jinja", "UG"),
+    ("Mbale", "UG"),
+    ("Arua", "UG"),
+    ("Kabale", "UG"),
+    ("Mbarara", "UG"),
+    ("Monrovia", "LR"),
+    ("Tamale", "GH"),
+    ("Ho", "GH"),
+    ("Kumasi", "GH"),
+    ("Hai Phong", "VN"),
+    ("Can Tho", "VN"),
+    ("Tenkodogo", "BF"),
+]
+
+# Illustrative annual USD rates for the currencies of the demo agreements.
+DEMO_USD_RATES = {
+    "CHF": [
+        "1.08",
+        "1.09",
+        "1.04",
+        "1.02",
+        "1.02",
+        "1.02",
+        "1.01",
+        "1.07",
+        "1.09",
+        "1.05",
+        "1.11",
+        "1.14",
+        "1.20",
+        "1.25",
+    ],
+    "EUR": [
+        "1.33",
+        "1.33",
+        "1.11",
+        "1.11",
+        "1.13",
+        "1.18",
+        "1.12",
+        "1.14",
+        "1.18",
+        "1.05",
+        "1.08",
+        "1.08",
+        "1.13",
+        "1.16",
+    ],
+    "GBP": [
+        "1.56",
+        "1.65",
+        "1.53",
+        "1.36",
+        "1.29",
+        "1.34",
+        "1.28",
+        "1.28",
+        "1.38",
+        "1.24",
+        "1.24",
+        "1.28",
+        "1.32",
+        "1.34",
+    ],
+    "SEK": [
+        "0.154",
+        "0.146",
+        "0.119",
+        "0.117",
+        "0.117",
+        "0.115",
+        "0.106",
+        "0.109",
+        "0.117",
+        "0.099",
+        "0.094",
+        "0.095",
+        "0.100",
+        "0.105",
+    ],
+}
+FIRST_RATE_YEAR = 2013
+
+
+def load_reference_data() -> None:
+    """The partnership's fixed structure: constituencies, governance, windows, facilities, themes."""
+    for order, (code, name) in enumerate(CONSTITUENCIES, start=1):
+        ensure(Constituency, {"code": code}, {"name": name, "order": order})
+    ensure(
+        GoverningBody,
+        {"kind": GoverningBodyKind.ASSEMBLY},
+        {
+            "name": "Assembly",
+            "seat_count": None,
+            "description": "All members, meeting annually; approves activities through the Medium-Term Strategy.",
+        },
+    )
+    ensure(
+        GoverningBody,
+        {"kind": GoverningBodyKind.MANAGEMENT_BOARD},
+        {
+            "name": "Management Board",
+            "seat_count": 12,
+            "description": "Twelve members representing the six constituencies; oversees the partnership's activities.",
+        },
+    )
+    for order, (code, name, description, facilities) in enumerate(WINDOWS, start=1):
+        window = ensure(FundingWindow, {"code": code}, {"name": name, "description": description, "order": order})
+        for facility_code, facility_name, competitive, facility_description in facilities:
+            ensure(
+                Facility,
+                {"code": facility_code},
+                {
+                    "window": window,
+                    "name": facility_name,
+                    "is_competitive": competitive,
+                    "description": facility_description,
+                },
+            )
+    for code, name in THEMES:
+        ensure(Theme, {"code": code}, {"name": name, "start_year": 2018, "end_year": 2021})
+
+
+def _load_board_seats() -> None:
+    board = GoverningBody.objects.get(kind=GoverningBodyKind.MANAGEMENT_BOARD)
+    constituencies = list(Constituency.objects.order_by("order"))
+    for number in range(1, board.seat_count + 1):
+        ensure(Seat, {"body": board, "number": number}, {"constituency": constituencies[(number - 1) // 2]})
+
+
+def _load_organisations() -> dict[str, Organisation]:
+    constituencies = {c.code: c for c in Constituency.objects.all()}
+    organisations = {}
+    for org in ORGANISATIONS:
+        organisation = ensure(
+            Organisation, {"name": org.name}, {"short_name": org.short_name, "kind": org.kind, "country": org.country}
+        )
+        organisations[org.short_name] = organisation
+        if org.constituency:
+            ensure(
+                Membership,
+                {"organisation": organisation, "since": dt.date(2013, 1, 1)},
+                {"constituency": constituencies[org.constituency], "kind": org.membership},
+            )
+    return organisations
+
+
+def load_demo_rates() -> None:
+    for currency, rates in DEMO_USD_RATES.items():
+        for offset, rate in enumerate(rates):
+            ensure(
+                ExchangeRate,
+                {"currency": currency, "quote_currency": "USD", "date": dt.date(FIRST_RATE_YEAR + offset, 1, 1)},
+                {"rate": D(rate), "source": DEMO_RATE_SOURCE},
+            )
+
+
+def _load_contributions(orgs: dict[str, Organisation]) -> None:
+    seco = ensure(
+        Contribution,
+        {"reference": "SECO-CA-PHASE-1"},
+        {
+            "donor": orgs["SECO"],
+            "title": "Cities Alliance Partnership, 1. Phase",
+            "description": (
+                "A global multi-stakeholder partnership for urban poverty reduction and the promotion of the role "
+                "of cities in sustainable development. Credit area: development cooperation. Topics: "
+                "climate-friendly growth; urban infrastructure and utilities."
+            ),
+            "amount": D("4820000.00"),
+            "currency": "CHF",
+            "start_date": dt.date(2013, 10, 1),
+            "end_date": dt.date(2017, 12, 31),
+            "status": ContributionStatus.COMPLETED,
+            "contract_partner": orgs["UNOPS"],
+            "budget_inclusive_of_partners": D("55000000.00"),
+        },
+    )
+    ensure(
+        ContributionPhase,
+        {"contribution": seco, "number": 1},
+        {"start_date": dt.date(2013, 10, 1), "end_date": dt.date(2017, 12, 31), "status": PhaseStatus.COMPLETED},
+    )
+    demo_agreements = [
+        (
+            "UK-CA-2018",
+            "United Kingdom",
+            "Support to the Country/City Window",
+            "3500000",
+            "GBP",
+            (2018, 4, 1),
+            (2022, 3, 31),
+            ContributionStatus.COMPLETED,
+        ),
+        (
+            "SE-CA-2018",
+            "Sweden",
+            "Core support to the multi-donor fund",
+            "60000000",
+            "SEK",
+            (2018, 1, 1),
+            (2021, 12, 31),
+            ContributionStatus.COMPLETED,
+        ),
+        (
+            "DE-CA-2019",
+            "Germany",
+            "Cities and migration programme",
+            "5000000",
+            "EUR",
+            (2019, 7, 1),
+            (2024, 6, 30),
+            ContributionStatus.COMPLETED,
+        ),
+        (
+            "US-CA-2022",
+            "United States",
+            "Resilient secondary cities",
+            "4000000",
+            "USD",
+            (2022, 1, 1),
+            (2026, 12, 31),
+            ContributionStatus.ACTIVE,
+        ),
+        (
+            "CH-CA-2023",
+            "SECO",
+            "Cities Alliance Partnership, 2. Phase",
+            "5500000",
+            "CHF",
+            (2023, 1, 1),
+            (2027, 12, 31),
+            ContributionStatus.ACTIVE,
+        ),
+    ]
+    for reference, donor, title, amount, currency, start, end, status in demo_agreements:
+        ensure(
+            Contribution,
+            {"reference": reference},
+            {
+                "donor": orgs[donor],
+                "title": title,
+                "amount": D(amount),
+                "currency": currency,
+                "start_date": dt.date(*start),
+                "end_date": dt.date(*end),
+                "status": status,
+                "contract_partner": orgs["UNOPS"],
+                "is_demo": True,
+            },
+        )
+
+
+@dataclass(frozen=True)
+class DemoProject:
+    code: str
+    title: str
+    summary: str
+    facility: str
+    status: int
+    start: tuple[int, int, int]
+    end: tuple[int, int, int]
+    budget: str
+    co_financing: str
+    leveraged: str
+    countries: tuple[str, ...]
+    cities: tuple[str, ...]
+    themes: tuple[str, ...]
+    partners: tuple[tuple[str, int], ...]
+
+
+PROJECTS = [
+    DemoProject(
+        "CP-GHA-2014",
+        "Ghana Country Programme: Land, Services and Citizenship",
+        "Supports the Government of Ghana and secondary cities to put the national urban policy into practice, "
+        "plan their growth and engage slum dwellers in municipal forums.",
+        "country-programmes",
+        ProjectStatus.CLOSED,
+        (2014, 1, 1),
+        (2017, 12, 31),
+        "3000000",
+        "450000",
+        "85000000",
+        ("GH",),
+        ("Tamale", "Ho", "Kumasi"),
+        ("equitable-economic-growth",),
+        (
+            ("Ghana", PartnerRole.IMPLEMENTING),
+            ("UNOPS", PartnerRole.ACCOUNTABLE),
+            ("SDI", PartnerRole.IMPLEMENTING),
+            ("SECO", PartnerRole.FUNDING),
+        ),
+    ),
+    DemoProject(
+        "CP-UGA-2014",
+        "Uganda Country Programme: Transforming the Settlements of the Urban Poor",
+        "Makes Municipal Development Forums statutory bodies, supports municipal development plans and "
+        "mobilises community savings groups in five municipalities.",
+        "country-programmes",
+        ProjectStatus.CLOSED,
+        (2014, 1, 1),
+        (2018, 6, 30),
+        "3200000",
+        "600000",
+        "150000000",
+        ("UG",),
+        ("Jinja", "Mbale", "Arua", "Kabale", "Mbarara"),
+        ("equitable-economic-growth", "gender-equality"),
+        (
+            ("Uganda", PartnerRole.IMPLEMENTING),
+            ("UNOPS", PartnerRole.ACCOUNTABLE),
+            ("SDI", PartnerRole.IMPLEMENTING),
+            ("SECO", PartnerRole.FUNDING),
+        ),
+    ),
+    DemoProject(
+        "CP-VNM-2015",
+        "Vietnam Country Programme: Inclusive Urban Development",
+        "Supports the national urban development agenda and citywide upgrading planning in two secondary cities.",
+        "country-programmes",
+        ProjectStatus.CLOSED,
+        (2015, 1, 1),
+        (2018, 12, 31),
+        "2800000",
+        "300000",
+        "120000000",
+        ("VN",),
+        ("Hai Phong", "Can Tho"),
+        ("resilience-climate",),
+        (("UNOPS", PartnerRole.ACCOUNTABLE), ("World Bank", PartnerRole.IMPLEMENTING), ("SECO", PartnerRole.FUNDING)),
+    ),
+    DemoProject(
+        "CUF-LBR-2019",
+        "Community Upgrading Fund: Monrovia",
+        "Community-selected infrastructure in Monrovia's informal settlements, such as the water kiosk at Popo "
+        "Beach, managed by the communities they serve.",
+        "community-upgrading-fund",
+        ProjectStatus.IMPLEMENTATION,
+        (2019, 3, 1),
+        (2023, 12, 31),
+        "750000",
+        "60000",
+        "0",
+        ("LR",),
+        ("Monrovia",),
+        ("resilience-climate", "gender-equality"),
+        (
+            ("Monrovia", PartnerRole.IMPLEMENTING),
+            ("SDI", PartnerRole.IMPLEMENTING),
+            ("UNOPS", PartnerRole.ACCOUNTABLE),
+            ("Sweden", PartnerRole.FUNDING),
+        ),
+    ),
+    DemoProject(
+        "CUF-UGA-2016",
+        "Community Upgrading Fund: Jinja",
+        "Small community projects in Jinja's informal settlements, chosen and run by slum dwellers' federations "
+        "with the municipal council.",
+        "community-upgrading-fund",
+        ProjectStatus.CLOSED,
+        (2016, 1, 1),
+        (2018, 12, 31),
+        "400000",
+        "40000",
+        "0",
+        ("UG",),
+        ("Jinja",),
+        ("equitable-economic-growth",),
+        (("Jinja", PartnerRole.IMPLEMENTING), ("SDI", PartnerRole.IMPLEMENTING), ("UNOPS", PartnerRole.ACCOUNTABLE)),
+    ),
+    DemoProject(
+        "IF-BFA-2021",
+        "Innovation Fund: Tenkodogo citizen budgeting",
+        "A small grant to test participatory budgeting with women's groups in a secondary city.",
+        "innovation-fund",
+        ProjectStatus.FINALISATION,
+        (2021, 6, 1),
+        (2023, 5, 31),
+        "150000",
+        "15000",
+        "0",
+        ("BF",),
+        ("Tenkodogo",),
+        ("gender-equality",),
+        (
+            ("UCLG Africa", PartnerRole.IMPLEMENTING),
+            ("UNOPS", PartnerRole.ACCOUNTABLE),
+            ("Germany", PartnerRole.FUNDING),
+        ),
+    ),
+    DemoProject(
+        "JWP-GLB-2022",
+        "Joint Work Programme: Secondary Cities and Migration",
+        "Member-led analysis of how secondary cities absorb migrants, with toolkits for local governments.",
+        "joint-work-programmes",
+        ProjectStatus.IMPLEMENTATION,
+        (2022, 1, 1),
+        (2026, 12, 31),
+        "1200000",
+        "200000",
+        "0",
+        ("UG", "GH"),
+        ("Jinja", "Tamale"),
+        ("cities-migration",),
+        (
+            ("IIED", PartnerRole.IMPLEMENTING),
+            ("UN-Habitat", PartnerRole.IMPLEMENTING),
+            ("UNOPS", PartnerRole.ACCOUNTABLE),
+            ("United States", PartnerRole.FUNDING),
+        ),
+    ),
+]
+
+
+def _load_projects(orgs: dict[str, Organisation]) -> None:
+    cities = {city.name: city for city in (ensure(City, {"name": n, "country": c}) for n, c in CITIES)}
+    facilities = {f.code: f for f in Facility.objects.all()}
+    themes = {t.code: t for t in Theme.objects.all()}
+    for spec in PROJECTS:
+        project = ensure(
+            Project,
+            {"code": spec.code},
+            {
+                "title": spec.title,
+                "summary": spec.summary,
+                "facility": facilities[spec.facility],
+                "status": spec.status,
+                "start_date": dt.date(*spec.start),
+                "end_date": dt.date(*spec.end),
+                "currency": "USD",
+                "approved_budget": D(spec.budget),
+                "co_financing": D(spec.co_financing),
+                "leveraged_investment": D(spec.leveraged),
+                "is_demo": True,
+            },
+        )
+        share = (D(100) / len(spec.countries)).quantize(D("0.01"))
+        for country in spec.countries:
+            ensure(ProjectCountry, {"project": project, "country": country}, {"percentage": share})
+        ensure_m2m(project.cities, [cities[name] for name in spec.cities])
+        ensure_m2m(project.themes, [themes[code] for code in spec.themes])
+        for short_name, role in spec.partners:
+            ensure(ProjectPartner, {"project": project, "organisation": orgs[short_name], "role": role})
+
+
+@transaction.atomic
+def load_demo_portfolio() -> None:
+    """Load (or bring up to date) the whole demo portfolio; a second run changes nothing."""
+    load_reference_data()
+    _load_board_seats()
+    organisations = _load_organisations()
+    load_demo_rates()
+    _load_contributions(organisations)
+    _load_projects(organisations)

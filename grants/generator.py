@@ -1,0 +1,192 @@
+"""A deterministic synthetic portfolio of any size, for tests and benchmarks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+
+from members.models import Organisation, OrganisationKind
+
+from .demo import load_demo_rates, load_reference_data
+from .models import (
+    City,
+    Contribution,
+    ContributionStatus,
+    Facility,
+    PartnerRole,
+    Project,
+    ProjectCountry,
+    ProjectPartner,
+    ProjectStatus,
+    Theme,
+)
+
+COUNTRIES = [
+    "GH",
+    "UG",
+    "VN",
+    "LR",
+    "BF",
+    "KE",
+    "TZ",
+    "ET",
+    "RW",
+    "MZ",
+    "SN",
+    "CI",
+    "NG",
+    "ZM",
+    "MW",
+    "BD",
+    "NP",
+    "PH",
+    "ID",
+    "KH",
+    "MM",
+    "LK",
+    "IN",
+    "PK",
+    "TN",
+    "MA",
+    "EG",
+    "JO",
+    "LB",
+    "BO",
+    "PE",
+    "CO",
+    "HN",
+    "GT",
+    "HT",
+    "SL",
+    "GN",
+    "ML",
+    "NE",
+    "CM",
+]
+CURRENCIES = ["USD", "EUR", "CHF", "GBP", "SEK"]
+BATCH = 2000
+
+
+@dataclass(frozen=True)
+class GeneratedPortfolio:
+    projects: int
+    contributions: int
+    organisations: int
+    cities: int
+
+
+def _money(rng: random.Random, low: int, high: int) -> Decimal:
+    return Decimal(rng.randrange(low, high, 1000))
+
+
+@transaction.atomic
+def generate_portfolio(*, projects: int, seed: int) -> GeneratedPortfolio:
+    """Create `projects` synthetic projects with donors, agreements, partners and cities.
+
+    The same seed gives the same portfolio; a seed already generated is left as it is.
+    """
+    prefix = f"G{seed}"
+    if Project.objects.filter(code__startswith=f"{prefix}-").exists():
+        return GeneratedPortfolio(0, 0, 0, 0)
+    rng = random.Random(seed)
+    load_reference_data()
+    load_demo_rates()
+    facilities = list(Facility.objects.order_by("code"))
+    themes = list(Theme.objects.order_by("code"))
+
+    donor_count = max(5, projects // 100)
+    partner_count = max(10, projects // 5)
+    organisations = Organisation.objects.bulk_create(
+        [
+            Organisation(
+                name=f"{prefix} Donor {k:04d}",
+                short_name=f"{prefix}D{k}",
+                kind=OrganisationKind.NATIONAL_GOVERNMENT,
+                country=rng.choice(COUNTRIES),
+                is_demo=True,
+            )
+            for k in range(donor_count)
+        ]
+        + [
+            Organisation(
+                name=f"{prefix} Partner {k:05d}",
+                short_name=f"{prefix}P{k}",
+                kind=rng.choice([OrganisationKind.LOCAL_GOVERNMENT, OrganisationKind.NGO]),
+                country=rng.choice(COUNTRIES),
+                is_demo=True,
+            )
+            for k in range(partner_count)
+        ],
+        batch_size=BATCH,
+    )
+    donors, partners = organisations[:donor_count], organisations[donor_count:]
+
+    contributions = []
+    for k, donor in enumerate(donors):
+        for phase in range(rng.randint(1, 3)):
+            start = dt.date(rng.randint(2013, 2024), rng.randint(1, 12), 1)
+            contributions.append(
+                Contribution(
+                    donor=donor,
+                    reference=f"{prefix}-C{k:04d}-{phase}",
+                    title=f"Contribution {k}, phase {phase + 1}",
+                    amount=_money(rng, 500_000, 20_000_000),
+                    currency=rng.choice(CURRENCIES),
+                    start_date=start,
+                    end_date=start.replace(year=start.year + rng.randint(2, 5)),
+                    status=rng.choice([ContributionStatus.ACTIVE, ContributionStatus.COMPLETED]),
+                    is_demo=True,
+                )
+            )
+    Contribution.objects.bulk_create(contributions, batch_size=BATCH)
+
+    cities = City.objects.bulk_create(
+        [City(name=f"{prefix} City {k:05d}", country=rng.choice(COUNTRIES)) for k in range(max(10, projects // 2))],
+        batch_size=BATCH,
+    )
+
+    new_projects = []
+    for i in range(projects):
+        start = dt.date(rng.randint(2013, 2025), rng.randint(1, 12), 1)
+        budget = _money(rng, 50_000, 5_000_000)
+        new_projects.append(
+            Project(
+                code=f"{prefix}-{i:05d}",
+                title=f"Synthetic project {i}",
+                summary="Generated for tests and benchmarks.",
+                facility=rng.choice(facilities),
+                status=rng.choice(list(ProjectStatus.values)[:4]),
+                start_date=start,
+                end_date=start.replace(year=start.year + rng.randint(1, 4)),
+                currency="USD",
+                approved_budget=budget,
+                co_financing=(budget / 10).quantize(Decimal("1")),
+                is_demo=True,
+            )
+        )
+    Project.objects.bulk_create(new_projects, batch_size=BATCH)
+
+    countries, partner_rows, theme_rows, city_rows = [], [], [], []
+    for project in new_projects:
+        chosen = rng.sample(COUNTRIES, rng.choice([1, 1, 1, 2]))
+        share = Decimal(100) / len(chosen)
+        countries += [ProjectCountry(project=project, country=code, percentage=share) for code in chosen]
+        partner_rows.append(
+            ProjectPartner(project=project, organisation=rng.choice(partners), role=PartnerRole.IMPLEMENTING)
+        )
+        partner_rows.append(ProjectPartner(project=project, organisation=rng.choice(donors), role=PartnerRole.FUNDING))
+        theme_rows += [
+            Project.themes.through(project=project, theme=theme) for theme in rng.sample(themes, rng.randint(1, 2))
+        ]
+        city_rows += [
+            Project.cities.through(project=project, city=city) for city in rng.sample(cities, rng.randint(1, 3))
+        ]
+    ProjectCountry.objects.bulk_create(countries, batch_size=BATCH)
+    ProjectPartner.objects.bulk_create(partner_rows, batch_size=BATCH)
+    Project.themes.through.objects.bulk_create(theme_rows, batch_size=BATCH)
+    Project.cities.through.objects.bulk_create(city_rows, batch_size=BATCH)
+    return GeneratedPortfolio(len(new_projects), len(contributions), len(organisations), len(cities))

@@ -1,0 +1,25 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from grants.demo import load_demo_portfolio
+from members.demo import DEMO_PASSWORD, create_demo_logins
+from members.models import Organisation
+
+
+class Command(BaseCommand):
+    help = "Load the demo portfolio (idempotent) and, with DEBUG on, create and print demo logins."
+
+    def handle(self, *args, **options):
+        load_demo_portfolio()
+        self.stdout.write(self.style.SUCCESS("Demo portfolio loaded."))
+        if not settings.DEBUG:
+            self.stdout.write("DEBUG is off: no demo logins are created.")
+            return
+        logins = create_demo_logins(
+            host=Organisation.objects.get(short_name="UNOPS"),
+            donor=Organisation.objects.get(short_name="SECO"),
+            partner=Organisation.objects.get(short_name="Jinja"),
+        )
+        self.stdout.write(f"Demo logins (password for each: {DEMO_PASSWORD}):")
+        for login in logins:
+            self.stdout.write(f"  {login.email:<28} {login.role:<12} {login.organisation}")

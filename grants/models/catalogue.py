@@ -1,0 +1,94 @@
+"""What the partnership funds through: windows, facilities, themes, and the cities it works in."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+
+class FundingWindow(models.Model):
+    """One of the two windows of the strategic plan: Country/City, or Global."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("funding window")
+        verbose_name_plural = _("funding windows")
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Facility(models.Model):
+    """A line of business inside a window: Country Programmes, the Innovation Fund, …"""
+
+    window = models.ForeignKey(
+        FundingWindow, on_delete=models.PROTECT, related_name="facilities", verbose_name=_("window")
+    )
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    is_competitive = models.BooleanField(
+        _("competitive"), default=False, help_text=_("Grants are awarded through open calls for proposals.")
+    )
+
+    class Meta:
+        verbose_name = _("facility")
+        verbose_name_plural = _("facilities")
+        ordering = ["window__order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Theme(models.Model):
+    """A theme of the work programme, such as gender equality or cities and migration."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=160, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    start_year = models.PositiveSmallIntegerField(_("from year"), null=True, blank=True)
+    end_year = models.PositiveSmallIntegerField(_("to year"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("theme")
+        verbose_name_plural = _("themes")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_year__isnull=True) | Q(start_year__isnull=True) | Q(end_year__gte=F("start_year")),
+                name="theme_end_year_not_before_start_year",
+                violation_error_message=_("A theme cannot end before it starts."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class City(models.Model):
+    """A city or municipality, a row of its own so it counts once across projects."""
+
+    name = models.CharField(_("name"), max_length=120)
+    country = CountryField(_("country"))
+
+    class Meta:
+        verbose_name = _("city")
+        verbose_name_plural = _("cities")
+        ordering = ["country", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name", "country"],
+                name="city_unique_per_country",
+                violation_error_message=_("This city is already recorded for that country."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}, {self.country.name}"

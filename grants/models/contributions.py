@@ -1,0 +1,163 @@
+"""Donor agreements: what a donor pledged to the multi-donor fund, in which currency, when."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from common.money import CurrencyField, MoneyField, currency_shape_check
+from members.models import Organisation
+
+from .catalogue import Facility, FundingWindow
+
+
+class ContributionStatus(models.TextChoices):
+    PLEDGED = "pledged", _("Pledged")
+    ACTIVE = "active", _("Active")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Contribution(models.Model):
+    """A donor agreement with the fund, such as SECO's CHF 4,820,000 for 2013-2017."""
+
+    donor = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="contributions", verbose_name=_("donor")
+    )
+    reference = models.CharField(_("agreement reference"), max_length=60, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    amount = MoneyField(_("amount pledged"))
+    currency = CurrencyField()
+    start_date = models.DateField(_("start"))
+    end_date = models.DateField(_("end"))
+    status = models.CharField(
+        _("status"), max_length=12, choices=ContributionStatus.choices, default=ContributionStatus.PLEDGED
+    )
+    contract_partner = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="contracted_contributions",
+        null=True,
+        blank=True,
+        verbose_name=_("contract partner"),
+        help_text=_("The organisation that signs the agreement for the fund, such as UNOPS."),
+    )
+    budget_inclusive_of_partners = MoneyField(
+        _("budget inclusive of partners"),
+        null=True,
+        blank=True,
+        help_text=_("The whole programme budget this contribution is part of, in the same currency."),
+    )
+    earmarked_window = models.ForeignKey(
+        FundingWindow,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="earmarked_contributions",
+        verbose_name=_("earmarked for window"),
+    )
+    earmarked_facility = models.ForeignKey(
+        Facility,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="earmarked_contributions",
+        verbose_name=_("earmarked for facility"),
+    )
+    is_demo = models.BooleanField(
+        _("demo record"), default=False, help_text=_("Illustrative record loaded with the demo portfolio.")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("donor contribution")
+        verbose_name_plural = _("donor contributions")
+        ordering = ["-start_date", "reference"]
+        indexes = [models.Index(fields=["donor", "start_date"], name="contribution_donor_start")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="contribution_amount_positive",
+                violation_error_message=_("The amount pledged must be more than zero."),
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date")),
+                name="contribution_end_not_before_start",
+                violation_error_message=_("The agreement cannot end before it starts."),
+            ),
+            models.CheckConstraint(
+                condition=Q(budget_inclusive_of_partners__isnull=True)
+                | Q(budget_inclusive_of_partners__gte=F("amount")),
+                name="contribution_inclusive_budget_covers_amount",
+                violation_error_message=_("The budget inclusive of partners cannot be less than the amount pledged."),
+            ),
+            currency_shape_check("currency", "contribution_currency_iso"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} · {self.title}"
+
+    def clean(self) -> None:
+        super().clean()
+        both_earmarked = self.earmarked_facility_id and self.earmarked_window_id
+        if both_earmarked and self.earmarked_facility.window_id != self.earmarked_window_id:
+            raise ValidationError(
+                {"earmarked_facility": _("This facility belongs to another window than the one earmarked.")}
+            )
+
+
+class PhaseStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    ONGOING = "ongoing", _("Ongoing")
+    COMPLETED = "completed", _("Completed")
+
+
+class ContributionPhase(models.Model):
+    """A numbered phase of a donor agreement, inside the agreement's period."""
+
+    contribution = models.ForeignKey(
+        Contribution, on_delete=models.CASCADE, related_name="phases", verbose_name=_("contribution")
+    )
+    number = models.PositiveSmallIntegerField(_("phase"))
+    start_date = models.DateField(_("start"))
+    end_date = models.DateField(_("end"))
+    status = models.CharField(_("status"), max_length=10, choices=PhaseStatus.choices, default=PhaseStatus.PLANNED)
+
+    class Meta:
+        verbose_name = _("phase")
+        verbose_name_plural = _("phases")
+        ordering = ["contribution", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contribution", "number"],
+                name="contribution_phase_unique_number",
+                violation_error_message=_("This agreement already has a phase with that number."),
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date")),
+                name="contribution_phase_end_not_before_start",
+                violation_error_message=_("A phase cannot end before it starts."),
+            ),
+            models.CheckConstraint(
+                condition=Q(number__gt=0),
+                name="contribution_phase_number_positive",
+                violation_error_message=_("Phases count from 1."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return _("Phase %(number)s") % {"number": self.number}
+
+    def clean(self) -> None:
+        super().clean()
+        if not (self.contribution_id and self.start_date and self.end_date):
+            return
+        agreement = self.contribution
+        if self.start_date < agreement.start_date or self.end_date > agreement.end_date:
+            raise ValidationError(_("A phase must fall inside the agreement's period."))

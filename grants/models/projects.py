@@ -1,0 +1,163 @@
+"""Projects the fund supports, where they work and with whom."""
+
+from __future__ import annotations
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+from simple_history.models import HistoricalRecords
+
+from common.money import CurrencyField, MoneyField, currency_shape_check
+from members.models import Organisation
+
+from .catalogue import City, Facility, Theme
+
+
+class ProjectStatus(models.IntegerChoices):
+    """IATI ActivityStatus codes."""
+
+    PIPELINE = 1, _("Pipeline / identification")
+    IMPLEMENTATION = 2, _("Implementation")
+    FINALISATION = 3, _("Finalisation")
+    CLOSED = 4, _("Closed")
+    CANCELLED = 5, _("Cancelled")
+    SUSPENDED = 6, _("Suspended")
+
+
+class Project(models.Model):
+    """A grant-funded piece of work, from a country programme to an Innovation Fund grant."""
+
+    code = models.CharField(_("code"), max_length=40, unique=True, help_text=_("For example CP-GHA-2014."))
+    title = models.CharField(_("title"), max_length=250)
+    summary = models.TextField(_("summary"), blank=True)
+    status = models.PositiveSmallIntegerField(
+        _("status"), choices=ProjectStatus.choices, default=ProjectStatus.PIPELINE
+    )
+    facility = models.ForeignKey(
+        Facility, on_delete=models.PROTECT, related_name="projects", verbose_name=_("facility")
+    )
+    themes = models.ManyToManyField(Theme, blank=True, related_name="projects", verbose_name=_("themes"))
+    cities = models.ManyToManyField(City, blank=True, related_name="projects", verbose_name=_("cities"))
+    start_date = models.DateField(_("start"))
+    end_date = models.DateField(_("end"))
+    currency = CurrencyField()
+    approved_budget = MoneyField(_("approved budget"))
+    co_financing = MoneyField(
+        _("co-financing"), default=0, help_text=_("Contributions of partners to the project itself.")
+    )
+    leveraged_investment = MoneyField(
+        _("leveraged investment"), default=0, help_text=_("Follow-on investment the project helped mobilise.")
+    )
+    is_public = models.BooleanField(_("public"), default=True, help_text=_("Shown on the public portfolio."))
+    is_demo = models.BooleanField(
+        _("demo record"), default=False, help_text=_("Illustrative record loaded with the demo portfolio.")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    history = HistoricalRecords(m2m_fields=[themes, cities])
+
+    class Meta:
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
+        ordering = ["-start_date", "code"]
+        indexes = [
+            models.Index(fields=["facility", "status"], name="project_facility_status"),
+            models.Index(fields=["start_date"], name="project_start"),
+            models.Index(fields=["is_public", "status"], name="project_public_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date")),
+                name="project_end_not_before_start",
+                violation_error_message=_("A project cannot end before it starts."),
+            ),
+            models.CheckConstraint(
+                condition=Q(approved_budget__gt=0),
+                name="project_budget_positive",
+                violation_error_message=_("The approved budget must be more than zero."),
+            ),
+            models.CheckConstraint(
+                condition=Q(co_financing__gte=0) & Q(leveraged_investment__gte=0),
+                name="project_cofinancing_not_negative",
+                violation_error_message=_("Co-financing and leveraged investment cannot be negative."),
+            ),
+            currency_shape_check("currency", "project_currency_iso"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} · {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("grants:project-detail", kwargs={"code": self.code})
+
+
+class ProjectCountry(models.Model):
+    """A recipient country of a project, with its share of the project (IATI recipient-country)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="countries", verbose_name=_("project"))
+    country = CountryField(_("country"))
+    percentage = models.DecimalField(
+        _("share (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=100,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+
+    class Meta:
+        verbose_name = _("recipient country")
+        verbose_name_plural = _("recipient countries")
+        ordering = ["project", "-percentage", "country"]
+        indexes = [models.Index(fields=["country", "project"], name="project_country_lookup")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "country"],
+                name="project_country_unique",
+                violation_error_message=_("This country is already listed for the project."),
+            ),
+            models.CheckConstraint(
+                condition=Q(percentage__gte=0) & Q(percentage__lte=100),
+                name="project_country_percentage_range",
+                violation_error_message=_("A country's share is between 0 and 100 percent."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.country.name} ({self.percentage:g}%)"
+
+
+class PartnerRole(models.IntegerChoices):
+    """IATI OrganisationRole codes."""
+
+    FUNDING = 1, _("Funding")
+    ACCOUNTABLE = 2, _("Contract partner (accountable)")
+    EXTENDING = 3, _("Extending")
+    IMPLEMENTING = 4, _("Implementing")
+
+
+class ProjectPartner(models.Model):
+    """An organisation taking part in a project, in one IATI role."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="partners", verbose_name=_("project"))
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="project_roles", verbose_name=_("organisation")
+    )
+    role = models.PositiveSmallIntegerField(_("role"), choices=PartnerRole.choices)
+
+    class Meta:
+        verbose_name = _("project partner")
+        verbose_name_plural = _("project partners")
+        ordering = ["project", "role", "organisation__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "organisation", "role"],
+                name="project_partner_unique_role",
+                violation_error_message=_("This organisation already has that role in the project."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} · {self.get_role_display()}"

@@ -1,0 +1,123 @@
+"""Read queries of the funding side, each in a constant number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+
+from common.money import MONEY_DIGITS, RATE_DIGITS, RATE_PLACES, quantize
+
+from .models import (
+    City,
+    Contribution,
+    ContributionStatus,
+    ExchangeRate,
+    Project,
+    ProjectCountry,
+    ProjectPartner,
+)
+
+RATE_OUTPUT = DecimalField(max_digits=RATE_DIGITS, decimal_places=RATE_PLACES)
+CONVERTED_OUTPUT = DecimalField(max_digits=MONEY_DIGITS + RATE_DIGITS, decimal_places=RATE_PLACES)
+
+
+def rate_on(*, currency: str, on: str, quote: str) -> Case:
+    """The rate of column `currency` in `quote` on the date in column `on`, or the last earlier one.
+
+    Null where no rate is known: callers report that rather than guess.
+    """
+    latest = (
+        ExchangeRate.objects.filter(currency=OuterRef(currency), quote_currency=quote, date__lte=OuterRef(on))
+        .order_by("-date")
+        .values("rate")[:1]
+    )
+    return Case(
+        When(**{currency: quote}, then=Value(Decimal(1), output_field=RATE_OUTPUT)),
+        default=Subquery(latest, output_field=RATE_OUTPUT),
+        output_field=RATE_OUTPUT,
+    )
+
+
+@dataclass(frozen=True)
+class CurrencyTotal:
+    currency: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class PortfolioHeadline:
+    reporting_currency: str
+    total_pledged: Decimal
+    pledged_by_currency: list[CurrencyTotal]
+    currencies_without_rate: list[str]
+    projects: int
+    countries: int
+    cities: int
+    donors: int
+
+
+def active_contributions() -> QuerySet[Contribution]:
+    return Contribution.objects.exclude(status=ContributionStatus.CANCELLED)
+
+
+def public_projects() -> QuerySet[Project]:
+    return Project.objects.filter(is_public=True)
+
+
+def portfolio_headline() -> PortfolioHeadline:
+    """Headline figures of the public home page: money pledged, projects and where they work."""
+    quote = settings.REPORTING_CURRENCY
+    contributions = active_contributions().annotate(rate=rate_on(currency="currency", on="start_date", quote=quote))
+    converted = contributions.filter(rate__isnull=False).aggregate(
+        total=Sum(ExpressionWrapper(F("amount") * F("rate"), output_field=CONVERTED_OUTPUT)),
+        donors=Count("donor", distinct=True),
+    )
+    by_currency = list(active_contributions().values("currency").annotate(amount=Sum("amount")).order_by("currency"))
+    without_rate = sorted(set(contributions.filter(rate__isnull=True).values_list("currency", flat=True)))
+    projects = public_projects()
+    return PortfolioHeadline(
+        reporting_currency=quote,
+        total_pledged=quantize(converted["total"] or Decimal(0)),
+        pledged_by_currency=[CurrencyTotal(row["currency"], row["amount"]) for row in by_currency],
+        currencies_without_rate=without_rate,
+        projects=projects.count(),
+        countries=ProjectCountry.objects.filter(project__in=projects).values("country").distinct().count(),
+        cities=City.objects.filter(projects__in=projects).distinct().count(),
+        donors=active_contributions().values("donor").distinct().count(),
+    )
+
+
+def project_list() -> QuerySet[Project]:
+    return (
+        public_projects()
+        .select_related("facility__window")
+        .prefetch_related("countries", "themes")
+        .order_by("-start_date", "code")
+    )
+
+
+def project_detail(*, code: str) -> Project:
+    """One public project with everything its page shows, or Project.DoesNotExist."""
+    partners = ProjectPartner.objects.select_related("organisation").order_by("role", "organisation__name")
+    return (
+        public_projects()
+        .select_related("facility__window")
+        .prefetch_related("themes", "countries", "cities", Prefetch("partners", queryset=partners))
+        .get(code=code)
+    )

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from . import selectors
+from .models import Project
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "grants/home.html", {"headline": selectors.portfolio_headline()})
+
+
+def project_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.project_list(), 25).get_page(request.GET.get("page"))
+    return render(request, "grants/project_list.html", {"page": page})
+
+
+def project_detail(request: HttpRequest, code: str) -> HttpResponse:
+    try:
+        project = selectors.project_detail(code=code)
+    except Project.DoesNotExist:
+        raise Http404 from None
+    return render(request, "grants/project_detail.html", {"project": project})

@@ -1,0 +1,180 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportModelAdmin
+
+from .models import (
+    Constituency,
+    GoverningBody,
+    Membership,
+    Organisation,
+    OrganisationRole,
+    Seat,
+    SeatTerm,
+    User,
+)
+from .resources import MembershipResource, OrganisationResource
+
+
+class OrganisationRoleInline(admin.TabularInline):
+    model = OrganisationRole
+    extra = 0
+    autocomplete_fields = ["organisation", "user"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "full_name", "is_staff", "is_active", "last_login"]
+    list_filter = ["is_staff", "is_superuser", "is_active", "organisation_roles__role"]
+    search_fields = ["email", "full_name"]
+    readonly_fields = ["last_login", "date_joined"]
+    date_hierarchy = "date_joined"
+    inlines = [OrganisationRoleInline]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        (_("Person"), {"fields": ["full_name"]}),
+        (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        (_("Dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "full_name", "password1", "password2"]})]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).distinct()
+
+
+@admin.register(Constituency)
+class ConstituencyAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "current_members", "order"]
+    list_editable = ["order"]
+    search_fields = ["name", "code"]
+    prepopulated_fields = {"code": ["name"]}
+
+    def get_queryset(self, request):
+        today = timezone.localdate()
+        current = Q(memberships__since__lte=today) & (
+            Q(memberships__until__isnull=True) | Q(memberships__until__gte=today)
+        )
+        return super().get_queryset(request).annotate(current_member_count=Count("memberships", filter=current))
+
+    @admin.display(description=_("current members"), ordering="current_member_count")
+    def current_members(self, obj: Constituency) -> int:
+        return obj.current_member_count
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    fields = ["constituency", "kind", "since", "until"]
+
+
+class CurrentMemberFilter(admin.SimpleListFilter):
+    title = _("membership")
+    parameter_name = "member"
+
+    def lookups(self, request, model_admin):
+        return [("current", _("Current member")), ("never", _("Never a member"))]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        current = Q(memberships__since__lte=today) & (
+            Q(memberships__until__isnull=True) | Q(memberships__until__gte=today)
+        )
+        if self.value() == "current":
+            return queryset.filter(current).distinct()
+        if self.value() == "never":
+            return queryset.filter(memberships__isnull=True)
+        return queryset
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(ImportExportModelAdmin):
+    resource_classes = [OrganisationResource]
+    list_display = ["name", "short_name", "kind", "country", "iati_identifier", "membership_count", "is_demo"]
+    list_filter = ["kind", CurrentMemberFilter, "memberships__constituency", "country", "is_demo"]
+    search_fields = ["name", "short_name", "iati_identifier", "registration_number"]
+    inlines = [MembershipInline, OrganisationRoleInline]
+    date_hierarchy = "created_at"
+    fieldsets = [
+        (None, {"fields": ["name", "short_name", "kind", "country"]}),
+        (_("Identifiers"), {"fields": ["iati_identifier", "registration_number", "website"]}),
+        (_("Record"), {"fields": ["is_demo"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(membership_total=Count("memberships"))
+
+    @admin.display(description=_("memberships"), ordering="membership_total")
+    def membership_count(self, obj: Organisation) -> int:
+        return obj.membership_total
+
+
+@admin.register(Membership)
+class MembershipAdmin(ImportExportModelAdmin):
+    resource_classes = [MembershipResource]
+    list_display = ["organisation", "constituency", "kind", "since", "until"]
+    list_filter = ["constituency", "kind"]
+    list_select_related = ["organisation", "constituency"]
+    search_fields = ["organisation__name", "organisation__short_name"]
+    autocomplete_fields = ["organisation", "constituency"]
+    date_hierarchy = "since"
+
+
+class SeatInline(admin.TabularInline):
+    model = Seat
+    extra = 0
+    autocomplete_fields = ["constituency"]
+
+
+@admin.register(GoverningBody)
+class GoverningBodyAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "seat_count", "seats_defined"]
+    search_fields = ["name"]
+    inlines = [SeatInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(seat_total=Count("seats"))
+
+    @admin.display(description=_("seats defined"), ordering="seat_total")
+    def seats_defined(self, obj: GoverningBody) -> int:
+        return obj.seat_total
+
+
+class SeatTermInline(admin.TabularInline):
+    model = SeatTerm
+    extra = 0
+    autocomplete_fields = ["organisation"]
+
+
+@admin.register(Seat)
+class SeatAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "body", "number", "constituency"]
+    list_filter = ["body", "constituency"]
+    list_select_related = ["body", "constituency"]
+    search_fields = ["body__name", "constituency__name", "terms__organisation__name"]
+    autocomplete_fields = ["constituency"]
+    inlines = [SeatTermInline]
+
+
+@admin.register(SeatTerm)
+class SeatTermAdmin(admin.ModelAdmin):
+    list_display = ["seat", "organisation", "representative", "start_date", "end_date"]
+    list_filter = ["seat__body", "seat__constituency"]
+    list_select_related = ["seat__body", "organisation"]
+    search_fields = ["organisation__name", "representative"]
+    autocomplete_fields = ["seat", "organisation"]
+    date_hierarchy = "start_date"
+
+
+@admin.register(OrganisationRole)
+class OrganisationRoleAdmin(admin.ModelAdmin):
+    list_display = ["user", "organisation", "role", "created_at"]
+    list_filter = ["role"]
+    list_select_related = ["user", "organisation"]
+    search_fields = ["user__email", "user__full_name", "organisation__name"]
+    autocomplete_fields = ["user", "organisation"]
+    date_hierarchy = "created_at"

@@ -1,0 +1,320 @@
+"""Who takes part: the members and their constituencies, governance, users and their roles."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra):
+        extra.update(is_staff=True, is_superuser=True)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in with their email address."""
+
+    email = models.EmailField(_("email address"), unique=True)
+    full_name = models.CharField(_("full name"), max_length=200, blank=True)
+    is_staff = models.BooleanField(
+        _("secretariat staff"), default=False, help_text=_("Can sign in to the secretariat's admin.")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    EMAIL_FIELD = "email"
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = self.__class__.objects.normalize_email(self.email).lower()
+
+    def get_full_name(self) -> str:
+        return self.full_name or self.email
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class Constituency(models.Model):
+    """One of the six groups of members represented at the Assembly and on the Board."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("constituency")
+        verbose_name_plural = _("constituencies")
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OrganisationKind(models.TextChoices):
+    NATIONAL_GOVERNMENT = "national_government", _("National government")
+    LOCAL_GOVERNMENT = "local_government", _("City or local government")
+    LOCAL_GOVERNMENT_ASSOCIATION = "lga", _("Association of local governments")
+    MULTILATERAL = "multilateral", _("Multilateral institution")
+    UN_AGENCY = "un_agency", _("United Nations agency")
+    NGO = "ngo", _("Non-governmental organisation")
+    PRIVATE_FOUNDATION = "private", _("Private sector or foundation")
+    UNIVERSITY = "university", _("University or knowledge network")
+    COMMUNITY = "community", _("Community organisation")
+    OTHER = "other", _("Other")
+
+
+class Organisation(models.Model):
+    """Any body the partnership deals with: member, donor, grantee, contract partner."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    short_name = models.CharField(_("short name"), max_length=40, blank=True)
+    kind = models.CharField(_("kind"), max_length=30, choices=OrganisationKind.choices)
+    country = CountryField(_("country"), blank=True, help_text=_("Leave empty for international bodies."))
+    iati_identifier = models.CharField(
+        _("IATI organisation identifier"),
+        max_length=100,
+        blank=True,
+        help_text=_("For example CH-4 or XM-DAC-41AAA; see the IATI organisation registry."),
+    )
+    registration_number = models.CharField(_("registration number"), max_length=100, blank=True)
+    website = models.URLField(_("website"), blank=True)
+    is_demo = models.BooleanField(
+        _("demo record"), default=False, help_text=_("Illustrative record loaded with the demo portfolio.")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["iati_identifier"],
+                condition=~Q(iati_identifier=""),
+                name="organisation_iati_identifier_unique",
+                violation_error_message=_("Another organisation already has this IATI identifier."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def display_name(self) -> str:
+        return self.short_name or self.name
+
+
+class MembershipKind(models.TextChoices):
+    FULL = "full", _("Full member")
+    ASSOCIATE = "associate", _("Associate member")
+
+
+class Membership(models.Model):
+    """An organisation's membership of the partnership, in one constituency, for a period."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("organisation")
+    )
+    constituency = models.ForeignKey(
+        Constituency, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("constituency")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=MembershipKind.choices, default=MembershipKind.FULL)
+    since = models.DateField(_("member since"))
+    until = models.DateField(_("member until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["organisation__name", "-since"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(until__isnull=True) | Q(until__gte=F("since")),
+                name="membership_until_not_before_since",
+                violation_error_message=_("A membership cannot end before it starts."),
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "since"],
+                name="membership_unique_start",
+                violation_error_message=_("This organisation already has a membership starting on that date."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} · {self.get_kind_display()} ({self.constituency})"
+
+    def is_current(self, on=None) -> bool:
+        on = on or timezone.localdate()
+        return self.since <= on and (self.until is None or self.until >= on)
+
+
+class GoverningBodyKind(models.TextChoices):
+    ASSEMBLY = "assembly", _("Assembly")
+    MANAGEMENT_BOARD = "board", _("Management Board")
+
+
+class GoverningBody(models.Model):
+    """The Assembly of all members, or the Management Board with its fixed number of seats."""
+
+    kind = models.CharField(_("kind"), max_length=10, choices=GoverningBodyKind.choices, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    seat_count = models.PositiveSmallIntegerField(
+        _("seats"), null=True, blank=True, help_text=_("Fixed number of seats; empty when every member sits.")
+    )
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        verbose_name = _("governing body")
+        verbose_name_plural = _("governing bodies")
+        ordering = ["kind"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(seat_count__isnull=True) | Q(seat_count__gt=0),
+                name="governing_body_seat_count_positive",
+                violation_error_message=_("A body with seats has at least one."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Seat(models.Model):
+    """A numbered seat on a governing body, held for a constituency."""
+
+    body = models.ForeignKey(GoverningBody, on_delete=models.CASCADE, related_name="seats", verbose_name=_("body"))
+    number = models.PositiveSmallIntegerField(_("seat number"))
+    constituency = models.ForeignKey(
+        Constituency, on_delete=models.PROTECT, related_name="seats", verbose_name=_("constituency")
+    )
+
+    class Meta:
+        verbose_name = _("seat")
+        verbose_name_plural = _("seats")
+        ordering = ["body", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["body", "number"],
+                name="seat_unique_number",
+                violation_error_message=_("This body already has a seat with that number."),
+            ),
+            models.CheckConstraint(
+                condition=Q(number__gt=0), name="seat_number_positive", violation_error_message=_("Seats count from 1.")
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return _("%(body)s seat %(number)s") % {"body": self.body, "number": self.number}
+
+    def clean(self) -> None:
+        super().clean()
+        if self.body_id and self.body.seat_count and self.number and self.number > self.body.seat_count:
+            raise ValidationError(
+                {"number": _("%(body)s has %(count)s seats.") % {"body": self.body, "count": self.body.seat_count}}
+            )
+
+
+class SeatTerm(models.Model):
+    """Who holds a seat, and for how long."""
+
+    seat = models.ForeignKey(Seat, on_delete=models.CASCADE, related_name="terms", verbose_name=_("seat"))
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="seat_terms", verbose_name=_("organisation")
+    )
+    representative = models.CharField(_("representative"), max_length=200, blank=True)
+    start_date = models.DateField(_("start"))
+    end_date = models.DateField(_("end"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("seat term")
+        verbose_name_plural = _("seat terms")
+        ordering = ["seat", "-start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="seat_term_end_not_before_start",
+                violation_error_message=_("A term cannot end before it starts."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.seat}: {self.organisation}"
+
+    def clean(self) -> None:
+        super().clean()
+        if not (self.seat_id and self.start_date):
+            return
+        overlapping = SeatTerm.objects.filter(seat_id=self.seat_id).exclude(pk=self.pk)
+        overlapping = overlapping.filter(Q(end_date__isnull=True) | Q(end_date__gte=self.start_date))
+        if self.end_date:
+            overlapping = overlapping.filter(start_date__lte=self.end_date)
+        if overlapping.exists():
+            raise ValidationError(_("This seat already has a holder for part of that period."))
+
+
+class Role(models.TextChoices):
+    SECRETARIAT = "secretariat", _("Secretariat")
+    DONOR = "donor", _("Donor")
+    PARTNER = "partner", _("Partner")
+    REVIEWER = "reviewer", _("Reviewer")
+
+
+class OrganisationRole(models.Model):
+    """A user acting for an organisation in one role: the basis of every permission."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="organisation_roles", verbose_name=_("user"))
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="user_roles", verbose_name=_("organisation")
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(_("since"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("user role")
+        verbose_name_plural = _("user roles")
+        ordering = ["organisation__name", "user__email"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organisation", "role"],
+                name="organisation_role_unique",
+                violation_error_message=_("This user already has that role for this organisation."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.organisation}"

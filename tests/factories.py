@@ -1,0 +1,192 @@
+"""Factories for every model a test arranges."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import factory
+
+from grants import models as grants
+from members import models as members
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = members.User
+        django_get_or_create = ["email"]
+
+    email = factory.Sequence(lambda n: f"person{n}@example.org")
+    full_name = factory.Sequence(lambda n: f"Person {n}")
+    password = factory.django.Password("a-long-test-password")
+
+
+class StaffFactory(UserFactory):
+    is_staff = True
+    is_superuser = True
+
+
+class ConstituencyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = members.Constituency
+        django_get_or_create = ["code"]
+
+    code = factory.Sequence(lambda n: f"constituency-{n}")
+    name = factory.Sequence(lambda n: f"Constituency {n}")
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = members.Organisation
+
+    name = factory.Sequence(lambda n: f"Organisation {n}")
+    kind = members.OrganisationKind.NGO
+    country = "UG"
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = members.Membership
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    constituency = factory.SubFactory(ConstituencyFactory)
+    since = dt.date(2015, 1, 1)
+
+
+class GoverningBodyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = members.GoverningBody
+        django_get_or_create = ["kind"]
+
+    kind = members.GoverningBodyKind.MANAGEMENT_BOARD
+    name = "Management Board"
+    seat_count = 12
+
+
+class SeatFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = members.Seat
+
+    body = factory.SubFactory(GoverningBodyFactory)
+    number = factory.Sequence(lambda n: n % 12 + 1)
+    constituency = factory.SubFactory(ConstituencyFactory)
+
+
+class SeatTermFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = members.SeatTerm
+
+    seat = factory.SubFactory(SeatFactory)
+    organisation = factory.SubFactory(OrganisationFactory)
+    start_date = dt.date(2018, 1, 1)
+    end_date = dt.date(2020, 12, 31)
+
+
+class OrganisationRoleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = members.OrganisationRole
+
+    user = factory.SubFactory(UserFactory)
+    organisation = factory.SubFactory(OrganisationFactory)
+    role = members.Role.PARTNER
+
+
+class FundingWindowFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = grants.FundingWindow
+        django_get_or_create = ["code"]
+
+    code = "country-city"
+    name = "Country/City Window"
+
+
+class FacilityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = grants.Facility
+        django_get_or_create = ["code"]
+
+    window = factory.SubFactory(FundingWindowFactory)
+    code = "country-programmes"
+    name = "Country Programmes"
+
+
+class ThemeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = grants.Theme
+
+    code = factory.Sequence(lambda n: f"theme-{n}")
+    name = factory.Sequence(lambda n: f"Theme {n}")
+
+
+class CityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = grants.City
+
+    name = factory.Sequence(lambda n: f"City {n}")
+    country = "UG"
+
+
+class ContributionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = grants.Contribution
+
+    donor = factory.SubFactory(OrganisationFactory, kind=members.OrganisationKind.NATIONAL_GOVERNMENT)
+    reference = factory.Sequence(lambda n: f"AGR-{n:04d}")
+    title = factory.Sequence(lambda n: f"Agreement {n}")
+    amount = Decimal("1000000.00")
+    currency = "USD"
+    start_date = dt.date(2018, 1, 1)
+    end_date = dt.date(2021, 12, 31)
+    status = grants.ContributionStatus.ACTIVE
+
+
+class ContributionPhaseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = grants.ContributionPhase
+
+    contribution = factory.SubFactory(ContributionFactory)
+    number = 1
+    start_date = factory.SelfAttribute("contribution.start_date")
+    end_date = factory.SelfAttribute("contribution.end_date")
+
+
+class ProjectFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = grants.Project
+
+    code = factory.Sequence(lambda n: f"PRJ-{n:04d}")
+    title = factory.Sequence(lambda n: f"Project {n}")
+    facility = factory.SubFactory(FacilityFactory)
+    status = grants.ProjectStatus.IMPLEMENTATION
+    start_date = dt.date(2019, 1, 1)
+    end_date = dt.date(2022, 12, 31)
+    currency = "USD"
+    approved_budget = Decimal("250000.00")
+
+
+class ProjectCountryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = grants.ProjectCountry
+
+    project = factory.SubFactory(ProjectFactory)
+    country = "UG"
+    percentage = Decimal("100")
+
+
+class ProjectPartnerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = grants.ProjectPartner
+
+    project = factory.SubFactory(ProjectFactory)
+    organisation = factory.SubFactory(OrganisationFactory)
+    role = grants.PartnerRole.IMPLEMENTING
+
+
+class ExchangeRateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = grants.ExchangeRate
+
+    currency = "CHF"
+    quote_currency = "USD"
+    date = dt.date(2013, 1, 1)
+    rate = Decimal("1.10")

@@ -10,9 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import environ
-from babel.numbers import list_currencies
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from common.money import legal_tender_currencies
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -32,7 +33,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if 
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 REPORTING_CURRENCY = env.str("REPORTING_CURRENCY", default="USD").upper()
-if REPORTING_CURRENCY not in list_currencies():
+if REPORTING_CURRENCY not in legal_tender_currencies():
     raise ImproperlyConfigured(f"REPORTING_CURRENCY {REPORTING_CURRENCY!r} is not an ISO 4217 code.")
 
 INSTALLED_APPS = [

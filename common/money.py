@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 
-from babel.numbers import format_currency, get_currency_name, list_currencies
+from babel.core import get_global
+from babel.numbers import format_currency
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -16,19 +18,26 @@ RATE_PLACES = 10
 CENT = Decimal("0.01")
 
 
+@lru_cache(maxsize=1)
+def legal_tender_currencies() -> frozenset[str]:
+    """ISO 4217 codes that some territory uses as legal tender today (CLDR data via babel)."""
+    return frozenset(
+        code
+        for currencies in get_global("territory_currencies").values()
+        for code, _start, end, tender in currencies
+        if end is None and tender
+    )
+
+
 def is_known_currency(code: str) -> bool:
-    return code in list_currencies()
+    return code in legal_tender_currencies()
 
 
 def validate_currency(code: str) -> None:
     if not is_known_currency(code):
         raise ValidationError(
-            _("%(code)s is not an ISO 4217 currency code."), code="unknown_currency", params={"code": code}
+            _("%(code)s is not an ISO 4217 currency code in use."), code="unknown_currency", params={"code": code}
         )
-
-
-def currency_choices() -> list[tuple[str, str]]:
-    return [(code, f"{code} · {get_currency_name(code, locale='en')}") for code in sorted(list_currencies())]
 
 
 def format_money(amount: Decimal | None, currency: str, *, whole: bool = False) -> str:
@@ -59,12 +68,12 @@ class CurrencyField(models.CharField):
     def __init__(self, verbose_name=None, *args, **kwargs):
         kwargs.setdefault("max_length", 3)
         kwargs.setdefault("validators", [validate_currency])
+        kwargs.setdefault("help_text", _("Three-letter ISO 4217 code, such as CHF, EUR or USD."))
         super().__init__(verbose_name or _("currency"), *args, **kwargs)
 
-    def formfield(self, **kwargs):
-        from django import forms
-
-        return super().formfield(**{"form_class": forms.TypedChoiceField, "choices": currency_choices(), **kwargs})
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value.strip().upper() if isinstance(value, str) else value
 
 
 def currency_shape_check(field: str, name: str) -> models.CheckConstraint:

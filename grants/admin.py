@@ -102,9 +102,9 @@ class ContributionPhaseInline(admin.TabularInline):
 @admin.register(Contribution)
 class ContributionAdmin(MoneyTotalsMixin, SimpleHistoryAdmin, ImportExportModelAdmin):
     resource_classes = [ContributionResource]
-    list_display = ["reference", "title", "donor", "pledged", "start_date", "end_date", "status", "contract_partner"]
+    list_display = ["reference", "title", "donor", "pledged", "start_date", "status"]
     list_filter = ["status", "currency", "donor", "earmarked_window", "is_demo"]
-    list_select_related = ["donor", "contract_partner"]
+    list_select_related = ["donor"]
     search_fields = ["reference", "title", "donor__name", "donor__short_name"]
     autocomplete_fields = ["donor", "contract_partner", "earmarked_window", "earmarked_facility"]
     date_hierarchy = "start_date"

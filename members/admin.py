@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db import models
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -94,6 +95,7 @@ class CurrentMemberFilter(admin.SimpleListFilter):
 @admin.register(Organisation)
 class OrganisationAdmin(ImportExportModelAdmin):
     resource_classes = [OrganisationResource]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["name", "short_name", "kind", "country", "iati_identifier", "membership_count", "is_demo"]
     list_filter = ["kind", CurrentMemberFilter, "memberships__constituency", "country", "is_demo"]
     search_fields = ["name", "short_name", "iati_identifier", "registration_number"]

@@ -10,7 +10,7 @@ from citiesalliance.celery import app as celery_app
 IN_CI = bool(os.environ.get("CI"))
 
 
-def _require(condition: bool, reason: str) -> None:
+def require_service(condition: bool, reason: str) -> None:
     """Skip locally, but fail in CI, when a service a test needs is missing."""
     if condition:
         return
@@ -34,9 +34,9 @@ def redis_available() -> bool:
 
 def pytest_runtest_setup(item):
     if item.get_closest_marker("postgres"):
-        _require(connection.vendor == "postgresql", "needs PostgreSQL: set DATABASE_URL")
+        require_service(connection.vendor == "postgresql", "needs PostgreSQL: set DATABASE_URL")
     if item.get_closest_marker("redis"):
-        _require(redis_available(), "needs Redis: set REDIS_URL to a running server")
+        require_service(redis_available(), "needs Redis: set REDIS_URL to a running server")
 
 
 @pytest.fixture(autouse=True)

@@ -68,7 +68,7 @@ class SeatFactory(factory.django.DjangoModelFactory):
         model = members.Seat
 
     body = factory.SubFactory(GoverningBodyFactory)
-    number = factory.Sequence(lambda n: n % 12 + 1)
+    number = factory.Sequence(lambda n: n + 13)
     constituency = factory.SubFactory(ConstituencyFactory)
 
 
@@ -136,7 +136,7 @@ class ContributionFactory(factory.django.DjangoModelFactory):
     amount = Decimal("1000000.00")
     currency = "USD"
     start_date = dt.date(2018, 1, 1)
-    end_date = dt.date(2021, 12, 31)
+    end_date = factory.LazyAttribute(lambda o: o.start_date.replace(year=o.start_date.year + 4) - dt.timedelta(days=1))
     status = grants.ContributionStatus.ACTIVE
 
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from grants.models import Contribution, ContributionPhase, ExchangeRate, Project, ProjectCountry
 from tests.factories import (
@@ -56,9 +56,14 @@ def test_a_contribution_needs_a_known_currency():
     assert "XYZ is not an ISO 4217 currency code" in errors_of(contribution)
 
 
-def test_the_database_refuses_a_currency_that_is_not_three_capitals():
-    saving_is_refused(ContributionFactory.build(donor=OrganisationFactory(), currency="chf"))
+def test_a_currency_is_stored_in_capitals_and_the_database_refuses_any_other_shape():
+    contribution = ContributionFactory(currency=" chf ")
+    contribution.refresh_from_db()
+    assert contribution.currency == "CHF"
+
     saving_is_refused(ContributionFactory.build(donor=OrganisationFactory(), currency="CH"))
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE grants_contribution SET currency = 'chf' WHERE id = %s", [contribution.pk])
 
 
 def test_agreement_references_are_unique():

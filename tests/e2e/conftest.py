@@ -1,0 +1,109 @@
+"""Browser tests: Debian's Chromium driven by Playwright against pytest-django's live server."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import require_service
+
+# Playwright's sync API runs an event loop in this thread; Django would refuse ORM calls otherwise.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+E2E_DIR = Path(__file__).resolve().parent
+REPO_ROOT = E2E_DIR.parent.parent
+SCREENSHOTS = REPO_ROOT / "test-artifacts" / "screenshots"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+PHONE = {"width": 375, "height": 740}
+DESKTOP = {"width": 1280, "height": 800}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test under tests/e2e is an `e2e` test (this hook sees the whole session's items)."""
+    for item in items:
+        if E2E_DIR in item.path.parents:
+            item.add_marker(pytest.mark.e2e)
+
+
+def pytest_runtest_setup(item):
+    # Runs before the session's browser is launched, so a missing Chromium skips (or fails in CI)
+    # instead of erroring in the `browser` fixture.
+    if item.get_closest_marker("e2e"):
+        require_service(Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK), f"needs Chromium at {CHROMIUM}")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def base_url(pytestconfig) -> str | None:
+    # pytest-playwright's own `base_url` is a session fixture defined as an instance method, which
+    # pytest 9 deprecates with a warning that our `filterwarnings = error` turns into a setup error.
+    # Same behaviour, as a plain function.
+    return pytestconfig.getoption("--base-url", None) or pytestconfig.getini("base_url") or None
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "viewport": DESKTOP}
+
+
+@pytest.fixture
+def shot() -> Callable:
+    """`shot(page, "home-desktop")` saves a full-page screenshot under test-artifacts/screenshots/."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def take(page, name: str) -> Path:
+        path = SCREENSHOTS / f"{re.sub(r'[^a-z0-9-]+', '-', name.lower())}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
+
+
+@pytest.fixture
+def demo(transactional_db):
+    """The demo portfolio and its three demo logins, committed so the live server thread sees them."""
+    from grants.demo import load_demo_portfolio
+    from members.demo import create_demo_logins
+    from members.models import Organisation
+
+    load_demo_portfolio()
+    create_demo_logins(
+        host=Organisation.objects.get(short_name="UNOPS"),
+        donor=Organisation.objects.get(short_name="SECO"),
+        partner=Organisation.objects.get(short_name="Jinja"),
+    )
+
+
+@pytest.fixture
+def log_in(live_server) -> Callable:
+    """Log in through the site's own login page, as a user would."""
+    from members.demo import DEMO_PASSWORD
+
+    def submit(page, email: str, password: str = DEMO_PASSWORD) -> None:
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.get_by_label("Email address").fill(email)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Log in").click()
+
+    return submit

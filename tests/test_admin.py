@@ -1,0 +1,98 @@
+"""Every admin page answers for staff, sends anonymous visitors to log in, and scales."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib import admin
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils.html import escape
+
+from grants.demo import load_demo_portfolio
+from grants.generator import generate_portfolio
+from members.demo import create_demo_logins
+from members.models import Organisation, Seat
+from tests.factories import SeatTermFactory
+
+pytestmark = pytest.mark.django_db
+
+REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
+IDS = [model._meta.label for model in REGISTERED]
+
+
+def admin_url(model, view: str, *args) -> str:
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+@pytest.fixture
+def portfolio():
+    load_demo_portfolio()
+    create_demo_logins(
+        host=Organisation.objects.get(short_name="UNOPS"),
+        donor=Organisation.objects.get(short_name="SECO"),
+        partner=Organisation.objects.get(short_name="Jinja"),
+    )
+    SeatTermFactory(seat=Seat.objects.order_by("pk").first())
+
+
+def test_staff_open_the_list_add_and_change_pages_of_every_model(staff_client, portfolio):
+    failures = []
+    for model in REGISTERED:
+        instance = model._default_manager.order_by("pk").first()
+        if instance is None:
+            failures.append(f"the demo portfolio has no {model._meta.verbose_name}")
+            continue
+        for url in (admin_url(model, "changelist"), admin_url(model, "add"), admin_url(model, "change", instance.pk)):
+            response = staff_client.get(url)
+            if response.status_code != 200:
+                failures.append(f"{url} answered {response.status_code}")
+        if escape(str(instance)) not in response.content.decode():
+            failures.append(f"the change page of {model._meta.label} does not name {instance}")
+
+    assert failures == []
+
+
+@pytest.mark.parametrize("model", REGISTERED, ids=IDS)
+def test_anonymous_visitors_are_sent_to_log_in(client, model):
+    response = client.get(admin_url(model, "changelist"))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))
+
+
+def test_the_contribution_list_totals_the_pledges_per_currency(staff_client, portfolio):
+    response = staff_client.get(
+        admin_url(*[m for m in REGISTERED if m._meta.model_name == "contribution"], "changelist")
+    )
+    totals = response.context["money_totals"]
+
+    assert "CHF\xa010,320,000.00" in totals  # SECO: CHF 4,820,000 (phase 1) + CHF 5,500,000 (phase 2)
+    assert "GBP\xa03,500,000.00" in totals
+
+
+def test_the_secretariat_demo_user_can_work_in_the_admin_without_being_superuser(client, portfolio):
+    client.login(email="secretariat@example.org", password="demo-portfolio")
+
+    response = client.get(reverse("admin:grants_contribution_changelist"))
+
+    assert response.status_code == 200
+    assert "SECO-CA-PHASE-1" in response.content.decode()
+
+
+def _changelist_queries(client, model) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(admin_url(model, "changelist")).status_code == 200
+    return len(queries)
+
+
+def test_no_changelist_takes_more_queries_for_many_rows_than_for_few(staff_client):
+    generate_portfolio(projects=4, seed=1)
+    SeatTermFactory()
+    few = {model._meta.label: _changelist_queries(staff_client, model) for model in REGISTERED}
+
+    generate_portfolio(projects=60, seed=2)
+    SeatTermFactory.create_batch(3)
+    many = {model._meta.label: _changelist_queries(staff_client, model) for model in REGISTERED}
+
+    assert many == few

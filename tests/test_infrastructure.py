@@ -1,0 +1,51 @@
+"""The services the site stands on in production: PostgreSQL, Redis and a Celery worker."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.urls import reverse
+
+from citiesalliance.celery import ping
+from tests.factories import ContributionFactory
+from tests.worker import celery_worker
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.postgres
+def test_postgresql_enforces_the_money_constraints_itself():
+    contribution = ContributionFactory()
+
+    assert connection.vendor == "postgresql"
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE grants_contribution SET amount = -1 WHERE id = %s", [contribution.pk])
+
+
+@pytest.mark.redis
+def test_the_health_check_reports_database_and_broker(client):
+    response = client.get(reverse("health"))
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": True, "broker": True}
+
+
+def test_the_health_check_fails_when_the_broker_is_unreachable(client, settings):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+
+    response = client.get(reverse("health"))
+
+    assert response.status_code == 503
+    assert response.json()["broker"] is False
+
+
+def test_without_a_broker_tasks_run_in_process():
+    assert ping.delay().get(timeout=1) == "pong"
+
+
+@pytest.mark.redis
+def test_a_celery_worker_over_redis_runs_tasks():
+    with celery_worker():
+        result = ping.delay()
+
+        assert result.get(timeout=20) == "pong"

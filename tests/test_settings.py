@@ -1,0 +1,107 @@
+"""Settings come from the environment only, with safe fallbacks for development."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG_VARIABLES = [
+    "DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "EMAIL_URL", "MEDIA_ROOT",
+    "REPORTING_CURRENCY", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE",
+]  # fmt: skip
+PRINT_SETTINGS = """
+import json, django
+from django.conf import settings
+django.setup()
+from citiesalliance.celery import app
+print(json.dumps({
+    "engine": settings.DATABASES["default"]["ENGINE"],
+    "name": str(settings.DATABASES["default"]["NAME"]),
+    "eager": bool(app.conf.task_always_eager),
+    "broker": app.conf.broker_url,
+    "email": settings.EMAIL_BACKEND,
+    "debug": settings.DEBUG,
+    "media": str(settings.MEDIA_ROOT),
+    "currency": settings.REPORTING_CURRENCY,
+    "use_tz": settings.USE_TZ,
+    "user_model": settings.AUTH_USER_MODEL,
+}))
+"""
+
+
+def run_python(code: str, **environment: str) -> subprocess.CompletedProcess:
+    env = {key: value for key, value in os.environ.items() if key not in CONFIG_VARIABLES}
+    env.update(DJANGO_SETTINGS_MODULE="citiesalliance.settings", **environment)
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+
+
+def settings_with(**environment: str) -> dict:
+    result = run_python(PRINT_SETTINGS, **environment)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_with_nothing_set_the_site_runs_on_sqlite_in_var_with_tasks_in_process_and_mail_to_the_console():
+    configured = settings_with()
+
+    assert configured["engine"] == "django.db.backends.sqlite3"
+    assert Path(configured["name"]) == ROOT / "var" / "db.sqlite3"
+    assert configured["eager"] is True
+    assert configured["broker"] == "memory://"
+    assert configured["email"] == "django.core.mail.backends.console.EmailBackend"
+    assert configured["debug"] is True
+    assert configured["currency"] == "USD"
+    assert configured["use_tz"] is True
+    assert configured["user_model"] == "members.User"
+
+
+def test_with_database_and_redis_urls_the_site_uses_postgresql_and_a_worker_over_redis(tmp_path):
+    configured = settings_with(
+        DATABASE_URL="postgres://portfolio@db.internal:5432/portfolio",
+        REDIS_URL="redis://cache.internal:6379/0",
+        EMAIL_URL="smtp://mailer.internal:25",
+        MEDIA_ROOT=str(tmp_path),
+        REPORTING_CURRENCY="eur",
+    )
+
+    assert configured["engine"] == "django.db.backends.postgresql"
+    assert configured["name"] == "portfolio"
+    assert configured["eager"] is False
+    assert configured["broker"] == "redis://cache.internal:6379/0"
+    assert configured["email"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert configured["media"] == str(tmp_path)
+    assert configured["currency"] == "EUR"
+
+
+@pytest.mark.parametrize("secret", ["", "short", "django-insecure-" + "x" * 60])
+def test_production_refuses_to_start_without_a_real_secret_key(secret):
+    result = run_python(PRINT_SETTINGS, DEBUG="0", SECRET_KEY=secret, ALLOWED_HOSTS="portfolio.example.org")
+
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set to a random value" in result.stderr
+
+
+def test_an_unknown_reporting_currency_is_refused():
+    result = run_python(PRINT_SETTINGS, REPORTING_CURRENCY="XYZ")
+
+    assert result.returncode != 0
+    assert "REPORTING_CURRENCY 'XYZ' is not an ISO 4217 code" in result.stderr
+
+
+def test_production_settings_pass_the_deployment_checks_without_warnings():
+    env = {key: value for key, value in os.environ.items() if key not in CONFIG_VARIABLES}
+    env.update(DEBUG="0", SECRET_KEY=secrets.token_urlsafe(64), ALLOWED_HOSTS="portfolio.example.org")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout

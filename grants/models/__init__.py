@@ -1,9 +1,22 @@
 from .catalogue import City, Facility, FundingWindow, Theme
 from .contributions import Contribution, ContributionPhase, ContributionStatus, PhaseStatus
+from .ledger import (
+    AccountingPeriod,
+    AgreementStatus,
+    Allocation,
+    GrantAgreement,
+    Tranche,
+    TrancheStatus,
+    Transaction,
+    TransactionKind,
+)
 from .projects import PartnerRole, Project, ProjectCountry, ProjectPartner, ProjectStatus
 from .rates import ExchangeRate
 
 __all__ = [
+    "AccountingPeriod",
+    "AgreementStatus",
+    "Allocation",
     "City",
     "Contribution",
     "ContributionPhase",
@@ -11,6 +24,7 @@ __all__ = [
     "ExchangeRate",
     "Facility",
     "FundingWindow",
+    "GrantAgreement",
     "PartnerRole",
     "PhaseStatus",
     "Project",
@@ -18,4 +32,8 @@ __all__ = [
     "ProjectPartner",
     "ProjectStatus",
     "Theme",
+    "Tranche",
+    "TrancheStatus",
+    "Transaction",
+    "TransactionKind",
 ]

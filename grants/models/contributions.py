@@ -68,12 +68,14 @@ class Contribution(models.Model):
         related_name="earmarked_contributions",
         verbose_name=_("earmarked for facility"),
     )
+    received_total = MoneyField(_("received"), default=0, editable=False)
+    allocated_total = MoneyField(_("allocated"), default=0, editable=False)
     is_demo = models.BooleanField(
         _("demo record"), default=False, help_text=_("Illustrative record loaded with the demo portfolio.")
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["received_total", "allocated_total"])
 
     class Meta:
         verbose_name = _("donor contribution")
@@ -98,6 +100,16 @@ class Contribution(models.Model):
                 violation_error_message=_("The budget inclusive of partners cannot be less than the amount pledged."),
             ),
             currency_shape_check("currency", "contribution_currency_iso"),
+            models.CheckConstraint(
+                condition=Q(allocated_total__gte=0) & Q(allocated_total__lte=F("amount")),
+                name="contribution_not_overallocated",
+                violation_error_message=_("Allocations cannot exceed the amount pledged."),
+            ),
+            models.CheckConstraint(
+                condition=Q(received_total__gte=0) & Q(received_total__lte=F("amount")),
+                name="contribution_not_overpaid",
+                violation_error_message=_("A donor cannot pay in more than it pledged."),
+            ),
         ]
 
     def __str__(self) -> str:

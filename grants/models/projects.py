@@ -51,13 +51,18 @@ class Project(models.Model):
     leveraged_investment = MoneyField(
         _("leveraged investment"), default=0, help_text=_("Follow-on investment the project helped mobilise.")
     )
+    committed_total = MoneyField(_("committed"), default=0, editable=False)
+    disbursed_total = MoneyField(_("disbursed"), default=0, editable=False)
+    spent_total = MoneyField(_("spent"), default=0, editable=False)
     is_public = models.BooleanField(_("public"), default=True, help_text=_("Shown on the public portfolio."))
     is_demo = models.BooleanField(
         _("demo record"), default=False, help_text=_("Illustrative record loaded with the demo portfolio.")
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
-    history = HistoricalRecords(m2m_fields=[themes, cities])
+    history = HistoricalRecords(
+        m2m_fields=[themes, cities], excluded_fields=["committed_total", "disbursed_total", "spent_total"]
+    )
 
     class Meta:
         verbose_name = _("project")
@@ -85,6 +90,13 @@ class Project(models.Model):
                 violation_error_message=_("Co-financing and leveraged investment cannot be negative."),
             ),
             currency_shape_check("currency", "project_currency_iso"),
+            models.CheckConstraint(
+                condition=Q(committed_total__gte=0)
+                & Q(disbursed_total__gte=0)
+                & Q(disbursed_total__lte=F("committed_total")),
+                name="project_not_overdisbursed",
+                violation_error_message=_("A project cannot be paid more than was committed to it."),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -23,7 +23,7 @@ from django.db.models import (
 
 from common.money import MONEY_DIGITS, RATE_DIGITS, RATE_PLACES, quantize
 
-from .models import (
+from ..models import (
     City,
     Contribution,
     ContributionStatus,

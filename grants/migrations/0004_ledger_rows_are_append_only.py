@@ -1,0 +1,32 @@
+"""On PostgreSQL, the database itself refuses to update or delete a ledger row."""
+
+from django.db import migrations
+
+CREATE = """
+CREATE OR REPLACE FUNCTION grants_transaction_append_only() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'Ledger rows are never edited or deleted: record a reversal instead.';
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER grants_transaction_append_only
+    BEFORE UPDATE OR DELETE ON grants_transaction
+    FOR EACH ROW EXECUTE FUNCTION grants_transaction_append_only();
+"""
+DROP = """
+DROP TRIGGER IF EXISTS grants_transaction_append_only ON grants_transaction;
+DROP FUNCTION IF EXISTS grants_transaction_append_only();
+"""
+
+
+def _on_postgresql(sql):
+    def run(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(sql)
+
+    return run
+
+
+class Migration(migrations.Migration):
+    dependencies = [("grants", "0003_ledger")]
+
+    operations = [migrations.RunPython(_on_postgresql(CREATE), _on_postgresql(DROP))]

@@ -1,0 +1,342 @@
+"""The ledger: grant agreements, their tranches, allocations of donor money and IATI transactions.
+
+Rows of `Transaction` are never edited or deleted: a correction is a new row that reverses one.
+Running totals on `Contribution`, `Project` and `Tranche` are kept by the services in the same
+database transaction as the rows they sum, and check constraints on them make the database
+itself refuse an over-allocation or an over-disbursement, whatever the concurrency.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from common.money import CurrencyField, MoneyField, currency_shape_check
+from members.models import Organisation
+
+from .contributions import Contribution
+from .projects import Project
+
+
+class TransactionKind(models.IntegerChoices):
+    """IATI TransactionType codes."""
+
+    INCOMING_FUNDS = 1, _("Incoming funds")
+    COMMITMENT = 2, _("Commitment")
+    DISBURSEMENT = 3, _("Disbursement")
+    EXPENDITURE = 4, _("Expenditure")
+
+
+class AgreementStatus(models.TextChoices):
+    SIGNED = "signed", _("Signed")
+    CLOSED = "closed", _("Closed")
+
+
+class GrantAgreement(models.Model):
+    """The signed agreement that commits the fund to a project; its tranches schedule the payments."""
+
+    project = models.OneToOneField(
+        Project, on_delete=models.PROTECT, related_name="agreement", verbose_name=_("project")
+    )
+    reference = models.CharField(_("agreement reference"), max_length=60, unique=True)
+    grantee = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="grant_agreements", verbose_name=_("grantee")
+    )
+    signed_on = models.DateField(_("signed on"))
+    amount = MoneyField(_("amount committed"))
+    currency = CurrencyField()
+    status = models.CharField(_("status"), max_length=10, choices=AgreementStatus.choices, default="signed")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("grant agreement")
+        verbose_name_plural = _("grant agreements")
+        ordering = ["-signed_on", "reference"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="grant_agreement_amount_positive",
+                violation_error_message=_("The amount committed must be more than zero."),
+            ),
+            currency_shape_check("currency", "grant_agreement_currency_iso"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} · {self.project.code}"
+
+
+class TrancheStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    AWAITING_CONDITION = "awaiting", _("Awaiting its condition")
+    DUE = "due", _("Due")
+    PARTLY_PAID = "partly_paid", _("Partly paid")
+    PAID = "paid", _("Paid")
+
+
+class Tranche(models.Model):
+    """One planned payment of a grant agreement, released when its condition is met."""
+
+    agreement = models.ForeignKey(
+        GrantAgreement, on_delete=models.CASCADE, related_name="tranches", verbose_name=_("agreement")
+    )
+    number = models.PositiveSmallIntegerField(_("tranche"))
+    planned_date = models.DateField(_("planned date"))
+    amount = MoneyField(_("amount"))
+    condition = models.CharField(
+        _("release condition"), max_length=200, blank=True, help_text=_('For example "Inception report approved".')
+    )
+    condition_met_on = models.DateField(_("condition met on"), null=True, blank=True)
+    disbursed_total = MoneyField(_("disbursed"), default=0, editable=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("tranche")
+        verbose_name_plural = _("tranches")
+        ordering = ["agreement", "number"]
+        indexes = [models.Index(fields=["planned_date"], name="tranche_planned_date")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agreement", "number"],
+                name="tranche_unique_number",
+                violation_error_message=_("This agreement already has a tranche with that number."),
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="tranche_amount_positive",
+                violation_error_message=_("A tranche must be more than zero."),
+            ),
+            models.CheckConstraint(
+                condition=Q(disbursed_total__gte=0) & Q(disbursed_total__lte=F("amount")),
+                name="tranche_not_overpaid",
+                violation_error_message=_("A tranche cannot be paid more than its amount."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return _("Tranche %(number)s of %(agreement)s") % {"number": self.number, "agreement": self.agreement.reference}
+
+    @property
+    def remaining(self):
+        return self.amount - self.disbursed_total
+
+    @property
+    def condition_met(self) -> bool:
+        return not self.condition or self.condition_met_on is not None
+
+    def status_on(self, today=None) -> str:
+        """Derived from what was disbursed against it, its condition and its date."""
+        today = today or timezone.localdate()
+        if self.disbursed_total >= self.amount:
+            return TrancheStatus.PAID
+        if self.disbursed_total > 0:
+            return TrancheStatus.PARTLY_PAID
+        if not self.condition_met:
+            return TrancheStatus.AWAITING_CONDITION
+        if self.planned_date <= today:
+            return TrancheStatus.DUE
+        return TrancheStatus.PLANNED
+
+    @property
+    def status(self) -> str:
+        return self.status_on()
+
+    def get_status_display(self) -> str:
+        return TrancheStatus(self.status).label
+
+
+class Allocation(models.Model):
+    """Part of a donor contribution earmarked for a project, in the contribution's currency."""
+
+    contribution = models.ForeignKey(
+        Contribution, on_delete=models.PROTECT, related_name="allocations", verbose_name=_("contribution")
+    )
+    project = models.ForeignKey(
+        Project, on_delete=models.PROTECT, related_name="allocations", verbose_name=_("project")
+    )
+    amount = MoneyField(_("amount allocated"))
+    allocated_on = models.DateField(_("allocated on"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("allocation")
+        verbose_name_plural = _("allocations")
+        ordering = ["contribution", "project"]
+        indexes = [models.Index(fields=["project", "contribution"], name="allocation_project")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contribution", "project"],
+                name="allocation_unique_pair",
+                violation_error_message=_("This contribution already funds that project; change the allocation."),
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="allocation_amount_positive",
+                violation_error_message=_("An allocation must be more than zero."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contribution.reference} → {self.project.code}"
+
+
+class AccountingPeriod(models.Model):
+    """A period of the books; once closed, no transaction dated inside it can be recorded."""
+
+    name = models.CharField(_("name"), max_length=60, unique=True)
+    start_date = models.DateField(_("start"))
+    end_date = models.DateField(_("end"))
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("closed by"),
+    )
+
+    class Meta:
+        verbose_name = _("accounting period")
+        verbose_name_plural = _("accounting periods")
+        ordering = ["-start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date")),
+                name="accounting_period_end_not_before_start",
+                violation_error_message=_("A period cannot end before it starts."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
+
+    def clean(self) -> None:
+        super().clean()
+        if not (self.start_date and self.end_date):
+            return
+        overlapping = AccountingPeriod.objects.exclude(pk=self.pk).filter(
+            start_date__lte=self.end_date, end_date__gte=self.start_date
+        )
+        if overlapping.exists():
+            raise ValidationError(_("This period overlaps %(other)s.") % {"other": overlapping.first()})
+
+
+class Transaction(models.Model):
+    """One row of the ledger, in the IATI sense; never edited, never deleted."""
+
+    kind = models.PositiveSmallIntegerField(_("type"), choices=TransactionKind.choices)
+    value_date = models.DateField(_("value date"))
+    amount = MoneyField(_("amount"), help_text=_("Negative only on a row that reverses another."))
+    currency = CurrencyField()
+    provider = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="provided_transactions",
+        verbose_name=_("provider"),
+    )
+    receiver = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="received_transactions",
+        verbose_name=_("receiver"),
+    )
+    reference = models.CharField(_("reference"), max_length=100, blank=True)
+    description = models.CharField(_("description"), max_length=250, blank=True)
+    contribution = models.ForeignKey(
+        Contribution,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="transactions",
+        verbose_name=_("contribution"),
+    )
+    project = models.ForeignKey(
+        Project,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="transactions",
+        verbose_name=_("project"),
+    )
+    tranche = models.ForeignKey(
+        Tranche,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="transactions",
+        verbose_name=_("tranche"),
+    )
+    reverses = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversed_by",
+        verbose_name=_("reverses"),
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("transaction")
+        verbose_name_plural = _("transactions")
+        ordering = ["-value_date", "-pk"]
+        indexes = [
+            models.Index(fields=["project", "kind", "value_date"], name="transaction_project_kind"),
+            models.Index(fields=["contribution", "kind"], name="transaction_contribution_kind"),
+            models.Index(fields=["kind", "value_date"], name="transaction_kind_date"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(reverses__isnull=True) & Q(amount__gt=0)) | (Q(reverses__isnull=False) & Q(amount__lt=0)),
+                name="transaction_amount_sign",
+                violation_error_message=_("An amount must be more than zero; only a reversal is negative."),
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind=TransactionKind.INCOMING_FUNDS) & Q(contribution__isnull=False))
+                | (~Q(kind=TransactionKind.INCOMING_FUNDS) & Q(project__isnull=False)),
+                name="transaction_belongs_to_its_subject",
+                violation_error_message=_("Incoming funds belong to a contribution; other transactions to a project."),
+            ),
+            models.CheckConstraint(
+                condition=Q(tranche__isnull=True) | Q(kind=TransactionKind.DISBURSEMENT),
+                name="transaction_tranche_only_on_disbursement",
+                violation_error_message=_("Only a disbursement is paid against a tranche."),
+            ),
+            currency_shape_check("currency", "transaction_currency_iso"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount} {self.currency} ({self.value_date:%Y-%m-%d})"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError(_("Ledger rows are never edited: record a reversal instead."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("Ledger rows are never deleted: record a reversal instead."))

@@ -1,0 +1,276 @@
+"""Figures of the ledger that donors and staff read, each in a constant number of queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Count, ExpressionWrapper, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, ExtractYear
+from django.utils import timezone
+from django_countries import countries
+
+from common.money import quantize
+
+from ..currency import AppliedRate, MissingRate, RateTable
+from ..models import Allocation, Contribution, Project, Tranche, TrancheStatus, Transaction, TransactionKind
+from .portfolio import CONVERTED_OUTPUT, rate_on
+
+ZERO = Decimal(0)
+
+
+@dataclass
+class ContributionFigures:
+    """A donor agreement's money: pledged, received, allocated, disbursed through its allocations."""
+
+    contribution: Contribution
+    pledged: Decimal
+    received: Decimal
+    allocated: Decimal
+    disbursed: Decimal | None  # None when a rate needed to attribute disbursements is missing
+    reporting_currency: str
+    pledged_reporting: Decimal | None
+    rates: list[AppliedRate] = field(default_factory=list)
+    missing_rates: list[str] = field(default_factory=list)
+
+    @property
+    def currency(self) -> str:
+        return self.contribution.currency
+
+    @property
+    def unallocated(self) -> Decimal:
+        return self.pledged - self.allocated
+
+    @property
+    def balance(self) -> Decimal | None:
+        """Received and not yet paid out to the projects it funds."""
+        return None if self.disbursed is None else self.received - self.disbursed
+
+
+def contribution_figures(contributions: Iterable[Contribution]) -> list[ContributionFigures]:
+    """Figures for several contributions in four queries, however many projects they fund.
+
+    A project funded by several contributions attributes its disbursements to each in proportion
+    to their allocations, compared in the reporting currency at each allocation's date.
+    """
+    contributions = list(contributions)
+    quote = settings.REPORTING_CURRENCY
+    ids = [c.pk for c in contributions]
+    own = list(Allocation.objects.filter(contribution_id__in=ids).select_related("project"))
+    project_ids = {a.project_id for a in own}
+    shared = list(Allocation.objects.filter(project_id__in=project_ids).select_related("contribution"))
+    currencies = {c.currency for c in contributions} | {a.contribution.currency for a in shared}
+    currencies |= {a.project.currency for a in own}
+    table = RateTable.load(quote=quote, currencies=currencies)
+
+    weight_of: dict[int, Decimal] = {}
+    total_weight: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    unweighable: set[int] = set()
+    for allocation in shared:
+        try:
+            weight = table.convert(allocation.amount, allocation.contribution.currency, allocation.allocated_on).amount
+        except MissingRate:
+            unweighable.add(allocation.project_id)
+            continue
+        weight_of[allocation.pk] = weight
+        total_weight[allocation.project_id] += weight
+
+    by_contribution: dict[int, list[Allocation]] = defaultdict(list)
+    for allocation in own:
+        by_contribution[allocation.contribution_id].append(allocation)
+
+    figures = []
+    for contribution in contributions:
+        missing: set[str] = set()
+        applied: list[AppliedRate] = []
+        disbursed: Decimal | None = ZERO
+        for allocation in by_contribution[contribution.pk]:
+            project = allocation.project
+            if project.pk in unweighable or not total_weight[project.pk]:
+                missing.add(allocation.contribution.currency if project.pk in unweighable else project.currency)
+                disbursed = None
+                continue
+            share = weight_of[allocation.pk] / total_weight[project.pk]
+            try:
+                in_reporting = table.convert(project.disbursed_total * share, project.currency, allocation.allocated_on)
+                back = table.rate(contribution.currency, allocation.allocated_on)
+            except MissingRate:
+                missing.update({project.currency, contribution.currency} - {quote})
+                disbursed = None
+                continue
+            applied += [in_reporting.rate, back]
+            if disbursed is not None:
+                disbursed += in_reporting.amount / back.rate
+        try:
+            pledged_rate = table.rate(contribution.currency, contribution.start_date)
+            pledged_reporting = quantize(contribution.amount * pledged_rate.rate)
+            applied.append(pledged_rate)
+        except MissingRate:
+            missing.add(contribution.currency)
+            pledged_reporting = None
+        figures.append(
+            ContributionFigures(
+                contribution=contribution,
+                pledged=contribution.amount,
+                received=contribution.received_total,
+                allocated=contribution.allocated_total,
+                disbursed=None if disbursed is None else quantize(disbursed),
+                reporting_currency=quote,
+                pledged_reporting=pledged_reporting,
+                rates=_distinct_rates(applied),
+                missing_rates=sorted(missing),
+            )
+        )
+    return figures
+
+
+def _distinct_rates(rates: Iterable[AppliedRate]) -> list[AppliedRate]:
+    seen = {}
+    for rate in rates:
+        if rate.rate_date is not None:
+            seen.setdefault((rate.currency, rate.rate_date), rate)
+    return sorted(seen.values(), key=lambda rate: (rate.currency, rate.rate_date))
+
+
+@dataclass
+class ProjectMoney:
+    project: Project
+    committed: Decimal
+    disbursed: Decimal
+    spent: Decimal
+    tranches: list[Tranche]
+    transactions: list[Transaction]
+    funders: list[Allocation]
+
+    @property
+    def currency(self) -> str:
+        return self.project.currency
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.committed - self.disbursed
+
+    @property
+    def next_tranche(self) -> Tranche | None:
+        return next((t for t in self.tranches if t.status != TrancheStatus.PAID), None)
+
+
+def project_money(project: Project) -> ProjectMoney:
+    """A project's commitment, disbursements, tranches and funders, in three queries."""
+    tranches = list(Tranche.objects.filter(agreement__project=project).order_by("number"))
+    transactions = list(
+        Transaction.objects.filter(project=project)
+        .exclude(kind=TransactionKind.INCOMING_FUNDS)
+        .select_related("provider", "receiver", "tranche", "reverses")
+        .order_by("value_date", "pk")
+    )
+    funders = list(Allocation.objects.filter(project=project).select_related("contribution__donor"))
+    return ProjectMoney(
+        project=project,
+        committed=project.committed_total,
+        disbursed=project.disbursed_total,
+        spent=project.spent_total,
+        tranches=tranches,
+        transactions=transactions,
+        funders=funders,
+    )
+
+
+def tranches_due(*, on: dt.date | None = None) -> QuerySet[Tranche]:
+    """Tranches whose date has come, whose condition is met and that are not fully paid."""
+    on = on or timezone.localdate()
+    return (
+        Tranche.objects.filter(planned_date__lte=on, disbursed_total__lt=F("amount"))
+        .filter(Q(condition="") | Q(condition_met_on__isnull=False))
+        .select_related("agreement__project")
+        .order_by("planned_date")
+    )
+
+
+DIMENSIONS = {
+    "window": ("project__facility__window__name", None),
+    "facility": ("project__facility__name", None),
+    "theme": ("project__themes__name", None),
+    "country": ("project__countries__country", "project__countries__percentage"),
+    "year": ("year", None),
+}
+
+
+@dataclass
+class BreakdownRow:
+    label: str
+    committed: Decimal = ZERO
+    disbursed: Decimal = ZERO
+    by_currency: dict[str, dict[str, Decimal]] = field(default_factory=dict)
+
+
+@dataclass
+class Breakdown:
+    dimension: str
+    reporting_currency: str
+    rows: list[BreakdownRow]
+    unconverted: dict[str, int]  # currency -> transactions left out for want of a rate
+
+    @property
+    def committed(self) -> Decimal:
+        return sum((row.committed for row in self.rows), ZERO)
+
+    @property
+    def disbursed(self) -> Decimal:
+        return sum((row.disbursed for row in self.rows), ZERO)
+
+
+def money_by(dimension: str, *, transactions: QuerySet[Transaction] | None = None) -> Breakdown:
+    """Committed and disbursed, in the reporting currency at each value date's rate, per dimension.
+
+    Countries share a project's money by their percentage; a project with two themes counts in both.
+    Two queries, whatever the number of transactions.
+    """
+    path, weight = DIMENSIONS[dimension]
+    quote = settings.REPORTING_CURRENCY
+    rows = (transactions if transactions is not None else Transaction.objects.all()).filter(
+        kind__in=[TransactionKind.COMMITMENT, TransactionKind.DISBURSEMENT]
+    )
+    if dimension == "year":
+        rows = rows.annotate(year=ExtractYear("value_date"))
+    share = F(weight) / Value(Decimal(100)) if weight else Value(Decimal(1))
+    weighted = ExpressionWrapper(F("amount") * share, output_field=CONVERTED_OUTPUT)
+    converted = rows.annotate(rate=rate_on(currency="currency", on="value_date", quote=quote))
+    totals = (
+        converted.filter(rate__isnull=False)
+        .values(path, "kind")
+        .annotate(total=Coalesce(Sum(ExpressionWrapper(weighted * F("rate"), output_field=CONVERTED_OUTPUT)), ZERO))
+        .order_by()
+    )
+    originals = rows.values(path, "kind", "currency").annotate(total=Sum(weighted)).order_by()
+    missing = converted.filter(rate__isnull=True).values("currency").annotate(n=Count("pk")).order_by()
+
+    table: dict[str, BreakdownRow] = {}
+    for row in totals:
+        label = _label(dimension, row[path])
+        entry = table.setdefault(label, BreakdownRow(label))
+        if row["kind"] == TransactionKind.COMMITMENT:
+            entry.committed += quantize(row["total"])
+        else:
+            entry.disbursed += quantize(row["total"])
+    for row in originals:
+        label = _label(dimension, row[path])
+        entry = table.setdefault(label, BreakdownRow(label))
+        kind = "committed" if row["kind"] == TransactionKind.COMMITMENT else "disbursed"
+        entry.by_currency.setdefault(row["currency"], {"committed": ZERO, "disbursed": ZERO})[kind] += quantize(
+            row["total"]
+        )
+    ordered = sorted(table.values(), key=lambda r: r.label if dimension == "year" else (-r.disbursed, r.label))
+    return Breakdown(dimension, quote, ordered, {row["currency"]: row["n"] for row in missing})
+
+
+def _label(dimension: str, value) -> str:
+    if value is None:
+        return "—"
+    if dimension == "country":
+        return str(countries.name(value) or value)
+    return str(value)

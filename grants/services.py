@@ -1,0 +1,408 @@
+"""Every change to the ledger: one database transaction each, refused with a clear message.
+
+Money rows lock their parent (`select_for_update`) before checking a total, so concurrent
+requests are serialised and exactly the ones that fit are recorded; check constraints on the
+running totals make the database refuse anything that slips past.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from common.errors import DomainError
+from common.money import format_money, is_known_currency
+from members.models import Organisation, User
+
+from .models import (
+    AccountingPeriod,
+    Allocation,
+    Contribution,
+    GrantAgreement,
+    PartnerRole,
+    Project,
+    Tranche,
+    Transaction,
+    TransactionKind,
+)
+
+
+class LedgerError(DomainError):
+    """A ledger rule refused the operation."""
+
+
+@dataclass(frozen=True)
+class TrancheSpec:
+    planned_date: dt.date
+    amount: Decimal
+    condition: str = ""
+
+
+def _require_positive(amount: Decimal, *, field: str = "amount") -> None:
+    if amount is None or amount <= 0:
+        raise LedgerError(_("The amount must be more than zero."), field=field)
+
+
+def _require_currency(currency: str | None, *, books: str, subject: str) -> None:
+    if currency is None:
+        return
+    if not is_known_currency(currency):
+        raise LedgerError(_("%(code)s is not an ISO 4217 currency code in use.") % {"code": currency}, field="currency")
+    if currency != books:
+        raise LedgerError(
+            _("%(subject)s keeps its books in %(books)s; record the amount in %(books)s.")
+            % {"subject": subject, "books": books},
+            field="currency",
+        )
+
+
+def _require_open_period(value_date: dt.date) -> None:
+    closed = AccountingPeriod.objects.filter(
+        closed_at__isnull=False, start_date__lte=value_date, end_date__gte=value_date
+    ).first()
+    if closed:
+        raise LedgerError(
+            _("The accounting period %(period)s is closed: nothing dated %(date)s can be recorded.")
+            % {"period": closed.name, "date": value_date.isoformat()},
+            field="value_date",
+        )
+
+
+def _save(instance) -> None:
+    try:
+        instance.full_clean()
+    except ValidationError as error:
+        field = next(iter(error.error_dict), None) if hasattr(error, "error_dict") else None
+        raise LedgerError(" ".join(error.messages), field=None if field == "__all__" else field) from error
+    instance.save()
+
+
+def _accountable_partner(project: Project) -> Organisation | None:
+    partner = project.partners.filter(role=PartnerRole.ACCOUNTABLE).select_related("organisation").first()
+    return partner.organisation if partner else None
+
+
+@transaction.atomic
+def contribution_receive(
+    *,
+    contribution: Contribution,
+    amount: Decimal,
+    value_date: dt.date,
+    currency: str | None = None,
+    reference: str = "",
+    description: str = "",
+    recorded_by: User | None = None,
+) -> Transaction:
+    """Record a donor's payment into the fund (IATI incoming funds) against its contribution."""
+    _require_positive(amount)
+    contribution = Contribution.objects.select_for_update().get(pk=contribution.pk)
+    _require_currency(currency, books=contribution.currency, subject=contribution.reference)
+    _require_open_period(value_date)
+    if contribution.received_total + amount > contribution.amount:
+        raise LedgerError(
+            _("%(reference)s pledged %(pledged)s and %(received)s is already received: %(amount)s is too much.")
+            % {
+                "reference": contribution.reference,
+                "pledged": format_money(contribution.amount, contribution.currency),
+                "received": format_money(contribution.received_total, contribution.currency),
+                "amount": format_money(amount, contribution.currency),
+            },
+            field="amount",
+        )
+    row = Transaction(
+        kind=TransactionKind.INCOMING_FUNDS,
+        value_date=value_date,
+        amount=amount,
+        currency=contribution.currency,
+        provider=contribution.donor,
+        receiver=contribution.contract_partner,
+        contribution=contribution,
+        reference=reference,
+        description=description,
+        recorded_by=recorded_by,
+    )
+    _save(row)
+    Contribution.objects.filter(pk=contribution.pk).update(received_total=F("received_total") + amount)
+    return row
+
+
+@transaction.atomic
+def grant_agreement_sign(
+    *,
+    project: Project,
+    reference: str,
+    grantee: Organisation,
+    signed_on: dt.date,
+    amount: Decimal,
+    tranches: Sequence[TrancheSpec] = (),
+    recorded_by: User | None = None,
+) -> GrantAgreement:
+    """Sign a project's grant agreement: the ledger's commitment and its schedule of tranches."""
+    _require_positive(amount)
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    if GrantAgreement.objects.filter(project=project).exists():
+        raise LedgerError(_("%(code)s already has a grant agreement.") % {"code": project.code})
+    if amount > project.approved_budget:
+        raise LedgerError(
+            _("The commitment cannot exceed the approved budget of %(budget)s.")
+            % {"budget": format_money(project.approved_budget, project.currency)},
+            field="amount",
+        )
+    scheduled = sum((spec.amount for spec in tranches), Decimal(0))
+    if tranches and scheduled != amount:
+        raise LedgerError(
+            _("The tranches add up to %(scheduled)s but the agreement commits %(amount)s.")
+            % {
+                "scheduled": format_money(scheduled, project.currency),
+                "amount": format_money(amount, project.currency),
+            },
+            field="tranches",
+        )
+    _require_open_period(signed_on)
+    agreement = GrantAgreement(
+        project=project,
+        reference=reference,
+        grantee=grantee,
+        signed_on=signed_on,
+        amount=amount,
+        currency=project.currency,
+    )
+    _save(agreement)
+    for number, spec in enumerate(sorted(tranches, key=lambda spec: spec.planned_date), start=1):
+        _require_positive(spec.amount, field="tranches")
+        _save(
+            Tranche(
+                agreement=agreement,
+                number=number,
+                planned_date=spec.planned_date,
+                amount=spec.amount,
+                condition=spec.condition,
+            )
+        )
+    _save(
+        Transaction(
+            kind=TransactionKind.COMMITMENT,
+            value_date=signed_on,
+            amount=amount,
+            currency=project.currency,
+            provider=_accountable_partner(project),
+            receiver=grantee,
+            project=project,
+            reference=reference,
+            description=_("Grant agreement signed"),
+            recorded_by=recorded_by,
+        )
+    )
+    Project.objects.filter(pk=project.pk).update(committed_total=F("committed_total") + amount)
+    return agreement
+
+
+@transaction.atomic
+def disbursement_record(
+    *,
+    project: Project,
+    amount: Decimal,
+    value_date: dt.date,
+    tranche: Tranche | None = None,
+    currency: str | None = None,
+    receiver: Organisation | None = None,
+    reference: str = "",
+    description: str = "",
+    recorded_by: User | None = None,
+) -> Transaction:
+    """Pay money to a project partner, against a tranche if given; never beyond what was committed."""
+    _require_positive(amount)
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    _require_currency(currency, books=project.currency, subject=project.code)
+    _require_open_period(value_date)
+    if tranche is not None:
+        tranche = Tranche.objects.select_for_update().select_related("agreement").get(pk=tranche.pk)
+        if tranche.agreement.project_id != project.pk:
+            raise LedgerError(_("That tranche belongs to another project."), field="tranche")
+        if not tranche.condition_met:
+            raise LedgerError(
+                _("Tranche %(number)s waits for its condition: %(condition)s.")
+                % {"number": tranche.number, "condition": tranche.condition},
+                field="tranche",
+            )
+        if amount > tranche.remaining:
+            raise LedgerError(
+                _("Tranche %(number)s has %(remaining)s left to pay.")
+                % {"number": tranche.number, "remaining": format_money(tranche.remaining, project.currency)},
+                field="amount",
+            )
+    available = project.committed_total - project.disbursed_total
+    if amount > available:
+        raise LedgerError(
+            _("%(code)s has %(available)s committed and not yet disbursed: %(amount)s would overshoot.")
+            % {
+                "code": project.code,
+                "available": format_money(available, project.currency),
+                "amount": format_money(amount, project.currency),
+            },
+            field="amount",
+        )
+    if receiver is None:
+        agreement = GrantAgreement.objects.filter(project=project).select_related("grantee").first()
+        receiver = agreement.grantee if agreement else None
+    row = Transaction(
+        kind=TransactionKind.DISBURSEMENT,
+        value_date=value_date,
+        amount=amount,
+        currency=project.currency,
+        provider=_accountable_partner(project),
+        receiver=receiver,
+        project=project,
+        tranche=tranche,
+        reference=reference,
+        description=description,
+        recorded_by=recorded_by,
+    )
+    _save(row)
+    Project.objects.filter(pk=project.pk).update(disbursed_total=F("disbursed_total") + amount)
+    if tranche is not None:
+        Tranche.objects.filter(pk=tranche.pk).update(disbursed_total=F("disbursed_total") + amount)
+    return row
+
+
+@transaction.atomic
+def expenditure_record(
+    *,
+    project: Project,
+    amount: Decimal,
+    value_date: dt.date,
+    currency: str | None = None,
+    reference: str = "",
+    description: str = "",
+    recorded_by: User | None = None,
+) -> Transaction:
+    """Record what a partner reports it spent on the project."""
+    _require_positive(amount)
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    _require_currency(currency, books=project.currency, subject=project.code)
+    _require_open_period(value_date)
+    agreement = GrantAgreement.objects.filter(project=project).select_related("grantee").first()
+    row = Transaction(
+        kind=TransactionKind.EXPENDITURE,
+        value_date=value_date,
+        amount=amount,
+        currency=project.currency,
+        provider=agreement.grantee if agreement else None,
+        project=project,
+        reference=reference,
+        description=description,
+        recorded_by=recorded_by,
+    )
+    _save(row)
+    Project.objects.filter(pk=project.pk).update(spent_total=F("spent_total") + amount)
+    return row
+
+
+_TOTAL_OF_KIND = {
+    TransactionKind.COMMITMENT: "committed_total",
+    TransactionKind.DISBURSEMENT: "disbursed_total",
+    TransactionKind.EXPENDITURE: "spent_total",
+}
+
+
+@transaction.atomic
+def transaction_reverse(
+    *, original: Transaction, value_date: dt.date | None = None, reason: str, recorded_by: User | None = None
+) -> Transaction:
+    """Correct a ledger row with a new row of the opposite amount; the two net to zero."""
+    if not reason.strip():
+        raise LedgerError(_("Say why the transaction is reversed."), field="reason")
+    value_date = value_date or timezone.localdate()
+    original = Transaction.objects.select_for_update().get(pk=original.pk)
+    if original.reverses_id is not None:
+        raise LedgerError(_("A reversal cannot itself be reversed; record a new transaction instead."))
+    if Transaction.objects.filter(reverses=original).exists():
+        raise LedgerError(_("This transaction is already reversed."))
+    _require_open_period(value_date)
+    if original.kind == TransactionKind.INCOMING_FUNDS:
+        Contribution.objects.select_for_update().get(pk=original.contribution_id)
+        Contribution.objects.filter(pk=original.contribution_id).update(
+            received_total=F("received_total") - original.amount
+        )
+    else:
+        project = Project.objects.select_for_update().get(pk=original.project_id)
+        if original.kind == TransactionKind.COMMITMENT and (
+            project.committed_total - original.amount < project.disbursed_total
+        ):
+            raise LedgerError(
+                _("More has been disbursed than would stay committed: reverse disbursements first."), field="reason"
+            )
+        field = _TOTAL_OF_KIND[original.kind]
+        Project.objects.filter(pk=project.pk).update(**{field: F(field) - original.amount})
+        if original.tranche_id:
+            Tranche.objects.filter(pk=original.tranche_id).update(
+                disbursed_total=F("disbursed_total") - original.amount
+            )
+    reversal = Transaction(
+        kind=original.kind,
+        value_date=value_date,
+        amount=-original.amount,
+        currency=original.currency,
+        provider=original.provider,
+        receiver=original.receiver,
+        contribution=original.contribution,
+        project=original.project,
+        tranche=original.tranche,
+        reverses=original,
+        reference=original.reference,
+        description=_("Reversal: %(reason)s") % {"reason": reason.strip()},
+        recorded_by=recorded_by,
+    )
+    _save(reversal)
+    return reversal
+
+
+@transaction.atomic
+def allocation_set(
+    *, contribution: Contribution, project: Project, amount: Decimal, allocated_on: dt.date, note: str = ""
+) -> Allocation:
+    """Fund a project from a contribution, or change how much; never beyond what was pledged."""
+    _require_positive(amount)
+    contribution = Contribution.objects.select_for_update().get(pk=contribution.pk)
+    allocation = Allocation.objects.select_for_update().filter(contribution=contribution, project=project).first()
+    previous = allocation.amount if allocation else Decimal(0)
+    free = contribution.amount - contribution.allocated_total + previous
+    if amount > free:
+        raise LedgerError(
+            _("%(reference)s has %(free)s left to allocate.")
+            % {"reference": contribution.reference, "free": format_money(free, contribution.currency)},
+            field="amount",
+        )
+    allocation = allocation or Allocation(contribution=contribution, project=project)
+    allocation.amount, allocation.allocated_on, allocation.note = amount, allocated_on, note
+    _save(allocation)
+    Contribution.objects.filter(pk=contribution.pk).update(allocated_total=F("allocated_total") + amount - previous)
+    return allocation
+
+
+@transaction.atomic
+def accounting_period_close(*, period: AccountingPeriod, closed_by: User) -> AccountingPeriod:
+    period = AccountingPeriod.objects.select_for_update().get(pk=period.pk)
+    if period.is_closed:
+        raise LedgerError(_("%(period)s is already closed.") % {"period": period.name})
+    period.closed_at, period.closed_by = timezone.now(), closed_by
+    period.save(update_fields=["closed_at", "closed_by"])
+    return period
+
+
+@transaction.atomic
+def tranche_condition_meet(*, tranche: Tranche, on: dt.date) -> Tranche:
+    """Record that a tranche's release condition is met (for example, a report was approved)."""
+    tranche = Tranche.objects.select_for_update().get(pk=tranche.pk)
+    if tranche.condition_met_on is None:
+        tranche.condition_met_on = on
+        tranche.save(update_fields=["condition_met_on"])
+    return tranche

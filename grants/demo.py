@@ -28,6 +28,8 @@ from members.models import (
 )
 
 from .models import (
+    AccountingPeriod,
+    Allocation,
     City,
     Contribution,
     ContributionPhase,
@@ -35,6 +37,7 @@ from .models import (
     ExchangeRate,
     Facility,
     FundingWindow,
+    GrantAgreement,
     PartnerRole,
     PhaseStatus,
     Project,
@@ -631,6 +634,187 @@ def _load_projects(orgs: dict[str, Organisation]) -> None:
             ensure(ProjectPartner, {"project": project, "organisation": orgs[short_name], "role": role})
 
 
+# (project, reference, grantee, signed, [(planned date, amount, condition, paid on or None)])
+AGREEMENTS = [
+    (
+        "CP-GHA-2014",
+        "GA-CP-GHA-2014",
+        "Ghana",
+        (2014, 2, 1),
+        [
+            ((2014, 3, 1), "1000000", "", (2014, 3, 20)),
+            ((2015, 3, 1), "1000000", "Inception report approved", (2015, 4, 2)),
+            ((2016, 3, 1), "1000000", "Annual progress report approved", (2016, 3, 28)),
+        ],
+    ),
+    (
+        "CP-UGA-2014",
+        "GA-CP-UGA-2014",
+        "Uganda",
+        (2014, 2, 15),
+        [
+            ((2014, 4, 1), "1200000", "", (2014, 4, 15)),
+            ((2015, 4, 1), "1000000", "Municipal forums established", (2015, 5, 5)),
+            ((2016, 4, 1), "1000000", "Annual progress report approved", (2016, 4, 20)),
+        ],
+    ),
+    (
+        "CP-VNM-2015",
+        "GA-CP-VNM-2015",
+        "World Bank",
+        (2015, 2, 1),
+        [
+            ((2015, 3, 1), "1400000", "", (2015, 3, 18)),
+            ((2016, 9, 1), "1400000", "Mid-term review approved", (2016, 10, 3)),
+        ],
+    ),
+    (
+        "CUF-UGA-2016",
+        "GA-CUF-UGA-2016",
+        "Jinja",
+        (2016, 1, 20),
+        [
+            ((2016, 2, 1), "250000", "", (2016, 2, 10)),
+            ((2017, 2, 1), "150000", "Community projects selected", (2017, 2, 22)),
+        ],
+    ),
+    (
+        "CUF-LBR-2019",
+        "GA-CUF-LBR-2019",
+        "Monrovia",
+        (2019, 3, 10),
+        [
+            ((2019, 4, 1), "300000", "", (2019, 4, 12)),
+            ((2020, 6, 1), "250000", "Inception report approved", (2020, 7, 1)),
+            ((2026, 6, 1), "200000", "Water kiosks handed over", None),
+        ],
+    ),
+    (
+        "IF-BFA-2021",
+        "GA-IF-BFA-2021",
+        "UCLG Africa",
+        (2021, 6, 15),
+        [
+            ((2021, 7, 1), "100000", "", (2021, 7, 9)),
+            ((2023, 4, 1), "50000", "Final report approved", None),
+        ],
+    ),
+    (
+        "JWP-GLB-2022",
+        "GA-JWP-GLB-2022",
+        "IIED",
+        (2022, 1, 20),
+        [
+            ((2022, 2, 1), "400000", "", (2022, 2, 14)),
+            ((2024, 2, 1), "400000", "Toolkit drafts approved", (2024, 3, 1)),
+            ((2027, 2, 1), "400000", "Final report approved", None),
+        ],
+    ),
+]
+
+# (contribution, [(date, amount)])
+INSTALMENTS = [
+    (
+        "SECO-CA-PHASE-1",
+        [
+            ((2013, 11, 15), "1500000"),
+            ((2014, 10, 1), "1200000"),
+            ((2015, 10, 1), "1200000"),
+            ((2016, 10, 3), "920000"),
+        ],
+    ),
+    ("UK-CA-2018", [((2018, 5, 2), "1750000"), ((2019, 5, 6), "1750000")]),
+    ("SE-CA-2018", [((2018, 2, 1), "30000000"), ((2019, 2, 1), "30000000")]),
+    ("DE-CA-2019", [((2019, 8, 1), "2500000"), ((2021, 8, 2), "2500000")]),
+    ("US-CA-2022", [((2022, 3, 1), "2000000")]),
+    ("CH-CA-2023", [((2023, 3, 1), "1500000"), ((2024, 3, 1), "1500000")]),
+]
+
+# (contribution, project, amount in the contribution's currency, date)
+ALLOCATIONS = [
+    ("SECO-CA-PHASE-1", "CP-GHA-2014", "1500000", (2014, 1, 15)),
+    ("SECO-CA-PHASE-1", "CP-UGA-2014", "1600000", (2014, 1, 15)),
+    ("SECO-CA-PHASE-1", "CP-VNM-2015", "1400000", (2015, 1, 15)),
+    ("SE-CA-2018", "CUF-LBR-2019", "5000000", (2019, 2, 15)),
+    ("UK-CA-2018", "CUF-LBR-2019", "200000", (2019, 2, 15)),
+    ("DE-CA-2019", "IF-BFA-2021", "120000", (2021, 5, 1)),
+    ("US-CA-2022", "JWP-GLB-2022", "1000000", (2022, 1, 10)),
+    ("CH-CA-2023", "JWP-GLB-2022", "150000", (2023, 2, 1)),
+]
+
+
+def _load_ledger(orgs: dict[str, Organisation]) -> None:
+    from . import services
+
+    projects = {p.code: p for p in Project.objects.filter(code__in=[a[0] for a in AGREEMENTS])}
+    for code, reference, grantee, signed, schedule in AGREEMENTS:
+        project = projects[code]
+        if GrantAgreement.objects.filter(project=project).exists():
+            continue
+        agreement = services.grant_agreement_sign(
+            project=project,
+            reference=reference,
+            grantee=orgs[grantee],
+            signed_on=dt.date(*signed),
+            amount=sum((D(amount) for _, amount, _, _ in schedule), D(0)),
+            tranches=[
+                services.TrancheSpec(dt.date(*planned), D(amount), condition)
+                for planned, amount, condition, _ in schedule
+            ],
+        )
+        for tranche, (_, _, _, paid_on) in zip(agreement.tranches.order_by("number"), schedule, strict=True):
+            if paid_on is None:
+                continue
+            if tranche.condition:
+                services.tranche_condition_meet(tranche=tranche, on=dt.date(*paid_on))
+            services.disbursement_record(
+                project=project,
+                tranche=tranche,
+                amount=tranche.amount,
+                value_date=dt.date(*paid_on),
+                reference=f"PAY-{reference}-{tranche.number}",
+                description="Demo data",
+            )
+    for reference, payments in INSTALMENTS:
+        contribution = Contribution.objects.get(reference=reference)
+        if contribution.transactions.exists():
+            continue
+        for number, (date, amount) in enumerate(payments, start=1):
+            services.contribution_receive(
+                contribution=contribution,
+                amount=D(amount),
+                value_date=dt.date(*date),
+                reference=f"{reference}-IN-{number}",
+                description="Instalment (demo data)",
+            )
+    for reference, code, amount, date in ALLOCATIONS:
+        contribution = Contribution.objects.get(reference=reference)
+        project = Project.objects.get(code=code)
+        existing = Allocation.objects.filter(contribution=contribution, project=project).first()
+        if existing is None or existing.amount != D(amount):
+            services.allocation_set(
+                contribution=contribution,
+                project=project,
+                amount=D(amount),
+                allocated_on=dt.date(*date),
+                note="Demo data",
+            )
+
+
+def _load_accounting_periods() -> None:
+    """Financial years up to last year are closed; the current one is open."""
+    from . import services
+
+    for year in range(FIRST_RATE_YEAR, 2027):
+        period = ensure(
+            AccountingPeriod,
+            {"name": f"FY{year}"},
+            {"start_date": dt.date(year, 1, 1), "end_date": dt.date(year, 12, 31)},
+        )
+        if year < 2026 and not period.is_closed:
+            services.accounting_period_close(period=period, closed_by=None)
+
+
 @transaction.atomic
 def load_demo_portfolio() -> None:
     """Load (or bring up to date) the whole demo portfolio; a second run changes nothing."""
@@ -640,3 +824,5 @@ def load_demo_portfolio() -> None:
     load_demo_rates()
     _load_contributions(organisations)
     _load_projects(organisations)
+    _load_ledger(organisations)
+    _load_accounting_periods()

@@ -389,7 +389,7 @@ def allocation_set(
 
 
 @transaction.atomic
-def accounting_period_close(*, period: AccountingPeriod, closed_by: User) -> AccountingPeriod:
+def accounting_period_close(*, period: AccountingPeriod, closed_by: User | None) -> AccountingPeriod:
     period = AccountingPeriod.objects.select_for_update().get(pk=period.pk)
     if period.is_closed:
         raise LedgerError(_("%(period)s is already closed.") % {"period": period.name})

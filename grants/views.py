@@ -22,4 +22,6 @@ def project_detail(request: HttpRequest, code: str) -> HttpResponse:
         project = selectors.project_detail(code=code)
     except Project.DoesNotExist:
         raise Http404 from None
-    return render(request, "grants/project_detail.html", {"project": project})
+    return render(
+        request, "grants/project_detail.html", {"project": project, "money": selectors.project_money(project)}
+    )

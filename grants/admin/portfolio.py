@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.db.models import Count
+from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
@@ -9,7 +10,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from common.admin import MoneyTotalsMixin
 from common.money import format_money
 
-from .models import (
+from ..models import (
     City,
     Contribution,
     ContributionPhase,
@@ -21,7 +22,8 @@ from .models import (
     ProjectPartner,
     Theme,
 )
-from .resources import ContributionResource, ExchangeRateResource, ProjectResource
+from ..resources import ContributionResource, ExchangeRateResource, ProjectResource
+from ..selectors import contribution_figures
 
 
 class FacilityInline(admin.TabularInline):
@@ -102,7 +104,7 @@ class ContributionPhaseInline(admin.TabularInline):
 @admin.register(Contribution)
 class ContributionAdmin(MoneyTotalsMixin, SimpleHistoryAdmin, ImportExportModelAdmin):
     resource_classes = [ContributionResource]
-    list_display = ["reference", "title", "donor", "pledged", "start_date", "status"]
+    list_display = ["reference", "title", "donor", "pledged", "received", "allocated", "start_date", "status"]
     list_filter = ["status", "currency", "donor", "earmarked_window", "is_demo"]
     list_select_related = ["donor"]
     search_fields = ["reference", "title", "donor__name", "donor__short_name"]
@@ -112,15 +114,30 @@ class ContributionAdmin(MoneyTotalsMixin, SimpleHistoryAdmin, ImportExportModelA
     totals_label = _("Pledged in this selection")
     fieldsets = [
         (None, {"fields": ["donor", "reference", "title", "description", "status"]}),
-        (_("Money"), {"fields": ["amount", "currency", "budget_inclusive_of_partners"]}),
+        (_("Money"), {"fields": ["amount", "currency", "budget_inclusive_of_partners", "figures"]}),
         (_("Period"), {"fields": ["start_date", "end_date"]}),
         (_("Partners and earmarking"), {"fields": ["contract_partner", "earmarked_window", "earmarked_facility"]}),
         (_("Record"), {"fields": ["is_demo"]}),
     ]
+    readonly_fields = ["figures"]
 
     @admin.display(description=_("pledged"), ordering="amount")
     def pledged(self, obj: Contribution) -> str:
         return format_money(obj.amount, obj.currency)
+
+    @admin.display(description=_("received"), ordering="received_total")
+    def received(self, obj: Contribution) -> str:
+        return format_money(obj.received_total, obj.currency)
+
+    @admin.display(description=_("allocated"), ordering="allocated_total")
+    def allocated(self, obj: Contribution) -> str:
+        return format_money(obj.allocated_total, obj.currency)
+
+    @admin.display(description=_("where the money stands"))
+    def figures(self, obj: Contribution) -> str:
+        if obj.pk is None:
+            return "—"
+        return render_to_string("admin/grants/contribution/figures.html", {"f": contribution_figures([obj])[0]})
 
 
 @admin.register(ContributionPhase)

@@ -1,0 +1,308 @@
+"""The ledger in the admin: every change goes through `grants.services`, never a bare save."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportModelAdmin
+from simple_history.admin import SimpleHistoryAdmin
+
+from common.admin import MoneyTotalsMixin
+from common.errors import DomainError
+from common.money import format_money
+
+from .. import services
+from ..models import (
+    AccountingPeriod,
+    Allocation,
+    GrantAgreement,
+    Tranche,
+    TrancheStatus,
+    Transaction,
+)
+from ..resources import LedgerImportResource
+
+
+class ReadOnlyLedgerMixin:
+    """Ledger rows are recorded by services and corrected by reversal, never edited here."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class TrancheInline(ReadOnlyLedgerMixin, admin.TabularInline):
+    model = Tranche
+    extra = 0
+    fields = ["number", "planned_date", "amount", "condition", "condition_met_on", "disbursed_total", "status_label"]
+    readonly_fields = fields
+
+    @admin.display(description=_("status"))
+    def status_label(self, obj: Tranche) -> str:
+        return obj.get_status_display()
+
+
+@admin.register(GrantAgreement)
+class GrantAgreementAdmin(ReadOnlyLedgerMixin, SimpleHistoryAdmin):
+    list_display = ["reference", "project", "grantee", "signed_on", "committed", "status"]
+    list_filter = ["status", "currency", "project__facility"]
+    list_select_related = ["project", "grantee"]
+    search_fields = ["reference", "project__code", "project__title", "grantee__name"]
+    date_hierarchy = "signed_on"
+    inlines = [TrancheInline]
+
+    @admin.display(description=_("committed"), ordering="amount")
+    def committed(self, obj: GrantAgreement) -> str:
+        return format_money(obj.amount, obj.currency)
+
+
+class TrancheStatusFilter(admin.SimpleListFilter):
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [(TrancheStatus.DUE, _("Due")), ("unpaid", _("Not fully paid")), (TrancheStatus.PAID, _("Paid"))]
+
+    def queryset(self, request, queryset):
+        from django.db.models import F, Q
+
+        today = timezone.localdate()
+        unpaid = Q(disbursed_total__lt=F("amount"))
+        if self.value() == TrancheStatus.DUE:
+            released = Q(condition="") | Q(condition_met_on__isnull=False)
+            return queryset.filter(unpaid, released, planned_date__lte=today)
+        if self.value() == "unpaid":
+            return queryset.filter(unpaid)
+        if self.value() == TrancheStatus.PAID:
+            return queryset.exclude(unpaid)
+        return queryset
+
+
+class DisbursementForm(forms.Form):
+    amount = forms.DecimalField(label=_("Amount"), max_digits=18, decimal_places=2, min_value=0.01)
+    value_date = forms.DateField(label=_("Value date"), initial=timezone.localdate)
+    reference = forms.CharField(label=_("Payment reference"), max_length=100, required=False)
+
+
+@admin.register(Tranche)
+class TrancheAdmin(ReadOnlyLedgerMixin, SimpleHistoryAdmin):
+    list_display = ["__str__", "project", "planned_date", "scheduled", "paid", "status_label", "condition", "pay"]
+    list_filter = [TrancheStatusFilter, "agreement__project__facility"]
+    list_select_related = ["agreement__project"]
+    search_fields = ["agreement__reference", "agreement__project__code", "condition"]
+    date_hierarchy = "planned_date"
+    actions = ["mark_condition_met"]
+
+    def get_urls(self):
+        return [
+            path("<int:pk>/disburse/", self.admin_site.admin_view(self.disburse_view), name="grants_tranche_disburse"),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description=_("project"), ordering="agreement__project__code")
+    def project(self, obj: Tranche) -> str:
+        return obj.agreement.project.code
+
+    @admin.display(description=_("amount"), ordering="amount")
+    def scheduled(self, obj: Tranche) -> str:
+        return format_money(obj.amount, obj.agreement.currency)
+
+    @admin.display(description=_("disbursed"), ordering="disbursed_total")
+    def paid(self, obj: Tranche) -> str:
+        return format_money(obj.disbursed_total, obj.agreement.currency)
+
+    @admin.display(description=_("status"))
+    def status_label(self, obj: Tranche) -> str:
+        return obj.get_status_display()
+
+    @admin.display(description="")
+    def pay(self, obj: Tranche) -> str:
+        if obj.status != TrancheStatus.DUE and obj.status != TrancheStatus.PARTLY_PAID:
+            return ""
+        return format_html(
+            '<a class="button" href="{}">{}</a>', reverse("admin:grants_tranche_disburse", args=[obj.pk]), _("Pay")
+        )
+
+    @admin.action(description=_("Mark the release condition as met today"))
+    def mark_condition_met(self, request, queryset):
+        for tranche in queryset:
+            services.tranche_condition_meet(tranche=tranche, on=timezone.localdate())
+        self.message_user(request, _("Release conditions recorded."), messages.SUCCESS)
+
+    def disburse_view(self, request, pk: int):
+        if not request.user.has_perm("grants.add_transaction"):
+            raise PermissionDenied
+        tranche = get_object_or_404(Tranche.objects.select_related("agreement__project"), pk=pk)
+        form = DisbursementForm(request.POST or None, initial={"amount": tranche.remaining})
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.disbursement_record(
+                    project=tranche.agreement.project, tranche=tranche, recorded_by=request.user, **form.cleaned_data
+                )
+            except DomainError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                self.message_user(
+                    request,
+                    _("Paid %(amount)s against %(tranche)s.")
+                    % {
+                        "amount": format_money(form.cleaned_data["amount"], tranche.agreement.currency),
+                        "tranche": tranche,
+                    },
+                    messages.SUCCESS,
+                )
+                return redirect("admin:grants_tranche_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Record a disbursement"),
+            "tranche": tranche,
+            "form": form,
+            "opts": self.model._meta,
+            "remaining": format_money(tranche.remaining, tranche.agreement.currency),
+        }
+        return TemplateResponse(request, "admin/grants/tranche/disburse.html", context)
+
+
+class ReverseForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+    value_date = forms.DateField(label=_("Value date of the reversal"), initial=timezone.localdate)
+
+
+@admin.register(Transaction)
+class TransactionAdmin(MoneyTotalsMixin, ReadOnlyLedgerMixin, SimpleHistoryAdmin, ImportExportModelAdmin):
+    resource_classes = [LedgerImportResource]
+    list_display = ["value_date", "kind", "money", "project", "contribution", "provider", "receiver", "reference"]
+    list_filter = ["kind", "currency", "provider", "project__facility__window"]
+    list_select_related = ["project", "contribution", "provider", "receiver"]
+    search_fields = ["reference", "description", "project__code", "contribution__reference"]
+    date_hierarchy = "value_date"
+    actions = ["reverse_transactions"]
+    totals_label = _("Net amount of this selection")
+
+    def has_import_permission(self, request):
+        return request.user.has_perm("grants.add_transaction")
+
+    def get_import_data_kwargs(self, request, *args, **kwargs):
+        return {**super().get_import_data_kwargs(request, *args, **kwargs), "rollback_on_validation_errors": True}
+
+    @admin.display(description=_("amount"), ordering="amount")
+    def money(self, obj: Transaction) -> str:
+        return format_money(obj.amount, obj.currency)
+
+    @admin.action(description=_("Reverse the selected transactions"), permissions=["reverse"])
+    def reverse_transactions(self, request, queryset):
+        form = ReverseForm(request.POST if "reason" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            reversed_count = 0
+            for original in queryset:
+                try:
+                    services.transaction_reverse(original=original, recorded_by=request.user, **form.cleaned_data)
+                    reversed_count += 1
+                except DomainError as error:
+                    self.message_user(request, f"{original}: {error.message}", messages.ERROR)
+            if reversed_count:
+                self.message_user(request, _("%(n)s transactions reversed.") % {"n": reversed_count}, messages.SUCCESS)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Reverse transactions"),
+            "queryset": queryset,
+            "form": form,
+            "opts": self.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/grants/transaction/reverse.html", context)
+
+    def has_reverse_permission(self, request) -> bool:
+        return request.user.has_perm("grants.add_transaction")
+
+
+class AllocationForm(forms.ModelForm):
+    """Allocates through `allocation_set`, so the contribution is never over-allocated."""
+
+    class Meta:
+        model = Allocation
+        fields = ["contribution", "project", "amount", "allocated_on", "note"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        try:
+            self.instance = services.allocation_set(
+                contribution=cleaned["contribution"],
+                project=cleaned["project"],
+                amount=cleaned["amount"],
+                allocated_on=cleaned["allocated_on"],
+                note=cleaned.get("note", ""),
+            )
+        except DomainError as error:
+            self.add_error(error.field if error.field in self.fields else None, error.message)
+        return cleaned
+
+    def validate_unique(self):
+        """`allocation_set` changes the existing allocation of a pair instead of adding one."""
+
+    def save(self, commit=True):
+        self.save_m2m = lambda: None
+        return self.instance
+
+
+@admin.register(Allocation)
+class AllocationAdmin(MoneyTotalsMixin, SimpleHistoryAdmin):
+    form = AllocationForm
+    list_display = ["contribution", "project", "allocated", "allocated_on", "note"]
+    list_filter = ["contribution__donor", "contribution__currency"]
+    list_select_related = ["contribution", "project"]
+    search_fields = ["contribution__reference", "project__code", "contribution__donor__name"]
+    autocomplete_fields = ["contribution", "project"]
+    date_hierarchy = "allocated_on"
+    totals_currency_field = "contribution__currency"
+    totals_label = _("Allocated in this selection")
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        """Already saved by the form's call to `allocation_set`."""
+
+    @admin.display(description=_("amount"), ordering="amount")
+    def allocated(self, obj: Allocation) -> str:
+        return format_money(obj.amount, obj.contribution.currency)
+
+
+@admin.register(AccountingPeriod)
+class AccountingPeriodAdmin(admin.ModelAdmin):
+    list_display = ["name", "start_date", "end_date", "closed_at", "closed_by"]
+    list_filter = [("closed_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["closed_by"]
+    search_fields = ["name"]
+    date_hierarchy = "start_date"
+    actions = ["close_periods"]
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is None or not obj.is_closed
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["name", "start_date", "end_date"] if obj and obj.is_closed else []
+
+    @admin.action(description=_("Close the selected periods"))
+    def close_periods(self, request, queryset):
+        for period in queryset:
+            try:
+                services.accounting_period_close(period=period, closed_by=request.user)
+            except DomainError as error:
+                self.message_user(request, error.message, messages.WARNING)
+        self.message_user(request, _("Periods closed: nothing dated inside them can be recorded."), messages.SUCCESS)

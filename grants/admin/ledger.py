@@ -194,8 +194,9 @@ class TransactionAdmin(MoneyTotalsMixin, ReadOnlyLedgerMixin, SimpleHistoryAdmin
     def has_import_permission(self, request):
         return request.user.has_perm("grants.add_transaction")
 
-    def get_import_data_kwargs(self, request, *args, **kwargs):
-        return {**super().get_import_data_kwargs(request, *args, **kwargs), "rollback_on_validation_errors": True}
+    def get_import_data_kwargs(self, **kwargs):
+        """Nothing is written unless every row is valid."""
+        return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
 
     @admin.display(description=_("amount"), ordering="amount")
     def money(self, obj: Transaction) -> str:

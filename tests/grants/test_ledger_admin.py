@@ -1,0 +1,233 @@
+"""The secretariat's ledger tools in the admin: pay a tranche, reverse, allocate, import, export."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from decimal import Decimal
+
+import openpyxl
+import pytest
+import tablib
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from grants import services
+from grants.models import AccountingPeriod, Allocation, Contribution, Project, Tranche, Transaction, TransactionKind
+from grants.resources import LedgerImportResource
+from tests.factories import ContributionFactory, OrganisationFactory, ProjectFactory, StaffFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def signed_project():
+    project = ProjectFactory(code="CP-UGA-2014", approved_budget=Decimal("1000.00"))
+    services.grant_agreement_sign(
+        project=project,
+        reference="GA-1",
+        grantee=OrganisationFactory(name="Jinja"),
+        signed_on=dt.date(2024, 1, 10),
+        amount=Decimal("1000.00"),
+        tranches=[
+            services.TrancheSpec(dt.date(2024, 2, 1), Decimal("600.00")),
+            services.TrancheSpec(dt.date(2024, 9, 1), Decimal("400.00"), "Inception report approved"),
+        ],
+    )
+    project.refresh_from_db()
+    return project
+
+
+def test_staff_pay_a_due_tranche_in_two_clicks(staff_client, signed_project):
+    tranche = Tranche.objects.get(agreement__project=signed_project, number=1)
+    listing = staff_client.get(reverse("admin:grants_tranche_changelist") + "?status=due")
+    pay_url = reverse("admin:grants_tranche_disburse", args=[tranche.pk])
+    assert pay_url in listing.content.decode()
+
+    form = staff_client.get(pay_url)  # click 1: "Pay"
+    assert form.context["form"].initial["amount"] == Decimal("600.00")
+    response = staff_client.post(  # click 2: "Record the disbursement", amount and date prefilled
+        pay_url, {"amount": "600.00", "value_date": "2024-02-05", "reference": "PAY-1"}, follow=True
+    )
+
+    assert "Paid USD\xa0600.00 against Tranche 1 of GA-1" in response.content.decode()
+    tranche.refresh_from_db()
+    assert tranche.disbursed_total == Decimal("600.00")
+    assert Transaction.objects.get(tranche=tranche).recorded_by.is_staff
+
+
+def test_paying_a_tranche_whose_condition_is_not_met_is_refused_on_the_form(staff_client, signed_project):
+    tranche = Tranche.objects.get(agreement__project=signed_project, number=2)
+
+    response = staff_client.post(
+        reverse("admin:grants_tranche_disburse", args=[tranche.pk]), {"amount": "400.00", "value_date": "2024-09-02"}
+    )
+
+    assert response.status_code == 200
+    assert "waits for its condition: Inception report approved" in response.content.decode()
+    assert not Transaction.objects.filter(kind=TransactionKind.DISBURSEMENT).exists()
+
+
+def test_staff_reverse_a_transaction_with_a_reason(staff_client, signed_project):
+    payment = services.disbursement_record(
+        project=signed_project, amount=Decimal("100.00"), value_date=dt.date(2024, 3, 1)
+    )
+    url = reverse("admin:grants_transaction_changelist")
+    data = {"action": "reverse_transactions", "_selected_action": [payment.pk]}
+
+    confirm = staff_client.post(url, data)
+    assert "Reverse transactions" in confirm.content.decode()
+    staff_client.post(url, {**data, "reason": "Paid twice", "value_date": "2024-03-02"}, follow=True)
+
+    reversal = Transaction.objects.get(reverses=payment)
+    assert reversal.amount == Decimal("-100.00")
+    assert reversal.description == "Reversal: Paid twice"
+    assert Project.objects.get(pk=signed_project.pk).disbursed_total == Decimal("0.00")
+
+
+def test_transactions_cannot_be_edited_or_deleted_in_the_admin(staff_client, signed_project):
+    row = Transaction.objects.get(kind=TransactionKind.COMMITMENT)
+    change_url = reverse("admin:grants_transaction_change", args=[row.pk])
+
+    page = staff_client.get(change_url)
+    assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
+    staff_client.post(change_url, {"amount": "1.00"})
+    assert staff_client.get(reverse("admin:grants_transaction_delete", args=[row.pk])).status_code == 403
+    row.refresh_from_db()
+    assert row.amount == Decimal("1000.00")
+
+
+def test_an_over_allocation_in_the_admin_is_refused_with_a_message_and_saves_nothing(staff_client):
+    contribution = ContributionFactory(reference="SECO-1", amount=Decimal("1000.00"), currency="CHF")
+    first, second = ProjectFactory(), ProjectFactory()
+    services.allocation_set(
+        contribution=contribution, project=first, amount=Decimal("700"), allocated_on=dt.date(2024, 1, 1)
+    )
+
+    response = staff_client.post(
+        reverse("admin:grants_allocation_add"),
+        {"contribution": contribution.pk, "project": second.pk, "amount": "400.00", "allocated_on": "2024-02-01"},
+    )
+
+    assert response.status_code == 200
+    assert "SECO-1 has CHF\xa0300.00 left to allocate." in response.content.decode()
+    assert Allocation.objects.count() == 1
+    assert Contribution.objects.get(pk=contribution.pk).allocated_total == Decimal("700.00")
+
+
+def test_an_allocation_made_in_the_admin_updates_the_contribution(staff_client):
+    contribution = ContributionFactory(amount=Decimal("1000.00"))
+    project = ProjectFactory()
+
+    response = staff_client.post(
+        reverse("admin:grants_allocation_add"),
+        {"contribution": contribution.pk, "project": project.pk, "amount": "250.00", "allocated_on": "2024-02-01"},
+    )
+
+    assert response.status_code == 302
+    assert Contribution.objects.get(pk=contribution.pk).allocated_total == Decimal("250.00")
+
+
+def test_closing_a_period_in_the_admin_refuses_later_entries_dated_inside_it(staff_client, signed_project):
+    period = AccountingPeriod.objects.create(
+        name="FY2024", start_date=dt.date(2024, 1, 1), end_date=dt.date(2024, 12, 31)
+    )
+
+    staff_client.post(
+        reverse("admin:grants_accountingperiod_changelist"),
+        {"action": "close_periods", "_selected_action": [period.pk]},
+    )
+
+    period.refresh_from_db()
+    assert period.is_closed
+    with pytest.raises(services.LedgerError, match="FY2024 is closed"):
+        services.disbursement_record(project=signed_project, amount=Decimal("10"), value_date=dt.date(2024, 6, 1))
+
+
+def ledger_rows(*rows) -> tablib.Dataset:
+    dataset = tablib.Dataset(
+        headers=["type", "value_date", "amount", "currency", "project", "tranche", "contribution", "reference"]
+    )
+    for row in rows:
+        dataset.append(row)
+    return dataset
+
+
+def import_ledger(dataset, *, dry_run: bool):
+    return LedgerImportResource().import_data(
+        dataset, dry_run=dry_run, use_transactions=True, rollback_on_validation_errors=True, user=StaffFactory()
+    )
+
+
+def test_importing_disbursements_and_incoming_funds_records_each_row_through_the_ledger(signed_project):
+    ContributionFactory(reference="SECO-1", amount=Decimal("5000"), currency="CHF")
+    rows = ledger_rows(
+        ["disbursement", "2024-02-03", "600.00", "USD", "CP-UGA-2014", "1", "", "PAY-1"],
+        ["incoming funds", "2024-01-05", "2500.00", "CHF", "", "", "SECO-1", "IN-1"],
+    )
+
+    preview = import_ledger(rows, dry_run=True)
+    assert not preview.has_errors() and not preview.has_validation_errors()
+    assert Transaction.objects.filter(kind__in=[1, 3]).count() == 0  # a dry run writes nothing
+
+    import_ledger(rows, dry_run=False)
+    assert Project.objects.get(pk=signed_project.pk).disbursed_total == Decimal("600.00")
+    assert Tranche.objects.get(agreement__project=signed_project, number=1).disbursed_total == Decimal("600.00")
+    assert Contribution.objects.get(reference="SECO-1").received_total == Decimal("2500.00")
+
+
+def test_an_import_with_one_bad_row_reports_it_and_writes_nothing(signed_project):
+    rows = ledger_rows(
+        ["disbursement", "2024-02-03", "600.00", "USD", "CP-UGA-2014", "1", "", "PAY-1"],
+        ["disbursement", "2024-02-04", "900.00", "USD", "CP-UGA-2014", "", "", "PAY-2"],
+        ["disbursement", "2024-02-05", "10.00", "EUR", "CP-UGA-2014", "", "", "PAY-3"],
+        ["refund", "2024-02-05", "10.00", "USD", "CP-UGA-2014", "", "", "PAY-4"],
+    )
+
+    result = import_ledger(rows, dry_run=False)
+
+    messages = {row.number: " ".join(row.error.messages) for row in result.invalid_rows}
+    assert "has USD\xa0400.00 committed and not yet disbursed" in messages[2]
+    assert "keeps its books in USD" in messages[3]
+    assert 'The type must be "disbursement" or "incoming funds"' in messages[4]
+    assert not Transaction.objects.filter(kind=TransactionKind.DISBURSEMENT).exists()
+    assert Project.objects.get(pk=signed_project.pk).disbursed_total == Decimal("0.00")
+
+
+def test_the_admin_import_previews_row_errors_and_offers_no_confirmation(staff_client, signed_project):
+    csv = "type,value_date,amount,currency,project,tranche,contribution,reference\n"
+    csv += "disbursement,2024-02-03,5000.00,USD,CP-UGA-2014,,,PAY-1\n"
+
+    response = staff_client.post(
+        reverse("admin:grants_transaction_import"),
+        {"format": "0", "import_file": SimpleUploadedFile("ledger.csv", csv.encode(), content_type="text/csv")},
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "committed and not yet disbursed" in page
+    assert "confirm_form" not in response.context
+    assert not Transaction.objects.filter(kind=TransactionKind.DISBURSEMENT).exists()
+
+
+@pytest.mark.parametrize(("file_format", "index"), [("csv", "0"), ("xlsx", "1")])
+def test_staff_export_the_ledger_as_csv_or_xlsx(staff_client, signed_project, file_format, index):
+    response = staff_client.post(
+        reverse("admin:grants_transaction_export"),
+        {
+            "format": index,
+            **{
+                f"ledgerimportresource_{name}": "on"
+                for name in ["kind", "value_date", "amount", "currency", "project", "reference"]
+            },
+        },
+    )
+
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    if file_format == "csv":
+        assert "Commitment,2024-01-10,1000.00,USD,CP-UGA-2014,GA-1" in body.decode()
+    else:
+        sheet = openpyxl.load_workbook(io.BytesIO(body)).active
+        first = list(sheet.iter_rows(values_only=True))[1]
+        assert first[0] == "Commitment" and str(first[1]).startswith("2024-01-10")

@@ -9,7 +9,13 @@ from .models import Project
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "grants/home.html", {"headline": selectors.portfolio_headline()})
+    transactions = selectors.public_transactions()
+    context = {
+        "headline": selectors.portfolio_headline(),
+        "by_window": selectors.money_by("window", transactions=transactions),
+        "by_year": selectors.money_by("year", transactions=transactions),
+    }
+    return render(request, "grants/home.html", context)
 
 
 def project_list(request: HttpRequest) -> HttpResponse:

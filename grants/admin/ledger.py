@@ -285,7 +285,7 @@ class AllocationAdmin(MoneyTotalsMixin, SimpleHistoryAdmin):
 
 
 @admin.register(AccountingPeriod)
-class AccountingPeriodAdmin(admin.ModelAdmin):
+class AccountingPeriodAdmin(SimpleHistoryAdmin):
     list_display = ["name", "start_date", "end_date", "closed_at", "closed_by"]
     list_filter = [("closed_at", admin.EmptyFieldListFilter)]
     list_select_related = ["closed_by"]

@@ -212,7 +212,7 @@ class ProjectPartnerAdmin(admin.ModelAdmin):
 
 
 @admin.register(ExchangeRate)
-class ExchangeRateAdmin(ImportExportModelAdmin):
+class ExchangeRateAdmin(SimpleHistoryAdmin, ImportExportModelAdmin):
     resource_classes = [ExchangeRateResource]
     list_display = ["date", "currency", "quote_currency", "rate", "source"]
     list_filter = ["currency", "quote_currency", "source"]

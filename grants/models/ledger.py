@@ -202,6 +202,7 @@ class AccountingPeriod(models.Model):
         related_name="+",
         verbose_name=_("closed by"),
     )
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("accounting period")

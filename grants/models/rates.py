@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from common.money import RATE_DIGITS, RATE_PLACES, CurrencyField, currency_shape_check
 
@@ -17,6 +18,7 @@ class ExchangeRate(models.Model):
     date = models.DateField(_("date"))
     rate = models.DecimalField(_("rate"), max_digits=RATE_DIGITS, decimal_places=RATE_PLACES)
     source = models.CharField(_("source"), max_length=120, blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("exchange rate")

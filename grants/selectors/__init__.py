@@ -16,6 +16,7 @@ from .portfolio import (
     project_detail,
     project_list,
     public_projects,
+    public_transactions,
     rate_on,
 )
 
@@ -32,6 +33,7 @@ __all__ = [
     "project_list",
     "project_money",
     "public_projects",
+    "public_transactions",
     "rate_on",
     "tranches_due",
 ]

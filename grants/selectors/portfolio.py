@@ -31,6 +31,7 @@ from ..models import (
     Project,
     ProjectCountry,
     ProjectPartner,
+    Transaction,
 )
 
 RATE_OUTPUT = DecimalField(max_digits=RATE_DIGITS, decimal_places=RATE_PLACES)
@@ -78,6 +79,10 @@ def active_contributions() -> QuerySet[Contribution]:
 
 def public_projects() -> QuerySet[Project]:
     return Project.objects.filter(is_public=True)
+
+
+def public_transactions() -> QuerySet[Transaction]:
+    return Transaction.objects.filter(project__is_public=True)
 
 
 def portfolio_headline() -> PortfolioHeadline:

@@ -17,12 +17,14 @@ from simple_history.admin import SimpleHistoryAdmin
 from common.admin import MoneyTotalsMixin
 from common.errors import DomainError
 from common.money import format_money
+from members.models import Organisation
 
 from .. import services
 from ..models import (
     AccountingPeriod,
     Allocation,
     GrantAgreement,
+    Project,
     Tranche,
     TrancheStatus,
     Transaction,
@@ -54,6 +56,25 @@ class TrancheInline(ReadOnlyLedgerMixin, admin.TabularInline):
         return obj.get_status_display()
 
 
+class SignAgreementForm(forms.Form):
+    project = forms.ModelChoiceField(
+        label=_("Project"), queryset=Project.objects.filter(agreement__isnull=True).order_by("code")
+    )
+    reference = forms.CharField(label=_("Agreement reference"), max_length=60)
+    grantee = forms.ModelChoiceField(label=_("Grantee"), queryset=Organisation.objects.order_by("name"))
+    signed_on = forms.DateField(label=_("Signed on"), initial=timezone.localdate)
+    amount = forms.DecimalField(label=_("Amount committed"), max_digits=18, decimal_places=2)
+
+
+class TrancheLineForm(forms.Form):
+    planned_date = forms.DateField(label=_("Planned date"))
+    amount = forms.DecimalField(label=_("Amount"), max_digits=18, decimal_places=2)
+    condition = forms.CharField(label=_("Release condition"), max_length=200, required=False)
+
+
+TrancheLines = forms.formset_factory(TrancheLineForm, extra=4)
+
+
 @admin.register(GrantAgreement)
 class GrantAgreementAdmin(ReadOnlyLedgerMixin, SimpleHistoryAdmin):
     list_display = ["reference", "project", "grantee", "signed_on", "committed", "status"]
@@ -66,6 +87,37 @@ class GrantAgreementAdmin(ReadOnlyLedgerMixin, SimpleHistoryAdmin):
     @admin.display(description=_("committed"), ordering="amount")
     def committed(self, obj: GrantAgreement) -> str:
         return format_money(obj.amount, obj.currency)
+
+    def has_add_permission(self, request, obj=None):
+        return request.user.has_perm("grants.add_grantagreement")
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """Sign an agreement: its commitment and its tranches are recorded together, or not at all."""
+        form = SignAgreementForm(request.POST or None, initial={"project": request.GET.get("project")})
+        lines = TrancheLines(request.POST or None, prefix="tranches")
+        if request.method == "POST" and form.is_valid() and lines.is_valid():
+            tranches = [
+                services.TrancheSpec(line["planned_date"], line["amount"], line.get("condition", ""))
+                for line in lines.cleaned_data
+                if line
+            ]
+            try:
+                agreement = services.grant_agreement_sign(
+                    tranches=tranches, recorded_by=request.user, **form.cleaned_data
+                )
+            except DomainError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                self.message_user(request, _("%(agreement)s is signed.") % {"agreement": agreement}, messages.SUCCESS)
+                return redirect("admin:grants_grantagreement_change", agreement.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Sign a grant agreement"),
+            "form": form,
+            "lines": lines,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/grants/grantagreement/sign.html", context)
 
 
 class TrancheStatusFilter(admin.SimpleListFilter):

@@ -231,3 +231,50 @@ def test_staff_export_the_ledger_as_csv_or_xlsx(staff_client, signed_project, fi
         sheet = openpyxl.load_workbook(io.BytesIO(body)).active
         first = list(sheet.iter_rows(values_only=True))[1]
         assert first[0] == "Commitment" and str(first[1]).startswith("2024-01-10")
+
+
+def sign_form(project, **overrides):
+    data = {
+        "project": project.pk,
+        "reference": "GA-NEW",
+        "grantee": OrganisationFactory().pk,
+        "signed_on": "2025-01-15",
+        "amount": "900.00",
+        "tranches-TOTAL_FORMS": "4",
+        "tranches-INITIAL_FORMS": "0",
+        "tranches-0-planned_date": "2025-02-01",
+        "tranches-0-amount": "500.00",
+        "tranches-1-planned_date": "2025-08-01",
+        "tranches-1-amount": "400.00",
+        "tranches-1-condition": "Inception report approved",
+    }
+    return {**data, **overrides}
+
+
+def test_staff_sign_a_grant_agreement_with_its_tranches(staff_client):
+    project = ProjectFactory(approved_budget=Decimal("1000.00"))
+
+    response = staff_client.post(reverse("admin:grants_grantagreement_add"), sign_form(project), follow=True)
+
+    assert "GA-NEW" in response.content.decode() and "is signed" in response.content.decode()
+    project.refresh_from_db()
+    assert project.committed_total == Decimal("900.00")
+    assert list(project.agreement.tranches.values_list("amount", "condition")) == [
+        (Decimal("500.00"), ""),
+        (Decimal("400.00"), "Inception report approved"),
+    ]
+    assert Transaction.objects.get(project=project).kind == TransactionKind.COMMITMENT
+
+
+def test_a_schedule_that_does_not_add_up_is_refused_and_nothing_is_signed(staff_client):
+    project = ProjectFactory(approved_budget=Decimal("1000.00"))
+
+    response = staff_client.post(
+        reverse("admin:grants_grantagreement_add"), sign_form(project, **{"tranches-1-amount": "300.00"})
+    )
+
+    assert response.status_code == 200
+    assert "The tranches add up to USD\xa0800.00 but the agreement commits USD\xa0900.00." in response.content.decode()
+    project.refresh_from_db()
+    assert project.committed_total == Decimal("0.00")
+    assert not Transaction.objects.exists() and not Tranche.objects.exists()

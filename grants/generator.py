@@ -8,21 +8,28 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
+from common.money import CENT
 from members.models import Organisation, OrganisationKind
 
 from .demo import load_demo_rates, load_reference_data
 from .models import (
+    Allocation,
     City,
     Contribution,
     ContributionStatus,
     Facility,
+    GrantAgreement,
     PartnerRole,
     Project,
     ProjectCountry,
     ProjectPartner,
     ProjectStatus,
     Theme,
+    Tranche,
+    Transaction,
+    TransactionKind,
 )
 
 COUNTRIES = [
@@ -77,6 +84,7 @@ class GeneratedPortfolio:
     contributions: int
     organisations: int
     cities: int
+    transactions: int = 0
 
 
 def _money(rng: random.Random, low: int, high: int) -> Decimal:
@@ -189,4 +197,122 @@ def generate_portfolio(*, projects: int, seed: int) -> GeneratedPortfolio:
     ProjectPartner.objects.bulk_create(partner_rows, batch_size=BATCH)
     Project.themes.through.objects.bulk_create(theme_rows, batch_size=BATCH)
     Project.cities.through.objects.bulk_create(city_rows, batch_size=BATCH)
-    return GeneratedPortfolio(len(new_projects), len(contributions), len(organisations), len(cities))
+    transactions = _generate_ledger(rng, prefix, new_projects, contributions, partners)
+    return GeneratedPortfolio(len(new_projects), len(contributions), len(organisations), len(cities), transactions)
+
+
+def _generate_ledger(
+    rng: random.Random, prefix: str, projects: list[Project], contributions: list[Contribution], partners
+) -> int:
+    """Agreements, tranches, payments, allocations and receipts, with running totals that add up.
+
+    Written in bulk for speed, so it keeps by hand the invariants the services keep one by one.
+    """
+    today = timezone.localdate()
+    agreements, tranches, rows, allocations = [], [], [], []
+    for project in projects:
+        grantee = rng.choice(partners)
+        agreements.append(
+            GrantAgreement(
+                project=project,
+                reference=f"{project.code}-GA",
+                grantee=grantee,
+                signed_on=project.start_date,
+                amount=project.approved_budget,
+                currency=project.currency,
+            )
+        )
+    GrantAgreement.objects.bulk_create(agreements, batch_size=BATCH)
+    for project, agreement in zip(projects, agreements, strict=True):
+        project.committed_total = agreement.amount
+        rows.append(
+            Transaction(
+                kind=TransactionKind.COMMITMENT,
+                value_date=agreement.signed_on,
+                amount=agreement.amount,
+                currency=project.currency,
+                receiver=agreement.grantee,
+                project=project,
+                reference=agreement.reference,
+            )
+        )
+        shares = [Decimal("0.4"), Decimal("0.4"), Decimal("0.2")]
+        scheduled = [(agreement.amount * share).quantize(CENT) for share in shares[:-1]]
+        scheduled.append(agreement.amount - sum(scheduled))
+        for number, amount in enumerate(scheduled, start=1):
+            planned = project.start_date + dt.timedelta(days=365 * (number - 1))
+            tranche = Tranche(
+                agreement=agreement,
+                number=number,
+                planned_date=planned,
+                amount=amount,
+                condition="" if number == 1 else "Progress report approved",
+                condition_met_on=planned if planned < today else None,
+            )
+            if planned < today and rng.random() < 0.85:
+                payments = rng.randint(1, 3)
+                paid = [(amount / payments).quantize(CENT) for _ in range(payments - 1)]
+                paid.append(amount - sum(paid))
+                for part, value in enumerate(paid):
+                    rows.append(
+                        Transaction(
+                            kind=TransactionKind.DISBURSEMENT,
+                            value_date=planned + dt.timedelta(days=10 + part * 30),
+                            amount=value,
+                            currency=project.currency,
+                            receiver=agreement.grantee,
+                            project=project,
+                            tranche=tranche,
+                            reference=f"{agreement.reference}-P{number}-{part}",
+                        )
+                    )
+                tranche.disbursed_total = amount
+                project.disbursed_total += amount
+            tranches.append(tranche)
+        if project.disbursed_total:
+            spent = (project.disbursed_total * Decimal(rng.randint(50, 100)) / 100).quantize(CENT)
+            project.spent_total = spent
+            rows.append(
+                Transaction(
+                    kind=TransactionKind.EXPENDITURE,
+                    value_date=min(today, project.end_date),
+                    amount=spent,
+                    currency=project.currency,
+                    provider=agreement.grantee,
+                    project=project,
+                )
+            )
+        funder = rng.choice(contributions)
+        wanted = (funder.amount * Decimal(rng.randint(1, 5)) / 100).quantize(CENT)
+        if funder.allocated_total + wanted <= funder.amount:
+            funder.allocated_total += wanted
+            allocations.append(
+                Allocation(contribution=funder, project=project, amount=wanted, allocated_on=project.start_date)
+            )
+    Tranche.objects.bulk_create(tranches, batch_size=BATCH)
+    for row in rows:
+        row.tranche_id = row.tranche.pk if row.tranche else None
+    for contribution in contributions:
+        instalments = rng.randint(1, 3)
+        for number in range(instalments):
+            amount = (contribution.amount / instalments).quantize(CENT)
+            if number == instalments - 1:
+                amount = contribution.amount - contribution.received_total
+            value_date = min(today, contribution.start_date + dt.timedelta(days=200 * number + 30))
+            contribution.received_total += amount
+            rows.append(
+                Transaction(
+                    kind=TransactionKind.INCOMING_FUNDS,
+                    value_date=value_date,
+                    amount=amount,
+                    currency=contribution.currency,
+                    provider=contribution.donor,
+                    contribution=contribution,
+                    reference=f"{contribution.reference}-IN-{number}",
+                )
+            )
+    Transaction.objects.bulk_create(rows, batch_size=BATCH)
+    Allocation.objects.bulk_create(allocations, batch_size=BATCH)
+    Project.objects.bulk_update(projects, ["committed_total", "disbursed_total", "spent_total"], batch_size=BATCH)
+    Contribution.objects.bulk_update(contributions, ["received_total", "allocated_total"], batch_size=BATCH)
+    return len(rows)

@@ -20,6 +20,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Generated {result.projects} projects, {result.contributions} contributions, "
-                f"{result.organisations} organisations and {result.cities} cities (seed {seed})."
+                f"{result.organisations} organisations, {result.cities} cities and "
+                f"{result.transactions} transactions (seed {seed})."
             )
         )

@@ -52,12 +52,12 @@ class RateTable:
         rows = []
         for currency, quote_currency, date, rate in rates:
             if quote_currency == quote:
-                rows.append((currency, date, rate))
+                rows.append((currency, date, 0, rate))
             elif currency == quote:  # the inverse pair states the same rate
-                rows.append((quote_currency, date, Decimal(1) / rate))
-        for currency, date, rate in sorted(rows, key=lambda row: (row[0], row[1])):
+                rows.append((quote_currency, date, 1, Decimal(1) / rate))
+        for currency, date, _inverse, rate in sorted(rows, key=lambda row: row[:3]):
             if self._dates[currency] and self._dates[currency][-1] == date:
-                continue  # the direct pair wins over the inverse one of the same day
+                continue  # the direct pair (sorted first) wins over the inverse one of the same day
             self._dates[currency].append(date)
             self._rates[currency].append(rate)
 

@@ -528,7 +528,7 @@ PROJECTS = [
         "community-upgrading-fund",
         ProjectStatus.IMPLEMENTATION,
         (2019, 3, 1),
-        (2023, 12, 31),
+        (2026, 12, 31),
         "750000",
         "60000",
         "0",
@@ -540,6 +540,7 @@ PROJECTS = [
             ("SDI", PartnerRole.IMPLEMENTING),
             ("UNOPS", PartnerRole.ACCOUNTABLE),
             ("Sweden", PartnerRole.FUNDING),
+            ("United Kingdom", PartnerRole.FUNDING),
         ),
     ),
     DemoProject(
@@ -707,7 +708,7 @@ AGREEMENTS = [
         [
             ((2022, 2, 1), "400000", "", (2022, 2, 14)),
             ((2024, 2, 1), "400000", "Toolkit drafts approved", (2024, 3, 1)),
-            ((2027, 2, 1), "400000", "Final report approved", None),
+            ((2026, 10, 1), "400000", "Final report approved", None),
         ],
     ),
 ]

@@ -190,3 +190,72 @@ class ExchangeRateFactory(factory.django.DjangoModelFactory):
     quote_currency = "USD"
     date = dt.date(2013, 1, 1)
     rate = Decimal("1.10")
+
+
+class GrantAgreementFactory(factory.django.DjangoModelFactory):
+    """Signed through `grant_agreement_sign`, so the commitment row and the running total exist too.
+
+    Pass `tranches=[TrancheSpec(...), ...]` for a schedule; they must add up to `amount`.
+    """
+
+    class Meta:
+        model = grants.GrantAgreement
+
+    project = factory.SubFactory(ProjectFactory)
+    reference = factory.Sequence(lambda n: f"GA-{n:04d}")
+    grantee = factory.SubFactory(OrganisationFactory)
+    signed_on = dt.date(2019, 2, 1)
+    amount = Decimal("100000.00")
+    currency = factory.SelfAttribute("project.currency")
+    tranches = ()
+
+    @classmethod
+    def _build(cls, model_class, *args, tranches=(), **kwargs):
+        return super()._build(model_class, *args, **kwargs)
+
+    @classmethod
+    def _create(cls, model_class, *args, tranches=(), currency=None, **kwargs):
+        from grants.services import grant_agreement_sign
+
+        return grant_agreement_sign(tranches=tranches, **kwargs)
+
+
+class TrancheFactory(factory.django.DjangoModelFactory):
+    """A tranche on its own, for in-memory builds; signed schedules come from GrantAgreementFactory."""
+
+    class Meta:
+        model = grants.Tranche
+
+    agreement = factory.SubFactory(GrantAgreementFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    planned_date = dt.date(2019, 6, 1)
+    amount = Decimal("40000.00")
+    condition = ""
+
+
+class AllocationFactory(factory.django.DjangoModelFactory):
+    """Made through `allocation_set`, so the contribution's allocated total follows."""
+
+    class Meta:
+        model = grants.Allocation
+
+    contribution = factory.SubFactory(ContributionFactory)
+    project = factory.SubFactory(ProjectFactory)
+    amount = Decimal("50000.00")
+    allocated_on = dt.date(2019, 1, 15)
+    note = ""
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from grants.services import allocation_set
+
+        return allocation_set(**kwargs)
+
+
+class AccountingPeriodFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = grants.AccountingPeriod
+
+    name = factory.Sequence(lambda n: f"FY{2019 + n}")
+    start_date = factory.Sequence(lambda n: dt.date(2019 + n, 1, 1))
+    end_date = factory.LazyAttribute(lambda o: o.start_date.replace(month=12, day=31))

@@ -150,7 +150,8 @@ class DisbursementForm(forms.Form):
 
 @admin.register(Tranche)
 class TrancheAdmin(ReadOnlyLedgerMixin, SimpleHistoryAdmin):
-    list_display = ["__str__", "project", "planned_date", "scheduled", "paid", "status_label", "condition", "pay"]
+    list_display = ["pay", "__str__", "planned_date", "scheduled", "paid", "status_label", "condition"]
+    list_display_links = ["__str__"]
     list_filter = [TrancheStatusFilter, "agreement__project__facility"]
     list_select_related = ["agreement__project"]
     search_fields = ["agreement__reference", "agreement__project__code", "condition"]
@@ -162,10 +163,6 @@ class TrancheAdmin(ReadOnlyLedgerMixin, SimpleHistoryAdmin):
             path("<int:pk>/disburse/", self.admin_site.admin_view(self.disburse_view), name="grants_tranche_disburse"),
             *super().get_urls(),
         ]
-
-    @admin.display(description=_("project"), ordering="agreement__project__code")
-    def project(self, obj: Tranche) -> str:
-        return obj.agreement.project.code
 
     @admin.display(description=_("amount"), ordering="amount")
     def scheduled(self, obj: Tranche) -> str:
@@ -215,7 +212,7 @@ class TrancheAdmin(ReadOnlyLedgerMixin, SimpleHistoryAdmin):
                     },
                     messages.SUCCESS,
                 )
-                return redirect("admin:grants_tranche_changelist")
+                return redirect(reverse("admin:grants_tranche_changelist") + f"?status={TrancheStatus.DUE}")
         context = {
             **self.admin_site.each_context(request),
             "title": _("Record a disbursement"),
@@ -235,9 +232,9 @@ class ReverseForm(forms.Form):
 @admin.register(Transaction)
 class TransactionAdmin(MoneyTotalsMixin, ReadOnlyLedgerMixin, SimpleHistoryAdmin, ImportExportModelAdmin):
     resource_classes = [LedgerImportResource]
-    list_display = ["value_date", "kind", "money", "project", "contribution", "provider", "receiver", "reference"]
+    list_display = ["value_date", "kind", "money", "project", "contribution", "reference"]
     list_filter = ["kind", "currency", "provider", "project__facility__window"]
-    list_select_related = ["project", "contribution", "provider", "receiver"]
+    list_select_related = ["project", "contribution"]
     search_fields = ["reference", "description", "project__code", "contribution__reference"]
     date_hierarchy = "value_date"
     actions = ["reverse_transactions"]

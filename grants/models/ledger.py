@@ -130,17 +130,21 @@ class Tranche(models.Model):
         return not self.condition or self.condition_met_on is not None
 
     def status_on(self, today=None) -> str:
-        """Derived from what was disbursed against it, its condition and its date."""
+        """Derived from what was disbursed against it, its date and its condition.
+
+        A tranche whose date has not come is planned; once its date comes it is due, or awaits
+        its condition if that is not met yet.
+        """
         today = today or timezone.localdate()
         if self.disbursed_total >= self.amount:
             return TrancheStatus.PAID
         if self.disbursed_total > 0:
             return TrancheStatus.PARTLY_PAID
+        if self.planned_date > today:
+            return TrancheStatus.PLANNED
         if not self.condition_met:
             return TrancheStatus.AWAITING_CONDITION
-        if self.planned_date <= today:
-            return TrancheStatus.DUE
-        return TrancheStatus.PLANNED
+        return TrancheStatus.DUE
 
     @property
     def status(self) -> str:

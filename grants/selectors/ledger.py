@@ -54,8 +54,10 @@ class ContributionFigures:
 def contribution_figures(contributions: Iterable[Contribution]) -> list[ContributionFigures]:
     """Figures for several contributions in four queries, however many projects they fund.
 
-    A project funded by several contributions attributes its disbursements to each in proportion
-    to their allocations, compared in the reporting currency at each allocation's date.
+    A project's disbursements are attributed to each contribution in proportion to its allocation,
+    compared in the reporting currency at each allocation's date, out of the larger of all the
+    project's allocations and its commitment (converted at the project's start): money committed
+    beyond the earmarked allocations came from the fund's unearmarked resources.
     """
     contributions = list(contributions)
     quote = settings.REPORTING_CURRENCY
@@ -69,12 +71,12 @@ def contribution_figures(contributions: Iterable[Contribution]) -> list[Contribu
 
     weight_of: dict[int, Decimal] = {}
     total_weight: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    unweighable: set[int] = set()
+    unweighable: dict[int, set[str]] = defaultdict(set)  # project -> currencies that lack a rate
     for allocation in shared:
         try:
             weight = table.convert(allocation.amount, allocation.contribution.currency, allocation.allocated_on).amount
         except MissingRate:
-            unweighable.add(allocation.project_id)
+            unweighable[allocation.project_id].add(allocation.contribution.currency)
             continue
         weight_of[allocation.pk] = weight
         total_weight[allocation.project_id] += weight
@@ -91,17 +93,18 @@ def contribution_figures(contributions: Iterable[Contribution]) -> list[Contribu
         for allocation in by_contribution[contribution.pk]:
             project = allocation.project
             if project.pk in unweighable or not total_weight[project.pk]:
-                missing.add(allocation.contribution.currency if project.pk in unweighable else project.currency)
+                missing |= unweighable.get(project.pk, {project.currency})
                 disbursed = None
                 continue
-            share = weight_of[allocation.pk] / total_weight[project.pk]
             try:
+                committed = table.convert(project.committed_total, project.currency, project.start_date).amount
+                share = weight_of[allocation.pk] / max(total_weight[project.pk], committed)
                 in_reporting = table.convert(project.disbursed_total * share, project.currency, allocation.allocated_on)
-                back = table.rate(contribution.currency, allocation.allocated_on)
             except MissingRate:
-                missing.update({project.currency, contribution.currency} - {quote})
+                missing.add(project.currency)
                 disbursed = None
                 continue
+            back = table.rate(contribution.currency, allocation.allocated_on)  # known: it weighed the allocation
             applied += [in_reporting.rate, back]
             if disbursed is not None:
                 disbursed += in_reporting.amount / back.rate
@@ -237,7 +240,9 @@ def money_by(dimension: str, *, transactions: QuerySet[Transaction] | None = Non
     )
     if dimension == "year":
         rows = rows.annotate(year=ExtractYear("value_date"))
-    share = F(weight) / Value(Decimal(100)) if weight else Value(Decimal(1))
+    # A project listed in no country counts in full, under "—", rather than vanishing from the totals.
+    # Multiplying by 0.01 rather than dividing by 100: SQLite stores 50.00 as the integer 50, and 50 / 100 is 0.
+    share = Coalesce(F(weight), Value(Decimal(100))) * Value(Decimal("0.01")) if weight else Value(Decimal(1))
     weighted = ExpressionWrapper(F("amount") * share, output_field=CONVERTED_OUTPUT)
     converted = rows.annotate(rate=rate_on(currency="currency", on="value_date", quote=quote))
     totals = (

@@ -13,3 +13,10 @@ register = template.Library()
 def money(amount: Decimal | None, currency: str, whole: bool = False) -> str:
     """`{% money project.approved_budget project.currency %}` → `USD 1,250,000.00`."""
     return format_money(amount, currency, whole=whole)
+
+
+@register.simple_tag
+def exchange_rate(rate: Decimal) -> str:
+    """`1.0800000000` → `1.08`: a rate as recorded, without trailing zeros."""
+    text = f"{rate:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text

@@ -37,7 +37,7 @@ def test_the_donor_logs_in_sees_a_log_out_button_and_logs_out(page, live_server,
     expect(page).to_have_url(f"{live_server.url}/")
     nav = page.get_by_role("navigation", name="Main")
     expect(nav.get_by_role("button", name="Log out")).to_be_visible()
-    expect(nav).to_contain_text("Donor")
+    expect(nav).to_contain_text("donor@example.org")
     expect(nav.get_by_role("link", name="Secretariat")).to_have_count(0)
     shot(page, "home-logged-in-donor")
 

@@ -278,3 +278,53 @@ def test_a_schedule_that_does_not_add_up_is_refused_and_nothing_is_signed(staff_
     project.refresh_from_db()
     assert project.committed_total == Decimal("0.00")
     assert not Transaction.objects.exists() and not Tranche.objects.exists()
+
+
+def test_staff_load_exchange_rates_from_a_csv_file_in_the_admin(staff_client):
+    csv = (
+        "currency,quote_currency,date,rate,source\n"
+        "CHF,USD,2024-01-02,1.1712,Central bank\n"
+        "SEK,USD,2024-01-02,0.0991,Central bank\n"
+    )
+    upload = SimpleUploadedFile("rates.csv", csv.encode(), content_type="text/csv")
+
+    preview = staff_client.post(reverse("admin:grants_exchangerate_import"), {"format": "0", "import_file": upload})
+    confirm = preview.context["confirm_form"]
+    staff_client.post(reverse("admin:grants_exchangerate_process_import"), confirm.initial)
+
+    assert services_convert(Decimal("100"), "CHF", dt.date(2024, 3, 1)) == Decimal("117.12")
+    assert services_convert(Decimal("1000"), "SEK", dt.date(2024, 1, 2)) == Decimal("99.10")
+
+
+def services_convert(amount, currency, on):
+    from grants.currency import convert
+
+    return convert(amount, currency=currency, to="USD", on=on).amount
+
+
+def test_the_history_of_a_contribution_shows_who_changed_what(client):
+    staff = StaffFactory(email="officer@example.org", full_name="Finance Officer")
+    client.force_login(staff)
+    contribution = ContributionFactory(reference="SECO-1", title="First title")
+    change_url = reverse("admin:grants_contribution_change", args=[contribution.pk])
+    form = client.get(change_url).context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data.update(
+        donor=contribution.donor.pk,
+        title="Corrected title",
+        amount="1000000.00",
+        start_date="2018-01-01",
+        end_date="2021-12-31",
+        **{"phases-TOTAL_FORMS": "0", "phases-INITIAL_FORMS": "0"},
+    )
+    data.pop("contract_partner", None)
+    data.pop("earmarked_window", None)
+    data.pop("earmarked_facility", None)
+
+    response = client.post(change_url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+
+    history = client.get(reverse("admin:grants_contribution_history", args=[contribution.pk])).content.decode()
+    assert "Finance Officer" in history
+    assert contribution.history.first().title == "Corrected title"
+    assert contribution.history.first().history_user == staff

@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
@@ -12,9 +11,9 @@ admin.site.index_title = _("Portfolio administration")
 
 urlpatterns = [
     path("", home, name="home"),
-    path("projects/", include("grants.urls")),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("grants.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("portal/organisation/", include("members.urls")),
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -30,6 +30,9 @@ from members.models import (
 from .models import (
     AccountingPeriod,
     Allocation,
+    AssessmentCriterion,
+    Call,
+    CallQuestion,
     City,
     Contribution,
     ContributionPhase,
@@ -44,6 +47,7 @@ from .models import (
     ProjectCountry,
     ProjectPartner,
     ProjectStatus,
+    QuestionKind,
     Theme,
 )
 
@@ -816,6 +820,52 @@ def _load_accounting_periods() -> None:
             services.accounting_period_close(period=period, closed_by=None)
 
 
+def _load_calls() -> None:
+    """An open Innovation Fund call with its questions and criteria (demo data)."""
+    call = ensure(
+        Call,
+        {"reference": "innovation-fund-2026"},
+        {
+            "title": "Innovation Fund 2026: women's economic empowerment in secondary cities",
+            "description": (
+                "Small grants to local authorities and community organisations that test new ways for women "
+                "in informal settlements to earn a living and take part in city decisions. (Demo data.)"
+            ),
+            "facility": Facility.objects.get(code="innovation-fund"),
+            "eligible_kinds": [OrganisationKind.LOCAL_GOVERNMENT, OrganisationKind.NGO, OrganisationKind.COMMUNITY],
+            "opens_at": dt.datetime(2026, 10, 1, 8, 0, tzinfo=dt.UTC),
+            "closes_at": dt.datetime(2027, 3, 31, 17, 0, tzinfo=dt.UTC),
+            "time_zone": "Africa/Kampala",
+            "currency": "USD",
+            "ceiling": D("150000.00"),
+            "envelope": D("1500000.00"),
+            "is_published": True,
+        },
+    )
+    ensure_m2m(call.themes, list(Theme.objects.filter(code__in=["gender-equality", "equitable-economic-growth"])))
+    for order, (name, weight) in enumerate(
+        [
+            ("Relevance to women in informal settlements", "3"),
+            ("Innovation", "2"),
+            ("Feasibility and budget", "2"),
+            ("Partnership with the local authority", "1"),
+        ],
+        start=1,
+    ):
+        ensure(AssessmentCriterion, {"call": call, "name": name}, {"weight": D(weight), "order": order})
+    questions = [
+        ("How many women will take part?", QuestionKind.NUMBER, True, ""),
+        ("Who leads the project?", QuestionKind.CHOICE, True, "Local authority\nCommunity organisation\nNGO"),
+        ("Letter of support from the local authority", QuestionKind.FILE, False, ""),
+    ]
+    for order, (label, kind, required, choices) in enumerate(questions, start=1):
+        ensure(
+            CallQuestion,
+            {"call": call, "label": label},
+            {"kind": kind, "required": required, "choices": choices, "order": order},
+        )
+
+
 @transaction.atomic
 def load_demo_portfolio() -> None:
     """Load (or bring up to date) the whole demo portfolio; a second run changes nothing."""
@@ -827,3 +877,4 @@ def load_demo_portfolio() -> None:
     _load_projects(organisations)
     _load_ledger(organisations)
     _load_accounting_periods()
+    _load_calls()

@@ -1,10 +1,18 @@
 from django.urls import path
 
-from . import views
+from . import portal, views
 
 app_name = "grants"
 
 urlpatterns = [
-    path("", views.project_list, name="project-list"),
-    path("<str:code>/", views.project_detail, name="project-detail"),
+    path("projects/", views.project_list, name="project-list"),
+    path("projects/<str:code>/", views.project_detail, name="project-detail"),
+    path("calls/", portal.call_list, name="call-list"),
+    path("calls/<slug:reference>/", portal.call_detail, name="call-detail"),
+    path("calls/<slug:reference>/apply/", portal.application_start, name="application-start"),
+    path("portal/", portal.dashboard, name="dashboard"),
+    path("portal/applications/<int:pk>/", portal.application_detail, name="application"),
+    path("portal/applications/<int:pk>/files/", portal.attachment_upload, name="attachment-upload"),
+    path("portal/applications/<int:pk>/withdraw/", portal.application_withdraw, name="application-withdraw"),
+    path("portal/files/<int:pk>/", portal.attachment_download, name="attachment"),
 ]

@@ -11,6 +11,7 @@ from import_export.admin import ImportExportModelAdmin
 from .models import (
     Constituency,
     GoverningBody,
+    Invitation,
     Membership,
     Organisation,
     OrganisationRole,
@@ -92,6 +93,23 @@ class CurrentMemberFilter(admin.SimpleListFilter):
         return queryset
 
 
+class InvitationInline(admin.TabularInline):
+    """Who was invited to act for the organisation, by whom, and whether they joined: a record, not edited here."""
+
+    model = Invitation
+    extra = 0
+    fields = ["email", "invited_by", "created_at", "sent_at", "accepted_at", "accepted_by"]
+    readonly_fields = fields
+    ordering = ["-created_at"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("invited_by", "accepted_by")
+
+
 @admin.register(Organisation)
 class OrganisationAdmin(ImportExportModelAdmin):
     resource_classes = [OrganisationResource]
@@ -99,7 +117,7 @@ class OrganisationAdmin(ImportExportModelAdmin):
     list_display = ["name", "short_name", "kind", "country", "iati_identifier", "membership_count", "is_demo"]
     list_filter = ["kind", CurrentMemberFilter, "memberships__constituency", "country", "is_demo"]
     search_fields = ["name", "short_name", "iati_identifier", "registration_number"]
-    inlines = [MembershipInline, OrganisationRoleInline]
+    inlines = [MembershipInline, OrganisationRoleInline, InvitationInline]
     date_hierarchy = "created_at"
     fieldsets = [
         (None, {"fields": ["name", "short_name", "kind", "country"]}),

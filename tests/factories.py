@@ -259,3 +259,157 @@ class AccountingPeriodFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"FY{2019 + n}")
     start_date = factory.Sequence(lambda n: dt.date(2019 + n, 1, 1))
     end_date = factory.LazyAttribute(lambda o: o.start_date.replace(month=12, day=31))
+
+
+def _now() -> dt.datetime:
+    from django.utils import timezone
+
+    return timezone.now()
+
+
+def competitive_facility() -> grants.Facility:
+    """Calls are for competitive facilities; FacilityFactory's default one is not."""
+    return FacilityFactory(code="innovation-programme", name="Innovation Programme", is_competitive=True)
+
+
+class CallFactory(factory.django.DjangoModelFactory):
+    """A published call on a competitive facility, open from a week ago for a month."""
+
+    class Meta:
+        model = grants.Call
+        skip_postgeneration_save = True
+
+    reference = factory.Sequence(lambda n: f"call-{n}")
+    title = factory.Sequence(lambda n: f"Call for proposals {n}")
+    description = "Proposals for inclusive, resilient cities."
+    facility = factory.LazyFunction(competitive_facility)
+    opens_at = factory.LazyFunction(lambda: _now() - dt.timedelta(days=7))
+    closes_at = factory.LazyAttribute(lambda o: o.opens_at + dt.timedelta(days=30))
+    currency = "USD"
+    ceiling = Decimal("100000.00")
+    envelope = Decimal("1000000.00")
+    is_published = True
+
+    @factory.post_generation
+    def themes(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.themes.set(extracted)
+
+
+class CallQuestionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = grants.CallQuestion
+
+    call = factory.SubFactory(CallFactory)
+    label = factory.Sequence(lambda n: f"Question {n}?")
+    kind = grants.QuestionKind.SHORT_TEXT
+    required = True
+    order = factory.Sequence(lambda n: n)
+
+
+class AssessmentCriterionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = grants.AssessmentCriterion
+
+    call = factory.SubFactory(CallFactory)
+    name = factory.Sequence(lambda n: f"Criterion {n}")
+    weight = Decimal("1.00")
+    order = factory.Sequence(lambda n: n)
+
+
+class PartnerUserFactory(UserFactory):
+    """A user acting as partner for `organisation` (a new organisation unless one is given)."""
+
+    class Meta:
+        skip_postgeneration_save = True
+
+    class Params:
+        organisation = factory.SubFactory(OrganisationFactory)
+
+    partner_role = factory.RelatedFactory(
+        OrganisationRoleFactory,
+        factory_related_name="user",
+        organisation=factory.SelfAttribute("..organisation"),
+        role=members.Role.PARTNER,
+    )
+
+
+class BudgetLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = grants.BudgetLine
+
+    application = factory.SubFactory("tests.factories.ApplicationFactory")
+    category = grants.BudgetCategory.STAFF
+    description = ""
+    amount = Decimal("10000.00")
+
+
+class ApplicationFactory(factory.django.DjangoModelFactory):
+    """A draft, started by a partner of the organisation; `complete=True` fills it so it can be submitted."""
+
+    class Meta:
+        model = grants.Application
+        skip_postgeneration_save = True
+
+    call = factory.SubFactory(CallFactory)
+    organisation = factory.SubFactory(OrganisationFactory)
+    created_by = factory.SubFactory(PartnerUserFactory, organisation=factory.SelfAttribute("..organisation"))
+    status = grants.ApplicationStatus.DRAFT
+
+    class Params:
+        complete = factory.Trait(
+            title="Slum upgrading in Kampala",
+            summary="Upgrading informal settlements with their residents.",
+            countries=["UG"],
+            start_date=dt.date(2030, 1, 1),
+            end_date=dt.date(2031, 12, 31),
+            requested_amount=Decimal("80000.00"),
+            co_financing=Decimal("20000.00"),
+            expected_results="Two settlements upgraded.",
+            budget=factory.RelatedFactory(
+                BudgetLineFactory,
+                factory_related_name="application",
+                amount=factory.SelfAttribute("..requested_amount"),
+            ),
+        )
+
+
+class EmailAddressFactory(factory.django.DjangoModelFactory):
+    """allauth's record of a user's address; verified unless told otherwise."""
+
+    class Meta:
+        model = "account.EmailAddress"
+
+    user = factory.SubFactory(UserFactory)
+    email = factory.SelfAttribute("user.email")
+    verified = True
+    primary = True
+
+
+class VerifiedUserFactory(UserFactory):
+    """A user whose email address is verified, so they can log in through the site's login page."""
+
+    class Meta:
+        skip_postgeneration_save = True
+
+    email_address = factory.RelatedFactory(EmailAddressFactory, factory_related_name="user")
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    """An invitation, not yet sent nor accepted, from someone who acts for the organisation as partner."""
+
+    class Meta:
+        model = members.Invitation
+        skip_postgeneration_save = True
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    email = factory.Sequence(lambda n: f"colleague{n}@example.org")
+    invited_by = factory.SubFactory(UserFactory)
+    token = factory.Sequence(lambda n: f"invitation-token-{n:04d}")
+
+    @factory.post_generation
+    def inviter_is_partner(obj, create, extracted, **kwargs):
+        if create and obj.invited_by:
+            members.OrganisationRole.objects.get_or_create(
+                user=obj.invited_by, organisation=obj.organisation, role=members.Role.PARTNER
+            )

@@ -11,9 +11,10 @@ from django.utils.html import escape
 
 from grants.demo import load_demo_portfolio
 from grants.generator import generate_portfolio
+from grants.models import Call
 from members.demo import create_demo_logins
 from members.models import Organisation, Seat
-from tests.factories import SeatTermFactory, StaffFactory
+from tests.factories import ApplicationFactory, SeatTermFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -34,6 +35,7 @@ def portfolio():
         partner=Organisation.objects.get(short_name="Jinja"),
     )
     SeatTermFactory(seat=Seat.objects.order_by("pk").first())
+    ApplicationFactory(call=Call.objects.get(reference="innovation-fund-2026"), complete=True)
 
 
 def test_staff_open_the_list_add_and_change_pages_of_every_model(staff_client, portfolio, rf):

@@ -18,7 +18,7 @@ from tests.factories import (
     ProjectCountryFactory,
     ProjectFactory,
     ProjectPartnerFactory,
-    UserFactory,
+    VerifiedUserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -123,18 +123,18 @@ def test_the_project_list_shows_public_projects_in_constant_queries(client, port
 
 
 def test_people_log_in_with_their_email_and_log_out(client):
-    UserFactory(email="amina@example.org", password="a-long-test-password")
+    VerifiedUserFactory(email="amina@example.org", password="a-long-test-password")
 
-    refused = client.post(reverse("login"), {"username": "amina@example.org", "password": "wrong"})
+    refused = client.post(reverse("account_login"), {"login": "amina@example.org", "password": "wrong"})
     assert "Please enter a correct email address and password" in refused.content.decode()
 
     response = client.post(
-        reverse("login"), {"username": "Amina@example.org", "password": "a-long-test-password"}, follow=True
+        reverse("account_login"), {"login": "Amina@example.org", "password": "a-long-test-password"}, follow=True
     )
     assert response.context["user"].is_authenticated
     assert "Log out" in response.content.decode()
 
-    response = client.post(reverse("logout"), follow=True)
+    response = client.post(reverse("account_logout"), follow=True)
     assert not response.context["user"].is_authenticated
 
 

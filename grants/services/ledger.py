@@ -22,7 +22,7 @@ from common.errors import DomainError
 from common.money import format_money, is_known_currency
 from members.models import Organisation, User
 
-from .models import (
+from ..models import (
     AccountingPeriod,
     Allocation,
     Contribution,

@@ -1,0 +1,314 @@
+"""Calls for proposals and their applications in the admin: screening, reviewers, ranking, decisions."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+from simple_history.admin import SimpleHistoryAdmin
+
+from common.errors import DomainError
+from common.money import format_money
+from members.models import Organisation, OrganisationKind, User
+
+from .. import services
+from ..models import (
+    Application,
+    ApplicationStatus,
+    ApplicationTransition,
+    AssessmentCriterion,
+    Attachment,
+    BudgetLine,
+    Call,
+    CallQuestion,
+    ReviewAssignment,
+)
+from ..selectors import call_ranking
+
+
+class CallForm(forms.ModelForm):
+    eligible_kinds = forms.MultipleChoiceField(
+        label=_("Eligible applicant kinds"),
+        choices=OrganisationKind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Leave all unticked to accept every kind."),
+    )
+
+    class Meta:
+        model = Call
+        fields = [
+            "title",
+            "reference",
+            "description",
+            "is_published",
+            "facility",
+            "themes",
+            "eligible_countries",
+            "eligible_kinds",
+            "opens_at",
+            "closes_at",
+            "time_zone",
+            "currency",
+            "ceiling",
+            "envelope",
+        ]
+
+
+class QuestionInline(admin.StackedInline):
+    model = CallQuestion
+    extra = 0
+    fields = [("label", "kind", "required", "order"), "help_text", "choices"]
+
+
+class CriterionInline(admin.TabularInline):
+    model = AssessmentCriterion
+    extra = 0
+    fields = ["name", "description", "weight", "order"]
+
+
+@admin.register(Call)
+class CallAdmin(SimpleHistoryAdmin):
+    form = CallForm
+    list_display = ["title", "facility", "opens_at", "closes_at", "ceiling_money", "is_published", "application_count"]
+    list_filter = ["is_published", "facility__window", "facility", "themes"]
+    list_select_related = ["facility"]
+    search_fields = ["title", "reference", "description"]
+    prepopulated_fields = {"reference": ["title"]}
+    autocomplete_fields = ["facility", "themes"]
+    date_hierarchy = "closes_at"
+    inlines = [QuestionInline, CriterionInline]
+    fieldsets = [
+        (None, {"fields": ["title", "reference", "description", "is_published"]}),
+        (_("Where it funds"), {"fields": ["facility", "themes"]}),
+        (_("Who may apply"), {"fields": ["eligible_countries", "eligible_kinds"]}),
+        (_("When"), {"fields": ["opens_at", "closes_at", "time_zone"]}),
+        (_("Money"), {"fields": ["currency", "ceiling", "envelope"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(application_total=Count("applications"))
+
+    def get_urls(self):
+        return [
+            path("<int:pk>/ranking/", self.admin_site.admin_view(self.ranking_view), name="grants_call_ranking"),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description=_("ceiling"), ordering="ceiling")
+    def ceiling_money(self, obj: Call) -> str:
+        return format_money(obj.ceiling, obj.currency)
+
+    @admin.display(description=_("applications"), ordering="application_total")
+    def application_count(self, obj: Call) -> str:
+        url = reverse("admin:grants_call_ranking", args=[obj.pk])
+        return format_html('{} · <a href="{}">{}</a>', obj.application_total, url, _("ranking"))
+
+    def ranking_view(self, request, pk: int):
+        call = get_object_or_404(Call, pk=pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Ranking: %(call)s") % {"call": call},
+            "call": call,
+            "ranking": call_ranking(call),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/grants/call/ranking.html", context)
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+
+class BudgetLineInline(ReadOnlyInline):
+    model = BudgetLine
+    fields = ["category", "description", "amount"]
+
+
+class AttachmentInline(ReadOnlyInline):
+    model = Attachment
+    fields = ["download", "content_type", "size", "uploaded_at"]
+    readonly_fields = ["download"]
+
+    @admin.display(description=_("file"))
+    def download(self, obj: Attachment) -> str:
+        return format_html('<a href="{}">{}</a>', reverse("grants:attachment", args=[obj.pk]), obj.original_name)
+
+
+class TransitionInline(ReadOnlyInline):
+    model = ApplicationTransition
+    fields = ["at", "from_status", "to_status", "by", "comment"]
+
+
+class ReviewInline(ReadOnlyInline):
+    model = ReviewAssignment
+    fields = ["reviewer", "assigned_at", "no_conflict_declared_at", "submitted_at", "overall_comment"]
+
+
+class AssignReviewerForm(forms.Form):
+    reviewer = forms.ModelChoiceField(label=_("Reviewer"), queryset=User.objects.filter(is_active=True))
+
+
+class DecisionForm(forms.Form):
+    grant_reference = forms.CharField(label=_("Project code"), max_length=40)
+    signed_on = forms.DateField(label=_("Agreement signed on"), initial=timezone.localdate)
+    accountable = forms.ModelChoiceField(
+        label=_("Contract partner"), queryset=Organisation.objects.order_by("name"), required=False
+    )
+    comment = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+@admin.register(Application)
+class ApplicationAdmin(SimpleHistoryAdmin):
+    list_display = ["__str__", "organisation", "call", "status", "requested", "submitted_at", "reviews_done"]
+    list_filter = ["status", "call", "organisation__kind"]
+    list_select_related = ["organisation", "call"]
+    search_fields = ["title", "summary", "organisation__name", "call__title"]
+    date_hierarchy = "submitted_at"
+    actions = ["to_screening", "to_review", "reject"]
+    inlines = [BudgetLineInline, AttachmentInline, ReviewInline, TransitionInline]
+    readonly_fields = [
+        "call",
+        "organisation",
+        "created_by",
+        "status",
+        "title",
+        "summary",
+        "target_countries",
+        "start_date",
+        "end_date",
+        "requested",
+        "co_financing",
+        "expected_results",
+        "submitted_at",
+        "decided_at",
+        "project",
+    ]
+    fields = readonly_fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(review_total=Count("reviews"))
+            .select_related("call", "organisation", "created_by", "project")
+        )
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<int:pk>/assign/", view(self.assign_view), name="grants_application_assign"),
+            path("<int:pk>/approve/", view(self.approve_view), name="grants_application_approve"),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description=_("requested"), ordering="requested_amount")
+    def requested(self, obj: Application) -> str:
+        return format_money(obj.requested_amount, obj.call.currency)
+
+    @admin.display(description=_("reviews"), ordering="review_total")
+    def reviews_done(self, obj: Application) -> int:
+        return obj.review_total
+
+    @admin.display(description=_("target countries"))
+    def target_countries(self, obj: Application) -> str:
+        return ", ".join(str(countries.name(c)) for c in obj.countries)
+
+    def _move(self, request, queryset, to_status: str):
+        moved = 0
+        for application in queryset:
+            try:
+                services.application_screen(application=application, user=request.user, to_status=to_status)
+                moved += 1
+            except DomainError as error:
+                self.message_user(request, f"{application}: {error.message}", messages.ERROR)
+        if moved:
+            label = ApplicationStatus(to_status).label
+            self.message_user(
+                request, _("%(n)s moved to %(status)s.") % {"n": moved, "status": label}, messages.SUCCESS
+            )
+
+    @admin.action(description=_("Start screening"))
+    def to_screening(self, request, queryset):
+        self._move(request, queryset, ApplicationStatus.SCREENING)
+
+    @admin.action(description=_("Send to review"))
+    def to_review(self, request, queryset):
+        self._move(request, queryset, ApplicationStatus.IN_REVIEW)
+
+    @admin.action(description=_("Reject"))
+    def reject(self, request, queryset):
+        self._move(request, queryset, ApplicationStatus.REJECTED)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra = {
+            "assign_url": reverse("admin:grants_application_assign", args=[object_id]),
+            "approve_url": reverse("admin:grants_application_approve", args=[object_id]),
+        }
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
+
+    def _form_page(self, request, application, form, title: str, button: str):
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "application": application,
+            "form": form,
+            "button": button,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/grants/application/step.html", context)
+
+    def assign_view(self, request, pk: int):
+        application = get_object_or_404(Application.objects.select_related("call", "organisation"), pk=pk)
+        form = AssignReviewerForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.reviewer_assign(
+                    application=application, reviewer=form.cleaned_data["reviewer"], assigned_by=request.user
+                )
+            except DomainError as error:
+                form.add_error("reviewer" if error.field == "reviewer" else None, error.message)
+            else:
+                self.message_user(request, _("Reviewer assigned and told by email."), messages.SUCCESS)
+                return redirect("admin:grants_application_change", pk)
+        return self._form_page(request, application, form, _("Assign a reviewer"), _("Assign"))
+
+    def approve_view(self, request, pk: int):
+        application = get_object_or_404(Application.objects.select_related("call", "organisation"), pk=pk)
+        form = DecisionForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                project = services.application_approve(application=application, user=request.user, **form.cleaned_data)
+            except DomainError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                self.message_user(
+                    request,
+                    _("Approved: project %(code)s is created and its agreement signed.") % {"code": project.code},
+                    messages.SUCCESS,
+                )
+                return redirect("admin:grants_project_change", project.pk)
+        return self._form_page(request, application, form, _("Approve the application"), _("Approve"))

@@ -1,0 +1,387 @@
+"""Calls for proposals, the applications partners submit to them, and their review."""
+
+from __future__ import annotations
+
+from zoneinfo import available_timezones
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+from simple_history.models import HistoricalRecords
+
+from common.money import CurrencyField, MoneyField, currency_shape_check
+from members.models import Organisation, OrganisationKind
+
+from .catalogue import City, Facility, Theme
+from .projects import Project
+
+
+class Call(models.Model):
+    """A call for proposals of a competitive facility, open between two moments."""
+
+    reference = models.SlugField(_("reference"), max_length=60, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"))
+    facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="calls", verbose_name=_("facility"))
+    themes = models.ManyToManyField(Theme, blank=True, related_name="calls", verbose_name=_("themes"))
+    eligible_countries = CountryField(
+        _("eligible countries"), multiple=True, blank=True, help_text=_("Leave empty to accept every country.")
+    )
+    eligible_kinds = models.JSONField(
+        _("eligible applicant kinds"), default=list, blank=True, help_text=_("Leave empty to accept every kind.")
+    )
+    opens_at = models.DateTimeField(_("opens at"))
+    closes_at = models.DateTimeField(_("closes at"))
+    time_zone = models.CharField(
+        _("time zone"), max_length=60, default="UTC", help_text=_("Dates are shown to applicants in this zone.")
+    )
+    currency = CurrencyField()
+    ceiling = MoneyField(_("ceiling per grant"))
+    envelope = MoneyField(_("total envelope"))
+    is_published = models.BooleanField(_("published"), default=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("call for proposals")
+        verbose_name_plural = _("calls for proposals")
+        ordering = ["-closes_at"]
+        indexes = [models.Index(fields=["is_published", "closes_at"], name="call_published_closes")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closes_at__gt=F("opens_at")),
+                name="call_closes_after_it_opens",
+                violation_error_message=_("A call closes after it opens."),
+            ),
+            models.CheckConstraint(
+                condition=Q(ceiling__gt=0) & Q(envelope__gte=F("ceiling")),
+                name="call_envelope_covers_ceiling",
+                violation_error_message=_("The ceiling is more than zero and the envelope at least one grant."),
+            ),
+            currency_shape_check("currency", "call_currency_iso"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("grants:call-detail", kwargs={"reference": self.reference})
+
+    def clean(self) -> None:
+        super().clean()
+        unknown = set(self.eligible_kinds or []) - set(OrganisationKind.values)
+        if unknown:
+            raise ValidationError({"eligible_kinds": _("Unknown applicant kinds: %s.") % ", ".join(sorted(unknown))})
+        if self.time_zone not in available_timezones():
+            raise ValidationError({"time_zone": _("Give a time zone such as Africa/Kampala or Europe/Brussels.")})
+        if self.facility_id and not self.facility.is_competitive:
+            raise ValidationError({"facility": _("Calls are for competitive facilities only.")})
+
+    def is_open(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.is_published and self.opens_at <= now < self.closes_at
+
+    @property
+    def window(self):
+        return self.facility.window
+
+
+class AssessmentCriterion(models.Model):
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="criteria", verbose_name=_("call"))
+    name = models.CharField(_("criterion"), max_length=120)
+    description = models.TextField(_("what reviewers look for"), blank=True)
+    weight = models.DecimalField(_("weight"), max_digits=5, decimal_places=2, validators=[MinValueValidator(0.01)])
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("assessment criterion")
+        verbose_name_plural = _("assessment criteria")
+        ordering = ["call", "order", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(weight__gt=0),
+                name="criterion_weight_positive",
+                violation_error_message=_("A weight is more than zero."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class QuestionKind(models.TextChoices):
+    SHORT_TEXT = "short_text", _("Short text")
+    LONG_TEXT = "long_text", _("Long text")
+    NUMBER = "number", _("Number")
+    AMOUNT = "amount", _("Amount")
+    CHOICE = "choice", _("Choice")
+    DATE = "date", _("Date")
+    FILE = "file", _("File")
+
+
+class CallQuestion(models.Model):
+    """A question of the call's own, asked after the core application form."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="questions", verbose_name=_("call"))
+    label = models.CharField(_("question"), max_length=250)
+    help_text = models.CharField(_("help text"), max_length=250, blank=True)
+    kind = models.CharField(_("kind"), max_length=12, choices=QuestionKind.choices)
+    choices = models.TextField(_("choices"), blank=True, help_text=_("For a choice question: one option per line."))
+    required = models.BooleanField(_("required"), default=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        ordering = ["call", "order", "pk"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def options(self) -> list[str]:
+        return [line.strip() for line in self.choices.splitlines() if line.strip()]
+
+    def clean(self) -> None:
+        super().clean()
+        if self.kind == QuestionKind.CHOICE and len(self.options) < 2:
+            raise ValidationError({"choices": _("A choice question needs at least two options.")})
+
+
+class ApplicationStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    SCREENING = "screening", _("Screening")
+    IN_REVIEW = "in_review", _("In review")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class Application(models.Model):
+    """A partner organisation's proposal to a call."""
+
+    call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="applications", verbose_name=_("call"))
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="applications", verbose_name=_("organisation")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("started by")
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=ApplicationStatus.choices, default=ApplicationStatus.DRAFT
+    )
+    title = models.CharField(_("title"), max_length=250, blank=True)
+    summary = models.TextField(_("summary"), blank=True)
+    countries = CountryField(_("target countries"), multiple=True, blank=True)
+    cities = models.ManyToManyField(City, blank=True, related_name="applications", verbose_name=_("target cities"))
+    start_date = models.DateField(_("start"), null=True, blank=True)
+    end_date = models.DateField(_("end"), null=True, blank=True)
+    requested_amount = MoneyField(_("amount requested"), null=True, blank=True)
+    co_financing = MoneyField(_("co-financing"), default=0)
+    expected_results = models.TextField(_("expected results"), blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    project = models.OneToOneField(
+        Project,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="application",
+        verbose_name=_("project"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+        ordering = ["-updated_at"]
+        indexes = [
+            models.Index(fields=["call", "status"], name="application_call_status"),
+            models.Index(fields=["organisation", "status"], name="application_org_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(start_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="application_end_not_before_start",
+                violation_error_message=_("The project cannot end before it starts."),
+            ),
+            models.CheckConstraint(
+                condition=(Q(requested_amount__isnull=True) | Q(requested_amount__gt=0)) & Q(co_financing__gte=0),
+                name="application_amounts_positive",
+                violation_error_message=_("The amount requested is more than zero; co-financing is not negative."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or _("Application %(pk)s") % {"pk": self.pk}
+
+    @property
+    def currency(self) -> str:
+        return self.call.currency
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == ApplicationStatus.DRAFT
+
+
+class BudgetCategory(models.TextChoices):
+    STAFF = "staff", _("Staff")
+    CONSULTANTS = "consultants", _("Consultants and experts")
+    TRAVEL = "travel", _("Travel")
+    WORKS = "works", _("Works and infrastructure")
+    EQUIPMENT = "equipment", _("Equipment")
+    EVENTS = "events", _("Workshops and events")
+    OTHER = "other", _("Other costs")
+
+
+class BudgetLine(models.Model):
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="budget_lines", verbose_name=_("application")
+    )
+    category = models.CharField(_("category"), max_length=12, choices=BudgetCategory.choices)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    amount = MoneyField(_("amount"))
+
+    class Meta:
+        verbose_name = _("budget line")
+        verbose_name_plural = _("budget lines")
+        ordering = ["application", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="budget_line_amount_positive",
+                violation_error_message=_("A budget line is more than zero."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()}: {self.amount}"
+
+
+def private_upload_path(instance, filename: str) -> str:
+    """Kept under MEDIA_ROOT, which is never served directly: views check who may read a file."""
+    return f"applications/{instance.application_id}/{timezone.now():%Y%m%d%H%M%S}-{filename}"
+
+
+class Answer(models.Model):
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="answers", verbose_name=_("application")
+    )
+    question = models.ForeignKey(CallQuestion, on_delete=models.CASCADE, related_name="+", verbose_name=_("question"))
+    value = models.TextField(_("answer"), blank=True)
+
+    class Meta:
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+        constraints = [
+            models.UniqueConstraint(fields=["application", "question"], name="answer_unique_per_question"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question}: {self.value[:40]}"
+
+
+class Attachment(models.Model):
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("application")
+    )
+    question = models.ForeignKey(
+        CallQuestion, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("question")
+    )
+    file = models.FileField(_("file"), upload_to=private_upload_path)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["application", "uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class ApplicationTransition(models.Model):
+    """One step of an application through its workflow: who, when, from, to, why."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="transitions", verbose_name=_("application")
+    )
+    from_status = models.CharField(_("from"), max_length=12, choices=ApplicationStatus.choices)
+    to_status = models.CharField(_("to"), max_length=12, choices=ApplicationStatus.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+        ordering = ["application", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
+
+
+class ReviewAssignment(models.Model):
+    """A reviewer asked to score an application against the call's criteria."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="reviews", verbose_name=_("application")
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="review_assignments",
+        verbose_name=_("reviewer"),
+    )
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    assigned_at = models.DateTimeField(_("assigned at"), auto_now_add=True)
+    no_conflict_declared_at = models.DateTimeField(_("no conflict of interest declared at"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    overall_comment = models.TextField(_("overall comment"), blank=True)
+
+    class Meta:
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
+        ordering = ["application", "assigned_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "reviewer"],
+                name="review_once_per_reviewer",
+                violation_error_message=_("This reviewer is already assigned to the application."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application} · {self.reviewer}"
+
+
+class CriterionScore(models.Model):
+    review = models.ForeignKey(ReviewAssignment, on_delete=models.CASCADE, related_name="scores")
+    criterion = models.ForeignKey(AssessmentCriterion, on_delete=models.CASCADE, related_name="scores")
+    score = models.PositiveSmallIntegerField(_("score"), validators=[MinValueValidator(0), MaxValueValidator(5)])
+    comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        verbose_name = _("score")
+        verbose_name_plural = _("scores")
+        constraints = [
+            models.UniqueConstraint(fields=["review", "criterion"], name="score_once_per_criterion"),
+            models.CheckConstraint(
+                condition=Q(score__lte=5), name="score_at_most_five", violation_error_message=_("Scores run 0 to 5.")
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.criterion}: {self.score}"

@@ -1,0 +1,183 @@
+"""The partner portal: open calls, applications and their files. Views parse, services decide."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from common.errors import DomainError
+from members.models import Organisation
+
+from . import selectors, services
+from .forms import ApplicationForm, BudgetLineFormSet, QuestionsForm, UploadForm
+from .models import Application, Attachment, Call
+from .workflow import Actor, next_steps
+
+
+def call_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "grants/call_list.html", {"calls": selectors.open_calls()})
+
+
+def call_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    try:
+        call = selectors.published_call(reference=reference)
+    except Call.DoesNotExist:
+        raise Http404 from None
+    organisations = []
+    if request.user.is_authenticated:
+        organisations = Organisation.objects.filter(pk__in=selectors.partner_organisation_ids(request.user))
+    return render(request, "grants/call_detail.html", {"call": call, "organisations": organisations})
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.partner_applications(request.user), 20).get_page(request.GET.get("page"))
+    projects = selectors.partner_projects(request.user)[:50]
+    return render(request, "grants/portal/dashboard.html", {"page": page, "projects": projects})
+
+
+@login_required
+@require_POST
+def application_start(request: HttpRequest, reference: str) -> HttpResponse:
+    try:
+        call = selectors.published_call(reference=reference)
+        organisation = Organisation.objects.get(
+            pk=request.POST.get("organisation"), pk__in=selectors.partner_organisation_ids(request.user)
+        )
+    except (Call.DoesNotExist, Organisation.DoesNotExist, ValueError):
+        raise Http404 from None
+    try:
+        application = services.application_start(call=call, organisation=organisation, user=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect(call.get_absolute_url())
+    messages.success(request, _("Your draft is started: save it as often as you like, then submit."))
+    return redirect("grants:application", pk=application.pk)
+
+
+def _load(request: HttpRequest, pk: int) -> Application:
+    try:
+        return selectors.partner_application(request.user, pk)
+    except Application.DoesNotExist:
+        raise Http404 from None
+
+
+@login_required
+def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _load(request, pk)
+    if not application.is_editable:
+        context = {"application": application, "can_withdraw": "withdrawn" in next_steps(application, Actor.APPLICANT)}
+        return render(request, "grants/portal/application_readonly.html", context)
+    answers = {answer.question_id: answer.value for answer in application.answers.all()}
+    data = request.POST if request.method == "POST" else None
+    form = ApplicationForm(data, instance=application)
+    saved_lines = [
+        {"category": line.category, "description": line.description, "amount": line.amount}
+        for line in application.budget_lines.all()
+    ]
+    # Bound forms compare with `initial` and drop lines that did not change: give it only to the blank form.
+    budget = BudgetLineFormSet(data, prefix="budget", initial=None if data else saved_lines)
+    questions = QuestionsForm(data, call=application.call, answers=answers)
+    if request.method == "POST" and form.is_valid() and budget.is_valid() and questions.is_valid():
+        try:
+            services.application_save(
+                application=application,
+                user=request.user,
+                fields=form.values(),
+                budget_lines=[
+                    services.BudgetLineInput(line["category"], line["amount"], line.get("description", ""))
+                    for line in budget.cleaned_data
+                    if line and line.get("amount") is not None
+                ],
+                answers=questions.answers(),
+                city_names=form.city_list(),
+            )
+            if "submit" in request.POST:
+                services.application_submit(application=application, user=request.user)
+                messages.success(request, _("Your application is submitted. We have emailed you a receipt."))
+                return redirect("grants:application", pk=pk)
+        except services.ApplicationIncomplete as incomplete:
+            _show_errors(incomplete.errors, form, budget, questions)
+            messages.error(request, incomplete.message)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Draft saved."))
+            return redirect("grants:application", pk=pk)
+    context = {
+        "application": application,
+        "form": form,
+        "budget": budget,
+        "questions": questions,
+        "upload": UploadForm(call=application.call),
+    }
+    return render(request, "grants/portal/application_form.html", context, status=200)
+
+
+def _show_errors(errors: dict[str, list[str]], form, budget, questions) -> None:
+    for field, messages_ in errors.items():
+        for message in messages_:
+            if field in form.fields:
+                form.add_error(field, message)
+            elif field in questions.fields:
+                questions.add_error(field, message)
+            elif field == "budget":
+                budget._non_form_errors = budget.error_class([*budget.non_form_errors(), message])
+            else:
+                form.add_error(None, message)
+
+
+@login_required
+@require_POST
+def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _load(request, pk)
+    form = UploadForm(request.POST, request.FILES, call=application.call)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect("grants:application", pk=pk)
+    try:
+        attachment = services.attachment_add(
+            application=application,
+            user=request.user,
+            upload=form.cleaned_data["file"],
+            question=form.cleaned_data["question"],
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("%(name)s is attached.") % {"name": attachment.original_name})
+    return redirect(reverse("grants:application", args=[pk]) + "#files")
+
+
+@login_required
+@require_POST
+def application_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _load(request, pk)
+    try:
+        services.application_withdraw(
+            application=application, user=request.user, comment=request.POST.get("reason", "")
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Your application is withdrawn."))
+    return redirect("grants:application", pk=pk)
+
+
+@login_required
+def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+    """Files are served only to the owning organisation's partners and to staff."""
+    try:
+        attachment = selectors.attachment_for(request.user, pk)
+    except Attachment.DoesNotExist:
+        raise Http404 from None
+    response = FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name)
+    response["Content-Type"] = attachment.content_type
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,53 @@
+"""Every change of state on the funding side: the ledger, and calls with their applications."""
+
+from .applications import (
+    ApplicationError,
+    ApplicationIncomplete,
+    BudgetLineInput,
+    application_approve,
+    application_save,
+    application_screen,
+    application_start,
+    application_submit,
+    application_withdraw,
+    attachment_add,
+    review_submit,
+    reviewer_assign,
+)
+from .ledger import (
+    LedgerError,
+    TrancheSpec,
+    accounting_period_close,
+    allocation_set,
+    contribution_receive,
+    disbursement_record,
+    expenditure_record,
+    grant_agreement_sign,
+    tranche_condition_meet,
+    transaction_reverse,
+)
+
+__all__ = [
+    "ApplicationError",
+    "ApplicationIncomplete",
+    "BudgetLineInput",
+    "LedgerError",
+    "TrancheSpec",
+    "accounting_period_close",
+    "allocation_set",
+    "application_approve",
+    "application_save",
+    "application_screen",
+    "application_start",
+    "application_submit",
+    "application_withdraw",
+    "attachment_add",
+    "contribution_receive",
+    "disbursement_record",
+    "expenditure_record",
+    "grant_agreement_sign",
+    "review_submit",
+    "reviewer_assign",
+    "tranche_condition_meet",
+    "transaction_reverse",
+]

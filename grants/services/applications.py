@@ -1,0 +1,445 @@
+"""Applications to calls: drafting, submitting, reviewing and deciding, each step one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
+
+import filetype
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from common.errors import DomainError
+from common.money import format_money
+from members.models import Organisation, OrganisationRole, Role, User
+
+from .. import tasks
+from ..models import (
+    Answer,
+    Application,
+    ApplicationStatus,
+    ApplicationTransition,
+    Attachment,
+    BudgetLine,
+    Call,
+    CallQuestion,
+    City,
+    CriterionScore,
+    PartnerRole,
+    Project,
+    ProjectCountry,
+    ProjectPartner,
+    ProjectStatus,
+    QuestionKind,
+    ReviewAssignment,
+)
+from ..workflow import Actor, is_allowed
+from .ledger import TrancheSpec, grant_agreement_sign
+
+ACCEPTED_UPLOADS = {
+    "application/pdf": "PDF",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "XLSX",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "DOCX",
+    "image/png": "PNG",
+    "image/jpeg": "JPEG",
+}
+
+
+class ApplicationError(DomainError):
+    """A rule of the grant-making workflow refused the operation."""
+
+
+class ApplicationIncomplete(ApplicationError):
+    """Submission refused: `errors` maps each field at fault to its messages."""
+
+    def __init__(self, errors: Mapping[str, list[str]]) -> None:
+        super().__init__(_("The application cannot be submitted yet: see the messages by each field."))
+        self.errors = dict(errors)
+
+
+@dataclass(frozen=True)
+class BudgetLineInput:
+    category: str
+    amount: Decimal
+    description: str = ""
+
+
+def is_partner_of(user: User, organisation: Organisation) -> bool:
+    return OrganisationRole.objects.filter(user=user, organisation=organisation, role=Role.PARTNER).exists()
+
+
+def _actor(user: User, application: Application) -> Actor | None:
+    if user.is_staff:
+        return Actor.STAFF
+    if is_partner_of(user, application.organisation):
+        return Actor.APPLICANT
+    return None
+
+
+def _move(application: Application, to_status: str, user: User, comment: str = "") -> None:
+    actor = _actor(user, application)
+    if actor is None or not is_allowed(application, to_status, actor):
+        raise ApplicationError(
+            _("An application that is %(status)s cannot be moved to %(to)s by you.")
+            % {"status": application.get_status_display().lower(), "to": ApplicationStatus(to_status).label.lower()}
+        )
+    ApplicationTransition.objects.create(
+        application=application, from_status=application.status, to_status=to_status, by=user, comment=comment
+    )
+    application.status = to_status
+    application.save(update_fields=["status", "submitted_at", "decided_at", "updated_at"])
+
+
+def _locked(application: Application) -> Application:
+    return Application.objects.select_for_update().select_related("call", "organisation").get(pk=application.pk)
+
+
+@transaction.atomic
+def application_start(*, call: Call, organisation: Organisation, user: User, now: dt.datetime | None = None):
+    """Open a draft for an organisation the user acts for, while the call is open."""
+    if not is_partner_of(user, organisation):
+        raise ApplicationError(_("You do not act for %(org)s.") % {"org": organisation})
+    if not call.is_open(now):
+        raise ApplicationError(_("This call is not open for applications."))
+    return Application.objects.create(call=call, organisation=organisation, created_by=user)
+
+
+@transaction.atomic
+def application_save(
+    *,
+    application: Application,
+    user: User,
+    fields: Mapping[str, object],
+    budget_lines: Sequence[BudgetLineInput] = (),
+    answers: Mapping[int, str] | None = None,
+    city_names: Sequence[str] = (),
+) -> Application:
+    """Save a draft as it stands; completeness is checked only on submission."""
+    application = _locked(application)
+    if _actor(user, application) != Actor.APPLICANT:
+        raise ApplicationError(_("Only the applying organisation edits its application."))
+    if not application.is_editable:
+        raise ApplicationError(_("A submitted application can no longer be changed."))
+    editable = {
+        "title",
+        "summary",
+        "countries",
+        "start_date",
+        "end_date",
+        "requested_amount",
+        "co_financing",
+        "expected_results",
+    }
+    for name, value in fields.items():
+        if name not in editable:
+            raise ApplicationError(_("%(field)s cannot be set here.") % {"field": name})
+        setattr(application, name, value)
+    try:
+        application.full_clean(exclude=["cities", "project"])
+    except ValidationError as error:
+        raise ApplicationIncomplete(error.message_dict) from error
+    application.save()
+    application.budget_lines.all().delete()
+    for line in budget_lines:
+        if line.amount is None or line.amount <= 0:
+            raise ApplicationIncomplete({"budget": [_("Each budget line is more than zero.")]})
+        BudgetLine.objects.create(
+            application=application, category=line.category, description=line.description, amount=line.amount
+        )
+    for question_id, value in (answers or {}).items():
+        question = application.call.questions.filter(pk=question_id).first()
+        if question is None:
+            raise ApplicationError(_("That question belongs to another call."), field=f"question_{question_id}")
+        Answer.objects.update_or_create(application=application, question=question, defaults={"value": value.strip()})
+    country = application.countries[0].code if application.countries else None
+    cities = []
+    for name in filter(None, (n.strip() for n in city_names)):
+        if country is None:
+            raise ApplicationIncomplete({"cities": [_("Choose a target country before naming its cities.")]})
+        cities.append(City.objects.get_or_create(name=name, country=country)[0])
+    application.cities.set(cities)
+    return application
+
+
+@transaction.atomic
+def attachment_add(
+    *, application: Application, user: User, upload: UploadedFile, question: CallQuestion | None = None
+) -> Attachment:
+    """Keep a file with the application after checking its type by its content, not its name."""
+    application = _locked(application)
+    if _actor(user, application) != Actor.APPLICANT or not application.is_editable:
+        raise ApplicationError(_("Files are added to a draft by the applying organisation."), field="file")
+    limit = settings.UPLOAD_MAX_BYTES
+    if upload.size > limit:
+        raise ApplicationError(
+            _("%(name)s is %(size).1f MB; files may be up to %(limit)d MB.")
+            % {"name": upload.name, "size": upload.size / 1_000_000, "limit": limit // 1_000_000},
+            field="file",
+        )
+    head = upload.read(8192)
+    upload.seek(0)
+    kind = filetype.guess(head if not _is_zip(head) else upload.read())
+    upload.seek(0)
+    if kind is None or kind.mime not in ACCEPTED_UPLOADS:
+        raise ApplicationError(
+            _("%(name)s is not a PDF, XLSX, DOCX, PNG or JPEG file.") % {"name": upload.name}, field="file"
+        )
+    return Attachment.objects.create(
+        application=application,
+        question=question,
+        file=upload,
+        original_name=upload.name[:200],
+        content_type=kind.mime,
+        size=upload.size,
+        uploaded_by=user,
+    )
+
+
+def _is_zip(head: bytes) -> bool:
+    """Office files are zip archives: their type is read from the whole archive."""
+    return head.startswith(b"PK\x03\x04")
+
+
+def submission_errors(application: Application, now: dt.datetime) -> dict[str, list[str]]:
+    """Everything that stands between a draft and its submission, by field."""
+    errors: dict[str, list[str]] = defaultdict(list)
+    call = application.call
+    required = {
+        "title": application.title,
+        "summary": application.summary,
+        "countries": application.countries,
+        "start_date": application.start_date,
+        "end_date": application.end_date,
+        "requested_amount": application.requested_amount,
+        "expected_results": application.expected_results,
+    }
+    for name, value in required.items():
+        if not value:
+            errors[name].append(_("This field is required."))
+    if call.is_published and now >= call.closes_at:
+        closes = timezone.localtime(call.closes_at, ZoneInfo(call.time_zone))
+        errors["__all__"].append(
+            _("The call closed on %(date)s.") % {"date": f"{closes:%d %b %Y %H:%M} ({call.time_zone})"}
+        )
+    elif not call.is_open(now):
+        errors["__all__"].append(_("This call is not open for applications."))
+    if call.eligible_kinds and application.organisation.kind not in call.eligible_kinds:
+        errors["__all__"].append(
+            _("%(kind)s applicants are not eligible for this call.")
+            % {"kind": application.organisation.get_kind_display()}
+        )
+    eligible = {c.code for c in call.eligible_countries}
+    outside = [c.name for c in application.countries if eligible and c.code not in eligible]
+    if outside:
+        errors["countries"].append(_("Not eligible for this call: %(names)s.") % {"names": ", ".join(outside)})
+    requested = application.requested_amount
+    if requested is not None and requested > call.ceiling:
+        errors["requested_amount"].append(
+            _("The ceiling per grant is %(ceiling)s.") % {"ceiling": format_money(call.ceiling, call.currency)}
+        )
+    lines = list(application.budget_lines.all())
+    budgeted = sum((line.amount for line in lines), Decimal(0))
+    if not lines:
+        errors["budget"].append(_("Give the budget by category."))
+    elif requested is not None and budgeted != requested:
+        errors["budget"].append(
+            _("The budget lines add up to %(total)s, not the %(requested)s requested.")
+            % {"total": format_money(budgeted, call.currency), "requested": format_money(requested, call.currency)}
+        )
+    answers = {a.question_id: a.value for a in application.answers.all()}
+    files = {a.question_id for a in application.attachments.all()}
+    for question in call.questions.all():
+        key = f"question_{question.pk}"
+        if question.kind == QuestionKind.FILE:
+            if question.required and question.pk not in files:
+                errors[key].append(_("Attach a file."))
+            continue
+        value = answers.get(question.pk, "")
+        if not value:
+            if question.required:
+                errors[key].append(_("This question is required."))
+            continue
+        problem = _answer_problem(question, value)
+        if problem:
+            errors[key].append(problem)
+    return {field: messages for field, messages in errors.items() if messages}
+
+
+def _answer_problem(question: CallQuestion, value: str) -> str | None:
+    if question.kind in (QuestionKind.NUMBER, QuestionKind.AMOUNT):
+        try:
+            number = Decimal(value)
+        except InvalidOperation:
+            return _("Enter a number.")
+        if question.kind == QuestionKind.AMOUNT and number < 0:
+            return _("An amount cannot be negative.")
+    if question.kind == QuestionKind.DATE:
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError:
+            return _("Enter a date as YYYY-MM-DD.")
+    if question.kind == QuestionKind.CHOICE and value not in question.options:
+        return _("Choose one of the options.")
+    return None
+
+
+@transaction.atomic
+def application_submit(*, application: Application, user: User, now: dt.datetime | None = None) -> Application:
+    now = now or timezone.now()
+    application = _locked(application)
+    if _actor(user, application) != Actor.APPLICANT:
+        raise ApplicationError(_("Only the applying organisation submits its application."))
+    if application.status != ApplicationStatus.DRAFT:
+        raise ApplicationError(_("This application was already submitted."))
+    errors = submission_errors(application, now)
+    if errors:
+        raise ApplicationIncomplete(errors)
+    application.submitted_at = now
+    _move(application, ApplicationStatus.SUBMITTED, user)
+    transaction.on_commit(lambda: tasks.notify_application_submitted.delay(application.pk))
+    return application
+
+
+@transaction.atomic
+def application_withdraw(*, application: Application, user: User, comment: str = "") -> Application:
+    application = _locked(application)
+    application.decided_at = timezone.now()
+    _move(application, ApplicationStatus.WITHDRAWN, user, comment)
+    return application
+
+
+@transaction.atomic
+def application_screen(*, application: Application, user: User, to_status: str, comment: str = "") -> Application:
+    """Staff move an application through screening and review, or reject it."""
+    application = _locked(application)
+    if not user.is_staff:
+        raise ApplicationError(_("Only the secretariat screens, reviews and rejects applications."))
+    if to_status in (ApplicationStatus.APPROVED, ApplicationStatus.WITHDRAWN):
+        raise ApplicationError(_("Approve with the approval step; only the applicant withdraws."))
+    if to_status == ApplicationStatus.REJECTED:
+        application.decided_at = timezone.now()
+    _move(application, to_status, user, comment)
+    if to_status == ApplicationStatus.REJECTED:
+        transaction.on_commit(lambda: tasks.notify_application_decided.delay(application.pk))
+    return application
+
+
+@transaction.atomic
+def reviewer_assign(*, application: Application, reviewer: User, assigned_by: User) -> ReviewAssignment:
+    application = _locked(application)
+    if not assigned_by.is_staff:
+        raise ApplicationError(_("Only the secretariat assigns reviewers."))
+    if application.status not in (ApplicationStatus.SCREENING, ApplicationStatus.IN_REVIEW):
+        raise ApplicationError(_("Reviewers are assigned during screening or review."))
+    if OrganisationRole.objects.filter(user=reviewer, organisation=application.organisation).exists():
+        raise ApplicationError(_("A reviewer cannot review their own organisation's application."), field="reviewer")
+    if ReviewAssignment.objects.filter(application=application, reviewer=reviewer).exists():
+        raise ApplicationError(_("This reviewer is already assigned to the application."), field="reviewer")
+    review = ReviewAssignment.objects.create(application=application, reviewer=reviewer, assigned_by=assigned_by)
+    transaction.on_commit(lambda: tasks.notify_reviewer_assigned.delay(review.pk))
+    return review
+
+
+@transaction.atomic
+def review_submit(
+    *,
+    review: ReviewAssignment,
+    user: User,
+    no_conflict: bool,
+    scores: Mapping[int, tuple[int, str]],
+    overall_comment: str = "",
+) -> ReviewAssignment:
+    """A reviewer declares no conflict of interest and scores every criterion, 0 to 5, with a comment."""
+    review = ReviewAssignment.objects.select_for_update().select_related("application__call").get(pk=review.pk)
+    if review.reviewer_id != user.pk:
+        raise ApplicationError(_("Only the assigned reviewer submits this review."))
+    if review.submitted_at:
+        raise ApplicationError(_("This review was already submitted."))
+    if review.application.status != ApplicationStatus.IN_REVIEW:
+        raise ApplicationError(_("The application is not in review."))
+    if not no_conflict:
+        raise ApplicationError(_("Declare that you have no conflict of interest, or decline."), field="no_conflict")
+    criteria = list(review.application.call.criteria.all())
+    errors = {}
+    for criterion in criteria:
+        score, _comment = scores.get(criterion.pk, (None, ""))
+        if not str(score).isdigit() or not 0 <= int(score) <= 5:
+            errors[f"criterion_{criterion.pk}"] = [_("Score this criterion from 0 to 5.")]
+    if errors:
+        raise ApplicationIncomplete(errors)
+    for criterion in criteria:
+        score, comment = scores[criterion.pk]
+        CriterionScore.objects.create(review=review, criterion=criterion, score=int(score), comment=comment)
+    review.no_conflict_declared_at = review.submitted_at = timezone.now()
+    review.overall_comment = overall_comment
+    review.save(update_fields=["no_conflict_declared_at", "submitted_at", "overall_comment"])
+    return review
+
+
+@transaction.atomic
+def application_approve(
+    *,
+    application: Application,
+    user: User,
+    grant_reference: str,
+    signed_on: dt.date,
+    tranches: Sequence[TrancheSpec] = (),
+    comment: str = "",
+    accountable: Organisation | None = None,
+) -> Project:
+    """Approve: create the project and sign its grant agreement from the application, all or nothing."""
+    application = _locked(application)
+    if not is_allowed(application, ApplicationStatus.APPROVED, Actor.STAFF) or not user.is_staff:
+        raise ApplicationError(_("Only an application in review is approved, by the secretariat."))
+    call = application.call
+    project = Project(
+        code=grant_reference,
+        title=application.title,
+        summary=application.summary,
+        facility=call.facility,
+        status=ProjectStatus.IMPLEMENTATION,
+        start_date=application.start_date,
+        end_date=application.end_date,
+        currency=call.currency,
+        approved_budget=application.requested_amount,
+        co_financing=application.co_financing,
+    )
+    try:
+        project.full_clean()
+    except ValidationError as error:
+        raise ApplicationError(" ".join(error.messages), field="grant_reference") from error
+    project.save()
+    project.themes.set(call.themes.all())
+    project.cities.set(application.cities.all())
+    countries = list(application.countries)
+    share = (Decimal(100) / len(countries)).quantize(Decimal("0.01"))
+    for index, country in enumerate(countries):
+        last = index == len(countries) - 1
+        percentage = Decimal(100) - share * (len(countries) - 1) if last else share
+        ProjectCountry.objects.create(project=project, country=country.code, percentage=percentage)
+    ProjectPartner.objects.create(project=project, organisation=application.organisation, role=PartnerRole.IMPLEMENTING)
+    if accountable:
+        ProjectPartner.objects.create(project=project, organisation=accountable, role=PartnerRole.ACCOUNTABLE)
+    grant_agreement_sign(
+        project=project,
+        reference=f"GA-{grant_reference}",
+        grantee=application.organisation,
+        signed_on=signed_on,
+        amount=application.requested_amount,
+        tranches=tranches or [TrancheSpec(signed_on, application.requested_amount)],
+        recorded_by=user,
+    )
+    application.project = project
+    application.decided_at = timezone.now()
+    application.save(update_fields=["project", "decided_at", "updated_at"])
+    _move(application, ApplicationStatus.APPROVED, user, comment)
+    transaction.on_commit(lambda: tasks.notify_application_decided.delay(application.pk))
+    return project

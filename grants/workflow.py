@@ -1,0 +1,43 @@
+"""The application workflow: the one place that says which step is allowed for whom.
+
+draft → submitted → screening → in review → approved / rejected
+(the applicant may withdraw until a decision; staff may reject at screening)
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from .models import Application, ApplicationStatus
+
+S = ApplicationStatus
+
+
+class Actor(StrEnum):
+    APPLICANT = "applicant"  # a partner user of the applying organisation
+    STAFF = "staff"  # secretariat staff
+
+
+TRANSITIONS: dict[tuple[str, str], Actor] = {
+    (S.DRAFT, S.SUBMITTED): Actor.APPLICANT,
+    (S.DRAFT, S.WITHDRAWN): Actor.APPLICANT,
+    (S.SUBMITTED, S.WITHDRAWN): Actor.APPLICANT,
+    (S.SCREENING, S.WITHDRAWN): Actor.APPLICANT,
+    (S.IN_REVIEW, S.WITHDRAWN): Actor.APPLICANT,
+    (S.SUBMITTED, S.SCREENING): Actor.STAFF,
+    (S.SCREENING, S.IN_REVIEW): Actor.STAFF,
+    (S.SCREENING, S.REJECTED): Actor.STAFF,
+    (S.IN_REVIEW, S.APPROVED): Actor.STAFF,
+    (S.IN_REVIEW, S.REJECTED): Actor.STAFF,
+}
+
+DECIDED = {S.APPROVED, S.REJECTED, S.WITHDRAWN}
+
+
+def is_allowed(application: Application, to_status: str, actor: Actor) -> bool:
+    return TRANSITIONS.get((application.status, to_status)) == actor
+
+
+def next_steps(application: Application, actor: Actor) -> list[str]:
+    """The statuses `actor` may move the application to now, for buttons and admin actions."""
+    return [to for (frm, to), who in TRANSITIONS.items() if frm == application.status and who == actor]

@@ -1,0 +1,74 @@
+"""Reads about organisations, the people who act for them and invitations, scoped to the person asking."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from allauth.account.models import EmailAddress
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from .models import Invitation, Organisation, OrganisationRole, Role, User
+
+
+def organisations_of(*, user: User, role: str | None = None) -> QuerySet[Organisation]:
+    """The organisations `user` acts for (in `role`, when given); empty for an anonymous visitor."""
+    if not user.is_authenticated:
+        return Organisation.objects.none()
+    roles = OrganisationRole.objects.filter(user=user)
+    if role:
+        roles = roles.filter(role=role)
+    return Organisation.objects.filter(pk__in=roles.values("organisation_id")).order_by("name")
+
+
+def acts_for_an_organisation(*, user: User) -> bool:
+    return user.is_authenticated and OrganisationRole.objects.filter(user=user).exists()
+
+
+def pending_invitations() -> QuerySet[Invitation]:
+    """Invitations that can still be accepted: not used and not expired."""
+    return Invitation.objects.filter(accepted_at__isnull=True, created_at__gt=timezone.now() - Invitation.VALID_FOR)
+
+
+@dataclass(frozen=True)
+class OrganisationPage:
+    organisation: Organisation
+    roles: list[OrganisationRole]
+    can_invite: bool
+    invitations: list[Invitation]
+
+
+def organisation_page(*, user: User, pk: int) -> OrganisationPage:
+    """One of the user's organisations with its people; partners also see the invitations waiting.
+
+    Raises `Organisation.DoesNotExist` for an organisation the user does not act for.
+    """
+    organisation = organisations_of(user=user).get(pk=pk)
+    roles = list(organisation.user_roles.select_related("user").order_by("user__full_name", "user__email", "role"))
+    can_invite = any(role.user_id == user.pk and role.role == Role.PARTNER for role in roles)
+    invitations = []
+    if can_invite:
+        invitations = list(pending_invitations().filter(organisation=organisation).select_related("invited_by"))
+    return OrganisationPage(organisation=organisation, roles=roles, can_invite=can_invite, invitations=invitations)
+
+
+def invitation_by_token(*, token: str) -> Invitation | None:
+    return Invitation.objects.select_related("organisation", "invited_by").filter(token=token).first()
+
+
+def verified_emails(*, user: User) -> list[str]:
+    if not user.is_authenticated:
+        return []
+    return [
+        email.lower() for email in EmailAddress.objects.filter(user=user, verified=True).values_list("email", flat=True)
+    ]
+
+
+def invitations_waiting_for(*, user: User) -> QuerySet[Invitation]:
+    """Pending invitations sent to one of the user's verified email addresses."""
+    return (
+        pending_invitations()
+        .filter(email__in=verified_emails(user=user))
+        .select_related("organisation", "invited_by")
+        .order_by("-created_at")
+    )

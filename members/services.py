@@ -1,0 +1,156 @@
+"""Every change to organisations and who acts for them: registering, inviting, joining."""
+
+from __future__ import annotations
+
+import secrets
+from functools import partial
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Model
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from common.errors import DomainError
+
+from . import selectors, tasks
+from .models import Invitation, Organisation, OrganisationRole, Role, User
+
+
+def _validate(instance: Model) -> None:
+    """`full_clean()`, with its first problem raised as a `DomainError` on the field concerned."""
+    try:
+        instance.full_clean()
+    except ValidationError as error:
+        if hasattr(error, "error_dict"):
+            field, messages = next(iter(error.message_dict.items()))
+        else:
+            field, messages = NON_FIELD_ERRORS, error.messages
+        raise DomainError(" ".join(messages), field=None if field == NON_FIELD_ERRORS else field) from error
+
+
+def _name_taken(name: str) -> DomainError:
+    return DomainError(
+        _(
+            "An organisation named “%(name)s” is already registered. To act for it, ask a colleague who "
+            "already does to invite you, or contact the secretariat."
+        )
+        % {"name": name},
+        field="name",
+    )
+
+
+@transaction.atomic
+def organisation_register(
+    *,
+    user: User,
+    name: str,
+    kind: str,
+    country: str,
+    registration_number: str = "",
+    website: str = "",
+) -> Organisation:
+    """Register the organisation of a person who acts for none yet; they become its first partner user.
+
+    An organisation already registered (same name whatever its case, or same registration number
+    in the same country) is refused: people join an existing organisation by invitation only.
+    """
+    if selectors.acts_for_an_organisation(user=user):
+        raise DomainError(_("You already act for an organisation. Ask the secretariat to register another one."))
+    name = " ".join(name.split())
+    registration_number = registration_number.strip()
+    if Organisation.objects.filter(name__iexact=name).exists():
+        raise _name_taken(name)
+    if (
+        registration_number
+        and Organisation.objects.filter(country=country, registration_number__iexact=registration_number).exists()
+    ):
+        raise DomainError(
+            _("An organisation with this registration number in this country is already registered."),
+            field="registration_number",
+        )
+    organisation = Organisation(
+        name=name, kind=kind, country=country, registration_number=registration_number, website=website
+    )
+    _validate(organisation)
+    try:
+        with transaction.atomic():
+            organisation.save()
+    except IntegrityError:
+        # Someone registered the same name between our check and our insert.
+        raise _name_taken(name) from None
+    OrganisationRole.objects.create(user=user, organisation=organisation, role=Role.PARTNER)
+    return organisation
+
+
+@transaction.atomic
+def invitation_create(*, organisation: Organisation, invited_by: User, email: str, site_url: str) -> Invitation:
+    """Invite a colleague to act for `organisation` as a partner; the email leaves once this commits.
+
+    `site_url` is the site's root address (e.g. https://portfolio.example.org/), for the link.
+    """
+    if not OrganisationRole.objects.filter(user=invited_by, organisation=organisation, role=Role.PARTNER).exists():
+        raise DomainError(
+            _("Only people who act for %(organisation)s as partners can invite colleagues.")
+            % {"organisation": organisation}
+        )
+    email = User.objects.normalize_email(email.strip()).lower()
+    if OrganisationRole.objects.filter(organisation=organisation, user__email__iexact=email).exists():
+        raise DomainError(
+            _("%(email)s already acts for %(organisation)s.") % {"email": email, "organisation": organisation},
+            field="email",
+        )
+    waiting = selectors.pending_invitations().filter(organisation=organisation, email=email).first()
+    if waiting:
+        raise DomainError(
+            _("%(email)s was already invited on %(date)s; that invitation is valid until %(until)s.")
+            % {
+                "email": email,
+                "date": date_format(timezone.localtime(waiting.created_at)),
+                "until": date_format(timezone.localtime(waiting.expires_at)),
+            },
+            field="email",
+        )
+    invitation = Invitation(
+        organisation=organisation, email=email, invited_by=invited_by, token=secrets.token_urlsafe(32)
+    )
+    _validate(invitation)
+    invitation.save()
+    transaction.on_commit(partial(tasks.send_invitation.delay, invitation.pk, site_url))
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, token: str, user: User) -> Invitation:
+    """Make `user` a partner user of the organisation the invitation is for.
+
+    Only once, within `Invitation.VALID_FOR`, and only by someone signed in with the verified
+    address the invitation was sent to: otherwise nothing changes.
+    """
+    invitation = (
+        Invitation.objects.select_for_update(of=("self",)).select_related("organisation").filter(token=token).first()
+    )
+    if invitation is None:
+        raise DomainError(
+            _("This invitation link is not valid. Check that you opened the whole link, or ask for a new invitation.")
+        )
+    if invitation.is_accepted:
+        raise DomainError(_("This invitation has already been used. Ask your colleague for a new one if you need it."))
+    if invitation.is_expired():
+        raise DomainError(
+            _("This invitation expired on %(date)s. Ask your colleague to invite you again.")
+            % {"date": date_format(timezone.localtime(invitation.expires_at))}
+        )
+    if invitation.email.lower() not in selectors.verified_emails(user=user):
+        raise DomainError(
+            _(
+                "This invitation was sent to another email address. Log in with the address it was sent to, "
+                "or ask your colleague to invite the address you use here."
+            )
+        )
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    OrganisationRole.objects.get_or_create(user=user, organisation=invitation.organisation, role=Role.PARTNER)
+    return invitation

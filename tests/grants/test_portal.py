@@ -1,0 +1,206 @@
+"""The partner portal and the staff's review screens: who sees what, and what each page shows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from grants import services
+from grants.models import Application, ApplicationStatus, Project
+from tests.factories import (
+    ApplicationFactory,
+    AssessmentCriterionFactory,
+    CallFactory,
+    OrganisationFactory,
+    PartnerUserFactory,
+    StaffFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+MINIMAL_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+def partner_of(application: Application):
+    return application.created_by
+
+
+def test_the_public_lists_open_calls_only(client):
+    open_call = CallFactory(title="Innovation Fund 2026")
+    CallFactory(
+        title="Closed call",
+        opens_at=timezone.now() - dt.timedelta(days=60),
+        closes_at=timezone.now() - dt.timedelta(days=1),
+    )
+    CallFactory(title="Unpublished call", is_published=False)
+
+    page = client.get(reverse("grants:call-list")).content.decode()
+
+    assert "Innovation Fund 2026" in page
+    assert "Closed call" not in page and "Unpublished call" not in page
+    detail = client.get(open_call.get_absolute_url())
+    assert detail.status_code == 200 and "Log in to apply" in detail.content.decode()
+    assert client.get(reverse("grants:call-detail", args=["unpublished-none"])).status_code == 404
+
+
+def test_a_partner_starts_saves_and_submits_an_application_through_the_pages(client, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    call = CallFactory()
+    partner = PartnerUserFactory()
+    organisation = partner.organisation_roles.get().organisation
+    client.force_login(partner)
+
+    response = client.post(
+        reverse("grants:application-start", args=[call.reference]), {"organisation": organisation.pk}
+    )
+    application = Application.objects.get(organisation=organisation)
+    assert response["Location"] == reverse("grants:application", args=[application.pk])
+
+    form = {
+        "title": "Water kiosks for Popo Beach",
+        "summary": "Community-run water kiosks.",
+        "countries": ["LR"],
+        "city_names": "Monrovia",
+        "start_date": "2027-01-01",
+        "end_date": "2027-12-31",
+        "requested_amount": "50000.00",
+        "co_financing": "5000.00",
+        "expected_results": "Three kiosks.",
+        "budget-TOTAL_FORMS": "2",
+        "budget-INITIAL_FORMS": "0",
+        "budget-0-category": "works",
+        "budget-0-amount": "40000.00",
+        "budget-1-category": "staff",
+        "budget-1-amount": "9000.00",
+    }
+    url = reverse("grants:application", args=[application.pk])
+    refused = client.post(url, {**form, "submit": "1"})
+    assert "add up to USD\xa049,000.00, not the USD\xa050,000.00 requested" in refused.content.decode()
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.DRAFT and application.title == "Water kiosks for Popo Beach"
+
+    upload = SimpleUploadedFile("plan.pdf", MINIMAL_PDF, content_type="application/pdf")
+    client.post(reverse("grants:attachment-upload", args=[application.pk]), {"file": upload})
+    assert application.attachments.get().original_name == "plan.pdf"
+
+    done = client.post(url, {**form, "budget-1-amount": "10000.00", "submit": "1"}, follow=True)
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.SUBMITTED
+    assert "Your application is submitted" in done.content.decode()
+    assert list(application.cities.values_list("name", flat=True)) == ["Monrovia"]
+    assert 'name="title"' not in client.get(url).content.decode()  # read-only once submitted
+
+
+def test_a_guessed_application_or_file_of_another_organisation_answers_404(client, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    theirs = ApplicationFactory(complete=True)
+    services.attachment_add(
+        application=theirs,
+        user=partner_of(theirs),
+        upload=SimpleUploadedFile("budget.pdf", MINIMAL_PDF, content_type="application/pdf"),
+    )
+    attachment = theirs.attachments.get()
+    client.force_login(PartnerUserFactory())
+
+    assert client.get(reverse("grants:application", args=[theirs.pk])).status_code == 404
+    assert client.post(reverse("grants:application-withdraw", args=[theirs.pk])).status_code == 404
+    assert client.get(reverse("grants:attachment", args=[attachment.pk])).status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.status == ApplicationStatus.DRAFT
+
+
+def test_the_owner_and_staff_download_a_file_and_anonymous_visitors_are_sent_to_log_in(client, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    application = ApplicationFactory()
+    attachment = services.attachment_add(
+        application=application,
+        user=partner_of(application),
+        upload=SimpleUploadedFile("plan.pdf", MINIMAL_PDF, content_type="application/pdf"),
+    )
+    url = reverse("grants:attachment", args=[attachment.pk])
+
+    assert client.get(url).status_code == 302
+    for user in (partner_of(application), StaffFactory()):
+        client.force_login(user)
+        response = client.get(url)
+        assert response.status_code == 200
+        assert b"".join(response.streaming_content) == MINIMAL_PDF
+        assert 'filename="plan.pdf"' in response["Content-Disposition"]
+
+
+def test_the_partner_dashboard_lists_only_its_organisations_applications_in_constant_queries(client):
+    mine = ApplicationFactory(title="Ours")
+    partner = partner_of(mine)
+    ApplicationFactory(title="Someone else's")
+    client.force_login(partner)
+
+    with CaptureQueriesContext(connection) as few:
+        page = client.get(reverse("grants:dashboard")).content.decode()
+    assert "Ours" in page and "Someone else" not in page
+    for _ in range(8):
+        ApplicationFactory(organisation=mine.organisation, created_by=partner, call=CallFactory())
+    with CaptureQueriesContext(connection) as many:
+        client.get(reverse("grants:dashboard"))
+
+    assert len(many) == len(few)
+
+
+def test_staff_screen_review_rank_and_approve_in_the_admin(client):
+    staff = StaffFactory()
+    call = CallFactory()
+    relevance = AssessmentCriterionFactory(call=call, name="Relevance", weight=Decimal("2"))
+    feasibility = AssessmentCriterionFactory(call=call, name="Feasibility", weight=Decimal("1"))
+    strong, weak = ApplicationFactory(call=call, complete=True), ApplicationFactory(call=call, complete=True)
+    reviewer = UserFactory(full_name="Independent Reviewer")
+    for application in (strong, weak):
+        services.application_submit(application=application, user=partner_of(application))
+    client.force_login(staff)
+    changelist = reverse("admin:grants_application_changelist")
+    for action in ("to_screening", "to_review"):
+        client.post(changelist, {"action": action, "_selected_action": [strong.pk, weak.pk]})
+    for application, (first, second) in ((strong, (5, 4)), (weak, (2, 3))):
+        client.post(reverse("admin:grants_application_assign", args=[application.pk]), {"reviewer": reviewer.pk})
+        review = application.reviews.get()
+        services.review_submit(
+            review=review,
+            user=reviewer,
+            no_conflict=True,
+            scores={relevance.pk: (first, "ok"), feasibility.pk: (second, "ok")},
+        )
+
+    ranking = client.get(reverse("admin:grants_call_ranking", args=[call.pk]))
+    rows = [(row.application.pk, row.weighted_score) for row in ranking.context["ranking"]]
+    assert rows == [(strong.pk, Decimal("4.67")), (weak.pk, Decimal("2.33"))]  # (2x5 + 4) / 3, (2x2 + 3) / 3
+
+    response = client.post(
+        reverse("admin:grants_application_approve", args=[strong.pk]),
+        {"grant_reference": "IF-UGA-2030", "signed_on": "2030-01-05", "comment": "Strong proposal"},
+    )
+    project = Project.objects.get(code="IF-UGA-2030")
+    assert response["Location"] == reverse("admin:grants_project_change", args=[project.pk])
+    assert project.committed_total == Decimal("80000.00")
+    strong.refresh_from_db()
+    assert strong.status == ApplicationStatus.APPROVED and strong.project == project
+
+
+def test_the_staff_application_list_takes_constant_queries(client):
+    client.force_login(StaffFactory())
+    call = CallFactory()
+    ApplicationFactory(call=call)
+    url = reverse("admin:grants_application_changelist")
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for _ in range(10):
+        ApplicationFactory(call=call, organisation=OrganisationFactory())
+    with CaptureQueriesContext(connection) as many:
+        client.get(url)
+
+    assert len(many) == len(few)

@@ -114,3 +114,36 @@ class UploadForm(forms.Form):
     def __init__(self, *args, call: Call, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["question"].queryset = call.questions.filter(kind=QuestionKind.FILE)
+
+
+class ReviewForm(forms.Form):
+    """A reviewer's declaration and a score with a comment for each of the call's criteria."""
+
+    no_conflict = forms.BooleanField(label=_("I have no conflict of interest with this applicant"), required=False)
+    overall_comment = forms.CharField(
+        label=_("Overall comment"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    SCORES = [("", "—"), *((str(n), str(n)) for n in range(6))]
+
+    def __init__(self, *args, criteria, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.criteria = list(criteria)
+        for criterion in self.criteria:
+            self.fields[f"criterion_{criterion.pk}"] = forms.ChoiceField(
+                label=_("Score: %(name)s") % {"name": criterion.name},
+                choices=self.SCORES,
+                required=False,
+                help_text=criterion.description or _("0 (poor) to 5 (excellent)"),
+            )
+            self.fields[f"comment_{criterion.pk}"] = forms.CharField(
+                label=_("Comment: %(name)s") % {"name": criterion.name},
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+
+    def scores(self) -> dict[int, tuple[str | None, str]]:
+        return {
+            c.pk: (self.cleaned_data[f"criterion_{c.pk}"] or None, self.cleaned_data[f"comment_{c.pk}"])
+            for c in self.criteria
+        }

@@ -15,8 +15,8 @@ from common.errors import DomainError
 from members.models import Organisation
 
 from . import selectors, services
-from .forms import ApplicationForm, BudgetLineFormSet, QuestionsForm, UploadForm
-from .models import Application, Attachment, Call
+from .forms import ApplicationForm, BudgetLineFormSet, QuestionsForm, ReviewForm, UploadForm
+from .models import Application, Attachment, Call, ReviewAssignment
 from .workflow import Actor, next_steps
 
 
@@ -181,3 +181,40 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     response["Content-Type"] = attachment.content_type
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@login_required
+def review_queue(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.reviewer_queue(request.user), 20).get_page(request.GET.get("page"))
+    return render(request, "grants/portal/review_queue.html", {"page": page})
+
+
+@login_required
+def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A reviewer sees only the applications assigned to them; any other id answers 404."""
+    try:
+        review = selectors.reviewer_assignment(request.user, pk)
+    except ReviewAssignment.DoesNotExist:
+        raise Http404 from None
+    criteria = review.application.call.criteria.all()
+    form = ReviewForm(request.POST or None, criteria=criteria)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.review_submit(
+                review=review,
+                user=request.user,
+                no_conflict=form.cleaned_data["no_conflict"],
+                scores=form.scores(),
+                overall_comment=form.cleaned_data["overall_comment"],
+            )
+        except services.ApplicationIncomplete as incomplete:
+            for field, errors in incomplete.errors.items():
+                for message in errors:
+                    form.add_error(field if field in form.fields else None, message)
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, _("Thank you: your review is submitted."))
+            return redirect("grants:review-queue")
+    context = {"review": review, "application": review.application, "form": form}
+    return render(request, "grants/portal/review_form.html", context)

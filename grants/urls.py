@@ -15,4 +15,6 @@ urlpatterns = [
     path("portal/applications/<int:pk>/files/", portal.attachment_upload, name="attachment-upload"),
     path("portal/applications/<int:pk>/withdraw/", portal.application_withdraw, name="application-withdraw"),
     path("portal/files/<int:pk>/", portal.attachment_download, name="attachment"),
+    path("portal/reviews/", portal.review_queue, name="review-queue"),
+    path("portal/reviews/<int:pk>/", portal.review_detail, name="review"),
 ]

@@ -10,6 +10,7 @@ from .calls import (
     partner_organisation_ids,
     partner_projects,
     published_call,
+    reviewer_assignment,
     reviewer_queue,
     staff_applications,
 )
@@ -57,6 +58,7 @@ __all__ = [
     "public_transactions",
     "published_call",
     "rate_on",
+    "reviewer_assignment",
     "reviewer_queue",
     "staff_applications",
     "tranches_due",

@@ -65,10 +65,12 @@ def partner_projects(user: User) -> QuerySet[Project]:
 
 
 def attachment_for(user: User, pk: int) -> Attachment:
-    """A file, for staff or the owning organisation's partners only."""
+    """A file, for staff, the owning organisation's partners and the application's reviewers only."""
     attachments = Attachment.objects.select_related("application")
     if not user.is_staff:
-        attachments = attachments.filter(application__organisation_id__in=partner_organisation_ids(user))
+        attachments = attachments.filter(
+            Q(application__organisation_id__in=partner_organisation_ids(user)) | Q(application__reviews__reviewer=user)
+        ).distinct()
     return attachments.get(pk=pk)
 
 
@@ -77,6 +79,23 @@ def reviewer_queue(user: User) -> QuerySet[ReviewAssignment]:
         ReviewAssignment.objects.filter(reviewer=user)
         .select_related("application__call", "application__organisation")
         .order_by("submitted_at", "assigned_at")
+    )
+
+
+def reviewer_assignment(user: User, pk: int) -> ReviewAssignment:
+    """An assignment of this reviewer's, with the application they must read; DoesNotExist otherwise."""
+    return (
+        reviewer_queue(user)
+        .select_related("application__call__facility")
+        .prefetch_related(
+            "application__budget_lines",
+            "application__attachments",
+            "application__cities",
+            "application__answers",
+            "application__call__questions",
+            "application__call__criteria",
+        )
+        .get(pk=pk)
     )
 
 

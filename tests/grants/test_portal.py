@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from grants import services
-from grants.models import Application, ApplicationStatus, Project
+from grants.models import Application, ApplicationStatus, Attachment, Project
 from tests.factories import (
     ApplicationFactory,
     AssessmentCriterionFactory,
@@ -202,5 +202,89 @@ def test_the_staff_application_list_takes_constant_queries(client):
         ApplicationFactory(call=call, organisation=OrganisationFactory())
     with CaptureQueriesContext(connection) as many:
         client.get(url)
+
+    assert len(many) == len(few)
+
+
+@pytest.fixture
+def in_review():
+    call = CallFactory()
+    criterion = AssessmentCriterionFactory(call=call, name="Relevance")
+    application = ApplicationFactory(call=call, complete=True)
+    services.application_submit(application=application, user=partner_of(application))
+    staff = StaffFactory()
+    for status in (ApplicationStatus.SCREENING, ApplicationStatus.IN_REVIEW):
+        services.application_screen(application=application, user=staff, to_status=status)
+    reviewer = UserFactory()
+    review = services.reviewer_assign(application=application, reviewer=reviewer, assigned_by=staff)
+    return review, criterion
+
+
+def test_a_reviewer_sees_only_assigned_applications_and_a_guessed_id_answers_404(client, in_review):
+    review, _criterion = in_review
+    client.force_login(review.reviewer)
+    queue = client.get(reverse("grants:review-queue")).content.decode()
+    assert review.application.title in queue
+
+    client.force_login(UserFactory())
+    assert review.application.title not in client.get(reverse("grants:review-queue")).content.decode()
+    assert client.get(reverse("grants:review", args=[review.pk])).status_code == 404
+
+
+def test_a_review_needs_the_conflict_declaration_and_every_score(client, in_review):
+    review, criterion = in_review
+    client.force_login(review.reviewer)
+    url = reverse("grants:review", args=[review.pk])
+
+    undeclared = client.post(url, {f"criterion_{criterion.pk}": "4"})
+    assert "Declare that you have no conflict of interest" in undeclared.content.decode()
+    unscored = client.post(url, {"no_conflict": "on"})
+    assert "Score this criterion from 0 to 5." in unscored.content.decode()
+    review.refresh_from_db()
+    assert review.submitted_at is None and not review.scores.exists()
+
+    done = client.post(url, {"no_conflict": "on", f"criterion_{criterion.pk}": "4", f"comment_{criterion.pk}": "Clear"})
+    assert done["Location"] == reverse("grants:review-queue")
+    assert review.scores.get().score == 4
+
+
+def test_a_reviewer_downloads_the_files_of_an_assigned_application_only(client, in_review, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    review, _criterion = in_review
+    draft = ApplicationFactory()
+    attachment = services.attachment_add(
+        application=draft,
+        user=partner_of(draft),
+        upload=SimpleUploadedFile("plan.pdf", MINIMAL_PDF, content_type="application/pdf"),
+    )
+    assigned = Attachment.objects.create(
+        application=review.application,
+        file=SimpleUploadedFile("annex.pdf", MINIMAL_PDF),
+        original_name="annex.pdf",
+        content_type="application/pdf",
+        size=len(MINIMAL_PDF),
+        uploaded_by=partner_of(review.application),
+    )
+    client.force_login(review.reviewer)
+
+    response = client.get(reverse("grants:attachment", args=[assigned.pk]))
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == MINIMAL_PDF
+    assert client.get(reverse("grants:attachment", args=[attachment.pk])).status_code == 404
+
+
+def test_the_review_queue_takes_constant_queries(client, in_review):
+    review, _criterion = in_review
+    client.force_login(review.reviewer)
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("grants:review-queue"))
+    staff = StaffFactory()
+    for _ in range(6):
+        application = ApplicationFactory(call=review.application.call, complete=True)
+        services.application_submit(application=application, user=partner_of(application))
+        services.application_screen(application=application, user=staff, to_status=ApplicationStatus.SCREENING)
+        services.reviewer_assign(application=application, reviewer=review.reviewer, assigned_by=staff)
+    with CaptureQueriesContext(connection) as many:
+        client.get(reverse("grants:review-queue"))
 
     assert len(many) == len(few)

@@ -16,7 +16,9 @@ class ApplicationForm(forms.ModelForm):
     city_names = forms.CharField(
         label=_("Target cities"),
         required=False,
-        help_text=_("Separate the names with commas."),
+        help_text=_(
+            "Separate the names with commas; with several target countries, add each city's country code: Jinja (UG)."
+        ),
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
 

@@ -159,14 +159,30 @@ def application_save(
         if question is None:
             raise ApplicationError(_("That question belongs to another call."), field=f"question_{question_id}")
         Answer.objects.update_or_create(application=application, question=question, defaults={"value": value.strip()})
-    country = application.countries[0].code if application.countries else None
-    cities = []
-    for name in filter(None, (n.strip() for n in city_names)):
-        if country is None:
-            raise ApplicationIncomplete({"cities": [_("Choose a target country before naming its cities.")]})
-        cities.append(City.objects.get_or_create(name=name, country=country)[0])
+    cities = [_city(name, application) for name in filter(None, (n.strip() for n in city_names))]
     application.cities.set(cities)
     return application
+
+
+def _city(text: str, application: Application) -> City:
+    """`Jinja`, or `Jinja (UG)` when the application targets several countries."""
+    codes = [country.code for country in application.countries]
+    name, _sep, suffix = text.partition("(")
+    name, code = name.strip(), suffix.rstrip(")").strip().upper()
+    if not codes:
+        raise ApplicationIncomplete({"city_names": [_("Choose a target country before naming its cities.")]})
+    if not code and len(codes) == 1:
+        code = codes[0]
+    if code not in codes:
+        raise ApplicationIncomplete(
+            {
+                "city_names": [
+                    _("Say which target country %(name)s is in, for example %(name)s (%(code)s).")
+                    % {"name": name, "code": codes[0]}
+                ]
+            }
+        )
+    return City.objects.get_or_create(name=name, country=code)[0]
 
 
 @transaction.atomic

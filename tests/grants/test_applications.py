@@ -411,7 +411,7 @@ def test_naming_cities_before_choosing_a_target_country_is_refused_and_saves_not
             city_names=["Kampala"],
         )
 
-    assert refusal.value.errors == {"cities": ["Choose a target country before naming its cities."]}
+    assert refusal.value.errors == {"city_names": ["Choose a target country before naming its cities."]}
     assert Application.objects.get(pk=application.pk).title == "As it was"
     assert not BudgetLine.objects.exists()
     assert not City.objects.exists()
@@ -1293,3 +1293,15 @@ def test_a_refused_approval_leaves_nothing_behind(arrange, error, message, field
     assert (saved.status, saved.project, saved.decided_at) == (S.IN_REVIEW, None, None)
     assert steps(saved) == []
     assert mail.outbox == []
+
+
+def test_with_several_target_countries_each_city_names_its_country():
+    application = ApplicationFactory(countries=["UG", "KE"])
+    partner = application.created_by
+
+    with pytest.raises(ApplicationIncomplete) as refusal:
+        application_save(application=application, user=partner, fields={}, city_names=["Jinja"])
+    assert refusal.value.errors == {"city_names": ["Say which target country Jinja is in, for example Jinja (KE)."]}
+
+    application_save(application=application, user=partner, fields={}, city_names=["Jinja (ug)", "Kisumu (KE)"])
+    assert sorted(application.cities.values_list("name", "country")) == [("Jinja", "UG"), ("Kisumu", "KE")]

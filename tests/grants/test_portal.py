@@ -288,3 +288,22 @@ def test_the_review_queue_takes_constant_queries(client, in_review):
         client.get(reverse("grants:review-queue"))
 
     assert len(many) == len(few)
+
+
+def test_applying_to_a_closed_call_is_refused_with_a_message_and_creates_nothing(client):
+    closed = CallFactory(
+        opens_at=timezone.now() - dt.timedelta(days=40), closes_at=timezone.now() - dt.timedelta(days=2)
+    )
+    partner = PartnerUserFactory()
+    client.force_login(partner)
+
+    page = client.get(closed.get_absolute_url()).content.decode()
+    assert "This call is not open for applications." in page and "Start an application" not in page
+    response = client.post(
+        reverse("grants:application-start", args=[closed.reference]),
+        {"organisation": partner.organisation_roles.get().organisation_id},
+        follow=True,
+    )
+
+    assert "This call is not open for applications." in response.content.decode()
+    assert not Application.objects.exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from .models import Application, BudgetCategory, Call, CallQuestion, QuestionKind
@@ -108,7 +109,7 @@ class QuestionsForm(forms.Form):
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(label=_("File"), help_text=_("PDF, XLSX, DOCX, PNG or JPEG, up to 10 MB."))
+    file = forms.FileField(label=_("File"))
     question = forms.ModelChoiceField(
         label=_("Answers the question"), queryset=CallQuestion.objects.none(), required=False
     )
@@ -116,6 +117,9 @@ class UploadForm(forms.Form):
     def __init__(self, *args, call: Call, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["question"].queryset = call.questions.filter(kind=QuestionKind.FILE)
+        self.fields["file"].help_text = _("PDF, XLSX, DOCX, PNG or JPEG, up to %(size)g MB.") % {
+            "size": settings.UPLOAD_MAX_BYTES / 1_000_000
+        }
 
 
 class ReviewForm(forms.Form):

@@ -87,6 +87,10 @@ class Call(models.Model):
         return self.is_published and self.opens_at <= now < self.closes_at
 
     @property
+    def eligible_kind_labels(self) -> list[str]:
+        return [str(OrganisationKind(kind).label) for kind in self.eligible_kinds or []]
+
+    @property
     def window(self):
         return self.facility.window
 

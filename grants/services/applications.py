@@ -196,8 +196,8 @@ def attachment_add(
     limit = settings.UPLOAD_MAX_BYTES
     if upload.size > limit:
         raise ApplicationError(
-            _("%(name)s is %(size).1f MB; files may be up to %(limit)d MB.")
-            % {"name": upload.name, "size": upload.size / 1_000_000, "limit": limit // 1_000_000},
+            _("%(name)s is %(size).1f MB; files may be up to %(limit)g MB.")
+            % {"name": upload.name, "size": upload.size / 1_000_000, "limit": limit / 1_000_000},
             field="file",
         )
     head = upload.read(8192)
@@ -382,7 +382,13 @@ def review_submit(
     if review.application.status != ApplicationStatus.IN_REVIEW:
         raise ApplicationError(_("The application is not in review."))
     if not no_conflict:
-        raise ApplicationError(_("Declare that you have no conflict of interest, or decline."), field="no_conflict")
+        raise ApplicationError(
+            _(
+                "Declare that you have no conflict of interest; if you have one, tell the secretariat "
+                "instead of scoring."
+            ),
+            field="no_conflict",
+        )
     criteria = list(review.application.call.criteria.all())
     errors = {}
     for criterion in criteria:

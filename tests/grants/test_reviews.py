@@ -209,7 +209,10 @@ def test_a_review_without_the_declaration_of_no_conflict_is_refused(assignment):
             review=assignment, user=assignment.reviewer, no_conflict=False, scores=dict.fromkeys(pk.values(), (4, ""))
         )
 
-    assert refusal.value.message == "Declare that you have no conflict of interest, or decline."
+    assert (
+        refusal.value.message
+        == "Declare that you have no conflict of interest; if you have one, tell the secretariat instead of scoring."
+    )
     assert refusal.value.field == "no_conflict"
     nothing_scored(assignment)
 

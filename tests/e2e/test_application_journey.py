@@ -36,10 +36,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "a-long-test-password"
 SECRETARIAT = "secretariat@example.org"
-APPLICANT = "grace.akello@example.org"
+APPLICANT = "programme.officer@example.org"
 ORGANISATION = "Gulu City Council"
-REVIEWER_NAME = "Ruth Nansubuga"
-REVIEWER = "ruth.nansubuga@example.org"
+REVIEWER_NAME = "Budget Officer"
+REVIEWER = "budget.officer@example.org"
 CALL_TITLE = "Innovation Fund 2026: women's economic empowerment in secondary cities"
 CALL_LINK = re.compile(r"^Innovation Fund 2026: ")
 PROJECT_CODE = "IF-UGA-2027"
@@ -170,7 +170,7 @@ def upload(page, name: str, content: bytes, answers: str | None = None) -> None:
 def register(page, live_server, shot) -> None:
     """Step 1: an account with a confirmed email address, then the organisation."""
     page.goto(f"{live_server.url}/accounts/signup/")
-    control(page, "Full name").fill("Grace Akello")
+    control(page, "Full name").fill("Programme Officer")
     control(page, "Email address").fill(APPLICANT)
     control(page, "Password").fill(PASSWORD)
     control(page, "Password again").fill(PASSWORD)
@@ -529,7 +529,7 @@ def test_a_partner_applies_and_the_secretariat_reviews_ranks_and_approves_the_ap
 
 
 def test_the_application_form_is_usable_on_a_phone(browser, live_server, call, log_in, shot):
-    applicant = VerifiedUserFactory(email=APPLICANT, full_name="Grace Akello", password=PASSWORD)
+    applicant = VerifiedUserFactory(email=APPLICANT, full_name="Programme Officer", password=PASSWORD)
     organisation = OrganisationFactory(name=ORGANISATION, kind=OrganisationKind.LOCAL_GOVERNMENT, country="UG")
     OrganisationRoleFactory(user=applicant, organisation=organisation)
     application = services.application_start(call=call, organisation=organisation, user=applicant)

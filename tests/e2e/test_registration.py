@@ -46,23 +46,23 @@ def test_a_person_signs_up_confirms_their_email_and_registers_their_organisation
     expect(page.get_by_role("heading", level=1)).to_have_text("Create an account")
     shot(page, "signup")
 
-    sign_up(page, "Amina Okello", "amina.okello@example.org")
+    sign_up(page, "City Planner", "city.planner@example.org")
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
     shot(page, "signup-check-your-email")
     [message] = mail.outbox
-    assert message.to == ["amina.okello@example.org"]
+    assert message.to == ["city.planner@example.org"]
 
     # Until the address is confirmed, logging in (here from another browser) only points back to the email.
     elsewhere = browser.new_context()
     other_page = elsewhere.new_page()
-    log_in(other_page, "amina.okello@example.org", PASSWORD)
+    log_in(other_page, "city.planner@example.org", PASSWORD)
     expect(other_page.get_by_role("heading", level=1)).to_have_text("Check your email")
     expect(other_page.get_by_role("navigation", name="Main").get_by_role("link", name="Log in")).to_be_visible()
     elsewhere.close()
 
     page.goto(link_in(message, "/accounts/confirm-email/"))
-    expect(page.get_by_role("main")).to_contain_text("Confirm that amina.okello@example.org is your email address.")
+    expect(page.get_by_role("main")).to_contain_text("Confirm that city.planner@example.org is your email address.")
     shot(page, "signup-confirm-email")
     page.get_by_role("button", name="Confirm").click()
 
@@ -85,11 +85,11 @@ def test_a_person_signs_up_confirms_their_email_and_registers_their_organisation
     expect(details).to_contain_text("City or local government")
     expect(details).to_contain_text("Uganda")
     expect(details).to_contain_text("UG-LG-0042")
-    expect(page.get_by_role("region", name="People who act for it")).to_contain_text("Amina Okello")
+    expect(page.get_by_role("region", name="People who act for it")).to_contain_text("City Planner")
     shot(page, "organisation-registered")
     organisation = Organisation.objects.get(name="Municipal Council of Jinja")
     assert OrganisationRole.objects.filter(
-        organisation=organisation, user__email="amina.okello@example.org", role=Role.PARTNER
+        organisation=organisation, user__email="city.planner@example.org", role=Role.PARTNER
     ).exists()
 
     page.set_viewport_size(PHONE)
@@ -103,8 +103,8 @@ def test_a_person_signs_up_confirms_their_email_and_registers_their_organisation
 
 def test_a_registration_with_a_name_already_taken_is_refused_with_a_clear_message(page, live_server, log_in, shot):
     OrganisationFactory(name="Municipal Council of Jinja")
-    VerifiedUserFactory(email="amina.okello@example.org", password=PASSWORD)
-    log_in(page, "amina.okello@example.org", PASSWORD)
+    VerifiedUserFactory(email="city.planner@example.org", password=PASSWORD)
+    log_in(page, "city.planner@example.org", PASSWORD)
 
     page.get_by_label("Name of the organisation").fill("municipal council of jinja")
     page.get_by_label("Kind of organisation").select_option(label="City or local government")
@@ -122,17 +122,17 @@ def test_a_registration_with_a_name_already_taken_is_refused_with_a_clear_messag
 
 def test_a_partner_invites_a_colleague_who_signs_up_from_the_link_and_joins(browser, page, live_server, log_in, shot):
     organisation = OrganisationFactory(name="Municipal Council of Jinja")
-    partner = VerifiedUserFactory(email="amina.okello@example.org", password=PASSWORD)
+    partner = VerifiedUserFactory(email="city.planner@example.org", password=PASSWORD)
     OrganisationRoleFactory(user=partner, organisation=organisation, role=Role.PARTNER)
-    log_in(page, "amina.okello@example.org", PASSWORD)
+    log_in(page, "city.planner@example.org", PASSWORD)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Your organisation").click()
     page.get_by_role("link", name="Municipal Council of Jinja").click()
 
-    page.get_by_label("Colleague's email address").fill("john.mugisha@example.org")
+    page.get_by_label("Colleague's email address").fill("field.officer@example.org")
     page.get_by_role("button", name="Send the invitation").click()
 
-    expect(page.get_by_role("status")).to_contain_text("We are sending an invitation to john.mugisha@example.org.")
-    expect(page.get_by_role("table")).to_contain_text("john.mugisha@example.org")
+    expect(page.get_by_role("status")).to_contain_text("We are sending an invitation to field.officer@example.org.")
+    expect(page.get_by_role("table")).to_contain_text("field.officer@example.org")
     shot(page, "invitation-sent")
     [message] = mail.outbox
 
@@ -143,17 +143,17 @@ def test_a_partner_invites_a_colleague_who_signs_up_from_the_link_and_joins(brow
     assert not phone.evaluate(SCROLLS_SIDEWAYS), "the invitation page scrolls sideways at phone width"
     shot(phone, "invitation-landing-phone")
     phone.get_by_role("main").get_by_role("link", name="Create an account").click()
-    expect(phone.get_by_label("Email address")).to_have_value("john.mugisha@example.org")
+    expect(phone.get_by_label("Email address")).to_have_value("field.officer@example.org")
     assert not phone.evaluate(SCROLLS_SIDEWAYS), "the signup page scrolls sideways at phone width"
     shot(phone, "signup-phone")
-    sign_up(phone, "John Mugisha", "john.mugisha@example.org")
+    sign_up(phone, "Field Officer", "field.officer@example.org")
 
     phone.get_by_role("button", name="Join Municipal Council of Jinja").click()
 
     expect(phone.get_by_role("heading", level=1)).to_have_text("Municipal Council of Jinja")
     expect(phone.get_by_role("status")).to_contain_text("You now act for Municipal Council of Jinja.")
-    expect(phone.get_by_role("region", name="People who act for it")).to_contain_text("John Mugisha")
+    expect(phone.get_by_role("region", name="People who act for it")).to_contain_text("Field Officer")
     shot(phone, "invitation-accepted-phone")
-    assert Invitation.objects.get().accepted_by.email == "john.mugisha@example.org"
+    assert Invitation.objects.get().accepted_by.email == "field.officer@example.org"
     assert len(mail.outbox) == 1
     colleague.close()

@@ -123,13 +123,13 @@ def test_the_project_list_shows_public_projects_in_constant_queries(client, port
 
 
 def test_people_log_in_with_their_email_and_log_out(client):
-    VerifiedUserFactory(email="amina@example.org", password="a-long-test-password")
+    VerifiedUserFactory(email="planner@example.org", password="a-long-test-password")
 
-    refused = client.post(reverse("account_login"), {"login": "amina@example.org", "password": "wrong"})
+    refused = client.post(reverse("account_login"), {"login": "planner@example.org", "password": "wrong"})
     assert "Please enter a correct email address and password" in refused.content.decode()
 
     response = client.post(
-        reverse("account_login"), {"login": "Amina@example.org", "password": "a-long-test-password"}, follow=True
+        reverse("account_login"), {"login": "Planner@example.org", "password": "a-long-test-password"}, follow=True
     )
     assert response.context["user"].is_authenticated
     assert "Log out" in response.content.decode()

@@ -13,12 +13,12 @@ from tests.members.conftest import PASSWORD, link_in
 pytestmark = pytest.mark.django_db
 
 
-def sign_up(client, email="Amina.Okello@Example.org", **extra):
-    data = {"full_name": "Amina Okello", "email": email, "password1": PASSWORD, "password2": PASSWORD, **extra}
+def sign_up(client, email="City.Planner@Example.org", **extra):
+    data = {"full_name": "City Planner", "email": email, "password1": PASSWORD, "password2": PASSWORD, **extra}
     return client.post(reverse("account_signup"), data)
 
 
-def log_in(client, email="amina.okello@example.org", password=PASSWORD):
+def log_in(client, email="city.planner@example.org", password=PASSWORD):
     return client.post(reverse("account_login"), {"login": email, "password": password})
 
 
@@ -32,10 +32,10 @@ def test_signing_up_sends_a_verification_email_and_the_account_cannot_log_in_bef
     assert response.status_code == 302
     assert response["Location"] == reverse("account_email_verification_sent")
     user = User.objects.get()
-    assert (user.email, user.full_name) == ("amina.okello@example.org", "Amina Okello")
+    assert (user.email, user.full_name) == ("city.planner@example.org", "City Planner")
     assert not is_logged_in(client)
     [message] = mailoutbox
-    assert message.to == ["amina.okello@example.org"]
+    assert message.to == ["city.planner@example.org"]
     assert message.subject.startswith("[Cities Alliance]")
     assert link_in(message, "/accounts/confirm-email/")
     assert "Check your email" in client.get(response["Location"]).content.decode()
@@ -55,11 +55,11 @@ def test_the_link_in_the_verification_email_confirms_the_address_and_the_account
     client.logout()
 
     page = client.get(confirm_url)
-    assert "amina.okello@example.org" in page.content.decode()
+    assert "city.planner@example.org" in page.content.decode()
     assert client.post(confirm_url).status_code == 302
 
-    assert EmailAddress.objects.get(email="amina.okello@example.org").verified
-    response = log_in(client, email="AMINA.OKELLO@example.org")
+    assert EmailAddress.objects.get(email="city.planner@example.org").verified
+    response = log_in(client, email="CITY.PLANNER@example.org")
     assert response.status_code == 302
     assert is_logged_in(client)
     # Acting for no organisation yet, the new account is asked to register or join one.
@@ -87,7 +87,7 @@ def test_a_wrong_verification_link_confirms_nothing(client, mailoutbox):
 
 
 def test_someone_who_acts_for_an_organisation_lands_on_the_home_page_after_logging_in(client):
-    user = VerifiedUserFactory(email="amina.okello@example.org")
+    user = VerifiedUserFactory(email="city.planner@example.org")
     OrganisationRoleFactory(user=user)
 
     response = log_in(client)
@@ -96,9 +96,9 @@ def test_someone_who_acts_for_an_organisation_lands_on_the_home_page_after_loggi
 
 
 def test_signing_up_again_with_a_registered_address_creates_no_second_account(client, mailoutbox):
-    VerifiedUserFactory(email="amina.okello@example.org")
+    VerifiedUserFactory(email="city.planner@example.org")
 
-    sign_up(client, email="amina.okello@example.org")
+    sign_up(client, email="city.planner@example.org")
 
     assert User.objects.count() == 1
     [message] = mailoutbox
@@ -117,13 +117,13 @@ def test_the_signup_form_explains_what_is_wrong(client):
 
 
 def test_a_forgotten_password_is_reset_with_the_emailed_link(client, mailoutbox):
-    VerifiedUserFactory(email="amina.okello@example.org", password="the-old-password-1")
+    VerifiedUserFactory(email="city.planner@example.org", password="the-old-password-1")
 
-    response = client.post(reverse("account_reset_password"), {"email": "Amina.Okello@example.org"})
+    response = client.post(reverse("account_reset_password"), {"email": "City.Planner@example.org"})
 
     assert response["Location"] == reverse("account_reset_password_done")
     [message] = mailoutbox
-    assert message.to == ["amina.okello@example.org"]
+    assert message.to == ["city.planner@example.org"]
     key_url = link_in(message, "/accounts/password/reset/key/")
 
     form = client.get(key_url, follow=True)
@@ -143,7 +143,7 @@ def test_a_forgotten_password_is_reset_with_the_emailed_link(client, mailoutbox)
 
 
 def test_a_logged_in_person_changes_their_password(client):
-    user = VerifiedUserFactory(email="amina.okello@example.org")
+    user = VerifiedUserFactory(email="city.planner@example.org")
     client.force_login(user)
 
     page = client.get(reverse("account_change_password")).content.decode()

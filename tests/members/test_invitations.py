@@ -23,7 +23,7 @@ from tests.members.conftest import PASSWORD, link_in
 
 pytestmark = pytest.mark.django_db
 
-COLLEAGUE = "john.mugisha@example.org"
+COLLEAGUE = "field.officer@example.org"
 
 
 @pytest.fixture
@@ -33,7 +33,7 @@ def organisation():
 
 @pytest.fixture
 def partner(organisation):
-    return PartnerUserFactory(email="amina.okello@example.org", full_name="Amina Okello", organisation=organisation)
+    return PartnerUserFactory(email="city.planner@example.org", full_name="City Planner", organisation=organisation)
 
 
 @pytest.fixture
@@ -60,7 +60,7 @@ def test_a_partner_invites_a_colleague_who_signs_up_with_the_link_and_acts_for_t
 ):
     client.force_login(partner)
 
-    response = invite(organisation, email="John.Mugisha@Example.org")
+    response = invite(organisation, email="Field.Officer@Example.org")
 
     assert response["Location"] == reverse("members:organisation", args=[organisation.pk])
     invitation = Invitation.objects.get()
@@ -70,19 +70,19 @@ def test_a_partner_invites_a_colleague_who_signs_up_with_the_link_and_acts_for_t
     [message] = mailoutbox
     assert message.to == [COLLEAGUE]
     assert "Municipal Council of Jinja" in message.subject
-    assert "Amina Okello invites you to act for Municipal Council of Jinja" in message.body
+    assert "City Planner invites you to act for Municipal Council of Jinja" in message.body
     page = client.get(response["Location"]).content.decode()
-    assert "We are sending an invitation to john.mugisha@example.org" in page
+    assert "We are sending an invitation to field.officer@example.org" in page
     assert "Invitations waiting for an answer" in page
 
     # The colleague opens the link, signs up with the invited address and accepts.
     client.logout()
     link = link_in(message, "/portal/organisation/invitations/")
     landing = client.get(link).content.decode()
-    assert "Amina Okello invites you to act for Municipal Council of Jinja" in landing
+    assert "City Planner invites you to act for Municipal Council of Jinja" in landing
     signup = client.post(
         f"{reverse('account_signup')}?next={link}",
-        {"full_name": "John Mugisha", "email": COLLEAGUE, "password1": PASSWORD, "password2": PASSWORD},
+        {"full_name": "Field Officer", "email": COLLEAGUE, "password1": PASSWORD, "password2": PASSWORD},
     )
     # Following the link proved the address: no second email, the new account is logged in at once.
     assert signup["Location"] == link
@@ -209,7 +209,7 @@ def test_inviting_an_address_that_already_acts_for_the_organisation_or_is_alread
     assert again.status_code == 400
     assert f"{COLLEAGUE} was already invited on" in again.content.decode()
     assert member.status_code == 400
-    assert "amina.okello@example.org already acts for Municipal Council of Jinja." in member.content.decode()
+    assert "city.planner@example.org already acts for Municipal Council of Jinja." in member.content.decode()
     assert Invitation.objects.count() == 1
     assert mailoutbox == []
 

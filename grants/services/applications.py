@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
-import filetype
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -19,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from common.errors import DomainError
 from common.money import format_money
+from common.uploads import upload_type
 from members.models import Organisation, OrganisationRole, Role, User
 
 from .. import tasks
@@ -43,14 +42,6 @@ from ..models import (
 )
 from ..workflow import Actor, is_allowed
 from .ledger import TrancheSpec, grant_agreement_sign
-
-ACCEPTED_UPLOADS = {
-    "application/pdf": "PDF",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "XLSX",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "DOCX",
-    "image/png": "PNG",
-    "image/jpeg": "JPEG",
-}
 
 
 class ApplicationError(DomainError):
@@ -193,35 +184,19 @@ def attachment_add(
     application = _locked(application)
     if _actor(user, application) != Actor.APPLICANT or not application.is_editable:
         raise ApplicationError(_("Files are added to a draft by the applying organisation."), field="file")
-    limit = settings.UPLOAD_MAX_BYTES
-    if upload.size > limit:
-        raise ApplicationError(
-            _("%(name)s is %(size).1f MB; files may be up to %(limit)g MB.")
-            % {"name": upload.name, "size": upload.size / 1_000_000, "limit": limit / 1_000_000},
-            field="file",
-        )
-    head = upload.read(8192)
-    upload.seek(0)
-    kind = filetype.guess(head if not _is_zip(head) else upload.read())
-    upload.seek(0)
-    if kind is None or kind.mime not in ACCEPTED_UPLOADS:
-        raise ApplicationError(
-            _("%(name)s is not a PDF, XLSX, DOCX, PNG or JPEG file.") % {"name": upload.name}, field="file"
-        )
+    try:
+        content_type = upload_type(upload)
+    except DomainError as error:
+        raise ApplicationError(error.message, field="file") from None
     return Attachment.objects.create(
         application=application,
         question=question,
         file=upload,
         original_name=upload.name[:200],
-        content_type=kind.mime,
+        content_type=content_type,
         size=upload.size,
         uploaded_by=user,
     )
-
-
-def _is_zip(head: bytes) -> bool:
-    """Office files are zip archives: their type is read from the whole archive."""
-    return head.startswith(b"PK\x03\x04")
 
 
 def submission_errors(application: Application, now: dt.datetime) -> dict[str, list[str]]:

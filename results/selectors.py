@@ -1,0 +1,425 @@
+"""Read queries of the results framework, each in a constant number of queries.
+
+Only values of approved reports count. How values add up is the indicator's aggregation:
+sums add every period of every project; the highest takes the largest value; the latest takes
+each project's most recent value and adds them (averages them for percentages); distinct counts
+count each city or country named once, however many projects or periods name it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import F, Max, Min, Prefetch, QuerySet, Sum, Window
+from django.db.models.functions import ExtractYear, RowNumber
+
+from grants.models import Project
+from grants.selectors import partner_organisation_ids
+from members.models import Organisation, User
+
+from .models import (
+    Aggregation,
+    Indicator,
+    IndicatorPeriod,
+    Outcome,
+    PortfolioTarget,
+    ProgressReport,
+    ProjectIndicator,
+    ProjectResult,
+    ReportedPlace,
+    ReportedValue,
+    ReportingPeriod,
+    ReportStatus,
+    SexCategory,
+    Unit,
+    ValueSplit,
+)
+
+ZERO = Decimal(0)
+INDICATOR = "indicator_period__project_indicator__indicator_id"
+PROJECT_INDICATOR = "indicator_period__project_indicator_id"
+PERIOD_END = "indicator_period__period__end_date"
+
+
+def approved_values(*, projects: QuerySet[Project] | None = None) -> QuerySet[ReportedValue]:
+    """Values of approved reports, of the given projects when a scope is given."""
+    values = ReportedValue.objects.filter(report__status=ReportStatus.APPROVED)
+    if projects is not None:
+        values = values.filter(report__project__in=projects.values("pk"))
+    return values
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A slice of the portfolio: every field left empty means all of it."""
+
+    window: int | None = None
+    facility: int | None = None
+    theme: int | None = None
+    country: str = ""
+    donor: int | None = None
+
+    def projects(self, projects: QuerySet[Project]) -> QuerySet[Project]:
+        if self.window:
+            projects = projects.filter(facility__window_id=self.window)
+        if self.facility:
+            projects = projects.filter(facility_id=self.facility)
+        if self.theme:
+            projects = projects.filter(themes__id=self.theme)
+        if self.country:
+            projects = projects.filter(countries__country=self.country)
+        if self.donor:
+            projects = projects.filter(allocations__contribution__donor_id=self.donor)
+        return projects
+
+    @property
+    def is_whole_portfolio(self) -> bool:
+        return not (self.window or self.facility or self.theme or self.country or self.donor)
+
+
+@dataclass(frozen=True)
+class YearPoint:
+    year: int
+    in_year: Decimal
+    to_date: Decimal
+
+
+@dataclass(frozen=True)
+class IndicatorProgress:
+    indicator: Indicator
+    target: PortfolioTarget | None
+    achieved: Decimal
+    trend: list[YearPoint]
+    splits: dict[str, Decimal] = field(default_factory=dict)
+
+    @property
+    def percent(self) -> Decimal | None:
+        if self.target is None or not self.target.value:
+            return None
+        return (self.achieved * 100 / self.target.value).quantize(Decimal(1), ROUND_HALF_UP)
+
+    @property
+    def has_data(self) -> bool:
+        return bool(self.trend)
+
+    @property
+    def women(self) -> Decimal | None:
+        return self.splits.get(SexCategory.FEMALE)
+
+
+@dataclass(frozen=True)
+class OutcomeProgress:
+    outcome: Outcome
+    indicators: list[IndicatorProgress]
+
+
+def _years(first: int, last: int) -> list[int]:
+    return list(range(first, last + 1))
+
+
+def _trend_sum(per_year: dict[int, Decimal]) -> list[YearPoint]:
+    if not per_year:
+        return []
+    points, running = [], ZERO
+    for year in _years(min(per_year), max(per_year)):
+        running += per_year.get(year, ZERO)
+        points.append(YearPoint(year, per_year.get(year, ZERO), running))
+    return points
+
+
+def _trend_max(per_year: dict[int, Decimal]) -> list[YearPoint]:
+    if not per_year:
+        return []
+    points, running = [], ZERO
+    for year in _years(min(per_year), max(per_year)):
+        running = max(running, per_year.get(year, ZERO))
+        points.append(YearPoint(year, per_year.get(year, ZERO), running))
+    return points
+
+
+def _trend_latest(latest: dict[int, dict[int, Decimal]], average: bool) -> list[YearPoint]:
+    """`latest` maps each project indicator to its last approved value of each year."""
+    years = {year for by_year in latest.values() for year in by_year}
+    if not years:
+        return []
+    points, current = [], {}
+    for year in _years(min(years), max(years)):
+        reported = {pi: by_year[year] for pi, by_year in latest.items() if year in by_year}
+        current.update(reported)
+        total, in_year = sum(current.values(), ZERO), sum(reported.values(), ZERO)
+        if average:
+            total = total / len(current)
+            in_year = in_year / len(reported) if reported else ZERO
+        points.append(YearPoint(year, in_year.quantize(Decimal("0.01")), total.quantize(Decimal("0.01"))))
+    return points
+
+
+def _trend_distinct(first_years: list[int]) -> list[YearPoint]:
+    if not first_years:
+        return []
+    new = defaultdict(int)
+    for year in first_years:
+        new[year] += 1
+    return _trend_sum({year: Decimal(count) for year, count in new.items()})
+
+
+def portfolio_progress(
+    *, scope: Scope | None = None, projects: QuerySet[Project] | None = None
+) -> list[OutcomeProgress]:
+    """Progress on every corporate indicator against its final target, in six queries.
+
+    `projects` limits the figures to those projects (the public ones, a donor's); `scope` slices
+    them further. Scoped to a country, distinct counts count only places in that country.
+    """
+    scope = scope or Scope()
+    if projects is None:
+        projects = Project.objects.all()
+    values = approved_values(projects=scope.projects(projects))
+    year = ExtractYear(PERIOD_END)
+
+    sums = values.values(INDICATOR).annotate(year=year, total=Sum("value"), highest=Max("value")).order_by()
+    per_year_sum: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    per_year_max: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    for row in sums:
+        per_year_sum[row[INDICATOR]][row["year"]] = row["total"]
+        per_year_max[row[INDICATOR]][row["year"]] = row["highest"]
+
+    latest_rows = (
+        values.filter(indicator_period__project_indicator__indicator__aggregation=Aggregation.LATEST)
+        .annotate(
+            year=year,
+            rank=Window(RowNumber(), partition_by=[F(PROJECT_INDICATOR), year], order_by=F(PERIOD_END).desc()),
+        )
+        .filter(rank=1)
+        .values_list(INDICATOR, PROJECT_INDICATOR, "year", "value")
+    )
+    latest: dict[int, dict[int, dict[int, Decimal]]] = defaultdict(lambda: defaultdict(dict))
+    for indicator_id, project_indicator_id, value_year, value in latest_rows:
+        latest[indicator_id][project_indicator_id][value_year] = value
+
+    places = ReportedPlace.objects.filter(reported__in=values)
+    if scope.country:
+        places = places.filter(country=scope.country)
+    first_named = (
+        places.values(f"reported__{INDICATOR}", "city_id", "country")
+        .annotate(first=Min(ExtractYear(f"reported__{PERIOD_END}")))
+        .order_by()
+    )
+    cities: dict[int, dict[int, int]] = defaultdict(dict)
+    countries: dict[int, dict[str, int]] = defaultdict(dict)
+    for row in first_named:
+        indicator_id, first = row[f"reported__{INDICATOR}"], row["first"]
+        if row["city_id"]:
+            known = cities[indicator_id].get(row["city_id"])
+            cities[indicator_id][row["city_id"]] = min(first, known or first)
+        known = countries[indicator_id].get(row["country"])
+        countries[indicator_id][row["country"]] = min(first, known or first)
+
+    split_rows = (
+        ValueSplit.objects.filter(reported__in=values)
+        .values(f"reported__{INDICATOR}", "category")
+        .annotate(total=Sum("value"))
+        .order_by()
+    )
+    splits: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    for row in split_rows:
+        splits[row[f"reported__{INDICATOR}"]][row["category"]] = row["total"]
+
+    indicators = Indicator.objects.select_related("outcome").prefetch_related(
+        Prefetch("targets", queryset=PortfolioTarget.objects.order_by("-year"))
+    )
+    by_outcome: dict[int, OutcomeProgress] = {}
+    for indicator in indicators:
+        rule = indicator.aggregation
+        if rule == Aggregation.SUM:
+            trend = _trend_sum(per_year_sum.get(indicator.pk, {}))
+        elif rule == Aggregation.MAXIMUM:
+            trend = _trend_max(per_year_max.get(indicator.pk, {}))
+        elif rule == Aggregation.LATEST:
+            trend = _trend_latest(latest.get(indicator.pk, {}), average=indicator.unit == Unit.PERCENTAGE)
+        elif rule == Aggregation.DISTINCT_CITIES:
+            trend = _trend_distinct(list(cities.get(indicator.pk, {}).values()))
+        else:
+            trend = _trend_distinct(list(countries.get(indicator.pk, {}).values()))
+        targets = list(indicator.targets.all())
+        progress = IndicatorProgress(
+            indicator=indicator,
+            target=targets[0] if targets else None,
+            achieved=trend[-1].to_date if trend else ZERO,
+            trend=trend,
+            splits=splits.get(indicator.pk, {}) if rule == Aggregation.SUM else {},
+        )
+        outcome = by_outcome.setdefault(indicator.outcome_id, OutcomeProgress(indicator.outcome, []))
+        outcome.indicators.append(progress)
+    return list(by_outcome.values())
+
+
+@dataclass(frozen=True)
+class PeriodCell:
+    period: ReportingPeriod
+    target: Decimal | None
+    actual: Decimal | None  # approved values only
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    project_indicator: ProjectIndicator
+    cells: list[PeriodCell]
+    places: list[str]
+
+    @property
+    def indicator(self) -> Indicator:
+        return self.project_indicator.indicator
+
+    @property
+    def target(self) -> Decimal | None:
+        """Period targets of a sum add up; for the other rules a period's target is a level to reach."""
+        targets = [cell.target for cell in self.cells if cell.target is not None]
+        if not targets:
+            return None
+        return sum(targets, ZERO) if self.indicator.aggregation == Aggregation.SUM else max(targets)
+
+    @property
+    def achieved(self) -> Decimal | None:
+        actuals = [cell.actual for cell in self.cells if cell.actual is not None]
+        rule = self.indicator.aggregation
+        if rule in Aggregation.distinct():
+            return Decimal(len(self.places)) if actuals else None
+        if not actuals:
+            return None
+        if rule == Aggregation.SUM:
+            return sum(actuals, ZERO)
+        if rule == Aggregation.MAXIMUM:
+            return max(actuals)
+        return actuals[-1]
+
+    @property
+    def percent(self) -> Decimal | None:
+        if self.achieved is None or not self.target:
+            return None
+        return (self.achieved * 100 / self.target).quantize(Decimal(1), ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class ResultBlock:
+    result: ProjectResult
+    rows: list[IndicatorRow]
+
+
+@dataclass(frozen=True)
+class ProjectResults:
+    blocks: list[ResultBlock]
+    periods: list[ReportingPeriod]
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.blocks
+
+
+def project_results(project: Project) -> ProjectResults:
+    """A project's results framework with targets and approved actuals per period, in five queries."""
+    periods = list(ReportingPeriod.objects.filter(project=project).select_related("report").order_by("start_date"))
+    approved = {period.pk for period in periods if _status(period) == ReportStatus.APPROVED}
+    cells_by_indicator: dict[int, dict[int, IndicatorPeriod]] = defaultdict(dict)
+    for row in IndicatorPeriod.objects.filter(project_indicator__project=project).select_related("reported"):
+        cells_by_indicator[row.project_indicator_id][row.period_id] = row
+    places: dict[int, set[str]] = defaultdict(set)
+    named = ReportedPlace.objects.filter(
+        reported__report__project=project, reported__report__status=ReportStatus.APPROVED
+    ).select_related("city", "reported__indicator_period")
+    for place in named:
+        places[place.reported.indicator_period.project_indicator_id].add(str(place))
+    blocks: dict[int, ResultBlock] = {}
+    results = ProjectResult.objects.filter(project=project).select_related("outcome").order_by("order", "pk")
+    for result in results:
+        blocks[result.pk] = ResultBlock(result, [])
+    indicators = ProjectIndicator.objects.filter(project=project).select_related("indicator").order_by("order", "pk")
+    for project_indicator in indicators:
+        rows = cells_by_indicator.get(project_indicator.pk, {})
+        cells = []
+        for period in periods:
+            row = rows.get(period.pk)
+            reported = getattr(row, "reported", None) if row else None
+            cells.append(
+                PeriodCell(
+                    period=period,
+                    target=row.target_value if row else None,
+                    actual=reported.value if reported is not None and period.pk in approved else None,
+                )
+            )
+        block = blocks[project_indicator.result_id]
+        block.rows.append(IndicatorRow(project_indicator, cells, sorted(places.get(project_indicator.pk, ()))))
+    return ProjectResults(blocks=[block for block in blocks.values() if block.rows], periods=periods)
+
+
+def _status(period: ReportingPeriod) -> str | None:
+    report = getattr(period, "report", None)
+    return report.status if report is not None else None
+
+
+def reporter_projects(user: User) -> QuerySet[Project]:
+    """Projects the user's organisations take part in, with their periods and reports."""
+    periods = ReportingPeriod.objects.select_related("report").order_by("start_date")
+    return (
+        Project.objects.filter(partners__organisation_id__in=partner_organisation_ids(user))
+        .distinct()
+        .select_related("facility")
+        .prefetch_related(Prefetch("reporting_periods", queryset=periods))
+        .order_by("-start_date", "code")
+    )
+
+
+def reporter_period(user: User, pk: int) -> ReportingPeriod:
+    """A period of one of the user's projects; DoesNotExist otherwise."""
+    projects = Project.objects.filter(partners__organisation_id__in=partner_organisation_ids(user))
+    return ReportingPeriod.objects.select_related("project").get(pk=pk, project__in=projects)
+
+
+def reporter_report(user: User, pk: int) -> ProgressReport:
+    """A report on one of the user's projects; DoesNotExist otherwise, whatever the id."""
+    projects = Project.objects.filter(partners__organisation_id__in=partner_organisation_ids(user))
+    return (
+        ProgressReport.objects.select_related("project", "period")
+        .prefetch_related("evidence")
+        .get(pk=pk, project__in=projects)
+    )
+
+
+def report_rows(report: ProgressReport) -> list[IndicatorPeriod]:
+    """The indicators a report answers, with their targets and the values given so far."""
+    return list(
+        IndicatorPeriod.objects.filter(period_id=report.period_id)
+        .select_related("project_indicator__indicator", "project_indicator__result", "reported")
+        .prefetch_related("reported__splits", "reported__places")
+        .order_by("project_indicator__result__order", "project_indicator__result_id", "project_indicator__order", "pk")
+    )
+
+
+def report_history(report: ProgressReport):
+    return report.transitions.select_related("by").order_by("at", "pk")
+
+
+def review_queue() -> QuerySet[ProgressReport]:
+    """Submitted reports, the longest waiting first."""
+    return (
+        ProgressReport.objects.filter(status=ReportStatus.SUBMITTED)
+        .select_related("project", "period")
+        .order_by("submitted_at", "pk")
+    )
+
+
+def reports_due(*, on: dt.date) -> QuerySet[ReportingPeriod]:
+    """Periods whose report is due by `on` and not yet submitted or approved."""
+    return (
+        ReportingPeriod.objects.filter(due_date__lte=on)
+        .exclude(report__status__in=[ReportStatus.SUBMITTED, ReportStatus.APPROVED])
+        .select_related("project")
+        .order_by("due_date")
+    )
+
+
+def donors() -> QuerySet[Organisation]:
+    return Organisation.objects.filter(contributions__isnull=False).distinct().order_by("name")

@@ -1,0 +1,426 @@
+"""Every change of state of the results framework: periods, progress reports and their review."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from common.errors import DomainError
+from common.uploads import upload_type
+from grants.models import Project, Tranche
+from grants.selectors import partner_organisation_ids
+from grants.services import tranche_condition_meet
+from members.models import User
+
+from . import tasks
+from .models import (
+    VALUE_DIGITS,
+    VALUE_PLACES,
+    Aggregation,
+    Disaggregation,
+    Evidence,
+    Indicator,
+    IndicatorPeriod,
+    ProgressReport,
+    ProjectIndicator,
+    ProjectResult,
+    ReportedPlace,
+    ReportedValue,
+    ReportingPeriod,
+    ReportStatus,
+    ReportTransition,
+    SexCategory,
+    Unit,
+    ValueSplit,
+)
+from .workflow import Actor, is_allowed
+
+LARGEST_VALUE = Decimal(10) ** (VALUE_DIGITS - VALUE_PLACES)
+
+
+class ResultsError(DomainError):
+    """A results-framework rule refused the operation."""
+
+
+class ReportInvalid(ResultsError):
+    """A report's values were refused; `errors` maps each form field to its messages."""
+
+    def __init__(self, message: str, errors: Mapping[str, list[str]]) -> None:
+        super().__init__(message)
+        self.errors = dict(errors)
+
+
+@dataclass(frozen=True)
+class ValueInput:
+    """What a reporter typed for one indicator in the report's period; all text, parsed here."""
+
+    value: str = ""
+    comment: str = ""
+    splits: Mapping[str, str] = field(default_factory=dict)  # category → text, for disaggregated indicators
+    city_ids: Sequence[int] = ()
+    countries: Sequence[str] = ()
+
+
+def actor_for(user: User, project: Project) -> Actor | None:
+    if user.is_staff:
+        return Actor.STAFF
+    if project.partners.filter(organisation_id__in=partner_organisation_ids(user)).exists():
+        return Actor.REPORTER
+    return None
+
+
+def _clean(instance) -> None:
+    try:
+        instance.full_clean()
+    except ValidationError as error:
+        field_name, messages = next(iter(error.message_dict.items()))
+        raise ResultsError(messages[0], field=None if field_name == "__all__" else field_name) from None
+
+
+def _ensure_indicator_periods(project_id: int) -> None:
+    """Every indicator of the project has a row in every one of its periods, to hold targets and values."""
+    indicator_ids = ProjectIndicator.objects.filter(project_id=project_id).values_list("pk", flat=True)
+    period_ids = ReportingPeriod.objects.filter(project_id=project_id).values_list("pk", flat=True)
+    IndicatorPeriod.objects.bulk_create(
+        [IndicatorPeriod(project_indicator_id=i, period_id=p) for i in indicator_ids for p in period_ids],
+        ignore_conflicts=True,
+    )
+
+
+@transaction.atomic
+def project_result_add(
+    *, project: Project, outcome, title: str, type: int = 2, description: str = "", order: int = 0
+) -> ProjectResult:
+    result = ProjectResult(
+        project=project, outcome=outcome, title=title, type=type, description=description, order=order
+    )
+    _clean(result)
+    result.save()
+    return result
+
+
+@transaction.atomic
+def project_indicator_add(
+    *,
+    result: ProjectResult,
+    indicator: Indicator,
+    baseline_value: Decimal | None = None,
+    baseline_date: dt.date | None = None,
+    title: str = "",
+    order: int = 0,
+) -> ProjectIndicator:
+    """A project starts measuring a corporate indicator, in each of its reporting periods."""
+    project_indicator = ProjectIndicator(
+        result=result,
+        project_id=result.project_id,
+        indicator=indicator,
+        baseline_value=baseline_value,
+        baseline_date=baseline_date,
+        title=title,
+        order=order,
+    )
+    _clean(project_indicator)
+    project_indicator.save()
+    _ensure_indicator_periods(result.project_id)
+    return project_indicator
+
+
+@transaction.atomic
+def reporting_period_add(
+    *,
+    project: Project,
+    start_date: dt.date,
+    end_date: dt.date,
+    due_date: dt.date,
+    releases_tranche: Tranche | None = None,
+) -> ReportingPeriod:
+    """Add a period the project reports on; it must fall within the project's dates."""
+    period = ReportingPeriod(
+        project=project, start_date=start_date, end_date=end_date, due_date=due_date, releases_tranche=releases_tranche
+    )
+    if releases_tranche is not None and releases_tranche.agreement.project_id != project.pk:
+        raise ResultsError(_("The tranche belongs to another project's agreement."), field="releases_tranche")
+    overlapping = ReportingPeriod.objects.filter(
+        project=project, start_date__lte=end_date, end_date__gte=start_date
+    ).first()
+    if overlapping:
+        raise ResultsError(
+            _("This period overlaps the period %(period)s.") % {"period": overlapping}, field="start_date"
+        )
+    _clean(period)
+    period.save()
+    _ensure_indicator_periods(project.pk)
+    return period
+
+
+@transaction.atomic
+def period_targets_set(*, period: ReportingPeriod, targets: Mapping[int, Decimal | None]) -> None:
+    """Set the targets of the period's indicators, by project-indicator id."""
+    rows = {row.project_indicator_id: row for row in IndicatorPeriod.objects.filter(period=period)}
+    for project_indicator_id, value in targets.items():
+        row = rows.get(project_indicator_id)
+        if row is None:
+            raise ResultsError(_("That indicator is not measured by this project."))
+        if value is not None and value < 0:
+            raise ResultsError(_("A target cannot be negative."), field=f"target-{project_indicator_id}")
+        row.target_value = value
+    IndicatorPeriod.objects.bulk_update(rows.values(), ["target_value"])
+
+
+def _locked(report: ProgressReport) -> ProgressReport:
+    return ProgressReport.objects.select_for_update().select_related("project", "period").get(pk=report.pk)
+
+
+def _move(report: ProgressReport, to_status: str, user: User, comment: str = "") -> None:
+    if not is_allowed(report, to_status, actor_for(user, report.project)):
+        raise ResultsError(
+            _("A report that is %(status)s cannot be moved to %(to)s by you.")
+            % {"status": report.get_status_display().lower(), "to": ReportStatus(to_status).label.lower()}
+        )
+    ReportTransition.objects.create(
+        report=report, from_status=report.status, to_status=to_status, by=user, comment=comment
+    )
+    report.status = to_status
+
+
+@transaction.atomic
+def report_start(*, period: ReportingPeriod, user: User) -> ProgressReport:
+    """Open the draft report of a period, or return the one already started."""
+    period = ReportingPeriod.objects.select_for_update().select_related("project").get(pk=period.pk)
+    if actor_for(user, period.project) != Actor.REPORTER:
+        raise ResultsError(_("Only the project's partners report on it."))
+    existing = ProgressReport.objects.filter(period=period).first()
+    if existing is not None:
+        return existing
+    _ensure_indicator_periods(period.project_id)
+    return ProgressReport.objects.create(project=period.project, period=period, created_by=user)
+
+
+def _parse(text: str, indicator: Indicator) -> tuple[Decimal | None, str | None]:
+    """The number typed for an indicator, or the reason it is refused."""
+    text = (text or "").strip().replace(",", "").replace("\xa0", "").replace(" ", "")
+    if text.endswith("%") and indicator.unit == Unit.PERCENTAGE:
+        text = text[:-1]
+    if not text:
+        return None, None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return None, _("Enter a number, for example 12 or 12.5.")
+    if not value.is_finite():
+        return None, _("Enter a number, for example 12 or 12.5.")
+    if value < 0:
+        return None, _("A value cannot be negative.")
+    if value >= LARGEST_VALUE:
+        return None, _("This number is too large.")
+    if value != value.quantize(Decimal("0.01")):
+        return None, _("Use at most two decimal places.")
+    if indicator.unit == Unit.COUNT and value != value.to_integral_value():
+        return None, _("Counts are whole numbers.")
+    if indicator.unit == Unit.PERCENTAGE and value > 100:
+        return None, _("A percentage is at most 100.")
+    if indicator.unit == Unit.YES_NO and value not in (0, 1):
+        return None, _("Answer yes (1) or no (0).")
+    return value, None
+
+
+@dataclass
+class _Checked:
+    value: Decimal | None
+    comment: str
+    splits: dict[str, Decimal]
+    city_ids: list[int]
+    countries: list[str]
+
+
+def _check_values(
+    rows: Sequence[IndicatorPeriod], values: Mapping[int, ValueInput], project: Project
+) -> tuple[dict[int, _Checked], dict[str, list[str]]]:
+    errors: dict[str, list[str]] = defaultdict(list)
+    checked: dict[int, _Checked] = {}
+    project_cities = {city.pk: city for city in project.cities.all()}
+    project_countries = {str(row.country) for row in project.countries.all()}
+    by_id = {row.pk: row for row in rows}
+    for row_id in values:
+        if row_id not in by_id:
+            raise ResultsError(_("That indicator is not part of this report's period."))
+    for row in rows:
+        given = values.get(row.pk)
+        if given is None:
+            continue
+        indicator = row.project_indicator.indicator
+        key = f"value-{row.pk}"
+        city_ids = list(dict.fromkeys(int(pk) for pk in given.city_ids if str(pk).isdigit()))
+        countries = list(dict.fromkeys(str(code).upper() for code in given.countries))
+        value: Decimal | None
+        # Distinct counts are the places ticked, so that no place is counted twice.
+        if indicator.aggregation == Aggregation.DISTINCT_CITIES:
+            if any(pk not in project_cities for pk in city_ids):
+                errors[key].append(_("Name only cities the project works in."))
+            value = Decimal(len(city_ids))
+        elif indicator.aggregation == Aggregation.DISTINCT_COUNTRIES:
+            if any(code not in project_countries for code in countries):
+                errors[key].append(_("Name only countries the project works in."))
+            value = Decimal(len(countries))
+        else:
+            value, problem = _parse(given.value, indicator)
+            if problem:
+                errors[key].append(problem)
+        splits: dict[str, Decimal] = {}
+        if indicator.disaggregation == Disaggregation.SEX:
+            for category in SexCategory.values:
+                part, problem = _parse(given.splits.get(category, ""), indicator)
+                if problem:
+                    errors[f"{key}-{category}"].append(problem)
+                elif part is not None:
+                    splits[category] = part
+            if (
+                value is not None
+                and indicator.unit in (Unit.COUNT, Unit.AMOUNT)
+                and sum(splits.values(), Decimal(0)) > value
+            ):
+                errors[key].append(_("Women and men together cannot be more than the total."))
+            if splits and value is None:
+                errors[key].append(_("Give the total as well as its parts."))
+        checked[row.pk] = _Checked(value, given.comment.strip()[:500], splits, city_ids, countries)
+    return checked, errors
+
+
+@transaction.atomic
+def report_save(
+    *, report: ProgressReport, user: User, narrative: str, values: Mapping[int, ValueInput]
+) -> ProgressReport:
+    """Save a draft's narrative and values (keyed by indicator-period id): all of them, or none."""
+    report = _locked(report)
+    if actor_for(user, report.project) != Actor.REPORTER:
+        raise ResultsError(_("Only the project's partners edit its reports."))
+    if not report.is_editable:
+        raise ResultsError(_("A submitted report can no longer be changed."))
+    rows = list(IndicatorPeriod.objects.filter(period=report.period).select_related("project_indicator__indicator"))
+    checked, errors = _check_values(rows, values, report.project)
+    if errors:
+        raise ReportInvalid(_("Some values were refused; nothing was saved. See the messages by each field."), errors)
+    report.narrative = narrative.strip()
+    report.save(update_fields=["narrative", "updated_at"])
+    _write_values(report, checked)
+    return report
+
+
+def _write_values(report: ProgressReport, checked: Mapping[int, _Checked]) -> None:
+    """Replace the report's values with the checked ones, in a constant number of queries."""
+    ReportedValue.objects.filter(report=report, indicator_period_id__in=checked).delete()
+    created = ReportedValue.objects.bulk_create(
+        [
+            ReportedValue(report=report, indicator_period_id=row_id, value=item.value, comment=item.comment)
+            for row_id, item in checked.items()
+            if item.value is not None
+        ]
+    )
+    if not created:
+        return
+    if created[0].pk is None:  # backends that do not return ids from a bulk insert
+        created = list(ReportedValue.objects.filter(report=report, indicator_period_id__in=checked))
+    splits, places = [], []
+    cities = {}
+    city_ids = {pk for item in checked.values() for pk in item.city_ids}
+    if city_ids:
+        cities = dict(report.project.cities.filter(pk__in=city_ids).values_list("pk", "country"))
+    for reported in created:
+        item = checked[reported.indicator_period_id]
+        splits += [
+            ValueSplit(reported=reported, dimension=Disaggregation.SEX, category=category, value=part)
+            for category, part in item.splits.items()
+        ]
+        places += [ReportedPlace(reported=reported, city_id=pk, country=cities[pk]) for pk in item.city_ids]
+        places += [ReportedPlace(reported=reported, country=code) for code in item.countries]
+    ValueSplit.objects.bulk_create(splits)
+    ReportedPlace.objects.bulk_create(places)
+
+
+def submission_errors(report: ProgressReport) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = defaultdict(list)
+    if not report.narrative:
+        errors["narrative"].append(_("Tell the story of the period: what was done, what changed, what got in the way."))
+    missing = IndicatorPeriod.objects.filter(period=report.period, reported__isnull=True).values_list("pk", flat=True)
+    for row_id in missing:
+        errors[f"value-{row_id}"].append(_("Give a value for every indicator (0 if nothing changed)."))
+    return errors
+
+
+@transaction.atomic
+def report_submit(*, report: ProgressReport, user: User) -> ProgressReport:
+    """Send a complete report to the secretariat for review."""
+    report = _locked(report)
+    if actor_for(user, report.project) != Actor.REPORTER:
+        raise ResultsError(_("Only the project's partners submit its reports."))
+    if not report.is_editable:
+        raise ResultsError(_("This report is already submitted."))
+    errors = submission_errors(report)
+    if errors:
+        raise ReportInvalid(_("The report cannot be submitted yet: see the messages by each field."), errors)
+    _move(report, ReportStatus.SUBMITTED, user)
+    report.submitted_at = timezone.now()
+    report.save(update_fields=["status", "submitted_at", "updated_at"])
+    transaction.on_commit(lambda: tasks.notify_report_submitted.delay(report.pk))
+    return report
+
+
+@transaction.atomic
+def report_return(*, report: ProgressReport, user: User, comment: str) -> ProgressReport:
+    """Send a submitted report back to its partners with what to fix; its values stay out of every figure."""
+    comment = comment.strip()
+    if not comment:
+        raise ResultsError(_("Say what needs to change before returning the report."), field="comment")
+    report = _locked(report)
+    _move(report, ReportStatus.RETURNED, user, comment)
+    report.review_comment = comment
+    report.save(update_fields=["status", "review_comment", "updated_at"])
+    transaction.on_commit(lambda: tasks.notify_report_decided.delay(report.pk))
+    return report
+
+
+@transaction.atomic
+def report_approve(*, report: ProgressReport, user: User, comment: str = "") -> ProgressReport:
+    """Approve a submitted report: its values count from now on, and it may release a tranche.
+
+    A constant number of queries whatever the portfolio's size: aggregates are read from the
+    approved values when asked for, never rolled up here.
+    """
+    report = _locked(report)
+    _move(report, ReportStatus.APPROVED, user, comment.strip())
+    now = timezone.now()
+    report.approved_at = now
+    report.review_comment = comment.strip()
+    report.save(update_fields=["status", "approved_at", "review_comment", "updated_at"])
+    if report.period.releases_tranche_id:
+        tranche = Tranche.objects.get(pk=report.period.releases_tranche_id)
+        tranche_condition_meet(tranche=tranche, on=timezone.localdate(now))
+    transaction.on_commit(lambda: tasks.notify_report_decided.delay(report.pk))
+    return report
+
+
+@transaction.atomic
+def evidence_add(*, report: ProgressReport, user: User, upload: UploadedFile, description: str = "") -> Evidence:
+    """Keep a file backing the report, after checking its type by its content."""
+    report = _locked(report)
+    if actor_for(user, report.project) != Actor.REPORTER or not report.is_editable:
+        raise ResultsError(_("Evidence is added to a draft by the project's partners."), field="file")
+    content_type = upload_type(upload)
+    return Evidence.objects.create(
+        report=report,
+        file=upload,
+        original_name=upload.name[:200],
+        content_type=content_type,
+        size=upload.size,
+        description=description.strip()[:250],
+        uploaded_by=user,
+    )

@@ -601,6 +601,7 @@ PROJECTS = [
         (
             ("IIED", PartnerRole.IMPLEMENTING),
             ("UN-Habitat", PartnerRole.IMPLEMENTING),
+            ("Jinja", PartnerRole.IMPLEMENTING),
             ("UNOPS", PartnerRole.ACCOUNTABLE),
             ("United States", PartnerRole.FUNDING),
         ),

@@ -368,7 +368,13 @@ class ProgressReport(models.Model):
     narrative = models.TextField(_("narrative"), blank=True)
     review_comment = models.TextField(_("comment from the secretariat"), blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("started by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("started by"),
+        help_text=_("Empty for reports loaded from another system."),
     )
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
@@ -396,7 +402,14 @@ class ReportTransition(models.Model):
     )
     from_status = models.CharField(_("from"), max_length=10, choices=ReportStatus.choices)
     to_status = models.CharField(_("to"), max_length=10, choices=ReportStatus.choices)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
     at = models.DateTimeField(_("at"), auto_now_add=True)
     comment = models.TextField(_("comment"), blank=True)
 

@@ -9,6 +9,7 @@ import factory
 
 from grants import models as grants
 from members import models as members
+from results import models as results
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -413,3 +414,109 @@ class InvitationFactory(factory.django.DjangoModelFactory):
             members.OrganisationRole.objects.get_or_create(
                 user=obj.invited_by, organisation=obj.organisation, role=members.Role.PARTNER
             )
+
+
+# The results framework. Periods and project indicators are made through their services, so that
+# every indicator has its row in every period, as it has when staff set a project up.
+
+
+class OutcomeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = results.Outcome
+        django_get_or_create = ["code"]
+
+    code = factory.Sequence(lambda n: f"OC-{n}")
+    title = factory.Sequence(lambda n: f"Outcome {n}")
+    order = factory.Sequence(lambda n: n)
+
+
+class IndicatorFactory(factory.django.DjangoModelFactory):
+    """A count of people, summed; traits for the other kinds of corporate indicator."""
+
+    class Meta:
+        model = results.Indicator
+        django_get_or_create = ["code"]
+
+    outcome = factory.SubFactory(OutcomeFactory)
+    code = factory.Sequence(lambda n: f"IND-{n}")
+    name = factory.Sequence(lambda n: f"Indicator {n}")
+    unit = results.Unit.COUNT
+    counted = results.Counted.PEOPLE
+    aggregation = results.Aggregation.SUM
+    order = factory.Sequence(lambda n: n)
+
+    class Params:
+        by_sex = factory.Trait(disaggregation=results.Disaggregation.SEX)
+        highest = factory.Trait(counted=results.Counted.PLANS, aggregation=results.Aggregation.MAXIMUM)
+        latest = factory.Trait(counted=results.Counted.MECHANISMS, aggregation=results.Aggregation.LATEST)
+        percentage = factory.Trait(
+            unit=results.Unit.PERCENTAGE, counted=results.Counted.OTHER, aggregation=results.Aggregation.LATEST
+        )
+        yes_no = factory.Trait(
+            unit=results.Unit.YES_NO, counted=results.Counted.OTHER, aggregation=results.Aggregation.MAXIMUM
+        )
+        cities = factory.Trait(counted=results.Counted.CITIES, aggregation=results.Aggregation.DISTINCT_CITIES)
+        countries = factory.Trait(
+            counted=results.Counted.COUNTRIES, aggregation=results.Aggregation.DISTINCT_COUNTRIES
+        )
+
+
+class PortfolioTargetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = results.PortfolioTarget
+
+    indicator = factory.SubFactory(IndicatorFactory)
+    year = 2022
+    value = Decimal("100")
+
+
+class ProjectResultFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = results.ProjectResult
+
+    project = factory.SubFactory(ProjectFactory)
+    outcome = factory.SubFactory(OutcomeFactory)
+    title = factory.Sequence(lambda n: f"Result {n}")
+
+
+class ProjectIndicatorFactory(factory.django.DjangoModelFactory):
+    """Added through `project_indicator_add`, so it has a row in each of the project's periods."""
+
+    class Meta:
+        model = results.ProjectIndicator
+
+    result = factory.SubFactory(ProjectResultFactory)
+    project = factory.SelfAttribute("result.project")
+    indicator = factory.SubFactory(IndicatorFactory)
+
+    @classmethod
+    def _create(cls, model_class, *args, project=None, **kwargs):
+        from results.services import project_indicator_add
+
+        return project_indicator_add(**kwargs)
+
+
+def _next_period_start(project: grants.Project) -> dt.date:
+    """The day after the project's last period, or the project's first day."""
+    last = project.reporting_periods.order_by("-end_date").first() if project.pk else None
+    return last.end_date + dt.timedelta(days=1) if last else project.start_date
+
+
+class ReportingPeriodFactory(factory.django.DjangoModelFactory):
+    """The project's next year (cut at its end), due a month later; added through `reporting_period_add`."""
+
+    class Meta:
+        model = results.ReportingPeriod
+
+    project = factory.SubFactory(ProjectFactory)
+    start_date = factory.LazyAttribute(lambda o: _next_period_start(o.project))
+    end_date = factory.LazyAttribute(
+        lambda o: min(o.start_date.replace(year=o.start_date.year + 1) - dt.timedelta(days=1), o.project.end_date)
+    )
+    due_date = factory.LazyAttribute(lambda o: o.end_date + dt.timedelta(days=30))
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from results.services import reporting_period_add
+
+        return reporting_period_add(**kwargs)

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 from grants.demo import load_demo_portfolio
 from members.demo import DEMO_PASSWORD, create_demo_logins
 from members.models import Organisation
+from results.demo import load_demo_results
 
 
 class Command(BaseCommand):
@@ -11,6 +12,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         load_demo_portfolio()
+        load_demo_results()
         self.stdout.write(self.style.SUCCESS("Demo portfolio loaded."))
         if not settings.DEBUG:
             self.stdout.write("DEBUG is off: no demo logins are created.")

@@ -12,6 +12,7 @@ admin.site.index_title = _("Portfolio administration")
 urlpatterns = [
     path("", home, name="home"),
     path("", include("grants.urls")),
+    path("", include("results.urls")),
     path("accounts/", include("allauth.urls")),
     path("portal/organisation/", include("members.urls")),
     path("admin/", admin.site.urls),

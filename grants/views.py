@@ -6,6 +6,7 @@ from django.shortcuts import render
 
 from . import selectors
 from .models import Project
+from .sections import project_sections
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -28,6 +29,5 @@ def project_detail(request: HttpRequest, code: str) -> HttpResponse:
         project = selectors.project_detail(code=code)
     except Project.DoesNotExist:
         raise Http404 from None
-    return render(
-        request, "grants/project_detail.html", {"project": project, "money": selectors.project_money(project)}
-    )
+    context = {"project": project, "money": selectors.project_money(project), "sections": project_sections(project)}
+    return render(request, "grants/project_detail.html", context)

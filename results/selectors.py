@@ -157,6 +157,12 @@ def _trend_latest(latest: dict[int, dict[int, Decimal]], average: bool) -> list[
     return points
 
 
+def _carry_forward(points: list[YearPoint], last_year: int) -> list[YearPoint]:
+    """Extend a trend to the last year anything was reported, so a quiet year still shows."""
+    extra = [YearPoint(year, ZERO, points[-1].to_date) for year in range(points[-1].year + 1, last_year + 1)]
+    return points + extra
+
+
 def _trend_distinct(first_years: list[int]) -> list[YearPoint]:
     if not first_years:
         return []
@@ -244,6 +250,9 @@ def portfolio_progress(
             trend = _trend_distinct(list(cities.get(indicator.pk, {}).values()))
         else:
             trend = _trend_distinct(list(countries.get(indicator.pk, {}).values()))
+        reported_years = per_year_sum.get(indicator.pk)
+        if trend and reported_years:
+            trend = _carry_forward(trend, max(reported_years))
         targets = list(indicator.targets.all())
         progress = IndicatorProgress(
             indicator=indicator,
@@ -393,7 +402,9 @@ def report_rows(report: ProgressReport) -> list[IndicatorPeriod]:
     return list(
         IndicatorPeriod.objects.filter(period_id=report.period_id)
         .select_related("project_indicator__indicator", "project_indicator__result", "reported")
-        .prefetch_related("reported__splits", "reported__places")
+        .prefetch_related(
+            "reported__splits", Prefetch("reported__places", queryset=ReportedPlace.objects.select_related("city"))
+        )
         .order_by("project_indicator__result__order", "project_indicator__result_id", "project_indicator__order", "pk")
     )
 

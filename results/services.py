@@ -86,7 +86,8 @@ def _clean(instance) -> None:
         raise ResultsError(messages[0], field=None if field_name == "__all__" else field_name) from None
 
 
-def _ensure_indicator_periods(project_id: int) -> None:
+@transaction.atomic
+def indicator_periods_ensure(*, project_id: int) -> None:
     """Every indicator of the project has a row in every one of its periods, to hold targets and values."""
     indicator_ids = ProjectIndicator.objects.filter(project_id=project_id).values_list("pk", flat=True)
     period_ids = ReportingPeriod.objects.filter(project_id=project_id).values_list("pk", flat=True)
@@ -130,7 +131,7 @@ def project_indicator_add(
     )
     _clean(project_indicator)
     project_indicator.save()
-    _ensure_indicator_periods(result.project_id)
+    indicator_periods_ensure(project_id=result.project_id)
     return project_indicator
 
 
@@ -158,7 +159,7 @@ def reporting_period_add(
         )
     _clean(period)
     period.save()
-    _ensure_indicator_periods(project.pk)
+    indicator_periods_ensure(project_id=project.pk)
     return period
 
 
@@ -201,7 +202,7 @@ def report_start(*, period: ReportingPeriod, user: User) -> ProgressReport:
     existing = ProgressReport.objects.filter(period=period).first()
     if existing is not None:
         return existing
-    _ensure_indicator_periods(period.project_id)
+    indicator_periods_ensure(project_id=period.project_id)
     return ProgressReport.objects.create(project=period.project, period=period, created_by=user)
 
 
@@ -261,15 +262,20 @@ def _check_values(
         key = f"value-{row.pk}"
         city_ids = list(dict.fromkeys(int(pk) for pk in given.city_ids if str(pk).isdigit()))
         countries = list(dict.fromkeys(str(code).upper() for code in given.countries))
-        value: Decimal | None
-        # Distinct counts are the places ticked, so that no place is counted twice.
+        # Distinct counts are the places ticked, so that no place is counted twice; only places of
+        # the counted kind are kept, so that the value and the places named always agree.
         if indicator.aggregation == Aggregation.DISTINCT_CITIES:
-            if any(pk not in project_cities for pk in city_ids):
-                errors[key].append(_("Name only cities the project works in."))
+            countries = []
+        elif indicator.aggregation == Aggregation.DISTINCT_COUNTRIES:
+            city_ids = []
+        if any(pk not in project_cities for pk in city_ids):
+            errors[key].append(_("Name only cities the project works in."))
+        if any(code not in project_countries for code in countries):
+            errors[key].append(_("Name only countries the project works in."))
+        value: Decimal | None
+        if indicator.aggregation == Aggregation.DISTINCT_CITIES:
             value = Decimal(len(city_ids))
         elif indicator.aggregation == Aggregation.DISTINCT_COUNTRIES:
-            if any(code not in project_countries for code in countries):
-                errors[key].append(_("Name only countries the project works in."))
             value = Decimal(len(countries))
         else:
             value, problem = _parse(given.value, indicator)

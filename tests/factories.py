@@ -456,9 +456,7 @@ class IndicatorFactory(factory.django.DjangoModelFactory):
             unit=results.Unit.YES_NO, counted=results.Counted.OTHER, aggregation=results.Aggregation.MAXIMUM
         )
         cities = factory.Trait(counted=results.Counted.CITIES, aggregation=results.Aggregation.DISTINCT_CITIES)
-        countries = factory.Trait(
-            counted=results.Counted.COUNTRIES, aggregation=results.Aggregation.DISTINCT_COUNTRIES
-        )
+        countries = factory.Trait(counted=results.Counted.COUNTRIES, aggregation=results.Aggregation.DISTINCT_COUNTRIES)
 
 
 class PortfolioTargetFactory(factory.django.DjangoModelFactory):

@@ -1,0 +1,148 @@
+"""Forms of the results pages: the portfolio filter and a progress report's values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django import forms
+from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from grants.models import Facility, FundingWindow, ProjectCountry, Theme
+
+from .models import Aggregation, Disaggregation, IndicatorPeriod, SexCategory
+from .selectors import Scope, donors
+from .services import ValueInput
+
+
+class ScopeForm(forms.Form):
+    """Which slice of the portfolio the results page shows; every field is optional."""
+
+    window = forms.ModelChoiceField(
+        FundingWindow.objects.order_by("order"), required=False, label=_("Window"), empty_label=_("All windows")
+    )
+    facility = forms.ModelChoiceField(
+        Facility.objects.select_related("window").order_by("window__order", "name"),
+        required=False,
+        label=_("Facility"),
+        empty_label=_("All facilities"),
+    )
+    theme = forms.ModelChoiceField(
+        Theme.objects.order_by("name"), required=False, label=_("Theme"), empty_label=_("All themes")
+    )
+    country = forms.ChoiceField(required=False, label=_("Country"))
+    donor = forms.ModelChoiceField(donors(), required=False, label=_("Donor"), empty_label=_("All donors"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        codes = ProjectCountry.objects.filter(project__is_public=True).values_list("country", flat=True).distinct()
+        choices = sorted(((code, countries.name(code)) for code in codes), key=lambda pair: pair[1])
+        self.fields["country"].choices = [("", _("All countries")), *choices]
+        self.fields["donor"].queryset = donors()
+
+    def scope(self) -> Scope:
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        return Scope(
+            window=getattr(data.get("window"), "pk", None),
+            facility=getattr(data.get("facility"), "pk", None),
+            theme=getattr(data.get("theme"), "pk", None),
+            country=data.get("country") or "",
+            donor=getattr(data.get("donor"), "pk", None),
+        )
+
+
+@dataclass
+class ValueRow:
+    """One indicator of a report as the form shows it: what was typed, and what was refused."""
+
+    row: IndicatorPeriod
+    value: str = ""
+    comment: str = ""
+    splits: dict[str, str] = field(default_factory=dict)
+    city_ids: list[int] = field(default_factory=list)
+    countries: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    split_errors: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        return f"value-{self.row.pk}"
+
+    @property
+    def indicator(self):
+        return self.row.project_indicator.indicator
+
+    @property
+    def names_cities(self) -> bool:
+        return self.indicator.aggregation == Aggregation.DISTINCT_CITIES
+
+    @property
+    def names_countries(self) -> bool:
+        return self.indicator.aggregation == Aggregation.DISTINCT_COUNTRIES
+
+    @property
+    def split_fields(self) -> list[tuple[str, str, str, list[str]]]:
+        """(field name, label, typed text, errors) for each category of the disaggregation."""
+        if self.indicator.disaggregation != Disaggregation.SEX:
+            return []
+        return [
+            (f"{self.key}-{value}", label, self.splits.get(value, ""), self.split_errors.get(value, []))
+            for value, label in SexCategory.choices
+        ]
+
+
+def rows_from_saved(rows: list[IndicatorPeriod]) -> list[ValueRow]:
+    shown = []
+    for row in rows:
+        reported = getattr(row, "reported", None)
+        if reported is None:
+            shown.append(ValueRow(row))
+            continue
+        places = list(reported.places.all())
+        shown.append(
+            ValueRow(
+                row,
+                value=f"{reported.value.normalize():f}",
+                comment=reported.comment,
+                splits={split.category: f"{split.value.normalize():f}" for split in reported.splits.all()},
+                city_ids=[place.city_id for place in places if place.city_id],
+                countries=[str(place.country) for place in places if not place.city_id],
+            )
+        )
+    return shown
+
+
+def rows_from_post(rows: list[IndicatorPeriod], data: QueryDict) -> tuple[list[ValueRow], dict[int, ValueInput]]:
+    """What the reporter typed, to show again and to hand to the service."""
+    shown, values = [], {}
+    for row in rows:
+        key = f"value-{row.pk}"
+        item = ValueRow(
+            row,
+            value=data.get(key, "").strip(),
+            comment=data.get(f"comment-{row.pk}", "").strip(),
+            splits={category: data.get(f"{key}-{category}", "").strip() for category in SexCategory.values},
+            city_ids=[int(pk) for pk in data.getlist(f"cities-{row.pk}") if pk.isdigit()],
+            countries=[code for code in data.getlist(f"countries-{row.pk}") if code.isalpha()],
+        )
+        shown.append(item)
+        values[row.pk] = ValueInput(
+            value=item.value,
+            comment=item.comment,
+            splits={category: text for category, text in item.splits.items() if text},
+            city_ids=item.city_ids,
+            countries=item.countries,
+        )
+    return shown, values
+
+
+def attach_errors(shown: list[ValueRow], errors: dict[str, list[str]]) -> None:
+    for item in shown:
+        item.errors = errors.get(item.key, [])
+        item.split_errors = {category: errors.get(f"{item.key}-{category}", []) for category in SexCategory.values}
+
+
+class EvidenceForm(forms.Form):
+    file = forms.FileField(label=_("File"), help_text=_("PDF, XLSX, DOCX, PNG or JPEG, up to 10 MB."))
+    description = forms.CharField(label=_("What it shows"), max_length=250, required=False)

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "results"
+
+urlpatterns = [
+    path("results/", views.portfolio, name="portfolio"),
+    path("portal/reports/", views.reports, name="reports"),
+    path("portal/reports/periods/<int:pk>/start/", views.report_start, name="report-start"),
+    path("portal/reports/<int:pk>/", views.report_detail, name="report"),
+    path("portal/reports/<int:pk>/evidence/", views.evidence_upload, name="evidence-upload"),
+    path("portal/evidence/<int:pk>/", views.evidence_download, name="evidence"),
+]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -44,6 +45,7 @@ from .models import (
 )
 from .workflow import Actor, is_allowed
 
+THOUSANDS = re.compile(r"-?\d{1,3}(,\d{3})+(\.\d+)?")
 LARGEST_VALUE = Decimal(10) ** (VALUE_DIGITS - VALUE_PLACES)
 
 
@@ -208,11 +210,16 @@ def report_start(*, period: ReportingPeriod, user: User) -> ProgressReport:
 
 def _parse(text: str, indicator: Indicator) -> tuple[Decimal | None, str | None]:
     """The number typed for an indicator, or the reason it is refused."""
-    text = (text or "").strip().replace(",", "").replace("\xa0", "").replace(" ", "")
+    text = (text or "").strip().replace("\xa0", "").replace(" ", "")
     if text.endswith("%") and indicator.unit == Unit.PERCENTAGE:
         text = text[:-1]
     if not text:
         return None, None
+    if "," in text:
+        # Commas only group thousands: "12,5" is refused rather than read as 125.
+        if not THOUSANDS.fullmatch(text):
+            return None, _("Use a dot for decimals; a comma only separates thousands (1,250.5).")
+        text = text.replace(",", "")
     try:
         value = Decimal(text)
     except InvalidOperation:
@@ -420,7 +427,10 @@ def evidence_add(*, report: ProgressReport, user: User, upload: UploadedFile, de
     report = _locked(report)
     if actor_for(user, report.project) != Actor.REPORTER or not report.is_editable:
         raise ResultsError(_("Evidence is added to a draft by the project's partners."), field="file")
-    content_type = upload_type(upload)
+    try:
+        content_type = upload_type(upload)
+    except DomainError as error:
+        raise ResultsError(error.message, field="file") from None
     return Evidence.objects.create(
         report=report,
         file=upload,

@@ -201,6 +201,8 @@ def portfolio_progress(
         )
         .filter(rank=1)
         .values_list(INDICATOR, PROJECT_INDICATOR, "year", "value")
+        # Without this, the models' default orderings add three joins and a sort of every row.
+        .order_by()
     )
     latest: dict[int, dict[int, dict[int, Decimal]]] = defaultdict(lambda: defaultdict(dict))
     for indicator_id, project_indicator_id, value_year, value in latest_rows:

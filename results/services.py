@@ -370,13 +370,18 @@ def submission_errors(report: ProgressReport) -> dict[str, list[str]]:
 
 
 @transaction.atomic
-def report_submit(*, report: ProgressReport, user: User) -> ProgressReport:
-    """Send a complete report to the secretariat for review."""
+def report_submit(*, report: ProgressReport, user: User, today: dt.date | None = None) -> ProgressReport:
+    """Send a complete report on a period that has ended to the secretariat for review."""
     report = _locked(report)
     if actor_for(user, report.project) != Actor.REPORTER:
         raise ResultsError(_("Only the project's partners submit its reports."))
     if not report.is_editable:
         raise ResultsError(_("This report is already submitted."))
+    if report.period.end_date >= (today or timezone.localdate()):
+        raise ResultsError(
+            _("The period ends on %(end)s: save a draft now, and submit it once the period is over.")
+            % {"end": report.period.end_date.isoformat()}
+        )
     errors = submission_errors(report)
     if errors:
         raise ReportInvalid(_("The report cannot be submitted yet: see the messages by each field."), errors)

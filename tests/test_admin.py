@@ -14,6 +14,7 @@ from grants.generator import generate_portfolio
 from grants.models import Call
 from members.demo import create_demo_logins
 from members.models import Organisation, Seat
+from results.demo import load_demo_results
 from tests.factories import ApplicationFactory, SeatTermFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
@@ -29,6 +30,7 @@ def admin_url(model, view: str, *args) -> str:
 @pytest.fixture
 def portfolio():
     load_demo_portfolio()
+    load_demo_results()
     create_demo_logins(
         host=Organisation.objects.get(short_name="UNOPS"),
         donor=Organisation.objects.get(short_name="SECO"),

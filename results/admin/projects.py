@@ -83,6 +83,7 @@ class ProjectResultAdmin(SimpleHistoryAdmin):
     search_fields = ["project__code", "project__title", "title"]
     autocomplete_fields = ["project"]
     inlines = [ProjectIndicatorInline]
+    fields = ["project", "outcome", "title", "description", "type", "order"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(indicator_total=Count("indicators"))
@@ -212,8 +213,8 @@ class IndicatorPeriodInline(admin.TabularInline):
     """The targets of the period: one row per indicator of the project, made by the service."""
 
     model = IndicatorPeriod
-    fields = ["project_indicator", "target_value", "target_comment"]
-    readonly_fields = ["project_indicator"]
+    fields = ["indicator", "target_value", "target_comment"]
+    readonly_fields = ["indicator"]
     extra = 0
     can_delete = False
     verbose_name = _("target")
@@ -226,9 +227,13 @@ class IndicatorPeriodInline(admin.TabularInline):
         return (
             super()
             .get_queryset(request)
-            .select_related("project_indicator__project", "project_indicator__indicator")
+            .select_related("period", "project_indicator__project", "project_indicator__indicator")
             .order_by("project_indicator__result__order", "project_indicator__order", "project_indicator__pk")
         )
+
+    @admin.display(description=_("indicator"))
+    def indicator(self, obj: IndicatorPeriod) -> str:
+        return f"{obj.project_indicator.indicator.code} · {obj.project_indicator.name}"
 
 
 @admin.register(ReportingPeriod)
@@ -241,6 +246,7 @@ class ReportingPeriodAdmin(admin.ModelAdmin):
     date_hierarchy = "due_date"
     autocomplete_fields = ["project"]
     inlines = [IndicatorPeriodInline]
+    fields = ["project", "start_date", "end_date", "due_date", "releases_tranche"]
 
     def get_readonly_fields(self, request, obj=None):
         """Once a report is started on a period, the period it covers is fixed."""

@@ -70,7 +70,7 @@ class ReturnForm(forms.Form):
 @admin.register(ProgressReport)
 class ProgressReportAdmin(admin.ModelAdmin):
     change_form_template = "admin/results/progressreport/change_form.html"
-    list_display = ["project", "period", "status", "submitted_at", "due_date"]
+    list_display = ["project_code", "period", "status", "submitted_at", "due_date"]
     list_filter = [ReviewQueueFilter, "project__facility"]
     list_select_related = ["project", "period"]
     search_fields = ["project__code", "project__title"]
@@ -92,7 +92,9 @@ class ProgressReportAdmin(admin.ModelAdmin):
         return request.user.has_perm("results.change_progressreport")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("project", "period__releases_tranche", "created_by")
+        return (
+            super().get_queryset(request).select_related("project", "period__releases_tranche__agreement", "created_by")
+        )
 
     def get_urls(self):
         view = self.admin_site.admin_view
@@ -106,6 +108,10 @@ class ProgressReportAdmin(admin.ModelAdmin):
             ),
             *super().get_urls(),
         ]
+
+    @admin.display(description=_("project"), ordering="project__code")
+    def project_code(self, obj: ProgressReport) -> str:
+        return obj.project.code
 
     @admin.display(description=_("report due"), ordering="period__due_date")
     def due_date(self, obj: ProgressReport):

@@ -873,3 +873,14 @@ def test_a_comma_used_as_a_decimal_point_is_refused_not_misread():
     value, problem = services._parse("12,5", indicator)
 
     assert value is None and "Use a dot for decimals" in problem
+
+
+def test_a_report_is_submitted_only_once_its_period_has_ended(lead, period, people):
+    report = draft(period, {people: 120}, by=lead)
+
+    with pytest.raises(ResultsError, match="submit it once the period is over"):
+        report_submit(report=report, user=lead, today=period.end_date)
+
+    report.refresh_from_db()
+    assert report.status == ReportStatus.DRAFT and not ReportTransition.objects.filter(report=report).exists()
+    assert report_submit(report=report, user=lead, today=period.end_date + dt.timedelta(days=1)).status == "submitted"

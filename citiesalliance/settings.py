@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "members",
     "grants",
     "results",
+    "donors",
 ]
 
 MIDDLEWARE = [
@@ -87,6 +88,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "members.context_processors.roles",
             ],
         },
     },
@@ -172,7 +174,13 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "remind-progress-reports": {"task": "results.tasks.remind_reports_due", "schedule": crontab(hour=6, minute=0)},
+    "quarterly-donor-reports": {
+        "task": "donors.tasks.make_quarterly_reports",
+        "schedule": crontab(hour=2, minute=0, day_of_month=1, month_of_year="1,4,7,10"),
+    },
 }
+# Seconds a worker may spend on one donor report before it is stopped (and the job marked failed).
+DONOR_REPORT_TIME_LIMIT = env.int("DONOR_REPORT_TIME_LIMIT", default=300)
 
 REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

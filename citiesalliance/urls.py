@@ -13,6 +13,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("", include("grants.urls")),
     path("", include("results.urls")),
+    path("donors/", include("donors.urls")),
     path("accounts/", include("allauth.urls")),
     path("portal/organisation/", include("members.urls")),
     path("admin/", admin.site.urls),

@@ -14,7 +14,7 @@ from .models import Organisation, OrganisationRole, Role, User
 
 DEMO_PASSWORD = "demo-portfolio"  # noqa: S105 - a published demo password, only created with DEBUG on
 SECRETARIAT_GROUP = "Secretariat"
-SECRETARIAT_APPS = ["members", "grants", "results"]
+SECRETARIAT_APPS = ["members", "grants", "results", "donors"]
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ class ChartedProgress:
     chart: BarChart | None
 
 
-def _charted(progress: selectors.IndicatorProgress) -> ChartedProgress:
+def charted_progress(progress: selectors.IndicatorProgress) -> ChartedProgress:
     if not progress.has_data:
         return ChartedProgress(progress, None)
     indicator = progress.indicator
@@ -47,7 +47,7 @@ def portfolio(request: HttpRequest) -> HttpResponse:
     form = ScopeForm(request.GET or None)
     scope = form.scope()
     outcomes = selectors.portfolio_progress(scope=scope, projects=public_projects())
-    charted = [(outcome.outcome, [_charted(item) for item in outcome.indicators]) for outcome in outcomes]
+    charted = [(outcome.outcome, [charted_progress(item) for item in outcome.indicators]) for outcome in outcomes]
     return render(request, "results/portfolio.html", {"form": form, "scope": scope, "outcomes": charted})
 
 

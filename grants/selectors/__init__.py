@@ -15,6 +15,7 @@ from .calls import (
     staff_applications,
 )
 from .ledger import (
+    AllocationFigures,
     Breakdown,
     ContributionFigures,
     ProjectMoney,
@@ -35,6 +36,7 @@ from .portfolio import (
 )
 
 __all__ = [
+    "AllocationFigures",
     "Breakdown",
     "ContributionFigures",
     "PortfolioHeadline",

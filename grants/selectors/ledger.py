@@ -23,6 +23,16 @@ from .portfolio import CONVERTED_OUTPUT, rate_on
 ZERO = Decimal(0)
 
 
+@dataclass(frozen=True)
+class AllocationFigures:
+    """One allocation of a contribution in the reporting currency, with its share of the project's payments."""
+
+    allocation: Allocation
+    allocated_reporting: Decimal | None
+    share: Decimal | None  # of the project's disbursements attributed to this allocation
+    disbursed_reporting: Decimal | None
+
+
 @dataclass
 class ContributionFigures:
     """A donor agreement's money: pledged, received, allocated, disbursed through its allocations."""
@@ -36,6 +46,7 @@ class ContributionFigures:
     pledged_reporting: Decimal | None
     rates: list[AppliedRate] = field(default_factory=list)
     missing_rates: list[str] = field(default_factory=list)
+    allocations: list[AllocationFigures] = field(default_factory=list)
 
     @property
     def currency(self) -> str:
@@ -90,11 +101,13 @@ def contribution_figures(contributions: Iterable[Contribution]) -> list[Contribu
         missing: set[str] = set()
         applied: list[AppliedRate] = []
         disbursed: Decimal | None = ZERO
+        parts: list[AllocationFigures] = []
         for allocation in by_contribution[contribution.pk]:
             project = allocation.project
             if project.pk in unweighable or not total_weight[project.pk]:
                 missing |= unweighable.get(project.pk, {project.currency})
                 disbursed = None
+                parts.append(AllocationFigures(allocation, weight_of.get(allocation.pk), None, None))
                 continue
             try:
                 committed = table.convert(project.committed_total, project.currency, project.start_date).amount
@@ -103,9 +116,11 @@ def contribution_figures(contributions: Iterable[Contribution]) -> list[Contribu
             except MissingRate:
                 missing.add(project.currency)
                 disbursed = None
+                parts.append(AllocationFigures(allocation, weight_of[allocation.pk], None, None))
                 continue
             back = table.rate(contribution.currency, allocation.allocated_on)  # known: it weighed the allocation
             applied += [in_reporting.rate, back]
+            parts.append(AllocationFigures(allocation, weight_of[allocation.pk], share, in_reporting.amount))
             if disbursed is not None:
                 disbursed += in_reporting.amount / back.rate
         try:
@@ -126,6 +141,7 @@ def contribution_figures(contributions: Iterable[Contribution]) -> list[Contribu
                 pledged_reporting=pledged_reporting,
                 rates=_distinct_rates(applied),
                 missing_rates=sorted(missing),
+                allocations=parts,
             )
         )
     return figures

@@ -1,0 +1,127 @@
+"""Donor reports: requesting one, a worker claiming and making it, and recording how it ended."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from common.errors import DomainError
+from members.models import Organisation, User
+
+from . import selectors, tasks
+from .models import DonorReport, ReportJobStatus
+
+# A running job older than this was abandoned by a worker that died: another worker may take it over.
+STALE_AFTER = dt.timedelta(seconds=settings.DONOR_REPORT_TIME_LIMIT + 60)
+LONGEST_PERIOD = dt.timedelta(days=366 * 10)
+EARLIEST = dt.date(1999, 1, 1)
+
+
+class DonorReportError(DomainError):
+    """A donor report cannot be requested or made as asked."""
+
+
+def _check_period(start: dt.date, end: dt.date, today: dt.date) -> None:
+    if end < start:
+        raise DonorReportError(_("The period must end on or after its start."), field="period_end")
+    if start < EARLIEST or end - start > LONGEST_PERIOD:
+        raise DonorReportError(_("Choose a period of at most ten years, from 1999 on."), field="period_start")
+    if start > today:
+        raise DonorReportError(_("The period cannot start in the future."), field="period_start")
+
+
+@transaction.atomic
+def report_request(
+    *,
+    donor: Organisation,
+    period_start: dt.date,
+    period_end: dt.date,
+    user: User | None,
+    scheduled: bool = False,
+    today: dt.date | None = None,
+) -> DonorReport:
+    """Queue a donor report; the worker starts once this transaction has committed.
+
+    Staff may request one for any donor, a donor user for the donors it acts for. A scheduled
+    report for a period is made once: asking again returns the existing one.
+    """
+    _check_period(period_start, period_end, today or timezone.localdate())
+    if user is not None and not selectors.donors_of(user).filter(pk=donor.pk).exists():
+        raise DonorReportError(_("You cannot request reports for this donor."))
+    if scheduled:
+        report, created = DonorReport.objects.get_or_create(
+            donor=donor, period_start=period_start, period_end=period_end, is_scheduled=True
+        )
+        if not created:
+            return report
+    else:
+        report = DonorReport.objects.create(
+            donor=donor, period_start=period_start, period_end=period_end, requested_by=user
+        )
+    transaction.on_commit(lambda: tasks.make_donor_report.delay(report.pk))
+    return report
+
+
+def report_claim(*, report_id: int, now: dt.datetime | None = None) -> bool:
+    """Take the job for this worker: True for exactly one worker, however many got the message.
+
+    A conditional UPDATE does it: queued jobs, or running ones whose worker died (older than the
+    time limit), move to running; a finished job is never made again.
+    """
+    now = now or timezone.now()
+    claimable = Q(status=ReportJobStatus.QUEUED) | Q(status=ReportJobStatus.RUNNING, started_at__lt=now - STALE_AFTER)
+    updated = DonorReport.objects.filter(claimable, pk=report_id).update(
+        status=ReportJobStatus.RUNNING, started_at=now, attempts=F("attempts") + 1, failure_reason=""
+    )
+    return updated == 1
+
+
+def report_release(*, report_id: int) -> None:
+    """Give a running job back to the queue, for a retry after an error that may go away."""
+    DonorReport.objects.filter(pk=report_id, status=ReportJobStatus.RUNNING).update(status=ReportJobStatus.QUEUED)
+
+
+def report_fail(*, report_id: int, reason: str) -> None:
+    DonorReport.objects.filter(pk=report_id).exclude(status=ReportJobStatus.READY).update(
+        status=ReportJobStatus.FAILED, finished_at=timezone.now(), failure_reason=reason[:2000]
+    )
+
+
+def render_report_pdf(report: DonorReport) -> tuple[bytes, int]:
+    """The PDF of a donor report and its number of pages, from the same HTML as a web page."""
+    from weasyprint import HTML  # heavy: loaded by workers only
+
+    statement = selectors.donor_statement(report.donor, start=report.period_start, end=report.period_end)
+    html = render_to_string("donors/pdf/report.html", {"report": report, "statement": statement})
+    document = HTML(string=html, base_url=str(settings.BASE_DIR)).render()
+    buffer = io.BytesIO()
+    document.write_pdf(buffer)
+    return buffer.getvalue(), len(document.pages)
+
+
+def report_build(*, report_id: int) -> DonorReport:
+    """Make the PDF of a claimed report and mark it ready; the same period gives the same figures."""
+    report = DonorReport.objects.select_related("donor").get(pk=report_id)
+    if report.status != ReportJobStatus.RUNNING:
+        raise DonorReportError(_("This report is not being made by this worker."))
+    content, pages = render_report_pdf(report)
+    with transaction.atomic():
+        report = DonorReport.objects.select_for_update().get(pk=report_id)
+        old_name = report.file.name if report.file else ""
+        report.file.save(report.filename, ContentFile(content), save=False)
+        report.pages = pages
+        report.status = ReportJobStatus.READY
+        report.finished_at = timezone.now()
+        report.save(update_fields=["file", "pages", "status", "finished_at"])
+        transaction.on_commit(lambda: tasks.notify_report_ready.delay(report.pk))
+    if old_name and old_name != report.file.name:
+        report.file.storage.delete(old_name)
+    return report

@@ -1,0 +1,88 @@
+"""Donor reports made by Celery workers; tasks take ids, claim their job and call a service."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.core.mail import send_mass_mail
+from django.db import InterfaceError, OperationalError
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from members.models import OrganisationRole, Role
+
+logger = logging.getLogger(__name__)
+
+# Errors that may go away on their own: a lost connection, a lock that timed out.
+TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
+RETRY_COUNTDOWN = 30
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=3,
+    soft_time_limit=settings.DONOR_REPORT_TIME_LIMIT - 30,
+    time_limit=settings.DONOR_REPORT_TIME_LIMIT,
+)
+def make_donor_report(self, report_id: int) -> str:
+    """Make one donor report's PDF; a second delivery of the same job does nothing."""
+    from . import services
+
+    if not services.report_claim(report_id=report_id):
+        return "skipped"
+    try:
+        services.report_build(report_id=report_id)
+    except TRANSIENT as error:
+        services.report_release(report_id=report_id)
+        if self.request.retries >= self.max_retries:
+            services.report_fail(report_id=report_id, reason=_("The database or network kept failing: %s") % error)
+            return "failed"
+        raise self.retry(exc=error, countdown=RETRY_COUNTDOWN) from error
+    except SoftTimeLimitExceeded:
+        services.report_fail(report_id=report_id, reason=_("Making the report took longer than the time limit."))
+        return "failed"
+    except Exception as error:  # any other failure is recorded on the job, for people to read
+        logger.exception("Donor report %s failed", report_id)
+        services.report_fail(report_id=report_id, reason=_("The report could not be made: %s") % error)
+        return "failed"
+    return "ready"
+
+
+@shared_task(autoretry_for=(ConnectionError, TimeoutError), retry_backoff=30, max_retries=5)
+def notify_report_ready(report_id: int) -> int:
+    from .models import DonorReport
+
+    report = DonorReport.objects.select_related("donor", "requested_by").get(pk=report_id)
+    emails = set(
+        OrganisationRole.objects.filter(organisation=report.donor, role=Role.DONOR).values_list(
+            "user__email", flat=True
+        )
+    )
+    if report.requested_by is not None:
+        emails.add(report.requested_by.email)
+    if not emails:
+        return 0
+    body = render_to_string("donors/email/report_ready.txt", {"report": report})
+    subject = _("Your donor report is ready: %(period)s") % {
+        "period": f"{report.period_start:%d %b %Y} to {report.period_end:%d %b %Y}"
+    }
+    return send_mass_mail([(subject, body, None, [email]) for email in sorted(emails)])
+
+
+@shared_task
+def make_quarterly_reports() -> int:
+    """Celery beat, the first day of each quarter: every donor's report on the quarter just ended."""
+    from . import selectors, services
+
+    start, end = selectors.last_quarter(timezone.localdate())
+    made = 0
+    for donor in selectors.donors():
+        services.report_request(donor=donor, period_start=start, period_end=end, user=None, scheduled=True)
+        made += 1
+    return made

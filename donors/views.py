@@ -1,0 +1,301 @@
+"""Donor pages: the dashboard, the funded projects, CSV downloads and donor reports.
+
+Every view loads the donor through `selectors.donor_for`, so a donor user reaches only the
+donors it acts for: any other id answers 404.
+"""
+
+from __future__ import annotations
+
+import csv
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from common.charts import bar_chart
+from common.errors import DomainError
+from common.money import format_money
+from grants.models import Project
+from grants.selectors import project_money
+from members.models import Organisation
+from results.selectors import project_results
+from results.views import charted_progress
+
+from . import selectors, services
+from .filters import DonorProjectFilter
+from .models import DonorReport
+
+
+def _donor(request: HttpRequest, pk: int) -> Organisation:
+    try:
+        return selectors.donor_for(request.user, pk)
+    except Organisation.DoesNotExist:
+        raise Http404 from None
+
+
+@login_required
+def landing(request: HttpRequest) -> HttpResponse:
+    """A donor user goes straight to its dashboard; staff choose a donor."""
+    donors = list(selectors.donors_of(request.user))
+    if len(donors) == 1 and not request.user.is_staff:
+        return redirect("donors:dashboard", pk=donors[0].pk)
+    if not donors and not request.user.is_staff:
+        raise Http404
+    return render(request, "donors/landing.html", {"donors": donors})
+
+
+def _charted_breakdowns(figures: selectors.DonorFigures) -> list[tuple[str, selectors.ShareBreakdown, object]]:
+    """Each non-empty breakdown with a chart of its disbursements (the largest twelve rows)."""
+    currency = figures.totals.currency
+    charted = []
+    for dimension, breakdown in figures.breakdowns.items():
+        if breakdown.rows:
+            points = [(row.label[:14], row.disbursed) for row in breakdown.rows[:12]]
+            chart = bar_chart(points, text=lambda value: format_money(value, currency, whole=True))
+            charted.append((dimension, breakdown, chart))
+    return charted
+
+
+class ReportRequestForm(forms.Form):
+    period_start = forms.DateField(label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    period_end = forms.DateField(label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+def _default_period() -> dict:
+    start, end = selectors.last_quarter(timezone.localdate())
+    return {"period_start": start, "period_end": end}
+
+
+@login_required
+def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
+    donor = _donor(request, pk)
+    figures = selectors.donor_figures(donor)
+    projects = selectors.donor_project_list(donor).order_by("-start_date", "code")[:10]
+    context = {
+        "donor": donor,
+        "figures": figures,
+        "breakdowns": _charted_breakdowns(figures),
+        "projects": projects,
+        "results": [
+            (outcome.outcome, [charted_progress(item) for item in outcome.indicators])
+            for outcome in selectors.donor_results(donor)
+        ],
+        "reports": selectors.donor_reports(donor)[:5],
+        "report_form": ReportRequestForm(initial=_default_period()),
+    }
+    return render(request, "donors/dashboard.html", context)
+
+
+@login_required
+def project_list(request: HttpRequest, pk: int) -> HttpResponse:
+    donor = _donor(request, pk)
+    projects = selectors.donor_project_list(donor).order_by("-start_date", "code")
+    filterset = DonorProjectFilter(request.GET or None, queryset=projects, donor=donor)
+    if filterset.is_bound and not filterset.is_valid():
+        # A value outside the donor's own portfolio (another donor's contribution, say) finds nothing.
+        raise Http404
+    rows = filterset.qs
+    if request.GET.get("format") == "csv":
+        return _projects_csv(donor, rows)
+    page = Paginator(rows, 25).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "donors/project_list.html",
+        {"donor": donor, "filter": filterset, "page": page, "query": query.urlencode()},
+    )
+
+
+def _csv_response(filename: str) -> tuple[HttpResponse, csv.writer]:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response, csv.writer(response)
+
+
+def _projects_csv(donor: Organisation, projects) -> HttpResponse:
+    response, writer = _csv_response(f"projects-{donor.pk}.csv")
+    writer.writerow(
+        [
+            "code",
+            "title",
+            "window",
+            "facility",
+            "status",
+            "start",
+            "end",
+            "countries",
+            "currency",
+            "committed",
+            "disbursed",
+            "your allocations",
+        ]
+    )
+    for project in projects:
+        allocations = "; ".join(
+            f"{a.contribution.reference} {a.contribution.currency} {a.amount}" for a in project.donor_allocations
+        )
+        writer.writerow(
+            [
+                project.code,
+                project.title,
+                project.facility.window.name,
+                project.facility.name,
+                project.get_status_display(),
+                project.start_date,
+                project.end_date,
+                "; ".join(f"{c.country} {c.percentage}" for c in project.countries.all()),
+                project.currency,
+                project.committed_total,
+                project.disbursed_total,
+                allocations,
+            ]
+        )
+    return response
+
+
+@login_required
+def breakdown_csv(request: HttpRequest, pk: int, dimension: str) -> HttpResponse:
+    donor = _donor(request, pk)
+    if dimension not in selectors.DIMENSIONS:
+        raise Http404
+    breakdown = selectors.donor_figures(donor).breakdowns[dimension]
+    response, writer = _csv_response(f"{dimension}-{donor.pk}.csv")
+    writer.writerow([dimension, f"allocated ({breakdown.currency})", f"disbursed ({breakdown.currency})", "projects"])
+    for row in breakdown.rows:
+        writer.writerow([row.label, row.allocated, row.disbursed, row.project_count])
+    return response
+
+
+@login_required
+def contributions_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    donor = _donor(request, pk)
+    figures = selectors.donor_figures(donor)
+    response, writer = _csv_response(f"contributions-{donor.pk}.csv")
+    writer.writerow(
+        [
+            "reference",
+            "currency",
+            "pledged",
+            "received",
+            "allocated",
+            "disbursed",
+            "balance",
+            f"pledged ({figures.totals.currency})",
+        ]
+    )
+    for item in figures.contributions:
+        writer.writerow(
+            [
+                item.contribution.reference,
+                item.currency,
+                item.pledged,
+                item.received,
+                item.allocated,
+                item.disbursed,
+                item.balance,
+                item.pledged_reporting,
+            ]
+        )
+    return response
+
+
+@login_required
+def results_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    donor = _donor(request, pk)
+    response, writer = _csv_response(f"results-{donor.pk}.csv")
+    writer.writerow(["outcome", "indicator", "name", "unit", "target year", "target", "achieved", "percent"])
+    for outcome in selectors.donor_results(donor):
+        for item in outcome.indicators:
+            writer.writerow(
+                [
+                    outcome.outcome.code,
+                    item.indicator.code,
+                    item.indicator.name,
+                    item.indicator.unit,
+                    item.target.year if item.target else "",
+                    item.target.value if item.target else "",
+                    item.achieved,
+                    item.percent if item.percent is not None else "",
+                ]
+            )
+    return response
+
+
+@login_required
+def project_detail(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+    donor = _donor(request, pk)
+    try:
+        project = selectors.donor_project(donor, code)
+    except Project.DoesNotExist:
+        raise Http404 from None
+    results = project_results(project)
+    context = {
+        "donor": donor,
+        "project": project,
+        "money": project_money(project),
+        "results": results,
+        "results_section": {"results": results},
+        "allocations": project.allocations.filter(contribution__donor=donor).select_related("contribution"),
+    }
+    return render(request, "donors/project_detail.html", context)
+
+
+@login_required
+def reports(request: HttpRequest, pk: int) -> HttpResponse:
+    donor = _donor(request, pk)
+    form = ReportRequestForm(request.POST or None, initial=_default_period())
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.report_request(
+                donor=donor,
+                period_start=form.cleaned_data["period_start"],
+                period_end=form.cleaned_data["period_end"],
+                user=request.user,
+            )
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, _("Your report is queued. This page shows when it is ready."))
+            return redirect("donors:reports", pk=donor.pk)
+    page = Paginator(selectors.donor_reports(donor), 20).get_page(request.GET.get("page"))
+    status = 400 if form.errors else 200
+    return render(request, "donors/reports.html", {"donor": donor, "form": form, "page": page}, status=status)
+
+
+def _report(request: HttpRequest, pk: int, report_id: int) -> DonorReport:
+    donor = _donor(request, pk)
+    try:
+        return selectors.donor_report(donor, report_id)
+    except DonorReport.DoesNotExist:
+        raise Http404 from None
+
+
+@login_required
+def report_status(request: HttpRequest, pk: int, report_id: int) -> JsonResponse:
+    report = _report(request, pk, report_id)
+    return JsonResponse(
+        {
+            "id": report.pk,
+            "status": report.status,
+            "label": report.get_status_display(),
+            "finished": report.is_finished,
+            "failure_reason": report.failure_reason,
+            "download": reverse("donors:report-pdf", args=[pk, report.pk]) if report.status == "ready" else None,
+        }
+    )
+
+
+@login_required
+def report_pdf(request: HttpRequest, pk: int, report_id: int) -> FileResponse:
+    report = _report(request, pk, report_id)
+    if report.status != "ready" or not report.file:
+        raise Http404
+    return FileResponse(report.file.open("rb"), as_attachment=True, filename=report.filename)

@@ -39,8 +39,14 @@ def pytest_runtest_setup(item):
         require_service(redis_available(), "needs Redis: set REDIS_URL to a running server")
 
 
+@pytest.fixture(scope="session")
+def _media_root(tmp_path_factory):
+    return tmp_path_factory.mktemp("media")
+
+
 @pytest.fixture(autouse=True)
-def _test_settings(settings):
+def _test_settings(settings, _media_root):
+    settings.MEDIA_ROOT = _media_root
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.STORAGES = {

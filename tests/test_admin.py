@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.contrib import admin
 from django.db import connection
@@ -9,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
 
+from donors.models import DonorReport
 from grants.demo import load_demo_portfolio
 from grants.generator import generate_portfolio
 from grants.models import Call
@@ -38,6 +41,8 @@ def portfolio():
     )
     SeatTermFactory(seat=Seat.objects.order_by("pk").first())
     ApplicationFactory(call=Call.objects.get(reference="innovation-fund-2026"), complete=True)
+    seco = Organisation.objects.get(short_name="SECO")
+    DonorReport.objects.create(donor=seco, period_start=dt.date(2025, 1, 1), period_end=dt.date(2025, 3, 31))
 
 
 def test_staff_open_the_list_add_and_change_pages_of_every_model(staff_client, portfolio, rf):
@@ -106,3 +111,26 @@ def test_no_changelist_takes_more_queries_for_many_rows_than_for_few(staff_clien
     many = {model._meta.label: _changelist_queries(staff_client, model) for model in REGISTERED}
 
     assert many == few
+
+
+def test_staff_request_a_report_for_any_donor_in_the_admin(
+    staff_client, django_capture_on_commit_callbacks, monkeypatch
+):
+    from donors import services
+
+    monkeypatch.setattr(services, "render_report_pdf", lambda report: (b"%PDF-1.4 test", 1))
+    load_demo_portfolio()
+    seco = Organisation.objects.get(short_name="SECO")
+    url = reverse("admin:donors_donorreport_request")
+
+    refused = staff_client.post(url, {"donor": seco.pk, "period_start": "2025-03-31", "period_end": "2025-01-01"})
+    with django_capture_on_commit_callbacks(execute=True):
+        accepted = staff_client.post(url, {"donor": seco.pk, "period_start": "2025-01-01", "period_end": "2025-03-31"})
+
+    assert "The period must end on or after its start." in refused.content.decode()
+    assert accepted.status_code == 302
+    report = DonorReport.objects.get()
+    assert (report.donor, report.status, report.pages) == (seco, "ready", 1)
+    download = staff_client.get(reverse("admin:donors_donorreport_pdf", args=[report.pk]))
+    assert b"".join(download.streaming_content) == b"%PDF-1.4 test"
+    download.close()

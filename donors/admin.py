@@ -1,0 +1,103 @@
+"""Donor reports in the admin: every donor's reports, a request for any donor, and a retry of failed ones."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from common.errors import DomainError
+
+from . import selectors, services, tasks
+from .models import DonorReport, ReportJobStatus
+
+
+class RequestForm(forms.Form):
+    donor = forms.ModelChoiceField(selectors.donors(), label=_("Donor"))
+    period_start = forms.DateField(label=_("From"), widget=admin.widgets.AdminDateWidget)
+    period_end = forms.DateField(label=_("To"), widget=admin.widgets.AdminDateWidget)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["donor"].queryset = selectors.donors()
+
+
+@admin.register(DonorReport)
+class DonorReportAdmin(admin.ModelAdmin):
+    change_list_template = "admin/donors/donorreport/change_list.html"
+    list_display = ["donor", "period_start", "period_end", "status", "is_scheduled", "requested_at", "pages", "pdf"]
+    list_filter = ["status", "is_scheduled", "donor"]
+    list_select_related = ["donor"]
+    search_fields = ["donor__name", "donor__short_name"]
+    date_hierarchy = "requested_at"
+    actions = ["make_again"]
+    readonly_fields = [
+        "donor", "period_start", "period_end", "status", "is_scheduled", "requested_by", "requested_at",
+        "started_at", "finished_at", "attempts", "pages", "failure_reason",
+    ]  # fmt: skip
+    exclude = ["file"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("request/", view(self.request_view), name="donors_donorreport_request"),
+            path("<int:pk>/pdf/", view(self.pdf_view), name="donors_donorreport_pdf"),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description=_("PDF"))
+    def pdf(self, obj: DonorReport):
+        if obj.status != ReportJobStatus.READY:
+            return obj.failure_reason[:80] if obj.failure_reason else "—"
+        return format_html('<a href="{}">{}</a>', reverse("admin:donors_donorreport_pdf", args=[obj.pk]), _("Download"))
+
+    def request_view(self, request):
+        if not request.user.has_perm("donors.view_donorreport"):
+            raise Http404
+        form = RequestForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                report = services.report_request(
+                    donor=form.cleaned_data["donor"],
+                    period_start=form.cleaned_data["period_start"],
+                    period_end=form.cleaned_data["period_end"],
+                    user=request.user,
+                )
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, _("%(report)s is queued.") % {"report": report})
+                return redirect("admin:donors_donorreport_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Request a donor report"),
+            "form": form,
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "admin/donors/donorreport/request.html", context)
+
+    def pdf_view(self, request, pk: int):
+        report = get_object_or_404(DonorReport, pk=pk, status=ReportJobStatus.READY)
+        if not report.file:
+            raise Http404
+        return FileResponse(report.file.open("rb"), as_attachment=True, filename=report.filename)
+
+    @admin.action(description=_("Make the selected failed reports again"))
+    def make_again(self, request, queryset):
+        failed = list(queryset.filter(status=ReportJobStatus.FAILED).values_list("pk", flat=True))
+        DonorReport.objects.filter(pk__in=failed).update(status=ReportJobStatus.QUEUED, failure_reason="")
+        for pk in failed:
+            tasks.make_donor_report.delay(pk)
+        self.message_user(request, _("%(n)d report(s) queued again.") % {"n": len(failed)}, messages.SUCCESS)

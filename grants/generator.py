@@ -11,11 +11,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from common.money import CENT
-from members.models import Organisation, OrganisationKind
+from members.models import Organisation, OrganisationKind, OrganisationRole, Role, User
 
 from .demo import load_demo_rates, load_reference_data
 from .models import (
     Allocation,
+    Application,
+    ApplicationStatus,
+    Call,
     City,
     Contribution,
     ContributionStatus,
@@ -92,10 +95,14 @@ def _money(rng: random.Random, low: int, high: int) -> Decimal:
 
 
 @transaction.atomic
-def generate_portfolio(*, projects: int, seed: int) -> GeneratedPortfolio:
+def generate_portfolio(
+    *, projects: int, seed: int, payments_per_tranche: tuple[int, int] = (1, 3)
+) -> GeneratedPortfolio:
     """Create `projects` synthetic projects with donors, agreements, partners and cities.
 
-    The same seed gives the same portfolio; a seed already generated is left as it is.
+    The same seed gives the same portfolio; a seed already generated is left as it is. The first
+    donor is a major one: besides the random allocations, it funds every tenth project.
+    `payments_per_tranche` sets how many disbursements pay each tranche (the ledger's size).
     """
     prefix = f"G{seed}"
     if Project.objects.filter(code__startswith=f"{prefix}-").exists():
@@ -197,12 +204,17 @@ def generate_portfolio(*, projects: int, seed: int) -> GeneratedPortfolio:
     ProjectPartner.objects.bulk_create(partner_rows, batch_size=BATCH)
     Project.themes.through.objects.bulk_create(theme_rows, batch_size=BATCH)
     Project.cities.through.objects.bulk_create(city_rows, batch_size=BATCH)
-    transactions = _generate_ledger(rng, prefix, new_projects, contributions, partners)
+    transactions = _generate_ledger(rng, prefix, new_projects, contributions, partners, payments_per_tranche)
     return GeneratedPortfolio(len(new_projects), len(contributions), len(organisations), len(cities), transactions)
 
 
 def _generate_ledger(
-    rng: random.Random, prefix: str, projects: list[Project], contributions: list[Contribution], partners
+    rng: random.Random,
+    prefix: str,
+    projects: list[Project],
+    contributions: list[Contribution],
+    partners,
+    payments_per_tranche: tuple[int, int],
 ) -> int:
     """Agreements, tranches, payments, allocations and receipts, with running totals that add up.
 
@@ -223,7 +235,7 @@ def _generate_ledger(
             )
         )
     GrantAgreement.objects.bulk_create(agreements, batch_size=BATCH)
-    for project, agreement in zip(projects, agreements, strict=True):
+    for index, (project, agreement) in enumerate(zip(projects, agreements, strict=True)):
         project.committed_total = agreement.amount
         rows.append(
             Transaction(
@@ -250,14 +262,14 @@ def _generate_ledger(
                 condition_met_on=planned if planned < today else None,
             )
             if planned < today and rng.random() < 0.85:
-                payments = rng.randint(1, 3)
+                payments = rng.randint(*payments_per_tranche)
                 paid = [(amount / payments).quantize(CENT) for _ in range(payments - 1)]
                 paid.append(amount - sum(paid))
                 for part, value in enumerate(paid):
                     rows.append(
                         Transaction(
                             kind=TransactionKind.DISBURSEMENT,
-                            value_date=planned + dt.timedelta(days=10 + part * 30),
+                            value_date=planned + dt.timedelta(days=10 + part * 300 // payments),
                             amount=value,
                             currency=project.currency,
                             receiver=agreement.grantee,
@@ -289,6 +301,14 @@ def _generate_ledger(
             allocations.append(
                 Allocation(contribution=funder, project=project, amount=wanted, allocated_on=project.start_date)
             )
+        major = contributions[0]
+        if index % 10 == 0 and funder is not major:
+            share = (major.amount / 2 / max(1, len(projects) // 10)).quantize(CENT)
+            if major.allocated_total + share <= major.amount:
+                major.allocated_total += share
+                allocations.append(
+                    Allocation(contribution=major, project=project, amount=share, allocated_on=project.start_date)
+                )
     Tranche.objects.bulk_create(tranches, batch_size=BATCH)
     for row in rows:
         row.tranche_id = row.tranche.pk if row.tranche else None
@@ -316,3 +336,73 @@ def _generate_ledger(
     Project.objects.bulk_update(projects, ["committed_total", "disbursed_total", "spent_total"], batch_size=BATCH)
     Contribution.objects.bulk_update(contributions, ["received_total", "allocated_total"], batch_size=BATCH)
     return len(rows)
+
+
+@dataclass(frozen=True)
+class GeneratedApplications:
+    call: Call
+    applications: int
+    busiest_partner: User
+
+
+@transaction.atomic
+def generate_applications(*, count: int, seed: int) -> GeneratedApplications:
+    """`count` applications to one synthetic call, in every status, from many organisations.
+
+    One partner organisation sends fifty of them, so that a partner dashboard has a full page.
+    """
+    rng = random.Random(seed)
+    prefix = f"A{seed}"
+    load_reference_data()
+    facility = Facility.objects.filter(is_competitive=True).order_by("code").first()
+    now = timezone.now()
+    call = Call.objects.create(
+        reference=f"{prefix.lower()}-call",
+        title=f"Synthetic call {seed}",
+        description="Generated for benchmarks.",
+        facility=facility,
+        opens_at=now - dt.timedelta(days=90),
+        closes_at=now + dt.timedelta(days=90),
+        currency="USD",
+        ceiling=Decimal(200_000),
+        envelope=Decimal(count) * 100_000,
+        is_published=True,
+    )
+    organisations = Organisation.objects.bulk_create(
+        [
+            Organisation(
+                name=f"{prefix} Applicant {k:05d}",
+                short_name=f"{prefix}O{k}",
+                kind=rng.choice([OrganisationKind.LOCAL_GOVERNMENT, OrganisationKind.NGO]),
+                country=rng.choice(COUNTRIES),
+                is_demo=True,
+            )
+            for k in range(max(1, count // 5))
+        ],
+        batch_size=BATCH,
+    )
+    busiest = User.objects.create_user(email=f"{prefix.lower()}.partner@example.org", password=None)
+    OrganisationRole.objects.create(user=busiest, organisation=organisations[0], role=Role.PARTNER)
+    statuses = list(ApplicationStatus.values)
+    rows = []
+    for k in range(count):
+        organisation = organisations[0] if k < 50 else rng.choice(organisations[1:] or organisations)
+        status = rng.choice(statuses)
+        start = dt.date(2027, rng.randint(1, 12), 1)
+        rows.append(
+            Application(
+                call=call,
+                organisation=organisation,
+                created_by=busiest,
+                status=status,
+                title=f"Synthetic application {k}",
+                summary="Generated for benchmarks.",
+                countries=[organisation.country.code],
+                start_date=start,
+                end_date=start.replace(year=start.year + 1),
+                requested_amount=_money(rng, 20_000, 200_000),
+                submitted_at=None if status == ApplicationStatus.DRAFT else now - dt.timedelta(days=rng.randint(1, 80)),
+            )
+        )
+    Application.objects.bulk_create(rows, batch_size=BATCH)
+    return GeneratedApplications(call, len(rows), busiest)

@@ -7,9 +7,19 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 from django.db import transaction
+from django.db.models import Sum
 
-from grants.generator import generate_portfolio
-from grants.models import Contribution, Facility, FundingWindow, Project, Theme
+from grants.generator import generate_applications, generate_portfolio
+from grants.models import (
+    Allocation,
+    Application,
+    ApplicationStatus,
+    Contribution,
+    Facility,
+    FundingWindow,
+    Project,
+    Theme,
+)
 from members.models import Constituency, GoverningBody, GoverningBodyKind, Organisation, User
 
 pytestmark = pytest.mark.django_db
@@ -126,3 +136,33 @@ def test_generate_portfolio_command_reports_what_it_made(capsys):
 
     assert "Generated 12 projects" in capsys.readouterr().out
     assert Project.objects.filter(code__startswith="G3-").count() == 12
+
+
+def test_the_generator_pays_tranches_in_as_many_instalments_as_asked():
+    few = generate_portfolio(projects=30, seed=21)
+    many = generate_portfolio(projects=30, seed=22, payments_per_tranche=(6, 8))
+
+    assert many.transactions > 2 * few.transactions
+    for project in Project.objects.filter(code__startswith="G22-"):
+        paid = project.transactions.filter(kind=3).aggregate(total=Sum("amount"))["total"] or 0
+        assert paid == project.disbursed_total <= project.committed_total
+
+
+def test_the_generator_has_a_major_donor_funding_every_tenth_project():
+    generate_portfolio(projects=100, seed=23)
+
+    funded = Allocation.objects.filter(contribution__reference="G23-C0000-0").values("project").distinct().count()
+    assert funded >= 10
+    for contribution in Contribution.objects.filter(reference__startswith="G23-"):
+        assert contribution.allocations.aggregate(total=Sum("amount"))["total"] or contribution.allocated_total == 0
+        assert contribution.allocated_total <= contribution.amount
+
+
+def test_applications_are_generated_in_one_call_in_every_status():
+    generated = generate_applications(count=120, seed=24)
+
+    applications = Application.objects.filter(call=generated.call)
+    assert applications.count() == 120
+    assert set(applications.values_list("status", flat=True)) == set(ApplicationStatus.values)
+    mine = Application.objects.filter(organisation__user_roles__user=generated.busiest_partner)
+    assert mine.count() == 50

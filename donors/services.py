@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from common.errors import DomainError
 from members.models import Organisation, User
 
-from . import selectors, tasks
+from . import pdf, selectors, tasks
 from .models import DonorReport, ReportJobStatus
 
 # A running job older than this was abandoned by a worker that died: another worker may take it over.
@@ -100,7 +100,7 @@ def render_report_pdf(report: DonorReport) -> tuple[bytes, int]:
     from weasyprint import HTML  # heavy: loaded by workers only
 
     statement = selectors.donor_statement(report.donor, start=report.period_start, end=report.period_end)
-    html = render_to_string("donors/pdf/report.html", {"report": report, "statement": statement})
+    html = render_to_string("donors/pdf/report.html", pdf.report_context(report, statement))
     document = HTML(string=html, base_url=str(settings.BASE_DIR)).render()
     buffer = io.BytesIO()
     document.write_pdf(buffer)

@@ -43,5 +43,10 @@ worker: install
 beat: install
 	$(BIN)/celery -A citiesalliance beat --loglevel=info
 
+# Only `make bench` defaults to PostgreSQL: it times on a database of its own, created and dropped.
+bench: DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/citiesalliance
+bench: install
+	DATABASE_URL='$(DATABASE_URL)' $(BIN)/python manage.py bench $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) var/db.sqlite3 var/static

@@ -608,23 +608,34 @@ def _load_report(project, period, status, values, cities) -> None:
         ReportTransition.objects.create(
             report=report, from_status=ReportStatus.SUBMITTED, to_status=ReportStatus.APPROVED
         )
+    copied = {
+        "project": project,
+        "period_end": period.end_date,
+        "is_approved": status == ReportStatus.APPROVED,
+    }
     for row, value in values:
         indicator = row.project_indicator.indicator
         if indicator.is_distinct_count:
             places = value if isinstance(value, tuple) else ()
-            reported = ReportedValue.objects.create(report=report, indicator_period=row, value=len(places))
+            reported = ReportedValue.objects.create(
+                report=report, indicator_period=row, value=len(places), indicator=indicator, **copied
+            )
             for place in places:
                 city = cities.get(place)
                 ReportedPlace.objects.create(reported=reported, city=city, country=city.country if city else place)
         elif isinstance(value, tuple):
             total, women, men = value
-            reported = ReportedValue.objects.create(report=report, indicator_period=row, value=D(total))
+            reported = ReportedValue.objects.create(
+                report=report, indicator_period=row, value=D(total), indicator=indicator, **copied
+            )
             for category, part in ((SexCategory.FEMALE, women), (SexCategory.MALE, men)):
                 ValueSplit.objects.create(
                     reported=reported, dimension=Disaggregation.SEX, category=category, value=D(part)
                 )
         else:
-            ReportedValue.objects.create(report=report, indicator_period=row, value=D(value))
+            ReportedValue.objects.create(
+                report=report, indicator_period=row, value=D(value), indicator=indicator, **copied
+            )
     if status == ReportStatus.APPROVED and period.releases_tranche_id:
         Tranche.objects.filter(pk=period.releases_tranche_id, condition_met_on__isnull=True).update(
             condition_met_on=period.due_date

@@ -279,7 +279,15 @@ def _generate_chunk(
                         project_indicator=project_indicator, period=period, target_value=series.targets[k]
                     )
                     indicator_periods.append(row)
-                    reported = ReportedValue(report=report, indicator_period=row, value=series.values[k])
+                    reported = ReportedValue(
+                        report=report,
+                        indicator_period=row,
+                        value=series.values[k],
+                        indicator=indicator,
+                        project=project,
+                        period_end=period.end_date,
+                        is_approved=report.status == ReportStatus.APPROVED,
+                    )
                     values.append(reported)
                     splits += [
                         ValueSplit(reported=reported, dimension=Disaggregation.SEX, category=category, value=part)

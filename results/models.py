@@ -423,7 +423,12 @@ class ReportTransition(models.Model):
 
 
 class ReportedValue(models.Model):
-    """The value a report gives for one indicator in its period (IATI actual, once approved)."""
+    """The value a report gives for one indicator in its period (IATI actual, once approved).
+
+    The corporate indicator, the project, the year the period ends and whether the report is
+    approved are copied here when the value is written (and `is_approved` when the report is),
+    so that portfolio figures read one table instead of joining five.
+    """
 
     report = models.ForeignKey(
         ProgressReport, on_delete=models.CASCADE, related_name="values", verbose_name=_("report")
@@ -433,11 +438,25 @@ class ReportedValue(models.Model):
     )
     value = value_field(_("value"), validators=[MinValueValidator(0)])
     comment = models.CharField(_("comment"), max_length=500, blank=True)
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.PROTECT, related_name="+", editable=False, verbose_name=_("corporate indicator")
+    )
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+", editable=False)
+    period_end = models.DateField(_("period end"), editable=False)
+    is_approved = models.BooleanField(_("approved"), default=False, editable=False)
 
     class Meta:
         verbose_name = _("reported value")
         verbose_name_plural = _("reported values")
         ordering = ["report", "indicator_period"]
+        indexes = [
+            models.Index(
+                fields=["indicator", "period_end", "project"],
+                condition=Q(is_approved=True),
+                name="reported_value_approved",
+            ),
+            models.Index(fields=["project", "indicator"], condition=Q(is_approved=True), name="reported_value_project"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(value__gte=0),

@@ -39,17 +39,17 @@ from .models import (
 )
 
 ZERO = Decimal(0)
-INDICATOR = "indicator_period__project_indicator__indicator_id"
-PROJECT_INDICATOR = "indicator_period__project_indicator_id"
-PERIOD_END = "indicator_period__period__end_date"
 
 
 def approved_values(*, projects: QuerySet[Project] | None = None) -> QuerySet[ReportedValue]:
-    """Values of approved reports, of the given projects when a scope is given."""
-    values = ReportedValue.objects.filter(report__status=ReportStatus.APPROVED)
+    """Values of approved reports, of the given projects when a scope is given.
+
+    Reads the copies kept on each value (indicator, project, period end, approval), one table.
+    """
+    values = ReportedValue.objects.filter(is_approved=True)
     if projects is not None:
-        values = values.filter(report__project__in=projects.values("pk"))
-    return values
+        values = values.filter(project_id__in=projects.values("pk"))
+    return values.order_by()
 
 
 @dataclass(frozen=True)
@@ -181,60 +181,63 @@ def portfolio_progress(
     them further. Scoped to a country, distinct counts count only places in that country.
     """
     scope = scope or Scope()
-    if projects is None:
-        projects = Project.objects.all()
-    values = approved_values(projects=scope.projects(projects))
-    year = ExtractYear(PERIOD_END)
+    scoped = None
+    if not (scope.is_whole_portfolio and projects is None):
+        scoped = scope.projects(projects if projects is not None else Project.objects.all()).values("pk")
+    values = approved_values()
+    # Places and splits join their value directly: faster than "value in (approved values)".
+    places = ReportedPlace.objects.filter(reported__is_approved=True)
+    split_rows = ValueSplit.objects.filter(reported__is_approved=True)
+    if scoped is not None:
+        values = values.filter(project_id__in=scoped)
+        places = places.filter(reported__project_id__in=scoped)
+        split_rows = split_rows.filter(reported__project_id__in=scoped)
+    year = ExtractYear("period_end")
 
-    sums = values.values(INDICATOR).annotate(year=year, total=Sum("value"), highest=Max("value")).order_by()
+    sums = values.values("indicator_id").annotate(year=year, total=Sum("value"), highest=Max("value"))
     per_year_sum: dict[int, dict[int, Decimal]] = defaultdict(dict)
     per_year_max: dict[int, dict[int, Decimal]] = defaultdict(dict)
     for row in sums:
-        per_year_sum[row[INDICATOR]][row["year"]] = row["total"]
-        per_year_max[row[INDICATOR]][row["year"]] = row["highest"]
+        per_year_sum[row["indicator_id"]][row["year"]] = row["total"]
+        per_year_max[row["indicator_id"]][row["year"]] = row["highest"]
 
+    # A project measures a corporate indicator once, so (indicator, project) is its project indicator.
     latest_rows = (
-        values.filter(indicator_period__project_indicator__indicator__aggregation=Aggregation.LATEST)
+        values.filter(indicator__aggregation=Aggregation.LATEST)
         .annotate(
             year=year,
-            rank=Window(RowNumber(), partition_by=[F(PROJECT_INDICATOR), year], order_by=F(PERIOD_END).desc()),
+            rank=Window(
+                RowNumber(), partition_by=[F("indicator_id"), F("project_id"), year], order_by=F("period_end").desc()
+            ),
         )
         .filter(rank=1)
-        .values_list(INDICATOR, PROJECT_INDICATOR, "year", "value")
-        # Without this, the models' default orderings add three joins and a sort of every row.
-        .order_by()
+        .values_list("indicator_id", "project_id", "year", "value")
     )
     latest: dict[int, dict[int, dict[int, Decimal]]] = defaultdict(lambda: defaultdict(dict))
-    for indicator_id, project_indicator_id, value_year, value in latest_rows:
-        latest[indicator_id][project_indicator_id][value_year] = value
+    for indicator_id, project_id, value_year, value in latest_rows:
+        latest[indicator_id][project_id][value_year] = value
 
-    places = ReportedPlace.objects.filter(reported__in=values)
     if scope.country:
         places = places.filter(country=scope.country)
     first_named = (
-        places.values(f"reported__{INDICATOR}", "city_id", "country")
-        .annotate(first=Min(ExtractYear(f"reported__{PERIOD_END}")))
+        places.values("reported__indicator_id", "city_id", "country")
+        .annotate(first=Min(ExtractYear("reported__period_end")))
         .order_by()
     )
     cities: dict[int, dict[int, int]] = defaultdict(dict)
     countries: dict[int, dict[str, int]] = defaultdict(dict)
     for row in first_named:
-        indicator_id, first = row[f"reported__{INDICATOR}"], row["first"]
+        indicator_id, first = row["reported__indicator_id"], row["first"]
         if row["city_id"]:
             known = cities[indicator_id].get(row["city_id"])
             cities[indicator_id][row["city_id"]] = min(first, known or first)
         known = countries[indicator_id].get(row["country"])
         countries[indicator_id][row["country"]] = min(first, known or first)
 
-    split_rows = (
-        ValueSplit.objects.filter(reported__in=values)
-        .values(f"reported__{INDICATOR}", "category")
-        .annotate(total=Sum("value"))
-        .order_by()
-    )
+    split_rows = split_rows.values("reported__indicator_id", "category").annotate(total=Sum("value")).order_by()
     splits: dict[int, dict[str, Decimal]] = defaultdict(dict)
     for row in split_rows:
-        splits[row[f"reported__{INDICATOR}"]][row["category"]] = row["total"]
+        splits[row["reported__indicator_id"]][row["category"]] = row["total"]
 
     indicators = Indicator.objects.select_related("outcome").prefetch_related(
         Prefetch("targets", queryset=PortfolioTarget.objects.order_by("-year"))

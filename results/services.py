@@ -331,9 +331,20 @@ def report_save(
 def _write_values(report: ProgressReport, checked: Mapping[int, _Checked]) -> None:
     """Replace the report's values with the checked ones, in a constant number of queries."""
     ReportedValue.objects.filter(report=report, indicator_period_id__in=checked).delete()
+    indicators = dict(
+        IndicatorPeriod.objects.filter(pk__in=checked).values_list("pk", "project_indicator__indicator_id")
+    )
     created = ReportedValue.objects.bulk_create(
         [
-            ReportedValue(report=report, indicator_period_id=row_id, value=item.value, comment=item.comment)
+            ReportedValue(
+                report=report,
+                indicator_period_id=row_id,
+                value=item.value,
+                comment=item.comment,
+                indicator_id=indicators[row_id],
+                project_id=report.project_id,
+                period_end=report.period.end_date,
+            )
             for row_id, item in checked.items()
             if item.value is not None
         ]
@@ -419,6 +430,7 @@ def report_approve(*, report: ProgressReport, user: User, comment: str = "") -> 
     report.approved_at = now
     report.review_comment = comment.strip()
     report.save(update_fields=["status", "approved_at", "review_comment", "updated_at"])
+    ReportedValue.objects.filter(report=report).update(is_approved=True)
     if report.period.releases_tranche_id:
         tranche = Tranche.objects.get(pk=report.period.releases_tranche_id)
         tranche_condition_meet(tranche=tranche, on=timezone.localdate(now))

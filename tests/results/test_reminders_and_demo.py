@@ -9,11 +9,15 @@ import pytest
 import time_machine
 from django.core import mail
 from django.core.management import call_command
+from django.db.models import F, Q
 
+from grants.models import Project
 from results import tasks
-from results.models import Aggregation, Indicator, ProgressReport, ReportStatus
+from results.generator import generate_results
+from results.models import Aggregation, Indicator, ProgressReport, ReportedValue, ReportStatus
 from results.selectors import portfolio_progress
-from tests.factories import ProjectFactory, ReportingPeriodFactory
+from results.services import report_approve
+from tests.factories import ProjectFactory, ReportingPeriodFactory, StaffFactory
 from tests.results.helpers import reporter_of, submitted
 
 pytestmark = pytest.mark.django_db
@@ -95,3 +99,25 @@ def test_the_demo_counts_jinja_once_though_three_projects_name_it():
     assert progress["CAP-1"].achieved == 6
     assert ProgressReport.objects.filter(status=ReportStatus.SUBMITTED, project__code="CUF-LBR-2019").exists()
     assert not ProgressReport.objects.filter(project__code="JWP-GLB-2022", period__start_date__year=2025).exists()
+
+
+def inconsistent_copies():
+    """Values whose copied indicator, project, period end or approval disagree with their report."""
+    return ReportedValue.objects.exclude(
+        indicator_id=F("indicator_period__project_indicator__indicator_id"),
+        project_id=F("report__project_id"),
+        period_end=F("indicator_period__period__end_date"),
+        is_approved=Q(report__status=ReportStatus.APPROVED),
+    )
+
+
+def test_every_writer_keeps_the_copies_on_values_in_step_with_their_reports():
+    call_command("load_demo")
+    generate_results(projects=list(Project.objects.filter(results__isnull=True)[:3]), seed=5)
+    period = ProgressReport.objects.filter(status=ReportStatus.SUBMITTED).first().period
+    approve = ProgressReport.objects.get(period=period)
+    report_approve(report=approve, user=StaffFactory())
+
+    assert ReportedValue.objects.filter(report=approve, is_approved=True).exists()
+    assert ReportedValue.objects.count() > 100
+    assert not inconsistent_copies().exists()

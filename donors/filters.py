@@ -61,7 +61,10 @@ class DonorProjectFilter(django_filters.FilterSet):
         self.filters["window"].queryset = FundingWindow.objects.filter(facilities__projects__in=projects).distinct()
         self.filters["facility"].queryset = Facility.objects.filter(projects__in=projects).distinct()
         self.filters["theme"].queryset = Theme.objects.filter(projects__in=projects).distinct()
-        codes = ProjectCountry.objects.filter(project__in=projects).values_list("country", flat=True).distinct()
+        # Without order_by(), the model's ordering (project, percentage) would make DISTINCT repeat a country.
+        codes = (
+            ProjectCountry.objects.filter(project__in=projects).order_by().values_list("country", flat=True).distinct()
+        )
         self.filters["country"].extra["choices"] = sorted(
             ((code, countries.name(code)) for code in codes), key=lambda pair: pair[1]
         )

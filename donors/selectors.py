@@ -24,6 +24,7 @@ from grants.models import (
     ContributionStatus,
     Project,
     ProjectCountry,
+    ProjectPartner,
     Transaction,
     TransactionKind,
 )
@@ -237,6 +238,8 @@ def donor_figures(donor: Organisation) -> DonorFigures:
         parts += item.allocations
         totals.pledged = _add(totals.pledged, item.pledged_reporting)
         totals.received = _add(totals.received, received[item.contribution.pk])
+        if received[item.contribution.pk] is None:  # a receipt dated before any rate of its currency
+            missing.add(item.currency)
         allocated = [part.allocated_reporting for part in item.allocations]
         totals.allocated = _add(totals.allocated, None if None in allocated else sum(allocated, ZERO))
         disbursed = [part.disbursed_reporting for part in item.allocations]
@@ -275,8 +278,22 @@ def donor_project_list(donor: Organisation) -> QuerySet[Project]:
 
 
 def donor_project(donor: Organisation, code: str) -> Project:
-    """One project the donor funds; Project.DoesNotExist otherwise."""
-    return funded_projects(donor).select_related("facility__window").get(code=code)
+    """One project the donor funds, with what its page shows; Project.DoesNotExist otherwise."""
+    return (
+        funded_projects(donor)
+        .select_related("facility__window")
+        .prefetch_related(
+            Prefetch("countries", queryset=ProjectCountry.objects.order_by("-percentage", "country")),
+            "cities",
+            Prefetch("partners", queryset=ProjectPartner.objects.select_related("organisation")),
+            Prefetch(
+                "allocations",
+                queryset=Allocation.objects.filter(contribution__donor=donor).select_related("contribution"),
+                to_attr="donor_allocations",
+            ),
+        )
+        .get(code=code)
+    )
 
 
 def donor_reports(donor: Organisation) -> QuerySet[DonorReport]:

@@ -31,10 +31,16 @@ RETRY_COUNTDOWN = 30
     time_limit=settings.DONOR_REPORT_TIME_LIMIT,
 )
 def make_donor_report(self, report_id: int) -> str:
-    """Make one donor report's PDF; a second delivery of the same job does nothing."""
+    """Make one donor report's PDF; a second delivery of a finished job does nothing."""
     from . import services
+    from .models import DonorReport, ReportJobStatus
 
     if not services.report_claim(report_id=report_id):
+        held = DonorReport.objects.filter(pk=report_id, status=ReportJobStatus.RUNNING).exists()
+        if held and self.request.retries < self.max_retries:
+            # Delivered again while a worker holds the job, as when the process making it died: look again
+            # once that worker counts as gone, or the job would stay "being made" for ever.
+            raise self.retry(countdown=services.STALE_AFTER.total_seconds() + 1)
         return "skipped"
     try:
         services.report_build(report_id=report_id)

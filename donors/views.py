@@ -51,13 +51,21 @@ def landing(request: HttpRequest) -> HttpResponse:
     return render(request, "donors/landing.html", {"donors": donors})
 
 
+def _short(label: str, length: int) -> str:
+    """A bar's label cut to fit under it, with an ellipsis to show it was cut (the table gives it whole)."""
+    return label if len(label) <= length else label[: length - 1].rstrip() + "…"
+
+
 def _charted_breakdowns(figures: selectors.DonorFigures) -> list[tuple[str, selectors.ShareBreakdown, object]]:
     """Each non-empty breakdown with a chart of its disbursements (the largest twelve rows)."""
     currency = figures.totals.currency
     charted = []
     for dimension, breakdown in figures.breakdowns.items():
         if breakdown.rows:
-            points = [(row.label[:14], row.disbursed) for row in breakdown.rows[:12]]
+            rows = breakdown.rows[:12]
+            # About 55 characters fit under the chart side by side: more bars, shorter labels.
+            length = max(4, min(14, 55 // len(rows)))
+            points = [(_short(row.label, length), row.disbursed) for row in rows]
             chart = bar_chart(points, text=lambda value: format_money(value, currency, whole=True))
             charted.append((dimension, breakdown, chart))
     return charted
@@ -243,7 +251,7 @@ def project_detail(request: HttpRequest, pk: int, code: str) -> HttpResponse:
         "money": project_money(project),
         "results": results,
         "results_section": {"results": results},
-        "allocations": project.allocations.filter(contribution__donor=donor).select_related("contribution"),
+        "allocations": project.donor_allocations,
     }
     return render(request, "donors/project_detail.html", context)
 

@@ -174,6 +174,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "remind-progress-reports": {"task": "results.tasks.remind_reports_due", "schedule": crontab(hour=6, minute=0)},
+    "requeue-stuck-donor-reports": {"task": "donors.tasks.requeue_stuck_reports", "schedule": 600},
     "quarterly-donor-reports": {
         "task": "donors.tasks.make_quarterly_reports",
         "schedule": crontab(hour=2, minute=0, day_of_month=1, month_of_year="1,4,7,10"),

@@ -50,6 +50,14 @@ def donors() -> QuerySet[Organisation]:
     return Organisation.objects.filter(pk__in=Contribution.objects.values("donor_id")).order_by("name")
 
 
+def donors_active_between(start: dt.date, end: dt.date) -> QuerySet[Organisation]:
+    """Donors with an agreement, not cancelled, that runs at some point between `start` and `end`."""
+    running = Contribution.objects.exclude(status=ContributionStatus.CANCELLED).filter(
+        start_date__lte=end, end_date__gte=start
+    )
+    return Organisation.objects.filter(pk__in=running.values("donor_id")).order_by("name")
+
+
 def donors_of(user: User) -> QuerySet[Organisation]:
     """The donors whose dashboards `user` may see: all for staff, those it acts for as a donor otherwise."""
     if not user.is_authenticated:

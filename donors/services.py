@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import logging
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -19,8 +20,11 @@ from members.models import Organisation, User
 from . import pdf, selectors, tasks
 from .models import DonorReport, ReportJobStatus
 
+logger = logging.getLogger(__name__)
+
 # A running job older than this was abandoned by a worker that died: another worker may take it over.
 STALE_AFTER = dt.timedelta(seconds=settings.DONOR_REPORT_TIME_LIMIT + 60)
+REQUEUE_AFTER = dt.timedelta(minutes=10)
 LONGEST_PERIOD = dt.timedelta(days=366 * 10)
 EARLIEST = dt.date(1999, 1, 1)
 
@@ -66,8 +70,24 @@ def report_request(
         report = DonorReport.objects.create(
             donor=donor, period_start=period_start, period_end=period_end, requested_by=user
         )
-    transaction.on_commit(lambda: tasks.make_donor_report.delay(report.pk))
+    transaction.on_commit(lambda: enqueue(report.pk))
     return report
+
+
+def enqueue(report_id: int) -> None:
+    """Send the job to the workers; if the broker is down it stays queued for `requeue_stuck_reports`."""
+    try:
+        tasks.make_donor_report.delay(report_id)
+    except Exception:  # the broker's errors vary by transport; the job is safe in the database
+        logger.warning("Could not queue donor report %s; it will be queued again later", report_id, exc_info=True)
+
+
+def stuck_reports(*, now: dt.datetime | None = None) -> list[int]:
+    """Jobs no worker has: queued for a while (the broker lost the message) or held by a worker that died."""
+    now = now or timezone.now()
+    waiting = Q(status=ReportJobStatus.QUEUED, requested_at__lt=now - REQUEUE_AFTER)
+    abandoned = Q(status=ReportJobStatus.RUNNING, started_at__lt=now - STALE_AFTER)
+    return list(DonorReport.objects.filter(waiting | abandoned).values_list("pk", flat=True))
 
 
 def report_claim(*, report_id: int, now: dt.datetime | None = None) -> bool:

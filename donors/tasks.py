@@ -82,13 +82,24 @@ def notify_report_ready(report_id: int) -> int:
 
 
 @shared_task
+def requeue_stuck_reports() -> int:
+    """Celery beat, every ten minutes: send again the jobs that no worker has."""
+    from . import services
+
+    stuck = services.stuck_reports()
+    for report_id in stuck:
+        services.enqueue(report_id)
+    return len(stuck)
+
+
+@shared_task
 def make_quarterly_reports() -> int:
-    """Celery beat, the first day of each quarter: every donor's report on the quarter just ended."""
+    """Celery beat, the first day of each quarter: a report for each donor with an agreement running then."""
     from . import selectors, services
 
     start, end = selectors.last_quarter(timezone.localdate())
     made = 0
-    for donor in selectors.donors():
+    for donor in selectors.donors_active_between(start, end):
         services.report_request(donor=donor, period_start=start, period_end=end, user=None, scheduled=True)
         made += 1
     return made

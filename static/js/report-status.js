@@ -18,19 +18,24 @@
     }
   }
 
-  function poll(row) {
-    var url = row.getAttribute("data-status-url");
-    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+  // Poll every 2 s; after an error (a 502 while a server restarts, a dropped connection) wait
+  // longer, and stop after half an hour: a reload then shows the status.
+  var GIVE_UP_AFTER = 30 * 60 * 1000;
+
+  function poll(row, started) {
+    if (Date.now() - started > GIVE_UP_AFTER) { return; }
+    var again = function (delay) { window.setTimeout(function () { poll(row, started); }, delay); };
+    fetch(row.getAttribute("data-status-url"), { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (data) {
-        if (!data) { return; }
+        if (!data) { again(INTERVAL * 5); return; }
         update(row, data);
-        if (!data.finished) { window.setTimeout(function () { poll(row); }, INTERVAL); }
+        if (!data.finished) { again(INTERVAL); }
       })
-      .catch(function () { window.setTimeout(function () { poll(row); }, INTERVAL * 5); });
+      .catch(function () { again(INTERVAL * 5); });
   }
 
   document.querySelectorAll("tr[data-status-url]").forEach(function (row) {
-    window.setTimeout(function () { poll(row); }, INTERVAL);
+    window.setTimeout(function () { poll(row, Date.now()); }, INTERVAL);
   });
 })();

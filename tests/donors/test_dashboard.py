@@ -578,3 +578,12 @@ def test_the_dashboard_takes_at_most_thirty_queries(client, django_assert_max_nu
         response = client.get(reverse("donors:dashboard", args=[donor.pk]))
 
     assert figure(response.content.decode(), "projects") == "12"
+
+
+def test_a_donor_only_user_is_offered_the_donor_dashboard_not_the_partner_pages(client):
+    client.force_login(donor_user(OrganisationFactory(name="Nordic Fund")))
+
+    page = client.get("/").content.decode()
+
+    assert "Donor dashboard" in page
+    assert "My applications" not in page and "Progress reports" not in page and "Reviews" not in page

@@ -355,7 +355,7 @@ def test_the_quarterly_schedule_makes_one_report_per_donor_for_the_last_quarter(
 ):
     donors = [OrganisationFactory(name=name) for name in ("Alpine Agency", "Baltic Fund")]
     for donor in donors:
-        ContributionFactory(donor=donor)
+        ContributionFactory(donor=donor, start_date=dt.date(2023, 1, 1))
     OrganisationFactory(name="Not a donor")
 
     with (
@@ -420,3 +420,30 @@ def test_nobody_is_emailed_while_a_report_is_not_ready(donor, treasurer, django_
 
     assert DonorReport.objects.get().status == ReportJobStatus.FAILED
     assert mail.outbox == []
+
+
+def test_the_quarterly_schedule_skips_donors_whose_agreements_did_not_run_that_quarter(fake_pdf):
+    ended = OrganisationFactory(name="Ended Fund")
+    ContributionFactory(donor=ended, start_date=dt.date(2015, 1, 1), end_date=dt.date(2018, 12, 31))
+
+    with time_machine.travel(dt.datetime(2024, 4, 1, 2, tzinfo=dt.UTC), tick=False):
+        tasks.make_quarterly_reports.delay().get()
+
+    assert not DonorReport.objects.filter(donor=ended).exists()
+
+
+def test_a_job_the_broker_lost_is_queued_again_by_the_sweeper(donor, fake_pdf, monkeypatch):
+    def broker_down(*args, **kwargs):
+        raise OSError("Connection refused")
+
+    monkeypatch.setattr(tasks.make_donor_report, "delay", broker_down)
+    services.enqueue(queued_report(donor).pk)  # logs and keeps the job, instead of failing the request
+    report = DonorReport.objects.get()
+    assert report.status == ReportJobStatus.QUEUED
+    monkeypatch.undo()
+
+    with time_machine.travel(timezone.now() + services.REQUEUE_AFTER + dt.timedelta(minutes=1), tick=False):
+        assert tasks.requeue_stuck_reports.delay().get() == 1
+
+    report.refresh_from_db()
+    assert report.status == ReportJobStatus.READY

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "grants",
     "results",
     "donors",
+    "opendata",
 ]
 
 MIDDLEWARE = [
@@ -180,6 +181,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=2, minute=0, day_of_month=1, month_of_year="1,4,7,10"),
     },
 }
+# Who publishes the IATI files: the organisation identifier from the IATI registry, name and type.
+IATI_ORGANISATION_IDENTIFIER = env.str("IATI_ORGANISATION_IDENTIFIER", default="XI-IATI-CITIES-ALLIANCE")
+IATI_ORGANISATION_NAME = env.str("IATI_ORGANISATION_NAME", default="Cities Alliance")
+IATI_ORGANISATION_TYPE = env.str("IATI_ORGANISATION_TYPE", default="40")
 # Seconds a worker may spend on one donor report before it is stopped (and the job marked failed).
 DONOR_REPORT_TIME_LIMIT = env.int("DONOR_REPORT_TIME_LIMIT", default=300)
 

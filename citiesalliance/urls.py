@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("grants.urls")),
     path("", include("results.urls")),
     path("donors/", include("donors.urls")),
+    path("iati/", include("opendata.urls")),
     path("accounts/", include("allauth.urls")),
     path("portal/organisation/", include("members.urls")),
     path("admin/", admin.site.urls),

@@ -1,0 +1,298 @@
+"""IATI 2.03 activity XML of the public portfolio, written as a stream in flat memory.
+
+Projects are read in chunks with everything an activity needs prefetched per chunk, and each
+activity is written and handed on before the next is read, whatever the portfolio's size.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Prefetch, QuerySet, Sum
+from django.db.models.functions import ExtractYear
+from django.utils import timezone
+from lxml import etree
+
+from grants.models import Project, ProjectPartner, ProjectStatus, Transaction
+from grants.selectors import public_projects
+from members.models import Organisation
+from results.models import IndicatorPeriod, ProjectIndicator, ProjectResult, ReportStatus
+
+from . import codes
+
+CHUNK = 100
+
+
+def activity_identifier(project: Project) -> str:
+    return f"{settings.IATI_ORGANISATION_IDENTIFIER}-{project.code}"
+
+
+def iati_projects(projects: QuerySet[Project] | None = None) -> QuerySet[Project]:
+    """Public projects with everything their activity shows, for chunked iteration."""
+    periods = IndicatorPeriod.objects.select_related("period", "reported__report").order_by("period__start_date")
+    indicators = ProjectIndicator.objects.select_related("indicator").prefetch_related(
+        Prefetch("periods", queryset=periods)
+    )
+    results = ProjectResult.objects.order_by("order", "pk").prefetch_related(
+        Prefetch("indicators", queryset=indicators)
+    )
+    partners = ProjectPartner.objects.select_related("organisation").order_by("role", "organisation__name")
+    transactions = Transaction.objects.select_related("provider", "receiver").order_by("value_date", "pk")
+    return (
+        (projects if projects is not None else public_projects())
+        .select_related("facility__window")
+        .prefetch_related(
+            "countries",
+            "themes",
+            Prefetch("partners", queryset=partners),
+            Prefetch("transactions", queryset=transactions),
+            "agreement__tranches",
+            Prefetch("results", queryset=results),
+        )
+        .order_by("code")
+    )
+
+
+def _narrative(parent, tag: str, text: str, **attributes) -> None:
+    element = etree.SubElement(parent, tag, **attributes)
+    etree.SubElement(element, "narrative").text = text
+
+
+def _org(parent, tag: str, organisation: Organisation | None, **attributes) -> None:
+    if organisation is None:
+        return
+    if organisation.iati_identifier:
+        attributes["ref"] = organisation.iati_identifier
+    attributes["type"] = codes.ORGANISATION_TYPE.get(organisation.kind, "90")
+    _narrative(parent, tag, organisation.name, **attributes)
+
+
+def _amount(value: Decimal) -> str:
+    return f"{value:f}"
+
+
+def _reporting_org(parent) -> None:
+    _narrative(
+        parent,
+        "reporting-org",
+        settings.IATI_ORGANISATION_NAME,
+        ref=settings.IATI_ORGANISATION_IDENTIFIER,
+        type=settings.IATI_ORGANISATION_TYPE,
+    )
+
+
+def _budgets(activity, project: Project) -> None:
+    """One budget per calendar year of the agreement's tranches (IATI budgets span a year at most)."""
+    agreement = getattr(project, "agreement", None)
+    if agreement is None:
+        return
+    by_year: dict[int, Decimal] = defaultdict(Decimal)
+    for tranche in agreement.tranches.all():
+        by_year[tranche.planned_date.year] += tranche.amount
+    for year, amount in sorted(by_year.items()):
+        start = max(project.start_date, dt.date(year, 1, 1))
+        end = min(project.end_date, dt.date(year, 12, 31))
+        if end < start:  # a tranche planned outside the project's dates
+            start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+        budget = etree.SubElement(activity, "budget", type=codes.ORIGINAL_BUDGET, status=codes.COMMITTED_BUDGET)
+        etree.SubElement(budget, "period-start", {"iso-date": start.isoformat()})
+        etree.SubElement(budget, "period-end", {"iso-date": end.isoformat()})
+        value = etree.SubElement(budget, "value", currency=project.currency, **{"value-date": start.isoformat()})
+        value.text = _amount(amount)
+
+
+def _transactions(activity, project: Project) -> None:
+    for row in project.transactions.all():
+        element = etree.SubElement(activity, "transaction", ref=row.reference) if row.reference else None
+        if element is None:
+            element = etree.SubElement(activity, "transaction")
+        etree.SubElement(element, "transaction-type", code=str(row.kind))
+        etree.SubElement(element, "transaction-date", {"iso-date": row.value_date.isoformat()})
+        value = etree.SubElement(element, "value", currency=row.currency, **{"value-date": row.value_date.isoformat()})
+        value.text = _amount(row.amount)
+        if row.description:
+            _narrative(element, "description", row.description)
+        _org(element, "provider-org", row.provider)
+        _org(element, "receiver-org", row.receiver)
+
+
+def _results(activity, project: Project) -> None:
+    for result in project.results.all():
+        indicators = list(result.indicators.all())
+        if not indicators:
+            continue
+        element = etree.SubElement(activity, "result", type=str(result.type))
+        _narrative(element, "title", result.title)
+        if result.description:
+            _narrative(element, "description", result.description)
+        for project_indicator in indicators:
+            corporate = project_indicator.indicator
+            indicator = etree.SubElement(
+                element,
+                "indicator",
+                measure=codes.MEASURE[corporate.unit],
+                ascending="1" if corporate.ascending else "0",
+            )
+            _narrative(indicator, "title", project_indicator.name)
+            etree.SubElement(indicator, "reference", vocabulary=codes.OWN_VOCABULARY, code=corporate.code)
+            if project_indicator.baseline_value is not None:
+                etree.SubElement(
+                    indicator,
+                    "baseline",
+                    {
+                        "year": str(project_indicator.baseline_date.year),
+                        "iso-date": project_indicator.baseline_date.isoformat(),
+                        "value": _amount(project_indicator.baseline_value),
+                    },
+                )
+            for row in project_indicator.periods.all():
+                _period(indicator, row)
+
+
+def _period(indicator, row: IndicatorPeriod) -> None:
+    reported = getattr(row, "reported", None)
+    actual = reported if reported is not None and reported.report.status == ReportStatus.APPROVED else None
+    if row.target_value is None and actual is None:
+        return
+    period = etree.SubElement(indicator, "period")
+    etree.SubElement(period, "period-start", {"iso-date": row.period.start_date.isoformat()})
+    etree.SubElement(period, "period-end", {"iso-date": row.period.end_date.isoformat()})
+    if row.target_value is not None:
+        etree.SubElement(period, "target", value=_amount(row.target_value))
+    if actual is not None:
+        etree.SubElement(period, "actual", value=_amount(actual.value))
+
+
+def activity_element(project: Project, now: dt.datetime) -> etree._Element:
+    """One project as an IATI 2.03 iati-activity element."""
+    activity = etree.Element(
+        "iati-activity",
+        {
+            "last-updated-datetime": project.updated_at.replace(microsecond=0).isoformat(),
+            "{http://www.w3.org/XML/1998/namespace}lang": "en",
+            "default-currency": project.currency,
+        },
+    )
+    etree.SubElement(activity, "iati-identifier").text = activity_identifier(project)
+    _reporting_org(activity)
+    _narrative(activity, "title", project.title)
+    if project.summary:
+        _narrative(activity, "description", project.summary, type=codes.GENERAL_DESCRIPTION)
+    _participating(activity, project)
+    etree.SubElement(activity, "activity-status", code=str(project.status))
+    started = project.status != ProjectStatus.PIPELINE and project.start_date <= now.date()
+    ended = project.status in (ProjectStatus.CLOSED, ProjectStatus.FINALISATION) and project.end_date <= now.date()
+    dates = [(codes.PLANNED_START, project.start_date), (codes.PLANNED_END, project.end_date)]
+    if started:
+        dates.append((codes.ACTUAL_START, project.start_date))
+    if ended:
+        dates.append((codes.ACTUAL_END, project.end_date))
+    for date_type, date in sorted(dates):
+        etree.SubElement(activity, "activity-date", {"type": date_type, "iso-date": date.isoformat()})
+    for country in project.countries.all():
+        etree.SubElement(activity, "recipient-country", code=str(country.country), percentage=f"{country.percentage:f}")
+    etree.SubElement(
+        activity, "sector", vocabulary=codes.SECTOR_VOCABULARY_DAC, code=codes.URBAN_DEVELOPMENT, percentage="100"
+    )
+    for theme in project.themes.all():
+        marker = codes.THEME_MARKERS.get(theme.code)
+        if marker:
+            etree.SubElement(
+                activity,
+                "policy-marker",
+                vocabulary=codes.POLICY_MARKER_VOCABULARY_DAC,
+                code=marker,
+                significance=codes.SIGNIFICANT_OBJECTIVE,
+            )
+    _budgets(activity, project)
+    _transactions(activity, project)
+    _results(activity, project)
+    return activity
+
+
+def _participating(activity, project: Project) -> None:
+    partners = list(project.partners.all())
+    if not any(p.role == 3 for p in partners):
+        # The partnership itself extends the grants it makes.
+        _narrative(
+            activity,
+            "participating-org",
+            settings.IATI_ORGANISATION_NAME,
+            ref=settings.IATI_ORGANISATION_IDENTIFIER,
+            type=settings.IATI_ORGANISATION_TYPE,
+            role="3",
+        )
+    for partner in partners:
+        _org(activity, "participating-org", partner.organisation, role=str(partner.role))
+
+
+class _Chunks(io.RawIOBase):
+    """A file lxml writes into; what it wrote is taken out after each activity."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def take(self) -> bytes:
+        data, self.parts = b"".join(self.parts), []
+        return data
+
+
+def activities_xml(projects: Iterable[Project] | QuerySet[Project] | None = None) -> Iterator[bytes]:
+    """The iati-activities document, piece by piece: a few activities in memory at any time."""
+    now = timezone.now().replace(microsecond=0)
+    rows = iati_projects(projects) if projects is None or isinstance(projects, QuerySet) else projects
+    if isinstance(rows, QuerySet):
+        rows = rows.iterator(chunk_size=CHUNK)
+    sink = _Chunks()
+    with etree.xmlfile(sink, encoding="utf-8") as xf:
+        xf.write_declaration()
+        with xf.element("iati-activities", {"version": "2.03", "generated-datetime": now.isoformat()}):
+            for project in rows:
+                xf.write(activity_element(project, now), pretty_print=True)
+                xf.flush()
+                yield sink.take()
+    yield sink.take()
+
+
+def organisation_xml() -> bytes:
+    """The partnership's IATI organisation file: who it is and what it committed each year, by currency."""
+    now = timezone.now().replace(microsecond=0)
+    root = etree.Element("iati-organisations", {"version": "2.03", "generated-datetime": now.isoformat()})
+    organisation = etree.SubElement(
+        root,
+        "iati-organisation",
+        {
+            "last-updated-datetime": now.isoformat(),
+            "{http://www.w3.org/XML/1998/namespace}lang": "en",
+            "default-currency": settings.REPORTING_CURRENCY,
+        },
+    )
+    etree.SubElement(organisation, "organisation-identifier").text = settings.IATI_ORGANISATION_IDENTIFIER
+    _narrative(organisation, "name", settings.IATI_ORGANISATION_NAME)
+    _reporting_org(organisation)
+    yearly = (
+        Transaction.objects.filter(project__is_public=True, kind=2)
+        .annotate(year=ExtractYear("value_date"))
+        .values("year", "currency")
+        .annotate(total=Sum("amount"))
+        .order_by("year", "currency")
+    )
+    for row in yearly:
+        budget = etree.SubElement(organisation, "total-budget", status=codes.COMMITTED_BUDGET)
+        etree.SubElement(budget, "period-start", {"iso-date": f"{row['year']}-01-01"})
+        etree.SubElement(budget, "period-end", {"iso-date": f"{row['year']}-12-31"})
+        value = etree.SubElement(budget, "value", currency=row["currency"], **{"value-date": f"{row['year']}-01-01"})
+        value.text = _amount(row["total"])
+    return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)

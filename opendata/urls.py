@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "opendata"
+
+urlpatterns = [
+    path("activities.xml", views.activities, name="activities"),
+    path("activities/<str:code>.xml", views.activity, name="activity"),
+    path("organisation.xml", views.organisation, name="organisation"),
+]

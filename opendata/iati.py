@@ -199,6 +199,16 @@ def activity_element(project: Project, now: dt.datetime) -> etree._Element:
     etree.SubElement(
         activity, "sector", vocabulary=codes.SECTOR_VOCABULARY_DAC, code=codes.URBAN_DEVELOPMENT, percentage="100"
     )
+    # The partnership's own classification travels as tags of its own vocabulary, for a lossless re-import.
+    _narrative(
+        activity,
+        "tag",
+        project.facility.name,
+        vocabulary=codes.OWN_VOCABULARY,
+        code=f"facility:{project.facility.code}",
+    )
+    for theme in project.themes.all():
+        _narrative(activity, "tag", theme.name, vocabulary=codes.OWN_VOCABULARY, code=f"theme:{theme.code}")
     for theme in project.themes.all():
         marker = codes.THEME_MARKERS.get(theme.code)
         if marker:

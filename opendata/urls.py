@@ -8,4 +8,5 @@ urlpatterns = [
     path("activities.xml", views.activities, name="activities"),
     path("activities/<str:code>.xml", views.activity, name="activity"),
     path("organisation.xml", views.organisation, name="organisation"),
+    path("import/", views.import_upload, name="import"),
 ]

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from django import forms
+from django.contrib import admin
+from django.contrib.admin.views.decorators import staff_member_required
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 
 from grants.selectors import public_projects
 
 from . import iati
+from .importer import ImportRefused, import_activities
 
 XML = "application/xml; charset=utf-8"
 
@@ -27,3 +33,22 @@ def activity(request: HttpRequest, code: str) -> HttpResponse:
 
 def organisation(request: HttpRequest) -> HttpResponse:
     return HttpResponse(iati.organisation_xml(), content_type=XML)
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("IATI 2.03 activity file"))
+
+
+@staff_member_required
+def import_upload(request: HttpRequest) -> HttpResponse:
+    """Staff load an IATI file; the page lists what each activity became."""
+    form = ImportForm(request.POST or None, request.FILES or None)
+    report, status = None, 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            report = import_activities(form.cleaned_data["file"].read())
+        except ImportRefused as refusal:
+            form.add_error("file", _("%(reason)s Nothing was imported.") % {"reason": refusal.message})
+            status = 400
+    context = {**admin.site.each_context(request), "title": _("Import IATI activities"), "form": form, "report": report}
+    return render(request, "opendata/import.html", context, status=status)

@@ -1,0 +1,134 @@
+"""IATI import: idempotent, lossless on a round trip, and all-or-nothing for a file that is not IATI."""
+
+from __future__ import annotations
+
+import pytest
+from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.urls import reverse
+
+from grants.demo import load_reference_data
+from grants.models import Project, ProjectPartner, Transaction
+from opendata import iati
+from opendata.importer import ImportRefused, import_activities
+from results.demo import load_framework
+from results.models import ProjectIndicator, ReportedValue
+from tests.factories import StaffFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def exported() -> bytes:
+    return b"".join(iati.activities_xml())
+
+
+def row_counts() -> dict[str, int]:
+    return {model._meta.label: model._default_manager.count() for model in apps.get_models()}
+
+
+@pytest.fixture
+def demo_file() -> bytes:
+    call_command("load_demo")
+    return exported()
+
+
+def test_importing_the_export_of_the_same_portfolio_changes_nothing(demo_file):
+    before = row_counts()
+
+    report = import_activities(demo_file)
+
+    assert set(report.counts) == {"unchanged"}, [(o.identifier, o.action, o.reason) for o in report.outcomes]
+    assert row_counts() == before
+
+
+def test_an_empty_portfolio_is_filled_from_iati_then_left_alone_on_reimport():
+    # The file comes from the demo portfolio, which is then rolled back: the import starts from
+    # reference data and the results framework only.
+    with transaction.atomic():
+        call_command("load_demo")
+        demo_file = exported()
+        expected_projects = Project.objects.count()
+        expected_values = ReportedValue.objects.filter(is_approved=True).count()
+        transaction.set_rollback(True)
+    load_reference_data()
+    load_framework()
+    assert not Project.objects.exists()
+
+    first = import_activities(demo_file)
+    counts_after_first = row_counts()
+    second = import_activities(demo_file)
+
+    assert first.counts["created"] == expected_projects, [(o.identifier, o.reason) for o in first.outcomes]
+    assert set(second.counts) == {"unchanged"}
+    assert row_counts() == counts_after_first
+    assert Transaction.objects.filter(kind=3).exists() and ProjectPartner.objects.exists()
+    assert ProjectIndicator.objects.exists()
+    assert ReportedValue.objects.filter(is_approved=True).count() == expected_values
+    uganda = Project.objects.get(code="CP-UGA-2014")
+    assert uganda.disbursed_total == uganda.committed_total > 0
+    assert set(uganda.themes.values_list("code", flat=True)) == {"equitable-economic-growth", "gender-equality"}
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"this is not xml", "not a well-formed XML file"),
+        (b"<budget/>", "not an IATI activity file"),
+        (b'<iati-activities version="2.02"/>', "Only IATI version 2.03"),
+        (b'<iati-activities version="2.03"><iati-activity/></iati-activities>', "breaks the IATI 2.03 schema"),
+    ],
+)
+def test_a_file_that_is_not_iati_203_is_refused_and_writes_nothing(content, reason):
+    load_reference_data()
+    before = row_counts()
+
+    with pytest.raises(ImportRefused, match=reason):
+        import_activities(content)
+
+    assert row_counts() == before
+
+
+def test_a_refused_activity_says_why_and_the_others_still_load(demo_file):
+    text = demo_file.decode()
+    # Without its facility tag, an activity new to this portfolio cannot be placed.
+    text = text.replace("CP-GHA-2014</iati-identifier>", "NEW-GHA-2014</iati-identifier>", 1)
+    text = text.replace('code="facility:country-programmes"', 'code="facility:unknown"', 1)
+
+    report = import_activities(text.encode())
+
+    refused = [o for o in report.outcomes if o.action == "refused"]
+    assert [o.identifier.rsplit("-", 3)[-3:] for o in refused] == [["NEW", "GHA", "2014"]]
+    assert "facility" in refused[0].reason
+    assert not Project.objects.filter(code="NEW-GHA-2014").exists()
+    assert report.counts["unchanged"] == len(report.outcomes) - 1
+
+
+def test_the_command_reports_each_activity_and_refuses_a_bad_file(demo_file, tmp_path, capsys):
+    good, bad = tmp_path / "activities.xml", tmp_path / "bad.xml"
+    good.write_bytes(demo_file)
+    bad.write_text("<html/>")
+
+    call_command("import_iati", str(good))
+    with pytest.raises(CommandError, match="Nothing was imported"):
+        call_command("import_iati", str(bad))
+    with pytest.raises(CommandError, match="Cannot read"):
+        call_command("import_iati", str(tmp_path / "missing.xml"))
+
+    output = capsys.readouterr().out
+    assert "unchanged XI-IATI-CITIES-ALLIANCE-CP-UGA-2014" in output
+    assert "0 created, 0 updated" in output
+
+
+def test_staff_upload_a_file_in_the_admin_and_see_the_outcome(client, demo_file):
+    client.force_login(StaffFactory())
+    url = reverse("opendata:import")
+
+    page = client.post(url, {"file": SimpleUploadedFile("activities.xml", demo_file, "application/xml")})
+    refused = client.post(url, {"file": SimpleUploadedFile("x.xml", b"nonsense", "application/xml")})
+
+    assert page.status_code == 200 and "unchanged" in page.content.decode()
+    assert refused.status_code == 400 and "Nothing was imported" in refused.content.decode()
+    client.logout()
+    assert client.get(url).status_code == 302

@@ -50,6 +50,9 @@ INSTALLED_APPS = [
     "django_countries",
     "django_filters",
     "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "simple_history",
     "import_export",
     "allauth",
@@ -188,8 +191,65 @@ IATI_ORGANISATION_TYPE = env.str("IATI_ORGANISATION_TYPE", default="40")
 # Seconds a worker may spend on one donor report before it is stopped (and the job marked failed).
 DONOR_REPORT_TIME_LIMIT = env.int("DONOR_REPORT_TIME_LIMIT", default=300)
 
+# The API (/api/v1/): anyone reads what is public, writes need a session or a token; lists page by
+# cursor so that no request counts a whole table. Throttle rates are "<requests>/<s|min|hour|day>".
+API_THROTTLE_RATES = {
+    "anon": env.str("API_THROTTLE_ANON", default="60/min"),
+    "user": env.str("API_THROTTLE_USER", default="600/min"),
+}
+for _scope, _rate in API_THROTTLE_RATES.items():
+    _count, _, _period = _rate.partition("/")
+    if not (_count.isdigit() and _period[:1] in {"s", "m", "h", "d"}):
+        raise ImproperlyConfigured(f"API_THROTTLE_{_scope.upper()} {_rate!r} is not a rate such as 60/min.")
 REST_FRAMEWORK = {
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "common.api.SearchFilter",
+        "common.api.OrderingFilter",
+    ],
+    # Token first, so that a request without credentials is told how to authenticate (401).
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    "DEFAULT_PAGINATION_CLASS": "common.api.CursorPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_THROTTLE_CLASSES": ["common.api.AnonThrottle", "common.api.UserThrottle"],
+    "DEFAULT_THROTTLE_RATES": API_THROTTLE_RATES,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "common.api.exception_handler",
+    "NON_FIELD_ERRORS_KEY": "non_field_errors",
+    # Amounts leave as decimal strings ("4820000.00"), never as floats.
+    "COERCE_DECIMAL_TO_STRING": True,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Cities Alliance portfolio API",
+    "VERSION": "1.0.0",
+    "DESCRIPTION": (
+        "Open data of the partnership's grant portfolio: members, windows, facilities, themes, calls, "
+        "projects, donor contributions, transactions and results. Anyone may read what is public; "
+        "authenticate with a session or with `Authorization: Token <key>` to see more. Lists are "
+        "paged by cursor (follow `next`); amounts are decimal strings beside their ISO 4217 currency. "
+        'Errors are `{"error": {"code": ..., "message": ..., "fields": {field: [messages]}}}`.'
+    ),
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "ProjectStatusEnum": "grants.models.ProjectStatus",
+        "ContributionStatusEnum": "grants.models.ContributionStatus",
+        "TransactionKindEnum": "grants.models.TransactionKind",
+        "PartnerRoleEnum": "grants.models.PartnerRole",
+        "OrganisationKindEnum": "members.models.OrganisationKind",
+        "MembershipKindEnum": "members.models.MembershipKind",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "common.api.document_error_responses",
+    ],
 }
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("results.urls")),
     path("donors/", include("donors.urls")),
     path("iati/", include("opendata.urls")),
+    path("api/", include("citiesalliance.api_urls")),
     path("accounts/", include("allauth.urls")),
     path("portal/organisation/", include("members.urls")),
     path("admin/", admin.site.urls),

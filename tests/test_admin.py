@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
+from rest_framework.authtoken.models import Token
 
 from donors.models import DonorReport
 from grants.demo import load_demo_portfolio
@@ -43,6 +44,7 @@ def portfolio():
     ApplicationFactory(call=Call.objects.get(reference="innovation-fund-2026"), complete=True)
     seco = Organisation.objects.get(short_name="SECO")
     DonorReport.objects.create(donor=seco, period_start=dt.date(2025, 1, 1), period_end=dt.date(2025, 3, 31))
+    Token.objects.create(user=StaffFactory(email="api.client@example.org"))
 
 
 def test_staff_open_the_list_add_and_change_pages_of_every_model(staff_client, portfolio, rf):

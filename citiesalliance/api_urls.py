@@ -1,0 +1,39 @@
+"""The REST API: version 1 under /api/v1/, its OpenAPI schema, and the docs served from local assets."""
+
+from __future__ import annotations
+
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from grants import api as grants_api
+from members import api as members_api
+from results import api as results_api
+
+app_name = "api"
+
+
+class Router(DefaultRouter):
+    include_format_suffixes = False
+
+
+router = Router()
+router.register("organisations", members_api.OrganisationViewSet, basename="organisation")
+router.register("constituencies", members_api.ConstituencyViewSet, basename="constituency")
+router.register("windows", grants_api.WindowViewSet, basename="window")
+router.register("facilities", grants_api.FacilityViewSet, basename="facility")
+router.register("themes", grants_api.ThemeViewSet, basename="theme")
+router.register("calls", grants_api.CallViewSet, basename="call")
+router.register("projects", grants_api.ProjectViewSet, basename="project")
+router.register("contributions", grants_api.ContributionViewSet, basename="contribution")
+router.register("transactions", grants_api.TransactionViewSet, basename="transaction")
+router.register("indicators", results_api.IndicatorViewSet, basename="indicator")
+
+urlpatterns = [
+    path("v1/schema/", SpectacularAPIView.as_view(), name="schema"),
+    re_path(r"^v1/projects/(?P<pk>[^/.]+)/results/$", results_api.ProjectResultsView.as_view(), name="project-results"),
+    path("v1/portfolio-progress/", results_api.PortfolioProgressView.as_view(), name="portfolio-progress"),
+    path("v1/", include(router.urls)),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema", template_name="api/redoc.html"), name="redoc"),
+]

@@ -1,0 +1,200 @@
+"""Filters of the funding side's API lists (django-filter).
+
+Filters across several rows of a project (its countries, themes, funders) select project ids in
+a subquery, so a project matches once however many of its rows do, without DISTINCT.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Q
+from django.utils import timezone
+from django_countries import countries
+
+from common.money import legal_tender_currencies
+from members.models import Organisation
+
+from .models import (
+    Allocation,
+    Call,
+    Contribution,
+    ContributionStatus,
+    Facility,
+    FundingWindow,
+    Project,
+    ProjectCountry,
+    ProjectStatus,
+    Theme,
+    Transaction,
+    TransactionKind,
+)
+
+
+def _country_choices():
+    return list(countries)
+
+
+def _currency_choices():
+    return [(code, code) for code in sorted(legal_tender_currencies())]
+
+
+def _donors(request):
+    """Organisations with a contribution (django-filter passes the request; every caller sees the same)."""
+    return Organisation.objects.filter(pk__in=Contribution.objects.values("donor_id"))
+
+
+def _funded_by(donor: Organisation):
+    return Allocation.objects.filter(contribution__donor=donor).values("project_id")
+
+
+class FacilityFilter(django_filters.FilterSet):
+    window = django_filters.ModelChoiceFilter(queryset=FundingWindow.objects.all(), help_text="Id of a window.")
+
+    class Meta:
+        model = Facility
+        fields = ["window", "is_competitive"]
+
+
+class CallFilter(django_filters.FilterSet):
+    facility = django_filters.ModelChoiceFilter(queryset=Facility.objects.all(), help_text="Id of a facility.")
+    window = django_filters.ModelChoiceFilter(
+        queryset=FundingWindow.objects.all(), field_name="facility__window", help_text="Id of a window."
+    )
+    theme = django_filters.ModelChoiceFilter(
+        queryset=Theme.objects.all(), field_name="themes", method="filter_theme", help_text="Id of a theme."
+    )
+    is_open = django_filters.BooleanFilter(method="filter_open", help_text="Open for applications now.")
+    closes_after = django_filters.DateFilter(
+        field_name="closes_at__date", lookup_expr="gte", help_text="Closes on or after this date."
+    )
+    closes_before = django_filters.DateFilter(
+        field_name="closes_at__date", lookup_expr="lte", help_text="Closes on or before this date."
+    )
+
+    class Meta:
+        model = Call
+        fields = ["facility", "window", "theme", "is_open", "closes_after", "closes_before"]
+
+    def filter_theme(self, queryset, name, value):
+        return queryset.filter(pk__in=Call.themes.through.objects.filter(theme=value).values("call_id"))
+
+    def filter_open(self, queryset, name, value):
+        now = timezone.now()
+        is_open = Q(is_published=True, opens_at__lte=now, closes_at__gt=now)
+        return queryset.filter(is_open) if value else queryset.exclude(is_open)
+
+
+class ProjectFilter(django_filters.FilterSet):
+    country = django_filters.ChoiceFilter(
+        choices=_country_choices,
+        field_name="countries__country",
+        method="filter_country",
+        help_text="ISO 3166-1 alpha-2 code of a recipient country.",
+    )
+    theme = django_filters.ModelChoiceFilter(
+        queryset=Theme.objects.all(), field_name="themes", method="filter_theme", help_text="Id of a theme."
+    )
+    window = django_filters.ModelChoiceFilter(
+        queryset=FundingWindow.objects.all(), field_name="facility__window", help_text="Id of a window."
+    )
+    facility = django_filters.ModelChoiceFilter(queryset=Facility.objects.all(), help_text="Id of a facility.")
+    status = django_filters.ChoiceFilter(choices=ProjectStatus.choices, help_text="IATI activity status code.")
+    donor = django_filters.ModelChoiceFilter(
+        queryset=_donors,
+        field_name="allocations__contribution__donor",
+        method="filter_donor",
+        help_text="Id of a donor: projects its contributions fund.",
+    )
+    start_after = django_filters.DateFilter(
+        field_name="start_date", lookup_expr="gte", help_text="Starts on or after this date."
+    )
+    start_before = django_filters.DateFilter(
+        field_name="start_date", lookup_expr="lte", help_text="Starts on or before this date."
+    )
+    end_after = django_filters.DateFilter(
+        field_name="end_date", lookup_expr="gte", help_text="Ends on or after this date."
+    )
+    end_before = django_filters.DateFilter(
+        field_name="end_date", lookup_expr="lte", help_text="Ends on or before this date."
+    )
+
+    class Meta:
+        model = Project
+        fields = [
+            "country",
+            "theme",
+            "window",
+            "facility",
+            "status",
+            "donor",
+            "start_after",
+            "start_before",
+            "end_after",
+            "end_before",
+        ]
+
+    def filter_country(self, queryset, name, value):
+        return queryset.filter(pk__in=ProjectCountry.objects.filter(country=value).values("project_id"))
+
+    def filter_theme(self, queryset, name, value):
+        return queryset.filter(pk__in=Project.themes.through.objects.filter(theme=value).values("project_id"))
+
+    def filter_donor(self, queryset, name, value):
+        return queryset.filter(pk__in=_funded_by(value))
+
+
+class ContributionFilter(django_filters.FilterSet):
+    donor = django_filters.ModelChoiceFilter(queryset=_donors, help_text="Id of the donor.")
+    currency = django_filters.ChoiceFilter(choices=_currency_choices, help_text="ISO 4217 code.")
+    status = django_filters.ChoiceFilter(choices=ContributionStatus.choices)
+    start_after = django_filters.DateFilter(
+        field_name="start_date", lookup_expr="gte", help_text="Starts on or after this date."
+    )
+    start_before = django_filters.DateFilter(
+        field_name="start_date", lookup_expr="lte", help_text="Starts on or before this date."
+    )
+    end_after = django_filters.DateFilter(
+        field_name="end_date", lookup_expr="gte", help_text="Ends on or after this date."
+    )
+    end_before = django_filters.DateFilter(
+        field_name="end_date", lookup_expr="lte", help_text="Ends on or before this date."
+    )
+
+    class Meta:
+        model = Contribution
+        fields = ["donor", "currency", "status", "start_after", "start_before", "end_after", "end_before"]
+
+
+class TransactionFilter(django_filters.FilterSet):
+    project = django_filters.ModelChoiceFilter(
+        queryset=lambda request: _visible_projects(request), help_text="Id of a project you may see."
+    )
+    kind = django_filters.ChoiceFilter(choices=TransactionKind.choices, help_text="IATI transaction type code.")
+    currency = django_filters.ChoiceFilter(choices=_currency_choices, help_text="ISO 4217 code.")
+    donor = django_filters.ModelChoiceFilter(
+        queryset=_donors,
+        field_name="contribution__donor",
+        method="filter_donor",
+        help_text="Id of a donor: its payments in, and the transactions of the projects it funds.",
+    )
+    date_after = django_filters.DateFilter(
+        field_name="value_date", lookup_expr="gte", help_text="Value date on or after this date."
+    )
+    date_before = django_filters.DateFilter(
+        field_name="value_date", lookup_expr="lte", help_text="Value date on or before this date."
+    )
+
+    class Meta:
+        model = Transaction
+        fields = ["project", "kind", "currency", "donor", "date_after", "date_before"]
+
+    def filter_donor(self, queryset, name, value):
+        return queryset.filter(Q(contribution__donor=value) | Q(project_id__in=_funded_by(value)))
+
+
+def _visible_projects(request):
+    # Imported here: the API module imports this one. A project the caller may not see is refused
+    # like one that does not exist.
+    from .api import visible_projects
+
+    return visible_projects(request.user) if request is not None else Project.objects.none()

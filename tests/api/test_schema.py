@@ -1,0 +1,80 @@
+"""The OpenAPI 3 schema describes every endpoint, validates, and its docs are served from local assets."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+from django.contrib.staticfiles import finders
+from django.core.management import call_command
+
+from citiesalliance.api_urls import router
+
+pytestmark = pytest.mark.django_db
+
+STATIC = "/static/"
+
+
+@pytest.fixture
+def schema(api) -> dict:
+    response = api.get("/api/v1/schema/", {"format": "json"})
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_the_schema_is_openapi_3_and_names_every_endpoint(schema):
+    paths = set(schema["paths"])
+    expected = {f"/api/v1/{prefix}/" for prefix, _viewset, _basename in router.registry}
+    expected |= {f"/api/v1/{prefix}/{{id}}/" for prefix, _viewset, _basename in router.registry}
+    expected |= {"/api/v1/projects/{id}/results/", "/api/v1/portfolio-progress/"}
+
+    assert schema["openapi"].startswith("3.")
+    assert schema["info"]["title"] == "Cities Alliance portfolio API"
+    assert paths == expected
+
+
+def test_every_operation_documents_its_answer_and_its_errors(schema):
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            assert "schema" in responses["200"]["content"]["application/json"], (method, path)
+            assert {"401", "429"} <= set(responses), (method, path)
+            if "{id}" in path:
+                assert "404" in responses, (method, path)
+    error = schema["components"]["schemas"]["Error"]
+    assert error["properties"]["error"]["required"] == ["code", "message", "fields"]
+
+
+def test_lists_page_by_cursor_and_amounts_are_decimal_strings(schema):
+    projects = schema["paths"]["/api/v1/projects/"]["get"]
+    parameters = {parameter["name"] for parameter in projects["parameters"]}
+    project = schema["components"]["schemas"]["ProjectOutput"]["properties"]
+
+    assert {"cursor", "page_size", "ordering", "search", "country", "donor", "start_after", "end_before"} <= parameters
+    assert "count" not in schema["components"]["schemas"]["PaginatedProjectOutputList"]["properties"]
+    assert (project["approved_budget"]["type"], project["approved_budget"]["format"]) == ("string", "decimal")
+
+
+def test_the_schema_validates_without_a_warning(tmp_path):
+    target = tmp_path / "schema.yml"
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
+
+    assert yaml.safe_load(target.read_text())["openapi"].startswith("3.")
+
+
+@pytest.mark.parametrize(
+    ("url", "asset"),
+    [
+        ("/api/docs/", "drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js"),
+        ("/api/redoc/", "drf_spectacular_sidecar/redoc/bundles/redoc.standalone.js"),
+    ],
+)
+def test_the_docs_render_with_assets_served_from_this_site(api, url, asset):
+    response = api.get(url)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert STATIC + asset in html
+    assert "http://" not in html and "https://" not in html  # no CDN, no web fonts
+    assert "/api/v1/schema/" in html
+    assert finders.find(asset) is not None

@@ -44,9 +44,10 @@ beat: install
 	$(BIN)/celery -A citiesalliance beat --loglevel=info
 
 # Only `make bench` defaults to PostgreSQL: it times on a database of its own, created and dropped.
-bench: DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/citiesalliance
+# (A shell default, not a make variable: a target-specific DATABASE_URL would stop make passing the
+# environment's DATABASE_URL to every other recipe, `make test` included.)
 bench: install
-	DATABASE_URL='$(DATABASE_URL)' $(BIN)/python manage.py bench $(BENCH_ARGS)
+	DATABASE_URL="$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/citiesalliance}" $(BIN)/python manage.py bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var/db.sqlite3 var/static

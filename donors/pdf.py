@@ -3,7 +3,7 @@
 Presentation only. The figures come from `selectors.donor_statement`; this module adds what a
 printed report needs on top: the period's totals for the summary, every exchange rate a figure
 used (and what it was used for), chart geometry, and a page per funded project with its results.
-It takes a few queries, plus five per funded project for that project's results.
+It takes a few queries, and five for the results of all the funded projects together.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from grants.currency import AppliedRate, MissingRate, RateTable
 from grants.models import Allocation, Contribution, Project, Transaction, TransactionKind
 from grants.selectors import AllocationFigures, ContributionFigures
 from results.models import Outcome
-from results.selectors import IndicatorProgress, ProjectResults, project_results
+from results.selectors import IndicatorProgress, ProjectResults, projects_results
 
 from . import selectors
 from .models import DonorReport
@@ -466,12 +466,13 @@ def report_document(
     )
 
     lines = {line.project.pk: line for line in statement.lines}
+    results = projects_results(statement.projects)
     projects = [
         ProjectPage(
             project=project,
             funding=[allocation_row(allocation) for allocation in project.donor_allocations],
             paid_in_period=lines.get(project.pk),
-            results=project_results(project),
+            results=results[project.pk],
         )
         for project in statement.projects
     ]

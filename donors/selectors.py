@@ -168,10 +168,10 @@ def _received_reporting(contributions: list[Contribution], quote: str) -> dict[i
     return received
 
 
-def _disbursed_by_year(project_ids: set[int], quote: str) -> dict[int, dict[int, Decimal]]:
+def _disbursed_by_year(projects: QuerySet, quote: str) -> dict[int, dict[int, Decimal]]:
     """Each project's disbursements per year, in the reporting currency at each value date."""
     rows = (
-        Transaction.objects.filter(project_id__in=project_ids, kind=TransactionKind.DISBURSEMENT)
+        Transaction.objects.filter(project_id__in=projects, kind=TransactionKind.DISBURSEMENT)
         .annotate(rate=rate_on(currency="currency", on="value_date", quote=quote), year=ExtractYear("value_date"))
         .filter(rate__isnull=False)
         .values("project_id", "year")
@@ -184,16 +184,39 @@ def _disbursed_by_year(project_ids: set[int], quote: str) -> dict[int, dict[int,
     return by_project
 
 
-def _breakdowns(parts: list[AllocationFigures], quote: str) -> dict[str, ShareBreakdown]:
-    """The donor's allocations and attributed payments along every dimension, from prefetched projects."""
-    project_ids = {part.allocation.project_id for part in parts}
-    projects = {
-        project.pk: project
-        for project in Project.objects.filter(pk__in=project_ids)
-        .select_related("facility__window")
-        .prefetch_related("themes", Prefetch("countries", queryset=ProjectCountry.objects.order_by("country")))
+def _breakdowns(
+    parts: list[AllocationFigures], quote: str, contributions: list[Contribution]
+) -> dict[str, ShareBreakdown]:
+    """The donor's allocations and attributed payments along every dimension.
+
+    A donor may fund hundreds of projects: their facilities, themes and countries are read as plain
+    rows, and the projects named by a subquery on the contributions rather than by their ids.
+    """
+    projects = Allocation.objects.filter(contribution__in=contributions).values("project_id")
+    places = {
+        pk: (window, facility)
+        for pk, window, facility in Project.objects.filter(pk__in=projects)
+        .values_list("pk", "facility__window__name", "facility__name")
+        .order_by()
     }
-    by_year = _disbursed_by_year(project_ids, quote)
+    themes: dict[int, list[str]] = defaultdict(list)
+    for project_id, name in (
+        Project.themes.through.objects.filter(project_id__in=projects)
+        .values_list("project_id", "theme__name")
+        .order_by()
+    ):
+        themes[project_id].append(name)
+    shares: dict[int, list[tuple[str, Decimal]]] = defaultdict(list)
+    names: dict[str, str] = {}  # a country's name is looked up once, not once per project
+    for project_id, country, percentage in (
+        ProjectCountry.objects.filter(project_id__in=projects)
+        .values_list("project_id", "country", "percentage")
+        .order_by()
+    ):
+        if country not in names:
+            names[country] = str(countries.name(country))
+        shares[project_id].append((names[country], percentage))
+    by_year = _disbursed_by_year(projects, quote)
     tables: dict[str, dict[str, ShareRow]] = {dimension: {} for dimension in DIMENSIONS}
 
     def add(dimension: str, label: str, project_id: int, allocated: Decimal, disbursed: Decimal) -> None:
@@ -203,23 +226,22 @@ def _breakdowns(parts: list[AllocationFigures], quote: str) -> dict[str, ShareBr
         row.projects.add(project_id)
 
     for part in parts:
-        project = projects[part.allocation.project_id]
+        project_id = part.allocation.project_id
+        window, facility = places[project_id]
         allocated = part.allocated_reporting or ZERO
         disbursed = part.disbursed_reporting or ZERO
-        add("window", project.facility.window.name, project.pk, allocated, disbursed)
-        add("facility", project.facility.name, project.pk, allocated, disbursed)
+        add("window", window, project_id, allocated, disbursed)
+        add("facility", facility, project_id, allocated, disbursed)
         # A project with two themes counts in both, as on the public pages.
-        for theme in project.themes.all() or [None]:
-            add("theme", theme.name if theme else "—", project.pk, allocated, disbursed)
-        shares = list(project.countries.all())
-        for country in shares or [None]:
-            weight = country.percentage / 100 if country else Decimal(1)
-            label = str(countries.name(country.country)) if country else "—"
-            add("country", label, project.pk, quantize(allocated * weight), quantize(disbursed * weight))
-        add("year", str(part.allocation.allocated_on.year), project.pk, allocated, ZERO)
+        for theme in themes.get(project_id) or ["—"]:
+            add("theme", theme, project_id, allocated, disbursed)
+        for country, percentage in shares.get(project_id) or [("—", Decimal(100))]:
+            weight = percentage / 100
+            add("country", country, project_id, quantize(allocated * weight), quantize(disbursed * weight))
+        add("year", str(part.allocation.allocated_on.year), project_id, allocated, ZERO)
         if part.share is not None:
-            for year, total in by_year.get(project.pk, {}).items():
-                add("year", str(year), project.pk, ZERO, quantize(total * part.share))
+            for year, total in by_year.get(project_id, {}).items():
+                add("year", str(year), project_id, ZERO, quantize(total * part.share))
     result = {}
     for dimension, table in tables.items():
         if dimension == "year":
@@ -256,7 +278,7 @@ def donor_figures(donor: Organisation) -> DonorFigures:
         donor=donor,
         contributions=figures,
         totals=totals,
-        breakdowns=_breakdowns(parts, quote),
+        breakdowns=_breakdowns(parts, quote, contributions),
         rates=sorted(rates.values(), key=lambda rate: (rate.currency, rate.rate_date)),
         missing_rates=sorted(missing),
         project_count=len({part.allocation.project_id for part in parts}),

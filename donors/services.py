@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import io
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -115,16 +118,41 @@ def report_fail(*, report_id: int, reason: str) -> None:
     )
 
 
-def render_report_pdf(report: DonorReport) -> tuple[bytes, int]:
-    """The PDF of a donor report and its number of pages, from the same HTML as a web page."""
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a report is made.
+
+    The figures, the HTML and above all WeasyPrint's boxes of every page stay alive until the PDF
+    is written: millions of objects, which the collector would scan again and again as they pile up
+    (a third of the time of a long report) without freeing any. They are freed by reference
+    counting once the PDF is made, and one collection afterwards picks up what cycles there are.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.collect()
+
+
+def _html_to_pdf(html: str) -> tuple[bytes, int]:
     from weasyprint import HTML  # heavy: loaded by workers only
 
-    statement = selectors.donor_statement(report.donor, start=report.period_start, end=report.period_end)
-    html = render_to_string("donors/pdf/report.html", pdf.report_context(report, statement))
     document = HTML(string=html, base_url=str(settings.BASE_DIR)).render()
     buffer = io.BytesIO()
     document.write_pdf(buffer)
     return buffer.getvalue(), len(document.pages)
+
+
+def render_report_pdf(report: DonorReport) -> tuple[bytes, int]:
+    """The PDF of a donor report and its number of pages, from the same HTML as a web page."""
+    with _collector_paused():
+        statement = selectors.donor_statement(report.donor, start=report.period_start, end=report.period_end)
+        html = render_to_string("donors/pdf/report.html", pdf.report_context(report, statement))
+        return _html_to_pdf(html)
 
 
 def report_build(*, report_id: int) -> DonorReport:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -294,16 +294,20 @@ def _generate_ledger(
                     project=project,
                 )
             )
+        major = contributions[0]
         funder = rng.choice(contributions)
         wanted = (funder.amount * Decimal(rng.randint(1, 5)) / 100).quantize(CENT)
-        if funder.allocated_total + wanted <= funder.amount:
+        # Half the major contribution is kept for every tenth project: random allocations alone would
+        # use it all up in a large portfolio, and the major donor would fund far fewer projects.
+        room = funder.amount / 2 if funder is major else funder.amount
+        allocated = funder.allocated_total + wanted <= room
+        if allocated:
             funder.allocated_total += wanted
             allocations.append(
                 Allocation(contribution=funder, project=project, amount=wanted, allocated_on=project.start_date)
             )
-        major = contributions[0]
-        if index % 10 == 0 and funder is not major:
-            share = (major.amount / 2 / max(1, len(projects) // 10)).quantize(CENT)
+        if index % 10 == 0 and not (allocated and funder is major):
+            share = (major.amount / 2 / ((len(projects) + 9) // 10)).quantize(CENT, ROUND_DOWN)
             if major.allocated_total + share <= major.amount:
                 major.allocated_total += share
                 allocations.append(

@@ -7,6 +7,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
+from donors import bench as donors_bench
+from grants.models import Transaction
 from results.management.commands import bench
 from results.models import ProgressReport, ReportStatus
 
@@ -56,14 +58,16 @@ def test_the_command_writes_every_scenario_and_the_machine_to_json(tmp_path, mon
     monkeypatch.setattr(bench, "throwaway_database", contextlib.nullcontext)
     output = tmp_path / "bench" / "results.json"
 
-    call_command("bench", projects=3, runs=2, warmup=1, output=output)
+    call_command("bench", suite="results", projects=3, runs=2, warmup=1, output=output)
 
     report = json.loads(output.read_text())
-    assert {s["scenario"] for s in report["scenarios"]} == {scenario.name for scenario in bench.SCENARIOS}
-    assert all({"median_ms", "p95_ms", "max_ms", "queries", "queries_constant"} <= set(s) for s in report["scenarios"])
+    assert list(report["suites"]) == ["results"]
+    section = report["suites"]["results"]
+    assert {s["scenario"] for s in section["scenarios"]} == {scenario.name for scenario in bench.SCENARIOS}
+    assert all({"median_ms", "p95_ms", "max_ms", "queries", "queries_constant"} <= set(s) for s in section["scenarios"])
     assert report["machine"]["cpu_count"] and report["machine"]["database"]["vendor"]
-    assert report["sizes"]["projects"] == 3 and report["sizes"]["values"] == 3 * 3 * 3 * 8
-    assert {t["scenario"] for t in report["targets"]} >= {"project_results", "portfolio", "report_approve"}
+    assert section["sizes"]["projects"] == 3 and section["sizes"]["values"] == 3 * 3 * 3 * 8
+    assert {t["scenario"] for t in section["targets"]} >= {"project_results", "portfolio", "report_approve"}
     out = capsys.readouterr()
     assert "report_approve" in out.out and "Targets" in out.out
     assert ("not PostgreSQL" in out.err) == (connection.vendor != "postgresql")
@@ -81,3 +85,34 @@ def test_the_command_refuses_sizes_it_cannot_run_before_creating_any_database(op
 
     with pytest.raises(CommandError, match=message):
         call_command("bench", **options)
+
+
+def test_the_donors_suite_times_the_donor_pages_the_report_and_the_application_lists(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(bench, "throwaway_database", contextlib.nullcontext)
+    output = tmp_path / "results.json"
+
+    call_command("bench", suite="donors", donor_projects=20, applications=60, runs=2, warmup=0, output=output)
+
+    section = json.loads(output.read_text())["suites"]["donors"]
+    measured = {s["scenario"]: s for s in section["scenarios"]}
+    assert list(measured) == [scenario.name for scenario in donors_bench.SCENARIOS]
+    assert all(s["status"] == "ok" and s["runs"] == 2 for s in measured.values()), measured
+    assert "pages" in measured["donor_report_pdf"]["note"]
+    sizes = section["sizes"]
+    assert sizes["projects"] == 20 and sizes["applications"] == 60 and sizes["busiest_partner_applications"] == 50
+    assert sizes["major_donor_projects"] > sizes["small_donor_projects"] >= 1
+    assert sizes["transactions"] == Transaction.objects.count() and sizes["reported_values"] > 0
+    results = {t["scenario"]: t["result"] for t in section["targets"]}
+    assert set(results) == {s.name for s in donors_bench.SCENARIOS if s.target}
+    assert set(results.values()) <= {"PASS", "FAIL"}
+    # A donor funding few projects gets its dashboard in as many queries as the major donor.
+    assert results["donor_dashboard_small"] == "PASS"
+    assert measured["donor_dashboard"]["queries_constant"] and measured["donor_projects"]["queries_constant"]
+    assert "Targets (donors, load" in capsys.readouterr().out
+
+
+def test_the_donors_suite_refuses_sizes_it_cannot_run(monkeypatch):
+    monkeypatch.setattr(bench, "throwaway_database", lambda: pytest.fail("no database should be created"))
+
+    with pytest.raises(CommandError, match="--donor-projects"):
+        call_command("bench", suite="donors", donor_projects=1)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -182,6 +183,11 @@ class ApplicationAdmin(SimpleHistoryAdmin):
     list_select_related = ["organisation", "call"]
     search_fields = ["title", "summary", "organisation__name", "call__title"]
     date_hierarchy = "submitted_at"
+    # The unfiltered total is one COUNT more on every filtered page, and the filters already say it.
+    show_full_result_count = False
+    # A call brings thousands of applications, worked through by status: half Django's hundred rows
+    # halves the time to render a page (every row's cells and its action checkbox).
+    list_per_page = 50
     actions = ["to_screening", "to_review", "reject"]
     inlines = [BudgetLineInline, AttachmentInline, ReviewInline, TransitionInline]
     readonly_fields = [
@@ -210,10 +216,19 @@ class ApplicationAdmin(SimpleHistoryAdmin):
         return False
 
     def get_queryset(self, request):
+        # A subquery, not a join with GROUP BY: only the page's rows are counted, and the list's
+        # COUNT and date hierarchy stay plain scans of the applications.
+        reviews = (
+            ReviewAssignment.objects.filter(application=OuterRef("pk"))
+            .order_by()
+            .values("application")
+            .annotate(total=Count("pk"))
+            .values("total")
+        )
         return (
             super()
             .get_queryset(request)
-            .annotate(review_total=Count("reviews"))
+            .annotate(review_total=Coalesce(Subquery(reviews), 0))
             .select_related("call", "organisation", "created_by", "project")
         )
 

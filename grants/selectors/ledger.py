@@ -74,23 +74,29 @@ def contribution_figures(contributions: Iterable[Contribution]) -> list[Contribu
     quote = settings.REPORTING_CURRENCY
     ids = [c.pk for c in contributions]
     own = list(Allocation.objects.filter(contribution_id__in=ids).select_related("project"))
-    project_ids = {a.project_id for a in own}
-    shared = list(Allocation.objects.filter(project_id__in=project_ids).select_related("contribution"))
-    currencies = {c.currency for c in contributions} | {a.contribution.currency for a in shared}
+    # Every allocation to those projects, whoever made it, as plain rows: only their weights are needed.
+    # A subquery, not the projects' ids: a major donor funds hundreds of projects.
+    funded = Allocation.objects.filter(contribution_id__in=ids).values("project_id")
+    shared = list(
+        Allocation.objects.filter(project_id__in=funded)
+        .values_list("pk", "project_id", "amount", "contribution__currency", "allocated_on")
+        .order_by()
+    )
+    currencies = {c.currency for c in contributions} | {row[3] for row in shared}
     currencies |= {a.project.currency for a in own}
     table = RateTable.load(quote=quote, currencies=currencies)
 
     weight_of: dict[int, Decimal] = {}
     total_weight: dict[int, Decimal] = defaultdict(lambda: ZERO)
     unweighable: dict[int, set[str]] = defaultdict(set)  # project -> currencies that lack a rate
-    for allocation in shared:
+    for pk, project_id, amount, currency, allocated_on in shared:
         try:
-            weight = table.convert(allocation.amount, allocation.contribution.currency, allocation.allocated_on).amount
+            weight = table.convert(amount, currency, allocated_on).amount
         except MissingRate:
-            unweighable[allocation.project_id].add(allocation.contribution.currency)
+            unweighable[project_id].add(currency)
             continue
-        weight_of[allocation.pk] = weight
-        total_weight[allocation.project_id] += weight
+        weight_of[pk] = weight
+        total_weight[project_id] += weight
 
     by_contribution: dict[int, list[Allocation]] = defaultdict(list)
     for allocation in own:

@@ -158,6 +158,17 @@ def test_the_generator_has_a_major_donor_funding_every_tenth_project():
         assert contribution.allocated_total <= contribution.amount
 
 
+def test_the_major_donor_funds_every_tenth_project_however_large_the_portfolio():
+    # Its other allocations, made at random, once used its whole contribution up before the end.
+    generate_portfolio(projects=600, seed=25)
+
+    funded = Allocation.objects.filter(contribution__reference="G25-C0000-0").values("project").distinct()
+    tenths = Project.objects.filter(code__in=[f"G25-{i:05d}" for i in range(0, 600, 10)])
+    assert tenths.filter(pk__in=funded).count() == 60
+    major = Contribution.objects.get(reference="G25-C0000-0")
+    assert major.allocations.aggregate(total=Sum("amount"))["total"] == major.allocated_total <= major.amount
+
+
 def test_applications_are_generated_in_one_call_in_every_status():
     generated = generate_applications(count=120, seed=24)
 

@@ -1,12 +1,14 @@
-"""Time what must stay fast as the portfolio grows, on a throw-away database seeded for the purpose.
+"""Time what must stay fast as the portfolio grows, on throw-away databases seeded for the purpose.
 
 `manage.py bench` never reads or writes the configured database: like the test runner, it creates
-a database of its own (`bench_<name>` on PostgreSQL, in memory on SQLite), seeds it with
-`generate_portfolio` and `generate_results`, times every scenario and drops the database.
+a database of its own for each suite (`bench_<name>` on PostgreSQL, in memory on SQLite), seeds
+it, times every scenario of the suite and drops the database.
 
-A scenario is a name, a `prepare` function that receives the seeded data and returns the call to
-time (which gets the run's number, counting warm-up runs), and optional targets. To time
-something new, append a `Scenario` to `SCENARIOS`.
+A suite is a name, a `seed` function and its scenarios. The results suite is here; an app adds
+its own as `SUITE` in a `bench` module of its package (`donors/bench.py`), so that this app never
+imports the apps built on it. A scenario is a name, a `prepare` function that receives the seeded
+data and returns the call to time (which gets the run's number, counting warm-up runs), and
+optional targets. To time something new, append a `Scenario` to a suite's scenarios.
 """
 
 from __future__ import annotations
@@ -19,14 +21,17 @@ import platform
 import random
 import statistics
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from importlib import import_module
 from pathlib import Path
+from typing import Any
 from unittest import mock
 
 import django
 from celery.app.task import Task
+from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
@@ -37,6 +42,7 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.html import escape
+from django.utils.module_loading import module_has_submodule
 
 from grants.generator import generate_portfolio
 from grants.models import Allocation, Project, ProjectCountry, Transaction
@@ -85,17 +91,28 @@ class Seeded:
 class Prepared:
     call: Callable[[int], object]
     note: str = ""
+    # What the last run returned, said in a few words for the note (a PDF's pages, say).
+    outcome: Callable[[Any], str] | None = None
 
 
 @dataclass(frozen=True)
 class Target:
     median_ms: float | None = None
+    p95_ms: float | None = None
+    max_queries: int | None = None
     constant_queries: bool = False
+    same_queries_as: str | None = None  # another scenario of the suite, which must make as many queries
 
     def __str__(self) -> str:
-        parts = [f"median under {self.median_ms:g} ms"] if self.median_ms else []
+        parts = [f"median under {_limit(self.median_ms)}"] if self.median_ms else []
+        if self.p95_ms:
+            parts.append(f"95th percentile under {_limit(self.p95_ms)}")
+        if self.max_queries is not None:
+            parts.append(f"at most {self.max_queries} queries")
         if self.constant_queries:
             parts.append("same query count on every run")
+        if self.same_queries_as:
+            parts.append(f"as many queries as {self.same_queries_as}")
         return ", ".join(parts)
 
 
@@ -103,8 +120,39 @@ class Target:
 class Scenario:
     name: str
     description: str
-    prepare: Callable[[Seeded], Prepared]  # raises Unavailable when there is nothing to time
+    prepare: Callable[[Any], Prepared]  # gets its suite's seeded data; raises Unavailable when there is nothing to time
     target: Target | None = None
+    # A slow scenario (a whole PDF) is timed fewer times than --runs, and may skip the warm-up.
+    runs: int | None = None
+    warmup: int | None = None
+
+
+@dataclass(frozen=True)
+class Options:
+    """The command's options, for every suite's checks and seeding."""
+
+    runs: int
+    warmup: int
+    seed: int
+    projects: int  # the results suite's portfolio
+    donor_projects: int  # the donors suite's portfolio
+    applications: int
+
+
+@dataclass(frozen=True)
+class Suite:
+    """Scenarios timed on one throw-away database, seeded for them.
+
+    `seed` returns the data the scenarios prepare from, with `sizes` and `seconds` attributes
+    (what was seeded, and how long it took); `check` refuses options the suite cannot run with
+    (ValueError), before any database is created.
+    """
+
+    name: str
+    description: str
+    seed: Callable[[Options], Any]
+    scenarios: list[Scenario]
+    check: Callable[[Options], None] = lambda options: None
 
 
 @dataclass
@@ -123,14 +171,15 @@ class Measurement:
     sql: list[dict] = field(default_factory=list)  # the last run's queries with their times, to EXPLAIN
 
 
-def _get(client: Client, url: str) -> HttpResponse:
+def get_page(client: Client, url: str) -> HttpResponse:
+    """A GET that must answer 200: a redirect to the login page would time the wrong page."""
     response = client.get(url)
     if response.status_code != 200:
         raise RuntimeError(f"GET {url} answered {response.status_code}")
     return response
 
 
-def _url(name: str, **kwargs) -> str:
+def url_of(name: str, **kwargs) -> str:
     try:
         return reverse(name, kwargs=kwargs or None)
     except NoReverseMatch:
@@ -143,12 +192,12 @@ def _project_results(seeded: Seeded) -> Prepared:
 
 
 def _project_page(seeded: Seeded) -> Prepared:
-    urls = [_url("grants:project-detail", code=project.code) for project in seeded.projects]
+    urls = [url_of("grants:project-detail", code=project.code) for project in seeded.projects]
     client = Client()
     title = ProjectResult.objects.filter(project=seeded.projects[0]).values_list("title", flat=True).first() or ""
-    shown = bool(title) and escape(title) in _get(client, urls[0]).content.decode()
+    shown = bool(title) and escape(title) in get_page(client, urls[0]).content.decode()
     note = "with its results section" if shown else "WITHOUT a results section"
-    return Prepared(lambda run: _get(client, urls[run % len(urls)]), f"{len(urls)} projects in turn, {note}")
+    return Prepared(lambda run: get_page(client, urls[run % len(urls)]), f"{len(urls)} projects in turn, {note}")
 
 
 def _portfolio(scope: Callable[[Seeded], Scope]) -> Callable[[Seeded], Prepared]:
@@ -175,9 +224,9 @@ def _report_approve(seeded: Seeded) -> Prepared:
 
 
 def _results_page(seeded: Seeded) -> Prepared:
-    url = _url("results:portfolio")
+    url = url_of("results:portfolio")
     client = Client()
-    return Prepared(lambda run: _get(client, url))
+    return Prepared(lambda run: get_page(client, url))
 
 
 # What the issue asks of the figures a public page computes.
@@ -206,6 +255,35 @@ SCENARIOS: list[Scenario] = [
 ]
 
 
+def _check_results(options: Options) -> None:
+    queued = reports_kept_for_approval(runs=options.runs, warmup=options.warmup)
+    if options.projects <= queued:
+        raise ValueError(
+            f"--projects must be more than {queued}: the reports of {queued} projects are kept for approving."
+        )
+
+
+RESULTS = Suite(
+    "results",
+    "the results framework: project results, portfolio figures and report approval",
+    seed=lambda options: seed_benchmark(
+        projects=options.projects, seed=options.seed, runs=options.runs, warmup=options.warmup
+    ),
+    scenarios=SCENARIOS,
+    check=_check_results,
+)
+
+
+def suites() -> dict[str, Suite]:
+    """The results suite and those of other apps, from the `SUITE` of their `bench` module, in app order."""
+    found = {RESULTS.name: RESULTS}
+    for config in apps.get_app_configs():
+        if config.name != "results" and module_has_submodule(config.module, "bench"):
+            suite = import_module(f"{config.name}.bench").SUITE
+            found[suite.name] = suite
+    return found
+
+
 def reports_kept_for_approval(*, runs: int, warmup: int) -> int:
     """How many projects' reports are left submitted, so that every run approves a fresh one."""
     return math.ceil((runs + warmup) / PERIODS)
@@ -230,7 +308,7 @@ def seed_benchmark(*, projects: int, seed: int, runs: int, warmup: int) -> Seede
         generate_results(projects=queued, seed=seed, approve=False, today=today),
     ]
     seeded_results = time.perf_counter()
-    _analyze()
+    analyze()
 
     rng = random.Random(seed)  # noqa: S311 (choosing a sample, not a secret)
     country = (
@@ -262,7 +340,7 @@ def seed_benchmark(*, projects: int, seed: int, runs: int, warmup: int) -> Seede
     )
 
 
-def _analyze() -> None:
+def analyze() -> None:
     """Bulk-loaded tables have no statistics yet and, on PostgreSQL, wait for autovacuum; production's do not.
 
     VACUUM cannot run in a transaction, as in a test: ANALYZE alone does there.
@@ -300,23 +378,28 @@ def _p95(timings: Sequence[float]) -> float:
     return ordered[math.ceil(0.95 * len(ordered)) - 1]
 
 
-def measure(scenario: Scenario, seeded: Seeded, *, runs: int, warmup: int) -> Measurement:
+def measure(scenario: Scenario, seeded: Any, *, runs: int, warmup: int) -> Measurement:
     measurement = Measurement(scenario.name, scenario.description)
     try:
         prepared = scenario.prepare(seeded)
     except Unavailable as reason:
         measurement.status, measurement.note = "not available", str(reason)
         return measurement
-    measurement.note = prepared.note
+    if scenario.runs is not None:
+        runs = min(runs, scenario.runs)
+    if scenario.warmup is not None:
+        warmup = min(warmup, scenario.warmup)
     for run in range(warmup):
         prepared.call(run)
     timings, counts = [], []
     for run in range(warmup, warmup + runs):
         with CaptureQueriesContext(connection) as queries:
             started = time.perf_counter_ns()
-            prepared.call(run)
+            returned = prepared.call(run)
             timings.append((time.perf_counter_ns() - started) / 1e6)
         counts.append(len(queries))
+    outcome = prepared.outcome(returned) if prepared.outcome else ""
+    measurement.note = ", ".join(part for part in (prepared.note, outcome) if part)
     measurement.runs = runs
     measurement.median_ms = round(statistics.median(timings), 2)
     measurement.p95_ms = round(_p95(timings), 2)
@@ -329,7 +412,7 @@ def measure(scenario: Scenario, seeded: Seeded, *, runs: int, warmup: int) -> Me
 
 
 def run_scenarios(
-    scenarios: Sequence[Scenario], seeded: Seeded, *, runs: int, warmup: int
+    scenarios: Sequence[Scenario], seeded: Any, *, runs: int, warmup: int
 ) -> list[tuple[Scenario, Measurement]]:
     """Measure every scenario; one that fails is reported as an error and the others still run."""
     measured = []
@@ -351,7 +434,10 @@ def _tasks_held() -> Iterator[None]:
         yield
 
 
-def verdict(scenario: Scenario, measurement: Measurement) -> str | None:
+def verdict(
+    scenario: Scenario, measurement: Measurement, others: Mapping[str, Measurement] | None = None
+) -> str | None:
+    """PASS or FAIL against the scenario's target; `others` are the suite's measurements, by scenario."""
     target = scenario.target
     if target is None:
         return None
@@ -359,9 +445,23 @@ def verdict(scenario: Scenario, measurement: Measurement) -> str | None:
         return "N/A"
     if measurement.status != "ok":
         return "FAIL"
-    fast = target.median_ms is None or measurement.median_ms < target.median_ms
+    fast = (target.median_ms is None or measurement.median_ms < target.median_ms) and (
+        target.p95_ms is None or measurement.p95_ms < target.p95_ms
+    )
+    few = target.max_queries is None or measurement.queries <= target.max_queries
     steady = not target.constant_queries or measurement.queries_constant
-    return "PASS" if fast and steady else "FAIL"
+    if target.same_queries_as:
+        other = (others or {}).get(target.same_queries_as)
+        steady = steady and other is not None and other.query_counts == measurement.query_counts
+    return "PASS" if fast and few and steady else "FAIL"
+
+
+def _duration(ms: float) -> str:
+    return f"{ms / 1000:.2f} s" if ms >= 10_000 else f"{ms:.2f} ms"
+
+
+def _limit(ms: float) -> str:
+    return f"{ms / 1000:g} s" if ms >= 1000 else f"{ms:g} ms"
 
 
 def machine(*, load_average: Sequence[float]) -> dict:
@@ -403,13 +503,25 @@ def throwaway_database() -> Iterator[None]:
 
 class Command(BaseCommand):
     help = (
-        "Seed a throw-away database with a synthetic portfolio and its results, time the results pages, "
-        "selectors and report approval, and write the figures to a JSON file. The configured database is "
-        "never touched."
+        "Seed throw-away databases with synthetic portfolios, time the results, donor and application pages, "
+        "selectors, services and the donor report PDF, and write the figures to a JSON file. The configured "
+        "database is never touched."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--projects", type=int, default=200, help="Projects to seed (default 200).")
+        parser.add_argument(
+            "--suite",
+            choices=[*suites(), "all"],
+            default="all",
+            help="The suite to run, each on a database of its own (default all).",
+        )
+        parser.add_argument("--projects", type=int, default=200, help="Projects of the results suite (default 200).")
+        parser.add_argument(
+            "--donor-projects", type=int, default=5000, help="Projects of the donors suite (default 5000)."
+        )
+        parser.add_argument(
+            "--applications", type=int, default=5000, help="Applications of the donors suite (default 5000)."
+        )
         parser.add_argument("--runs", type=int, default=50, help="Timed runs per scenario (default 50).")
         parser.add_argument("--warmup", type=int, default=5, help="Untimed runs first (default 5).")
         parser.add_argument("--seed", type=int, default=1, help="Seed of the generated data (default 1).")
@@ -420,15 +532,37 @@ class Command(BaseCommand):
             help="Where to write the figures (default var/bench/results.json).",
         )
 
-    def handle(self, *args, projects: int, runs: int, warmup: int, seed: int, output: Path, **options):
+    def handle(
+        self,
+        *args,
+        suite: str,
+        projects: int,
+        donor_projects: int,
+        applications: int,
+        runs: int,
+        warmup: int,
+        seed: int,
+        output: Path,
+        **options,
+    ):
         load_average = os.getloadavg()
         if runs < 1 or warmup < 0:
             raise CommandError("--runs must be at least 1 and --warmup at least 0.")
-        queued = reports_kept_for_approval(runs=runs, warmup=warmup)
-        if projects <= queued:
-            raise CommandError(
-                f"--projects must be more than {queued}: the reports of {queued} projects are kept for approving."
-            )
+        known = suites()
+        chosen = list(known.values()) if suite == "all" else [known[suite]]
+        given = Options(
+            runs=runs,
+            warmup=warmup,
+            seed=seed,
+            projects=projects,
+            donor_projects=donor_projects,
+            applications=applications,
+        )
+        for each in chosen:
+            try:
+                each.check(given)
+            except ValueError as error:
+                raise CommandError(str(error)) from None
         if connection.vendor != "postgresql":
             self.stderr.write(
                 self.style.WARNING(
@@ -436,63 +570,92 @@ class Command(BaseCommand):
                     f"little about production: run `make bench` for the figures to report.\n{'=' * 78}"
                 )
             )
-        with throwaway_database():
-            self.stdout.write(
-                f"Seeding {projects} projects in the throw-away database {connection.settings_dict['NAME']}"
-            )
-            try:
-                seeded = seed_benchmark(projects=projects, seed=seed, runs=runs, warmup=warmup)
-            except ValueError as error:
-                raise CommandError(str(error)) from None
-            self.stdout.write(f"Timing {len(SCENARIOS)} scenarios, {runs} runs each after {warmup} warm-up runs")
-            measured = run_scenarios(SCENARIOS, seeded, runs=runs, warmup=warmup)
-            report = {
-                "timestamp": timezone.now().isoformat(timespec="seconds"),
-                "machine": machine(load_average=load_average),
-                "settings": {"projects": projects, "runs": runs, "warmup": warmup, "seed": seed},
-                "sizes": seeded.sizes,
-                "seeding_seconds": seeded.seconds,
-                "scenarios": [asdict(measurement) for _, measurement in measured],
-                "targets": [
-                    {"scenario": scenario.name, "target": str(scenario.target), "result": verdict(scenario, m)}
-                    for scenario, m in measured
-                    if scenario.target is not None
-                ],
-            }
+        report = {
+            "timestamp": timezone.now().isoformat(timespec="seconds"),
+            "machine": {},
+            "settings": {**asdict(given), "suites": [each.name for each in chosen]},
+            "suites": {},
+        }
+        measured_by_suite = {}
+        for each in chosen:
+            with throwaway_database():
+                report["machine"] = report["machine"] or machine(load_average=load_average)
+                seeded, measured, load = self._run(each, given)
+            measured_by_suite[each.name] = measured
+            report["suites"][each.name] = _section(each, seeded, measured, load)
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(json.dumps(report, indent=2) + "\n")
-        self._print(report, measured)
-        self.stdout.write(f"Written to {output}")
-        failed = [m.scenario for _, m in measured if m.status == "error"]
+        self._print_machine(report)
+        for name, measured in measured_by_suite.items():
+            self._print(name, report["suites"][name], measured)
+        self.stdout.write(f"\nWritten to {output}")
+        failed = [m.scenario for measured in measured_by_suite.values() for _, m in measured if m.status == "error"]
         if failed:
             raise CommandError(f"These scenarios failed: {', '.join(failed)} (see the log above).")
 
-    def _print(self, report: dict, measured: list[tuple[Scenario, Measurement]]) -> None:
+    def _run(self, suite: Suite, given: Options) -> tuple[Any, list[tuple[Scenario, Measurement]], Sequence[float]]:
+        """Seed the suite's database and time its scenarios; also the load average when timing started."""
+        self.stdout.write(
+            f"{suite.name}: seeding {suite.description}, in the throw-away database {connection.settings_dict['NAME']}"
+        )
+        try:
+            seeded = suite.seed(given)
+        except ValueError as error:
+            raise CommandError(str(error)) from None
+        self.stdout.write(f"{suite.name}: seeded {_listed(seeded.sizes)} (seconds: {_listed(seeded.seconds)})")
+        self.stdout.write(
+            f"{suite.name}: timing {len(suite.scenarios)} scenarios, {given.runs} runs each after {given.warmup} "
+            "warm-up runs, fewer where a scenario says so"
+        )
+        load = os.getloadavg()
+        return seeded, run_scenarios(suite.scenarios, seeded, runs=given.runs, warmup=given.warmup), load
+
+    def _print_machine(self, report: dict) -> None:
         database = report["machine"]["database"]
-        sizes = report["sizes"]
         self.stdout.write(
             f"\n{database['vendor']} {database['version']}, {report['machine']['cpu_count']} CPUs, "
-            f"Python {report['machine']['python']}, load {report['machine']['load_average_at_start'][0]:g} at start: "
-            f"{sizes['projects']} projects, {sizes['indicators']} indicators, {sizes['periods']} periods, "
-            f"{sizes['values']} values\n"
+            f"Python {report['machine']['python']}, load {report['machine']['load_average_at_start'][0]:g} at start"
         )
-        header = f"{'scenario':<20} {'median':>9} {'p95':>9} {'max':>9} {'queries':>8} {'same':>5}  note"
+
+    def _print(self, name: str, section: dict, measured: list[tuple[Scenario, Measurement]]) -> None:
+        self.stdout.write(f"\n{name}: {_listed(section['sizes'])}\n")
+        header = f"{'scenario':<24} {'median':>10} {'p95':>10} {'max':>10} {'queries':>8} {'same':>5}  note"
         self.stdout.write(header)
         self.stdout.write("-" * len(header))
         for _, m in measured:
             if m.status != "ok":
-                self.stdout.write(f"{m.scenario:<20} {m.status:>47}  {m.note}")
+                self.stdout.write(f"{m.scenario:<24} {m.status:>50}  {m.note}")
                 continue
             same = "yes" if m.queries_constant else "NO"
             queries = str(m.queries) if m.queries_constant else "-".join(str(n) for n in m.query_counts)
             self.stdout.write(
-                f"{m.scenario:<20} {m.median_ms:>6.2f} ms {m.p95_ms:>6.2f} ms {m.max_ms:>6.2f} ms "
+                f"{m.scenario:<24} {_duration(m.median_ms):>10} {_duration(m.p95_ms):>10} {_duration(m.max_ms):>10} "
                 f"{queries:>8} {same:>5}  {m.note}"
             )
-        self.stdout.write("\nTargets")
-        for scenario, m in measured:
-            result = verdict(scenario, m)
-            if result is None:
-                continue
+        self.stdout.write(f"\nTargets ({name}, load {section['load_average_before_timing'][0]:g} before timing)")
+        for target in section["targets"]:
+            result = target["result"]
             style = {"PASS": self.style.SUCCESS, "FAIL": self.style.ERROR}.get(result, self.style.WARNING)
-            self.stdout.write(f"  {style(result):<4} {scenario.name}: {scenario.target}")
+            self.stdout.write(f"  {style(result):<4} {target['scenario']}: {target['target']}")
+
+
+def _section(suite: Suite, seeded: Any, measured: list[tuple[Scenario, Measurement]], load: Sequence[float]) -> dict:
+    """A suite's part of the JSON file: what it seeded, every measurement and the verdict on each target."""
+    by_name = {m.scenario: m for _, m in measured}
+    return {
+        "description": suite.description,
+        "sizes": seeded.sizes,
+        "seeding_seconds": seeded.seconds,
+        # Figures taken while something else keeps the CPUs busy are not comparable.
+        "load_average_before_timing": [round(figure, 2) for figure in load],
+        "scenarios": [asdict(measurement) for _, measurement in measured],
+        "targets": [
+            {"scenario": scenario.name, "target": str(scenario.target), "result": verdict(scenario, m, by_name)}
+            for scenario, m in measured
+            if scenario.target is not None
+        ],
+    }
+
+
+def _listed(figures: dict) -> str:
+    return ", ".join(f"{name.replace('_', ' ')} {value:,}" for name, value in figures.items())

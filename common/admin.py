@@ -2,9 +2,31 @@
 
 from __future__ import annotations
 
+from django.contrib import admin
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db.models import Sum
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from .money import format_money
+
+
+class LongListMixin:
+    """For changelists of thousands of rows: each row's action checkbox written as plain HTML.
+
+    Django renders the checkbox of every row through the form widget templates, which costs as much
+    as all the row's other cells together; the markup here is the same.
+    """
+
+    @admin.display(description=mark_safe('<input type="checkbox" id="action-toggle">'))
+    def action_checkbox(self, obj):
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            ACTION_CHECKBOX_NAME,
+            obj.pk,
+            format_html(_("Select this object for an action - {}"), str(obj)),
+        )
 
 
 class MoneyTotalsMixin:

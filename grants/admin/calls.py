@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from simple_history.admin import SimpleHistoryAdmin
 
+from common.admin import LongListMixin
 from common.errors import DomainError
 from common.money import format_money
 from members.models import Organisation, OrganisationKind, User
@@ -177,7 +178,7 @@ class DecisionForm(forms.Form):
 
 
 @admin.register(Application)
-class ApplicationAdmin(SimpleHistoryAdmin):
+class ApplicationAdmin(LongListMixin, SimpleHistoryAdmin):
     list_display = ["__str__", "organisation", "call", "status", "requested", "submitted_at", "reviews_done"]
     list_filter = ["status", "call", "organisation__kind"]
     list_select_related = ["organisation", "call"]

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from grants import services
-from grants.models import Application, ApplicationStatus, Attachment, Project
+from grants.models import Application, ApplicationStatus, Attachment, Project, ReviewAssignment
 from tests.factories import (
     ApplicationFactory,
     AssessmentCriterionFactory,
@@ -204,6 +204,26 @@ def test_the_staff_application_list_takes_constant_queries(client):
         client.get(url)
 
     assert len(many) == len(few)
+
+
+def test_the_staff_application_list_shows_each_row_selectable_with_its_review_count(client):
+    staff = StaffFactory()
+    client.force_login(staff)
+    call = CallFactory()
+    reviewed, other = ApplicationFactory(call=call, title="Reviewed twice"), ApplicationFactory(call=call)
+    for _ in range(2):
+        ReviewAssignment.objects.create(application=reviewed, reviewer=UserFactory(), assigned_by=staff)
+
+    response = client.get(reverse("admin:grants_application_changelist"))
+
+    page = response.content.decode()
+    for application in (reviewed, other):
+        assert (
+            f'<input type="checkbox" name="_selected_action" value="{application.pk}" class="action-select" '
+            f'aria-label="Select this object for an action - {application}">'
+        ) in page
+    rows = {row.pk: row.review_total for row in response.context["cl"].result_list}
+    assert rows == {reviewed.pk: 2, other.pk: 0}
 
 
 @pytest.fixture

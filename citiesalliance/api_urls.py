@@ -9,6 +9,7 @@ from rest_framework.routers import DefaultRouter
 from grants import api as grants_api
 from members import api as members_api
 from results import api as results_api
+from results import reports_api
 
 app_name = "api"
 
@@ -27,6 +28,8 @@ router.register("calls", grants_api.CallViewSet, basename="call")
 router.register("projects", grants_api.ProjectViewSet, basename="project")
 router.register("contributions", grants_api.ContributionViewSet, basename="contribution")
 router.register("transactions", grants_api.TransactionViewSet, basename="transaction")
+router.register("applications", grants_api.ApplicationViewSet, basename="application")
+router.register("reports", reports_api.ReportViewSet, basename="report")
 router.register("indicators", results_api.IndicatorViewSet, basename="indicator")
 
 urlpatterns = [

@@ -229,7 +229,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Open data of the partnership's grant portfolio: members, windows, facilities, themes, calls, "
         "projects, donor contributions, transactions and results. Anyone may read what is public; "
-        "authenticate with a session or with `Authorization: Token <key>` to see more. Lists are "
+        "authenticate with a session or with `Authorization: Token <key>` to see more. Partners draft, "
+        "save and submit their organisations' applications and progress reports; secretariat staff also "
+        "change reference data and records, record receipts, payments and expenditure, and reverse them. Lists are "
         "paged by cursor (follow `next`); amounts are decimal strings beside their ISO 4217 currency. "
         'Errors are `{"error": {"code": ..., "message": ..., "fields": {field: [messages]}}}`.'
     ),
@@ -245,6 +247,8 @@ SPECTACULAR_SETTINGS = {
         "PartnerRoleEnum": "grants.models.PartnerRole",
         "OrganisationKindEnum": "members.models.OrganisationKind",
         "MembershipKindEnum": "members.models.MembershipKind",
+        "ApplicationStatusEnum": "grants.models.ApplicationStatus",
+        "ReportStatusEnum": "results.models.ReportStatus",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

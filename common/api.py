@@ -13,8 +13,11 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
-from rest_framework import exceptions, filters, pagination, serializers, throttling
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import exceptions, filters, pagination, permissions, serializers, status, throttling
 from rest_framework.settings import api_settings
 
 from common.errors import DomainError
@@ -26,6 +29,95 @@ def money_field(**kwargs: Any) -> serializers.DecimalField:
     return serializers.DecimalField(
         max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES, coerce_to_string=True, read_only=True, **kwargs
     )
+
+
+class StaffWritesOrReadOnly(permissions.BasePermission):
+    """Anyone reads (what the queryset lets them see); only secretariat staff write."""
+
+    message = "Only secretariat staff change this."
+
+    def has_permission(self, request, view) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        return bool(request.user and request.user.is_authenticated and request.user.is_staff)
+
+
+class IsStaff(permissions.BasePermission):
+    """For a step only the secretariat takes (screening an application, approving a report)."""
+
+    message = "Only secretariat staff take this step."
+
+    def has_permission(self, request, view) -> bool:
+        return bool(request.user and request.user.is_staff)
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "This conflicts with the data as it stands."
+    default_code = "conflict"
+
+
+class CheckedModelSerializer(serializers.ModelSerializer):
+    """A write serializer that runs the model's own validation (fields, clean, constraints, uniqueness)
+    before saving, as the admin does, so the API refuses what the admin refuses, field by field.
+
+    Its answer is the resource as read: `output_serializer` renders the saved row.
+    """
+
+    output_serializer: type[serializers.Serializer]
+
+    def to_representation(self, instance):
+        return self.output_serializer(instance, context=self.context).data
+
+    @transaction.atomic
+    def create(self, validated_data):
+        many = self._pop_many_to_many(validated_data)
+        instance = self.Meta.model(**validated_data)
+        self._check(instance)
+        instance.save()
+        self._set_many_to_many(instance, many)
+        return instance
+
+    @transaction.atomic
+    def update(self, instance, validated_data):
+        """Change only the fields sent, on the row as it stands now (locked): a running total kept on the
+        row (money received, committed, disbursed) is never written back from a stale copy."""
+        many = self._pop_many_to_many(validated_data)
+        instance = type(instance).objects.select_for_update().get(pk=instance.pk)
+        for name, value in validated_data.items():
+            setattr(instance, name, value)
+        self._check(instance)
+        stamped = [field.name for field in instance._meta.concrete_fields if getattr(field, "auto_now", False)]
+        instance.save(update_fields=[*validated_data, *stamped])
+        self._set_many_to_many(instance, many)
+        return instance
+
+    def _pop_many_to_many(self, data: dict) -> dict:
+        return {f.name: data.pop(f.name) for f in self.Meta.model._meta.many_to_many if f.name in data}
+
+    @staticmethod
+    def _set_many_to_many(instance, many: dict) -> None:
+        for name, values in many.items():
+            getattr(instance, name).set(values)
+
+    @staticmethod
+    def _check(instance) -> None:
+        try:
+            instance.full_clean()
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(serializers.as_serializer_error(error)) from error
+
+
+def staff_editable(output: type[serializers.Serializer], *, deletable: bool = True):
+    """Document a viewset whose writes take its input serializer and answer with `output`."""
+    operations = {
+        "create": extend_schema(responses={201: output}),
+        "update": extend_schema(responses={200: output}),
+        "partial_update": extend_schema(responses={200: output}),
+    }
+    if deletable:
+        operations["destroy"] = extend_schema(responses={204: None})
+    return extend_schema_view(**operations)
 
 
 class CursorPagination(pagination.CursorPagination):
@@ -104,8 +196,19 @@ def _flatten(detail: Any, path: str, fields: dict[str, list[str]], general: list
 
 
 def _as_api_exception(exc: Exception) -> Exception:
+    errors = getattr(exc, "errors", None)
+    if isinstance(exc, DomainError) and isinstance(errors, dict) and errors:
+        # A refusal with messages per field (an incomplete application, a report's values).
+        return exceptions.ValidationError({"non_field_errors": [exc.message], **errors})
     if isinstance(exc, DomainError):
         return exceptions.ValidationError({exc.field: [exc.message]} if exc.field else [exc.message])
+    if isinstance(exc, ProtectedError | RestrictedError):
+        rows = getattr(exc, "protected_objects", None) or getattr(exc, "restricted_objects", ())
+        names = sorted({str(row._meta.verbose_name_plural) for row in rows})
+        return Conflict(f"Still in use by {', '.join(names)}: it cannot be deleted." if names else None)
+    if isinstance(exc, IntegrityError):
+        # A rule the database enforces, broken by a change made at the same moment by someone else.
+        return Conflict("Another change got there first and this one would break a rule; reload and try again.")
     if isinstance(exc, DjangoValidationError):
         return exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
     if isinstance(exc, Http404):
@@ -174,12 +277,13 @@ def document_error_responses(result, generator, request, public):
                 "401": "The token or session given is not valid.",
                 "429": "Too many requests: wait the number of seconds in Retry-After.",
             }
-            if names - {"pk", "id"} or "requestBody" in operation:
+            writes = method not in {"get", "head", "options"}
+            if names - {"pk", "id"} or "requestBody" in operation or (writes and method != "delete"):
                 errors["400"] = "A parameter or a field is not valid; `fields` says which."
-            if method not in {"get", "head", "options"}:
+            if writes:
                 errors["403"] = "You may not do this."
             if "{" in path or "cursor" in names:
                 errors["404"] = "No such object, or not one you may see (or an unknown cursor)."
-            for status, description in errors.items():
-                operation["responses"].setdefault(status, {"description": description, "content": content})
+            for code, description in errors.items():
+                operation["responses"].setdefault(code, {"description": description, "content": content})
     return result

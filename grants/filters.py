@@ -16,6 +16,8 @@ from members.models import Organisation
 
 from .models import (
     Allocation,
+    Application,
+    ApplicationStatus,
     Call,
     Contribution,
     ContributionStatus,
@@ -28,6 +30,7 @@ from .models import (
     Transaction,
     TransactionKind,
 )
+from .selectors import visible_projects
 
 
 def _country_choices():
@@ -53,6 +56,22 @@ class FacilityFilter(django_filters.FilterSet):
     class Meta:
         model = Facility
         fields = ["window", "is_competitive"]
+
+
+class ApplicationFilter(django_filters.FilterSet):
+    call = django_filters.NumberFilter(field_name="call_id", help_text="Id of a call.")
+    organisation = django_filters.NumberFilter(field_name="organisation_id", help_text="Id of an organisation.")
+    status = django_filters.MultipleChoiceFilter(choices=ApplicationStatus.choices, help_text="One or more statuses.")
+    submitted_after = django_filters.DateFilter(
+        field_name="submitted_at__date", lookup_expr="gte", help_text="Submitted on or after this date."
+    )
+    submitted_before = django_filters.DateFilter(
+        field_name="submitted_at__date", lookup_expr="lte", help_text="Submitted on or before this date."
+    )
+
+    class Meta:
+        model = Application
+        fields = ["call", "organisation", "status", "submitted_after", "submitted_before"]
 
 
 class CallFilter(django_filters.FilterSet):
@@ -193,8 +212,5 @@ class TransactionFilter(django_filters.FilterSet):
 
 
 def _visible_projects(request):
-    # Imported here: the API module imports this one. A project the caller may not see is refused
-    # like one that does not exist.
-    from .api import visible_projects
-
+    # A project the caller may not see is refused like one that does not exist.
     return visible_projects(request.user) if request is not None else Project.objects.none()

@@ -1,30 +1,16 @@
-"""Read-only API of the members: organisations (their public fields) and constituencies."""
+"""API of the members: organisations (their public fields) and constituencies; staff also write them."""
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
-from rest_framework import serializers, viewsets
+from django.db.models import Prefetch, QuerySet
+from rest_framework import serializers
+
+from common.api import CheckedModelSerializer, staff_editable
+from common.api_views import StaffEditableViewSet, StaffRecordViewSet
 
 from .filters import OrganisationFilter
-from .models import Constituency, Membership, Organisation, User
-from .selectors import organisations_of
-
-
-def visible_organisations(user: User) -> QuerySet[Organisation]:
-    """Staff see every organisation; others the public ones and those they act for.
-
-    Public means known from a public page: a member, a donor, or a partner of a public project.
-    A body that only registered on the portal is not listed to strangers.
-    """
-    if user.is_staff:
-        return Organisation.objects.all()
-    # Reverse relations of grants, named here rather than imported: members does not import grants.
-    public = Organisation.objects.filter(
-        Q(memberships__isnull=False) | Q(contributions__isnull=False) | Q(project_roles__project__is_public=True)
-    )
-    return Organisation.objects.filter(
-        Q(pk__in=public.values("pk")) | Q(pk__in=organisations_of(user=user).values("pk"))
-    )
+from .models import Constituency, Membership, Organisation
+from .selectors import visible_organisations
 
 
 class ConstituencyOutput(serializers.ModelSerializer):
@@ -52,20 +38,40 @@ class OrganisationOutput(serializers.ModelSerializer):
         fields = ["id", "name", "short_name", "kind", "country", "iati_identifier", "website", "memberships"]
 
 
-class ConstituencyViewSet(viewsets.ReadOnlyModelViewSet):
+class ConstituencyInput(CheckedModelSerializer):
+    output_serializer = ConstituencyOutput
+
+    class Meta:
+        model = Constituency
+        fields = ["code", "name", "description", "order"]
+
+
+class OrganisationInput(CheckedModelSerializer):
+    output_serializer = OrganisationOutput
+
+    class Meta:
+        model = Organisation
+        fields = ["name", "short_name", "kind", "country", "iati_identifier", "registration_number", "website"]
+
+
+@staff_editable(ConstituencyOutput)
+class ConstituencyViewSet(StaffEditableViewSet):
     """The six constituencies of the partnership's members."""
 
     queryset = Constituency.objects.all()
     serializer_class = ConstituencyOutput
+    input_serializer = ConstituencyInput
     search_fields = ["code", "name"]
     ordering_fields = ["order", "name", "code"]
     ordering = ["order"]
 
 
-class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
+@staff_editable(OrganisationOutput, deletable=False)
+class OrganisationViewSet(StaffRecordViewSet):
     """Members, donors and partners: their public fields and memberships."""
 
     serializer_class = OrganisationOutput
+    input_serializer = OrganisationInput
     filterset_class = OrganisationFilter
     search_fields = ["name", "short_name", "iati_identifier"]
     ordering_fields = ["name"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from .models import Invitation, Organisation, OrganisationRole, Role, User
@@ -71,4 +71,21 @@ def invitations_waiting_for(*, user: User) -> QuerySet[Invitation]:
         .filter(email__in=verified_emails(user=user))
         .select_related("organisation", "invited_by")
         .order_by("-created_at")
+    )
+
+
+def visible_organisations(user: User) -> QuerySet[Organisation]:
+    """Staff see every organisation; others the public ones and those they act for.
+
+    Public means known from a public page: a member, a donor, or a partner of a public project.
+    A body that only registered on the portal is not listed to strangers.
+    """
+    if user.is_staff:
+        return Organisation.objects.all()
+    # Reverse relations of grants, named here rather than imported: members does not import grants.
+    public = Organisation.objects.filter(
+        Q(memberships__isnull=False) | Q(contributions__isnull=False) | Q(project_roles__project__is_public=True)
+    )
+    return Organisation.objects.filter(
+        Q(pk__in=public.values("pk")) | Q(pk__in=organisations_of(user=user).values("pk"))
     )

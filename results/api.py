@@ -1,4 +1,4 @@
-"""Read-only API of the results framework: corporate indicators with their targets, a project's
+"""API of the results framework: corporate indicators with their targets, a project's
 results with targets and approved actuals per period, and portfolio progress.
 
 Only values of approved progress reports appear; drafts, submitted and returned reports never do.
@@ -9,15 +9,17 @@ from __future__ import annotations
 from django.db.models import Prefetch, QuerySet
 from django_countries import countries
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, viewsets
+from rest_framework import serializers
 from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from grants.api import ProjectRef, visible_projects
+from common.api import CheckedModelSerializer, staff_editable
+from common.api_views import StaffEditableViewSet
+from grants.api import ProjectRef
 from grants.models import Facility, FundingWindow, Theme
-from grants.selectors import public_projects
+from grants.selectors import public_projects, visible_projects
 
 from . import selectors
 from .filters import IndicatorFilter
@@ -169,10 +171,32 @@ class PortfolioProgressOutput(serializers.Serializer):
     outcomes = OutcomeProgressOutput(many=True)
 
 
-class IndicatorViewSet(viewsets.ReadOnlyModelViewSet):
+class IndicatorInput(CheckedModelSerializer):
+    output_serializer = IndicatorOutput
+
+    class Meta:
+        model = Indicator
+        fields = [
+            "outcome",
+            "code",
+            "name",
+            "definition",
+            "unit",
+            "currency",
+            "counted",
+            "aggregation",
+            "disaggregation",
+            "ascending",
+            "order",
+        ]
+
+
+@staff_editable(IndicatorOutput)
+class IndicatorViewSet(StaffEditableViewSet):
     """Corporate indicators of the results framework, with their portfolio targets."""
 
     serializer_class = IndicatorOutput
+    input_serializer = IndicatorInput
     filterset_class = IndicatorFilter
     search_fields = ["code", "name"]
     ordering_fields = ["code", "order"]

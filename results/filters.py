@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import django_filters
 
-from .models import Aggregation, Counted, Indicator, Outcome, Unit
+from .models import Aggregation, Counted, Indicator, Outcome, ProgressReport, ReportStatus, Unit
 
 
 class IndicatorFilter(django_filters.FilterSet):
@@ -16,3 +16,18 @@ class IndicatorFilter(django_filters.FilterSet):
     class Meta:
         model = Indicator
         fields = ["outcome", "unit", "counted", "aggregation"]
+
+
+class ReportFilter(django_filters.FilterSet):
+    project = django_filters.NumberFilter(field_name="project_id", help_text="Id of a project.")
+    status = django_filters.MultipleChoiceFilter(choices=ReportStatus.choices, help_text="One or more statuses.")
+    period_ends_after = django_filters.DateFilter(
+        field_name="period__end_date", lookup_expr="gte", help_text="Its period ends on or after this date."
+    )
+    period_ends_before = django_filters.DateFilter(
+        field_name="period__end_date", lookup_expr="lte", help_text="Its period ends on or before this date."
+    )
+
+    class Meta:
+        model = ProgressReport
+        fields = ["project", "status", "period_ends_after", "period_ends_before"]

@@ -419,6 +419,28 @@ def reporter_report(user: User, pk: int) -> ProgressReport:
     )
 
 
+def _reporting_projects(user: User) -> QuerySet[Project]:
+    return Project.objects.filter(partners__organisation_id__in=partner_organisation_ids(user))
+
+
+def visible_reports(user: User) -> QuerySet[ProgressReport]:
+    """Staff see every report; a partner the reports on its organisations' projects; anyone else none."""
+    if user.is_staff:
+        return ProgressReport.objects.all()
+    if not user.is_authenticated:
+        return ProgressReport.objects.none()
+    return ProgressReport.objects.filter(project__in=_reporting_projects(user))
+
+
+def reportable_periods(user: User) -> QuerySet[ReportingPeriod]:
+    """Reporting periods of the projects the user's organisations take part in (staff: all)."""
+    if user.is_staff:
+        return ReportingPeriod.objects.all()
+    if not user.is_authenticated:
+        return ReportingPeriod.objects.none()
+    return ReportingPeriod.objects.filter(project__in=_reporting_projects(user))
+
+
 def report_rows(report: ProgressReport) -> list[IndicatorPeriod]:
     """The indicators a report answers, with their targets and the values given so far."""
     return list(

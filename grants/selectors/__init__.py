@@ -34,6 +34,13 @@ from .portfolio import (
     public_transactions,
     rate_on,
 )
+from .visibility import (
+    visible_applications,
+    visible_calls,
+    visible_contributions,
+    visible_projects,
+    visible_transactions,
+)
 
 __all__ = [
     "AllocationFigures",
@@ -64,4 +71,9 @@ __all__ = [
     "reviewer_queue",
     "staff_applications",
     "tranches_due",
+    "visible_applications",
+    "visible_calls",
+    "visible_contributions",
+    "visible_projects",
+    "visible_transactions",
 ]

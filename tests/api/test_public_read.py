@@ -393,21 +393,6 @@ def test_a_wrong_token_is_refused_with_a_json_error(api, db):
     assert response.json() == {"error": {"code": "authentication_failed", "message": "Invalid token.", "fields": {}}}
 
 
-def test_the_read_api_refuses_writes(api, db):
-    anonymous = api.post(f"{API}/projects/", {"code": "NEW"}, format="json")
-    api.force_authenticate(StaffFactory())
-    staff = api.post(f"{API}/projects/", {"code": "NEW"}, format="json")
-
-    assert anonymous.status_code == 401
-    assert anonymous.json()["error"]["code"] == "not_authenticated"
-    assert staff.status_code == 405
-    assert staff.json()["error"] == {
-        "code": "method_not_allowed",
-        "message": 'Method "POST" not allowed.',
-        "fields": {},
-    }
-
-
 # Errors
 
 

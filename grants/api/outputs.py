@@ -1,20 +1,15 @@
-"""Read-only API of the funding side: windows, facilities, themes, calls, projects, contributions, transactions.
-
-Anyone reads what the public pages show; staff read everything; a partner also reads its own
-organisation's projects. Every list takes the same number of queries however many rows it pages.
-"""
+"""What the API answers about the funding side: windows, facilities, themes, calls, projects,
+contributions and transactions, with amounts as decimal strings beside their currency."""
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers, viewsets
+from rest_framework import serializers
 
 from common.api import money_field
-from members.models import Organisation, OrganisationRole, Role, User
+from members.models import Organisation
 
-from .filters import CallFilter, ContributionFilter, FacilityFilter, ProjectFilter, TransactionFilter
-from .models import (
+from ..models import (
     Call,
     Contribution,
     Facility,
@@ -24,33 +19,6 @@ from .models import (
     Theme,
     Transaction,
 )
-from .selectors import active_contributions, public_projects, public_transactions
-
-
-def visible_projects(user: User) -> QuerySet[Project]:
-    if user.is_staff:
-        return Project.objects.all()
-    if not user.is_authenticated:
-        return public_projects()
-    own_organisations = OrganisationRole.objects.filter(user=user, role=Role.PARTNER).values("organisation_id")
-    own = ProjectPartner.objects.filter(organisation_id__in=own_organisations).values("project_id")
-    return Project.objects.filter(Q(is_public=True) | Q(pk__in=own))
-
-
-def visible_transactions(user: User) -> QuerySet[Transaction]:
-    if user.is_staff:
-        return Transaction.objects.all()
-    if not user.is_authenticated:
-        return public_transactions()
-    return Transaction.objects.filter(project__in=visible_projects(user))
-
-
-def visible_contributions(user: User) -> QuerySet[Contribution]:
-    return Contribution.objects.all() if user.is_staff else active_contributions()
-
-
-def visible_calls(user: User) -> QuerySet[Call]:
-    return Call.objects.all() if user.is_staff else Call.objects.filter(is_published=True)
 
 
 class OrganisationRef(serializers.ModelSerializer):
@@ -264,100 +232,3 @@ class TransactionOutput(serializers.ModelSerializer):
             "contribution",
             "reverses",
         ]
-
-
-class WindowViewSet(viewsets.ReadOnlyModelViewSet):
-    """The funding windows: Country/City and Global."""
-
-    queryset = FundingWindow.objects.all()
-    serializer_class = WindowOutput
-    search_fields = ["code", "name"]
-    ordering_fields = ["order", "name"]
-    ordering = ["order"]
-
-
-class FacilityViewSet(viewsets.ReadOnlyModelViewSet):
-    """Facilities, the lines of business inside a window."""
-
-    queryset = Facility.objects.select_related("window")
-    serializer_class = FacilityOutput
-    filterset_class = FacilityFilter
-    search_fields = ["code", "name"]
-    ordering_fields = ["name", "code"]
-    ordering = ["name"]
-
-
-class ThemeViewSet(viewsets.ReadOnlyModelViewSet):
-    """Themes of the work programme."""
-
-    queryset = Theme.objects.all()
-    serializer_class = ThemeOutput
-    search_fields = ["code", "name"]
-    ordering_fields = ["name", "code"]
-    ordering = ["name"]
-
-
-class CallViewSet(viewsets.ReadOnlyModelViewSet):
-    """Published calls for proposals."""
-
-    serializer_class = CallOutput
-    filterset_class = CallFilter
-    search_fields = ["reference", "title"]
-    ordering_fields = ["closes_at", "opens_at", "reference"]
-    ordering = ["-closes_at"]
-
-    def get_queryset(self) -> QuerySet[Call]:
-        return (
-            visible_calls(self.request.user)
-            .select_related("facility__window")
-            .prefetch_related(Prefetch("themes", queryset=Theme.objects.order_by("name")))
-        )
-
-
-class ProjectViewSet(viewsets.ReadOnlyModelViewSet):
-    """Public projects, with where they work, with whom, and their money in the project's currency."""
-
-    serializer_class = ProjectOutput
-    filterset_class = ProjectFilter
-    search_fields = ["code", "title"]
-    ordering_fields = ["code", "title", "start_date", "end_date", "status", "approved_budget"]
-    ordering = ["code"]
-
-    def get_queryset(self) -> QuerySet[Project]:
-        partners = ProjectPartner.objects.select_related("organisation").order_by("role", "organisation__name")
-        return (
-            visible_projects(self.request.user)
-            .select_related("facility__window")
-            .prefetch_related(
-                Prefetch("themes", queryset=Theme.objects.order_by("name")),
-                "countries",
-                "cities",
-                Prefetch("partners", queryset=partners),
-            )
-        )
-
-
-class ContributionViewSet(viewsets.ReadOnlyModelViewSet):
-    """Donor agreements: who pledged how much, in which currency, for which period."""
-
-    serializer_class = ContributionOutput
-    filterset_class = ContributionFilter
-    search_fields = ["reference", "title", "donor__name", "donor__short_name"]
-    ordering_fields = ["reference", "start_date", "end_date", "amount"]
-    ordering = ["-start_date"]
-
-    def get_queryset(self) -> QuerySet[Contribution]:
-        return visible_contributions(self.request.user).select_related("donor")
-
-
-class TransactionViewSet(viewsets.ReadOnlyModelViewSet):
-    """The ledger of public projects: commitments, disbursements and expenditure (IATI transaction types)."""
-
-    serializer_class = TransactionOutput
-    filterset_class = TransactionFilter
-    search_fields = ["reference", "description"]
-    ordering_fields = ["value_date", "amount"]
-    ordering = ["-value_date"]
-
-    def get_queryset(self) -> QuerySet[Transaction]:
-        return visible_transactions(self.request.user).select_related("provider", "receiver", "project", "contribution")

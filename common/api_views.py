@@ -1,0 +1,28 @@
+"""Base viewsets of the API's staff-editable resources.
+
+Apart from `common.api`, which the REST framework settings name and which must load before the
+framework's views.
+"""
+
+from __future__ import annotations
+
+from rest_framework import viewsets
+
+from .api import StaffWritesOrReadOnly
+
+
+class StaffEditableViewSet(viewsets.ModelViewSet):
+    """Read for everyone the queryset allows; create, change and delete for staff, with `input_serializer`."""
+
+    permission_classes = [StaffWritesOrReadOnly]
+    input_serializer: type
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+
+    def get_serializer_class(self):
+        return self.serializer_class if self.request.method in ("GET", "HEAD", "OPTIONS") else self.input_serializer
+
+
+class StaffRecordViewSet(StaffEditableViewSet):
+    """As `StaffEditableViewSet`, without delete: a project or an agreement is closed, never removed."""
+
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]

@@ -1,0 +1,26 @@
+"""The REST API of the funding side: `outputs` (what it answers), `inputs` (what staff send),
+`views` (the endpoints) and `applications` (partners' applications)."""
+
+from .applications import ApplicationViewSet
+from .outputs import ProjectRef
+from .views import (
+    CallViewSet,
+    ContributionViewSet,
+    FacilityViewSet,
+    ProjectViewSet,
+    ThemeViewSet,
+    TransactionViewSet,
+    WindowViewSet,
+)
+
+__all__ = [
+    "ApplicationViewSet",
+    "CallViewSet",
+    "ContributionViewSet",
+    "FacilityViewSet",
+    "ProjectRef",
+    "ProjectViewSet",
+    "ThemeViewSet",
+    "TransactionViewSet",
+    "WindowViewSet",
+]

@@ -1,0 +1,252 @@
+"""Grant applications through the API: a partner drafts, saves and submits its organisation's
+applications, or withdraws one; staff read every application and move it through screening.
+
+Every change goes through the services the portal uses, so the API refuses what the portal
+refuses, with the field at fault. A partner never sees another organisation's application: its
+id answers 404.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Prefetch, QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from common.api import IsStaff, money_field
+from common.money import MONEY_DIGITS, MONEY_PLACES
+from members.models import Organisation
+
+from .. import services
+from ..filters import ApplicationFilter
+from ..models import Application, ApplicationStatus, BudgetCategory, Call
+from ..selectors import visible_applications
+from .outputs import OrganisationRef
+
+
+class CallRef(serializers.ModelSerializer):
+    class Meta:
+        model = Call
+        fields = ["id", "reference", "title", "currency"]
+
+
+class BudgetLineOutput(serializers.Serializer):
+    category = serializers.CharField()
+    description = serializers.CharField()
+    amount = money_field()
+
+
+class AnswerOutput(serializers.Serializer):
+    question = serializers.IntegerField(source="question_id")
+    value = serializers.CharField()
+
+
+class ApplicationOutput(serializers.ModelSerializer):
+    call = CallRef(read_only=True)
+    organisation = OrganisationRef(read_only=True)
+    status_name = serializers.CharField(source="get_status_display", read_only=True)
+    countries = serializers.SerializerMethodField()
+    cities = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+    requested_amount = money_field(allow_null=True, help_text="In the call's currency.")
+    co_financing = money_field()
+    budget_lines = BudgetLineOutput(many=True, read_only=True)
+    answers = AnswerOutput(many=True, read_only=True)
+    project = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Application
+        fields = [
+            "id",
+            "call",
+            "organisation",
+            "status",
+            "status_name",
+            "title",
+            "summary",
+            "countries",
+            "cities",
+            "start_date",
+            "end_date",
+            "requested_amount",
+            "co_financing",
+            "expected_results",
+            "budget_lines",
+            "answers",
+            "submitted_at",
+            "decided_at",
+            "project",
+            "updated_at",
+        ]
+
+    def get_countries(self, application: Application) -> list[str]:
+        """ISO 3166-1 alpha-2 codes."""
+        return [country.code for country in application.countries]
+
+
+class BudgetLineInput(serializers.Serializer):
+    category = serializers.ChoiceField(choices=BudgetCategory.choices)
+    description = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    amount = serializers.DecimalField(max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES, coerce_to_string=True)
+
+
+class AnswerInput(serializers.Serializer):
+    question = serializers.IntegerField(help_text="Id of one of the call's questions.")
+    value = serializers.CharField(allow_blank=True, max_length=20_000)
+
+
+class ApplicationInput(serializers.Serializer):
+    """The draft's fields; those left out keep their value. `budget_lines`, `answers` and `cities`, when
+    given, replace what the draft had."""
+
+    title = serializers.CharField(max_length=250, required=False, allow_blank=True)
+    summary = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
+    countries = serializers.ListField(
+        child=serializers.CharField(max_length=2), required=False, help_text="ISO 3166-1 alpha-2 codes."
+    )
+    cities = serializers.ListField(
+        child=serializers.CharField(max_length=120),
+        required=False,
+        help_text="City names, as `Jinja` or, when several countries are targeted, `Jinja (UG)`.",
+    )
+    start_date = serializers.DateField(required=False, allow_null=True)
+    end_date = serializers.DateField(required=False, allow_null=True)
+    requested_amount = serializers.DecimalField(
+        max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES, coerce_to_string=True, required=False, allow_null=True
+    )
+    co_financing = serializers.DecimalField(
+        max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES, coerce_to_string=True, required=False
+    )
+    expected_results = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
+    budget_lines = BudgetLineInput(many=True, required=False)
+    answers = AnswerInput(many=True, required=False)
+
+    FIELDS = ["title", "summary", "countries", "start_date", "end_date", "requested_amount", "co_financing"]
+
+    def save_draft(self, application: Application) -> Application:
+        data = self.validated_data
+        fields = {name: data[name] for name in [*self.FIELDS, "expected_results"] if name in data}
+        if "budget_lines" in data:
+            lines = [services.BudgetLineInput(**line) for line in data["budget_lines"]]
+        else:
+            lines = [
+                services.BudgetLineInput(category=line.category, amount=line.amount, description=line.description)
+                for line in application.budget_lines.all()
+            ]
+        cities = data["cities"] if "cities" in data else [city.name for city in application.cities.all()]
+        answers = {answer["question"]: answer["value"] for answer in data.get("answers", [])}
+        return services.application_save(
+            application=application,
+            user=self.context["request"].user,
+            fields=fields,
+            budget_lines=lines,
+            answers=answers,
+            city_names=cities,
+        )
+
+
+class ApplicationCreateInput(ApplicationInput):
+    call = serializers.PrimaryKeyRelatedField(queryset=Call.objects.filter(is_published=True))
+    organisation = serializers.PrimaryKeyRelatedField(
+        queryset=Organisation.objects.all(), help_text="The organisation you act for that applies."
+    )
+
+    @transaction.atomic
+    def create(self, validated_data: dict) -> Application:
+        application = services.application_start(
+            call=validated_data["call"], organisation=validated_data["organisation"], user=self.context["request"].user
+        )
+        return self.save_draft(application)
+
+
+class WithdrawInput(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=2_000)
+
+
+class ScreenInput(serializers.Serializer):
+    to_status = serializers.ChoiceField(
+        choices=[
+            (ApplicationStatus.SCREENING, ApplicationStatus.SCREENING.label),
+            (ApplicationStatus.IN_REVIEW, ApplicationStatus.IN_REVIEW.label),
+            (ApplicationStatus.REJECTED, ApplicationStatus.REJECTED.label),
+        ]
+    )
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=2_000)
+
+
+class ApplicationViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Applications to calls for proposals: a partner's own organisations' (staff: all of them)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    filterset_class = ApplicationFilter
+    search_fields = ["title"]
+    ordering_fields = ["updated_at", "submitted_at", "title"]
+    ordering = ["-updated_at"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[Application]:
+        return (
+            visible_applications(self.request.user)
+            .select_related("call", "organisation", "project")
+            .prefetch_related("budget_lines", Prefetch("answers"), "cities")
+        )
+
+    def get_serializer_class(self):
+        return {
+            "create": ApplicationCreateInput,
+            "partial_update": ApplicationInput,
+            "withdraw": WithdrawInput,
+            "screen": ScreenInput,
+        }.get(self.action, ApplicationOutput)
+
+    def _answer(self, application: Application, code: int = status.HTTP_200_OK) -> Response:
+        fresh = self.get_queryset().get(pk=application.pk)
+        return Response(ApplicationOutput(fresh, context=self.get_serializer_context()).data, status=code)
+
+    @extend_schema(request=ApplicationCreateInput, responses={201: ApplicationOutput})
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        """Start a draft for an organisation you act for, while the call is open, and save what is sent."""
+        draft = self.get_serializer(data=request.data)
+        draft.is_valid(raise_exception=True)
+        return self._answer(draft.save(), status.HTTP_201_CREATED)
+
+    @extend_schema(request=ApplicationInput, responses={200: ApplicationOutput})
+    def partial_update(self, request: Request, *args, **kwargs) -> Response:
+        """Save a draft: the fields sent change, the others stay."""
+        application = self.get_object()
+        draft = self.get_serializer(data=request.data)
+        draft.is_valid(raise_exception=True)
+        with transaction.atomic():
+            saved = draft.save_draft(application)
+        return self._answer(saved)
+
+    @extend_schema(request=None, responses={200: ApplicationOutput})
+    @action(detail=True, methods=["post"])
+    def submit(self, request: Request, pk: str) -> Response:
+        """Submit a complete draft while the call is open; what is missing is said field by field."""
+        application = services.application_submit(application=self.get_object(), user=request.user)
+        return self._answer(application)
+
+    @extend_schema(request=WithdrawInput, responses={200: ApplicationOutput})
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request: Request, pk: str) -> Response:
+        """Withdraw your application before it is decided."""
+        reason = self.get_serializer(data=request.data)
+        reason.is_valid(raise_exception=True)
+        application = services.application_withdraw(
+            application=self.get_object(), user=request.user, comment=reason.validated_data["comment"]
+        )
+        return self._answer(application)
+
+    @extend_schema(request=ScreenInput, responses={200: ApplicationOutput})
+    @action(detail=True, methods=["post"], permission_classes=[IsStaff])
+    def screen(self, request: Request, pk: str) -> Response:
+        """Staff: start screening, send to review, or reject."""
+        step = self.get_serializer(data=request.data)
+        step.is_valid(raise_exception=True)
+        application = services.application_screen(
+            application=self.get_object(), user=request.user, **step.validated_data
+        )
+        return self._answer(application)

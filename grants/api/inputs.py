@@ -1,0 +1,183 @@
+"""What secretariat staff send to the API to change the funding side.
+
+Reference data and the project and contribution records are checked by the models' own rules;
+ledger rows are never edited: a receipt, a disbursement or an expenditure is recorded by the
+ledger services (which keep every money invariant under concurrent requests) and corrected by a
+reversal. Commitments come only from signing a grant agreement, in the admin.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+from rest_framework import serializers
+
+from common.api import CheckedModelSerializer
+from common.money import MONEY_DIGITS, MONEY_PLACES
+from members.models import Organisation
+
+from .. import services
+from ..models import Contribution, Facility, FundingWindow, Project, Theme, Tranche, Transaction, TransactionKind
+from .outputs import ContributionOutput, FacilityOutput, ProjectOutput, ThemeOutput, TransactionOutput, WindowOutput
+
+
+class WindowInput(CheckedModelSerializer):
+    output_serializer = WindowOutput
+
+    class Meta:
+        model = FundingWindow
+        fields = ["code", "name", "description", "order"]
+
+
+class FacilityInput(CheckedModelSerializer):
+    output_serializer = FacilityOutput
+
+    class Meta:
+        model = Facility
+        fields = ["window", "code", "name", "description", "is_competitive"]
+
+
+class ThemeInput(CheckedModelSerializer):
+    output_serializer = ThemeOutput
+
+    class Meta:
+        model = Theme
+        fields = ["code", "name", "description", "start_year", "end_year"]
+
+
+class _CurrencyFixedOnceBooked:
+    """A record's currency is its books' currency: it cannot change once money is booked against it."""
+
+    booked_relation: str
+
+    def validate_currency(self, value: str) -> str:
+        instance = self.instance
+        if instance is not None and value != instance.currency and getattr(instance, self.booked_relation).exists():
+            raise serializers.ValidationError(
+                f"Money is already booked in {instance.currency}: the currency cannot change."
+            )
+        return value
+
+
+class ProjectInput(_CurrencyFixedOnceBooked, CheckedModelSerializer):
+    output_serializer = ProjectOutput
+    booked_relation = "transactions"
+
+    class Meta:
+        model = Project
+        fields = [
+            "code",
+            "title",
+            "summary",
+            "status",
+            "facility",
+            "themes",
+            "start_date",
+            "end_date",
+            "currency",
+            "approved_budget",
+            "co_financing",
+            "leveraged_investment",
+            "is_public",
+        ]
+
+
+class ContributionInput(_CurrencyFixedOnceBooked, CheckedModelSerializer):
+    output_serializer = ContributionOutput
+    booked_relation = "transactions"
+
+    class Meta:
+        model = Contribution
+        fields = [
+            "donor",
+            "reference",
+            "title",
+            "description",
+            "amount",
+            "currency",
+            "start_date",
+            "end_date",
+            "status",
+            "contract_partner",
+            "earmarked_window",
+            "earmarked_facility",
+        ]
+
+
+RECORDABLE = {
+    TransactionKind.INCOMING_FUNDS: "contribution",
+    TransactionKind.DISBURSEMENT: "project",
+    TransactionKind.EXPENDITURE: "project",
+}
+
+
+class TransactionInput(serializers.Serializer):
+    """A receipt from a donor (kind 1, against `contribution`), or a payment to (3) or expenditure of (4) a
+    `project`. The currency, when given, must be that of the books it goes in."""
+
+    kind = serializers.ChoiceField(choices=[(int(kind), kind.label) for kind in RECORDABLE])
+    value_date = serializers.DateField()
+    amount = serializers.DecimalField(max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES, coerce_to_string=True)
+    currency = serializers.CharField(max_length=3, required=False, allow_blank=True)
+    contribution = serializers.PrimaryKeyRelatedField(queryset=Contribution.objects.all(), required=False)
+    project = serializers.PrimaryKeyRelatedField(queryset=Project.objects.all(), required=False)
+    tranche = serializers.PrimaryKeyRelatedField(
+        queryset=Tranche.objects.all(), required=False, allow_null=True, help_text="The tranche a payment settles."
+    )
+    receiver = serializers.PrimaryKeyRelatedField(
+        queryset=Organisation.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Who is paid; the project's accountable partner when left out.",
+    )
+    reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    description = serializers.CharField(max_length=250, required=False, allow_blank=True, default="")
+
+    def validate(self, data: dict) -> dict:
+        needed = RECORDABLE[TransactionKind(data["kind"])]
+        if data.get(needed) is None:
+            raise serializers.ValidationError({needed: ["This kind of transaction needs it."]})
+        other = "project" if needed == "contribution" else "contribution"
+        if data.get(other) is not None:
+            raise serializers.ValidationError({other: ["This kind of transaction does not take it."]})
+        if data["kind"] != TransactionKind.DISBURSEMENT and (data.get("tranche") or data.get("receiver")):
+            field = "tranche" if data.get("tranche") else "receiver"
+            raise serializers.ValidationError({field: ["Only a disbursement takes it."]})
+        return data
+
+    def create(self, validated_data: dict) -> Transaction:
+        data, user = validated_data, self.context["request"].user
+        common = {
+            "amount": data["amount"],
+            "value_date": data["value_date"],
+            "currency": data.get("currency") or None,
+            "reference": data["reference"],
+            "description": data["description"],
+            "recorded_by": user,
+        }
+        kind = data["kind"]
+        if kind == TransactionKind.INCOMING_FUNDS:
+            return services.contribution_receive(contribution=data["contribution"], **common)
+        if kind == TransactionKind.DISBURSEMENT:
+            return services.disbursement_record(
+                project=data["project"], tranche=data.get("tranche"), receiver=data.get("receiver"), **common
+            )
+        return services.expenditure_record(project=data["project"], **common)
+
+    def to_representation(self, instance: Transaction):
+        return TransactionOutput(instance, context=self.context).data
+
+
+class ReversalInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=200, help_text="Why the transaction is reversed; shown on the reversal.")
+    value_date = serializers.DateField(required=False, help_text="Date of the reversal; today when left out.")
+
+    def reverse(self, original: Transaction) -> Transaction:
+        value_date: dt.date = self.validated_data.get("value_date") or timezone.localdate()
+        return services.transaction_reverse(
+            original=original,
+            value_date=value_date,
+            reason=self.validated_data["reason"],
+            recorded_by=self.context["request"].user,
+        )

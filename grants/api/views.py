@@ -1,0 +1,176 @@
+"""API endpoints of the funding side.
+
+Anyone reads what the public pages show; staff read everything; a partner also reads its own
+organisation's projects. Every list takes the same number of queries however many rows it pages.
+Secretariat staff also write: reference data, projects and contributions as records, and the ledger
+through its services (receipts, payments, expenditure, reversals), never by editing a row.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from common.api import StaffWritesOrReadOnly, staff_editable
+from common.api_views import StaffEditableViewSet, StaffRecordViewSet
+
+from ..filters import CallFilter, ContributionFilter, FacilityFilter, ProjectFilter, TransactionFilter
+from ..models import Call, Contribution, Facility, FundingWindow, Project, ProjectPartner, Theme, Transaction
+from ..selectors import visible_calls, visible_contributions, visible_projects, visible_transactions
+from .inputs import (
+    ContributionInput,
+    FacilityInput,
+    ProjectInput,
+    ReversalInput,
+    ThemeInput,
+    TransactionInput,
+    WindowInput,
+)
+from .outputs import (
+    CallOutput,
+    ContributionOutput,
+    FacilityOutput,
+    ProjectOutput,
+    ThemeOutput,
+    TransactionOutput,
+    WindowOutput,
+)
+
+
+@staff_editable(WindowOutput)
+class WindowViewSet(StaffEditableViewSet):
+    """The funding windows: Country/City and Global."""
+
+    queryset = FundingWindow.objects.all()
+    serializer_class = WindowOutput
+    input_serializer = WindowInput
+    search_fields = ["code", "name"]
+    ordering_fields = ["order", "name"]
+    ordering = ["order"]
+
+
+@staff_editable(FacilityOutput)
+class FacilityViewSet(StaffEditableViewSet):
+    """Facilities, the lines of business inside a window."""
+
+    queryset = Facility.objects.select_related("window")
+    serializer_class = FacilityOutput
+    input_serializer = FacilityInput
+    filterset_class = FacilityFilter
+    search_fields = ["code", "name"]
+    ordering_fields = ["name", "code"]
+    ordering = ["name"]
+
+
+@staff_editable(ThemeOutput)
+class ThemeViewSet(StaffEditableViewSet):
+    """Themes of the work programme."""
+
+    queryset = Theme.objects.all()
+    serializer_class = ThemeOutput
+    input_serializer = ThemeInput
+    search_fields = ["code", "name"]
+    ordering_fields = ["name", "code"]
+    ordering = ["name"]
+
+
+class CallViewSet(viewsets.ReadOnlyModelViewSet):
+    """Published calls for proposals."""
+
+    serializer_class = CallOutput
+    filterset_class = CallFilter
+    search_fields = ["reference", "title"]
+    ordering_fields = ["closes_at", "opens_at", "reference"]
+    ordering = ["-closes_at"]
+
+    def get_queryset(self) -> QuerySet[Call]:
+        return (
+            visible_calls(self.request.user)
+            .select_related("facility__window")
+            .prefetch_related(Prefetch("themes", queryset=Theme.objects.order_by("name")))
+        )
+
+
+@staff_editable(ProjectOutput, deletable=False)
+class ProjectViewSet(StaffRecordViewSet):
+    """Public projects, with where they work, with whom, and their money in the project's currency."""
+
+    serializer_class = ProjectOutput
+    input_serializer = ProjectInput
+    filterset_class = ProjectFilter
+    search_fields = ["code", "title"]
+    ordering_fields = ["code", "title", "start_date", "end_date", "status", "approved_budget"]
+    ordering = ["code"]
+
+    def get_queryset(self) -> QuerySet[Project]:
+        partners = ProjectPartner.objects.select_related("organisation").order_by("role", "organisation__name")
+        return (
+            visible_projects(self.request.user)
+            .select_related("facility__window")
+            .prefetch_related(
+                Prefetch("themes", queryset=Theme.objects.order_by("name")),
+                "countries",
+                "cities",
+                Prefetch("partners", queryset=partners),
+            )
+        )
+
+
+@staff_editable(ContributionOutput, deletable=False)
+class ContributionViewSet(StaffRecordViewSet):
+    """Donor agreements: who pledged how much, in which currency, for which period."""
+
+    serializer_class = ContributionOutput
+    input_serializer = ContributionInput
+    filterset_class = ContributionFilter
+    search_fields = ["reference", "title", "donor__name", "donor__short_name"]
+    ordering_fields = ["reference", "start_date", "end_date", "amount"]
+    ordering = ["-start_date"]
+
+    def get_queryset(self) -> QuerySet[Contribution]:
+        return visible_contributions(self.request.user).select_related("donor")
+
+
+class TransactionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """The ledger of public projects: commitments, disbursements and expenditure (IATI transaction types).
+
+    Staff record a receipt, a payment or an expenditure with POST, and correct one by reversing it.
+    """
+
+    permission_classes = [StaffWritesOrReadOnly]
+
+    serializer_class = TransactionOutput
+    filterset_class = TransactionFilter
+    search_fields = ["reference", "description"]
+    ordering_fields = ["value_date", "amount"]
+    ordering = ["-value_date"]
+
+    def get_queryset(self) -> QuerySet[Transaction]:
+        return visible_transactions(self.request.user).select_related("provider", "receiver", "project", "contribution")
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return TransactionInput
+        if self.action == "reverse":
+            return ReversalInput
+        return TransactionOutput
+
+    @extend_schema(request=TransactionInput, responses={201: TransactionOutput})
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        return super().create(request, *args, **kwargs)
+
+    @extend_schema(request=ReversalInput, responses={201: TransactionOutput})
+    @action(detail=True, methods=["post"])
+    def reverse(self, request: Request, pk: str) -> Response:
+        """Reverse a transaction with a new row of the opposite amount; the two net to zero."""
+        original = self.get_object()
+        reversal = self.get_serializer(data=request.data)
+        reversal.is_valid(raise_exception=True)
+        row = reversal.reverse(original)
+        return Response(
+            TransactionOutput(row, context=self.get_serializer_context()).data, status=status.HTTP_201_CREATED
+        )

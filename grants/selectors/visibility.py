@@ -1,0 +1,50 @@
+"""What each user may see through the API: the same scoping as the pages.
+
+Anyone sees what the public pages show; staff see everything; a partner also sees its own
+organisation's projects and their ledger. A row outside these answers 404, as if it did not exist.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from members.models import OrganisationRole, Role, User
+
+from ..models import Application, Call, Contribution, Project, ProjectPartner, Transaction
+from .calls import partner_applications
+from .portfolio import active_contributions, public_projects, public_transactions
+
+
+def visible_projects(user: User) -> QuerySet[Project]:
+    if user.is_staff:
+        return Project.objects.all()
+    if not user.is_authenticated:
+        return public_projects()
+    own_organisations = OrganisationRole.objects.filter(user=user, role=Role.PARTNER).values("organisation_id")
+    own = ProjectPartner.objects.filter(organisation_id__in=own_organisations).values("project_id")
+    return Project.objects.filter(Q(is_public=True) | Q(pk__in=own))
+
+
+def visible_transactions(user: User) -> QuerySet[Transaction]:
+    if user.is_staff:
+        return Transaction.objects.all()
+    if not user.is_authenticated:
+        return public_transactions()
+    return Transaction.objects.filter(project__in=visible_projects(user))
+
+
+def visible_contributions(user: User) -> QuerySet[Contribution]:
+    return Contribution.objects.all() if user.is_staff else active_contributions()
+
+
+def visible_calls(user: User) -> QuerySet[Call]:
+    return Call.objects.all() if user.is_staff else Call.objects.filter(is_published=True)
+
+
+def visible_applications(user: User) -> QuerySet[Application]:
+    """Staff see every application; a partner its own organisations' ones; anyone else none."""
+    if user.is_staff:
+        return Application.objects.all()
+    if not user.is_authenticated:
+        return Application.objects.none()
+    return partner_applications(user).order_by()

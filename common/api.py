@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import django_filters
+from django import forms
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
@@ -22,6 +24,15 @@ from rest_framework.settings import api_settings
 
 from common.errors import DomainError
 from common.money import MONEY_DIGITS, MONEY_PLACES
+
+
+class IdFilter(django_filters.NumberFilter):
+    """An id in a query string: a whole number within the database's range, or a 400 saying so."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, min_value=1, max_value=2**31 - 1, **kwargs)
 
 
 def money_field(**kwargs: Any) -> serializers.DecimalField:

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django_countries import countries
 
+from common.api import IdFilter
 from common.money import legal_tender_currencies
 from members.models import Organisation
 
@@ -59,8 +60,8 @@ class FacilityFilter(django_filters.FilterSet):
 
 
 class ApplicationFilter(django_filters.FilterSet):
-    call = django_filters.NumberFilter(field_name="call_id", help_text="Id of a call.")
-    organisation = django_filters.NumberFilter(field_name="organisation_id", help_text="Id of an organisation.")
+    call = IdFilter(field_name="call_id", help_text="Id of a call.")
+    organisation = IdFilter(field_name="organisation_id", help_text="Id of an organisation.")
     status = django_filters.MultipleChoiceFilter(choices=ApplicationStatus.choices, help_text="One or more statuses.")
     submitted_after = django_filters.DateFilter(
         field_name="submitted_at__date", lookup_expr="gte", help_text="Submitted on or after this date."

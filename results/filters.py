@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import django_filters
 
+from common.api import IdFilter
+
 from .models import Aggregation, Counted, Indicator, Outcome, ProgressReport, ReportStatus, Unit
 
 
@@ -19,7 +21,7 @@ class IndicatorFilter(django_filters.FilterSet):
 
 
 class ReportFilter(django_filters.FilterSet):
-    project = django_filters.NumberFilter(field_name="project_id", help_text="Id of a project.")
+    project = IdFilter(field_name="project_id", help_text="Id of a project.")
     status = django_filters.MultipleChoiceFilter(choices=ReportStatus.choices, help_text="One or more statuses.")
     period_ends_after = django_filters.DateFilter(
         field_name="period__end_date", lookup_expr="gte", help_text="Its period ends on or after this date."

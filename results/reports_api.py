@@ -124,6 +124,12 @@ def _api_field(form_field: str) -> str:
     return ".".join(["values", parts[1], *(["splits", parts[2]] if len(parts) > 2 else [])])
 
 
+def _named(refusal: services.ReportInvalid) -> serializers.ValidationError:
+    """A refusal of the services, with each message under the API's name of its field."""
+    fields = {_api_field(name): messages for name, messages in refusal.errors.items()}
+    return serializers.ValidationError({"non_field_errors": [refusal.message], **fields})
+
+
 class ReportSaveInput(serializers.Serializer):
     """The narrative (kept when left out) and values for some or all of the rows."""
 
@@ -150,8 +156,7 @@ class ReportSaveInput(serializers.Serializer):
                 values=values,
             )
         except services.ReportInvalid as refusal:
-            fields = {_api_field(name): messages for name, messages in refusal.errors.items()}
-            raise serializers.ValidationError({"non_field_errors": [refusal.message], **fields}) from refusal
+            raise _named(refusal) from refusal
 
 
 class DecisionInput(serializers.Serializer):
@@ -204,8 +209,12 @@ class ReportViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.R
     @extend_schema(request=None, responses={200: ReportDetailOutput})
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, pk: str) -> Response:
-        """Submit the report for review, once its period has ended."""
-        return self._answer(services.report_submit(report=self.get_object(), user=request.user))
+        """Submit the report for review, once its period has ended; what is missing is said field by field."""
+        try:
+            report = services.report_submit(report=self.get_object(), user=request.user)
+        except services.ReportInvalid as refusal:
+            raise _named(refusal) from refusal
+        return self._answer(report)
 
     @extend_schema(request=DecisionInput, responses={200: ReportDetailOutput})
     @action(detail=True, methods=["post"], permission_classes=[IsStaff])

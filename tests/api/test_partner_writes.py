@@ -1,0 +1,264 @@
+"""Partners draft, save and submit their organisations' applications and progress reports through the
+API, with the portal's rules; nobody sees or touches another organisation's, and staff take the
+secretariat's steps."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from grants.models import Application, ApplicationStatus
+from results.models import ProgressReport, ReportedValue, ReportStatus
+from results.services import period_targets_set, project_indicator_add, project_result_add
+from tests.factories import (
+    ApplicationFactory,
+    CallFactory,
+    IndicatorFactory,
+    OrganisationFactory,
+    OutcomeFactory,
+    PartnerUserFactory,
+    ProjectFactory,
+    ProjectPartnerFactory,
+    ReportingPeriodFactory,
+    StaffFactory,
+)
+from tests.results.helpers import reporter_of, row
+
+API = "/api/v1"
+
+COMPLETE = {
+    "title": "Slum upgrading in Kampala",
+    "summary": "Upgrading informal settlements with their residents.",
+    "countries": ["UG"],
+    "start_date": "2030-01-01",
+    "end_date": "2031-12-31",
+    "requested_amount": "80000.00",
+    "co_financing": "20000.00",
+    "expected_results": "Two settlements upgraded.",
+    "budget_lines": [{"category": "works", "amount": "80000.00", "description": "Drainage"}],
+}
+
+
+@pytest.fixture
+def applicant(db):
+    organisation = OrganisationFactory(name="Kampala Capital City Authority")
+    return PartnerUserFactory(organisation=organisation), organisation
+
+
+def test_a_partner_drafts_saves_and_submits_an_application(api, applicant):
+    user, organisation = applicant
+    call = CallFactory()
+    api.force_authenticate(user)
+
+    started = api.post(
+        f"{API}/applications/", {"call": call.pk, "organisation": organisation.pk, "title": "Draft"}, format="json"
+    )
+    url = f"{API}/applications/{started.json()['id']}/"
+    saved = api.patch(url, {key: value for key, value in COMPLETE.items() if key != "title"}, format="json")
+    retitled = api.patch(url, {"title": COMPLETE["title"]}, format="json")
+    submitted = api.post(f"{url}submit/")
+
+    assert started.status_code == 201
+    assert started.json()["status"] == "draft" and started.json()["organisation"]["id"] == organisation.pk
+    assert saved.status_code == retitled.status_code == 200
+    # A save that sends only the title keeps the budget sent before.
+    assert retitled.json()["budget_lines"] == [{"category": "works", "description": "Drainage", "amount": "80000.00"}]
+    assert submitted.status_code == 200
+    assert submitted.json()["status"] == "submitted"
+    application = Application.objects.get(pk=started.json()["id"])
+    assert application.status == ApplicationStatus.SUBMITTED and application.requested_amount == Decimal("80000.00")
+
+
+def test_an_incomplete_application_is_refused_field_by_field(api, applicant):
+    user, organisation = applicant
+    application = ApplicationFactory(organisation=organisation, created_by=user)
+    api.force_authenticate(user)
+
+    response = api.post(f"{API}/applications/{application.pk}/submit/")
+
+    assert response.status_code == 400
+    fields = response.json()["error"]["fields"]
+    assert {"title", "summary", "requested_amount"} <= set(fields)
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.DRAFT
+
+
+def test_a_bad_save_changes_nothing(api, applicant):
+    user, organisation = applicant
+    application = ApplicationFactory(organisation=organisation, created_by=user, title="Kept")
+    api.force_authenticate(user)
+
+    response = api.patch(
+        f"{API}/applications/{application.pk}/",
+        {"title": "Changed", "budget_lines": [{"category": "works", "amount": "-5.00"}]},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    application.refresh_from_db()
+    assert application.title == "Kept"
+
+
+def test_a_partner_cannot_apply_for_an_organisation_it_does_not_act_for(api, applicant):
+    user, _organisation = applicant
+    api.force_authenticate(user)
+
+    response = api.post(
+        f"{API}/applications/", {"call": CallFactory().pk, "organisation": OrganisationFactory().pk}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert "You do not act for" in response.json()["error"]["message"]
+    assert not Application.objects.exists()
+
+
+def test_another_organisations_application_answers_404_and_is_not_listed(api, applicant):
+    user, organisation = applicant
+    mine = ApplicationFactory(organisation=organisation, created_by=user)
+    theirs = ApplicationFactory()
+    api.force_authenticate(user)
+
+    listed = api.get(f"{API}/applications/")
+    read = api.get(f"{API}/applications/{theirs.pk}/")
+    changed = api.patch(f"{API}/applications/{theirs.pk}/", {"title": "Mine"}, format="json")
+    submitted = api.post(f"{API}/applications/{theirs.pk}/submit/")
+
+    assert [row["id"] for row in listed.json()["results"]] == [mine.pk]
+    assert api.get(f"{API}/applications/", {"call": "-2.2e+118"}).json()["error"]["fields"] == {
+        "call": ["Enter a whole number."]
+    }
+    assert read.status_code == changed.status_code == submitted.status_code == 404
+    api.force_authenticate(None)
+    assert api.get(f"{API}/applications/").status_code == 401
+
+
+def test_staff_screen_an_application_and_partners_cannot(api, applicant):
+    user, organisation = applicant
+    application = ApplicationFactory(organisation=organisation, created_by=user, complete=True)
+    api.force_authenticate(user)
+    api.post(f"{API}/applications/{application.pk}/submit/")
+
+    refused = api.post(f"{API}/applications/{application.pk}/screen/", {"to_status": "screening"}, format="json")
+    api.force_authenticate(StaffFactory())
+    screened = api.post(f"{API}/applications/{application.pk}/screen/", {"to_status": "screening"}, format="json")
+
+    assert refused.status_code == 403
+    assert screened.status_code == 200 and screened.json()["status"] == "screening"
+
+
+def test_the_application_list_takes_constant_queries(api, applicant):
+    user, organisation = applicant
+    api.force_authenticate(user)
+    ApplicationFactory(organisation=organisation, created_by=user, complete=True)
+    with CaptureQueriesContext(connection) as few:
+        api.get(f"{API}/applications/")
+    for _ in range(6):
+        ApplicationFactory(organisation=organisation, created_by=user, complete=True)
+    with CaptureQueriesContext(connection) as many:
+        response = api.get(f"{API}/applications/")
+
+    assert len(response.json()["results"]) == 7
+    assert len(many) == len(few)
+
+
+@pytest.fixture
+def reporting(db):
+    """A project with one ended yearly period and one indicator with a target; its partner user."""
+    project = ProjectFactory(start_date=dt.date(2024, 1, 1), end_date=dt.date(2026, 12, 31))
+    period = ReportingPeriodFactory(
+        project=project, start_date=dt.date(2024, 1, 1), end_date=dt.date(2024, 12, 31), due_date=dt.date(2025, 1, 31)
+    )
+    result = project_result_add(project=project, outcome=OutcomeFactory(), title="Residents shape upgrading plans")
+    people = project_indicator_add(result=result, indicator=IndicatorFactory(name="People reached"))
+    period_targets_set(period=period, targets={people.pk: Decimal("100")})
+    return project, period, people, reporter_of(project)
+
+
+def test_a_partner_starts_fills_and_submits_a_report_and_staff_approve_it(api, reporting):
+    _project, period, people, partner = reporting
+    api.force_authenticate(partner)
+    indicator_period = row(people, period).pk
+
+    started = api.post(f"{API}/reports/", {"period": period.pk}, format="json")
+    url = f"{API}/reports/{started.json()['id']}/"
+    saved = api.patch(
+        url,
+        {"narrative": "Forums met monthly.", "values": [{"indicator_period": indicator_period, "value": "1,250"}]},
+        format="json",
+    )
+    submitted = api.post(f"{url}submit/")
+    refused = api.post(f"{url}approve/", {}, format="json")
+    api.force_authenticate(StaffFactory())
+    approved = api.post(f"{url}approve/", {"comment": "Well evidenced."}, format="json")
+
+    assert started.status_code == 201
+    assert started.json()["rows"][0]["target"] == "100.00" and started.json()["rows"][0]["reported"] is None
+    assert saved.status_code == 200
+    assert saved.json()["rows"][0]["reported"]["value"] == "1250.00"
+    assert submitted.status_code == 200 and submitted.json()["status"] == "submitted"
+    assert refused.status_code == 403
+    assert approved.status_code == 200 and approved.json()["status"] == "approved"
+    assert ReportedValue.objects.get(indicator_period_id=indicator_period).is_approved
+
+
+def test_a_refused_value_is_named_and_nothing_is_saved(api, reporting):
+    _project, period, people, partner = reporting
+    api.force_authenticate(partner)
+    report = api.post(f"{API}/reports/", {"period": period.pk}, format="json").json()
+    indicator_period = row(people, period).pk
+
+    response = api.patch(
+        f"{API}/reports/{report['id']}/",
+        {"narrative": "Changed", "values": [{"indicator_period": indicator_period, "value": "twelve"}]},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == [f"values.{indicator_period}"]
+    stored = ProgressReport.objects.get(pk=report["id"])
+    assert stored.narrative == "" and not ReportedValue.objects.filter(report=stored).exists()
+
+
+def test_staff_return_a_report_with_a_comment_only(api, reporting):
+    _project, period, people, partner = reporting
+    api.force_authenticate(partner)
+    report = api.post(f"{API}/reports/", {"period": period.pk}, format="json").json()
+    url = f"{API}/reports/{report['id']}/"
+    empty = api.post(f"{url}submit/")
+    api.patch(
+        url,
+        {"narrative": "Forums met.", "values": [{"indicator_period": row(people, period).pk, "value": "10"}]},
+        format="json",
+    )
+    api.post(f"{url}submit/")
+    api.force_authenticate(StaffFactory())
+
+    silent = api.post(f"{url}return/", {}, format="json")
+    returned = api.post(f"{url}return/", {"comment": "Add the forum minutes."}, format="json")
+
+    assert empty.status_code == 400
+    assert {"narrative", f"values.{row(people, period).pk}"} <= set(empty.json()["error"]["fields"])
+    assert silent.status_code == 400 and list(silent.json()["error"]["fields"]) == ["comment"]
+    assert returned.status_code == 200 and returned.json()["status"] == ReportStatus.RETURNED
+
+
+def test_other_projects_reports_and_periods_stay_unknown(api, reporting):
+    _project, period, _people, partner = reporting
+    outsider = PartnerUserFactory(organisation=OrganisationFactory())
+    ProjectPartnerFactory(project=ProjectFactory(), organisation=outsider.organisation_roles.get().organisation)
+    api.force_authenticate(partner)
+    report = api.post(f"{API}/reports/", {"period": period.pk}, format="json").json()
+    api.force_authenticate(outsider)
+
+    listed = api.get(f"{API}/reports/")
+    read = api.get(f"{API}/reports/{report['id']}/")
+    started = api.post(f"{API}/reports/", {"period": period.pk}, format="json")
+
+    assert listed.json()["results"] == []
+    assert read.status_code == 404
+    assert started.status_code == 400
+    assert started.json()["error"]["fields"] == {"period": [f'Invalid pk "{period.pk}" - object does not exist.']}

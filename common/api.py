@@ -291,6 +291,8 @@ def document_error_responses(result, generator, request, public):
             writes = method not in {"get", "head", "options"}
             if names - {"pk", "id"} or "requestBody" in operation or (writes and method != "delete"):
                 errors["400"] = "A parameter or a field is not valid; `fields` says which."
+            if method == "delete":
+                errors["409"] = "Still in use: it cannot be deleted."
             if writes:
                 errors["403"] = "You may not do this."
             if "{" in path or "cursor" in names:

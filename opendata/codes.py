@@ -15,6 +15,13 @@ GENERAL_DESCRIPTION = "1"
 # SectorVocabulary 1 (OECD DAC CRS 5-digit): 43030 Urban development and management
 SECTOR_VOCABULARY_DAC = "1"
 URBAN_DEVELOPMENT = "43030"
+# RegionVocabulary 1 (OECD DAC): 998 Developing countries, unspecified
+REGION_VOCABULARY_DAC = "1"
+DEVELOPING_COUNTRIES_UNSPECIFIED = "998"
+# ActivityStatus
+IMPLEMENTATION, FINALISATION = "2", "3"
+# RelatedActivityType
+PARENT = "1"
 # PolicyMarkerVocabulary 1 (OECD DAC CRS): PolicyMarker and PolicySignificance
 POLICY_MARKER_VOCABULARY_DAC = "1"
 GENDER_EQUALITY = "1"
@@ -39,5 +46,6 @@ ORGANISATION_TYPE = {
     OrganisationKind.COMMUNITY: "24",
     OrganisationKind.OTHER: "90",
 }
+OTHER_ORGANISATION = "90"
 # Themes that carry a DAC policy marker.
 THEME_MARKERS = {"gender-equality": GENDER_EQUALITY, "resilience-climate": CLIMATE_ADAPTATION}

@@ -18,12 +18,11 @@ from django.db.models.functions import ExtractYear
 from django.utils import timezone
 from lxml import etree
 
-from grants.models import Project, ProjectPartner, ProjectStatus, Transaction
+from grants.models import PartnerRole, Project, ProjectPartner, ProjectStatus, Transaction
 from grants.selectors import public_projects
-from members.models import Organisation
 from results.models import IndicatorPeriod, ProjectIndicator, ProjectResult, ReportStatus
 
-from . import codes
+from . import codes, elements, fund
 
 CHUNK = 100
 
@@ -58,34 +57,6 @@ def iati_projects(projects: QuerySet[Project] | None = None) -> QuerySet[Project
     )
 
 
-def _narrative(parent, tag: str, text: str, **attributes) -> None:
-    element = etree.SubElement(parent, tag, **attributes)
-    etree.SubElement(element, "narrative").text = text
-
-
-def _org(parent, tag: str, organisation: Organisation | None, **attributes) -> None:
-    if organisation is None:
-        return
-    if organisation.iati_identifier:
-        attributes["ref"] = organisation.iati_identifier
-    attributes["type"] = codes.ORGANISATION_TYPE.get(organisation.kind, "90")
-    _narrative(parent, tag, organisation.name, **attributes)
-
-
-def _amount(value: Decimal) -> str:
-    return f"{value:f}"
-
-
-def _reporting_org(parent) -> None:
-    _narrative(
-        parent,
-        "reporting-org",
-        settings.IATI_ORGANISATION_NAME,
-        ref=settings.IATI_ORGANISATION_IDENTIFIER,
-        type=settings.IATI_ORGANISATION_TYPE,
-    )
-
-
 def _budgets(activity, project: Project) -> None:
     """One budget per calendar year of the agreement's tranches (IATI budgets span a year at most)."""
     agreement = getattr(project, "agreement", None)
@@ -102,23 +73,12 @@ def _budgets(activity, project: Project) -> None:
         budget = etree.SubElement(activity, "budget", type=codes.ORIGINAL_BUDGET, status=codes.COMMITTED_BUDGET)
         etree.SubElement(budget, "period-start", {"iso-date": start.isoformat()})
         etree.SubElement(budget, "period-end", {"iso-date": end.isoformat()})
-        value = etree.SubElement(budget, "value", currency=project.currency, **{"value-date": start.isoformat()})
-        value.text = _amount(amount)
+        elements.value(budget, amount, project.currency, start)
 
 
 def _transactions(activity, project: Project) -> None:
     for row in project.transactions.all():
-        element = etree.SubElement(activity, "transaction", ref=row.reference) if row.reference else None
-        if element is None:
-            element = etree.SubElement(activity, "transaction")
-        etree.SubElement(element, "transaction-type", code=str(row.kind))
-        etree.SubElement(element, "transaction-date", {"iso-date": row.value_date.isoformat()})
-        value = etree.SubElement(element, "value", currency=row.currency, **{"value-date": row.value_date.isoformat()})
-        value.text = _amount(row.amount)
-        if row.description:
-            _narrative(element, "description", row.description)
-        _org(element, "provider-org", row.provider)
-        _org(element, "receiver-org", row.receiver)
+        elements.transaction(activity, row)
 
 
 def _results(activity, project: Project) -> None:
@@ -127,9 +87,9 @@ def _results(activity, project: Project) -> None:
         if not indicators:
             continue
         element = etree.SubElement(activity, "result", type=str(result.type))
-        _narrative(element, "title", result.title)
+        elements.narrative(element, "title", result.title)
         if result.description:
-            _narrative(element, "description", result.description)
+            elements.narrative(element, "description", result.description)
         for project_indicator in indicators:
             corporate = project_indicator.indicator
             indicator = etree.SubElement(
@@ -138,7 +98,7 @@ def _results(activity, project: Project) -> None:
                 measure=codes.MEASURE[corporate.unit],
                 ascending="1" if corporate.ascending else "0",
             )
-            _narrative(indicator, "title", project_indicator.name)
+            elements.narrative(indicator, "title", project_indicator.name)
             etree.SubElement(indicator, "reference", vocabulary=codes.OWN_VOCABULARY, code=corporate.code)
             if project_indicator.baseline_value is not None:
                 etree.SubElement(
@@ -147,7 +107,7 @@ def _results(activity, project: Project) -> None:
                     {
                         "year": str(project_indicator.baseline_date.year),
                         "iso-date": project_indicator.baseline_date.isoformat(),
-                        "value": _amount(project_indicator.baseline_value),
+                        "value": elements.amount(project_indicator.baseline_value),
                     },
                 )
             for row in project_indicator.periods.all():
@@ -163,26 +123,27 @@ def _period(indicator, row: IndicatorPeriod) -> None:
     etree.SubElement(period, "period-start", {"iso-date": row.period.start_date.isoformat()})
     etree.SubElement(period, "period-end", {"iso-date": row.period.end_date.isoformat()})
     if row.target_value is not None:
-        etree.SubElement(period, "target", value=_amount(row.target_value))
+        etree.SubElement(period, "target", value=elements.amount(row.target_value))
     if actual is not None:
-        etree.SubElement(period, "actual", value=_amount(actual.value))
+        etree.SubElement(period, "actual", value=elements.amount(actual.value))
 
 
-def activity_element(project: Project, now: dt.datetime) -> etree._Element:
-    """One project as an IATI 2.03 iati-activity element."""
+def activity_element(project: Project, now: dt.datetime, parent: str | None = None) -> etree._Element:
+    """One project as an IATI 2.03 iati-activity element; `parent` is the pooled fund's identifier."""
     activity = etree.Element(
         "iati-activity",
         {
             "last-updated-datetime": project.updated_at.replace(microsecond=0).isoformat(),
             "{http://www.w3.org/XML/1998/namespace}lang": "en",
             "default-currency": project.currency,
+            **({"hierarchy": "2"} if parent else {}),
         },
     )
     etree.SubElement(activity, "iati-identifier").text = activity_identifier(project)
-    _reporting_org(activity)
-    _narrative(activity, "title", project.title)
-    if project.summary:
-        _narrative(activity, "description", project.summary, type=codes.GENERAL_DESCRIPTION)
+    elements.partnership(activity, "reporting-org")
+    elements.narrative(activity, "title", project.title)
+    # The schema wants a description: a project without a summary is described by its title.
+    elements.narrative(activity, "description", project.summary or project.title, type=codes.GENERAL_DESCRIPTION)
     _participating(activity, project)
     etree.SubElement(activity, "activity-status", code=str(project.status))
     started = project.status != ProjectStatus.PIPELINE and project.start_date <= now.date()
@@ -200,7 +161,7 @@ def activity_element(project: Project, now: dt.datetime) -> etree._Element:
         activity, "sector", vocabulary=codes.SECTOR_VOCABULARY_DAC, code=codes.URBAN_DEVELOPMENT, percentage="100"
     )
     # The partnership's own classification travels as tags of its own vocabulary, for a lossless re-import.
-    _narrative(
+    elements.narrative(
         activity,
         "tag",
         project.facility.name,
@@ -208,7 +169,7 @@ def activity_element(project: Project, now: dt.datetime) -> etree._Element:
         code=f"facility:{project.facility.code}",
     )
     for theme in project.themes.all():
-        _narrative(activity, "tag", theme.name, vocabulary=codes.OWN_VOCABULARY, code=f"theme:{theme.code}")
+        elements.narrative(activity, "tag", theme.name, vocabulary=codes.OWN_VOCABULARY, code=f"theme:{theme.code}")
     for theme in project.themes.all():
         marker = codes.THEME_MARKERS.get(theme.code)
         if marker:
@@ -221,24 +182,19 @@ def activity_element(project: Project, now: dt.datetime) -> etree._Element:
             )
     _budgets(activity, project)
     _transactions(activity, project)
+    if parent:
+        etree.SubElement(activity, "related-activity", ref=parent, type=codes.PARENT)
     _results(activity, project)
     return activity
 
 
 def _participating(activity, project: Project) -> None:
     partners = list(project.partners.all())
-    if not any(p.role == 3 for p in partners):
+    if not any(p.role == PartnerRole.EXTENDING for p in partners):
         # The partnership itself extends the grants it makes.
-        _narrative(
-            activity,
-            "participating-org",
-            settings.IATI_ORGANISATION_NAME,
-            ref=settings.IATI_ORGANISATION_IDENTIFIER,
-            type=settings.IATI_ORGANISATION_TYPE,
-            role="3",
-        )
+        elements.partnership(activity, "participating-org", role=str(PartnerRole.EXTENDING))
     for partner in partners:
-        _org(activity, "participating-org", partner.organisation, role=str(partner.role))
+        elements.organisation(activity, "participating-org", partner.organisation, role=str(partner.role))
 
 
 class _Chunks(io.RawIOBase):
@@ -259,9 +215,18 @@ class _Chunks(io.RawIOBase):
         return data
 
 
-def activities_xml(projects: Iterable[Project] | QuerySet[Project] | None = None) -> Iterator[bytes]:
-    """The iati-activities document, piece by piece: a few activities in memory at any time."""
+def activities_xml(
+    projects: Iterable[Project] | QuerySet[Project] | None = None, *, with_fund: bool | None = None
+) -> Iterator[bytes]:
+    """The iati-activities document, piece by piece: a few activities in memory at any time.
+
+    The whole portfolio opens with the pooled fund's activity; a selection of projects leaves it
+    out unless asked, and links to it either way.
+    """
     now = timezone.now().replace(microsecond=0)
+    with_fund = projects is None if with_fund is None else with_fund
+    fund_activity = fund.fund_activity_element(now) if with_fund else None
+    parent = fund.fund_identifier() if fund_activity is not None or (not with_fund and fund.is_published()) else None
     rows = iati_projects(projects) if projects is None or isinstance(projects, QuerySet) else projects
     if isinstance(rows, QuerySet):
         rows = rows.iterator(chunk_size=CHUNK)
@@ -269,8 +234,10 @@ def activities_xml(projects: Iterable[Project] | QuerySet[Project] | None = None
     with etree.xmlfile(sink, encoding="utf-8") as xf:
         xf.write_declaration()
         with xf.element("iati-activities", {"version": "2.03", "generated-datetime": now.isoformat()}):
+            if fund_activity is not None:
+                xf.write(fund_activity, pretty_print=True)
             for project in rows:
-                xf.write(activity_element(project, now), pretty_print=True)
+                xf.write(activity_element(project, now, parent), pretty_print=True)
                 xf.flush()
                 yield sink.take()
     yield sink.take()
@@ -290,8 +257,8 @@ def organisation_xml() -> bytes:
         },
     )
     etree.SubElement(organisation, "organisation-identifier").text = settings.IATI_ORGANISATION_IDENTIFIER
-    _narrative(organisation, "name", settings.IATI_ORGANISATION_NAME)
-    _reporting_org(organisation)
+    elements.narrative(organisation, "name", settings.IATI_ORGANISATION_NAME)
+    elements.partnership(organisation, "reporting-org")
     yearly = (
         Transaction.objects.filter(project__is_public=True, kind=2)
         .annotate(year=ExtractYear("value_date"))
@@ -304,5 +271,5 @@ def organisation_xml() -> bytes:
         etree.SubElement(budget, "period-start", {"iso-date": f"{row['year']}-01-01"})
         etree.SubElement(budget, "period-end", {"iso-date": f"{row['year']}-12-31"})
         value = etree.SubElement(budget, "value", currency=row["currency"], **{"value-date": f"{row['year']}-01-01"})
-        value.text = _amount(row["total"])
+        value.text = elements.amount(row["total"])
     return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)

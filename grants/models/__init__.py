@@ -25,10 +25,11 @@ from .ledger import (
     Transaction,
     TransactionKind,
 )
-from .projects import PartnerRole, Project, ProjectCountry, ProjectPartner, ProjectStatus
+from .projects import POOLED_FUND_CODE, PartnerRole, Project, ProjectCountry, ProjectPartner, ProjectStatus
 from .rates import ExchangeRate
 
 __all__ = [
+    "POOLED_FUND_CODE",
     "AccountingPeriod",
     "AgreementStatus",
     "Allocation",

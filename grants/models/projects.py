@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -25,6 +26,10 @@ class ProjectStatus(models.IntegerChoices):
     CLOSED = 4, _("Closed")
     CANCELLED = 5, _("Cancelled")
     SUSPENDED = 6, _("Suspended")
+
+
+# The pooled fund's own IATI activity is published under this code: no project may take it.
+POOLED_FUND_CODE = "FUND"
 
 
 class Project(models.Model):
@@ -104,6 +109,11 @@ class Project(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("grants:project-detail", kwargs={"code": self.code})
+
+    def clean(self) -> None:
+        if self.code.upper() == POOLED_FUND_CODE:
+            message = _("%(code)s names the pooled fund in the open data files; choose another code.")
+            raise ValidationError({"code": message % {"code": self.code}})
 
 
 class ProjectCountry(models.Model):

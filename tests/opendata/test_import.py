@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -9,13 +11,15 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.urls import reverse
 
+from grants import services as ledger
 from grants.demo import load_reference_data
-from grants.models import Project, ProjectPartner, Transaction
+from grants.models import Contribution, Project, ProjectPartner, Transaction, TransactionKind
+from members.models import Organisation
 from opendata import iati
 from opendata.importer import ImportRefused, import_activities
 from results.demo import load_framework
 from results.models import ProjectIndicator, ReportedValue
-from tests.factories import StaffFactory
+from tests.factories import ContributionFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -48,9 +52,12 @@ def test_an_empty_portfolio_is_filled_from_iati_then_left_alone_on_reimport():
     # reference data and the results framework only.
     with transaction.atomic():
         call_command("load_demo")
+        paid = Transaction.objects.filter(kind=TransactionKind.DISBURSEMENT, project__code="CUF-LBR-2019").first()
+        ledger.transaction_reverse(original=paid, value_date=dt.date(2026, 6, 30), reason="Paid to the wrong account")
         demo_file = exported()
         expected_projects = Project.objects.count()
         expected_values = ReportedValue.objects.filter(is_approved=True).count()
+        expected_totals = {p.code: (p.committed_total, p.disbursed_total, p.spent_total) for p in Project.objects.all()}
         transaction.set_rollback(True)
     load_reference_data()
     load_framework()
@@ -64,11 +71,63 @@ def test_an_empty_portfolio_is_filled_from_iati_then_left_alone_on_reimport():
     assert set(second.counts) == {"unchanged"}
     assert row_counts() == counts_after_first
     assert Transaction.objects.filter(kind=3).exists() and ProjectPartner.objects.exists()
+    totals = {p.code: (p.committed_total, p.disbursed_total, p.spent_total) for p in Project.objects.all()}
+    assert totals == expected_totals
+    reversal = Transaction.objects.get(reverses__isnull=False)
+    assert reversal.description == "Reversal: Paid to the wrong account" and reversal.project.code == "CUF-LBR-2019"
+    assert any("pooled fund" not in note and "payment" in note for o in first.outcomes for note in o.notes)
     assert ProjectIndicator.objects.exists()
     assert ReportedValue.objects.filter(is_approved=True).count() == expected_values
     uganda = Project.objects.get(code="CP-UGA-2014")
     assert uganda.disbursed_total == uganda.committed_total > 0
     assert set(uganda.themes.values_list("code", flat=True)) == {"equitable-economic-growth", "gender-equality"}
+
+
+def test_donors_payments_and_their_reversals_are_reloaded_against_their_contributions():
+    # The secretariat has recorded its donor agreements, not yet the payments the file holds.
+    with transaction.atomic():
+        call_command("load_demo")
+        receipt = Transaction.objects.filter(kind=TransactionKind.INCOMING_FUNDS).order_by("value_date").first()
+        ledger.transaction_reverse(original=receipt, value_date=dt.date(2026, 6, 30), reason="Paid twice")
+        demo_file = exported()
+        agreements = list(Contribution.objects.select_related("donor").order_by("pk"))
+        transaction.set_rollback(True)
+    terms = ("reference", "amount", "currency", "start_date", "end_date", "status")
+    for agreement in agreements:
+        donor, _ = Organisation.objects.get_or_create(
+            name=agreement.donor.name, defaults={"kind": agreement.donor.kind}
+        )
+        ContributionFactory(donor=donor, **{term: getattr(agreement, term) for term in terms})
+    load_reference_data()
+
+    first = import_activities(demo_file)
+    counts_after_first = row_counts()
+    second = import_activities(demo_file)
+
+    fund = next(o for o in first.outcomes if o.identifier.endswith("-FUND"))
+    assert (fund.action, fund.notes) == ("updated", [])
+    received = dict(Contribution.objects.values_list("reference", "received_total"))
+    assert received == {agreement.reference: agreement.received_total for agreement in agreements}
+    reversal = Transaction.objects.get(reverses__isnull=False)
+    assert (reversal.amount, reversal.reference) == (-receipt.amount, receipt.reference)
+    assert reversal.description == "Reversal: Paid twice"
+    assert next(o for o in second.outcomes if o.identifier.endswith("-FUND")).action == "unchanged"
+    assert row_counts() == counts_after_first
+
+
+def test_a_payment_from_an_unknown_donor_is_left_out_with_a_note():
+    with transaction.atomic():
+        call_command("load_demo")
+        demo_file = exported()
+        transaction.set_rollback(True)
+    load_reference_data()
+
+    report = import_activities(demo_file)
+
+    fund = next(o for o in report.outcomes if o.identifier.endswith("-FUND"))
+    assert fund.action == "unchanged"
+    assert fund.notes and all("has no contribution here" in note for note in fund.notes)
+    assert not Transaction.objects.filter(kind=TransactionKind.INCOMING_FUNDS).exists()
 
 
 @pytest.mark.parametrize(

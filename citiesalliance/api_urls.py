@@ -6,6 +6,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from common.api_views import not_found
 from grants import api as grants_api
 from members import api as members_api
 from results import api as results_api
@@ -37,6 +38,8 @@ urlpatterns = [
     re_path(r"^v1/projects/(?P<pk>[^/.]+)/results/$", results_api.ProjectResultsView.as_view(), name="project-results"),
     path("v1/portfolio-progress/", results_api.PortfolioProgressView.as_view(), name="portfolio-progress"),
     path("v1/", include(router.urls)),
+    # Ends with a slash, so that an address without one is still redirected to its slashed form first.
+    re_path(r"^v1/(?:.*/)?$", not_found, name="not-found"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema", template_name="api/redoc.html"), name="redoc"),
 ]

@@ -6,7 +6,10 @@ framework's views.
 
 from __future__ import annotations
 
-from rest_framework import viewsets
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, permissions, viewsets
+from rest_framework.decorators import api_view, permission_classes
 
 from .api import StaffWritesOrReadOnly
 
@@ -26,3 +29,11 @@ class StaffRecordViewSet(StaffEditableViewSet):
     """As `StaffEditableViewSet`, without delete: a project or an agreement is closed, never removed."""
 
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+
+@extend_schema(exclude=True)
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
+@permission_classes([permissions.AllowAny])
+def not_found(request, *args, **kwargs):
+    """Any other address under the API answers a JSON 404, as the API's own errors do, not an HTML page."""
+    raise exceptions.NotFound(_("There is nothing at this address: /api/v1/ lists what the API offers."))

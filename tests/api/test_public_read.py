@@ -295,6 +295,21 @@ def test_a_forged_cursor_answers_404(api, db):
     assert response.json()["error"]["code"] == "not_found"
 
 
+@pytest.mark.parametrize("path", ["/api/v1/projects/0.5/", "/api/v1/nothing-here/", "/api/v1/projects/1/2/3/"])
+def test_an_address_the_api_does_not_know_answers_a_json_404(api, db, path):
+    response = api.get(path)
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["error"]["message"].startswith("There is nothing at this address")
+
+
+def test_an_api_address_without_its_slash_is_redirected_to_it(api, db):
+    response = api.get("/api/v1/projects")
+
+    assert response.status_code == 301 and response["Location"] == "/api/v1/projects/"
+
+
 def _grow(start: int, count: int) -> None:
     """`count` more rows behind every list endpoint, each with the related rows its list shows."""
     for n in range(start, start + count):

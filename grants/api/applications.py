@@ -9,7 +9,7 @@ id answers 404.
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -123,11 +123,20 @@ class ApplicationInput(serializers.Serializer):
     budget_lines = BudgetLineInput(many=True, required=False)
     answers = AnswerInput(many=True, required=False)
 
-    FIELDS = ["title", "summary", "countries", "start_date", "end_date", "requested_amount", "co_financing"]
+    DRAFT_FIELDS = [
+        "title",
+        "summary",
+        "countries",
+        "start_date",
+        "end_date",
+        "requested_amount",
+        "co_financing",
+        "expected_results",
+    ]
 
     def save_draft(self, application: Application) -> Application:
         data = self.validated_data
-        fields = {name: data[name] for name in [*self.FIELDS, "expected_results"] if name in data}
+        fields = {name: data[name] for name in self.DRAFT_FIELDS if name in data}
         if "budget_lines" in data:
             lines = [services.BudgetLineInput(**line) for line in data["budget_lines"]]
         else:
@@ -190,7 +199,7 @@ class ApplicationViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, views
         return (
             visible_applications(self.request.user)
             .select_related("call", "organisation", "project")
-            .prefetch_related("budget_lines", Prefetch("answers"), "cities")
+            .prefetch_related("budget_lines", "answers", "cities")
         )
 
     def get_serializer_class(self):

@@ -49,7 +49,7 @@ class ThemeInput(CheckedModelSerializer):
 class _CurrencyFixedOnceBooked:
     """A record's currency is its books' currency: it cannot change once money is booked against it."""
 
-    booked_relation: str
+    booked_relation = "transactions"
 
     def validate_currency(self, value: str) -> str:
         instance = self.instance
@@ -62,7 +62,6 @@ class _CurrencyFixedOnceBooked:
 
 class ProjectInput(_CurrencyFixedOnceBooked, CheckedModelSerializer):
     output_serializer = ProjectOutput
-    booked_relation = "transactions"
 
     class Meta:
         model = Project
@@ -85,7 +84,6 @@ class ProjectInput(_CurrencyFixedOnceBooked, CheckedModelSerializer):
 
 class ContributionInput(_CurrencyFixedOnceBooked, CheckedModelSerializer):
     output_serializer = ContributionOutput
-    booked_relation = "transactions"
 
     class Meta:
         model = Contribution

@@ -136,6 +136,27 @@ def test_another_organisations_application_answers_404_and_is_not_listed(api, ap
     assert api.get(f"{API}/applications/").status_code == 401
 
 
+def test_a_partner_withdraws_its_application_with_a_reason_once(api, applicant):
+    user, organisation = applicant
+    application = ApplicationFactory(organisation=organisation, created_by=user, complete=True)
+    stranger = PartnerUserFactory(organisation=OrganisationFactory())
+    url = f"{API}/applications/{application.pk}/withdraw/"
+    api.force_authenticate(stranger)
+    not_theirs = api.post(url, {"comment": "Not mine"}, format="json")
+    api.force_authenticate(user)
+    api.post(f"{API}/applications/{application.pk}/submit/")
+
+    withdrawn = api.post(url, {"comment": "Co-financing fell through"}, format="json")
+    again = api.post(url, {"comment": "Twice"}, format="json")
+
+    assert not_theirs.status_code == 404
+    assert withdrawn.status_code == 200 and withdrawn.json()["status"] == "withdrawn"
+    assert again.status_code == 400 and again.json()["error"]["message"]
+    transitions = list(application.transitions.order_by("pk").values_list("to_status", "comment"))
+    assert transitions[-1] == (ApplicationStatus.WITHDRAWN, "Co-financing fell through")
+    assert [status for status, _ in transitions].count(ApplicationStatus.WITHDRAWN) == 1
+
+
 def test_staff_screen_an_application_and_partners_cannot(api, applicant):
     user, organisation = applicant
     application = ApplicationFactory(organisation=organisation, created_by=user, complete=True)

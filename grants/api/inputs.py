@@ -11,15 +11,35 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils import timezone
+from django_countries import countries
 from rest_framework import serializers
 
 from common.api import CheckedModelSerializer
 from common.money import MONEY_DIGITS, MONEY_PLACES
-from members.models import Organisation
+from members.models import Organisation, OrganisationKind
 
 from .. import services
-from ..models import Contribution, Facility, FundingWindow, Project, Theme, Tranche, Transaction, TransactionKind
-from .outputs import ContributionOutput, FacilityOutput, ProjectOutput, ThemeOutput, TransactionOutput, WindowOutput
+from ..models import (
+    Allocation,
+    Call,
+    Contribution,
+    Facility,
+    FundingWindow,
+    Project,
+    Theme,
+    Tranche,
+    Transaction,
+    TransactionKind,
+)
+from .outputs import (
+    CallOutput,
+    ContributionOutput,
+    FacilityOutput,
+    ProjectOutput,
+    ThemeOutput,
+    TransactionOutput,
+    WindowOutput,
+)
 
 
 class WindowInput(CheckedModelSerializer):
@@ -44,6 +64,41 @@ class ThemeInput(CheckedModelSerializer):
     class Meta:
         model = Theme
         fields = ["code", "name", "description", "start_year", "end_year"]
+
+
+class CallInput(CheckedModelSerializer):
+    """A call for proposals; its questions and assessment criteria are set in the admin."""
+
+    output_serializer = CallOutput
+    eligible_countries = serializers.ListField(
+        child=serializers.ChoiceField(choices=[code for code, _ in countries]),
+        required=False,
+        help_text="ISO 3166-1 alpha-2 codes; empty: every country.",
+    )
+    eligible_kinds = serializers.ListField(
+        child=serializers.ChoiceField(choices=OrganisationKind.choices),
+        required=False,
+        help_text="Organisation kinds; empty: every kind.",
+    )
+
+    class Meta:
+        model = Call
+        fields = [
+            "reference",
+            "title",
+            "description",
+            "facility",
+            "themes",
+            "eligible_countries",
+            "eligible_kinds",
+            "opens_at",
+            "closes_at",
+            "time_zone",
+            "currency",
+            "ceiling",
+            "envelope",
+            "is_published",
+        ]
 
 
 class _CurrencyFixedOnceBooked:
@@ -178,4 +233,28 @@ class ReversalInput(serializers.Serializer):
             value_date=value_date,
             reason=self.validated_data["reason"],
             recorded_by=self.context["request"].user,
+        )
+
+
+class AllocationInput(serializers.Serializer):
+    """How much of the contribution funds `project`: a new allocation, or the new amount of an existing one."""
+
+    project = serializers.PrimaryKeyRelatedField(queryset=Project.objects.all())
+    amount = serializers.DecimalField(
+        max_digits=MONEY_DIGITS,
+        decimal_places=MONEY_PLACES,
+        coerce_to_string=True,
+        help_text="In the contribution's currency; replaces what was allocated to the project before.",
+    )
+    allocated_on = serializers.DateField(required=False, help_text="Today when left out.")
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+    def allocate(self, contribution: Contribution) -> Allocation:
+        data = self.validated_data
+        return services.allocation_set(
+            contribution=contribution,
+            project=data["project"],
+            amount=data["amount"],
+            allocated_on=data.get("allocated_on") or timezone.localdate(),
+            note=data["note"],
         )

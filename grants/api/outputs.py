@@ -10,6 +10,7 @@ from common.api import money_field
 from members.models import Organisation
 
 from ..models import (
+    Allocation,
     Call,
     Contribution,
     Facility,
@@ -189,7 +190,17 @@ class ContributionOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Contribution
-        fields = ["id", "donor", "reference", "title", "amount", "currency", "start_date", "end_date", "status"]
+        fields = [
+            "id",
+            "donor",
+            "reference",
+            "title",
+            "amount",
+            "currency",
+            "start_date",
+            "end_date",
+            "status",
+        ]
 
 
 class ProjectRef(serializers.ModelSerializer):
@@ -232,3 +243,14 @@ class TransactionOutput(serializers.ModelSerializer):
             "contribution",
             "reverses",
         ]
+
+
+class AllocationOutput(serializers.ModelSerializer):
+    contribution = ContributionRef(read_only=True)
+    project = ProjectRef(read_only=True)
+    amount = money_field(help_text="In the contribution's currency.")
+    currency = serializers.CharField(source="contribution.currency", read_only=True)
+
+    class Meta:
+        model = Allocation
+        fields = ["id", "contribution", "project", "amount", "currency", "allocated_on", "note"]

@@ -2,7 +2,7 @@
 
 Anyone reads what the public pages show; staff read everything; a partner also reads its own
 organisation's projects. Every list takes the same number of queries however many rows it pages.
-Secretariat staff also write: reference data, projects and contributions as records, and the ledger
+Secretariat staff also write: reference data, calls, projects and contributions as records, allocations, and the ledger
 through its services (receipts, payments, expenditure, reversals), never by editing a row.
 """
 
@@ -15,13 +15,15 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from common.api import StaffWritesOrReadOnly, staff_editable
+from common.api import IsStaff, StaffWritesOrReadOnly, staff_editable
 from common.api_views import StaffEditableViewSet, StaffRecordViewSet
 
 from ..filters import CallFilter, ContributionFilter, FacilityFilter, ProjectFilter, TransactionFilter
 from ..models import Call, Contribution, Facility, FundingWindow, Project, ProjectPartner, Theme, Transaction
 from ..selectors import visible_calls, visible_contributions, visible_projects, visible_transactions
 from .inputs import (
+    AllocationInput,
+    CallInput,
     ContributionInput,
     FacilityInput,
     ProjectInput,
@@ -31,6 +33,7 @@ from .inputs import (
     WindowInput,
 )
 from .outputs import (
+    AllocationOutput,
     CallOutput,
     ContributionOutput,
     FacilityOutput,
@@ -78,10 +81,12 @@ class ThemeViewSet(StaffEditableViewSet):
     ordering = ["name"]
 
 
-class CallViewSet(viewsets.ReadOnlyModelViewSet):
-    """Published calls for proposals."""
+@staff_editable(CallOutput)
+class CallViewSet(StaffEditableViewSet):
+    """Published calls for proposals; staff see drafts too, and open, change or delete (while unanswered) calls."""
 
     serializer_class = CallOutput
+    input_serializer = CallInput
     filterset_class = CallFilter
     search_fields = ["reference", "title"]
     ordering_fields = ["closes_at", "opens_at", "reference"]
@@ -133,6 +138,18 @@ class ContributionViewSet(StaffRecordViewSet):
 
     def get_queryset(self) -> QuerySet[Contribution]:
         return visible_contributions(self.request.user).select_related("donor")
+
+    def get_serializer_class(self):
+        return AllocationInput if self.action == "allocate" else super().get_serializer_class()
+
+    @extend_schema(request=AllocationInput, responses={200: AllocationOutput})
+    @action(detail=True, methods=["post"], permission_classes=[IsStaff])
+    def allocate(self, request: Request, pk: str) -> Response:
+        """Staff: fund a project from this contribution, or change how much; never beyond what was pledged."""
+        allocation = self.get_serializer(data=request.data)
+        allocation.is_valid(raise_exception=True)
+        row = allocation.allocate(self.get_object())
+        return Response(AllocationOutput(row, context=self.get_serializer_context()).data)
 
 
 class TransactionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):

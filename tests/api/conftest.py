@@ -110,6 +110,7 @@ def portfolio(db):
         "country_window": country_window,
         "global_window": global_window,
         "programmes": programmes,
+        "innovation": innovation,
         "gender": gender,
         "seco": seco,
         "fcdo": fcdo,

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from grants.models import FundingWindow, Project, Theme, Transaction, TransactionKind
-from tests.factories import PartnerUserFactory, StaffFactory
+from grants.models import Call, Contribution, FundingWindow, Project, Theme, Transaction, TransactionKind
+from tests.factories import ApplicationFactory, CallFactory, PartnerUserFactory, StaffFactory
 
 API = "/api/v1"
 
@@ -225,3 +225,93 @@ def test_staff_create_an_organisation_and_an_indicator(staff, portfolio):
     assert organisation.json()["country"] == "KE"
     assert unknown_kind.status_code == 400
     assert list(unknown_kind.json()["error"]["fields"]) == ["kind"]
+
+
+CALL = {
+    "reference": "innovation-2031",
+    "title": "Innovation Fund 2031",
+    "description": "Grants for new ideas in secondary cities.",
+    "eligible_countries": ["UG", "GH"],
+    "eligible_kinds": ["local_government", "ngo"],
+    "opens_at": "2031-01-01T00:00:00Z",
+    "closes_at": "2031-03-31T00:00:00Z",
+    "time_zone": "Africa/Kampala",
+    "currency": "USD",
+    "ceiling": "100000.00",
+    "envelope": "1000000.00",
+}
+
+
+def test_staff_open_a_call_that_anyone_sees_once_published(staff, api, portfolio):
+    created = staff.post(
+        f"{API}/calls/",
+        {**CALL, "facility": portfolio["innovation"].pk, "themes": [portfolio["gender"].pk]},
+        format="json",
+    )
+    call_url = f"{API}/calls/{created.json()['id']}/"
+    api.force_authenticate(None)
+    unpublished = api.get(call_url)
+    staff.force_authenticate(StaffFactory())
+    published = staff.patch(call_url, {"is_published": True}, format="json")
+    api.force_authenticate(None)
+    seen = api.get(call_url)
+
+    assert created.status_code == 201, created.json()
+    assert created.json()["eligible_countries"] == ["GH", "UG"]
+    assert created.json()["themes"] == [{"id": portfolio["gender"].pk, "code": "gender", "name": "Gender equality"}]
+    assert unpublished.status_code == 404
+    assert published.status_code == 200
+    assert seen.status_code == 200 and seen.json()["title"] == "Innovation Fund 2031"
+    assert Call.objects.get(reference="innovation-2031").eligible_kinds == ["local_government", "ngo"]
+
+
+def test_a_call_the_rules_refuse_is_named_field_by_field_and_not_saved(staff, portfolio):
+    not_competitive = staff.post(f"{API}/calls/", {**CALL, "facility": portfolio["programmes"].pk}, format="json")
+    unknown_kind = staff.post(
+        f"{API}/calls/", {**CALL, "facility": portfolio["innovation"].pk, "eligible_kinds": ["pirates"]}, format="json"
+    )
+    backwards = staff.post(
+        f"{API}/calls/",
+        {**CALL, "facility": portfolio["innovation"].pk, "closes_at": "2030-12-31T00:00:00Z"},
+        format="json",
+    )
+
+    assert not_competitive.status_code == 400
+    assert not_competitive.json()["error"]["fields"] == {"facility": ["Calls are for competitive facilities only."]}
+    assert unknown_kind.status_code == 400 and set(unknown_kind.json()["error"]["fields"]) == {"eligible_kinds.0"}
+    assert backwards.status_code == 400 and "A call closes after it opens." in backwards.json()["error"]["message"]
+    assert not Call.objects.filter(reference="innovation-2031").exists()
+
+
+def test_a_call_with_applications_cannot_be_deleted(staff, portfolio):
+    answered = CallFactory(facility=portfolio["innovation"])
+    ApplicationFactory(call=answered)
+    unanswered = CallFactory(facility=portfolio["innovation"])
+
+    in_use = staff.delete(f"{API}/calls/{answered.pk}/")
+    deleted = staff.delete(f"{API}/calls/{unanswered.pk}/")
+
+    assert in_use.status_code == 409 and Call.objects.filter(pk=answered.pk).exists()
+    assert deleted.status_code == 204 and not Call.objects.filter(pk=unanswered.pk).exists()
+
+
+def test_staff_allocate_a_contribution_to_a_project_and_never_beyond_the_pledge(staff, api, portfolio):
+    seco = portfolio["seco_phase"]
+    before = Contribution.objects.get(pk=seco.pk).allocated_total
+    url = f"{API}/contributions/{seco.pk}/allocate/"
+
+    first = staff.post(url, {"project": portfolio["ghana"].pk, "amount": "300000.00", "note": "Accra"}, format="json")
+    changed = staff.post(url, {"project": portfolio["ghana"].pk, "amount": "250000.00"}, format="json")
+    too_much = staff.post(url, {"project": portfolio["ghana"].pk, "amount": str(seco.amount + 1)}, format="json")
+    api.force_authenticate(PartnerUserFactory(organisation=portfolio["jinja"]))
+    partner = api.post(url, {"project": portfolio["uganda"].pk, "amount": "1.00"}, format="json")
+
+    assert first.status_code == 200
+    assert first.json()["amount"] == "300000.00" and first.json()["currency"] == "CHF"
+    assert first.json()["project"]["code"] == "IF-GHA" and first.json()["note"] == "Accra"
+    assert changed.status_code == 200 and changed.json()["amount"] == "250000.00"
+    assert too_much.status_code == 400 and set(too_much.json()["error"]["fields"]) == {"amount"}
+    assert partner.status_code == 403
+    seco.refresh_from_db()
+    assert seco.allocated_total == before + Decimal("250000.00")
+    assert portfolio["ghana"].allocations.get(contribution=seco).amount == Decimal("250000.00")

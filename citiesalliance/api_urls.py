@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from common.api_views import not_found
+from common.api_views import RedocView, not_found
 from grants import api as grants_api
 from members import api as members_api
 from results import api as results_api
@@ -41,5 +41,5 @@ urlpatterns = [
     # Ends with a slash, so that an address without one is still redirected to its slashed form first.
     re_path(r"^v1/(?:.*/)?$", not_found, name="not-found"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema", template_name="api/redoc.html"), name="redoc"),
+    path("redoc/", RedocView.as_view(url_name="api:schema"), name="redoc"),
 ]

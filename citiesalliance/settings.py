@@ -231,8 +231,9 @@ SPECTACULAR_SETTINGS = {
         "projects, donor contributions, transactions and results. Anyone may read what is public; "
         "authenticate with a session or with `Authorization: Token <key>` to see more. Partners draft, "
         "save and submit their organisations' applications and progress reports; secretariat staff also "
-        "change reference data and records, record receipts, payments and expenditure, and reverse them. Lists are "
-        "paged by cursor (follow `next`); amounts are decimal strings beside their ISO 4217 currency. "
+        "change reference data, calls and records, allocate contributions to projects, record receipts, "
+        "payments and expenditure, and reverse them. Lists are paged by cursor (follow `next`); amounts "
+        "are decimal strings beside their ISO 4217 currency. "
         'Errors are `{"error": {"code": ..., "message": ..., "fields": {field: [messages]}}}`.'
     ),
     "SERVE_INCLUDE_SCHEMA": False,

@@ -164,6 +164,7 @@ class ProjectPartnerInline(admin.TabularInline):
 @admin.register(Project)
 class ProjectAdmin(MoneyTotalsMixin, SimpleHistoryAdmin, ImportExportModelAdmin):
     resource_classes = [ProjectResource]
+    change_list_template = "admin/grants/project/change_list.html"  # with links to the IATI import and file
     list_display = ["code", "title", "facility", "country_list", "status", "start_date", "budget", "is_public"]
     list_filter = ["status", "facility__window", "facility", "themes", "countries__country", "is_public", "is_demo"]
     list_select_related = ["facility"]

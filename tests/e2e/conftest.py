@@ -69,12 +69,13 @@ def browser_context_args(browser_context_args):
 
 @pytest.fixture
 def shot() -> Callable:
-    """`shot(page, "home-desktop")` saves a full-page screenshot under test-artifacts/screenshots/."""
+    """`shot(page, "home-desktop")` saves a full-page screenshot under test-artifacts/screenshots/
+    (`full_page=False`: the viewport only, for a page as long as the API's reference)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
-    def take(page, name: str) -> Path:
+    def take(page, name: str, *, full_page: bool = True) -> Path:
         path = SCREENSHOTS / f"{re.sub(r'[^a-z0-9-]+', '-', name.lower())}.png"
-        page.screenshot(path=str(path), full_page=True)
+        page.screenshot(path=str(path), full_page=full_page)
         return path
 
     return take

@@ -7,11 +7,21 @@ contribution they pay into.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from grants import services as ledger
-from grants.models import Contribution, ContributionStatus, PartnerRole, Project, Transaction, TransactionKind
+from grants.models import (
+    Contribution,
+    ContributionStatus,
+    PartnerRole,
+    Project,
+    Tranche,
+    Transaction,
+    TransactionKind,
+)
 from members.models import Organisation
 
 from . import reading
@@ -42,13 +52,35 @@ def project_transactions(project: Project, element, outcome: ActivityOutcome) ->
                 grantee=receiver or _implementing(project),
                 signed_on=row.value_date,
                 amount=row.amount,
+                tranches=_schedule(element, project, row.amount),
             )
         elif row.kind == TransactionKind.DISBURSEMENT:
-            ledger.disbursement_record(project=project, receiver=receiver, **row.booking())
+            tranche = _settled_tranche(project, row.amount)
+            ledger.disbursement_record(project=project, receiver=receiver, tranche=tranche, **row.booking())
         else:
             ledger.expenditure_record(project=project, **row.booking())
         changed = True
     return changed
+
+
+def _schedule(element, project: Project, committed: Decimal) -> list[ledger.TrancheSpec]:
+    """The agreement's tranches, one per yearly budget, when the budgets add up to the commitment;
+    none (an agreement paid as it goes) when they do not."""
+    tranches = [
+        ledger.TrancheSpec(planned_date=reading.date(budget, "period-start"), amount=amount)
+        for budget in element.iterfind("budget")
+        if (budget.find("value").get("currency") or project.currency) == project.currency
+        and (amount := reading.decimal(budget.findtext("value"), _("A budget"))) > 0
+    ]
+    return tranches if sum((t.amount for t in tranches), Decimal(0)) == committed else []
+
+
+def _settled_tranche(project: Project, amount: Decimal) -> Tranche | None:
+    """The first tranche due that the payment fits in: payments settle the schedule in order."""
+    for tranche in Tranche.objects.filter(agreement__project=project).order_by("number"):
+        if tranche.condition_met and tranche.remaining >= amount:
+            return tranche
+    return None
 
 
 def _implementing(project: Project) -> Organisation:

@@ -9,6 +9,7 @@ Errors all have one shape, whatever raised them (a serializer, a filter, a servi
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import django_filters
@@ -293,10 +294,34 @@ def document_error_responses(result, generator, request, public):
                 errors["400"] = "A parameter or a field is not valid; `fields` says which."
             if method == "delete":
                 errors["409"] = "Still in use: it cannot be deleted."
+            elif writes:
+                errors["409"] = "Conflicts with the data as it stands, changed by another request meanwhile."
             if writes:
                 errors["403"] = "You may not do this."
             if "{" in path or "cursor" in names:
                 errors["404"] = "No such object, or not one you may see (or an unknown cursor)."
             for code, description in errors.items():
                 operation["responses"].setdefault(code, {"description": description, "content": content})
+    return result
+
+
+_LOOSE_DECIMAL = re.compile(r"\\d\{0,(\d+)\}\(\?:\\\.\\d\{0,(\d+)\}\)\?")
+
+
+def require_digits_in_decimals(result, generator, request, public):
+    """drf-spectacular hook: a decimal string has digits before its point and after it, if it has one.
+
+    The generated pattern (`\\d{0,16}(?:\\.\\d{0,2})?`) also admits "", "-" and ".", which no field accepts."""
+
+    def tighten(node):
+        if isinstance(node, dict):
+            if isinstance(node.get("pattern"), str) and node.get("format") == "decimal":
+                node["pattern"] = _LOOSE_DECIMAL.sub(r"\\d{1,\1}(?:\\.\\d{1,\2})?", node["pattern"])
+            for value in node.values():
+                tighten(value)
+        elif isinstance(node, list):
+            for value in node:
+                tighten(value)
+
+    tighten(result)
     return result

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import yaml
 from django.contrib.staticfiles import finders
@@ -33,6 +35,27 @@ def test_the_schema_is_openapi_3_and_names_every_endpoint(schema):
     assert schema["openapi"].startswith("3.")
     assert schema["info"]["title"] == "Cities Alliance portfolio API"
     assert paths == expected
+
+
+def test_decimal_strings_are_described_as_digits_with_an_optional_fraction(schema):
+    patterns = set()
+
+    def collect(node):
+        if isinstance(node, dict):
+            if node.get("format") == "decimal" and "pattern" in node:
+                patterns.add(node["pattern"])
+            for value in node.values():
+                collect(value)
+        elif isinstance(node, list):
+            for value in node:
+                collect(value)
+
+    collect(schema)
+
+    assert patterns
+    for pattern in patterns:
+        assert all(re.fullmatch(pattern, good) for good in ("100.00", "-12.5", "7")), pattern
+        assert not any(re.fullmatch(pattern, bad) for bad in ("", "-", ".", "1.", ".5", "1.234")), pattern
 
 
 def test_every_operation_documents_its_answer_and_its_errors(schema):

@@ -10,6 +10,7 @@ Errors all have one shape, whatever raised them (a serializer, a filter, a servi
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import django_filters
@@ -308,20 +309,22 @@ def document_error_responses(result, generator, request, public):
 _LOOSE_DECIMAL = re.compile(r"\\d\{0,(\d+)\}\(\?:\\\.\\d\{0,(\d+)\}\)\?")
 
 
+def schema_objects(node) -> Iterator[dict]:
+    """Every object of an OpenAPI document (or any part of it), depth first."""
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from schema_objects(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from schema_objects(value)
+
+
 def require_digits_in_decimals(result, generator, request, public):
     """drf-spectacular hook: a decimal string has digits before its point and after it, if it has one.
 
     The generated pattern (`\\d{0,16}(?:\\.\\d{0,2})?`) also admits "", "-" and ".", which no field accepts."""
-
-    def tighten(node):
-        if isinstance(node, dict):
-            if isinstance(node.get("pattern"), str) and node.get("format") == "decimal":
-                node["pattern"] = _LOOSE_DECIMAL.sub(r"\\d{1,\1}(?:\\.\\d{1,\2})?", node["pattern"])
-            for value in node.values():
-                tighten(value)
-        elif isinstance(node, list):
-            for value in node:
-                tighten(value)
-
-    tighten(result)
+    for node in schema_objects(result):
+        if node.get("format") == "decimal" and isinstance(node.get("pattern"), str):
+            node["pattern"] = _LOOSE_DECIMAL.sub(r"\\d{1,\1}(?:\\.\\d{1,\2})?", node["pattern"])
     return result

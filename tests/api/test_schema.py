@@ -10,6 +10,7 @@ from django.contrib.staticfiles import finders
 from django.core.management import call_command
 
 from citiesalliance.api_urls import router
+from common.api import schema_objects
 
 pytestmark = pytest.mark.django_db
 
@@ -38,19 +39,9 @@ def test_the_schema_is_openapi_3_and_names_every_endpoint(schema):
 
 
 def test_decimal_strings_are_described_as_digits_with_an_optional_fraction(schema):
-    patterns = set()
-
-    def collect(node):
-        if isinstance(node, dict):
-            if node.get("format") == "decimal" and "pattern" in node:
-                patterns.add(node["pattern"])
-            for value in node.values():
-                collect(value)
-        elif isinstance(node, list):
-            for value in node:
-                collect(value)
-
-    collect(schema)
+    patterns = {
+        node["pattern"] for node in schema_objects(schema) if node.get("format") == "decimal" and "pattern" in node
+    }
 
     assert patterns
     for pattern in patterns:

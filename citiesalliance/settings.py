@@ -250,6 +250,8 @@ SPECTACULAR_SETTINGS = {
         "MembershipKindEnum": "members.models.MembershipKind",
         "ApplicationStatusEnum": "grants.models.ApplicationStatus",
         "ReportStatusEnum": "results.models.ReportStatus",
+        "TrancheStatusEnum": "grants.models.TrancheStatus",
+        "AgreementStatusEnum": "grants.models.AgreementStatus",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

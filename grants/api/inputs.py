@@ -3,7 +3,7 @@
 Reference data and the project and contribution records are checked by the models' own rules;
 ledger rows are never edited: a receipt, a disbursement or an expenditure is recorded by the
 ledger services (which keep every money invariant under concurrent requests) and corrected by a
-reversal. Commitments come only from signing a grant agreement, in the admin.
+reversal. A commitment is made by signing the project's grant agreement.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from ..models import (
     Contribution,
     Facility,
     FundingWindow,
+    GrantAgreement,
     Project,
     Theme,
     Tranche,
@@ -257,4 +258,39 @@ class AllocationInput(serializers.Serializer):
             amount=data["amount"],
             allocated_on=data.get("allocated_on") or timezone.localdate(),
             note=data["note"],
+        )
+
+
+class TrancheInput(serializers.Serializer):
+    planned_date = serializers.DateField()
+    amount = serializers.DecimalField(max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES, coerce_to_string=True)
+    condition = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default="", help_text="What must happen before it is paid."
+    )
+
+
+class AgreementInput(serializers.Serializer):
+    """The grant agreement that commits the fund to the project (IATI commitment), with its tranches."""
+
+    reference = serializers.CharField(max_length=60)
+    grantee = serializers.PrimaryKeyRelatedField(queryset=Organisation.objects.all())
+    signed_on = serializers.DateField()
+    amount = serializers.DecimalField(
+        max_digits=MONEY_DIGITS,
+        decimal_places=MONEY_PLACES,
+        coerce_to_string=True,
+        help_text="In the project's currency; at most its approved budget.",
+    )
+    tranches = TrancheInput(many=True, required=False, help_text="Planned payments; they add up to `amount`.")
+
+    def sign(self, project: Project) -> GrantAgreement:
+        data = self.validated_data
+        return services.grant_agreement_sign(
+            project=project,
+            reference=data["reference"],
+            grantee=data["grantee"],
+            signed_on=data["signed_on"],
+            amount=data["amount"],
+            tranches=[services.TrancheSpec(**tranche) for tranche in data.get("tranches", [])],
+            recorded_by=self.context["request"].user,
         )

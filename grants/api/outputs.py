@@ -15,9 +15,12 @@ from ..models import (
     Contribution,
     Facility,
     FundingWindow,
+    GrantAgreement,
     Project,
     ProjectPartner,
     Theme,
+    Tranche,
+    TrancheStatus,
     Transaction,
 )
 
@@ -254,3 +257,24 @@ class AllocationOutput(serializers.ModelSerializer):
     class Meta:
         model = Allocation
         fields = ["id", "contribution", "project", "amount", "currency", "allocated_on", "note"]
+
+
+class TrancheOutput(serializers.ModelSerializer):
+    amount = money_field(help_text="In the agreement's currency.")
+    disbursed_total = money_field(help_text="Paid against this tranche so far.")
+    status = serializers.ChoiceField(choices=TrancheStatus.choices, read_only=True)
+
+    class Meta:
+        model = Tranche
+        fields = ["number", "planned_date", "amount", "condition", "condition_met_on", "disbursed_total", "status"]
+
+
+class AgreementOutput(serializers.ModelSerializer):
+    project = ProjectRef(read_only=True)
+    grantee = OrganisationRef(read_only=True)
+    amount = money_field(help_text="Amount committed, in `currency`.")
+    tranches = TrancheOutput(many=True, read_only=True)
+
+    class Meta:
+        model = GrantAgreement
+        fields = ["id", "project", "reference", "grantee", "signed_on", "amount", "currency", "status", "tranches"]

@@ -9,9 +9,11 @@ through its services (receipts, payments, expenditure, reversals), never by edit
 from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -19,9 +21,20 @@ from common.api import IsStaff, StaffWritesOrReadOnly, staff_editable
 from common.api_views import StaffEditableViewSet, StaffRecordViewSet
 
 from ..filters import CallFilter, ContributionFilter, FacilityFilter, ProjectFilter, TransactionFilter
-from ..models import Call, Contribution, Facility, FundingWindow, Project, ProjectPartner, Theme, Transaction
+from ..models import (
+    Call,
+    Contribution,
+    Facility,
+    FundingWindow,
+    GrantAgreement,
+    Project,
+    ProjectPartner,
+    Theme,
+    Transaction,
+)
 from ..selectors import visible_calls, visible_contributions, visible_projects, visible_transactions
 from .inputs import (
+    AgreementInput,
     AllocationInput,
     CallInput,
     ContributionInput,
@@ -33,6 +46,7 @@ from .inputs import (
     WindowInput,
 )
 from .outputs import (
+    AgreementOutput,
     AllocationOutput,
     CallOutput,
     ContributionOutput,
@@ -123,6 +137,31 @@ class ProjectViewSet(StaffRecordViewSet):
                 Prefetch("partners", queryset=partners),
             )
         )
+
+    def get_serializer_class(self):
+        return AgreementInput if self.action == "agreement" else super().get_serializer_class()
+
+    @extend_schema(methods=["GET"], responses={200: AgreementOutput})
+    @extend_schema(methods=["POST"], request=AgreementInput, responses={201: AgreementOutput})
+    @action(detail=True, methods=["get", "post"])
+    def agreement(self, request: Request, pk: str) -> Response:
+        """The project's grant agreement and its tranches; staff sign it with POST, which books the commitment."""
+        project = self.get_object()
+        context = self.get_serializer_context()
+        if request.method == "POST":
+            signing = self.get_serializer(data=request.data)
+            signing.is_valid(raise_exception=True)
+            signed = AgreementOutput(signing.sign(project), context=context).data
+            return Response(signed, status=status.HTTP_201_CREATED)
+        agreement = (
+            GrantAgreement.objects.select_related("project", "grantee")
+            .prefetch_related("tranches")
+            .filter(project=project)
+            .first()
+        )
+        if agreement is None:
+            raise NotFound(_("%(code)s has no grant agreement yet.") % {"code": project.code})
+        return Response(AgreementOutput(agreement, context=context).data)
 
 
 @staff_editable(ContributionOutput, deletable=False)

@@ -8,8 +8,17 @@ from decimal import Decimal
 
 import pytest
 
-from grants.models import Call, Contribution, FundingWindow, Project, Theme, Transaction, TransactionKind
-from tests.factories import ApplicationFactory, CallFactory, PartnerUserFactory, StaffFactory
+from grants.models import (
+    Call,
+    Contribution,
+    FundingWindow,
+    GrantAgreement,
+    Project,
+    Theme,
+    Transaction,
+    TransactionKind,
+)
+from tests.factories import ApplicationFactory, CallFactory, PartnerUserFactory, ProjectFactory, StaffFactory
 
 API = "/api/v1"
 
@@ -315,3 +324,69 @@ def test_staff_allocate_a_contribution_to_a_project_and_never_beyond_the_pledge(
     seco.refresh_from_db()
     assert seco.allocated_total == before + Decimal("250000.00")
     assert portfolio["ghana"].allocations.get(contribution=seco).amount == Decimal("250000.00")
+
+
+def test_staff_sign_a_projects_agreement_which_books_the_commitment_and_anyone_reads_it(staff, api, portfolio):
+    project = ProjectFactory(code="CP-NEW", facility=portfolio["programmes"], approved_budget=Decimal("300000.00"))
+    url = f"{API}/projects/{project.pk}/agreement/"
+    payload = {
+        "reference": "GA-CP-NEW",
+        "grantee": portfolio["jinja"].pk,
+        "signed_on": "2026-09-01",
+        "amount": "250000.00",
+        "tranches": [
+            {"planned_date": "2027-03-01", "amount": "100000.00", "condition": "Inception report approved"},
+            {"planned_date": "2026-10-01", "amount": "150000.00"},
+        ],
+    }
+    none_yet = staff.get(url)
+
+    signed = staff.post(url, payload, format="json")
+    twice = staff.post(url, {**payload, "reference": "GA-CP-NEW-2"}, format="json")
+    api.force_authenticate(None)  # `staff` is this same client, signed in
+    read = api.get(url)
+    hidden = api.get(f"{API}/projects/{portfolio['hidden'].pk}/agreement/")
+
+    assert none_yet.status_code == 404 and none_yet.json()["error"]["message"] == "CP-NEW has no grant agreement yet."
+    assert signed.status_code == 201, signed.json()
+    body = signed.json()
+    assert (body["reference"], body["amount"], body["currency"], body["grantee"]["id"]) == (
+        "GA-CP-NEW",
+        "250000.00",
+        "USD",
+        portfolio["jinja"].pk,
+    )
+    assert [(t["number"], t["planned_date"], t["amount"]) for t in body["tranches"]] == [
+        (1, "2026-10-01", "150000.00"),
+        (2, "2027-03-01", "100000.00"),
+    ]
+    assert twice.status_code == 400 and twice.json()["error"]["message"].endswith(
+        "CP-NEW already has a grant agreement."
+    )
+    project.refresh_from_db()
+    assert project.committed_total == Decimal("250000.00")
+    commitment = Transaction.objects.get(project=project, kind=TransactionKind.COMMITMENT)
+    assert (commitment.amount, commitment.reference) == (Decimal("250000.00"), "GA-CP-NEW")
+    assert read.status_code == 200 and read.json() == body  # public project: its schedule is public
+    assert hidden.status_code == 404
+
+
+def test_an_agreement_the_ledger_refuses_writes_nothing_and_only_staff_sign(staff, api, portfolio):
+    project = ProjectFactory(code="CP-NEW", facility=portfolio["programmes"], approved_budget=Decimal("300000.00"))
+    url = f"{API}/projects/{project.pk}/agreement/"
+    payload = {"reference": "GA-CP-NEW", "grantee": portfolio["jinja"].pk, "signed_on": "2026-09-01"}
+
+    over_budget = staff.post(url, {**payload, "amount": "300000.01"}, format="json")
+    unbalanced = staff.post(
+        url,
+        {**payload, "amount": "200000.00", "tranches": [{"planned_date": "2026-10-01", "amount": "150000.00"}]},
+        format="json",
+    )
+    api.force_authenticate(PartnerUserFactory(organisation=portfolio["jinja"]))
+    partner = api.post(url, {**payload, "amount": "1.00"}, format="json")
+
+    assert over_budget.status_code == 400 and set(over_budget.json()["error"]["fields"]) == {"amount"}
+    assert unbalanced.status_code == 400 and set(unbalanced.json()["error"]["fields"]) == {"tranches"}
+    assert partner.status_code == 403
+    assert not GrantAgreement.objects.filter(project=project).exists()
+    assert not Transaction.objects.filter(project=project).exists()

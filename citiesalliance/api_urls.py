@@ -10,7 +10,7 @@ from common.api_views import RedocView, not_found
 from grants import api as grants_api
 from members import api as members_api
 from results import api as results_api
-from results import reports_api
+from results import framework_api, reports_api
 
 app_name = "api"
 
@@ -35,7 +35,17 @@ router.register("indicators", results_api.IndicatorViewSet, basename="indicator"
 
 urlpatterns = [
     path("v1/schema/", SpectacularAPIView.as_view(), name="schema"),
-    re_path(r"^v1/projects/(?P<pk>[^/.]+)/results/$", results_api.ProjectResultsView.as_view(), name="project-results"),
+    re_path(
+        r"^v1/projects/(?P<pk>[^/.]+)/results/$", framework_api.ProjectResultsView.as_view(), name="project-results"
+    ),
+    re_path(
+        r"^v1/projects/(?P<pk>[^/.]+)/periods/$", framework_api.ProjectPeriodsView.as_view(), name="project-periods"
+    ),
+    re_path(
+        r"^v1/projects/(?P<pk>[^/.]+)/periods/(?P<period>[^/.]+)/targets/$",
+        framework_api.PeriodTargetsView.as_view(),
+        name="period-targets",
+    ),
     path("v1/portfolio-progress/", results_api.PortfolioProgressView.as_view(), name="portfolio-progress"),
     path("v1/", include(router.urls)),
     # Ends with a slash, so that an address without one is still redirected to its slashed form first.

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
 from django_countries import countries
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -19,7 +18,7 @@ from common.api import CheckedModelSerializer, staff_editable
 from common.api_views import StaffEditableViewSet
 from grants.api import ProjectRef
 from grants.models import Facility, FundingWindow, Theme
-from grants.selectors import public_projects, visible_projects
+from grants.selectors import public_projects
 
 from . import selectors
 from .filters import IndicatorFilter
@@ -206,19 +205,6 @@ class IndicatorViewSet(StaffEditableViewSet):
         return Indicator.objects.select_related("outcome").prefetch_related(
             Prefetch("targets", queryset=PortfolioTarget.objects.order_by("year"))
         )
-
-
-class ProjectResultsView(APIView):
-    """A project's results: its indicators with the target and the approved actual of each period."""
-
-    @extend_schema(
-        parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH, description="Id of a project.")],
-        responses=ProjectResultsOutput,
-    )
-    def get(self, request: Request, pk: str) -> Response:
-        project = get_object_or_404(visible_projects(request.user), pk=pk)
-        results = selectors.project_results(project)
-        return Response(ProjectResultsOutput({"project": project, "results": results}).data)
 
 
 class PortfolioProgressView(APIView):

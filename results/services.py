@@ -31,6 +31,7 @@ from .models import (
     Evidence,
     Indicator,
     IndicatorPeriod,
+    Outcome,
     ProgressReport,
     ProjectIndicator,
     ProjectResult,
@@ -39,6 +40,7 @@ from .models import (
     ReportingPeriod,
     ReportStatus,
     ReportTransition,
+    ResultType,
     SexCategory,
     Unit,
     ValueSplit,
@@ -137,6 +139,51 @@ def project_indicator_add(
     return project_indicator
 
 
+@dataclass(frozen=True)
+class IndicatorSpec:
+    """A corporate indicator a project result is measured by, with the project's baseline."""
+
+    indicator: Indicator
+    baseline_value: Decimal | None = None
+    baseline_date: dt.date | None = None
+    title: str = ""
+
+
+@transaction.atomic
+def project_result_define(
+    *,
+    project: Project,
+    outcome: Outcome,
+    title: str,
+    type: int = ResultType.OUTCOME,
+    description: str = "",
+    indicators: Sequence[IndicatorSpec] = (),
+) -> ProjectResult:
+    """A result and the indicators that measure it, all or nothing; placed after the project's others."""
+    result = project_result_add(
+        project=project,
+        outcome=outcome,
+        title=title,
+        type=type,
+        description=description,
+        order=ProjectResult.objects.filter(project=project).count(),
+    )
+    for position, spec in enumerate(indicators):
+        try:
+            project_indicator_add(
+                result=result,
+                indicator=spec.indicator,
+                baseline_value=spec.baseline_value,
+                baseline_date=spec.baseline_date,
+                title=spec.title,
+                order=position,
+            )
+        except ResultsError as error:
+            entry = f"indicators.{position}"
+            raise ResultsError(error.message, field=f"{entry}.{error.field}" if error.field else entry) from None
+    return result
+
+
 @transaction.atomic
 def reporting_period_add(
     *,
@@ -177,6 +224,21 @@ def period_targets_set(*, period: ReportingPeriod, targets: Mapping[int, Decimal
             raise ResultsError(_("A target cannot be negative."), field=f"target-{project_indicator_id}")
         row.target_value = value
     IndicatorPeriod.objects.bulk_update(rows.values(), ["target_value"])
+
+
+@transaction.atomic
+def reporting_period_plan(
+    *,
+    project: Project,
+    start_date: dt.date,
+    end_date: dt.date,
+    due_date: dt.date,
+    targets: Mapping[int, Decimal | None],
+) -> ReportingPeriod:
+    """A new reporting period with the targets of the project's indicators in it, all or nothing."""
+    period = reporting_period_add(project=project, start_date=start_date, end_date=end_date, due_date=due_date)
+    period_targets_set(period=period, targets=targets)
+    return period
 
 
 def _locked(report: ProgressReport) -> ProgressReport:

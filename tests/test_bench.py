@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -9,6 +10,7 @@ from django.db import connection
 
 from donors import bench as donors_bench
 from grants.models import Transaction
+from opendata import bench as opendata_bench
 from results.management.commands import bench
 from results.models import ProgressReport, ReportStatus
 
@@ -116,3 +118,20 @@ def test_the_donors_suite_refuses_sizes_it_cannot_run(monkeypatch):
 
     with pytest.raises(CommandError, match="--donor-projects"):
         call_command("bench", suite="donors", donor_projects=1)
+
+
+def test_the_open_data_suite_times_the_api_lists_and_the_iati_file(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(bench, "throwaway_database", contextlib.nullcontext)
+    output = tmp_path / "results.json"
+
+    call_command("bench", suite="opendata", donor_projects=20, runs=2, warmup=0, output=output)
+
+    section = json.loads(output.read_text())["suites"]["opendata"]
+    measured = {s["scenario"]: s for s in section["scenarios"]}
+    assert list(measured) == [scenario.name for scenario in opendata_bench.SCENARIOS]
+    assert all(s["status"] == "ok" and s["queries_constant"] for s in measured.values()), measured
+    assert re.search(r"peak Python memory while writing it [\d.]+ MB", measured["iati_activities"]["note"])
+    assert section["sizes"]["projects"] == 20 and section["sizes"]["projects_with_results"] == 2
+    assert "Targets (opendata, load" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="--donor-projects"):
+        call_command("bench", suite="opendata", donor_projects=5)

@@ -83,9 +83,15 @@ def _api_list(name: str, query=lambda seeded: {}):
             url += "?" + urlencode(params)
         sizes = seeded.sizes
         note = f"{sizes['projects']:,} projects, {sizes['transactions']:,} transactions; {url}"
-        return Prepared(lambda run: get_page(client, url), note)
+        return Prepared(lambda run: get_page(client, url, REMOTE_ADDR=_visitor(run)), note)
 
     return prepare
+
+
+def _visitor(run: int) -> str:
+    """Each run's own address: one visitor would be throttled after 60 requests a minute, while
+    many keep the throttle's own work in the figures."""
+    return f"10.{run // 65536 % 256}.{run // 256 % 256}.{run % 256}"
 
 
 def _activity(seeded: Seeded) -> Prepared:

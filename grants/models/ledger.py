@@ -314,6 +314,8 @@ class Transaction(models.Model):
             models.Index(fields=["project", "kind", "value_date"], name="transaction_project_kind"),
             models.Index(fields=["contribution", "kind"], name="transaction_contribution_kind"),
             models.Index(fields=["kind", "value_date"], name="transaction_kind_date"),
+            # The ledger newest first, a page at a time (the API's list, the admin's).
+            models.Index(fields=["-value_date", "-id"], name="transaction_recent"),
         ]
         constraints = [
             models.CheckConstraint(

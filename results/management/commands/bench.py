@@ -171,9 +171,9 @@ class Measurement:
     sql: list[dict] = field(default_factory=list)  # the last run's queries with their times, to EXPLAIN
 
 
-def get_page(client: Client, url: str) -> HttpResponse:
+def get_page(client: Client, url: str, **request) -> HttpResponse:
     """A GET that must answer 200: a redirect to the login page would time the wrong page."""
-    response = client.get(url)
+    response = client.get(url, **request)
     if response.status_code != 200:
         raise RuntimeError(f"GET {url} answered {response.status_code}")
     return response

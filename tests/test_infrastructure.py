@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+import importlib
+
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
@@ -49,3 +52,14 @@ def test_a_celery_worker_over_redis_runs_tasks():
         result = ping.delay()
 
         assert result.get(timeout=20) == "pong"
+
+
+def test_the_web_server_process_freezes_what_it_loaded_out_of_full_garbage_collections():
+    gc.unfreeze()
+    try:
+        module = importlib.reload(importlib.import_module("citiesalliance.wsgi"))
+
+        assert callable(module.application)
+        assert gc.get_freeze_count() > 10_000  # the modules, settings and URL patterns, at least
+    finally:
+        gc.unfreeze()

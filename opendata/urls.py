@@ -5,6 +5,7 @@ from . import views
 app_name = "opendata"
 
 urlpatterns = [
+    path("", views.index, name="index"),
     path("activities.xml", views.activities, name="activities"),
     path("activities/<str:code>.xml", views.activity, name="activity"),
     path("organisation.xml", views.organisation, name="organisation"),

@@ -11,10 +11,15 @@ from django.utils.translation import gettext_lazy as _
 
 from grants.selectors import public_projects
 
-from . import iati
+from . import iati, selectors
 from .importer import ImportRefused, import_activities
 
 XML = "application/xml; charset=utf-8"
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    """Where the open data is: the IATI files, one project's activity, and the API."""
+    return render(request, "opendata/index.html", {"summary": selectors.open_data_summary()})
 
 
 def activities(request: HttpRequest) -> StreamingHttpResponse:

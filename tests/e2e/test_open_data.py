@@ -6,13 +6,27 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
+from lxml import etree
 from playwright.sync_api import expect
 
+from grants.models import Project
 from opendata import iati
+from tests.e2e.conftest import PHONE
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SECRETARIAT = "secretariat@example.org"
+# WCAG contrast ratio of an element's text against the background of its nearest ancestor that has one.
+CONTRAST = """element => {
+    const rgb = value => value.match(/[\\d.]+/g).slice(0, 3).map(Number);
+    const luminance = ([r, g, b]) => [r, g, b].map(c => c / 255)
+        .map(c => c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4)
+        .reduce((sum, c, i) => sum + c * [0.2126, 0.7152, 0.0722][i], 0);
+    let holder = element;
+    while (getComputedStyle(holder).backgroundColor === 'rgba(0, 0, 0, 0)') holder = holder.parentElement;
+    const [a, b] = [getComputedStyle(element).color, getComputedStyle(holder).backgroundColor].map(rgb).map(luminance);
+    return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}"""
 
 
 def test_staff_import_an_iati_file_from_the_projects_list_and_read_each_outcome(
@@ -38,6 +52,26 @@ def test_staff_import_an_iati_file_from_the_projects_list_and_read_each_outcome(
     expect(report.get_by_role("row").filter(has_text="XI-IATI-CITIES-ALLIANCE-FUND")).to_contain_text("unchanged")
     expect(report.get_by_role("row").filter(has_text="CP-UGA-2014")).to_contain_text("unchanged")
     shot(page, "iati-import-report")
+
+
+def test_a_visitor_finds_the_open_data_from_any_page_and_downloads_the_iati_file(page, live_server, demo, shot):
+    public = Project.objects.filter(is_public=True).count()
+
+    page.goto(f"{live_server.url}/projects/")
+    footer_link = page.get_by_role("link", name="Open data: IATI files and API")
+    assert footer_link.evaluate(CONTRAST) >= 4.5  # legible on the footer's dark blue
+    footer_link.click()
+
+    expect(page.get_by_role("heading", name="Open data", level=1)).to_be_visible()
+    expect(page.get_by_text(f"{public + 1} activities: {public} projects and the pooled fund")).to_be_visible()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download activities.xml").click()
+    document = etree.parse(download.value.path()).getroot()
+    assert document.tag == "iati-activities" and len(document.findall("iati-activity")) == public + 1
+    shot(page, "open-data")
+    page.set_viewport_size(PHONE)
+    assert not page.evaluate("() => document.scrollingElement.scrollWidth > window.innerWidth")
+    shot(page, "open-data-phone")
 
 
 @pytest.mark.parametrize(("path", "landmark"), [("/api/docs/", ".swagger-ui .opblock"), ("/api/redoc/", ".redoc-wrap")])

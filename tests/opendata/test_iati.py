@@ -219,3 +219,20 @@ def test_without_donor_agreements_there_is_no_fund_activity_and_no_parent_link(c
     assert document.findtext("iati-activity/description/narrative").startswith("Project ")
     report = import_activities(etree.tostring(document))
     assert set(report.counts) == {"unchanged"}, [o.reason for o in report.outcomes]
+
+
+def test_the_open_data_page_says_what_the_files_hold_and_links_them(client, django_assert_max_num_queries):
+    call_command("load_demo")
+    public = Project.objects.filter(is_public=True)
+
+    with django_assert_max_num_queries(3):
+        page = client.get(reverse("opendata:index"))
+    project_page = client.get(public.first().get_absolute_url())
+
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert f"{public.count() + 1} activities: {public.count()} projects and the pooled fund" in html
+    for name in ("opendata:activities", "opendata:organisation", "api:docs", "api:schema"):
+        assert f'href="{reverse(name)}"' in html
+    assert f'href="{reverse("opendata:index")}"' in client.get("/").content.decode()  # the footer links it
+    assert f'href="{reverse("opendata:activity", args=[public.first().code])}"' in project_page.content.decode()

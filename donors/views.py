@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from common.charts import bar_chart
 from common.errors import DomainError
+from common.filtering import active_filter_count
 from common.money import format_money
 from grants.models import Project
 from grants.selectors import project_money
@@ -118,7 +119,13 @@ def project_list(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "donors/project_list.html",
-        {"donor": donor, "filter": filterset, "page": page, "query": query.urlencode()},
+        {
+            "donor": donor,
+            "filter": filterset,
+            "page": page,
+            "query": query.urlencode(),
+            "active_filters": active_filter_count(request.GET),
+        },
     )
 
 

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from common.charts import BarChart, bar_chart
 from common.errors import DomainError
+from common.filtering import active_filter_count
 from grants.models import Project
 from grants.sections import PageSection
 from grants.selectors import partner_organisation_ids, public_projects
@@ -48,7 +49,8 @@ def portfolio(request: HttpRequest) -> HttpResponse:
     scope = form.scope()
     outcomes = selectors.portfolio_progress(scope=scope, projects=public_projects())
     charted = [(outcome.outcome, [charted_progress(item) for item in outcome.indicators]) for outcome in outcomes]
-    return render(request, "results/portfolio.html", {"form": form, "scope": scope, "outcomes": charted})
+    context = {"form": form, "scope": scope, "outcomes": charted, "active_filters": active_filter_count(request.GET)}
+    return render(request, "results/portfolio.html", context)
 
 
 def project_results_section(project: Project) -> PageSection | None:

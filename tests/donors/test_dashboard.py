@@ -425,6 +425,19 @@ def test_the_project_list_filters_by_country_window_status_and_search(client, po
     ]
 
 
+def test_the_folded_filters_say_how_many_are_set_not_counting_paging_or_sorting(client, portfolio):
+    client.force_login(portfolio.user)
+    url = reverse("donors:project-list", args=[portfolio.donor.pk])
+
+    none = client.get(url, {"ordering": "-disbursed", "page": "1", "q": " "}).content.decode()
+    two = client.get(
+        url, {"country": "UG", "status": ProjectStatus.IMPLEMENTATION, "ordering": "title"}
+    ).content.decode()
+
+    assert "<summary>Filter and sort</summary>" in none
+    assert "<summary>Filter and sort · 2 filters set</summary>" in two
+
+
 def test_the_country_filter_offers_only_the_donors_countries(client, portfolio):
     client.force_login(portfolio.user)
 

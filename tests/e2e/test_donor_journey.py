@@ -237,3 +237,23 @@ def test_a_failed_report_shows_its_reason_on_the_page_without_a_reload(page, liv
     expect(row.locator("[data-role=status]")).to_have_text("Failed", timeout=TIMEOUT)
     expect(row.locator("[data-role=reason]")).to_have_text("The report could not be made: no rate for CHF.")
     expect(row.get_by_role("link", name="Download PDF")).to_have_count(0)
+
+
+def test_on_a_phone_the_project_filters_fold_away_so_the_list_comes_first(page, live_server, log_in, seco, shot):
+    log_in(page, DONOR)
+    url = f"{live_server.url}{reverse('donors:project-list', args=[seco.pk])}?country=GH"
+    page.goto(url)
+    expect(page.get_by_label("Country")).to_be_visible()  # a wide screen shows them, with no summary
+    expect(page.get_by_text("Filter and sort")).to_be_hidden()
+
+    page.set_viewport_size(PHONE)
+    page.goto(url)
+
+    summary = page.get_by_text("Filter and sort · 1 filter set")
+    expect(summary).to_be_visible()
+    expect(page.get_by_label("Country")).to_be_hidden()
+    first_project = page.locator("section.card table tbody tr").first
+    expect(first_project).to_be_in_viewport()
+    shot(page, "donor-phone-projects-folded")
+    summary.click()
+    expect(page.get_by_label("Country")).to_have_value("GH")

@@ -23,6 +23,7 @@ from django.http import Http404
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, filters, pagination, permissions, serializers, status, throttling
 from rest_framework.settings import api_settings
+from rest_framework.validators import UniqueValidator
 
 from common.errors import DomainError
 from common.money import MONEY_DIGITS, MONEY_PLACES
@@ -78,6 +79,16 @@ class CheckedModelSerializer(serializers.ModelSerializer):
     """
 
     output_serializer: type[serializers.Serializer]
+
+    def build_standard_field(self, field_name, model_field):
+        """Uniqueness is left to the model's own check, so its message is the admin's, not a lowercase copy."""
+        field_class, field_kwargs = super().build_standard_field(field_name, model_field)
+        validators = [v for v in field_kwargs.get("validators", []) if not isinstance(v, UniqueValidator)]
+        field_kwargs["validators"] = validators
+        return field_class, field_kwargs
+
+    def get_validators(self):
+        return []  # unique together and constraints: the model's full_clean checks them, with its messages
 
     def to_representation(self, instance):
         return self.output_serializer(instance, context=self.context).data

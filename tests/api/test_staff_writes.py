@@ -68,7 +68,7 @@ def test_what_the_model_refuses_is_refused_field_by_field_and_nothing_is_saved(s
     )
 
     assert taken.status_code == 400
-    assert taken.json()["error"]["fields"] == {"code": ["theme with this code already exists."]}
+    assert taken.json()["error"]["fields"] == {"code": ["Theme with this Code already exists."]}
     assert backwards.status_code == 400
     assert backwards.json()["error"]["message"].startswith("Invalid input: ")
     assert not Theme.objects.filter(code="late").exists()

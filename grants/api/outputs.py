@@ -11,7 +11,9 @@ from members.models import Organisation
 
 from ..models import (
     Allocation,
+    AssessmentCriterion,
     Call,
+    CallQuestion,
     Contribution,
     Facility,
     FundingWindow,
@@ -69,6 +71,24 @@ class ThemeRef(serializers.ModelSerializer):
         fields = ["id", "code", "name"]
 
 
+class CriterionOutput(serializers.ModelSerializer):
+    weight = serializers.DecimalField(max_digits=5, decimal_places=2, coerce_to_string=True, read_only=True)
+
+    class Meta:
+        model = AssessmentCriterion
+        fields = ["name", "description", "weight"]
+
+
+class QuestionOutput(serializers.ModelSerializer):
+    options = serializers.ListField(
+        child=serializers.CharField(), read_only=True, help_text="The answers a choice question accepts."
+    )
+
+    class Meta:
+        model = CallQuestion
+        fields = ["id", "label", "help_text", "kind", "options", "required"]
+
+
 class CallOutput(serializers.ModelSerializer):
     facility = FacilityRef(read_only=True)
     window = WindowRef(source="facility.window", read_only=True)
@@ -80,6 +100,10 @@ class CallOutput(serializers.ModelSerializer):
         child=serializers.CharField(), read_only=True, help_text="Organisation kinds; empty: every kind."
     )
     is_open = serializers.BooleanField(read_only=True, help_text="Open for applications now.")
+    criteria = CriterionOutput(many=True, read_only=True, help_text="How proposals are assessed, and their weights.")
+    questions = QuestionOutput(
+        many=True, read_only=True, help_text="The call's own questions; an application answers them by `id`."
+    )
     ceiling = money_field(help_text="Largest grant, in `currency`.")
     envelope = money_field(help_text="Total of the call, in `currency`.")
     web_url = serializers.SerializerMethodField()
@@ -103,6 +127,8 @@ class CallOutput(serializers.ModelSerializer):
             "currency",
             "ceiling",
             "envelope",
+            "criteria",
+            "questions",
             "web_url",
         ]
 

@@ -22,7 +22,9 @@ from common.api_views import StaffEditableViewSet, StaffRecordViewSet
 
 from ..filters import CallFilter, ContributionFilter, FacilityFilter, ProjectFilter, TransactionFilter
 from ..models import (
+    AssessmentCriterion,
     Call,
+    CallQuestion,
     Contribution,
     Facility,
     FundingWindow,
@@ -110,7 +112,11 @@ class CallViewSet(StaffEditableViewSet):
         return (
             visible_calls(self.request.user)
             .select_related("facility__window")
-            .prefetch_related(Prefetch("themes", queryset=Theme.objects.order_by("name")))
+            .prefetch_related(
+                Prefetch("themes", queryset=Theme.objects.order_by("name")),
+                Prefetch("criteria", queryset=AssessmentCriterion.objects.order_by("order", "pk")),
+                Prefetch("questions", queryset=CallQuestion.objects.order_by("order", "pk")),
+            )
         )
 
 

@@ -16,7 +16,9 @@ from results.models import ProgressReport, ReportedValue, ReportStatus
 from results.services import period_targets_set, project_indicator_add, project_result_add
 from tests.factories import (
     ApplicationFactory,
+    AssessmentCriterionFactory,
     CallFactory,
+    CallQuestionFactory,
     IndicatorFactory,
     OrganisationFactory,
     OutcomeFactory,
@@ -71,6 +73,49 @@ def test_a_partner_drafts_saves_and_submits_an_application(api, applicant):
     assert submitted.json()["status"] == "submitted"
     application = Application.objects.get(pk=started.json()["id"])
     assert application.status == ApplicationStatus.SUBMITTED and application.requested_amount == Decimal("80000.00")
+
+
+def test_a_partner_reads_the_calls_questions_and_answers_them_by_id(api, applicant):
+    user, organisation = applicant
+    call = CallFactory()
+    AssessmentCriterionFactory(call=call, name="Relevance", weight=Decimal("0.60"), order=1)
+    AssessmentCriterionFactory(call=call, name="Feasibility", weight=Decimal("0.40"), order=0)
+    staff = CallQuestionFactory(call=call, label="How many staff will work on it?", kind="number", order=1)
+    scale = CallQuestionFactory(call=call, label="Scale", kind="choice", choices="City\nRegion", order=0)
+    api.force_authenticate(user)
+
+    read = api.get(f"{API}/calls/{call.pk}/").json()
+    started = api.post(f"{API}/applications/", {"call": call.pk, "organisation": organisation.pk}, format="json")
+    url = f"{API}/applications/{started.json()['id']}/"
+    answers = [{"question": q["id"], "value": "City" if q["kind"] == "choice" else "12"} for q in read["questions"]]
+    saved = api.patch(url, {**COMPLETE, "answers": answers}, format="json")
+    submitted = api.post(f"{url}submit/")
+
+    assert [(c["name"], c["weight"]) for c in read["criteria"]] == [("Feasibility", "0.40"), ("Relevance", "0.60")]
+    assert read["questions"] == [
+        {
+            "id": scale.pk,
+            "label": "Scale",
+            "help_text": "",
+            "kind": "choice",
+            "options": ["City", "Region"],
+            "required": True,
+        },
+        {
+            "id": staff.pk,
+            "label": "How many staff will work on it?",
+            "help_text": "",
+            "kind": "number",
+            "options": [],
+            "required": True,
+        },
+    ]
+    assert saved.status_code == 200 and submitted.status_code == 200, (saved.json(), submitted.json())
+    application = Application.objects.get(pk=started.json()["id"])
+    assert dict(application.answers.values_list("question__label", "value")) == {
+        "Scale": "City",
+        "How many staff will work on it?": "12",
+    }
 
 
 def test_an_incomplete_application_is_refused_field_by_field(api, applicant):

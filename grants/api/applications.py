@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -22,7 +23,7 @@ from members.models import Organisation
 
 from .. import services
 from ..filters import ApplicationFilter
-from ..models import Application, ApplicationStatus, BudgetCategory, Call
+from ..models import Application, ApplicationStatus, Attachment, BudgetCategory, Call, QuestionKind
 from ..selectors import visible_applications
 from .outputs import OrganisationRef
 
@@ -44,6 +45,34 @@ class AnswerOutput(serializers.Serializer):
     value = serializers.CharField()
 
 
+class AttachmentOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    question = serializers.IntegerField(
+        source="question_id", allow_null=True, help_text="The file question it answers."
+    )
+    original_name = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField(help_text="In bytes.")
+
+
+class AttachmentInput(serializers.Serializer):
+    """A file for a draft: the answer to one of the call's file questions, or a document beside the form."""
+
+    file = serializers.FileField(help_text="A PDF, XLSX, DOCX, PNG or JPEG file, within the size limit.")
+    question = serializers.IntegerField(required=False, allow_null=True, help_text="Id of a file question of the call.")
+
+    def attach(self, application: Application, user) -> Attachment:
+        question_id = self.validated_data.get("question")
+        question = None
+        if question_id is not None:
+            question = application.call.questions.filter(pk=question_id, kind=QuestionKind.FILE).first()
+            if question is None:
+                raise serializers.ValidationError({"question": ["Not a file question of this call."]})
+        return services.attachment_add(
+            application=application, user=user, upload=self.validated_data["file"], question=question
+        )
+
+
 class ApplicationOutput(serializers.ModelSerializer):
     call = CallRef(read_only=True)
     organisation = OrganisationRef(read_only=True)
@@ -54,6 +83,7 @@ class ApplicationOutput(serializers.ModelSerializer):
     co_financing = money_field()
     budget_lines = BudgetLineOutput(many=True, read_only=True)
     answers = AnswerOutput(many=True, read_only=True)
+    attachments = AttachmentOutput(many=True, read_only=True)
     project = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
@@ -75,6 +105,7 @@ class ApplicationOutput(serializers.ModelSerializer):
             "expected_results",
             "budget_lines",
             "answers",
+            "attachments",
             "submitted_at",
             "decided_at",
             "project",
@@ -199,7 +230,7 @@ class ApplicationViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, views
         return (
             visible_applications(self.request.user)
             .select_related("call", "organisation", "project")
-            .prefetch_related("budget_lines", "answers", "cities")
+            .prefetch_related("budget_lines", "answers", "cities", "attachments")
         )
 
     def get_serializer_class(self):
@@ -207,6 +238,7 @@ class ApplicationViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, views
             "create": ApplicationCreateInput,
             "partial_update": ApplicationInput,
             "withdraw": WithdrawInput,
+            "attachments": AttachmentInput,
             "screen": ScreenInput,
         }.get(self.action, ApplicationOutput)
 
@@ -230,6 +262,16 @@ class ApplicationViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, views
         with transaction.atomic():
             saved = draft.save_draft(application)
         return self._answer(saved)
+
+    @extend_schema(request={"multipart/form-data": AttachmentInput}, responses={201: AttachmentOutput})
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
+    def attachments(self, request: Request, pk: str) -> Response:
+        """Attach a file to your draft (multipart form data), checked by its content, not its name."""
+        application = self.get_object()
+        upload = self.get_serializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        attachment = upload.attach(application, request.user)
+        return Response(AttachmentOutput(attachment).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: ApplicationOutput})
     @action(detail=True, methods=["post"])

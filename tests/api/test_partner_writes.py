@@ -8,6 +8,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -28,9 +29,15 @@ from tests.factories import (
     ReportingPeriodFactory,
     StaffFactory,
 )
+from tests.grants.test_applications import minimal_png
 from tests.results.helpers import reporter_of, row
 
 API = "/api/v1"
+
+
+def upload(name: str, content: bytes | None = None) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, minimal_png() if content is None else content)
+
 
 COMPLETE = {
     "title": "Slum upgrading in Kampala",
@@ -116,6 +123,47 @@ def test_a_partner_reads_the_calls_questions_and_answers_them_by_id(api, applica
         "Scale": "City",
         "How many staff will work on it?": "12",
     }
+
+
+def test_a_partner_attaches_the_file_a_question_asks_for_and_can_then_submit(api, applicant):
+    user, organisation = applicant
+    call = CallFactory()
+    plan = CallQuestionFactory(call=call, label="Site plan", kind="file")
+    other_call_question = CallQuestionFactory(kind="file")
+    stranger = PartnerUserFactory(organisation=OrganisationFactory())
+    api.force_authenticate(user)
+    started = api.post(
+        f"{API}/applications/", {"call": call.pk, "organisation": organisation.pk, **COMPLETE}, format="json"
+    )
+    url = f"{API}/applications/{started.json()['id']}/"
+
+    missing = api.post(f"{url}submit/")
+    not_an_image = api.post(f"{url}attachments/", {"file": upload("plan.png", b"just text"), "question": plan.pk})
+    elsewhere = api.post(f"{url}attachments/", {"file": upload("plan.png"), "question": other_call_question.pk})
+    api.force_authenticate(stranger)
+    not_theirs = api.post(f"{url}attachments/", {"file": upload("plan.png"), "question": plan.pk})
+    api.force_authenticate(user)
+    attached = api.post(f"{url}attachments/", {"file": upload("plan.png"), "question": plan.pk})
+    submitted = api.post(f"{url}submit/")
+
+    assert missing.status_code == 400 and missing.json()["error"]["fields"] == {
+        f"question_{plan.pk}": ["Attach a file."]
+    }
+    assert not_an_image.status_code == 400
+    assert not_an_image.json()["error"]["fields"] == {"file": ["plan.png is not a PDF, XLSX, DOCX, PNG or JPEG file."]}
+    assert elsewhere.status_code == 400 and elsewhere.json()["error"]["fields"] == {
+        "question": ["Not a file question of this call."]
+    }
+    assert not_theirs.status_code == 404
+    assert attached.status_code == 201
+    assert {key: attached.json()[key] for key in ("question", "original_name", "content_type")} == {
+        "question": plan.pk,
+        "original_name": "plan.png",
+        "content_type": "image/png",
+    }
+    assert submitted.status_code == 200 and submitted.json()["status"] == "submitted"
+    assert [a["original_name"] for a in submitted.json()["attachments"]] == ["plan.png"]
+    assert Application.objects.get(pk=started.json()["id"]).attachments.count() == 1
 
 
 def test_an_incomplete_application_is_refused_field_by_field(api, applicant):

@@ -10,11 +10,12 @@ any other id answers 404.
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -24,7 +25,7 @@ from grants.api import ProjectRef
 from . import selectors, services
 from .api import IndicatorRef, PeriodOutput, measure_field
 from .filters import ReportFilter
-from .models import IndicatorPeriod, ProgressReport
+from .models import Evidence, IndicatorPeriod, ProgressReport
 
 
 class ReportedValueOutput(serializers.Serializer):
@@ -71,11 +72,25 @@ class ReportOutput(serializers.ModelSerializer):
         ]
 
 
+class EvidenceOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    original_name = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField(help_text="In bytes.")
+    description = serializers.CharField()
+
+
+class EvidenceInput(serializers.Serializer):
+    file = serializers.FileField(help_text="A PDF, XLSX, DOCX, PNG or JPEG file, within the size limit.")
+    description = serializers.CharField(required=False, allow_blank=True, default="", max_length=250)
+
+
 class ReportDetailOutput(ReportOutput):
     rows = serializers.SerializerMethodField()
+    evidence = EvidenceOutput(many=True, read_only=True, help_text="Files backing the report.")
 
     class Meta(ReportOutput.Meta):
-        fields = [*ReportOutput.Meta.fields, "rows"]
+        fields = [*ReportOutput.Meta.fields, "rows", "evidence"]
 
     @extend_schema_field(ReportRowOutput(many=True))
     def get_rows(self, report: ProgressReport) -> list[dict]:
@@ -175,7 +190,11 @@ class ReportViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.R
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self) -> QuerySet[ProgressReport]:
-        return selectors.visible_reports(self.request.user).select_related("project", "period")
+        return (
+            selectors.visible_reports(self.request.user)
+            .select_related("project", "period")
+            .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.order_by("pk")))
+        )
 
     def get_serializer_class(self):
         return {
@@ -184,6 +203,7 @@ class ReportViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.R
             "partial_update": ReportSaveInput,
             "approve": DecisionInput,
             "send_back": DecisionInput,
+            "evidence": EvidenceInput,
         }.get(self.action, ReportOutput)
 
     def _answer(self, report: ProgressReport, code: int = status.HTTP_200_OK) -> Response:
@@ -215,6 +235,19 @@ class ReportViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.R
         except services.ReportInvalid as refusal:
             raise _named(refusal) from refusal
         return self._answer(report)
+
+    @extend_schema(request={"multipart/form-data": EvidenceInput}, responses={201: EvidenceOutput})
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
+    def evidence(self, request: Request, pk: str) -> Response:
+        """Add a file backing your draft or returned report (multipart form data), checked by its content."""
+        report = self.get_object()
+        upload = self.get_serializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        data = upload.validated_data
+        added = services.evidence_add(
+            report=report, user=request.user, upload=data["file"], description=data["description"]
+        )
+        return Response(EvidenceOutput(added).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=DecisionInput, responses={200: ReportDetailOutput})
     @action(detail=True, methods=["post"], permission_classes=[IsStaff])

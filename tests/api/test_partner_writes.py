@@ -319,6 +319,31 @@ def test_a_partner_starts_fills_and_submits_a_report_and_staff_approve_it(api, r
     assert ReportedValue.objects.get(indicator_period_id=indicator_period).is_approved
 
 
+def test_a_partner_adds_evidence_to_its_draft_report_and_not_once_submitted(api, reporting):
+    _project, period, people, partner = reporting
+    api.force_authenticate(partner)
+    started = api.post(f"{API}/reports/", {"period": period.pk}, format="json")
+    url = f"{API}/reports/{started.json()['id']}/"
+
+    refused = api.post(f"{url}evidence/", {"file": upload("minutes.png", b"plain text")})
+    added = api.post(f"{url}evidence/", {"file": upload("forum.png"), "description": "Forum, March"})
+    values = [{"indicator_period": row(people, period).pk, "value": "120"}]
+    api.patch(url, {"narrative": "Forums met monthly.", "values": values}, format="json")
+    submitted = api.post(f"{url}submit/")
+    late = api.post(f"{url}evidence/", {"file": upload("late.png")})
+    api.force_authenticate(StaffFactory())
+    read = api.get(url)
+
+    assert refused.status_code == 400 and set(refused.json()["error"]["fields"]) == {"file"}
+    assert added.status_code == 201
+    assert (added.json()["original_name"], added.json()["content_type"]) == ("forum.png", "image/png")
+    assert submitted.status_code == 200
+    assert late.status_code == 400 and late.json()["error"]["fields"] == {
+        "file": ["Evidence is added to a draft by the project's partners."]
+    }
+    assert [(e["original_name"], e["description"]) for e in read.json()["evidence"]] == [("forum.png", "Forum, March")]
+
+
 def test_a_refused_value_is_named_and_nothing_is_saved(api, reporting):
     _project, period, people, partner = reporting
     api.force_authenticate(partner)

@@ -33,7 +33,7 @@ def test_the_schema_is_openapi_3_and_names_every_endpoint(schema):
     expected |= {"/api/v1/projects/{id}/agreement/", "/api/v1/projects/{id}/periods/"}
     expected |= {"/api/v1/projects/{id}/periods/{period}/targets/"}
     expected |= {f"/api/v1/applications/{{id}}/{step}/" for step in ("submit", "withdraw", "screen", "attachments")}
-    expected |= {f"/api/v1/reports/{{id}}/{step}/" for step in ("submit", "approve", "return")}
+    expected |= {f"/api/v1/reports/{{id}}/{step}/" for step in ("submit", "approve", "return", "evidence")}
 
     assert schema["openapi"].startswith("3.")
     assert schema["info"]["title"] == "Cities Alliance portfolio API"

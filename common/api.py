@@ -38,6 +38,16 @@ class IdFilter(django_filters.NumberFilter):
         super().__init__(*args, min_value=1, max_value=2**31 - 1, **kwargs)
 
 
+def date_range(field_name: str, what: str) -> tuple[django_filters.DateFilter, django_filters.DateFilter]:
+    """Two query parameters bounding a date, both bounds included: `what` on or after, and on or before."""
+    return (
+        django_filters.DateFilter(field_name=field_name, lookup_expr="gte", help_text=f"{what} on or after this date."),
+        django_filters.DateFilter(
+            field_name=field_name, lookup_expr="lte", help_text=f"{what} on or before this date."
+        ),
+    )
+
+
 def money_field(**kwargs: Any) -> serializers.DecimalField:
     """An amount as a decimal string ("4820000.00"), never a float; its currency is a field beside it."""
     return serializers.DecimalField(

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django_countries import countries
 
-from common.api import IdFilter
+from common.api import IdFilter, date_range
 from common.money import legal_tender_currencies
 from members.models import Organisation
 
@@ -63,12 +63,7 @@ class ApplicationFilter(django_filters.FilterSet):
     call = IdFilter(field_name="call_id", help_text="Id of a call.")
     organisation = IdFilter(field_name="organisation_id", help_text="Id of an organisation.")
     status = django_filters.MultipleChoiceFilter(choices=ApplicationStatus.choices, help_text="One or more statuses.")
-    submitted_after = django_filters.DateFilter(
-        field_name="submitted_at__date", lookup_expr="gte", help_text="Submitted on or after this date."
-    )
-    submitted_before = django_filters.DateFilter(
-        field_name="submitted_at__date", lookup_expr="lte", help_text="Submitted on or before this date."
-    )
+    submitted_after, submitted_before = date_range("submitted_at__date", "Submitted")
 
     class Meta:
         model = Application
@@ -84,12 +79,7 @@ class CallFilter(django_filters.FilterSet):
         queryset=Theme.objects.all(), field_name="themes", method="filter_theme", help_text="Id of a theme."
     )
     is_open = django_filters.BooleanFilter(method="filter_open", help_text="Open for applications now.")
-    closes_after = django_filters.DateFilter(
-        field_name="closes_at__date", lookup_expr="gte", help_text="Closes on or after this date."
-    )
-    closes_before = django_filters.DateFilter(
-        field_name="closes_at__date", lookup_expr="lte", help_text="Closes on or before this date."
-    )
+    closes_after, closes_before = date_range("closes_at__date", "Closes")
 
     class Meta:
         model = Call
@@ -125,18 +115,8 @@ class ProjectFilter(django_filters.FilterSet):
         method="filter_donor",
         help_text="Id of a donor: projects its contributions fund.",
     )
-    start_after = django_filters.DateFilter(
-        field_name="start_date", lookup_expr="gte", help_text="Starts on or after this date."
-    )
-    start_before = django_filters.DateFilter(
-        field_name="start_date", lookup_expr="lte", help_text="Starts on or before this date."
-    )
-    end_after = django_filters.DateFilter(
-        field_name="end_date", lookup_expr="gte", help_text="Ends on or after this date."
-    )
-    end_before = django_filters.DateFilter(
-        field_name="end_date", lookup_expr="lte", help_text="Ends on or before this date."
-    )
+    start_after, start_before = date_range("start_date", "Starts")
+    end_after, end_before = date_range("end_date", "Ends")
 
     class Meta:
         model = Project
@@ -167,18 +147,8 @@ class ContributionFilter(django_filters.FilterSet):
     donor = django_filters.ModelChoiceFilter(queryset=_donors, help_text="Id of the donor.")
     currency = django_filters.ChoiceFilter(choices=_currency_choices, help_text="ISO 4217 code.")
     status = django_filters.ChoiceFilter(choices=ContributionStatus.choices)
-    start_after = django_filters.DateFilter(
-        field_name="start_date", lookup_expr="gte", help_text="Starts on or after this date."
-    )
-    start_before = django_filters.DateFilter(
-        field_name="start_date", lookup_expr="lte", help_text="Starts on or before this date."
-    )
-    end_after = django_filters.DateFilter(
-        field_name="end_date", lookup_expr="gte", help_text="Ends on or after this date."
-    )
-    end_before = django_filters.DateFilter(
-        field_name="end_date", lookup_expr="lte", help_text="Ends on or before this date."
-    )
+    start_after, start_before = date_range("start_date", "Starts")
+    end_after, end_before = date_range("end_date", "Ends")
 
     class Meta:
         model = Contribution
@@ -197,12 +167,7 @@ class TransactionFilter(django_filters.FilterSet):
         method="filter_donor",
         help_text="Id of a donor: its payments in, and the transactions of the projects it funds.",
     )
-    date_after = django_filters.DateFilter(
-        field_name="value_date", lookup_expr="gte", help_text="Value date on or after this date."
-    )
-    date_before = django_filters.DateFilter(
-        field_name="value_date", lookup_expr="lte", help_text="Value date on or before this date."
-    )
+    date_after, date_before = date_range("value_date", "Value date")
 
     class Meta:
         model = Transaction

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import django_filters
 
-from common.api import IdFilter
+from common.api import IdFilter, date_range
 
 from .models import Aggregation, Counted, Indicator, Outcome, ProgressReport, ReportStatus, Unit
 
@@ -23,12 +23,7 @@ class IndicatorFilter(django_filters.FilterSet):
 class ReportFilter(django_filters.FilterSet):
     project = IdFilter(field_name="project_id", help_text="Id of a project.")
     status = django_filters.MultipleChoiceFilter(choices=ReportStatus.choices, help_text="One or more statuses.")
-    period_ends_after = django_filters.DateFilter(
-        field_name="period__end_date", lookup_expr="gte", help_text="Its period ends on or after this date."
-    )
-    period_ends_before = django_filters.DateFilter(
-        field_name="period__end_date", lookup_expr="lte", help_text="Its period ends on or before this date."
-    )
+    period_ends_after, period_ends_before = date_range("period__end_date", "Its period ends")
 
     class Meta:
         model = ProgressReport

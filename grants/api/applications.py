@@ -154,20 +154,9 @@ class ApplicationInput(serializers.Serializer):
     budget_lines = BudgetLineInput(many=True, required=False)
     answers = AnswerInput(many=True, required=False)
 
-    DRAFT_FIELDS = [
-        "title",
-        "summary",
-        "countries",
-        "start_date",
-        "end_date",
-        "requested_amount",
-        "co_financing",
-        "expected_results",
-    ]
-
     def save_draft(self, application: Application) -> Application:
         data = self.validated_data
-        fields = {name: data[name] for name in self.DRAFT_FIELDS if name in data}
+        fields = {name: data[name] for name in services.DRAFT_FIELDS if name in data}
         if "budget_lines" in data:
             lines = [services.BudgetLineInput(**line) for line in data["budget_lines"]]
         else:

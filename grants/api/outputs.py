@@ -27,6 +27,11 @@ from ..models import (
 )
 
 
+def public_page(serializer: serializers.Serializer, record, *, shown: bool) -> str | None:
+    """The full address of a record's page on the site, for a record the public sees."""
+    return serializer.context["request"].build_absolute_uri(record.get_absolute_url()) if shown else None
+
+
 class OrganisationRef(serializers.ModelSerializer):
     class Meta:
         model = Organisation
@@ -135,9 +140,7 @@ class CallOutput(serializers.ModelSerializer):
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_web_url(self, call: Call) -> str | None:
         """The public page; none for a call that is not published."""
-        if not call.is_published:
-            return None
-        return self.context["request"].build_absolute_uri(call.get_absolute_url())
+        return public_page(self, call, shown=call.is_published)
 
 
 class ProjectCountryOutput(serializers.Serializer):
@@ -208,9 +211,7 @@ class ProjectOutput(serializers.ModelSerializer):
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_web_url(self, project: Project) -> str | None:
         """The public page; none for a project that is not public."""
-        if not project.is_public:
-            return None
-        return self.context["request"].build_absolute_uri(project.get_absolute_url())
+        return public_page(self, project, shown=project.is_public)
 
 
 class ContributionOutput(serializers.ModelSerializer):

@@ -1,6 +1,7 @@
 """Every change of state on the funding side: the ledger, and calls with their applications."""
 
 from .applications import (
+    DRAFT_FIELDS,
     ApplicationError,
     ApplicationIncomplete,
     BudgetLineInput,
@@ -28,6 +29,7 @@ from .ledger import (
 )
 
 __all__ = [
+    "DRAFT_FIELDS",
     "ApplicationError",
     "ApplicationIncomplete",
     "BudgetLineInput",

@@ -103,6 +103,19 @@ def application_start(*, call: Call, organisation: Organisation, user: User, now
     return Application.objects.create(call=call, organisation=organisation, created_by=user)
 
 
+# The fields of an application its applicant fills and saves as a draft.
+DRAFT_FIELDS = (
+    "title",
+    "summary",
+    "countries",
+    "start_date",
+    "end_date",
+    "requested_amount",
+    "co_financing",
+    "expected_results",
+)
+
+
 @transaction.atomic
 def application_save(
     *,
@@ -119,18 +132,8 @@ def application_save(
         raise ApplicationError(_("Only the applying organisation edits its application."))
     if not application.is_editable:
         raise ApplicationError(_("A submitted application can no longer be changed."))
-    editable = {
-        "title",
-        "summary",
-        "countries",
-        "start_date",
-        "end_date",
-        "requested_amount",
-        "co_financing",
-        "expected_results",
-    }
     for name, value in fields.items():
-        if name not in editable:
+        if name not in DRAFT_FIELDS:
             raise ApplicationError(_("%(field)s cannot be set here.") % {"field": name})
         setattr(application, name, value)
     try:

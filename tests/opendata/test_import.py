@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 
 import pytest
 from django.apps import apps
@@ -11,13 +12,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.urls import reverse
+from lxml import etree
 
 from grants import services as ledger
 from grants.demo import load_reference_data
 from grants.models import Contribution, Project, ProjectPartner, Transaction, TransactionKind
 from members.models import Organisation
 from opendata import iati
-from opendata.importer import ImportRefused, import_activities
+from opendata.importer import ActivityOutcome, ImportRefused, import_activities
+from opendata.importer import ledger as importer_ledger
 from results.demo import load_framework
 from results.models import ProjectIndicator, ReportedValue
 from tests.factories import ContributionFactory, StaffFactory
@@ -205,3 +208,33 @@ def test_staff_upload_a_file_in_the_admin_and_see_the_outcome(client, demo_file)
     assert refused.status_code == 400 and "Nothing was imported" in refused.content.decode()
     client.logout()
     assert client.get(url).status_code == 302
+
+
+def fund_payment(donor: str, on: str, amount: str, reference: str = "") -> etree._Element:
+    """The pooled fund's activity with one donor payment, as another publisher might write it."""
+    return etree.fromstring(
+        f"""<iati-activity default-currency="USD"><transaction ref="{reference}">
+        <transaction-type code="1"/><transaction-date iso-date="{on}"/><value currency="USD">{amount}</value>
+        <provider-org><narrative>{donor}</narrative></provider-org></transaction></iati-activity>"""
+    )
+
+
+def test_a_payment_goes_to_the_one_contribution_whose_dates_cover_it_or_is_left_out_with_a_note():
+    donor = Organisation.objects.create(name="Ministry of Foreign Affairs")
+    first = ContributionFactory(donor=donor, start_date=dt.date(2018, 1, 1), end_date=dt.date(2020, 12, 31))
+    second = ContributionFactory(donor=donor, start_date=dt.date(2021, 1, 1), end_date=dt.date(2024, 12, 31))
+    ContributionFactory(donor=donor, start_date=dt.date(2022, 1, 1), end_date=dt.date(2025, 12, 31), currency="EUR")
+    outcome = ActivityOutcome("fund", "unchanged")
+
+    in_first = importer_ledger.fund_receipts(fund_payment(donor.name, "2019-05-01", "1000.00"), outcome, "USD")
+    in_second = importer_ledger.fund_receipts(fund_payment(donor.name, "2022-05-01", "2500.00"), outcome, "USD")
+    ContributionFactory(donor=donor, start_date=dt.date(2022, 1, 1), end_date=dt.date(2022, 12, 31))
+    ambiguous = importer_ledger.fund_receipts(fund_payment(donor.name, "2022-06-01", "300.00"), outcome, "USD")
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (in_first, in_second, ambiguous) == (True, True, False)
+    assert (first.received_total, second.received_total) == (Decimal("1000.00"), Decimal("2500.00"))
+    assert outcome.notes == [
+        "The payment of 2022-06-01 left out: no single contribution of Ministry of Foreign Affairs in USD matches it."
+    ]

@@ -215,18 +215,17 @@ class _Chunks(io.RawIOBase):
         return data
 
 
-def activities_xml(
-    projects: Iterable[Project] | QuerySet[Project] | None = None, *, with_fund: bool | None = None
-) -> Iterator[bytes]:
+def activities_xml(projects: Iterable[Project] | QuerySet[Project] | None = None) -> Iterator[bytes]:
     """The iati-activities document, piece by piece: a few activities in memory at any time.
 
     The whole portfolio opens with the pooled fund's activity; a selection of projects leaves it
-    out unless asked, and links to it either way.
+    out, and links to it all the same.
     """
     now = timezone.now().replace(microsecond=0)
-    with_fund = projects is None if with_fund is None else with_fund
-    fund_activity = fund.fund_activity_element(now) if with_fund else None
-    parent = fund.fund_identifier() if fund_activity is not None or (not with_fund and fund.is_published()) else None
+    whole = projects is None
+    fund_activity = fund.fund_activity_element(now) if whole else None
+    published = fund_activity is not None if whole else fund.is_published()
+    parent = fund.fund_identifier() if published else None
     rows = iati_projects(projects) if projects is None or isinstance(projects, QuerySet) else projects
     if isinstance(rows, QuerySet):
         rows = rows.iterator(chunk_size=CHUNK)

@@ -204,6 +204,10 @@ def test_donor_payments_are_published_on_the_pooled_fund_activity_that_parents_e
     assert all(
         a.find("related-activity[@type='1']").get("ref") == fund.findtext("iati-identifier") for a in projects.values()
     )
+    # One project's file links to the fund without carrying it.
+    one = etree.fromstring(client.get(reverse("opendata:activity", args=["CP-UGA-2014"])).content)
+    assert [a.findtext("iati-identifier") for a in one.iter("iati-activity")] == ["XI-IATI-CITIES-ALLIANCE-CP-UGA-2014"]
+    assert one.find("iati-activity/related-activity").get("ref") == fund.findtext("iati-identifier")
 
 
 def test_without_donor_agreements_there_is_no_fund_activity_and_no_parent_link(client):

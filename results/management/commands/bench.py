@@ -136,7 +136,7 @@ class Options:
     warmup: int
     seed: int
     projects: int  # the results suite's portfolio
-    donor_projects: int  # the donors suite's portfolio
+    donor_projects: int  # the donors and open data suites' portfolio
     applications: int
 
 
@@ -535,7 +535,10 @@ class Command(BaseCommand):
         )
         parser.add_argument("--projects", type=int, default=200, help="Projects of the results suite (default 200).")
         parser.add_argument(
-            "--donor-projects", type=int, default=5000, help="Projects of the donors suite (default 5000)."
+            "--donor-projects",
+            type=int,
+            default=5000,
+            help="Projects of the donors and open data suites (default 5000).",
         )
         parser.add_argument(
             "--applications", type=int, default=5000, help="Applications of the donors suite (default 5000)."

@@ -30,7 +30,12 @@ class LongListMixin:
 
 
 class MoneyTotalsMixin:
-    """Shows, under a changelist, the total of a money column per currency for the filtered rows."""
+    """Shows, under a changelist, the total of a money column per currency for the filtered rows.
+
+    The total is taken over the rows the list shows, each once: a search or a filter across a
+    many-valued relation (a project's partners, cities, countries) joins one row to many, and
+    summing over that join would count the row as often as it matched.
+    """
 
     change_list_template = "admin/change_list_with_totals.html"
     totals_amount_field = "amount"
@@ -43,7 +48,7 @@ class MoneyTotalsMixin:
         if changelist is None:
             return response
         rows = (
-            changelist.queryset.order_by()
+            self.model._default_manager.filter(pk__in=changelist.queryset.values("pk"))
             .values(self.totals_currency_field)
             .annotate(total=Sum(self.totals_amount_field))
             .order_by(self.totals_currency_field)

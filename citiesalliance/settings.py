@@ -13,8 +13,8 @@ import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
-from import_export.formats.base_formats import CSV, XLSX
 
+from common import spreadsheets
 from common.money import legal_tender_currencies
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "results",
     "donors",
     "opendata",
+    "citiesalliance.apps.SiteConfig",  # last: its start-up applies to the models of every app above
 ]
 
 MIDDLEWARE = [
@@ -261,7 +262,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
-IMPORT_EXPORT_FORMATS = [CSV, XLSX]
+IMPORT_EXPORT_FORMATS = [spreadsheets.CSV, spreadsheets.XLSX]  # exports escape formulas
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -6,8 +6,6 @@ donors it acts for: any other id answers 404.
 
 from __future__ import annotations
 
-import csv
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -23,6 +21,7 @@ from common.charts import bar_chart
 from common.errors import DomainError
 from common.filtering import active_filter_count
 from common.money import format_money
+from common.spreadsheets import csv_response
 from grants.models import Project
 from grants.selectors import project_money
 from members.models import Organisation
@@ -129,51 +128,41 @@ def project_list(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _csv_response(filename: str) -> tuple[HttpResponse, csv.writer]:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response, csv.writer(response)
-
-
 def _projects_csv(donor: Organisation, projects) -> HttpResponse:
-    response, writer = _csv_response(f"projects-{donor.pk}.csv")
-    writer.writerow(
+    headers = [
+        "code",
+        "title",
+        "window",
+        "facility",
+        "status",
+        "start",
+        "end",
+        "countries",
+        "currency",
+        "committed",
+        "disbursed",
+        "your allocations",
+    ]
+    rows = (
         [
-            "code",
-            "title",
-            "window",
-            "facility",
-            "status",
-            "start",
-            "end",
-            "countries",
-            "currency",
-            "committed",
-            "disbursed",
-            "your allocations",
+            project.code,
+            project.title,
+            project.facility.window.name,
+            project.facility.name,
+            project.get_status_display(),
+            project.start_date,
+            project.end_date,
+            "; ".join(f"{c.country} {c.percentage}" for c in project.countries.all()),
+            project.currency,
+            project.committed_total,
+            project.disbursed_total,
+            "; ".join(
+                f"{a.contribution.reference} {a.contribution.currency} {a.amount}" for a in project.donor_allocations
+            ),
         ]
+        for project in projects
     )
-    for project in projects:
-        allocations = "; ".join(
-            f"{a.contribution.reference} {a.contribution.currency} {a.amount}" for a in project.donor_allocations
-        )
-        writer.writerow(
-            [
-                project.code,
-                project.title,
-                project.facility.window.name,
-                project.facility.name,
-                project.get_status_display(),
-                project.start_date,
-                project.end_date,
-                "; ".join(f"{c.country} {c.percentage}" for c in project.countries.all()),
-                project.currency,
-                project.committed_total,
-                project.disbursed_total,
-                allocations,
-            ]
-        )
-    return response
+    return csv_response(f"projects-{donor.pk}.csv", headers, rows)
 
 
 @login_required
@@ -182,66 +171,60 @@ def breakdown_csv(request: HttpRequest, pk: int, dimension: str) -> HttpResponse
     if dimension not in selectors.DIMENSIONS:
         raise Http404
     breakdown = selectors.donor_figures(donor).breakdowns[dimension]
-    response, writer = _csv_response(f"{dimension}-{donor.pk}.csv")
-    writer.writerow([dimension, f"allocated ({breakdown.currency})", f"disbursed ({breakdown.currency})", "projects"])
-    for row in breakdown.rows:
-        writer.writerow([row.label, row.allocated, row.disbursed, row.project_count])
-    return response
+    headers = [dimension, f"allocated ({breakdown.currency})", f"disbursed ({breakdown.currency})", "projects"]
+    rows = ([row.label, row.allocated, row.disbursed, row.project_count] for row in breakdown.rows)
+    return csv_response(f"{dimension}-{donor.pk}.csv", headers, rows)
 
 
 @login_required
 def contributions_csv(request: HttpRequest, pk: int) -> HttpResponse:
     donor = _donor(request, pk)
     figures = selectors.donor_figures(donor)
-    response, writer = _csv_response(f"contributions-{donor.pk}.csv")
-    writer.writerow(
+    headers = [
+        "reference",
+        "currency",
+        "pledged",
+        "received",
+        "allocated",
+        "disbursed",
+        "balance",
+        f"pledged ({figures.totals.currency})",
+    ]
+    rows = (
         [
-            "reference",
-            "currency",
-            "pledged",
-            "received",
-            "allocated",
-            "disbursed",
-            "balance",
-            f"pledged ({figures.totals.currency})",
+            item.contribution.reference,
+            item.currency,
+            item.pledged,
+            item.received,
+            item.allocated,
+            item.disbursed,
+            item.balance,
+            item.pledged_reporting,
         ]
+        for item in figures.contributions
     )
-    for item in figures.contributions:
-        writer.writerow(
-            [
-                item.contribution.reference,
-                item.currency,
-                item.pledged,
-                item.received,
-                item.allocated,
-                item.disbursed,
-                item.balance,
-                item.pledged_reporting,
-            ]
-        )
-    return response
+    return csv_response(f"contributions-{donor.pk}.csv", headers, rows)
 
 
 @login_required
 def results_csv(request: HttpRequest, pk: int) -> HttpResponse:
     donor = _donor(request, pk)
-    response, writer = _csv_response(f"results-{donor.pk}.csv")
-    writer.writerow(["outcome", "indicator", "name", "unit", "target year", "target", "achieved", "percent"])
-    for outcome in selectors.donor_results(donor):
-        for item in outcome.indicators:
-            writer.writerow(
-                [
-                    outcome.outcome.code,
-                    item.indicator.code,
-                    item.indicator.name,
-                    item.indicator.unit,
-                    item.target.year if item.target else "",
-                    item.target.value if item.target else "",
-                    item.achieved,
-                    item.percent if item.percent is not None else "",
-                ]
-            )
-    return response
+    headers = ["outcome", "indicator", "name", "unit", "target year", "target", "achieved", "percent"]
+    rows = (
+        [
+            outcome.outcome.code,
+            item.indicator.code,
+            item.indicator.name,
+            item.indicator.unit,
+            item.target.year if item.target else "",
+            item.target.value if item.target else "",
+            item.achieved,
+            item.percent if item.percent is not None else "",
+        ]
+        for outcome in selectors.donor_results(donor)
+        for item in outcome.indicators
+    )
+    return csv_response(f"results-{donor.pk}.csv", headers, rows)
 
 
 @login_required

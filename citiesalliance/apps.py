@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class SiteConfig(AppConfig):
+    """The site itself: rules that hold for the models of every app, applied once all are loaded."""
+
+    name = "citiesalliance"
+    verbose_name = "Cities Alliance"
+
+    def ready(self) -> None:
+        from common.text import refuse_unwritable_text
+
+        refuse_unwritable_text()

@@ -7,14 +7,27 @@ from decimal import Decimal
 from django.conf import settings
 from lxml import etree
 
+from common.text import writable
 from members.models import Organisation
 
 from . import codes
 
 
+def sub(
+    parent, tag: str, attrib: dict[str, str] | None = None, *, text: str | None = None, **extra: str
+) -> etree._Element:
+    """A child element. Its text and attributes pass through `writable`: a row stored before text
+    was checked at input (a control character in a title, say) can never make a file ill-formed."""
+    attributes = {name: writable(value) for name, value in {**(attrib or {}), **extra}.items()}
+    element = etree.SubElement(parent, tag, attributes)
+    if text is not None:
+        element.text = writable(text)
+    return element
+
+
 def narrative(parent, tag: str, text: str, **attributes) -> etree._Element:
-    element = etree.SubElement(parent, tag, **attributes)
-    etree.SubElement(element, "narrative").text = text
+    element = sub(parent, tag, **attributes)
+    sub(element, "narrative", text=text)
     return element
 
 
@@ -44,15 +57,14 @@ def amount(value: Decimal) -> str:
 
 
 def value(parent, money: Decimal, currency: str, on) -> None:
-    element = etree.SubElement(parent, "value", currency=currency, **{"value-date": on.isoformat()})
-    element.text = amount(money)
+    sub(parent, "value", {"value-date": on.isoformat()}, currency=currency, text=amount(money))
 
 
 def transaction(parent, row) -> etree._Element:
     """A ledger row as an IATI transaction; a reversal is a row of the opposite amount."""
-    element = etree.SubElement(parent, "transaction", **({"ref": row.reference} if row.reference else {}))
-    etree.SubElement(element, "transaction-type", code=str(row.kind))
-    etree.SubElement(element, "transaction-date", {"iso-date": row.value_date.isoformat()})
+    element = sub(parent, "transaction", **({"ref": row.reference} if row.reference else {}))
+    sub(element, "transaction-type", code=str(row.kind))
+    sub(element, "transaction-date", {"iso-date": row.value_date.isoformat()})
     value(element, row.amount, row.currency, row.value_date)
     if row.description:
         narrative(element, "description", row.description)

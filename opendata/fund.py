@@ -55,7 +55,7 @@ def fund_activity_element(now: dt.datetime) -> etree._Element | None:
             "hierarchy": "1",
         },
     )
-    etree.SubElement(activity, "iati-identifier").text = fund_identifier()
+    elements.sub(activity, "iati-identifier", text=fund_identifier())
     elements.partnership(activity, "reporting-org")
     elements.narrative(activity, "title", _("%(name)s pooled fund") % {"name": settings.IATI_ORGANISATION_NAME})
     elements.narrative(
@@ -66,7 +66,7 @@ def fund_activity_element(now: dt.datetime) -> etree._Element | None:
     )
     _participating(activity, contributions)
     is_open = any(c.status in (ContributionStatus.PLEDGED, ContributionStatus.ACTIVE) for c in contributions)
-    etree.SubElement(activity, "activity-status", code=codes.IMPLEMENTATION if is_open else codes.FINALISATION)
+    elements.sub(activity, "activity-status", code=codes.IMPLEMENTATION if is_open else codes.FINALISATION)
     dates = [
         (codes.PLANNED_START, min(c.start_date for c in contributions)),
         (codes.PLANNED_END, max(c.end_date for c in contributions)),
@@ -74,15 +74,15 @@ def fund_activity_element(now: dt.datetime) -> etree._Element | None:
     if receipts and receipts[0].value_date <= now.date():
         dates.append((codes.ACTUAL_START, receipts[0].value_date))
     for date_type, date in sorted(dates):
-        etree.SubElement(activity, "activity-date", {"type": date_type, "iso-date": date.isoformat()})
-    etree.SubElement(
+        elements.sub(activity, "activity-date", {"type": date_type, "iso-date": date.isoformat()})
+    elements.sub(
         activity,
         "recipient-region",
         code=codes.DEVELOPING_COUNTRIES_UNSPECIFIED,
         vocabulary=codes.REGION_VOCABULARY_DAC,
         percentage="100",
     )
-    etree.SubElement(
+    elements.sub(
         activity, "sector", vocabulary=codes.SECTOR_VOCABULARY_DAC, code=codes.URBAN_DEVELOPMENT, percentage="100"
     )
     for receipt in receipts:

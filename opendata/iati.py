@@ -70,9 +70,9 @@ def _budgets(activity, project: Project) -> None:
         end = min(project.end_date, dt.date(year, 12, 31))
         if end < start:  # a tranche planned outside the project's dates
             start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
-        budget = etree.SubElement(activity, "budget", type=codes.ORIGINAL_BUDGET, status=codes.COMMITTED_BUDGET)
-        etree.SubElement(budget, "period-start", {"iso-date": start.isoformat()})
-        etree.SubElement(budget, "period-end", {"iso-date": end.isoformat()})
+        budget = elements.sub(activity, "budget", type=codes.ORIGINAL_BUDGET, status=codes.COMMITTED_BUDGET)
+        elements.sub(budget, "period-start", {"iso-date": start.isoformat()})
+        elements.sub(budget, "period-end", {"iso-date": end.isoformat()})
         elements.value(budget, amount, project.currency, start)
 
 
@@ -86,22 +86,22 @@ def _results(activity, project: Project) -> None:
         indicators = list(result.indicators.all())
         if not indicators:
             continue
-        element = etree.SubElement(activity, "result", type=str(result.type))
+        element = elements.sub(activity, "result", type=str(result.type))
         elements.narrative(element, "title", result.title)
         if result.description:
             elements.narrative(element, "description", result.description)
         for project_indicator in indicators:
             corporate = project_indicator.indicator
-            indicator = etree.SubElement(
+            indicator = elements.sub(
                 element,
                 "indicator",
                 measure=codes.MEASURE[corporate.unit],
                 ascending="1" if corporate.ascending else "0",
             )
             elements.narrative(indicator, "title", project_indicator.name)
-            etree.SubElement(indicator, "reference", vocabulary=codes.OWN_VOCABULARY, code=corporate.code)
+            elements.sub(indicator, "reference", vocabulary=codes.OWN_VOCABULARY, code=corporate.code)
             if project_indicator.baseline_value is not None:
-                etree.SubElement(
+                elements.sub(
                     indicator,
                     "baseline",
                     {
@@ -119,13 +119,13 @@ def _period(indicator, row: IndicatorPeriod) -> None:
     actual = reported if reported is not None and reported.report.status == ReportStatus.APPROVED else None
     if row.target_value is None and actual is None:
         return
-    period = etree.SubElement(indicator, "period")
-    etree.SubElement(period, "period-start", {"iso-date": row.period.start_date.isoformat()})
-    etree.SubElement(period, "period-end", {"iso-date": row.period.end_date.isoformat()})
+    period = elements.sub(indicator, "period")
+    elements.sub(period, "period-start", {"iso-date": row.period.start_date.isoformat()})
+    elements.sub(period, "period-end", {"iso-date": row.period.end_date.isoformat()})
     if row.target_value is not None:
-        etree.SubElement(period, "target", value=elements.amount(row.target_value))
+        elements.sub(period, "target", value=elements.amount(row.target_value))
     if actual is not None:
-        etree.SubElement(period, "actual", value=elements.amount(actual.value))
+        elements.sub(period, "actual", value=elements.amount(actual.value))
 
 
 def activity_element(project: Project, now: dt.datetime, parent: str | None = None) -> etree._Element:
@@ -139,13 +139,13 @@ def activity_element(project: Project, now: dt.datetime, parent: str | None = No
             **({"hierarchy": "2"} if parent else {}),
         },
     )
-    etree.SubElement(activity, "iati-identifier").text = activity_identifier(project)
+    elements.sub(activity, "iati-identifier", text=activity_identifier(project))
     elements.partnership(activity, "reporting-org")
     elements.narrative(activity, "title", project.title)
     # The schema wants a description: a project without a summary is described by its title.
     elements.narrative(activity, "description", project.summary or project.title, type=codes.GENERAL_DESCRIPTION)
     _participating(activity, project)
-    etree.SubElement(activity, "activity-status", code=str(project.status))
+    elements.sub(activity, "activity-status", code=str(project.status))
     started = project.status != ProjectStatus.PIPELINE and project.start_date <= now.date()
     ended = project.status in (ProjectStatus.CLOSED, ProjectStatus.FINALISATION) and project.end_date <= now.date()
     dates = [(codes.PLANNED_START, project.start_date), (codes.PLANNED_END, project.end_date)]
@@ -154,10 +154,10 @@ def activity_element(project: Project, now: dt.datetime, parent: str | None = No
     if ended:
         dates.append((codes.ACTUAL_END, project.end_date))
     for date_type, date in sorted(dates):
-        etree.SubElement(activity, "activity-date", {"type": date_type, "iso-date": date.isoformat()})
+        elements.sub(activity, "activity-date", {"type": date_type, "iso-date": date.isoformat()})
     for country in project.countries.all():
-        etree.SubElement(activity, "recipient-country", code=str(country.country), percentage=f"{country.percentage:f}")
-    etree.SubElement(
+        elements.sub(activity, "recipient-country", code=str(country.country), percentage=f"{country.percentage:f}")
+    elements.sub(
         activity, "sector", vocabulary=codes.SECTOR_VOCABULARY_DAC, code=codes.URBAN_DEVELOPMENT, percentage="100"
     )
     # The partnership's own classification travels as tags of its own vocabulary, for a lossless re-import.
@@ -173,7 +173,7 @@ def activity_element(project: Project, now: dt.datetime, parent: str | None = No
     for theme in project.themes.all():
         marker = codes.THEME_MARKERS.get(theme.code)
         if marker:
-            etree.SubElement(
+            elements.sub(
                 activity,
                 "policy-marker",
                 vocabulary=codes.POLICY_MARKER_VOCABULARY_DAC,
@@ -183,7 +183,7 @@ def activity_element(project: Project, now: dt.datetime, parent: str | None = No
     _budgets(activity, project)
     _transactions(activity, project)
     if parent:
-        etree.SubElement(activity, "related-activity", ref=parent, type=codes.PARENT)
+        elements.sub(activity, "related-activity", ref=parent, type=codes.PARENT)
     _results(activity, project)
     return activity
 
@@ -246,7 +246,7 @@ def organisation_xml() -> bytes:
     """The partnership's IATI organisation file: who it is and what it committed each year, by currency."""
     now = timezone.now().replace(microsecond=0)
     root = etree.Element("iati-organisations", {"version": "2.03", "generated-datetime": now.isoformat()})
-    organisation = etree.SubElement(
+    organisation = elements.sub(
         root,
         "iati-organisation",
         {
@@ -255,7 +255,7 @@ def organisation_xml() -> bytes:
             "default-currency": settings.REPORTING_CURRENCY,
         },
     )
-    etree.SubElement(organisation, "organisation-identifier").text = settings.IATI_ORGANISATION_IDENTIFIER
+    elements.sub(organisation, "organisation-identifier", text=settings.IATI_ORGANISATION_IDENTIFIER)
     elements.narrative(organisation, "name", settings.IATI_ORGANISATION_NAME)
     elements.partnership(organisation, "reporting-org")
     yearly = (
@@ -266,9 +266,9 @@ def organisation_xml() -> bytes:
         .order_by("year", "currency")
     )
     for row in yearly:
-        budget = etree.SubElement(organisation, "total-budget", status=codes.COMMITTED_BUDGET)
-        etree.SubElement(budget, "period-start", {"iso-date": f"{row['year']}-01-01"})
-        etree.SubElement(budget, "period-end", {"iso-date": f"{row['year']}-12-31"})
-        value = etree.SubElement(budget, "value", currency=row["currency"], **{"value-date": f"{row['year']}-01-01"})
+        budget = elements.sub(organisation, "total-budget", status=codes.COMMITTED_BUDGET)
+        elements.sub(budget, "period-start", {"iso-date": f"{row['year']}-01-01"})
+        elements.sub(budget, "period-end", {"iso-date": f"{row['year']}-12-31"})
+        value = elements.sub(budget, "value", currency=row["currency"], **{"value-date": f"{row['year']}-01-01"})
         value.text = elements.amount(row["total"])
     return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)

@@ -39,6 +39,8 @@ if REPORTING_CURRENCY not in legal_tender_currencies():
     raise ImproperlyConfigured(f"REPORTING_CURRENCY {REPORTING_CURRENCY!r} is not an ISO 4217 code.")
 
 INSTALLED_APPS = [
+    # First: its start-up sets rules on every app's models and on form fields before the admin loads forms.
+    "citiesalliance.apps.SiteConfig",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -62,7 +64,6 @@ INSTALLED_APPS = [
     "results",
     "donors",
     "opendata",
-    "citiesalliance.apps.SiteConfig",  # last: its start-up applies to the models of every app above
 ]
 
 MIDDLEWARE = [

@@ -40,13 +40,15 @@ def writable(text: str) -> str:
 
 
 def refuse_unwritable_text() -> None:
-    """Attach `validate_writable_text` to every text field of every model, and to the API's text fields.
+    """Attach `validate_writable_text` to every text field: of every model, of forms and of the API.
 
-    Called once at start-up. The validator joins each field's list of validators (not its
-    declared ones), so migrations do not see it; model forms, the admin, model serializers and
-    imports with model validation all run it through the model, and every serializer
-    `CharField` (plain input serializers too) runs it itself.
+    Called once at start-up, when the models are loaded and before the admin loads its forms. The
+    validator joins each model field's list of validators (not its declared ones), so migrations
+    do not see it: model forms, the admin, model serializers and imports with model validation
+    run it through the model. Every form `CharField` and serializer `CharField` declared from then
+    on runs it too, so plain forms and input serializers refuse the text before a service sees it.
     """
+    from django import forms
     from django.apps import apps
     from django.db import models
     from rest_framework import serializers
@@ -57,5 +59,16 @@ def refuse_unwritable_text() -> None:
                 validate_writable_text not in field.validators
             ):
                 field.validators.append(validate_writable_text)
-    if validate_writable_text not in serializers.CharField.default_validators:
-        serializers.CharField.default_validators = [*serializers.CharField.default_validators, validate_writable_text]
+    for base in (forms.CharField, serializers.CharField):
+        for field_class in (base, *_subclasses(base)):
+            # A subclass with validators of its own (e-mail, URL) does not inherit the check: it gets it too.
+            own = field_class is base or "default_validators" in vars(field_class)
+            if own and validate_writable_text not in field_class.default_validators:
+                field_class.default_validators = [validate_writable_text, *field_class.default_validators]
+
+
+def _subclasses(cls: type) -> list[type]:
+    found = []
+    for sub in cls.__subclasses__():
+        found += [sub, *_subclasses(sub)]
+    return found

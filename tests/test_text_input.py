@@ -133,8 +133,10 @@ def test_the_api_refuses_a_control_character_in_a_record_field_by_field(staff_ap
     assert project.title == "Settlements"
 
 
-def test_the_api_refuses_a_control_character_in_a_ledger_row_before_anything_is_recorded(staff_api):
-    project = ProjectFactory(approved_budget=Decimal("1000.00"))
+@pytest.fixture
+def signed_project() -> Project:
+    """A project of code CP-1 whose agreement commits USD 1,000, so a payment can be recorded."""
+    project = ProjectFactory(code="CP-1", approved_budget=Decimal("1000.00"))
     services.grant_agreement_sign(
         project=project,
         reference="GA-1",
@@ -142,7 +144,11 @@ def test_the_api_refuses_a_control_character_in_a_ledger_row_before_anything_is_
         signed_on=dt.date(2024, 1, 10),
         amount=Decimal("1000.00"),
     )
-    payload = {"kind": 3, "project": project.pk, "amount": "10.00", "value_date": "2024-02-01"}
+    return project
+
+
+def test_the_api_refuses_a_control_character_in_a_ledger_row_before_anything_is_recorded(staff_api, signed_project):
+    payload = {"kind": 3, "project": signed_project.pk, "amount": "10.00", "value_date": "2024-02-01"}
 
     response = staff_api.post("/api/v1/transactions/", {**payload, "description": "Paid\x0bin cash"}, format="json")
 
@@ -166,18 +172,10 @@ def _import_preview(client, url_name: str, csv: str):
     return client.post(reverse(url_name), {"format": "0", "import_file": upload})
 
 
-def test_a_spreadsheet_import_with_a_control_character_is_refused_and_writes_nothing(staff_client):
+def test_a_spreadsheet_import_with_a_control_character_is_refused_and_writes_nothing(staff_client, signed_project):
     Outcome.objects.create(code="O1", title="Inclusive city strategies adopted")
     indicators = (
         "code,name,outcome,unit,counted,aggregation,disaggregation\nP1,People\x02 reached,O1,count,people,sum,\n"
-    )
-    project = ProjectFactory(code="CP-1", approved_budget=Decimal("1000.00"))
-    services.grant_agreement_sign(
-        project=project,
-        reference="GA-1",
-        grantee=OrganisationFactory(),
-        signed_on=dt.date(2024, 1, 10),
-        amount=Decimal("1000.00"),
     )
     ledger = (
         "type,value_date,amount,currency,project,tranche,contribution,reference\n"

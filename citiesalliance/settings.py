@@ -68,6 +68,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "common.middleware.RefuseMalformedRequests",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -147,6 +148,16 @@ STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1_000_000)
+IATI_UPLOAD_MAX_BYTES = env.int("IATI_UPLOAD_MAX_BYTES", default=20 * 1_000_000)
+# Form fields and JSON bodies: Django's default of 2.5 MB, said here because the API's JSON parser keeps it too.
+# Files above FILE_UPLOAD_MAX_MEMORY_SIZE go to a temporary file, not to memory.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# A request body larger than the largest file any form takes, with its other fields, is refused (413)
+# before it is read (common.middleware).
+REQUEST_MAX_BYTES = max(UPLOAD_MAX_BYTES, IATI_UPLOAD_MAX_BYTES) + DATA_UPLOAD_MAX_MEMORY_SIZE
+if min(UPLOAD_MAX_BYTES, IATI_UPLOAD_MAX_BYTES) <= 0:
+    raise ImproperlyConfigured("UPLOAD_MAX_BYTES and IATI_UPLOAD_MAX_BYTES must be numbers of bytes above 0.")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -206,7 +217,7 @@ for _scope, _rate in API_THROTTLE_RATES.items():
 REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "common.api.SearchFilter",
+        "rest_framework.filters.SearchFilter",
         "common.api.OrderingFilter",
     ],
     # Token first, so that a request without credentials is told how to authenticate (401).
@@ -215,6 +226,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    "DEFAULT_PARSER_CLASSES": [
+        "common.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "common.api.CursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_CLASSES": ["common.api.AnonThrottle", "common.api.UserThrottle"],

@@ -22,3 +22,6 @@ urlpatterns = [
     path("health/", health, name="health"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
+
+handler400 = "common.refusals.bad_request"
+handler500 = "common.refusals.server_error"

@@ -9,19 +9,24 @@ Errors all have one shape, whatever raised them (a serializer, a filter, a servi
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from typing import Any
 
 import django_filters
 from django import forms
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
+from django.core.signals import got_request_exception
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, filters, pagination, permissions, serializers, status, throttling
+from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.validators import UniqueValidator
 
@@ -79,6 +84,32 @@ class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "This conflicts with the data as it stands."
     default_code = "conflict"
+
+
+class TooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request is larger than this site accepts."
+    default_code = "too_large"
+
+
+class ServerError(exceptions.APIException):
+    default_detail = "The server failed to answer this request; the secretariat has been told."
+    default_code = "server_error"
+
+
+class Unavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The service is unavailable for a moment (its database or cache does not answer); try again."
+    default_code = "unavailable"
+
+
+def failure(exc: BaseException) -> exceptions.APIException:
+    """What an unexpected error tells the client: 503 when a service the site needs does not answer, else 500."""
+    import redis  # the cache's client; imported here as most requests never fail
+
+    if isinstance(exc, OperationalError | InterfaceError | redis.ConnectionError | redis.TimeoutError):
+        return Unavailable()
+    return ServerError()
 
 
 class CheckedModelSerializer(serializers.ModelSerializer):
@@ -185,14 +216,6 @@ class OrderingFilter(filters.OrderingFilter):
         return ordering
 
 
-class SearchFilter(filters.SearchFilter):
-    """Ignores NUL characters, which PostgreSQL refuses in a query."""
-
-    def get_search_terms(self, request):
-        terms = (term.replace("\x00", "") for term in super().get_search_terms(request))
-        return [term for term in terms if term]
-
-
 class _LiveRate:
     """Reads the rate from the settings on each request, so that a changed setting applies at once."""
 
@@ -250,6 +273,11 @@ def _as_api_exception(exc: Exception) -> Exception:
         return exceptions.NotFound()
     if isinstance(exc, DjangoPermissionDenied):
         return exceptions.PermissionDenied()
+    if isinstance(exc, RequestDataTooBig):
+        return TooLarge()
+    if isinstance(exc, SuspiciousOperation):
+        # Too many fields or files, a malformed multipart body: Django's own refusals of a request.
+        return exceptions.ParseError()
     return exc
 
 
@@ -268,14 +296,34 @@ def error_body(exc: exceptions.APIException) -> dict[str, Any]:
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]):
-    """DRF's handler (status, headers such as Retry-After, rollback), with our error body."""
+    """DRF's handler (status, headers such as Retry-After, rollback), with our error body.
+
+    Whatever else fails answers JSON too, 503 or 500 (see `failure`), logged as Django logs a server error;
+    with DEBUG on, it propagates to Django's debug page instead."""
     # Imported here: rest_framework.views imports this module's classes while it loads.
     from rest_framework.views import exception_handler as drf_exception_handler
+    from rest_framework.views import set_rollback
 
     exc = _as_api_exception(exc)
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(exc, exceptions.APIException):
         response.data = {"error": error_body(exc)}
+        return response
+    if response is not None or settings.DEBUG:
+        return response
+    set_rollback()
+    request = getattr(context.get("request"), "_request", None)
+    got_request_exception.send(sender=None, request=request)
+    answer = failure(exc)
+    response = Response({"error": error_body(answer)}, status=answer.status_code)
+    logging.getLogger("django.request").error(
+        "%s: %s",
+        response.reason_phrase,
+        request.path if request else "",
+        exc_info=exc,
+        extra={"status_code": response.status_code, "request": request},
+    )
+    response._has_been_logged = True  # Django logs each answer of 500 and more, here without the traceback
     return response
 
 

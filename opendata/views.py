@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -43,13 +44,26 @@ def organisation(request: HttpRequest) -> HttpResponse:
 class ImportForm(forms.Form):
     file = forms.FileField(label=_("IATI 2.03 activity file"))
 
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = settings.IATI_UPLOAD_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                _("%(name)s is %(size).1f MB; IATI files may be up to %(limit)g MB. Nothing was imported."),
+                code="too_large",
+                params={"name": upload.name, "size": upload.size / 1_000_000, "limit": limit / 1_000_000},
+            )
+        return upload
+
 
 @staff_member_required
 def import_upload(request: HttpRequest) -> HttpResponse:
     """Staff load an IATI file; the page lists what each activity became."""
     form = ImportForm(request.POST or None, request.FILES or None)
     report, status = None, 200
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not form.is_valid():
+        status = 413 if form.has_error("file", code="too_large") else 400
+    elif request.method == "POST":
         try:
             report = import_activities(form.cleaned_data["file"].read())
         except ImportRefused as refusal:

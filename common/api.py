@@ -24,6 +24,7 @@ from django.core.signals import got_request_exception
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, filters, pagination, permissions, serializers, status, throttling
 from rest_framework.response import Response
@@ -101,6 +102,14 @@ class Unavailable(exceptions.APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = "The service is unavailable for a moment (its database or cache does not answer); try again."
     default_code = "unavailable"
+
+
+def data_too_large() -> TooLarge:
+    """Form fields or a JSON body beyond Django's DATA_UPLOAD_MAX_MEMORY_SIZE."""
+    return TooLarge(
+        _("Form data and JSON bodies may be up to %(limit)s bytes; this request's are larger.")
+        % {"limit": f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,}"}
+    )
 
 
 def failure(exc: BaseException) -> exceptions.APIException:
@@ -274,7 +283,7 @@ def _as_api_exception(exc: Exception) -> Exception:
     if isinstance(exc, DjangoPermissionDenied):
         return exceptions.PermissionDenied()
     if isinstance(exc, RequestDataTooBig):
-        return TooLarge()
+        return data_too_large()
     if isinstance(exc, SuspiciousOperation):
         # Too many fields or files, a malformed multipart body: Django's own refusals of a request.
         return exceptions.ParseError()

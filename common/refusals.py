@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 
-from .api import ServerError, TooLarge, error_body, failure
+from .api import ServerError, data_too_large, error_body, failure
 
 # As the API's own renderer writes JSON.
 COMPACT = {"ensure_ascii": False, "separators": (",", ":")}
@@ -31,7 +31,7 @@ def refusal(request: HttpRequest, error: exceptions.APIException) -> HttpRespons
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """Django's handler400: form data over DATA_UPLOAD_MAX_MEMORY_SIZE (413), too many fields, a host not served."""
     if isinstance(exception, RequestDataTooBig):
-        return refusal(request, TooLarge(_("The form data is larger than this site accepts.")))
+        return refusal(request, data_too_large())
     return refusal(request, exceptions.ParseError(_("The request is malformed and was not read.")))
 
 

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from common.errors import DomainError
+from common.money import MONEY_DIGITS, MONEY_PLACES
 from members.models import Organisation, OrganisationKind
 
 from .. import codes
@@ -54,11 +55,19 @@ def date(element, path: str) -> dt.date | None:
     return dt.date.fromisoformat(found.get("iso-date")) if found is not None else None
 
 
-def decimal(value: str | None, what: str) -> Decimal:
+def decimal(value: str | None, what: str, *, max_digits: int = MONEY_DIGITS, places: int = MONEY_PLACES) -> Decimal:
+    """A number as the file writes it; refused when it is not one, or has more whole digits than the field holds."""
     try:
-        return Decimal((value or "").strip())
+        number = Decimal((value or "").strip())
     except InvalidOperation:
         raise ActivityRefused(_("%(what)s is not a number: %(text)r.") % {"what": what, "text": value}) from None
+    whole_digits = max_digits - places
+    if not number.is_finite() or abs(number) >= Decimal(10) ** whole_digits:
+        raise ActivityRefused(
+            _("%(what)s is out of range: %(text)r has more than %(digits)d digits before the decimal point.")
+            % {"what": what, "text": value, "digits": whole_digits}
+        )
+    return number
 
 
 def is_partnership(element) -> bool:

@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 
 from grants.models import Project
 from results.models import (
+    VALUE_DIGITS,
+    VALUE_PLACES,
     Indicator,
     IndicatorPeriod,
     ProgressReport,
@@ -27,6 +29,8 @@ from results.models import (
 from .. import codes
 from . import reading
 from .reading import ActivityOutcome
+
+VALUE_RANGE = {"max_digits": VALUE_DIGITS, "places": VALUE_PLACES}
 
 
 def project_results(project: Project, element, outcome: ActivityOutcome) -> bool:
@@ -65,7 +69,7 @@ def project_results(project: Project, element, outcome: ActivityOutcome) -> bool
 def _indicator(project, result, element, corporate, position) -> bool:
     baseline = element.find("baseline")
     baseline_value = (
-        reading.decimal(baseline.get("value"), _("A baseline"))
+        reading.decimal(baseline.get("value"), _("A baseline"), **VALUE_RANGE)
         if baseline is not None and baseline.get("value")
         else None
     )
@@ -101,7 +105,9 @@ def _indicator(project, result, element, corporate, position) -> bool:
         changed |= created
         target = period_element.find("target")
         target_value = (
-            reading.decimal(target.get("value"), _("A target")) if target is not None and target.get("value") else None
+            reading.decimal(target.get("value"), _("A target"), **VALUE_RANGE)
+            if target is not None and target.get("value")
+            else None
         )
         if target_value != row.target_value:
             row.target_value = target_value
@@ -113,7 +119,9 @@ def _indicator(project, result, element, corporate, position) -> bool:
             and actual.get("value")
             and not ReportedValue.objects.filter(indicator_period=row).exists()
         ):
-            _approved_actual(project, period, row, corporate, reading.decimal(actual.get("value"), _("An actual")))
+            _approved_actual(
+                project, period, row, corporate, reading.decimal(actual.get("value"), _("An actual"), **VALUE_RANGE)
+            )
             changed = True
     return changed
 

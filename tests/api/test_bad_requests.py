@@ -226,30 +226,34 @@ def test_a_reference_to_an_id_beyond_the_database_range_answers_400(staff_api, p
 # Failures inside answer JSON
 
 
-def test_a_database_that_does_not_answer_gives_a_json_503(api, portfolio, caplog):
-    with mock.patch("grants.api.views.visible_projects", side_effect=OperationalError("server closed the connection")):
+@pytest.mark.parametrize(
+    ("failure", "status", "code", "message"),
+    [
+        (
+            OperationalError("server closed the connection"),
+            503,
+            "unavailable",
+            "The service is unavailable for a moment (its database or cache does not answer); try again.",
+        ),
+        (
+            RuntimeError("a bug"),
+            500,
+            "server_error",
+            "The server failed to answer this request; the secretariat has been told.",
+        ),
+    ],
+    ids=["database down", "bug"],
+)
+def test_a_failure_in_an_api_view_answers_json_and_is_logged_with_its_traceback(
+    api, portfolio, caplog, failure, status, code, message
+):
+    with mock.patch("grants.api.views.visible_projects", side_effect=failure):
         response = api.get(f"{API}/projects/")
 
-    assert response.status_code == 503
-    assert error(response) == {
-        "code": "unavailable",
-        "message": "The service is unavailable for a moment (its database or cache does not answer); try again.",
-        "fields": {},
-    }
+    assert response.status_code == status
+    assert error(response) == {"code": code, "message": message, "fields": {}}
     logged = [record for record in caplog.records if record.name == "django.request"]
-    assert len(logged) == 1 and logged[0].exc_info[0] is OperationalError  # logged once, with its traceback
-
-
-def test_an_unexpected_error_gives_a_json_500(api, portfolio):
-    with mock.patch("grants.api.views.visible_projects", side_effect=RuntimeError("a bug")):
-        response = api.get(f"{API}/projects/")
-
-    assert response.status_code == 500
-    assert error(response) == {
-        "code": "server_error",
-        "message": "The server failed to answer this request; the secretariat has been told.",
-        "fields": {},
-    }
+    assert len(logged) == 1 and logged[0].exc_info[1] is failure
 
 
 def test_a_failed_write_gives_a_json_503_and_saves_nothing(staff_api, portfolio):

@@ -31,7 +31,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.validators import UniqueValidator
 
-from common.errors import DomainError
+from common.errors import DomainError, RecordInUse
 from common.money import MONEY_DIGITS, MONEY_PLACES
 
 
@@ -263,6 +263,8 @@ def _flatten(detail: Any, path: str, fields: dict[str, list[str]], general: list
 
 def _as_api_exception(exc: Exception) -> Exception:
     errors = getattr(exc, "errors", None)
+    if isinstance(exc, RecordInUse):
+        return Conflict(exc.message)
     if isinstance(exc, DomainError) and isinstance(errors, dict) and errors:
         # A refusal with messages per field (an incomplete application, a report's values).
         return exceptions.ValidationError({"non_field_errors": [exc.message], **errors})

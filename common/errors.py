@@ -8,3 +8,7 @@ class DomainError(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
+
+
+class RecordInUse(DomainError):
+    """A record that others still use cannot be deleted (the API answers 409 Conflict)."""

@@ -40,6 +40,23 @@ def validate_currency(code: str) -> None:
         )
 
 
+def require_booked_currency_kept(record: models.Model, *booked: str) -> None:
+    """A record's currency is the currency of its books: once money is booked against it (any of the
+    `booked` relations holds a row), it cannot change. Compares with the stored value."""
+    if record.pk is None:
+        return
+    stored = type(record)._default_manager.filter(pk=record.pk).values_list("currency", flat=True).first()
+    if stored is None or stored == record.currency:
+        return
+    if any(getattr(record, relation).exists() for relation in booked):
+        raise ValidationError(
+            {
+                "currency": _("Money is already booked in %(currency)s: the currency cannot change.")
+                % {"currency": stored}
+            }
+        )
+
+
 def format_money(amount: Decimal | None, currency: str, *, whole: bool = False) -> str:
     """`CHF 4,820,000.00`; with `whole`, rounded to the unit for headline figures."""
     if amount is None:

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.errors import DomainError
 
-from . import selectors, services, tasks
+from . import selectors, services
 from .models import DonorReport, ReportJobStatus
 
 
@@ -96,8 +96,5 @@ class DonorReportAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Make the selected failed reports again"))
     def make_again(self, request, queryset):
-        failed = list(queryset.filter(status=ReportJobStatus.FAILED).values_list("pk", flat=True))
-        DonorReport.objects.filter(pk__in=failed).update(status=ReportJobStatus.QUEUED, failure_reason="")
-        for pk in failed:
-            tasks.make_donor_report.delay(pk)
+        failed = services.reports_retry(report_ids=queryset.values_list("pk", flat=True))
         self.message_user(request, _("%(n)d report(s) queued again.") % {"n": len(failed)}, messages.SUCCESS)

@@ -6,8 +6,9 @@ import datetime as dt
 import gc
 import io
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from functools import partial
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -83,6 +84,21 @@ def enqueue(report_id: int) -> None:
         tasks.make_donor_report.delay(report_id)
     except Exception:  # the broker's errors vary by transport; the job is safe in the database
         logger.warning("Could not queue donor report %s; it will be queued again later", report_id, exc_info=True)
+
+
+@transaction.atomic
+def reports_retry(*, report_ids: Iterable[int]) -> list[int]:
+    """Queue failed reports again, each made afresh by a worker once this transaction commits; reports that
+    did not fail are left as they are. Returns the ids queued again."""
+    failed = list(
+        DonorReport.objects.select_for_update()
+        .filter(pk__in=list(report_ids), status=ReportJobStatus.FAILED)
+        .values_list("pk", flat=True)
+    )
+    DonorReport.objects.filter(pk__in=failed).update(status=ReportJobStatus.QUEUED, failure_reason="")
+    for report_id in failed:
+        transaction.on_commit(partial(enqueue, report_id))
+    return failed
 
 
 def stuck_reports(*, now: dt.datetime | None = None) -> list[int]:

@@ -2,16 +2,17 @@
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext as _
-from import_export import fields, resources, widgets
+from import_export import fields, widgets
 
 from common.errors import DomainError
+from common.resources import CheckedModelResource
 from members.models import Organisation
 
 from . import services
 from .models import Contribution, ExchangeRate, Facility, Project, Tranche, Transaction, TransactionKind
 
 
-class ContributionResource(resources.ModelResource):
+class ContributionResource(CheckedModelResource):
     donor = fields.Field(column_name="donor", attribute="donor", widget=widgets.ForeignKeyWidget(Organisation, "name"))
     contract_partner = fields.Field(
         column_name="contract_partner",
@@ -37,7 +38,7 @@ class ContributionResource(resources.ModelResource):
         skip_unchanged = True
 
 
-class ProjectResource(resources.ModelResource):
+class ProjectResource(CheckedModelResource):
     facility = fields.Field(
         column_name="facility", attribute="facility", widget=widgets.ForeignKeyWidget(Facility, "code")
     )
@@ -61,7 +62,7 @@ class ProjectResource(resources.ModelResource):
         skip_unchanged = True
 
 
-class ExchangeRateResource(resources.ModelResource):
+class ExchangeRateResource(CheckedModelResource):
     class Meta:
         model = ExchangeRate
         import_id_fields = ["currency", "quote_currency", "date"]
@@ -89,11 +90,11 @@ class TransactionKindWidget(widgets.Widget):
         return TransactionKind(value).label if value else ""
 
 
-class LedgerImportResource(resources.ModelResource):
+class LedgerImportResource(CheckedModelResource):
     """Disbursements and incoming funds from a spreadsheet, each row recorded by the ledger's services.
 
-    Every row is checked by the same rules as a single entry; the admin imports nothing unless
-    every row is valid.
+    Every row is checked by the same rules as a single entry (the services' own checks, hence no
+    model validation beforehand); nothing is written unless every row is valid.
     """
 
     kind = fields.Field(column_name="type", attribute="kind", widget=TransactionKindWidget())

@@ -1,11 +1,13 @@
 """Spreadsheet import and export of members (CSV, XLSX) for the secretariat."""
 
-from import_export import fields, resources, widgets
+from import_export import fields, widgets
+
+from common.resources import CheckedModelResource
 
 from .models import Constituency, Membership, Organisation
 
 
-class OrganisationResource(resources.ModelResource):
+class OrganisationResource(CheckedModelResource):
     class Meta:
         model = Organisation
         import_id_fields = ["name"]
@@ -14,7 +16,7 @@ class OrganisationResource(resources.ModelResource):
         report_skipped = True
 
 
-class MembershipResource(resources.ModelResource):
+class MembershipResource(CheckedModelResource):
     organisation = fields.Field(
         column_name="organisation", attribute="organisation", widget=widgets.ForeignKeyWidget(Organisation, "name")
     )

@@ -307,7 +307,11 @@ class ReportingPeriod(models.Model):
 
     def clean(self) -> None:
         project = self.project if self.project_id else None
-        if project is None or not (self.start_date and self.end_date):
+        if project is None:
+            return
+        if self.releases_tranche_id and self.releases_tranche.agreement.project_id != project.pk:
+            raise ValidationError({"releases_tranche": _("The tranche belongs to another project's agreement.")})
+        if not (self.start_date and self.end_date):
             return
         if self.start_date < project.start_date or self.end_date > project.end_date:
             raise ValidationError(
@@ -315,6 +319,17 @@ class ReportingPeriod(models.Model):
                     "start_date": _("A reporting period must fall within the project (%(start)s to %(end)s).")
                     % {"start": project.start_date.isoformat(), "end": project.end_date.isoformat()}
                 }
+            )
+        overlapping = (
+            ReportingPeriod.objects.filter(
+                project=project, start_date__lte=self.end_date, end_date__gte=self.start_date
+            )
+            .exclude(pk=self.pk)
+            .first()
+        )
+        if overlapping:
+            raise ValidationError(
+                {"start_date": _("This period overlaps the period %(period)s.") % {"period": overlapping}}
             )
 
 

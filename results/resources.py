@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext as _
-from import_export import fields, resources, widgets
+from import_export import fields, widgets
+
+from common.resources import CheckedModelResource
 
 from .models import Aggregation, Counted, Disaggregation, Indicator, Outcome, PortfolioTarget, Unit
 
@@ -39,16 +41,15 @@ def choice_field(name: str, choices: type[models.TextChoices]) -> fields.Field:
     return fields.Field(column_name=name, attribute=name, widget=ChoiceWidget(choices))
 
 
-class OutcomeResource(resources.ModelResource):
+class OutcomeResource(CheckedModelResource):
     class Meta:
         model = Outcome
         import_id_fields = ["code"]
         fields = ["code", "title", "description", "order"]
         skip_unchanged = True
-        clean_model_instances = True
 
 
-class IndicatorResource(resources.ModelResource):
+class IndicatorResource(CheckedModelResource):
     outcome = fields.Field(column_name="outcome", attribute="outcome", widget=widgets.ForeignKeyWidget(Outcome, "code"))
     unit = choice_field("unit", Unit)
     counted = choice_field("counted", Counted)
@@ -72,10 +73,9 @@ class IndicatorResource(resources.ModelResource):
             "order",
         ]
         skip_unchanged = True
-        clean_model_instances = True
 
 
-class PortfolioTargetResource(resources.ModelResource):
+class PortfolioTargetResource(CheckedModelResource):
     indicator = fields.Field(
         column_name="indicator", attribute="indicator", widget=widgets.ForeignKeyWidget(Indicator, "code")
     )
@@ -85,4 +85,3 @@ class PortfolioTargetResource(resources.ModelResource):
         import_id_fields = ["indicator", "year"]
         fields = ["indicator", "year", "value", "source"]
         skip_unchanged = True
-        clean_model_instances = True

@@ -197,18 +197,30 @@ def reporting_period_add(
     period = ReportingPeriod(
         project=project, start_date=start_date, end_date=end_date, due_date=due_date, releases_tranche=releases_tranche
     )
-    if releases_tranche is not None and releases_tranche.agreement.project_id != project.pk:
-        raise ResultsError(_("The tranche belongs to another project's agreement."), field="releases_tranche")
-    overlapping = ReportingPeriod.objects.filter(
-        project=project, start_date__lte=end_date, end_date__gte=start_date
-    ).first()
-    if overlapping:
-        raise ResultsError(
-            _("This period overlaps the period %(period)s.") % {"period": overlapping}, field="start_date"
+    return reporting_period_save(period=period)
+
+
+@transaction.atomic
+def reporting_period_save(*, period: ReportingPeriod) -> ReportingPeriod:
+    """Save a new or changed period: inside the project's dates, overlapping none of its other periods, releasing
+    a tranche of its own agreement only. Once a report is started on it, the dates it covers are fixed.
+
+    Every indicator of the project then has a row in it, for targets and values.
+    """
+    if period.pk is not None:
+        stored = ReportingPeriod.objects.select_for_update().get(pk=period.pk)
+        moved = (stored.project_id, stored.start_date, stored.end_date) != (
+            period.project_id,
+            period.start_date,
+            period.end_date,
         )
+        if moved and ProgressReport.objects.filter(period=stored).exists():
+            raise ResultsError(
+                _("A report is started on this period: the dates it covers are fixed."), field="start_date"
+            )
     _clean(period)
     period.save()
-    indicator_periods_ensure(project_id=project.pk)
+    indicator_periods_ensure(project_id=period.project_id)
     return period
 
 

@@ -243,10 +243,6 @@ class TransactionAdmin(MoneyTotalsMixin, ReadOnlyLedgerMixin, SimpleHistoryAdmin
     def has_import_permission(self, request):
         return request.user.has_perm("grants.add_transaction")
 
-    def get_import_data_kwargs(self, **kwargs):
-        """Nothing is written unless every row is valid."""
-        return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
-
     @admin.display(description=_("amount"), ordering="amount")
     def money(self, obj: Transaction) -> str:
         return format_money(obj.amount, obj.currency)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db import transaction
 from django.db.models import Count
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
@@ -10,6 +11,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from common.admin import MoneyTotalsMixin
 from common.money import format_money
 
+from .. import services
 from ..models import (
     City,
     Contribution,
@@ -26,6 +28,27 @@ from ..resources import ContributionResource, ExchangeRateResource, ProjectResou
 from ..selectors import contribution_figures
 
 
+class CatalogueAdmin(admin.ModelAdmin):
+    """Deletes through `services.catalogue_delete`, one record or a selection: a record in use is refused,
+    with what uses it, on the confirmation page, and nothing is unlinked."""
+
+    delete_confirmation_template = "admin/in_use/delete_confirmation.html"
+    delete_selected_confirmation_template = "admin/in_use/delete_selected_confirmation.html"
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        refusals = [refusal for record in objs if (refusal := services.catalogue_delete_refusal(record))]
+        return deleted, counts, perms_needed, refusals or protected
+
+    def delete_model(self, request, obj) -> None:
+        services.catalogue_delete(record=obj)
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset) -> None:
+        for record in queryset:
+            services.catalogue_delete(record=record)
+
+
 class FacilityInline(admin.TabularInline):
     model = Facility
     extra = 0
@@ -34,7 +57,7 @@ class FacilityInline(admin.TabularInline):
 
 
 @admin.register(FundingWindow)
-class FundingWindowAdmin(admin.ModelAdmin):
+class FundingWindowAdmin(CatalogueAdmin):
     list_display = ["name", "code", "facility_count", "order"]
     list_editable = ["order"]
     search_fields = ["name", "code"]
@@ -50,7 +73,7 @@ class FundingWindowAdmin(admin.ModelAdmin):
 
 
 @admin.register(Facility)
-class FacilityAdmin(admin.ModelAdmin):
+class FacilityAdmin(CatalogueAdmin):
     list_display = ["name", "window", "is_competitive", "project_count"]
     list_filter = ["window", "is_competitive"]
     list_select_related = ["window"]
@@ -67,7 +90,7 @@ class FacilityAdmin(admin.ModelAdmin):
 
 
 @admin.register(Theme)
-class ThemeAdmin(admin.ModelAdmin):
+class ThemeAdmin(CatalogueAdmin):
     list_display = ["name", "code", "start_year", "end_year", "project_count"]
     list_filter = ["start_year"]
     search_fields = ["name", "code"]
@@ -82,7 +105,7 @@ class ThemeAdmin(admin.ModelAdmin):
 
 
 @admin.register(City)
-class CityAdmin(admin.ModelAdmin):
+class CityAdmin(CatalogueAdmin):
     list_display = ["name", "country", "project_count"]
     list_filter = ["country"]
     search_fields = ["name"]

@@ -102,21 +102,7 @@ class CallInput(CheckedModelSerializer):
         ]
 
 
-class _CurrencyFixedOnceBooked:
-    """A record's currency is its books' currency: it cannot change once money is booked against it."""
-
-    booked_relation = "transactions"
-
-    def validate_currency(self, value: str) -> str:
-        instance = self.instance
-        if instance is not None and value != instance.currency and getattr(instance, self.booked_relation).exists():
-            raise serializers.ValidationError(
-                f"Money is already booked in {instance.currency}: the currency cannot change."
-            )
-        return value
-
-
-class ProjectInput(_CurrencyFixedOnceBooked, CheckedModelSerializer):
+class ProjectInput(CheckedModelSerializer):
     output_serializer = ProjectOutput
 
     class Meta:
@@ -138,7 +124,7 @@ class ProjectInput(_CurrencyFixedOnceBooked, CheckedModelSerializer):
         ]
 
 
-class ContributionInput(_CurrencyFixedOnceBooked, CheckedModelSerializer):
+class ContributionInput(CheckedModelSerializer):
     output_serializer = ContributionOutput
 
     class Meta:

@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from common.api import IsStaff, StaffWritesOrReadOnly, staff_editable
 from common.api_views import StaffEditableViewSet, StaffRecordViewSet
 
+from .. import services
 from ..filters import CallFilter, ContributionFilter, FacilityFilter, ProjectFilter, TransactionFilter
 from ..models import (
     AssessmentCriterion,
@@ -60,8 +61,15 @@ from .outputs import (
 )
 
 
+class CatalogueViewSet(StaffEditableViewSet):
+    """Reference data the portfolio is classified by: one in use is refused with 409, never unlinked."""
+
+    def perform_destroy(self, instance) -> None:
+        services.catalogue_delete(record=instance)
+
+
 @staff_editable(WindowOutput)
-class WindowViewSet(StaffEditableViewSet):
+class WindowViewSet(CatalogueViewSet):
     """The funding windows: Country/City and Global."""
 
     queryset = FundingWindow.objects.all()
@@ -73,7 +81,7 @@ class WindowViewSet(StaffEditableViewSet):
 
 
 @staff_editable(FacilityOutput)
-class FacilityViewSet(StaffEditableViewSet):
+class FacilityViewSet(CatalogueViewSet):
     """Facilities, the lines of business inside a window."""
 
     queryset = Facility.objects.select_related("window")
@@ -86,7 +94,7 @@ class FacilityViewSet(StaffEditableViewSet):
 
 
 @staff_editable(ThemeOutput)
-class ThemeViewSet(StaffEditableViewSet):
+class ThemeViewSet(CatalogueViewSet):
     """Themes of the work programme."""
 
     queryset = Theme.objects.all()

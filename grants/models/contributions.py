@@ -8,7 +8,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from common.money import CurrencyField, MoneyField, currency_shape_check
+from common.money import CurrencyField, MoneyField, currency_shape_check, require_booked_currency_kept
 from members.models import Organisation
 
 from .catalogue import Facility, FundingWindow
@@ -117,6 +117,8 @@ class Contribution(models.Model):
 
     def clean(self) -> None:
         super().clean()
+        # Allocations are in the contribution's currency too: they would silently change their meaning.
+        require_booked_currency_kept(self, "transactions", "allocations")
         both_earmarked = self.earmarked_facility_id and self.earmarked_window_id
         if both_earmarked and self.earmarked_facility.window_id != self.earmarked_window_id:
             raise ValidationError(

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
-from common.money import CurrencyField, MoneyField, currency_shape_check
+from common.money import CurrencyField, MoneyField, currency_shape_check, format_money, require_booked_currency_kept
 from members.models import Organisation
 
 from .catalogue import City, Facility, Theme
@@ -102,6 +102,11 @@ class Project(models.Model):
                 name="project_not_overdisbursed",
                 violation_error_message=_("A project cannot be paid more than was committed to it."),
             ),
+            models.CheckConstraint(
+                condition=Q(approved_budget__gte=F("committed_total")),
+                name="project_budget_covers_commitment",
+                violation_error_message=_("The approved budget cannot be less than what is committed to the project."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -111,9 +116,23 @@ class Project(models.Model):
         return reverse("grants:project-detail", kwargs={"code": self.code})
 
     def clean(self) -> None:
+        errors: dict[str, str] = {}
         if self.code.upper() == POOLED_FUND_CODE:
             message = _("%(code)s names the pooled fund in the open data files; choose another code.")
-            raise ValidationError({"code": message % {"code": self.code}})
+            errors["code"] = message % {"code": self.code}
+        if self.approved_budget is not None and self.approved_budget < self.committed_total:
+            errors["approved_budget"] = _(
+                "%(committed)s is committed to %(code)s: the approved budget cannot be less."
+            ) % {
+                "committed": format_money(self.committed_total, self.currency),
+                "code": self.code,
+            }
+        try:
+            require_booked_currency_kept(self, "transactions")
+        except ValidationError as error:
+            errors.update(error.message_dict)
+        if errors:
+            raise ValidationError(errors)
 
 
 class ProjectCountry(models.Model):

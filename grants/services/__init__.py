@@ -15,6 +15,7 @@ from .applications import (
     review_submit,
     reviewer_assign,
 )
+from .catalogue import catalogue_delete, catalogue_delete_refusal
 from .ledger import (
     LedgerError,
     TrancheSpec,
@@ -44,6 +45,8 @@ __all__ = [
     "application_submit",
     "application_withdraw",
     "attachment_add",
+    "catalogue_delete",
+    "catalogue_delete_refusal",
     "contribution_receive",
     "disbursement_record",
     "expenditure_record",

@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from grants.models import Project
+from results import services
 from results.models import (
     VALUE_DIGITS,
     VALUE_PLACES,
@@ -93,14 +94,12 @@ def _indicator(project, result, element, corporate, position) -> bool:
     )
     for period_element in element.iterfind("period"):
         start, end = reading.date(period_element, "period-start"), reading.date(period_element, "period-end")
-        period, created = ReportingPeriod.objects.get_or_create(
-            project=project,
-            start_date=start,
-            defaults={"end_date": end, "due_date": end + dt.timedelta(days=90)},
-        )
-        changed |= created
-        if created:
-            period.full_clean()
+        period = ReportingPeriod.objects.filter(project=project, start_date=start).first()
+        if period is None:
+            period = services.reporting_period_add(
+                project=project, start_date=start, end_date=end, due_date=end + dt.timedelta(days=90)
+            )
+            changed = True
         row, created = IndicatorPeriod.objects.get_or_create(project_indicator=project_indicator, period=period)
         changed |= created
         target = period_element.find("target")

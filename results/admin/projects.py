@@ -187,27 +187,6 @@ class ReportingPeriodForm(forms.ModelForm):
                 tranches = tranches.filter(agreement__project_id=self.instance.project_id)
             tranche.queryset = tranches
 
-    def clean(self):
-        """The rules of `services.reporting_period_add`, for changes as well as new periods."""
-        cleaned = super().clean()
-        project = cleaned.get("project") or (self.instance.project if self.instance.project_id else None)
-        start = cleaned.get("start_date", self.instance.start_date)
-        end = cleaned.get("end_date", self.instance.end_date)
-        tranche = cleaned.get("releases_tranche")
-        if project is None or start is None or end is None:
-            return cleaned
-        if tranche is not None and tranche.agreement.project_id != project.pk:
-            self.add_error("releases_tranche", _("The tranche belongs to another project's agreement."))
-        overlapping = (
-            ReportingPeriod.objects.filter(project=project, start_date__lte=end, end_date__gte=start)
-            .exclude(pk=self.instance.pk)
-            .first()
-        )
-        if overlapping:
-            error = _("This period overlaps the period %(period)s.") % {"period": overlapping}
-            self.add_error("start_date" if "start_date" in self.fields else None, error)
-        return cleaned
-
 
 class IndicatorPeriodInline(admin.TabularInline):
     """The targets of the period: one row per indicator of the project, made by the service."""
@@ -261,6 +240,6 @@ class ReportingPeriodAdmin(admin.ModelAdmin):
         report = getattr(obj, "report", None)
         return report.get_status_display() if report is not None else _("Not started")
 
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        services.indicator_periods_ensure(project_id=form.instance.project_id)
+    def save_model(self, request, obj, form, change) -> None:
+        """Through the service, which also gives every indicator of the project a row in the period."""
+        services.reporting_period_save(period=obj)

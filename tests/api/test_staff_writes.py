@@ -80,7 +80,8 @@ def test_a_window_in_use_cannot_be_deleted_and_an_unused_one_can(staff, portfoli
     deleted = staff.delete(f"{API}/windows/{unused.pk}/")
 
     assert in_use.status_code == 409
-    assert in_use.json()["error"]["message"] == "Still in use by facilities: it cannot be deleted."
+    message = "“Country/City Window” is still used by 1 facility: it cannot be deleted."
+    assert in_use.json()["error"]["message"] == message
     assert FundingWindow.objects.filter(pk=portfolio["country_window"].pk).exists()
     assert deleted.status_code == 204
     assert not FundingWindow.objects.filter(pk=unused.pk).exists()

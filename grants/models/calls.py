@@ -376,7 +376,8 @@ class ReviewAssignment(models.Model):
 
 class CriterionScore(models.Model):
     review = models.ForeignKey(ReviewAssignment, on_delete=models.CASCADE, related_name="scores")
-    criterion = models.ForeignKey(AssessmentCriterion, on_delete=models.CASCADE, related_name="scores")
+    # A scored criterion stays: deleting it would silently drop the reviewers' scores.
+    criterion = models.ForeignKey(AssessmentCriterion, on_delete=models.PROTECT, related_name="scores")
     score = models.PositiveSmallIntegerField(_("score"), validators=[MinValueValidator(0), MaxValueValidator(5)])
     comment = models.TextField(_("comment"), blank=True)
 

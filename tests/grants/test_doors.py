@@ -22,11 +22,23 @@ from rest_framework.test import APIClient
 from common.errors import RecordInUse
 from common.resources import CheckedModelResource
 from grants import services
-from grants.models import Call, City, Contribution, FundingWindow, Project, Theme
+from grants.models import (
+    ApplicationStatus,
+    Call,
+    City,
+    Contribution,
+    CriterionScore,
+    FundingWindow,
+    Project,
+    ReviewAssignment,
+    Theme,
+)
 from grants.resources import ContributionResource, LedgerImportResource, ProjectResource
 from opendata import iati
 from opendata.importer import import_activities
 from tests.factories import (
+    ApplicationFactory,
+    AssessmentCriterionFactory,
     CallFactory,
     CityFactory,
     ContributionFactory,
@@ -37,6 +49,7 @@ from tests.factories import (
     ProjectFactory,
     StaffFactory,
     ThemeFactory,
+    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -418,3 +431,26 @@ def test_the_delete_service_refuses_a_window_used_only_by_an_earmarked_contribut
         services.catalogue_delete(record=window)
 
     assert FundingWindow.objects.filter(pk=window.pk).exists()
+
+
+def test_the_call_admin_refuses_to_delete_a_criterion_reviewers_have_scored(staff_client):
+    application = ApplicationFactory(complete=True, status=ApplicationStatus.IN_REVIEW)
+    criterion = AssessmentCriterionFactory(call=application.call, name="Fit with the city's plans")
+    review = ReviewAssignment.objects.create(
+        application=application, reviewer=UserFactory(), assigned_by=StaffFactory()
+    )
+    CriterionScore.objects.create(review=review, criterion=criterion, score=4)
+    url = admin_url(Call, "change", application.call.pk)
+    form = change_form_data(staff_client, url)
+    (row,) = [
+        key
+        for key, value in form.items()
+        if key.startswith("criteria-") and key.endswith("-id") and value == str(criterion.pk)
+    ]
+    deleted = {row.replace("-id", "-DELETE"): "on"}
+
+    response = staff_client.post(url, {**form, **deleted})
+
+    assert response.status_code == 200
+    assert "would require deleting the following protected related objects" in response.content.decode()
+    assert CriterionScore.objects.filter(criterion=criterion, score=4).exists()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db.models import Sum
+from django.shortcuts import redirect
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from import_export.admin import ImportExportModelAdmin
 
 from .money import format_money
 
@@ -58,3 +60,24 @@ class MoneyTotalsMixin:
         ]
         response.context_data["money_totals_label"] = self.totals_label
         return response
+
+
+class CheckedImportExportAdmin(ImportExportModelAdmin):
+    """Spreadsheet import and export; an import confirmed after its preview that a row now fails (the data
+    changed meanwhile) is rolled back whole by its resource, and the admin says so instead of reporting success.
+    """
+
+    def process_result(self, result, request):
+        if not (result.has_errors() or result.has_validation_errors()):
+            return super().process_result(result, request)
+        problems = [
+            _("row %(number)s: %(errors)s") % {"number": row.number, "errors": " ".join(row.error.messages)}
+            for row in result.invalid_rows
+        ]
+        problems += [str(error.error) for error in result.base_errors]
+        problems += [str(error.error) for _number, errors in result.row_errors() for error in errors]
+        self.message_user(
+            request, _("Nothing was imported: %(problems)s") % {"problems": "; ".join(problems)}, messages.ERROR
+        )
+        opts = self.model._meta
+        return redirect(f"admin:{opts.app_label}_{opts.model_name}_import")

@@ -6,7 +6,8 @@ from django.db import models
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ImportExportModelAdmin
+
+from common.admin import CheckedImportExportAdmin
 
 from .models import (
     Constituency,
@@ -111,7 +112,7 @@ class InvitationInline(admin.TabularInline):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(ImportExportModelAdmin):
+class OrganisationAdmin(CheckedImportExportAdmin):
     resource_classes = [OrganisationResource]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["name", "short_name", "kind", "country", "iati_identifier", "membership_count", "is_demo"]
@@ -134,7 +135,7 @@ class OrganisationAdmin(ImportExportModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(ImportExportModelAdmin):
+class MembershipAdmin(CheckedImportExportAdmin):
     resource_classes = [MembershipResource]
     list_display = ["organisation", "constituency", "kind", "since", "until"]
     list_filter = ["constituency", "kind"]

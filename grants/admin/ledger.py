@@ -11,10 +11,9 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
-from common.admin import MoneyTotalsMixin
+from common.admin import CheckedImportExportAdmin, MoneyTotalsMixin
 from common.errors import DomainError
 from common.money import format_money
 from members.models import Organisation
@@ -230,7 +229,7 @@ class ReverseForm(forms.Form):
 
 
 @admin.register(Transaction)
-class TransactionAdmin(MoneyTotalsMixin, ReadOnlyLedgerMixin, SimpleHistoryAdmin, ImportExportModelAdmin):
+class TransactionAdmin(MoneyTotalsMixin, ReadOnlyLedgerMixin, SimpleHistoryAdmin, CheckedImportExportAdmin):
     resource_classes = [LedgerImportResource]
     list_display = ["value_date", "kind", "money", "project", "contribution", "reference"]
     list_filter = ["kind", "currency", "provider", "project__facility__window"]

@@ -5,10 +5,9 @@ from django.db import transaction
 from django.db.models import Count
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
-from common.admin import MoneyTotalsMixin
+from common.admin import CheckedImportExportAdmin, MoneyTotalsMixin
 from common.money import format_money
 
 from .. import services
@@ -125,7 +124,7 @@ class ContributionPhaseInline(admin.TabularInline):
 
 
 @admin.register(Contribution)
-class ContributionAdmin(MoneyTotalsMixin, SimpleHistoryAdmin, ImportExportModelAdmin):
+class ContributionAdmin(MoneyTotalsMixin, SimpleHistoryAdmin, CheckedImportExportAdmin):
     resource_classes = [ContributionResource]
     list_display = ["reference", "title", "donor", "pledged", "received", "allocated", "start_date", "status"]
     list_filter = ["status", "currency", "donor", "earmarked_window", "is_demo"]
@@ -185,7 +184,7 @@ class ProjectPartnerInline(admin.TabularInline):
 
 
 @admin.register(Project)
-class ProjectAdmin(MoneyTotalsMixin, SimpleHistoryAdmin, ImportExportModelAdmin):
+class ProjectAdmin(MoneyTotalsMixin, SimpleHistoryAdmin, CheckedImportExportAdmin):
     resource_classes = [ProjectResource]
     change_list_template = "admin/grants/project/change_list.html"  # with links to the IATI import and file
     list_display = ["code", "title", "facility", "country_list", "status", "start_date", "budget", "is_public"]
@@ -236,7 +235,7 @@ class ProjectPartnerAdmin(admin.ModelAdmin):
 
 
 @admin.register(ExchangeRate)
-class ExchangeRateAdmin(SimpleHistoryAdmin, ImportExportModelAdmin):
+class ExchangeRateAdmin(SimpleHistoryAdmin, CheckedImportExportAdmin):
     resource_classes = [ExchangeRateResource]
     list_display = ["date", "currency", "quote_currency", "rate", "source"]
     list_filter = ["currency", "quote_currency", "source"]

@@ -9,14 +9,15 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
+
+from common.admin import CheckedImportExportAdmin
 
 from ..models import Indicator, Outcome, PortfolioTarget
 from ..resources import IndicatorResource, OutcomeResource, PortfolioTargetResource
 
 
-class FrameworkAdmin(SimpleHistoryAdmin, ImportExportModelAdmin):
+class FrameworkAdmin(SimpleHistoryAdmin, CheckedImportExportAdmin):
     """Importing a sheet adds and changes rows, so it takes both permissions."""
 
     def has_import_permission(self, request):

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from common.admin import CheckedImportExportAdmin
 from common.errors import RecordInUse
 from common.resources import CheckedModelResource
 from grants import services
@@ -290,16 +291,32 @@ def test_the_iati_import_never_lowers_the_budget_below_the_commitment(committed_
 
 
 def test_every_admin_import_checks_rows_by_the_model_or_by_a_service():
-    resources = {
-        resource
-        for model_admin in admin.site._registry.values()
-        for resource in getattr(model_admin, "resource_classes", [])
-    }
+    importing = [model_admin for model_admin in admin.site._registry.values() if hasattr(model_admin, "import_action")]
+    resources = {resource for model_admin in importing for resource in model_admin.resource_classes}
 
     assert resources
+    assert all(isinstance(model_admin, CheckedImportExportAdmin) for model_admin in importing)
     assert all(issubclass(resource, CheckedModelResource) for resource in resources)
     by_model = {resource for resource in resources if resource._meta.clean_model_instances}
     assert resources - by_model == {LedgerImportResource}  # each of its rows is recorded by a ledger service
+
+
+def test_an_import_confirmed_after_money_was_booked_meanwhile_saves_nothing_and_says_why(staff_client):
+    donor = OrganisationFactory(name="State Secretariat for Economic Affairs")
+    contribution = ContributionFactory(donor=donor, reference="SECO-1", title="Core funding", currency="CHF")
+    csv = (
+        "reference,title,donor,amount,currency,start_date,end_date,status\n"
+        f"SECO-1,Core funding,{donor.name},{contribution.amount},EUR,2019-01-01,2023-12-31,pledged\n"
+    )
+    preview = import_preview(staff_client, Contribution, csv)
+    services.contribution_receive(contribution=contribution, amount=Decimal("1000"), value_date=dt.date(2019, 3, 1))
+
+    response = staff_client.post(
+        admin_url(Contribution, "process_import"), preview.context["confirm_form"].initial, follow=True
+    )
+
+    assert f"Nothing was imported: row 1: {BOOKED_IN_CHF}" in response.content.decode()
+    assert Contribution.objects.get(pk=contribution.pk).currency == "CHF"
 
 
 def test_the_admin_import_previews_an_unknown_currency_and_saves_nothing(staff_client):

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from .models import Application, ApplicationStatus
+from django.utils.translation import gettext_lazy as _
+
+from common.workflow import Workflow
+
+from .models import ApplicationStatus
 
 S = ApplicationStatus
 
@@ -33,11 +37,6 @@ TRANSITIONS: dict[tuple[str, str], Actor] = {
 
 DECIDED = {S.APPROVED, S.REJECTED, S.WITHDRAWN}
 
-
-def is_allowed(application: Application, to_status: str, actor: Actor) -> bool:
-    return TRANSITIONS.get((application.status, to_status)) == actor
-
-
-def next_steps(application: Application, actor: Actor) -> list[str]:
-    """The statuses `actor` may move the application to now, for buttons and admin actions."""
-    return [to for (frm, to), who in TRANSITIONS.items() if frm == application.status and who == actor]
+WORKFLOW = Workflow(TRANSITIONS, refusal=_("An application that is %(status)s cannot be moved to %(to)s by you."))
+is_allowed = WORKFLOW.is_allowed
+next_steps = WORKFLOW.next_steps

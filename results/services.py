@@ -39,13 +39,12 @@ from .models import (
     ReportedValue,
     ReportingPeriod,
     ReportStatus,
-    ReportTransition,
     ResultType,
     SexCategory,
     Unit,
     ValueSplit,
 )
-from .workflow import Actor, is_allowed
+from .workflow import WORKFLOW, Actor
 
 THOUSANDS = re.compile(r"-?\d{1,3}(,\d{3})+(\.\d+)?")
 LARGEST_VALUE = Decimal(10) ** (VALUE_DIGITS - VALUE_PLACES)
@@ -257,16 +256,16 @@ def _locked(report: ProgressReport) -> ProgressReport:
     return ProgressReport.objects.select_for_update().select_related("project", "period").get(pk=report.pk)
 
 
-def _move(report: ProgressReport, to_status: str, user: User, comment: str = "") -> None:
-    if not is_allowed(report, to_status, actor_for(user, report.project)):
-        raise ResultsError(
-            _("A report that is %(status)s cannot be moved to %(to)s by you.")
-            % {"status": report.get_status_display().lower(), "to": ReportStatus(to_status).label.lower()}
-        )
-    ReportTransition.objects.create(
-        report=report, from_status=report.status, to_status=to_status, by=user, comment=comment
+def _move(report: ProgressReport, to_status: str, user: User, comment: str = "", **changes) -> None:
+    WORKFLOW.move(
+        report,
+        to_status,
+        actor=actor_for(user, report.project),
+        by=user,
+        comment=comment,
+        error=ResultsError,
+        **changes,
     )
-    report.status = to_status
 
 
 @transaction.atomic
@@ -470,9 +469,7 @@ def report_submit(*, report: ProgressReport, user: User, today: dt.date | None =
     errors = submission_errors(report)
     if errors:
         raise ReportInvalid(_("The report cannot be submitted yet: see the messages by each field."), errors)
-    _move(report, ReportStatus.SUBMITTED, user)
-    report.submitted_at = timezone.now()
-    report.save(update_fields=["status", "submitted_at", "updated_at"])
+    _move(report, ReportStatus.SUBMITTED, user, submitted_at=timezone.now())
     transaction.on_commit(lambda: tasks.notify_report_submitted.delay(report.pk))
     return report
 
@@ -484,9 +481,7 @@ def report_return(*, report: ProgressReport, user: User, comment: str) -> Progre
     if not comment:
         raise ResultsError(_("Say what needs to change before returning the report."), field="comment")
     report = _locked(report)
-    _move(report, ReportStatus.RETURNED, user, comment)
-    report.review_comment = comment
-    report.save(update_fields=["status", "review_comment", "updated_at"])
+    _move(report, ReportStatus.RETURNED, user, comment, review_comment=comment)
     transaction.on_commit(lambda: tasks.notify_report_decided.delay(report.pk))
     return report
 
@@ -499,11 +494,8 @@ def report_approve(*, report: ProgressReport, user: User, comment: str = "") -> 
     approved values when asked for, never rolled up here.
     """
     report = _locked(report)
-    _move(report, ReportStatus.APPROVED, user, comment.strip())
     now = timezone.now()
-    report.approved_at = now
-    report.review_comment = comment.strip()
-    report.save(update_fields=["status", "approved_at", "review_comment", "updated_at"])
+    _move(report, ReportStatus.APPROVED, user, comment.strip(), approved_at=now, review_comment=comment.strip())
     ReportedValue.objects.filter(report=report).update(is_approved=True)
     if report.period.releases_tranche_id:
         tranche = Tranche.objects.get(pk=report.period.releases_tranche_id)

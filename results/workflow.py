@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from .models import ProgressReport, ReportStatus
+from django.utils.translation import gettext_lazy as _
+
+from common.workflow import Workflow
+
+from .models import ReportStatus
 
 S = ReportStatus
 
@@ -25,11 +29,6 @@ TRANSITIONS: dict[tuple[str, str], Actor] = {
     (S.SUBMITTED, S.RETURNED): Actor.STAFF,
 }
 
-
-def is_allowed(report: ProgressReport, to_status: str, actor: Actor | None) -> bool:
-    return actor is not None and TRANSITIONS.get((report.status, to_status)) == actor
-
-
-def next_steps(report: ProgressReport, actor: Actor | None) -> list[str]:
-    """The statuses `actor` may move the report to now, for buttons and admin actions."""
-    return [to for (frm, to), who in TRANSITIONS.items() if frm == report.status and who == actor]
+WORKFLOW = Workflow(TRANSITIONS, refusal=_("A report that is %(status)s cannot be moved to %(to)s by you."))
+is_allowed = WORKFLOW.is_allowed
+next_steps = WORKFLOW.next_steps

@@ -25,7 +25,6 @@ from ..models import (
     Answer,
     Application,
     ApplicationStatus,
-    ApplicationTransition,
     Attachment,
     BudgetLine,
     Call,
@@ -40,7 +39,7 @@ from ..models import (
     QuestionKind,
     ReviewAssignment,
 )
-from ..workflow import Actor, is_allowed
+from ..workflow import WORKFLOW, Actor, is_allowed
 from .ledger import TrancheSpec, grant_agreement_sign
 
 
@@ -75,18 +74,16 @@ def _actor(user: User, application: Application) -> Actor | None:
     return None
 
 
-def _move(application: Application, to_status: str, user: User, comment: str = "") -> None:
-    actor = _actor(user, application)
-    if actor is None or not is_allowed(application, to_status, actor):
-        raise ApplicationError(
-            _("An application that is %(status)s cannot be moved to %(to)s by you.")
-            % {"status": application.get_status_display().lower(), "to": ApplicationStatus(to_status).label.lower()}
-        )
-    ApplicationTransition.objects.create(
-        application=application, from_status=application.status, to_status=to_status, by=user, comment=comment
+def _move(application: Application, to_status: str, user: User, comment: str = "", **changes) -> None:
+    WORKFLOW.move(
+        application,
+        to_status,
+        actor=_actor(user, application),
+        by=user,
+        comment=comment,
+        error=ApplicationError,
+        **changes,
     )
-    application.status = to_status
-    application.save(update_fields=["status", "submitted_at", "decided_at", "updated_at"])
 
 
 def _locked(application: Application) -> Application:
@@ -296,8 +293,7 @@ def application_submit(*, application: Application, user: User, now: dt.datetime
     errors = submission_errors(application, now)
     if errors:
         raise ApplicationIncomplete(errors)
-    application.submitted_at = now
-    _move(application, ApplicationStatus.SUBMITTED, user)
+    _move(application, ApplicationStatus.SUBMITTED, user, submitted_at=now)
     transaction.on_commit(lambda: tasks.notify_application_submitted.delay(application.pk))
     return application
 
@@ -305,8 +301,7 @@ def application_submit(*, application: Application, user: User, now: dt.datetime
 @transaction.atomic
 def application_withdraw(*, application: Application, user: User, comment: str = "") -> Application:
     application = _locked(application)
-    application.decided_at = timezone.now()
-    _move(application, ApplicationStatus.WITHDRAWN, user, comment)
+    _move(application, ApplicationStatus.WITHDRAWN, user, comment, decided_at=timezone.now())
     return application
 
 
@@ -318,9 +313,8 @@ def application_screen(*, application: Application, user: User, to_status: str, 
         raise ApplicationError(_("Only the secretariat screens, reviews and rejects applications."))
     if to_status in (ApplicationStatus.APPROVED, ApplicationStatus.WITHDRAWN):
         raise ApplicationError(_("Approve with the approval step; only the applicant withdraws."))
-    if to_status == ApplicationStatus.REJECTED:
-        application.decided_at = timezone.now()
-    _move(application, to_status, user, comment)
+    decided = {"decided_at": timezone.now()} if to_status == ApplicationStatus.REJECTED else {}
+    _move(application, to_status, user, comment, **decided)
     if to_status == ApplicationStatus.REJECTED:
         transaction.on_commit(lambda: tasks.notify_application_decided.delay(application.pk))
     return application
@@ -437,9 +431,6 @@ def application_approve(
         tranches=tranches or [TrancheSpec(signed_on, application.requested_amount)],
         recorded_by=user,
     )
-    application.project = project
-    application.decided_at = timezone.now()
-    application.save(update_fields=["project", "decided_at", "updated_at"])
-    _move(application, ApplicationStatus.APPROVED, user, comment)
+    _move(application, ApplicationStatus.APPROVED, user, comment, project=project, decided_at=timezone.now())
     transaction.on_commit(lambda: tasks.notify_application_decided.delay(application.pk))
     return project

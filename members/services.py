@@ -5,29 +5,15 @@ from __future__ import annotations
 import secrets
 from functools import partial
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Model
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from common.errors import DomainError
+from common.errors import DomainError, validate
 
 from . import selectors, tasks
 from .models import Invitation, Organisation, OrganisationRole, Role, User
-
-
-def _validate(instance: Model) -> None:
-    """`full_clean()`, with its first problem raised as a `DomainError` on the field concerned."""
-    try:
-        instance.full_clean()
-    except ValidationError as error:
-        if hasattr(error, "error_dict"):
-            field, messages = next(iter(error.message_dict.items()))
-        else:
-            field, messages = NON_FIELD_ERRORS, error.messages
-        raise DomainError(" ".join(messages), field=None if field == NON_FIELD_ERRORS else field) from error
 
 
 def _name_taken(name: str) -> DomainError:
@@ -73,7 +59,7 @@ def organisation_register(
     organisation = Organisation(
         name=name, kind=kind, country=country, registration_number=registration_number, website=website
     )
-    _validate(organisation)
+    validate(organisation)
     try:
         with transaction.atomic():
             organisation.save()
@@ -115,7 +101,7 @@ def invitation_create(*, organisation: Organisation, invited_by: User, email: st
     invitation = Invitation(
         organisation=organisation, email=email, invited_by=invited_by, token=secrets.token_urlsafe(32)
     )
-    _validate(invitation)
+    validate(invitation)
     invitation.save()
     transaction.on_commit(partial(tasks.send_invitation.delay, invitation.pk, site_url))
     return invitation

@@ -9,13 +9,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from common.errors import DomainError
+from common.errors import DomainError, validate
 from common.uploads import upload_type
 from grants.models import Project, Tranche
 from grants.selectors import partner_organisation_ids
@@ -81,14 +80,6 @@ def actor_for(user: User, project: Project) -> Actor | None:
     return None
 
 
-def _clean(instance) -> None:
-    try:
-        instance.full_clean()
-    except ValidationError as error:
-        field_name, messages = next(iter(error.message_dict.items()))
-        raise ResultsError(messages[0], field=None if field_name == "__all__" else field_name) from None
-
-
 @transaction.atomic
 def indicator_periods_ensure(*, project_id: int) -> None:
     """Every indicator of the project has a row in every one of its periods, to hold targets and values."""
@@ -107,7 +98,7 @@ def project_result_add(
     result = ProjectResult(
         project=project, outcome=outcome, title=title, type=type, description=description, order=order
     )
-    _clean(result)
+    validate(result, error=ResultsError)
     result.save()
     return result
 
@@ -132,7 +123,7 @@ def project_indicator_add(
         title=title,
         order=order,
     )
-    _clean(project_indicator)
+    validate(project_indicator, error=ResultsError)
     project_indicator.save()
     indicator_periods_ensure(project_id=result.project_id)
     return project_indicator
@@ -217,7 +208,7 @@ def reporting_period_save(*, period: ReportingPeriod) -> ReportingPeriod:
             raise ResultsError(
                 _("A report is started on this period: the dates it covers are fixed."), field="start_date"
             )
-    _clean(period)
+    validate(period, error=ResultsError)
     period.save()
     indicator_periods_ensure(project_id=period.project_id)
     return period

@@ -12,13 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from common.errors import DomainError
+from common.errors import DomainError, validate
 from common.money import format_money, is_known_currency
 from members.models import Organisation, User
 
@@ -77,11 +76,7 @@ def _require_open_period(value_date: dt.date) -> None:
 
 
 def _save(instance) -> None:
-    try:
-        instance.full_clean()
-    except ValidationError as error:
-        field = next(iter(error.error_dict), None) if hasattr(error, "error_dict") else None
-        raise LedgerError(" ".join(error.messages), field=None if field == "__all__" else field) from error
+    validate(instance, error=LedgerError)
     instance.save()
 
 

@@ -30,7 +30,8 @@ from grants.models import (
 )
 from grants.selectors import AllocationFigures, ContributionFigures, contribution_figures, rate_on
 from grants.selectors.portfolio import CONVERTED_OUTPUT
-from members.models import Organisation, OrganisationRole, Role, User
+from members.models import Organisation, Role, User
+from members.selectors import organisations_of
 from results.selectors import OutcomeProgress, Scope, portfolio_progress
 
 from .models import DonorReport
@@ -64,8 +65,7 @@ def donors_of(user: User) -> QuerySet[Organisation]:
         return Organisation.objects.none()
     if user.is_staff:
         return donors()
-    roles = OrganisationRole.objects.filter(user=user, role=Role.DONOR).values("organisation_id")
-    return Organisation.objects.filter(pk__in=roles).order_by("name")
+    return organisations_of(user=user, role=Role.DONOR)
 
 
 def donor_for(user: User, pk: int) -> Organisation:

@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from common.errors import DomainError
-from members.models import Organisation
+from members.models import Organisation, Role
+from members.selectors import organisations_of
 
 from . import selectors, services
 from .forms import ApplicationForm, BudgetLineFormSet, QuestionsForm, ReviewForm, UploadForm
@@ -31,7 +32,7 @@ def call_detail(request: HttpRequest, reference: str) -> HttpResponse:
         raise Http404 from None
     organisations = []
     if request.user.is_authenticated:
-        organisations = Organisation.objects.filter(pk__in=selectors.partner_organisation_ids(request.user))
+        organisations = organisations_of(user=request.user, role=Role.PARTNER)
     return render(request, "grants/call_detail.html", {"call": call, "organisations": organisations})
 
 
@@ -47,9 +48,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def application_start(request: HttpRequest, reference: str) -> HttpResponse:
     try:
         call = selectors.published_call(reference=reference)
-        organisation = Organisation.objects.get(
-            pk=request.POST.get("organisation"), pk__in=selectors.partner_organisation_ids(request.user)
-        )
+        organisation = organisations_of(user=request.user, role=Role.PARTNER).get(pk=request.POST.get("organisation"))
     except (Call.DoesNotExist, Organisation.DoesNotExist, ValueError):
         raise Http404 from None
     try:

@@ -76,7 +76,7 @@ def invitation_create(*, organisation: Organisation, invited_by: User, email: st
 
     `site_url` is the site's root address (e.g. https://portfolio.example.org/), for the link.
     """
-    if not OrganisationRole.objects.filter(user=invited_by, organisation=organisation, role=Role.PARTNER).exists():
+    if not selectors.organisations_of(user=invited_by, role=Role.PARTNER).filter(pk=organisation.pk).exists():
         raise DomainError(
             _("Only people who act for %(organisation)s as partners can invite colleagues.")
             % {"organisation": organisation}

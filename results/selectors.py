@@ -18,8 +18,8 @@ from django.db.models import F, Max, Min, Prefetch, QuerySet, Sum, Window
 from django.db.models.functions import ExtractYear, RowNumber
 
 from grants.models import Project
-from grants.selectors import partner_organisation_ids
-from members.models import Organisation, User
+from members.models import Organisation, Role, User
+from members.selectors import organisations_of
 
 from .models import (
     Aggregation,
@@ -395,7 +395,7 @@ def reporter_projects(user: User) -> QuerySet[Project]:
     """Projects the user's organisations take part in, with their periods and reports."""
     periods = ReportingPeriod.objects.select_related("report").order_by("start_date")
     return (
-        Project.objects.filter(partners__organisation_id__in=partner_organisation_ids(user))
+        _reporting_projects(user)
         .distinct()
         .select_related("facility")
         .prefetch_related(Prefetch("reporting_periods", queryset=periods))
@@ -405,13 +405,13 @@ def reporter_projects(user: User) -> QuerySet[Project]:
 
 def reporter_period(user: User, pk: int) -> ReportingPeriod:
     """A period of one of the user's projects; DoesNotExist otherwise."""
-    projects = Project.objects.filter(partners__organisation_id__in=partner_organisation_ids(user))
+    projects = _reporting_projects(user)
     return ReportingPeriod.objects.select_related("project").get(pk=pk, project__in=projects)
 
 
 def reporter_report(user: User, pk: int) -> ProgressReport:
     """A report on one of the user's projects; DoesNotExist otherwise, whatever the id."""
-    projects = Project.objects.filter(partners__organisation_id__in=partner_organisation_ids(user))
+    projects = _reporting_projects(user)
     return (
         ProgressReport.objects.select_related("project", "period")
         .prefetch_related("evidence")
@@ -420,7 +420,7 @@ def reporter_report(user: User, pk: int) -> ProgressReport:
 
 
 def _reporting_projects(user: User) -> QuerySet[Project]:
-    return Project.objects.filter(partners__organisation_id__in=partner_organisation_ids(user))
+    return Project.objects.filter(partners__organisation__in=organisations_of(user=user, role=Role.PARTNER))
 
 
 def visible_reports(user: User) -> QuerySet[ProgressReport]:

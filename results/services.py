@@ -17,9 +17,9 @@ from django.utils.translation import gettext as _
 from common.errors import DomainError, validate
 from common.uploads import upload_type
 from grants.models import Project, Tranche
-from grants.selectors import partner_organisation_ids
 from grants.services import tranche_condition_meet
-from members.models import User
+from members.models import Role, User
+from members.selectors import organisations_of
 
 from . import tasks
 from .models import (
@@ -75,7 +75,7 @@ class ValueInput:
 def actor_for(user: User, project: Project) -> Actor | None:
     if user.is_staff:
         return Actor.STAFF
-    if project.partners.filter(organisation_id__in=partner_organisation_ids(user)).exists():
+    if project.partners.filter(organisation__in=organisations_of(user=user, role=Role.PARTNER)).exists():
         return Actor.REPORTER
     return None
 

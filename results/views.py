@@ -18,7 +18,9 @@ from common.errors import DomainError
 from common.filtering import active_filter_count
 from grants.models import Project
 from grants.sections import PageSection
-from grants.selectors import partner_organisation_ids, public_projects
+from grants.selectors import public_projects
+from members.models import Role
+from members.selectors import organisations_of
 
 from . import selectors, services
 from .forms import EvidenceForm, ScopeForm, attach_errors, rows_from_post, rows_from_saved
@@ -161,7 +163,9 @@ def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
 def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
     evidence = Evidence.objects.select_related("report")
     if not request.user.is_staff:
-        projects = Project.objects.filter(partners__organisation_id__in=partner_organisation_ids(request.user))
+        projects = Project.objects.filter(
+            partners__organisation__in=organisations_of(user=request.user, role=Role.PARTNER)
+        )
         evidence = evidence.filter(Q(report__project__in=projects))
     try:
         item = evidence.get(pk=pk)

@@ -8,7 +8,8 @@ from decimal import Decimal
 from django.db.models import Avg, Count, Q, QuerySet, Sum
 from django.utils import timezone
 
-from members.models import OrganisationRole, Role, User
+from members.models import Role, User
+from members.selectors import organisations_of
 
 from ..models import Application, ApplicationStatus, Attachment, Call, CriterionScore, Project, ReviewAssignment
 
@@ -32,14 +33,10 @@ def published_call(*, reference: str) -> Call:
     )
 
 
-def partner_organisation_ids(user: User) -> list[int]:
-    return list(OrganisationRole.objects.filter(user=user, role=Role.PARTNER).values_list("organisation_id", flat=True))
-
-
 def partner_applications(user: User) -> QuerySet[Application]:
     """Applications of the organisations the user acts for as a partner: never anyone else's."""
     return (
-        Application.objects.filter(organisation__user_roles__user=user, organisation__user_roles__role=Role.PARTNER)
+        Application.objects.filter(organisation__in=organisations_of(user=user, role=Role.PARTNER))
         .select_related("call", "organisation", "project")
         .order_by("-updated_at")
     )
@@ -57,7 +54,7 @@ def partner_application(user: User, pk: int) -> Application:
 
 def partner_projects(user: User) -> QuerySet[Project]:
     return (
-        Project.objects.filter(partners__organisation_id__in=partner_organisation_ids(user))
+        Project.objects.filter(partners__organisation__in=organisations_of(user=user, role=Role.PARTNER))
         .select_related("facility")
         .distinct()
         .order_by("-start_date")
@@ -69,7 +66,8 @@ def attachment_for(user: User, pk: int) -> Attachment:
     attachments = Attachment.objects.select_related("application")
     if not user.is_staff:
         attachments = attachments.filter(
-            Q(application__organisation_id__in=partner_organisation_ids(user)) | Q(application__reviews__reviewer=user)
+            Q(application__organisation__in=organisations_of(user=user, role=Role.PARTNER))
+            | Q(application__reviews__reviewer=user)
         ).distinct()
     return attachments.get(pk=pk)
 

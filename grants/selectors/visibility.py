@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from members.models import OrganisationRole, Role, User
+from members.models import Role, User
+from members.selectors import organisations_of
 
 from ..models import Application, Call, Contribution, Project, ProjectPartner, Transaction
 from .calls import partner_applications
@@ -20,8 +21,9 @@ def visible_projects(user: User) -> QuerySet[Project]:
         return Project.objects.all()
     if not user.is_authenticated:
         return public_projects()
-    own_organisations = OrganisationRole.objects.filter(user=user, role=Role.PARTNER).values("organisation_id")
-    own = ProjectPartner.objects.filter(organisation_id__in=own_organisations).values("project_id")
+    own = ProjectPartner.objects.filter(organisation__in=organisations_of(user=user, role=Role.PARTNER)).values(
+        "project_id"
+    )
     return Project.objects.filter(Q(is_public=True) | Q(pk__in=own))
 
 

@@ -18,7 +18,8 @@ from django.utils.translation import gettext as _
 from common.errors import DomainError
 from common.money import format_money
 from common.uploads import upload_type
-from members.models import Organisation, OrganisationRole, Role, User
+from members.models import Organisation, Role, User
+from members.selectors import organisations_of
 
 from .. import tasks
 from ..models import (
@@ -63,7 +64,7 @@ class BudgetLineInput:
 
 
 def is_partner_of(user: User, organisation: Organisation) -> bool:
-    return OrganisationRole.objects.filter(user=user, organisation=organisation, role=Role.PARTNER).exists()
+    return organisations_of(user=user, role=Role.PARTNER).filter(pk=organisation.pk).exists()
 
 
 def _actor(user: User, application: Application) -> Actor | None:
@@ -327,7 +328,7 @@ def reviewer_assign(*, application: Application, reviewer: User, assigned_by: Us
         raise ApplicationError(_("Only the secretariat assigns reviewers."))
     if application.status not in (ApplicationStatus.SCREENING, ApplicationStatus.IN_REVIEW):
         raise ApplicationError(_("Reviewers are assigned during screening or review."))
-    if OrganisationRole.objects.filter(user=reviewer, organisation=application.organisation).exists():
+    if organisations_of(user=reviewer).filter(pk=application.organisation_id).exists():
         raise ApplicationError(_("A reviewer cannot review their own organisation's application."), field="reviewer")
     if ReviewAssignment.objects.filter(application=application, reviewer=reviewer).exists():
         raise ApplicationError(_("This reviewer is already assigned to the application."), field="reviewer")

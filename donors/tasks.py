@@ -7,13 +7,13 @@ import logging
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.core.mail import send_mass_mail
 from django.db import InterfaceError, OperationalError
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from members.models import OrganisationRole, Role
+from common.mail import send_each
+from members.models import Role
+from members.selectors import emails_about
 
 logger = logging.getLogger(__name__)
 
@@ -65,20 +65,16 @@ def notify_report_ready(report_id: int) -> int:
     from .models import DonorReport
 
     report = DonorReport.objects.select_related("donor", "requested_by").get(pk=report_id)
-    emails = set(
-        OrganisationRole.objects.filter(organisation=report.donor, role=Role.DONOR).values_list(
-            "user__email", flat=True
-        )
-    )
+    emails = emails_about(organisations=[report.donor], role=Role.DONOR)
     if report.requested_by is not None:
-        emails.add(report.requested_by.email)
-    if not emails:
-        return 0
-    body = render_to_string("donors/email/report_ready.txt", {"report": report})
-    subject = _("Your donor report is ready: %(period)s") % {
-        "period": f"{report.period_start:%d %b %Y} to {report.period_end:%d %b %Y}"
-    }
-    return send_mass_mail([(subject, body, None, [email]) for email in sorted(emails)])
+        emails.append(report.requested_by.email)
+    return send_each(
+        subject=_("Your donor report is ready: %(period)s")
+        % {"period": f"{report.period_start:%d %b %Y} to {report.period_end:%d %b %Y}"},
+        template="donors/email/report_ready.txt",
+        context={"report": report},
+        recipients=emails,
+    )
 
 
 @shared_task

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
@@ -19,6 +20,17 @@ def organisations_of(*, user: User, role: str | None = None) -> QuerySet[Organis
     if role:
         roles = roles.filter(role=role)
     return Organisation.objects.filter(pk__in=roles.values("organisation_id")).order_by("name")
+
+
+def emails_about(*, organisations: Iterable[Organisation | int] | QuerySet, role: str) -> list[str]:
+    """Whom to e-mail about these organisations: the people acting for them in `role`."""
+    roles = OrganisationRole.objects.filter(organisation__in=organisations, role=role)
+    return sorted(set(roles.values_list("user__email", flat=True)))
+
+
+def staff_emails() -> list[str]:
+    """Whom to e-mail at the secretariat: its active staff."""
+    return sorted(User.objects.filter(is_staff=True, is_active=True).values_list("email", flat=True))
 
 
 def acts_for_an_organisation(*, user: User) -> bool:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 from celery import shared_task
-from django.core.mail import send_mass_mail
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from members.models import OrganisationRole, Role, User
+from common.mail import send_each
+from grants.models import Project
+from members.models import Role
+from members.selectors import emails_about, staff_emails
 
 from . import selectors
 from .models import ProgressReport
@@ -19,40 +20,30 @@ REMIND_BEFORE_DAYS = 14
 RETRY = {"autoretry_for": (ConnectionError, TimeoutError), "retry_backoff": 30, "max_retries": 5}
 
 
-def _reporter_emails(report: ProgressReport) -> list[str]:
-    organisations = report.project.partners.values("organisation_id")
-    roles = OrganisationRole.objects.filter(organisation_id__in=organisations, role=Role.PARTNER)
-    return sorted(set(roles.values_list("user__email", flat=True)))
-
-
-def _send(subject: str, template: str, report: ProgressReport, recipients: list[str]) -> int:
-    if not recipients:
-        return 0
-    body = render_to_string(template, {"report": report})
-    return send_mass_mail([(subject, body, None, [email]) for email in recipients])
+def _reporter_emails(project: Project) -> list[str]:
+    return emails_about(organisations=project.partners.values("organisation_id"), role=Role.PARTNER)
 
 
 @shared_task(**RETRY)
 def notify_report_submitted(report_id: int) -> int:
     report = ProgressReport.objects.select_related("project", "period").get(pk=report_id)
-    staff = sorted(User.objects.filter(is_staff=True, is_active=True).values_list("email", flat=True))
-    return _send(
-        _("Progress report to review: %(project)s") % {"project": report.project.code},
-        "results/email/report_submitted.txt",
-        report,
-        staff,
+    return send_each(
+        subject=_("Progress report to review: %(project)s") % {"project": report.project.code},
+        template="results/email/report_submitted.txt",
+        context={"report": report},
+        recipients=staff_emails(),
     )
 
 
 @shared_task(**RETRY)
 def notify_report_decided(report_id: int) -> int:
     report = ProgressReport.objects.select_related("project", "period").get(pk=report_id)
-    return _send(
-        _("Your progress report on %(project)s is %(status)s")
+    return send_each(
+        subject=_("Your progress report on %(project)s is %(status)s")
         % {"project": report.project.code, "status": report.get_status_display().lower()},
-        "results/email/report_decided.txt",
-        report,
-        _reporter_emails(report),
+        template="results/email/report_decided.txt",
+        context={"report": report},
+        recipients=_reporter_emails(report.project),
     )
 
 
@@ -73,20 +64,11 @@ def remind_reports_due() -> int:
     today = timezone.localdate()
     sent = 0
     for period in _periods_to_remind(today):
-        organisations = period.project.partners.values("organisation_id")
-        emails = sorted(
-            set(
-                OrganisationRole.objects.filter(organisation_id__in=organisations, role=Role.PARTNER).values_list(
-                    "user__email", flat=True
-                )
-            )
+        sent += send_each(
+            subject=_("Progress report due on %(date)s: %(project)s")
+            % {"date": period.due_date.isoformat(), "project": period.project.code},
+            template="results/email/report_due.txt",
+            context={"period": period, "today": today},
+            recipients=_reporter_emails(period.project),
         )
-        if not emails:
-            continue
-        body = render_to_string("results/email/report_due.txt", {"period": period, "today": today})
-        subject = _("Progress report due on %(date)s: %(project)s") % {
-            "date": period.due_date.isoformat(),
-            "project": period.project.code,
-        }
-        sent += send_mass_mail([(subject, body, None, [email]) for email in emails])
     return sent

@@ -35,8 +35,6 @@ ZERO = Decimal(0)
 ONE = Decimal(1)
 HUNDRED = Decimal(100)
 EN_DASH = "\u2013"
-# The categorical charts show the largest rows; their tables list every row.
-CHART_ROWS = 12
 # A breakdown this short is kept on one page with its chart rather than split.
 KEEP_ROWS = 10
 # Beyond this many years, the year chart names every other year only, so labels never collide.
@@ -321,7 +319,7 @@ def _breakdowns(statement: DonorStatement) -> list[BreakdownSection]:
             )
             sections.append(BreakdownSection(dimension, breakdown, chart, True, 0))
             continue
-        shown = breakdown.rows[:CHART_ROWS]
+        shown = breakdown.charted
         chart = hbar_chart(shown)
         sections.append(BreakdownSection(dimension, breakdown, chart, False, len(breakdown.rows) - len(shown)))
     return sections

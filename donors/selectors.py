@@ -116,6 +116,10 @@ class ShareRow:
         return len(self.projects)
 
 
+# How many rows, the largest, a categorical chart shows.
+CHART_ROWS = 12
+
+
 @dataclass
 class ShareBreakdown:
     """Where a donor's money went along one dimension, in the reporting currency."""
@@ -135,6 +139,11 @@ class ShareBreakdown:
     @property
     def disbursed(self) -> Decimal:
         return sum((row.disbursed for row in self.rows), ZERO)
+
+    @property
+    def charted(self) -> list[ShareRow]:
+        """The rows a categorical chart shows, on the page and in the PDF: the largest; tables list every row."""
+        return self.rows[:CHART_ROWS]
 
 
 @dataclass

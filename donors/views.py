@@ -62,7 +62,7 @@ def _charted_breakdowns(figures: selectors.DonorFigures) -> list[tuple[str, sele
     charted = []
     for dimension, breakdown in figures.breakdowns.items():
         if breakdown.rows:
-            rows = breakdown.rows[:12]
+            rows = breakdown.charted
             # About 55 characters fit under the chart side by side: more bars, shorter labels.
             length = max(4, min(14, 55 // len(rows)))
             points = [(_short(row.label, length), row.disbursed) for row in rows]

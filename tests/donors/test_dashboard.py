@@ -206,6 +206,20 @@ def test_the_dashboard_breaks_the_money_down_by_country_and_offers_it_as_csv(cli
     ]
 
 
+def test_the_dashboard_charts_the_largest_twelve_countries_and_its_table_lists_them_all(client, two_donors):
+    more = ["RW", "TZ", "ET", "GH", "SN", "ML", "NE", "BF", "CI", "BJ", "TG", "ZM"]
+    for country in more:
+        ProjectCountryFactory(project=two_donors.own, country=country, percentage=D("5"))
+    client.force_login(two_donors.user)
+
+    html = client.get(reverse("donors:dashboard", args=[two_donors.a.pk])).content.decode()
+
+    chart = re.search(r'<svg [^>]*aria-labelledby="chart-country-title.*?</svg>', html, re.S)
+    assert chart, "no chart of the countries"
+    assert chart.group(0).count('class="chart-bar"') == 12
+    assert len(breakdown_rows(html, "country")) == 2 + len(more)
+
+
 def test_a_receipt_without_a_rate_leaves_the_received_total_empty_and_says_which_rate_is_missing(client):
     ExchangeRateFactory(currency="CHF", quote_currency="USD", date=dt.date(2019, 1, 1), rate=CHF_2019)
     donor = OrganisationFactory()

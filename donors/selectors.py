@@ -68,6 +68,10 @@ def donors_of(user: User) -> QuerySet[Organisation]:
     return organisations_of(user=user, role=Role.DONOR)
 
 
+def acts_for_a_donor(user: User) -> bool:
+    return organisations_of(user=user, role=Role.DONOR).exists()
+
+
 def donor_for(user: User, pk: int) -> Organisation:
     """One donor the user may see; Organisation.DoesNotExist otherwise, whatever the id."""
     return donors_of(user).get(pk=pk)

@@ -24,7 +24,7 @@ from common.money import format_money
 from common.spreadsheets import csv_response
 from grants.models import Project
 from grants.selectors import project_money
-from members.models import Organisation
+from members.models import Organisation, User
 from results.selectors import project_results
 from results.views import charted_progress
 
@@ -38,6 +38,11 @@ def _donor(request: HttpRequest, pk: int) -> Organisation:
         return selectors.donor_for(request.user, pk)
     except Organisation.DoesNotExist:
         raise Http404 from None
+
+
+def donor_landing(user: User) -> str | None:
+    """After logging in, a donor user lands on the donor pages."""
+    return reverse("donors:landing") if selectors.acts_for_a_donor(user) else None
 
 
 @login_required

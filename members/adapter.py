@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from allauth.account.adapter import DefaultAccountAdapter
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from .models import OrganisationRole, Role
+from .landing import landing_for
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -16,7 +15,5 @@ class AccountAdapter(DefaultAccountAdapter):
     }
 
     def get_login_redirect_url(self, request) -> str:
-        """Donor users land on their dashboard; everyone else where the settings say."""
-        if OrganisationRole.objects.filter(user=request.user, role=Role.DONOR).exists():
-            return reverse("donors:landing")
-        return super().get_login_redirect_url(request)
+        """Where an app registered for the user (donors: their dashboard); otherwise where the settings say."""
+        return landing_for(request.user) or super().get_login_redirect_url(request)

@@ -48,3 +48,11 @@ def catalogue_delete(*, record: CatalogueRecord) -> None:
     if refusal:
         raise RecordInUse(refusal)
     record.delete()
+
+
+def refuse_deleting_a_record_in_use(sender, instance: CatalogueRecord, **kwargs) -> None:
+    """Connected to `pre_delete` of each catalogue model: a delete that goes around `catalogue_delete`
+    (a shell, a queryset's bulk delete, a cascade) is refused too, rather than unlinking silently."""
+    refusal = catalogue_delete_refusal(instance)
+    if refusal:
+        raise RecordInUse(refusal)

@@ -471,3 +471,22 @@ def test_the_call_admin_refuses_to_delete_a_criterion_reviewers_have_scored(staf
     assert response.status_code == 200
     assert "would require deleting the following protected related objects" in response.content.decode()
     assert CriterionScore.objects.filter(criterion=criterion, score=4).exists()
+
+
+@pytest.mark.parametrize("delete", ["instance", "queryset"], ids=["one-row", "bulk"])
+def test_a_delete_that_goes_around_the_service_still_refuses_a_theme_in_use(theme_in_use, delete):
+    with pytest.raises(RecordInUse, match="it cannot be deleted"), transaction.atomic():
+        if delete == "instance":
+            theme_in_use.delete()
+        else:
+            Theme.objects.filter(pk=theme_in_use.pk).delete()
+
+    assert list(Project.objects.get(code="CP-UGA-2014").themes.all()) == [theme_in_use]
+
+
+def test_a_city_nothing_uses_can_still_be_deleted_directly():
+    city = CityFactory(name="Mbale", country="UG")
+
+    city.delete()
+
+    assert not City.objects.filter(pk=city.pk).exists()

@@ -105,7 +105,10 @@ VAR_DIR.mkdir(exist_ok=True)
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
+    # A connection that died with a restart of PostgreSQL is replaced at the next request, not reused.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # A server that does not answer fails a request in seconds, not when the client gives up.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "members.User"
@@ -175,7 +178,14 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Throttles and sign-in rate limits count there; while Redis is down they allow (common.cache).
+    CACHES = {
+        "default": {
+            "BACKEND": "common.cache.ForgivingRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
 else:
     CELERY_BROKER_URL = "memory://"
     CELERY_RESULT_BACKEND = "cache+memory://"
@@ -191,6 +201,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "remind-progress-reports": {"task": "results.tasks.remind_reports_due", "schedule": crontab(hour=6, minute=0)},
+    "flush-outbox": {"task": "citiesalliance.tasks.flush_outbox", "schedule": 60},
     "requeue-stuck-donor-reports": {"task": "donors.tasks.requeue_stuck_reports", "schedule": 600},
     "quarterly-donor-reports": {
         "task": "donors.tasks.make_quarterly_reports",
@@ -203,6 +214,16 @@ IATI_ORGANISATION_NAME = env.str("IATI_ORGANISATION_NAME", default="Cities Allia
 IATI_ORGANISATION_TYPE = env.str("IATI_ORGANISATION_TYPE", default="40")
 # Seconds a worker may spend on one donor report before it is stopped (and the job marked failed).
 DONOR_REPORT_TIME_LIMIT = env.int("DONOR_REPORT_TIME_LIMIT", default=300)
+# A task taken by a worker that then died (tasks are acknowledged late) goes back to the queue after this
+# many seconds, for another worker: longer than any task runs or waits for a retry, so that none runs twice
+# while its worker lives, and minutes, not Celery's default hour. Publishing fails in 2 s when Redis is
+# down, so the job goes to the outbox (common.outbox) instead of holding the request.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=600),
+    "socket_connect_timeout": 2,
+}
+if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] < max(DONOR_REPORT_TIME_LIMIT, CELERY_TASK_TIME_LIMIT) + 120:
+    raise ImproperlyConfigured("CELERY_VISIBILITY_TIMEOUT must exceed the longest task time limit by 2 minutes.")
 
 # The API (/api/v1/): anyone reads what is public, writes need a session or a token; lists page by
 # cursor so that no request counts a whole table. Throttle rates are "<requests>/<s|min|hour|day>".

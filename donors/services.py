@@ -8,7 +8,6 @@ import io
 import logging
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from functools import partial
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -19,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.errors import DomainError
+from common.outbox import enqueue
 from members.models import Organisation, User
 
 from . import pdf, selectors, tasks
@@ -74,16 +74,8 @@ def report_request(
         report = DonorReport.objects.create(
             donor=donor, period_start=period_start, period_end=period_end, requested_by=user
         )
-    transaction.on_commit(lambda: enqueue(report.pk))
+    enqueue(tasks.make_donor_report, report.pk)
     return report
-
-
-def enqueue(report_id: int) -> None:
-    """Send the job to the workers; if the broker is down it stays queued for `requeue_stuck_reports`."""
-    try:
-        tasks.make_donor_report.delay(report_id)
-    except Exception:  # the broker's errors vary by transport; the job is safe in the database
-        logger.warning("Could not queue donor report %s; it will be queued again later", report_id, exc_info=True)
 
 
 @transaction.atomic
@@ -97,7 +89,7 @@ def reports_retry(*, report_ids: Iterable[int]) -> list[int]:
     )
     DonorReport.objects.filter(pk__in=failed).update(status=ReportJobStatus.QUEUED, failure_reason="")
     for report_id in failed:
-        transaction.on_commit(partial(enqueue, report_id))
+        enqueue(tasks.make_donor_report, report_id)
     return failed
 
 
@@ -185,7 +177,7 @@ def report_build(*, report_id: int) -> DonorReport:
         report.status = ReportJobStatus.READY
         report.finished_at = timezone.now()
         report.save(update_fields=["file", "pages", "status", "finished_at"])
-        transaction.on_commit(lambda: tasks.notify_report_ready.delay(report.pk))
+        enqueue(tasks.notify_report_ready, report.pk)
     if old_name and old_name != report.file.name:
         report.file.storage.delete(old_name)
     return report

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from celery import shared_task
-from celery.exceptions import SoftTimeLimitExceeded
+from celery import Task, shared_task
+from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
@@ -22,7 +22,22 @@ TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
 RETRY_COUNTDOWN = 30
 
 
+def took_too_long(seconds: float) -> str:
+    return _("Making the report took longer than %(seconds)d s, so it was stopped.") % {"seconds": seconds}
+
+
+class ReportTask(Task):
+    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
+        """The hard time limit killed the process making the report (its soft limit did not stop it in
+        time): the worker's main process records the job as failed, or it would stay "being made"."""
+        if isinstance(exc, TimeLimitExceeded) and args:
+            from . import services
+
+            services.report_fail(report_id=args[0], reason=took_too_long(self.time_limit))
+
+
 @shared_task(
+    base=ReportTask,
     bind=True,
     acks_late=True,
     reject_on_worker_lost=True,
@@ -51,7 +66,7 @@ def make_donor_report(self, report_id: int) -> str:
             return "failed"
         raise self.retry(exc=error, countdown=RETRY_COUNTDOWN) from error
     except SoftTimeLimitExceeded:
-        services.report_fail(report_id=report_id, reason=_("Making the report took longer than the time limit."))
+        services.report_fail(report_id=report_id, reason=took_too_long(self.soft_time_limit))
         return "failed"
     except Exception as error:  # any other failure is recorded on the job, for people to read
         logger.exception("Donor report %s failed", report_id)
@@ -80,11 +95,13 @@ def notify_report_ready(report_id: int) -> int:
 @shared_task
 def requeue_stuck_reports() -> int:
     """Celery beat, every ten minutes: send again the jobs that no worker has."""
+    from common.outbox import enqueue
+
     from . import services
 
     stuck = services.stuck_reports()
     for report_id in stuck:
-        services.enqueue(report_id)
+        enqueue(make_donor_report, report_id)
     return len(stuck)
 
 

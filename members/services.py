@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -11,6 +10,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from common.errors import DomainError, validate
+from common.outbox import enqueue
 
 from . import selectors, tasks
 from .models import Invitation, Organisation, OrganisationRole, Role, User
@@ -103,7 +103,7 @@ def invitation_create(*, organisation: Organisation, invited_by: User, email: st
     )
     validate(invitation)
     invitation.save()
-    transaction.on_commit(partial(tasks.send_invitation.delay, invitation.pk, site_url))
+    enqueue(tasks.send_invitation, invitation.pk, site_url)
     return invitation
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.errors import DomainError, validate
+from common.outbox import enqueue
 from common.uploads import upload_type
 from grants.models import Project, Tranche
 from grants.services import tranche_condition_meet
@@ -461,7 +462,7 @@ def report_submit(*, report: ProgressReport, user: User, today: dt.date | None =
     if errors:
         raise ReportInvalid(_("The report cannot be submitted yet: see the messages by each field."), errors)
     _move(report, ReportStatus.SUBMITTED, user, submitted_at=timezone.now())
-    transaction.on_commit(lambda: tasks.notify_report_submitted.delay(report.pk))
+    enqueue(tasks.notify_report_submitted, report.pk)
     return report
 
 
@@ -473,7 +474,7 @@ def report_return(*, report: ProgressReport, user: User, comment: str) -> Progre
         raise ResultsError(_("Say what needs to change before returning the report."), field="comment")
     report = _locked(report)
     _move(report, ReportStatus.RETURNED, user, comment, review_comment=comment)
-    transaction.on_commit(lambda: tasks.notify_report_decided.delay(report.pk))
+    enqueue(tasks.notify_report_decided, report.pk)
     return report
 
 
@@ -491,7 +492,7 @@ def report_approve(*, report: ProgressReport, user: User, comment: str = "") -> 
     if report.period.releases_tranche_id:
         tranche = Tranche.objects.get(pk=report.period.releases_tranche_id)
         tranche_condition_meet(tranche=tranche, on=timezone.localdate(now))
-    transaction.on_commit(lambda: tasks.notify_report_decided.delay(report.pk))
+    enqueue(tasks.notify_report_decided, report.pk)
     return report
 
 

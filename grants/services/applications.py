@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from common.errors import DomainError
 from common.money import format_money
+from common.outbox import enqueue
 from common.uploads import upload_type
 from members.models import Organisation, Role, User
 from members.selectors import organisations_of
@@ -295,7 +296,7 @@ def application_submit(*, application: Application, user: User, now: dt.datetime
     if errors:
         raise ApplicationIncomplete(errors)
     _move(application, ApplicationStatus.SUBMITTED, user, submitted_at=now)
-    transaction.on_commit(lambda: tasks.notify_application_submitted.delay(application.pk))
+    enqueue(tasks.notify_application_submitted, application.pk)
     return application
 
 
@@ -317,7 +318,7 @@ def application_screen(*, application: Application, user: User, to_status: str, 
     decided = {"decided_at": timezone.now()} if to_status == ApplicationStatus.REJECTED else {}
     _move(application, to_status, user, comment, **decided)
     if to_status == ApplicationStatus.REJECTED:
-        transaction.on_commit(lambda: tasks.notify_application_decided.delay(application.pk))
+        enqueue(tasks.notify_application_decided, application.pk)
     return application
 
 
@@ -333,7 +334,7 @@ def reviewer_assign(*, application: Application, reviewer: User, assigned_by: Us
     if ReviewAssignment.objects.filter(application=application, reviewer=reviewer).exists():
         raise ApplicationError(_("This reviewer is already assigned to the application."), field="reviewer")
     review = ReviewAssignment.objects.create(application=application, reviewer=reviewer, assigned_by=assigned_by)
-    transaction.on_commit(lambda: tasks.notify_reviewer_assigned.delay(review.pk))
+    enqueue(tasks.notify_reviewer_assigned, review.pk)
     return review
 
 
@@ -433,5 +434,5 @@ def application_approve(
         recorded_by=user,
     )
     _move(application, ApplicationStatus.APPROVED, user, comment, project=project, decided_at=timezone.now())
-    transaction.on_commit(lambda: tasks.notify_application_decided.delay(application.pk))
+    enqueue(tasks.notify_application_decided, application.pk)
     return project

@@ -11,7 +11,7 @@ from unittest import mock
 
 import pytest
 import time_machine
-from celery.exceptions import Retry, SoftTimeLimitExceeded
+from celery.exceptions import Retry, SoftTimeLimitExceeded, TimeLimitExceeded
 from django.core import mail
 from django.db import OperationalError
 from django.urls import reverse
@@ -337,7 +337,20 @@ def test_a_report_that_takes_too_long_is_stopped_and_marked_failed(donor):
 
     report.refresh_from_db()
     assert (outcome, report.status) == ("failed", ReportJobStatus.FAILED)
-    assert report.failure_reason == "Making the report took longer than the time limit."
+    assert report.failure_reason == "Making the report took longer than 270 s, so it was stopped."
+
+
+def test_a_report_whose_process_the_hard_time_limit_killed_is_marked_failed(donor):
+    report = queued_report(donor)
+    assert services.report_claim(report_id=report.pk)
+    task = tasks.make_donor_report
+
+    # What the worker's main process calls once it has killed the child at the hard limit.
+    task.on_failure(TimeLimitExceeded(task.time_limit), "task-id", (report.pk,), {}, None)
+
+    report.refresh_from_db()
+    assert report.status == ReportJobStatus.FAILED
+    assert report.failure_reason == "Making the report took longer than 300 s, so it was stopped."
 
 
 def test_the_task_is_acknowledged_late_and_has_time_limits_shorter_than_a_stale_claim():
@@ -432,17 +445,13 @@ def test_the_quarterly_schedule_skips_donors_whose_agreements_did_not_run_that_q
     assert not DonorReport.objects.filter(donor=ended).exists()
 
 
-def test_a_job_the_broker_lost_is_queued_again_by_the_sweeper(donor, fake_pdf, monkeypatch):
-    def broker_down(*args, **kwargs):
-        raise OSError("Connection refused")
+def test_a_job_the_broker_lost_is_queued_again_by_the_sweeper(donor, fake_pdf, django_capture_on_commit_callbacks):
+    report = queued_report(donor)  # queued in the database, but the broker lost the message (Redis restarted)
 
-    monkeypatch.setattr(tasks.make_donor_report, "delay", broker_down)
-    services.enqueue(queued_report(donor).pk)  # logs and keeps the job, instead of failing the request
-    report = DonorReport.objects.get()
-    assert report.status == ReportJobStatus.QUEUED
-    monkeypatch.undo()
-
-    with time_machine.travel(timezone.now() + services.REQUEUE_AFTER + dt.timedelta(minutes=1), tick=False):
+    with (
+        time_machine.travel(timezone.now() + services.REQUEUE_AFTER + dt.timedelta(minutes=1), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         assert tasks.requeue_stuck_reports.delay().get() == 1
 
     report.refresh_from_db()

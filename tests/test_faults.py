@@ -1,0 +1,229 @@
+"""Faults the site survives, injected: Redis unreachable (cache and broker), a database that hangs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+from decimal import Decimal
+from unittest import mock
+
+import pytest
+from django.core import mail
+from django.core.cache.backends.redis import RedisCache
+from django.core.management import call_command
+from django.db import OperationalError
+from django.urls import reverse
+from kombu.exceptions import OperationalError as BrokerError
+from rest_framework.test import APIClient
+
+from citiesalliance.models import OutboxJob
+from citiesalliance.tasks import flush_outbox
+from common import cache as forgiving_cache
+from common import health
+from grants.models import Theme
+from results import tasks as results_tasks
+from results.models import ProgressReport, ReportStatus
+from results.services import period_targets_set, project_indicator_add, project_result_add
+from tests.factories import (
+    IndicatorFactory,
+    OutcomeFactory,
+    ProjectFactory,
+    ReportingPeriodFactory,
+    StaffFactory,
+    VerifiedUserFactory,
+)
+from tests.results.helpers import submitted
+
+pytestmark = pytest.mark.django_db
+
+API = "/api/v1"
+UNREACHABLE_REDIS = "redis://127.0.0.1:1/0"  # nobody listens on port 1: connections are refused at once
+
+
+# Redis unreachable: the cache (API throttles, sign-in rate limits)
+
+
+@pytest.fixture
+def cache_down(settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "common.cache.ForgivingRedisCache",
+            "LOCATION": UNREACHABLE_REDIS,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    forgiving_cache.outage.ongoing = False
+    yield
+    forgiving_cache.outage.ongoing = False
+
+
+def outage_warnings(caplog) -> list[str]:
+    return [record.getMessage() for record in caplog.records if record.name == "common.cache"]
+
+
+def test_with_the_cache_down_the_api_reads_and_writes_unthrottled_and_the_log_says_so_once(cache_down, caplog):
+    caplog.set_level(logging.WARNING, logger="common.cache")
+    staff = APIClient()
+    staff.force_authenticate(StaffFactory())
+
+    listed = APIClient().get(f"{API}/themes/")
+    again = APIClient().get(f"{API}/themes/")
+    written = staff.post(f"{API}/themes/", {"code": "water", "name": "Water"}, format="json")
+
+    assert (listed.status_code, again.status_code, written.status_code) == (200, 200, 201)
+    assert Theme.objects.filter(code="water").exists()
+    [warning] = outage_warnings(caplog)
+    assert "redis://127.0.0.1:1/0 does not answer" in warning and "allow every request" in warning
+
+
+def test_with_the_cache_down_a_person_signs_in_and_sees_the_public_pages(cache_down, client):
+    VerifiedUserFactory(email="planner@example.org")
+
+    signed_in = client.post(
+        reverse("account_login"), {"login": "planner@example.org", "password": "a-long-test-password"}
+    )
+    home = client.get(reverse("home"))
+    projects = client.get("/projects/")
+
+    assert signed_in.status_code == 302 and "_auth_user_id" in client.session
+    assert (home.status_code, projects.status_code) == (200, 200)
+
+
+def test_with_the_cache_down_a_wrong_password_is_still_refused(cache_down, client):
+    VerifiedUserFactory(email="planner@example.org")
+
+    refused = client.post(reverse("account_login"), {"login": "planner@example.org", "password": "wrong"})
+
+    assert refused.status_code == 200 and "_auth_user_id" not in client.session
+
+
+def test_the_log_says_when_the_cache_answers_again(cache_down, caplog):
+    caplog.set_level(logging.WARNING, logger="common.cache")
+    APIClient().get(f"{API}/themes/")
+
+    with mock.patch.object(RedisCache, "get", return_value=[]), mock.patch.object(RedisCache, "set"):
+        answered = APIClient().get(f"{API}/themes/")
+
+    assert answered.status_code == 200
+    down, back = outage_warnings(caplog)
+    assert down.startswith("The cache at redis://127.0.0.1:1/0 does not answer")
+    assert back == "The cache at redis://127.0.0.1:1/0 answers again: throttles and rate limits count requests again."
+
+
+# Redis unreachable: the broker. An act that committed succeeds; its e-mail waits in the outbox.
+
+
+@pytest.fixture
+def report(db) -> ProgressReport:
+    """A progress report a partner submitted, waiting for the secretariat."""
+    project = ProjectFactory(code="CP-UGA-2024", start_date=dt.date(2024, 1, 1), end_date=dt.date(2026, 12, 31))
+    period = ReportingPeriodFactory(
+        project=project, start_date=dt.date(2024, 1, 1), end_date=dt.date(2024, 12, 31), due_date=dt.date(2025, 1, 31)
+    )
+    result = project_result_add(project=project, outcome=OutcomeFactory(), title="Residents shape upgrading plans")
+    people = project_indicator_add(result=result, indicator=IndicatorFactory(name="People reached"))
+    period_targets_set(period=period, targets={people.pk: Decimal("100")})
+    return submitted(period, {people: "120"})
+
+
+def broker_down():
+    return mock.patch.object(
+        results_tasks.notify_report_decided, "apply_async", side_effect=BrokerError("Error 111 connecting to redis")
+    )
+
+
+def approve_in_the_admin(report: ProgressReport, client) -> int:
+    client.force_login(StaffFactory())
+    url = reverse("admin:results_progressreport_approve", args=[report.pk])
+    return client.post(url, {"comment": "Well evidenced."}).status_code
+
+
+def approve_through_the_api(report: ProgressReport, client) -> int:
+    api = APIClient()
+    api.force_authenticate(StaffFactory())
+    return api.post(f"{API}/reports/{report.pk}/approve/", {"comment": "Well evidenced."}, format="json").status_code
+
+
+@pytest.mark.parametrize(
+    ("approve", "success"), [(approve_in_the_admin, 302), (approve_through_the_api, 200)], ids=["admin", "api"]
+)
+def test_an_approval_made_while_the_broker_is_down_succeeds_and_its_email_is_sent_when_it_is_back(
+    approve, success, report, client, caplog, django_capture_on_commit_callbacks
+):
+    with broker_down(), django_capture_on_commit_callbacks(execute=True):
+        status = approve(report, client)
+
+    report.refresh_from_db()
+    assert status == success and report.status == ReportStatus.APPROVED
+    job = OutboxJob.objects.get()
+    assert (job.task, job.args) == ("results.tasks.notify_report_decided", [report.pk])
+    assert mail.outbox == []
+    assert "kept in the outbox" in caplog.text
+
+    call_command("flush_outbox", stdout=io.StringIO())
+
+    assert not OutboxJob.objects.exists()
+    [message] = mail.outbox
+    assert "CP-UGA-2024" in message.subject and "approved" in message.subject.lower()
+
+
+def test_the_periodic_flush_sends_the_kept_jobs_once_the_broker_is_back(report, django_capture_on_commit_callbacks):
+    with broker_down(), django_capture_on_commit_callbacks(execute=True):
+        approve_through_the_api(report, None)
+
+    assert flush_outbox.delay().get() == 1
+
+    assert not OutboxJob.objects.exists() and len(mail.outbox) == 1
+
+
+def test_a_flush_while_the_broker_is_still_down_keeps_the_job_and_counts_the_attempt(
+    report, django_capture_on_commit_callbacks
+):
+    with broker_down(), django_capture_on_commit_callbacks(execute=True):
+        approve_through_the_api(report, None)
+
+    with broker_down():
+        assert flush_outbox.delay().get() == 0
+
+    job = OutboxJob.objects.get()
+    assert job.attempts == 2 and "Error 111" in job.last_error
+    assert mail.outbox == []
+
+
+def test_the_flush_command_says_how_many_jobs_were_sent_and_left(report, django_capture_on_commit_callbacks):
+    with broker_down(), django_capture_on_commit_callbacks(execute=True):
+        approve_through_the_api(report, None)
+    output = io.StringIO()
+
+    with broker_down():
+        call_command("flush_outbox", stdout=output)
+
+    assert output.getvalue() == "0 job(s) sent, 1 still waiting.\n"
+
+
+# /health/ with a short timeout on each check
+
+
+def test_the_health_check_says_the_database_fails_when_its_query_fails(client):
+    with mock.patch("common.health._probe_query", side_effect=OperationalError("canceling statement due to timeout")):
+        response = client.get(reverse("health"))
+
+    assert response.status_code == 503
+    assert response.json() == {"status": "failing", "database": False, "broker": True}
+
+
+@pytest.mark.postgres
+def test_the_health_check_gives_up_on_a_database_whose_queries_hang(client, monkeypatch):
+    monkeypatch.setattr(health, "TIMEOUT_SECONDS", 0.2)
+    monkeypatch.setattr(health, "_probe_query", lambda: "SELECT pg_sleep(5)")
+
+    response = client.get(reverse("health"))
+
+    assert response.status_code == 503 and response.json()["database"] is False
+
+
+def test_the_health_check_says_ok_when_the_users_table_answers(client):
+    response = client.get(reverse("health"))
+
+    assert response.status_code == 200 and response.json()["database"] is True

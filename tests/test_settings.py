@@ -21,6 +21,8 @@ CONFIG_VARIABLES = [
     "EMAIL_URL",
     "MEDIA_ROOT",
     "REPORTING_CURRENCY",
+    "DONOR_REPORT_TIME_LIMIT",
+    "CELERY_VISIBILITY_TIMEOUT",
     "DJANGO_SETTINGS_MODULE",
     "DJANGO_ALLOW_ASYNC_UNSAFE",
 ]
@@ -40,6 +42,10 @@ print(json.dumps({
     "currency": settings.REPORTING_CURRENCY,
     "use_tz": settings.USE_TZ,
     "user_model": settings.AUTH_USER_MODEL,
+    "cache": settings.CACHES["default"]["BACKEND"],
+    "database_options": settings.DATABASES["default"].get("OPTIONS", {}),
+    "health_checks": settings.DATABASES["default"].get("CONN_HEALTH_CHECKS"),
+    "visibility_timeout": app.conf.broker_transport_options["visibility_timeout"],
 }))
 """
 
@@ -86,6 +92,17 @@ def test_with_database_and_redis_urls_the_site_uses_postgresql_and_a_worker_over
     assert configured["email"] == "django.core.mail.backends.smtp.EmailBackend"
     assert configured["media"] == str(tmp_path)
     assert configured["currency"] == "EUR"
+    # Faults: a Redis outage lets throttles allow, a dead connection is replaced, a dead worker's task returns.
+    assert configured["cache"] == "common.cache.ForgivingRedisCache"
+    assert configured["health_checks"] is True and configured["database_options"] == {"connect_timeout": 5}
+    assert configured["visibility_timeout"] == 600
+
+
+def test_a_visibility_timeout_shorter_than_a_task_may_run_is_refused():
+    result = run_python(PRINT_SETTINGS, DONOR_REPORT_TIME_LIMIT="900", CELERY_VISIBILITY_TIMEOUT="600")
+
+    assert result.returncode != 0
+    assert "CELERY_VISIBILITY_TIMEOUT must exceed the longest task time limit by 2 minutes" in result.stderr
 
 
 @pytest.mark.parametrize("secret", ["", "short", "django-insecure-" + "x" * 60])

@@ -353,11 +353,24 @@ def test_a_report_whose_process_the_hard_time_limit_killed_is_marked_failed(dono
     assert report.failure_reason == "Making the report took longer than 300 s, so it was stopped."
 
 
-def test_the_task_is_acknowledged_late_and_has_time_limits_shorter_than_a_stale_claim():
+def test_the_task_is_acknowledged_late_and_has_time_limits_shorter_than_a_stale_claim(settings):
     task = tasks.make_donor_report
 
     assert (task.acks_late, task.reject_on_worker_lost) == (True, True)
     assert 0 < task.soft_time_limit < task.time_limit < services.STALE_AFTER.total_seconds()
+    # Redis gives the task of a dead worker to another once the claim it left counts as stale.
+    assert settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] > services.STALE_AFTER.total_seconds()
+
+
+def test_a_job_delivered_again_after_its_worker_was_killed_is_taken_over_and_made(donor, fake_pdf):
+    report = queued_report(donor)
+    killed_at = timezone.now() - services.STALE_AFTER - dt.timedelta(seconds=1)
+    assert services.report_claim(report_id=report.pk, now=killed_at)  # the worker died holding the job
+
+    outcome = tasks.make_donor_report.delay(report.pk).get()  # Redis delivers it again, to another worker
+
+    report.refresh_from_db()
+    assert (outcome, report.status, report.attempts) == ("ready", ReportJobStatus.READY, 2)
 
 
 # The quarterly schedule

@@ -29,7 +29,7 @@ def test_the_admin_action_queues_failed_reports_again_and_leaves_the_others(
     ready = report(ReportJobStatus.READY)
 
     with (
-        mock.patch("donors.tasks.make_donor_report.delay") as delay,
+        mock.patch("donors.tasks.make_donor_report.apply_async") as send,
         django_capture_on_commit_callbacks(execute=True),
     ):
         response = staff_client.post(
@@ -39,7 +39,7 @@ def test_the_admin_action_queues_failed_reports_again_and_leaves_the_others(
         )
 
     assert "1 report(s) queued again." in response.content.decode()
-    delay.assert_called_once_with(failed.pk)
+    send.assert_called_once_with((failed.pk,))
     failed.refresh_from_db()
     assert (failed.status, failed.failure_reason) == (ReportJobStatus.QUEUED, "")
     assert DonorReport.objects.get(pk=ready.pk).status == ReportJobStatus.READY
@@ -48,12 +48,12 @@ def test_the_admin_action_queues_failed_reports_again_and_leaves_the_others(
 def test_a_retry_is_sent_to_the_workers_only_once_the_change_is_committed(django_capture_on_commit_callbacks):
     failed = report(ReportJobStatus.FAILED)
 
-    with mock.patch("donors.tasks.make_donor_report.delay") as delay:
+    with mock.patch("donors.tasks.make_donor_report.apply_async") as send:
         with django_capture_on_commit_callbacks() as callbacks:
             queued = services.reports_retry(report_ids=[failed.pk])
-        delay.assert_not_called()
+        send.assert_not_called()
         for callback in callbacks:
             callback()
 
     assert queued == [failed.pk]
-    delay.assert_called_once_with(failed.pk)
+    send.assert_called_once_with((failed.pk,))

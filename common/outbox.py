@@ -33,9 +33,15 @@ def enqueue(task: Task, *args: Any) -> None:
 
 def _send(task: Task, args: tuple[Any, ...]) -> None:
     try:
-        task.apply_async(args)
+        _publish(task, args)
     except NOT_TAKEN as error:
         _keep(task.name, args, error)
+
+
+def _publish(task: Task, args: tuple[Any, ...] | list[Any]) -> None:
+    # Nobody waits for these results: without ignore_result, sending would first subscribe to the result in
+    # Redis and, Redis down, retry that for 20 s before failing with an error that is not the broker's.
+    task.apply_async(args, ignore_result=True)
 
 
 def _keep(name: str, args: tuple[Any, ...], error: Exception) -> None:
@@ -69,7 +75,7 @@ def flush() -> int:
                 logger.error("Outbox job %s names no known task %r: left for someone to look at", job.pk, job.task)
                 continue
             try:
-                task.apply_async(job.args)
+                _publish(task, job.args)
             except NOT_TAKEN as error:
                 OutboxJob.objects.filter(pk=job.pk).update(attempts=job.attempts + 1, last_error=str(error)[:2000])
                 logger.warning("The broker still does not take jobs (%s): %s left in the outbox", error, job)

@@ -25,6 +25,7 @@ from grants.models import Theme
 from results import tasks as results_tasks
 from results.models import ProgressReport, ReportStatus
 from results.services import period_targets_set, project_indicator_add, project_result_add
+from tests import worker
 from tests.factories import (
     IndicatorFactory,
     OutcomeFactory,
@@ -34,6 +35,7 @@ from tests.factories import (
     VerifiedUserFactory,
 )
 from tests.results.helpers import submitted
+from tests.test_settings import run_python
 
 pytestmark = pytest.mark.django_db
 
@@ -200,6 +202,31 @@ def test_the_flush_command_says_how_many_jobs_were_sent_and_left(report, django_
         call_command("flush_outbox", stdout=output)
 
     assert output.getvalue() == "0 job(s) sent, 1 still waiting.\n"
+
+
+SEND_WITH_REDIS_UNREACHABLE = """
+import django
+django.setup()
+from citiesalliance.celery import ping
+from common.outbox import enqueue
+enqueue(ping)
+print("answered")
+"""
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_process_whose_redis_refuses_connections_keeps_the_job_in_the_outbox_and_carries_on():
+    # A real process and a real refused connection: the publish, and the result store Celery would subscribe
+    # to for the job's result, both fail; the job must land in the outbox instead of an error.
+    result = run_python(
+        SEND_WITH_REDIS_UNREACHABLE, DATABASE_URL=worker.test_database_url(), REDIS_URL=UNREACHABLE_REDIS
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "answered"
+    assert list(OutboxJob.objects.values_list("task", "args")) == [("citiesalliance.ping", [])]
+    assert "kept in the outbox" in result.stderr
 
 
 # /health/ with a short timeout on each check

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
-from common.api_views import RedocView, not_found
+from common.api_views import RedocView, SwaggerView, not_found
 from grants import api as grants_api
 from members import api as members_api
 from results import api as results_api
@@ -50,6 +50,6 @@ urlpatterns = [
     path("v1/", include(router.urls)),
     # Ends with a slash, so that an address without one is still redirected to its slashed form first.
     re_path(r"^v1/(?:.*/)?$", not_found, name="not-found"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/", SwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", RedocView.as_view(url_name="api:schema"), name="redoc"),
 ]

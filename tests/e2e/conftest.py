@@ -38,6 +38,50 @@ def pytest_runtest_setup(item):
         require_service(Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK), f"needs Chromium at {CHROMIUM}")
 
 
+# Chromium logs a refused script, style or handler as a console error naming the policy; the page's own
+# `securitypolicyviolation` event is logged the same way, so that nothing the policy blocks goes unseen.
+REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => console.error(
+  `Content Security Policy violation: ${event.effectiveDirective} refused ${event.blockedURI || "inline"}`
+  + ` at ${event.sourceFile}:${event.lineNumber}`));
+"""
+
+
+@pytest.fixture(autouse=True)
+def csp_violations(request, monkeypatch) -> list[str]:
+    """What the Content-Security-Policy refused in any page of any browser context this test opens;
+    a test with any fails (`pytest_runtest_call`)."""
+    violations: list[str] = []
+    browser = request.getfixturevalue("browser")
+    new_context = browser.new_context
+
+    def watched_context(*args, **kwargs):
+        context = new_context(*args, **kwargs)
+        context.add_init_script(REPORT_VIOLATIONS)
+        context.on(
+            "console",
+            lambda message: (
+                violations.append(f"{message.location.get('url')}: {message.text}")
+                if message.type == "error" and "Content Security Policy" in message.text
+                else None
+            ),
+        )
+        return context
+
+    monkeypatch.setattr(browser, "new_context", watched_context)
+    request.node.csp_violations = violations
+    return violations
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    result = yield
+    violations = getattr(item, "csp_violations", [])
+    if violations:
+        pytest.fail("The Content-Security-Policy refused:\n" + "\n".join(dict.fromkeys(violations)), pytrace=False)
+    return result
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     return {

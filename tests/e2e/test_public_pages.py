@@ -88,3 +88,23 @@ def test_an_unknown_project_code_answers_not_found(page, live_server, demo, shot
     assert response.status == 404
     expect(page.locator("body")).to_contain_text(re.compile("not found", re.IGNORECASE))
     shot(page, "project-unknown-404")
+
+
+def test_the_browser_refuses_an_inline_script_or_style_and_the_suite_sees_it(page, live_server, csp_violations):
+    page.goto(f"{live_server.url}/projects/")
+    refused = {
+        "style-src": """() => document.body.setAttribute("style", "outline: 5px solid red")""",
+        "script-src": """() => {
+            const script = document.createElement("script");
+            script.textContent = "document.body.dataset.injected = 'ran'";
+            document.body.append(script);
+        }""",
+    }
+    for directive, script in refused.items():
+        with page.expect_console_message(lambda message, d=directive: f"violation: {d}" in message.text):
+            page.evaluate(script)
+
+    expect(page.locator("body")).not_to_have_attribute("data-injected", "ran")
+    assert any("style-src" in violation for violation in csp_violations)
+    assert any("script-src" in violation for violation in csp_violations)
+    csp_violations.clear()  # seen: this test passes, where any other test with a refusal fails

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import DomainError
+from common.uploads import PDF, file_download
 
 from . import selectors, services
 from .models import DonorReport, ReportJobStatus
@@ -92,7 +93,7 @@ class DonorReportAdmin(admin.ModelAdmin):
         report = get_object_or_404(DonorReport, pk=pk, status=ReportJobStatus.READY)
         if not report.file:
             raise Http404
-        return FileResponse(report.file.open("rb"), as_attachment=True, filename=report.filename)
+        return file_download(report.file, name=report.filename, content_type=PDF)
 
     @admin.action(description=_("Make the selected failed reports again"))
     def make_again(self, request, queryset):

@@ -22,6 +22,7 @@ from common.errors import DomainError
 from common.filtering import active_filter_count
 from common.money import format_money
 from common.spreadsheets import csv_response
+from common.uploads import PDF, file_download
 from grants.models import Project
 from grants.selectors import project_money
 from members.models import Organisation, User
@@ -301,4 +302,4 @@ def report_pdf(request: HttpRequest, pk: int, report_id: int) -> FileResponse:
     report = _report(request, pk, report_id)
     if report.status != "ready" or not report.file:
         raise Http404
-    return FileResponse(report.file.open("rb"), as_attachment=True, filename=report.filename)
+    return file_download(report.file, name=report.filename, content_type=PDF)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from common.errors import DomainError
+from common.uploads import file_download
 from members.models import Organisation, Role
 from members.selectors import organisations_of
 
@@ -176,10 +177,7 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
         attachment = selectors.attachment_for(request.user, pk)
     except Attachment.DoesNotExist:
         raise Http404 from None
-    response = FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name)
-    response["Content-Type"] = attachment.content_type
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return file_download(attachment.file, name=attachment.original_name, content_type=attachment.content_type)
 
 
 @login_required

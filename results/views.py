@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from common.charts import BarChart, bar_chart
 from common.errors import DomainError
 from common.filtering import active_filter_count
+from common.uploads import file_download
 from grants.models import Project
 from grants.sections import PageSection
 from grants.selectors import public_projects
@@ -171,4 +172,4 @@ def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
         item = evidence.get(pk=pk)
     except Evidence.DoesNotExist:
         raise Http404 from None
-    return FileResponse(item.file.open("rb"), as_attachment=True, filename=item.original_name)
+    return file_download(item.file, name=item.original_name, content_type=item.content_type)

@@ -12,13 +12,14 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import F
-from django.http import FileResponse, Http404, HttpResponseNotAllowed
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from common.errors import DomainError
+from common.uploads import file_download
 
 from .. import selectors, services
 from ..models import Evidence, ProgressReport, ReportStatus
@@ -181,11 +182,4 @@ class ProgressReportAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         evidence = get_object_or_404(Evidence, pk=evidence_pk, report_id=pk)
-        try:
-            handle = evidence.file.open("rb")
-        except FileNotFoundError:
-            raise Http404 from None
-        response = FileResponse(handle, as_attachment=True, filename=evidence.original_name)
-        response["Content-Type"] = evidence.content_type
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return file_download(evidence.file, name=evidence.original_name, content_type=evidence.content_type)

@@ -128,6 +128,7 @@ def test_the_whole_request_runs_at_once_with_an_eager_worker(
     download = client.get(reverse("donors:report-pdf", args=[donor.pk, report.pk]))
     assert download.status_code == 200
     assert download["Content-Disposition"] == 'attachment; filename="ADA-donor-report-2024-01-01-2024-03-31.pdf"'
+    assert (download["Content-Type"], download["X-Content-Type-Options"]) == ("application/pdf", "nosniff")
     assert b"".join(download.streaming_content) == FAKE_PDF
 
 

@@ -117,23 +117,25 @@ def test_a_guessed_application_or_file_of_another_organisation_answers_404(clien
     assert theirs.status == ApplicationStatus.DRAFT
 
 
-def test_the_owner_and_staff_download_a_file_and_anonymous_visitors_are_sent_to_log_in(client, settings, tmp_path):
+def test_the_owner_and_staff_download_a_file_as_the_attachment_its_content_is(client, settings, tmp_path):
+    """A PDF uploaded as "plan.html" is sent as a PDF, named so, and browsers may not sniff it as a page."""
     settings.MEDIA_ROOT = tmp_path
     application = ApplicationFactory()
     attachment = services.attachment_add(
         application=application,
         user=partner_of(application),
-        upload=SimpleUploadedFile("plan.pdf", MINIMAL_PDF, content_type="application/pdf"),
+        upload=SimpleUploadedFile("plan.html", MINIMAL_PDF, content_type="text/html"),
     )
     url = reverse("grants:attachment", args=[attachment.pk])
 
-    assert client.get(url).status_code == 302
+    assert client.get(url).status_code == 302  # anonymous visitors are sent to log in
     for user in (partner_of(application), StaffFactory()):
         client.force_login(user)
         response = client.get(url)
         assert response.status_code == 200
         assert b"".join(response.streaming_content) == MINIMAL_PDF
-        assert 'filename="plan.pdf"' in response["Content-Disposition"]
+        assert response["Content-Disposition"] == 'attachment; filename="plan.pdf"'
+        assert (response["Content-Type"], response["X-Content-Type-Options"]) == ("application/pdf", "nosniff")
 
 
 def test_the_partner_dashboard_lists_only_its_organisations_applications_in_constant_queries(client):

@@ -207,6 +207,20 @@ def test_staff_download_evidence_through_the_admin(staff_client):
     assert 'attachment; filename="forum-minutes.pdf"' in response["Content-Disposition"]
 
 
+def test_staff_download_evidence_named_as_a_web_page_as_the_pdf_it_holds(staff_client):
+    report = submitted_report()
+    evidence = report.evidence.get()
+    evidence.original_name = "minutes\x07.html"
+    evidence.save()
+
+    response = staff_client.get(reverse("admin:results_progressreport_evidence", args=[report.pk, evidence.pk]))
+
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == 'attachment; filename="minutes.pdf"'
+    assert response["X-Content-Type-Options"] == "nosniff"
+    response.close()
+
+
 def test_evidence_is_found_only_under_its_own_report(staff_client):
     report, other = submitted_report(), plain_submitted_report()
     evidence = report.evidence.get()

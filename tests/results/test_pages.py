@@ -260,6 +260,23 @@ def test_a_partner_cannot_reach_another_organisations_report_period_or_evidence(
     download.close()
 
 
+def test_evidence_uploaded_as_html_downloads_as_the_pdf_it_holds_as_an_attachment(
+    client, reporting, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    draft = report(reporting, reporting.periods[1], people="5", cities=[], status=ReportStatus.DRAFT)
+    upload = SimpleUploadedFile("report.html", MINIMAL_PDF, content_type="text/html")
+    evidence = services.evidence_add(report=draft, user=reporting.partner, upload=upload)
+    client.force_login(reporting.partner)
+
+    response = client.get(reverse("results:evidence", args=[evidence.pk]))
+
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == 'attachment; filename="report.pdf"'
+    assert response["X-Content-Type-Options"] == "nosniff"
+    response.close()
+
+
 def test_anonymous_visitors_are_sent_to_log_in(client, reporting):
     response = client.get(reverse("results:reports"))
 

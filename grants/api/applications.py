@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
@@ -19,7 +20,8 @@ from rest_framework.response import Response
 
 from common.api import IsStaff, money_field
 from common.money import MONEY_DIGITS, MONEY_PLACES
-from members.models import Organisation
+from members.models import Role
+from members.selectors import organisations_of
 
 from .. import services
 from ..filters import ApplicationFilter
@@ -176,11 +178,17 @@ class ApplicationInput(serializers.Serializer):
         )
 
 
+@extend_schema_field(OpenApiTypes.INT)
+class _OwnOrganisationField(serializers.PrimaryKeyRelatedField):
+    """An organisation the caller acts for as a partner: any other id is unknown, as one that does not exist."""
+
+    def get_queryset(self):
+        return organisations_of(user=self.context["request"].user, role=Role.PARTNER)
+
+
 class ApplicationCreateInput(ApplicationInput):
     call = serializers.PrimaryKeyRelatedField(queryset=Call.objects.filter(is_published=True))
-    organisation = serializers.PrimaryKeyRelatedField(
-        queryset=Organisation.objects.all(), help_text="The organisation you act for that applies."
-    )
+    organisation = _OwnOrganisationField(help_text="The organisation you act for that applies.")
 
     @transaction.atomic
     def create(self, validated_data: dict) -> Application:

@@ -196,16 +196,22 @@ def test_a_bad_save_changes_nothing(api, applicant):
     assert application.title == "Kept"
 
 
-def test_a_partner_cannot_apply_for_an_organisation_it_does_not_act_for(api, applicant):
+def test_applying_for_another_organisation_answers_as_for_one_that_does_not_exist(api, applicant):
+    """Trying ids tells a partner nothing: not an organisation's name, not even that the id exists."""
     user, _organisation = applicant
     api.force_authenticate(user)
+    call = CallFactory()
+    theirs = OrganisationFactory(name="Slum Dwellers of Kampala")
+    missing = theirs.pk + 1000
 
-    response = api.post(
-        f"{API}/applications/", {"call": CallFactory().pk, "organisation": OrganisationFactory().pk}, format="json"
-    )
+    ids = (theirs.pk, missing)
 
-    assert response.status_code == 400
-    assert "You do not act for" in response.json()["error"]["message"]
+    answers = [api.post(f"{API}/applications/", {"call": call.pk, "organisation": pk}, format="json") for pk in ids]
+
+    assert [answer.status_code for answer in answers] == [400, 400]
+    bodies = [answer.content.decode().replace(str(pk), "<id>") for answer, pk in zip(answers, ids, strict=True)]
+    assert bodies[0] == bodies[1]
+    assert "does not exist" in bodies[0] and "Kampala" not in bodies[0]
     assert not Application.objects.exists()
 
 

@@ -18,7 +18,8 @@ class ApplicationForm(forms.ModelForm):
         label=_("Target cities"),
         required=False,
         help_text=_(
-            "Separate the names with commas; with several target countries, add each city's country code: Jinja (UG)."
+            "Separate the names with commas; with several target countries, add each city's country code: Jinja (UG). "
+            "A city the portfolio does not know yet is proposed to the secretariat, which confirms it."
         ),
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )

@@ -1,13 +1,16 @@
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import Count
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from common.admin import CheckedImportExportAdmin, MoneyTotalsMixin
+from common.errors import DomainError
 from common.money import format_money
 
 from .. import services
@@ -105,12 +108,34 @@ class ThemeAdmin(CatalogueAdmin):
 
 @admin.register(City)
 class CityAdmin(CatalogueAdmin):
-    list_display = ["name", "country", "project_count"]
-    list_filter = ["country"]
+    list_display = ["name", "country", "confirmed", "proposed_by", "project_count"]
+    list_filter = ["confirmed", "country"]
+    list_select_related = ["proposed_by"]
     search_fields = ["name"]
+    ordering = ["country", "name"]  # the model's own is dropped by the count's GROUP BY
+    actions = ["confirm"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(project_total=Count("projects"))
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if request.path == reverse("admin:autocomplete"):  # a project names confirmed cities only
+            queryset = queryset.filter(confirmed=True)
+        return queryset, may_have_duplicates
+
+    @admin.action(description=_("Confirm the selected proposed cities"))
+    def confirm(self, request, queryset):
+        try:
+            confirmed = services.city_confirm(cities=list(queryset), user=request.user)
+        except DomainError as error:
+            self.message_user(request, error.message, messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                ngettext("%(n)s city confirmed.", "%(n)s cities confirmed.", confirmed) % {"n": confirmed},
+                messages.SUCCESS,
+            )
 
     @admin.display(description=_("projects"), ordering="project_total")
     def project_count(self, obj: City) -> int:
@@ -206,6 +231,11 @@ class ProjectAdmin(MoneyTotalsMixin, SimpleHistoryAdmin, CheckedImportExportAdmi
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("countries").distinct()
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "cities":  # a proposal counts in no project until the secretariat confirms it
+            kwargs["queryset"] = City.objects.filter(confirmed=True)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     @admin.display(description=_("countries"))
     def country_list(self, obj: Project) -> str:

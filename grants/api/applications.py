@@ -142,7 +142,10 @@ class ApplicationInput(serializers.Serializer):
     cities = serializers.ListField(
         child=serializers.CharField(max_length=120),
         required=False,
-        help_text="City names, as `Jinja` or, when several countries are targeted, `Jinja (UG)`.",
+        help_text=(
+            "City names, as `Jinja` or, when several countries are targeted, `Jinja (UG)`. A name the portfolio "
+            "does not know is proposed to the secretariat, which confirms it before the application is approved."
+        ),
     )
     start_date = serializers.DateField(required=False, allow_null=True)
     end_date = serializers.DateField(required=False, allow_null=True)

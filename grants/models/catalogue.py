@@ -77,6 +77,18 @@ class City(models.Model):
 
     name = models.CharField(_("name"), max_length=120)
     country = CountryField(_("country"))
+    # A name a partner typed that matched no city: the secretariat confirms it before any project counts it.
+    confirmed = models.BooleanField(
+        _("confirmed"), default=True, help_text=_("Proposed by a partner and not yet confirmed when unticked.")
+    )
+    proposed_by = models.ForeignKey(
+        "members.Organisation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("proposed by"),
+    )
 
     class Meta:
         verbose_name = _("city")

@@ -12,6 +12,7 @@ from .applications import (
     application_submit,
     application_withdraw,
     attachment_add,
+    city_confirm,
     review_submit,
     reviewer_assign,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "attachment_add",
     "catalogue_delete",
     "catalogue_delete_refusal",
+    "city_confirm",
     "contribution_receive",
     "disbursement_record",
     "expenditure_record",

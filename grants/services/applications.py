@@ -152,13 +152,21 @@ def application_save(
         if question is None:
             raise ApplicationError(_("That question belongs to another call."), field=f"question_{question_id}")
         Answer.objects.update_or_create(application=application, question=question, defaults={"value": value.strip()})
+    before = set(application.cities.values_list("pk", flat=True))
     cities = [_city(name, application) for name in filter(None, (n.strip() for n in city_names))]
     application.cities.set(cities)
+    # A proposal no application names any more is withdrawn, so proposals never outnumber what drafts name.
+    City.objects.filter(pk__in=before, confirmed=False, applications=None, projects=None).delete()
     return application
 
 
+# New city names an organisation's drafts may propose at once, before the secretariat confirms them.
+CITY_PROPOSALS_PENDING_MAX = 10
+
+
 def _city(text: str, application: Application) -> City:
-    """`Jinja`, or `Jinja (UG)` when the application targets several countries."""
+    """`Jinja`, or `Jinja (UG)` when the application targets several countries. A name that matches no city
+    becomes a proposal, seen by the organisation and the secretariat only, until the secretariat confirms it."""
     codes = [country.code for country in application.countries]
     name, _sep, suffix = text.partition("(")
     name, code = name.strip(), suffix.rstrip(")").strip().upper()
@@ -175,7 +183,24 @@ def _city(text: str, application: Application) -> City:
                 ]
             }
         )
-    return City.objects.get_or_create(name=name, country=code)[0]
+    known = City.objects.filter(name__iexact=name, country=code).first()
+    if known:
+        return known
+    if City.objects.filter(confirmed=False, proposed_by=application.organisation).count() >= CITY_PROPOSALS_PENDING_MAX:
+        raise ApplicationIncomplete(
+            {
+                "city_names": [
+                    _(
+                        "Your organisation has %(count)s new cities waiting for the secretariat to confirm them: "
+                        "name %(name)s once they are confirmed."
+                    )
+                    % {"count": CITY_PROPOSALS_PENDING_MAX, "name": name}
+                ]
+            }
+        )
+    return City.objects.get_or_create(
+        name=name, country=code, defaults={"confirmed": False, "proposed_by": application.organisation}
+    )[0]
 
 
 @transaction.atomic
@@ -395,6 +420,12 @@ def application_approve(
     application = _locked(application)
     if not is_allowed(application, ApplicationStatus.APPROVED, Actor.STAFF) or not user.is_staff:
         raise ApplicationError(_("Only an application in review is approved, by the secretariat."))
+    proposed = [str(city) for city in application.cities.all() if not city.confirmed]
+    if proposed:
+        raise ApplicationError(
+            _("Confirm or replace the cities proposed by the applicant first (Cities in the admin): %(names)s.")
+            % {"names": "; ".join(proposed)}
+        )
     call = application.call
     project = Project(
         code=grant_reference,
@@ -436,3 +467,11 @@ def application_approve(
     _move(application, ApplicationStatus.APPROVED, user, comment, project=project, decided_at=timezone.now())
     enqueue(tasks.notify_application_decided, application.pk)
     return project
+
+
+@transaction.atomic
+def city_confirm(*, cities: Sequence[City], user: User) -> int:
+    """The secretariat confirms cities partners proposed: from then on anyone may see and name them."""
+    if not user.is_staff:
+        raise ApplicationError(_("Only the secretariat confirms proposed cities."))
+    return City.objects.filter(pk__in=[city.pk for city in cities], confirmed=False).update(confirmed=True)

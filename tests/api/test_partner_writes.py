@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from grants.models import Application, ApplicationStatus
+from grants.models import Application, ApplicationStatus, City
 from results.models import ProgressReport, ReportedValue, ReportStatus
 from results.services import period_targets_set, project_indicator_add, project_result_add
 from tests.factories import (
@@ -407,3 +407,15 @@ def test_other_projects_reports_and_periods_stay_unknown(api, reporting):
     assert read.status_code == 404
     assert started.status_code == 400
     assert started.json()["error"]["fields"] == {"period": [f'Invalid pk "{period.pk}" - object does not exist.']}
+
+
+def test_a_partner_proposes_a_city_through_the_api_as_through_the_portal(api, db):
+    application = ApplicationFactory()
+    api.force_authenticate(application.created_by)
+
+    response = api.patch(
+        f"{API}/applications/{application.pk}/", {"countries": ["UG"], "cities": ["Gulu"]}, format="json"
+    )
+
+    assert response.status_code == 200 and response.json()["cities"] == ["Gulu"]
+    assert City.objects.filter(name="Gulu", confirmed=False, proposed_by=application.organisation).exists()

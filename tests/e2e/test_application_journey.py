@@ -462,6 +462,15 @@ def rank_and_approve(staff, live_server, call, application, shot) -> Project:
 
     row.get_by_role("link", name=TITLE).click()
     expect(staff).to_have_url(f"{live_server.url}/admin/grants/application/{application.pk}/change/")
+    # The applicant named a city the portfolio did not know: it is confirmed before any project counts it.
+    staff.goto(f"{live_server.url}/admin/grants/city/?confirmed__exact=0")
+    staff.locator("#result_list tbody tr").filter(has_text="Gulu").locator("input.action-select").check()
+    staff.locator("select[name=action]").select_option("confirm")
+    staff.get_by_role("button", name="Go").click()
+    expect(staff.locator(".messagelist .success")).to_contain_text("1 city confirmed.")
+    shot(staff, "journey-08-city-confirmed")
+
+    staff.goto(f"{live_server.url}/admin/grants/application/{application.pk}/change/")
     staff.locator(".object-tools").get_by_role("link", name="Approve", exact=True).click()
     expect(control(staff, "Agreement signed on")).to_have_value(re.compile(r"\S"))
     control(staff, "Project code").fill(PROJECT_CODE)

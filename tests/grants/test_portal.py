@@ -95,7 +95,7 @@ def test_a_partner_starts_saves_and_submits_an_application_through_the_pages(cli
     application.refresh_from_db()
     assert application.status == ApplicationStatus.SUBMITTED
     assert "Your application is submitted" in done.content.decode()
-    assert list(application.cities.values_list("name", flat=True)) == ["Monrovia"]
+    assert list(application.cities.values_list("name", "confirmed")) == [("Monrovia", False)]  # a proposal
     assert 'name="title"' not in client.get(url).content.decode()  # read-only once submitted
 
 

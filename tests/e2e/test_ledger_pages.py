@@ -314,3 +314,23 @@ def test_the_transactions_list_shows_its_net_total_and_offers_import_and_export(
     expect(file_field).to_be_visible()
     expect(file_field).to_have_attribute("type", "file")
     shot(page, "ledger-admin-transactions-import")
+
+
+def test_the_admins_export_toggle_and_history_work_under_the_content_security_policy(page, live_server, demo, log_in):
+    """The export page's inline "select all" handler runs because the admin's policy allows it by hash;
+    any refusal on these pages fails the test (tests/e2e/conftest.py)."""
+    log_in_to_admin(page, live_server, log_in)
+    page.goto(f"{live_server.url}/admin/grants/transaction/")
+    expect(page.locator(".money-totals")).to_have_css("font-weight", "600")  # from static/css/admin.css
+
+    page.goto(f"{live_server.url}/admin/grants/transaction/export/")
+    fields = page.locator('.selectable-field-export-row input[type="checkbox"]:not(.select-toggle):visible')
+    expect(fields.first).to_be_checked()
+    page.locator("input.select-toggle").uncheck()
+
+    expect(page.locator('.selectable-field-export-row input[type="checkbox"]:visible:checked')).to_have_count(0)
+    assert fields.count() > 1
+
+    project = Project.objects.filter(is_public=True).first()
+    page.goto(f"{live_server.url}/admin/grants/project/{project.pk}/history/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Change history")

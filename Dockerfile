@@ -1,4 +1,5 @@
-# The web, worker and beat images are the same: one Python image with WeasyPrint's system libraries.
+# The web, worker and beat images are the same: one Python image with WeasyPrint's system libraries and
+# PostgreSQL's client tools (pg_dump and pg_restore, for `manage.py backup` and `restore`).
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -9,6 +10,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core curl \
+        postgresql-client \
     && rm -rf /var/lib/apt/lists/*
 
 RUN useradd --create-home --uid 1000 portfolio

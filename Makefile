@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run serve test lint format worker beat migrate demo bench clean
+.PHONY: install run serve test lint format worker beat migrate demo bench backup restore clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is required.") if sys.version_info < (3, 11) else None'
@@ -48,6 +48,14 @@ beat: install
 # environment's DATABASE_URL to every other recipe, `make test` included.)
 bench: install
 	DATABASE_URL="$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/citiesalliance}" $(BIN)/python manage.py bench $(BENCH_ARGS)
+
+# A timestamped folder under BACKUP_DIR (var/backups unless set): the database and the uploaded files.
+backup: install
+	$(BIN)/python manage.py backup
+
+# `make restore BACKUP=var/backups/<folder>`; add CONFIRM=1 to replace a database or media folder that holds data.
+restore: install
+	$(BIN)/python manage.py restore "$(or $(BACKUP),$(error Name the backup: make restore BACKUP=var/backups/<folder>))" $(if $(CONFIRM),--confirm)
 
 clean:
 	rm -rf $(VENV) var/db.sqlite3 var/static

@@ -153,6 +153,7 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
+BACKUP_DIR = env.path("BACKUP_DIR", default=str(VAR_DIR / "backups"))
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1_000_000)
 IATI_UPLOAD_MAX_BYTES = env.int("IATI_UPLOAD_MAX_BYTES", default=20 * 1_000_000)
 # Form fields and JSON bodies (the API reads these through request.body): Django's default of 2.5 MB.

@@ -1,0 +1,129 @@
+"""`manage.py backup` and `manage.py restore` (what `make backup` and `make restore` run)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from grants.models import Project
+from tests.factories import AllocationFactory
+
+# pg_restore and SQLite's backup API write outside the test's transaction.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+EVIDENCE = "evidence/2025/01/site-visit.pdf"
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def portfolio(media):
+    """Projects, money and an uploaded file: what a backup must bring back."""
+    AllocationFactory.create_batch(2)
+    default_storage.save(EVIDENCE, ContentFile(b"%PDF-1.4 evidence of a site visit\n" * 100))
+
+
+def row_counts() -> dict[str, int]:
+    counts = {}
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names(cursor):
+            cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")  # noqa: S608
+            counts[table] = cursor.fetchone()[0]
+    return counts
+
+
+def sha256(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def back_up(tmp_path):
+    call_command("backup", dir=tmp_path / "backups")
+    (folder,) = (tmp_path / "backups").iterdir()
+    return folder
+
+
+def round_trip(tmp_path, media) -> None:
+    counts = row_counts()
+    checksum = sha256(media / EVIDENCE)
+    folder = back_up(tmp_path)
+
+    call_command("flush", interactive=False)
+    (media / EVIDENCE).unlink()
+    assert Project.objects.count() == 0
+    assert row_counts() != counts
+
+    call_command("restore", folder, confirm=True)
+
+    assert row_counts() == counts
+    assert Project.objects.count() == 2
+    assert sha256(media / EVIDENCE) == checksum
+
+
+@pytest.mark.postgres
+def test_a_postgresql_backup_restores_every_row_and_the_uploaded_files(portfolio, media, tmp_path):
+    round_trip(tmp_path, media)
+
+
+def test_a_sqlite_backup_restores_every_row_and_the_uploaded_files(portfolio, media, tmp_path):
+    if connection.vendor != "sqlite":
+        pytest.skip("this run's database is not SQLite (.ci/run runs this file on SQLite too)")
+    round_trip(tmp_path, media)
+
+
+def test_a_backup_folder_holds_the_database_the_files_and_their_checksums(portfolio, tmp_path):
+    folder = back_up(tmp_path)
+
+    dump = "database.dump" if connection.vendor == "postgresql" else "database.sqlite3"
+    assert sorted(path.name for path in folder.iterdir()) == sorted([dump, "manifest.json", "media.tar"])
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["sha256"] == {name: sha256(folder / name) for name in (dump, "media.tar")}
+    assert not list((tmp_path / "backups").glob("*.partial"))
+
+
+def test_restore_is_refused_without_confirmation_while_the_site_holds_data(portfolio, media, tmp_path):
+    folder = back_up(tmp_path)
+    AllocationFactory()
+
+    with pytest.raises(
+        CommandError, match=r"The database .* has \d+ table\(s\) with rows and .* holds files.*--confirm"
+    ):
+        call_command("restore", folder)
+
+    assert Project.objects.count() == 3
+
+
+def test_a_damaged_backup_is_refused_before_anything_changes(portfolio, media, tmp_path):
+    folder = back_up(tmp_path)
+    with (folder / "media.tar").open("ab") as archive:
+        archive.write(b"x")
+    AllocationFactory()
+
+    with pytest.raises(CommandError, match=r"media\.tar is missing or damaged"):
+        call_command("restore", folder, confirm=True)
+
+    assert Project.objects.count() == 3
+
+
+def test_restore_refuses_a_folder_that_is_not_a_backup(db, tmp_path):
+    with pytest.raises(CommandError, match="not a complete backup"):
+        call_command("restore", tmp_path, confirm=True)
+
+
+@pytest.mark.postgres
+def test_backup_names_the_package_to_install_when_pg_dump_is_missing(portfolio, tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))
+
+    with pytest.raises(CommandError, match=r"pg_dump is not on PATH: install .*postgresql-client"):
+        call_command("backup", dir=tmp_path / "backups")
+
+    assert list((tmp_path / "backups").iterdir()) == []

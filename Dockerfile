@@ -22,7 +22,7 @@ COPY common ./common
 COPY members ./members
 COPY grants ./grants
 COPY results ./results
-RUN pip install .
+RUN pip install --upgrade pip setuptools && pip install .
 
 COPY . .
 RUN DEBUG=1 python manage.py collectstatic --noinput \

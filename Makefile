@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run serve test lint format worker beat migrate demo bench backup restore clean
+.PHONY: install system-packages system-packages-run run serve test lint format worker beat migrate demo bench backup restore clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is required.") if sys.version_info < (3, 11) else None'
@@ -17,16 +17,24 @@ $(INSTALLED): pyproject.toml
 
 install: $(INSTALLED)
 
+# Debian/Ubuntu packages (WeasyPrint's libraries; for the tests also Poppler and Chromium): installed when
+# make runs as root with apt, otherwise make stops at once and names the command to run.
+system-packages:
+	scripts/system-packages test
+
+system-packages-run:
+	scripts/system-packages run
+
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
 demo: migrate
 	$(BIN)/python manage.py load_demo
 
-run: demo
+run: system-packages-run demo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-test: install
+test: system-packages install
 	$(BIN)/pytest
 
 lint: install

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import ctypes.util
+import functools
 import os
+import shutil
 
 import pytest
 from django.db import connection
@@ -17,6 +20,36 @@ def require_service(condition: bool, reason: str) -> None:
     if IN_CI:
         pytest.fail(f"{reason} (CI is set, so a missing service is a failure)", pytrace=False)
     pytest.skip(reason)
+
+
+# The system tools some tests need, what happens to those tests without them, and how each is found.
+# `make test` installs them (scripts/system-packages test).
+SYSTEM_TOOLS = {
+    "chromium": ("browser tests skip", lambda: shutil.which("chromium")),
+    "pdftoppm": ("PDF page image tests skip", lambda: shutil.which("pdftoppm")),
+    "libharfbuzz-subset": ("PDF tests fail (WeasyPrint warns)", lambda: ctypes.util.find_library("harfbuzz-subset")),
+}
+
+
+@functools.cache
+def missing_system_tools() -> tuple[str, ...]:
+    return tuple(name for name, (_, found) in SYSTEM_TOOLS.items() if not found())
+
+
+def require_tool(name: str) -> None:
+    require_service(name not in missing_system_tools(), f"needs {name}: run `make system-packages`")
+
+
+def pytest_sessionstart(session):
+    """One line at the top of every run (even with -q) naming the system tools missing here."""
+    missing = missing_system_tools()
+    if missing:
+        effects = "; ".join(f"{name}: {SYSTEM_TOOLS[name][0]}" for name in missing)
+        ci = " (CI is set: skips are failures)" if IN_CI else ""
+        line = f"Missing system tools{ci}: {effects}. `make system-packages` installs them."
+    else:
+        line = f"System tools: all present ({', '.join(SYSTEM_TOOLS)})."
+    session.config.pluginmanager.get_plugin("terminalreporter").write_line(line)
 
 
 def redis_available() -> bool:

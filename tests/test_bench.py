@@ -41,10 +41,12 @@ def test_a_scenario_that_fails_is_reported_and_the_others_still_run():
     def missing(seeded):
         raise bench.Unavailable("no such page")
 
+    # The working scenario's target counts queries only: how fast one run is depends on the machine's load.
+    working = bench.SCENARIOS[0]
     scenarios = [
         bench.Scenario("broken", "fails", broken, bench.Target(constant_queries=True)),
         bench.Scenario("missing", "not there", missing, bench.Target(median_ms=30)),
-        bench.SCENARIOS[0],
+        bench.Scenario(working.name, working.description, working.prepare, bench.Target(constant_queries=True)),
     ]
     measured = bench.run_scenarios(scenarios, seeded, runs=1, warmup=0)
 
@@ -53,6 +55,35 @@ def test_a_scenario_that_fails_is_reported_and_the_others_still_run():
         ("not available", "N/A"),
         ("ok", "PASS"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("median_ms", "p95_ms", "queries", "constant", "expected"),
+    [
+        (29.0, 45.0, 12, True, "PASS"),
+        (30.0, 45.0, 12, True, "FAIL"),  # the median must be under its target
+        (29.0, 50.0, 12, True, "FAIL"),
+        (29.0, 45.0, 13, True, "FAIL"),
+        (29.0, 45.0, 12, False, "FAIL"),
+    ],
+)
+def test_a_measurement_passes_only_when_it_meets_every_part_of_its_target(
+    median_ms, p95_ms, queries, constant, expected
+):
+    """The comparison with a target, on given figures: the suite never judges a time it measured itself."""
+    scenario = bench.Scenario("page", "a page", lambda seeded: None, bench.Target(30, 50, 12, constant_queries=True))
+    measured = bench.Measurement(
+        "page",
+        "a page",
+        runs=5,
+        median_ms=median_ms,
+        p95_ms=p95_ms,
+        max_ms=60.0,
+        queries=queries,
+        queries_constant=constant,
+    )
+
+    assert bench.verdict(scenario, measured) == expected
 
 
 def test_the_command_writes_every_scenario_and_the_machine_to_json(tmp_path, monkeypatch, capsys):

@@ -51,7 +51,7 @@ def test_a_celery_worker_over_redis_runs_tasks():
     with celery_worker():
         result = ping.delay()
 
-        assert result.get(timeout=20) == "pong"
+        assert result.get(timeout=60) == "pong"
 
 
 def test_the_web_server_process_freezes_what_it_loaded_out_of_full_garbage_collections():

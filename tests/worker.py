@@ -25,7 +25,7 @@ def test_database_url() -> str:
 
 
 @contextmanager
-def celery_worker(timeout: float = 30):
+def celery_worker(timeout: float = 120):
     """Start `celery worker` against REDIS_URL and the test database; stop it on the way out."""
     from citiesalliance.celery import app
 

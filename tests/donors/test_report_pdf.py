@@ -23,6 +23,7 @@ from donors import services
 from donors.models import DonorReport
 from grants.services import contribution_receive, disbursement_record
 from members.models import OrganisationKind
+from tests.conftest import require_tool
 from tests.factories import (
     AllocationFactory,
     ContributionFactory,
@@ -71,6 +72,7 @@ def render(report: DonorReport, folder: Path) -> Rendered:
     pdf = folder / "report.pdf"
     pdf.write_bytes(content)
     pages = [normalised(page.extract_text()) for page in PdfReader(io.BytesIO(content)).pages]
+    require_tool("pdftoppm")
     subprocess.run(["pdftoppm", "-r", str(DPI), "-png", str(pdf), str(folder / "page")], check=True)
     return Rendered(pages, sorted(folder.glob("page-*.png")), page_count)
 

@@ -9,8 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
-from tests.conftest import require_service
+from tests.conftest import require_tool
 
 # Playwright's sync API runs an event loop in this thread; Django would refuse ORM calls otherwise.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -19,6 +20,11 @@ E2E_DIR = Path(__file__).resolve().parent
 REPO_ROOT = E2E_DIR.parent.parent
 SCREENSHOTS = REPO_ROOT / "test-artifacts" / "screenshots"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+# Every wait (an action, a navigation, an `expect`) is sized for a loaded 2-core machine: a test that passes
+# in a second when idle may need tens of seconds there, and waiting costs nothing when the page is ready.
+TIMEOUT = 60_000  # ms
+expect.set_options(timeout=TIMEOUT)
 
 PHONE = {"width": 375, "height": 740}
 DESKTOP = {"width": 1280, "height": 800}
@@ -35,7 +41,7 @@ def pytest_runtest_setup(item):
     # Runs before the session's browser is launched, so a missing Chromium skips (or fails in CI)
     # instead of erroring in the `browser` fixture.
     if item.get_closest_marker("e2e"):
-        require_service(Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK), f"needs Chromium at {CHROMIUM}")
+        require_tool("chromium")
 
 
 # Chromium logs a refused script, style or handler as a console error naming the policy; the page's own
@@ -109,6 +115,18 @@ def base_url(pytestconfig) -> str | None:
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "viewport": DESKTOP}
+
+
+@pytest.fixture
+def new_context(new_context) -> Callable:
+    """pytest-playwright's contexts (and so `context` and `page`), with the generous timeout above."""
+
+    def create(**kwargs):
+        context = new_context(**kwargs)
+        context.set_default_timeout(TIMEOUT)
+        return context
+
+    return create
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ from grants.models import (
 )
 from members.demo import DEMO_PASSWORD
 from members.models import Organisation, OrganisationKind
-from tests.e2e.conftest import DESKTOP, PHONE
+from tests.e2e.conftest import DESKTOP, PHONE, TIMEOUT
 from tests.factories import ApplicationFactory, OrganisationFactory, OrganisationRoleFactory, VerifiedUserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -55,7 +55,6 @@ SCORES = {
 }
 WEIGHTED_SCORE = "4.25"  # (3 x 5 + 2 x 4 + 2 x 4 + 1 x 3) / (3 + 2 + 2 + 1)
 SCROLLS_SIDEWAYS = "() => document.scrollingElement.scrollWidth > window.innerWidth"
-TIMEOUT = 10_000  # ms: each step waits at most this long for what it expects
 
 
 @pytest.fixture(autouse=True)

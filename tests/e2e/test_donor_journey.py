@@ -18,15 +18,14 @@ from donors import selectors
 from donors.models import DonorReport, ReportJobStatus
 from members.models import Organisation
 from results.demo import load_demo_results
-from tests.e2e.conftest import PHONE
+from tests.e2e.conftest import PHONE, TIMEOUT
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 DONOR = "donor@example.org"  # demo login of SECO
 PROJECT = "JWP-GLB-2022"  # funded by SECO, in Ghana and Uganda, with tranches, payments and results
 FITS_THE_SCREEN = "() => document.documentElement.scrollWidth <= window.innerWidth"
-TIMEOUT = 10_000  # ms
-REPORT_TIMEOUT = 60_000  # ms: the live server makes the PDF in the request (eager Celery)
+REPORT_TIMEOUT = 2 * TIMEOUT  # the live server makes the PDF in the request (eager Celery)
 
 
 @pytest.fixture(autouse=True)

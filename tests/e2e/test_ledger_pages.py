@@ -156,7 +156,7 @@ def test_a_project_page_with_a_ledger_has_a_plain_title(page, live_server, demo)
 
     page.goto(f"{live_server.url}/projects/CUF-LBR-2019/")
 
-    expect(page).to_have_title(f"{project.title} · Cities Alliance portfolio", timeout=1000)
+    expect(page).to_have_title(f"{project.title} · Cities Alliance portfolio")
 
 
 def test_the_secretariat_pays_a_due_tranche_in_two_clicks(page, live_server, demo, log_in, shot):

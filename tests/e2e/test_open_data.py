@@ -83,7 +83,7 @@ def test_the_api_documentation_renders_every_endpoint_from_the_sites_own_assets(
 
     page.goto(f"{live_server.url}{path}")
 
-    expect(page.locator(landmark).first).to_be_visible(timeout=20_000)
+    expect(page.locator(landmark).first).to_be_visible()
     expect(page.get_by_text("/api/v1/projects/").first).to_be_attached()
     # Redoc's attribution would show its vendor's logo from a CDN: it stays hidden.
     expect(page.get_by_text("API docs by Redocly")).to_be_hidden()

@@ -39,7 +39,7 @@ def sign_up(page, full_name: str, email: str) -> None:
 
 
 def test_a_person_signs_up_confirms_their_email_and_registers_their_organisation(
-    browser, page, live_server, log_in, shot
+    new_context, page, live_server, log_in, shot
 ):
     page.goto(live_server.url)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Create an account").click()
@@ -54,7 +54,7 @@ def test_a_person_signs_up_confirms_their_email_and_registers_their_organisation
     assert message.to == ["city.planner@example.org"]
 
     # Until the address is confirmed, logging in (here from another browser) only points back to the email.
-    elsewhere = browser.new_context()
+    elsewhere = new_context()
     other_page = elsewhere.new_page()
     log_in(other_page, "city.planner@example.org", PASSWORD)
     expect(other_page.get_by_role("heading", level=1)).to_have_text("Check your email")
@@ -120,7 +120,9 @@ def test_a_registration_with_a_name_already_taken_is_refused_with_a_clear_messag
     assert Organisation.objects.count() == 1
 
 
-def test_a_partner_invites_a_colleague_who_signs_up_from_the_link_and_joins(browser, page, live_server, log_in, shot):
+def test_a_partner_invites_a_colleague_who_signs_up_from_the_link_and_joins(
+    new_context, page, live_server, log_in, shot
+):
     organisation = OrganisationFactory(name="Municipal Council of Jinja")
     partner = VerifiedUserFactory(email="city.planner@example.org", password=PASSWORD)
     OrganisationRoleFactory(user=partner, organisation=organisation, role=Role.PARTNER)
@@ -136,7 +138,7 @@ def test_a_partner_invites_a_colleague_who_signs_up_from_the_link_and_joins(brow
     shot(page, "invitation-sent")
     [message] = mail.outbox
 
-    colleague = browser.new_context(viewport=PHONE)
+    colleague = new_context(viewport=PHONE)
     phone = colleague.new_page()
     phone.goto(link_in(message, "/portal/organisation/invitations/"))
     expect(phone.get_by_role("main")).to_contain_text("invites you to act for Municipal Council of Jinja")

@@ -20,7 +20,7 @@ from playwright.sync_api import expect
 from members.demo import DEMO_PASSWORD
 from results.demo import load_demo_results
 from results.models import Evidence, IndicatorPeriod, ProgressReport, ReportingPeriod, ReportStatus
-from tests.e2e.conftest import DESKTOP, PHONE
+from tests.e2e.conftest import DESKTOP, PHONE, TIMEOUT
 from tests.factories import OrganisationFactory, OrganisationRoleFactory, VerifiedUserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -39,7 +39,6 @@ TRAINED_FIRST, TRAINED = 150, 160  # what the partner submits, then resubmits af
 RETURN_COMMENT = "The attendance sheet lists 160 trained staff: please correct the total and the split by sex."
 NARRATIVE = "Two training cycles for municipal planners in Jinja and Tamale; the migration desk opened in Jinja."
 FITS_THE_SCREEN = "() => document.documentElement.scrollWidth <= window.innerWidth"
-TIMEOUT = 10_000  # ms: each step waits at most this long for what it expects
 
 
 @pytest.fixture(autouse=True)

@@ -34,7 +34,7 @@ def all_at_once(calls: list[Callable[[], object]]) -> tuple[Counter, list[Ledger
 
     def run(call: Callable[[], object]) -> None:
         try:
-            barrier.wait(timeout=10)
+            barrier.wait(timeout=120)
             call()
         except LedgerError as error:
             with lock:
@@ -53,7 +53,7 @@ def all_at_once(calls: list[Callable[[], object]]) -> tuple[Counter, list[Ledger
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=30)
+        thread.join(timeout=300)
     assert not any(thread.is_alive() for thread in threads)
     return Counter(outcomes), refusals
 

@@ -7,25 +7,34 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
-RUN apt-get update \
-    && apt-get install -y --no-install-recommends \
-        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core curl \
-        postgresql-client \
-    && rm -rf /var/lib/apt/lists/*
+# WeasyPrint's libraries and a font, from the same list `make run` installs; curl for the health check;
+# postgresql-client for backups.
+COPY scripts/system-packages /tmp/system-packages
+RUN apt-get update -qq \
+    && /tmp/system-packages run \
+    && apt-get install -y -qq --no-install-recommends curl postgresql-client \
+    && rm -rf /var/lib/apt/lists/* /tmp/system-packages
 
 RUN useradd --create-home --uid 1000 portfolio
 WORKDIR /app
 
 COPY pyproject.toml README.md ./
+# The packages pyproject.toml installs (its setuptools `include`), before the rest for a cached install layer.
 COPY citiesalliance ./citiesalliance
 COPY common ./common
 COPY members ./members
 COPY grants ./grants
 COPY results ./results
+COPY donors ./donors
+COPY opendata ./opendata
 RUN pip install --upgrade pip setuptools && pip install .
 
 COPY . .
-RUN DEBUG=1 python manage.py collectstatic --noinput \
+# With production settings, so the manifest the running site looks files up in is written. The key signs
+# nothing: it only lets the settings load without DEBUG.
+RUN DEBUG=0 ALLOWED_HOSTS=localhost \
+        SECRET_KEY=collectstatic-only-build-time-key-that-never-signs-anything-0123456789 \
+        python manage.py collectstatic --noinput \
     && mkdir -p /app/var/media && chown -R portfolio:portfolio /app/var
 
 USER portfolio

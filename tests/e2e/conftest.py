@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -118,15 +118,20 @@ def browser_context_args(browser_context_args):
 
 
 @pytest.fixture
-def new_context(new_context) -> Callable:
-    """pytest-playwright's contexts (and so `context` and `page`), with the generous timeout above."""
+def new_context(browser, browser_context_args) -> Iterator[Callable]:
+    """Browser contexts (and so pytest-playwright's `context` and `page`) with the generous timeout above;
+    keyword arguments override the session's (a phone's viewport, say). Each is closed after the test."""
+    contexts = []
 
     def create(**kwargs):
-        context = new_context(**kwargs)
+        context = browser.new_context(**{**browser_context_args, **kwargs})
         context.set_default_timeout(TIMEOUT)
+        contexts.append(context)
         return context
 
-    return create
+    yield create
+    for context in contexts:
+        context.close()
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ def require_service(condition: bool, reason: str) -> None:
 # `make test` installs them (scripts/system-packages test).
 SYSTEM_TOOLS = {
     "chromium": ("browser tests skip", lambda: shutil.which("chromium")),
+    "libatomic": ("browser tests fail (Playwright's Node.js needs it)", lambda: ctypes.util.find_library("atomic")),
     "pdftoppm": ("PDF page image tests skip", lambda: shutil.which("pdftoppm")),
     "libharfbuzz-subset": ("PDF tests fail (WeasyPrint warns)", lambda: ctypes.util.find_library("harfbuzz-subset")),
 }

@@ -74,6 +74,17 @@ def pytest_runtest_setup(item):
 
 
 @pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings):
+    """Every connection closes at the end of its request. The site keeps connections for a minute
+    (CONN_MAX_AGE), which in tests kept them open in the live server's threads after their test, until
+    dropping the test database failed: "database test_... is being accessed by other users"."""
+    from django.db import connections
+
+    for alias in connections:
+        connections.settings[alias]["CONN_MAX_AGE"] = 0
+
+
+@pytest.fixture(scope="session")
 def _media_root(tmp_path_factory):
     return tmp_path_factory.mktemp("media")
 

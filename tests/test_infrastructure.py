@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import gc
 import importlib
+import time
 
 import pytest
+import requests
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 
@@ -63,3 +65,27 @@ def test_the_web_server_process_freezes_what_it_loaded_out_of_full_garbage_colle
         assert gc.get_freeze_count() > 10_000  # the modules, settings and URL patterns, at least
     finally:
         gc.unfreeze()
+
+
+def other_database_sessions() -> int:
+    """Sessions on the test database other than this thread's own."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_request_served_by_another_thread_leaves_no_database_connection_open(live_server):
+    # A client that keeps its connection alive keeps the server's thread for it alive too.
+    with requests.Session() as browser:
+        assert browser.get(f"{live_server.url}/").status_code == 200
+
+        # The server's thread closes its connection just after the response, and the database's
+        # process then ends: allow for that, but far less than a kept connection's minute.
+        deadline = time.monotonic() + 30
+        while other_database_sessions() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert other_database_sessions() == 0

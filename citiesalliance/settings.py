@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "import_export",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "members",
     "grants",
     "results",
@@ -81,6 +82,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "members.middleware.StaffNeedTwoFactor",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
@@ -117,7 +119,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "members.User"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -141,6 +143,34 @@ ACCOUNT_UNIQUE_EMAIL = True
 # Confirming in the browser that signed up logs in straight away (allauth checks the session).
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Cities Alliance] "
+# Sign-in attempts slow an attacker down without letting a stranger lock anyone out: failed logins count per
+# IP address and per account *from that address* (members.adapter), with short windows and no lockout.
+# Rates are "<count>/<period><s|m|h|d>/<ip|key|user>"; the cache holds the counts (allowing while it is down).
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,60/h/ip,5/5m/key",
+    "signup": "20/m/ip,100/h/ip",
+    "reset_password": "20/m/ip,5/m/key",
+    "reset_password_from_key": "20/m/ip",
+    "change_password": "5/m/user",
+    "reauthenticate": "10/m/user",
+}
+
+# Proxies in front of the site that append to X-Forwarded-For (0: clients connect directly); rate limits and
+# throttles count per the client address they give.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+
+# Two-factor authentication (django-allauth's mfa): an authenticator app (TOTP) with recovery codes, offered
+# to everyone. Staff must set it up before any page of the admin (members.middleware); off by default only in
+# development (DEBUG), so that the demo's logins work without an authenticator app.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Cities Alliance portfolio"
+MFA_REQUIRED_FOR_STAFF = env.bool("MFA_REQUIRED_FOR_STAFF", default=not DEBUG)
+# API tokens stop working this many days after they were made (a new one is made by the account's owner).
+API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=30)
+if API_TOKEN_TTL_DAYS <= 0:
+    raise ImproperlyConfigured("API_TOKEN_TTL_DAYS must be a number of days above 0.")
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French"))]
@@ -234,6 +264,8 @@ if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] < max(DONOR_REPORT_TIME
 API_THROTTLE_RATES = {
     "anon": env.str("API_THROTTLE_ANON", default="60/min"),
     "user": env.str("API_THROTTLE_USER", default="600/min"),
+    # Making an API token, per IP address.
+    "token": env.str("API_THROTTLE_TOKEN", default="10/hour"),
 }
 for _scope, _rate in API_THROTTLE_RATES.items():
     _count, _, _period = _rate.partition("/")
@@ -247,7 +279,7 @@ REST_FRAMEWORK = {
     ],
     # Token first, so that a request without credentials is told how to authenticate (401).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "members.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
@@ -260,6 +292,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_CLASSES": ["common.api.AnonThrottle", "common.api.UserThrottle"],
     "DEFAULT_THROTTLE_RATES": API_THROTTLE_RATES,
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "common.api.exception_handler",
     "NON_FIELD_ERRORS_KEY": "non_field_errors",

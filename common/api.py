@@ -242,6 +242,13 @@ class UserThrottle(_LiveRate, throttling.UserRateThrottle):
     pass
 
 
+class IpScopedThrottle(_LiveRate, throttling.ScopedRateThrottle):
+    """The view's `throttle_scope`, counted per IP address whoever is signed in (making a token, say)."""
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
 def _flatten(detail: Any, path: str, fields: dict[str, list[str]], general: list[str]) -> None:
     if isinstance(detail, dict):
         for key, value in detail.items():

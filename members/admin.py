@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from rest_framework.authtoken.admin import TokenAdmin as BaseTokenAdmin
+from rest_framework.authtoken.models import TokenProxy
 
 from common.admin import CheckedImportExportAdmin
 
@@ -21,6 +23,7 @@ from .models import (
     User,
 )
 from .resources import MembershipResource, OrganisationResource
+from .selectors import token_expiry
 
 
 class OrganisationRoleInline(admin.TabularInline):
@@ -199,3 +202,23 @@ class OrganisationRoleAdmin(admin.ModelAdmin):
     search_fields = ["user__email", "user__full_name", "organisation__name"]
     autocomplete_fields = ["user", "organisation"]
     date_hierarchy = "created_at"
+
+
+admin.site.unregister(TokenProxy)
+
+
+@admin.register(TokenProxy)
+class TokenAdmin(BaseTokenAdmin):
+    """Anyone's API token, revoked by deleting it: a staff member needs the "delete token" permission, not
+    superuser status. Keys are not shown: only their owner sees a key, once, when it is made."""
+
+    list_display = ["user", "key_ends", "created", "expires"]
+    list_select_related = ["user"]
+
+    @admin.display(description=_("key ends with"))
+    def key_ends(self, token) -> str:
+        return f"…{token.key[-4:]}"
+
+    @admin.display(description=_("expires"))
+    def expires(self, token):
+        return token_expiry(token=token)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
 from .models import Invitation, Organisation, OrganisationRole, Role, User
 
@@ -101,3 +104,12 @@ def visible_organisations(user: User) -> QuerySet[Organisation]:
     return Organisation.objects.filter(
         Q(pk__in=public.values("pk")) | Q(pk__in=organisations_of(user=user).values("pk"))
     )
+
+
+def token_expiry(*, token: Token) -> datetime:
+    """When an API token stops working: API_TOKEN_TTL_DAYS after it was made."""
+    return token.created + timedelta(days=settings.API_TOKEN_TTL_DAYS)
+
+
+def token_of(*, user: User) -> Token | None:
+    return Token.objects.filter(user=user).first()

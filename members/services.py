@@ -1,4 +1,4 @@
-"""Every change to organisations and who acts for them: registering, inviting, joining."""
+"""Every change to organisations and who acts for them: registering, inviting, joining; and API tokens."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from rest_framework.authtoken.models import Token
 
 from common.errors import DomainError, validate
 from common.outbox import enqueue
@@ -140,3 +141,16 @@ def invitation_accept(*, token: str, user: User) -> Invitation:
     invitation.save(update_fields=["accepted_at", "accepted_by"])
     OrganisationRole.objects.get_or_create(user=user, organisation=invitation.organisation, role=Role.PARTNER)
     return invitation
+
+
+@transaction.atomic
+def token_create(*, user: User) -> Token:
+    """A new API token for the user, replacing any they had (one per account); its key is shown only now."""
+    Token.objects.filter(user=user).delete()
+    return Token.objects.create(user=user)
+
+
+def tokens_revoke(*, user: User) -> int:
+    """End the user's API tokens; how many there were."""
+    deleted, _rows = Token.objects.filter(user=user).delete()
+    return deleted

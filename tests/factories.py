@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from decimal import Decimal
 
 import factory
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
 
 from grants import models as grants
 from members import models as members
@@ -518,3 +520,15 @@ class ReportingPeriodFactory(factory.django.DjangoModelFactory):
         from results.services import reporting_period_add
 
         return reporting_period_add(**kwargs)
+
+
+def with_totp(user: members.User) -> str:
+    """Give the user an authenticator app (TOTP); the secret it shares, to compute codes with `totp_code`."""
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    return secret
+
+
+def totp_code(secret: str) -> str:
+    """The code an authenticator app with this secret shows now."""
+    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))

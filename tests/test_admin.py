@@ -19,7 +19,7 @@ from grants.models import Call
 from members.demo import create_demo_logins
 from members.models import Organisation, Seat
 from results.demo import load_demo_results
-from tests.factories import ApplicationFactory, SeatTermFactory, StaffFactory
+from tests.factories import ApplicationFactory, SeatTermFactory, StaffFactory, with_totp
 
 pytestmark = pytest.mark.django_db
 
@@ -45,6 +45,7 @@ def portfolio():
     seco = Organisation.objects.get(short_name="SECO")
     DonorReport.objects.create(donor=seco, period_start=dt.date(2025, 1, 1), period_end=dt.date(2025, 3, 31))
     Token.objects.create(user=StaffFactory(email="api.client@example.org"))
+    with_totp(StaffFactory(email="two.factor@example.org"))
 
 
 def test_staff_open_the_list_add_and_change_pages_of_every_model(staff_client, portfolio, rf):

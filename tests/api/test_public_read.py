@@ -468,6 +468,6 @@ def test_throttle_rates_come_from_the_environment_and_a_bad_one_stops_the_start(
     configured = run_python(rates, API_THROTTLE_ANON="5/min", API_THROTTLE_USER="100/hour")
     refused = run_python(rates, API_THROTTLE_ANON="lots")
 
-    assert configured.stdout.strip() == "{'anon': '5/min', 'user': '100/hour'}"
+    assert configured.stdout.strip() == "{'anon': '5/min', 'user': '100/hour', 'token': '10/hour'}"
     assert refused.returncode != 0
     assert "API_THROTTLE_ANON 'lots' is not a rate such as 60/min." in refused.stderr

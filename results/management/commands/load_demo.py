@@ -25,3 +25,13 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo logins (password for each: {DEMO_PASSWORD}):")
         for login in logins:
             self.stdout.write(f"  {login.email:<28} {login.role:<12} {login.organisation}")
+        if settings.MFA_REQUIRED_FOR_STAFF:
+            self.stdout.write(
+                "Staff must set up two-factor authentication at their first visit to /admin/ (an authenticator "
+                "app); set MFA_REQUIRED_FOR_STAFF=0 to try the demo without one."
+            )
+        else:
+            self.stdout.write(
+                "Two-factor authentication is offered, not required (MFA_REQUIRED_FOR_STAFF is off with DEBUG "
+                "on); anyone may turn it on at /accounts/2fa/."
+            )

@@ -33,6 +33,8 @@ from tests.factories import (
     ReportingPeriodFactory,
     StaffFactory,
     VerifiedUserFactory,
+    totp_code,
+    with_totp,
 )
 from tests.results.helpers import submitted
 from tests.test_settings import run_python
@@ -90,6 +92,19 @@ def test_with_the_cache_down_a_person_signs_in_and_sees_the_public_pages(cache_d
 
     assert signed_in.status_code == 302 and "_auth_user_id" in client.session
     assert (home.status_code, projects.status_code) == (200, 200)
+
+
+def test_with_the_cache_down_staff_sign_in_with_their_second_factor(cache_down, client, settings):
+    settings.MFA_REQUIRED_FOR_STAFF = True
+    staff = StaffFactory(email="staff@example.org")
+    VerifiedUserFactory(email=staff.email)
+    secret = with_totp(staff)
+
+    asked = client.post(reverse("account_login"), {"login": staff.email, "password": "a-long-test-password"})
+    client.post(reverse("mfa_authenticate"), {"code": totp_code(secret)})
+
+    assert asked["Location"] == reverse("mfa_authenticate")
+    assert client.get("/admin/").status_code == 200
 
 
 def test_with_the_cache_down_a_wrong_password_is_still_refused(cache_down, client):

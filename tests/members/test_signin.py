@@ -9,7 +9,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from members.models import User
-from tests.factories import StaffFactory, VerifiedUserFactory, totp_code, with_totp
+from tests.factories import OrganisationRoleFactory, StaffFactory, VerifiedUserFactory, totp_code, with_totp
 from tests.members.conftest import PASSWORD, link_in
 
 pytestmark = pytest.mark.django_db
@@ -252,8 +252,11 @@ def test_with_an_authenticator_the_login_asks_for_its_code_and_accepts_it(client
 
 
 def test_anyone_may_set_up_an_authenticator_and_is_then_asked_for_its_code(client):
-    VerifiedUserFactory(email=EMAIL)
+    OrganisationRoleFactory(user=VerifiedUserFactory(email=EMAIL))
     log_in(client)
+    account = client.get(reverse("members:organisation-list")).content.decode()
+    assert reverse("mfa_index") in account
+    assert "Authenticator App" in client.get(reverse("mfa_index")).content.decode()
     set_up_totp(client)
     client.logout()
 

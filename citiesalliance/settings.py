@@ -339,6 +339,9 @@ SPECTACULAR_SETTINGS = {
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_FORMATS = [spreadsheets.CSV, spreadsheets.XLSX]  # exports escape formulas
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+# A spreadsheet import adds rows and an export reads them: without these, staff status alone would do both.
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -33,6 +33,7 @@ from rest_framework.validators import UniqueValidator
 
 from common.errors import DomainError, RecordInUse
 from common.money import MONEY_DIGITS, MONEY_PLACES
+from common.permissions import may, model_permission
 
 
 class IdFilter(django_filters.NumberFilter):
@@ -61,24 +62,47 @@ def money_field(**kwargs: Any) -> serializers.DecimalField:
     )
 
 
-class StaffWritesOrReadOnly(permissions.BasePermission):
-    """Anyone reads (what the queryset lets them see); only secretariat staff write."""
+UNLISTED = object()
 
-    message = "Only secretariat staff change this."
+
+def required_permission(view, request) -> str | tuple[str, ...] | object | None:
+    """The Django permission the request's act needs (or a tuple: any one of them): None for a read (the
+    view's queryset scopes it) or for an act whose service decides who takes it (a partner's own draft);
+    `UNLISTED` for a write the view does not name, which is refused to everyone."""
+    method = request.method.lower()
+    if request.method in permissions.SAFE_METHODS or method not in view.http_method_names:
+        return None
+    action = getattr(view, "action", None) if hasattr(view, "action_map") else method
+    if action is None or not hasattr(view, action):
+        return None  # no such operation here: the framework answers 405
+    return getattr(view, "required_permissions", {}).get(action, UNLISTED)
+
+
+def crud_permissions(model, *, deletable: bool = True) -> dict[str, str]:
+    """What a model viewset's writes need: the model's add, change and (if offered) delete permissions."""
+    table = {
+        "create": model_permission(model, "add"),
+        "update": model_permission(model, "change"),
+        "partial_update": model_permission(model, "change"),
+    }
+    if deletable:
+        table["destroy"] = model_permission(model, "delete")
+    return table
+
+
+class ActPermissions(permissions.BasePermission):
+    """Anyone reads what the view's queryset lets them see; each write needs the permission of its act,
+    named per action (or per method on a plain APIView) in the view's `required_permissions`."""
+
+    message = "You do not have the permission this act needs."
 
     def has_permission(self, request, view) -> bool:
-        if request.method in permissions.SAFE_METHODS:
+        needed = required_permission(view, request)
+        if needed is UNLISTED:
+            return False
+        if needed is None:
             return True
-        return bool(request.user and request.user.is_authenticated and request.user.is_staff)
-
-
-class IsStaff(permissions.BasePermission):
-    """For a step only the secretariat takes (screening an application, approving a report)."""
-
-    message = "Only secretariat staff take this step."
-
-    def has_permission(self, request, view) -> bool:
-        return bool(request.user and request.user.is_staff)
+        return any(may(request.user, permission) for permission in (needed if isinstance(needed, tuple) else (needed,)))
 
 
 class Conflict(exceptions.APIException):

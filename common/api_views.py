@@ -12,15 +12,22 @@ from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerSplitV
 from rest_framework import exceptions, permissions, viewsets
 from rest_framework.decorators import api_view, permission_classes
 
-from .api import StaffWritesOrReadOnly
+from .api import ActPermissions, crud_permissions
 
 
 class StaffEditableViewSet(viewsets.ModelViewSet):
-    """Read for everyone the queryset allows; create, change and delete for staff, with `input_serializer`."""
+    """Read for everyone the queryset allows; create, change and delete, with `input_serializer`, for those
+    holding the model's add, change and delete permissions (and `act_permissions` for the view's own acts)."""
 
-    permission_classes = [StaffWritesOrReadOnly]
+    permission_classes = [ActPermissions]
     input_serializer: type
+    act_permissions: dict[str, str] = {}
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+
+    @property
+    def required_permissions(self) -> dict[str, str]:
+        model = self.input_serializer.Meta.model
+        return {**crud_permissions(model, deletable="delete" in self.http_method_names), **self.act_permissions}
 
     def get_serializer_class(self):
         return self.serializer_class if self.request.method in ("GET", "HEAD", "OPTIONS") else self.input_serializer

@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import DomainError
+from common.permissions import may, requires
 from common.uploads import PDF, file_download
 
 from . import selectors, services
@@ -52,8 +53,14 @@ class DonorReportAdmin(admin.ModelAdmin):
     def get_urls(self):
         view = self.admin_site.admin_view
         return [
-            path("request/", view(self.request_view), name="donors_donorreport_request"),
-            path("<int:pk>/pdf/", view(self.pdf_view), name="donors_donorreport_pdf"),
+            path(
+                "request/",
+                view(requires("donors.request_donorreport")(self.request_view)),
+                name="donors_donorreport_request",
+            ),
+            path(
+                "<int:pk>/pdf/", view(requires("donors.view_donorreport")(self.pdf_view)), name="donors_donorreport_pdf"
+            ),
             *super().get_urls(),
         ]
 
@@ -64,8 +71,6 @@ class DonorReportAdmin(admin.ModelAdmin):
         return format_html('<a href="{}">{}</a>', reverse("admin:donors_donorreport_pdf", args=[obj.pk]), _("Download"))
 
     def request_view(self, request):
-        if not request.user.has_perm("donors.view_donorreport"):
-            raise Http404
         form = RequestForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
@@ -95,7 +100,10 @@ class DonorReportAdmin(admin.ModelAdmin):
             raise Http404
         return file_download(report.file, name=report.filename, content_type=PDF)
 
-    @admin.action(description=_("Make the selected failed reports again"))
+    def has_request_permission(self, request) -> bool:
+        return may(request.user, "donors.request_donorreport")
+
+    @admin.action(description=_("Make the selected failed reports again"), permissions=["request"])
     def make_again(self, request, queryset):
         failed = services.reports_retry(report_ids=queryset.values_list("pk", flat=True))
         self.message_user(request, _("%(n)d report(s) queued again.") % {"n": len(failed)}, messages.SUCCESS)

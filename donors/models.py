@@ -49,6 +49,7 @@ class DonorReport(models.Model):
         verbose_name = _("donor report")
         verbose_name_plural = _("donor reports")
         ordering = ["-requested_at", "-pk"]
+        permissions = [("request_donorreport", _("Can request and remake any donor's reports"))]
         indexes = [
             models.Index(fields=["donor", "-requested_at"], name="donor_report_list"),
             models.Index(fields=["status", "started_at"], name="donor_report_claim"),

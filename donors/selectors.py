@@ -17,6 +17,7 @@ from django.db.models.functions import ExtractYear
 from django_countries import countries
 
 from common.money import quantize
+from common.permissions import may
 from grants.currency import AppliedRate
 from grants.models import (
     Allocation,
@@ -60,12 +61,21 @@ def donors_active_between(start: dt.date, end: dt.date) -> QuerySet[Organisation
 
 
 def donors_of(user: User) -> QuerySet[Organisation]:
-    """The donors whose dashboards `user` may see: all for staff, those it acts for as a donor otherwise."""
+    """The donors whose dashboards `user` may see: all for staff who may see donor reports, those it acts for
+    as a donor otherwise."""
     if not user.is_authenticated:
         return Organisation.objects.none()
-    if user.is_staff:
+    if sees_every_donor(user):
         return donors()
     return organisations_of(user=user, role=Role.DONOR)
+
+
+def sees_every_donor(user: User) -> bool:
+    return may(user, "donors.view_donorreport")
+
+
+def acts_for_donor(user: User, donor: Organisation) -> bool:
+    return organisations_of(user=user, role=Role.DONOR).filter(pk=donor.pk).exists()
 
 
 def acts_for_a_donor(user: User) -> bool:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from common.errors import DomainError
 from common.outbox import enqueue
+from common.permissions import may
 from members.models import Organisation, User
 
 from . import pdf, selectors, tasks
@@ -58,11 +59,12 @@ def report_request(
 ) -> DonorReport:
     """Queue a donor report; the worker starts once this transaction has committed.
 
-    Staff may request one for any donor, a donor user for the donors it acts for. A scheduled
+    Staff holding the request permission may request one for any donor, a donor user for the donors it
+    acts for. A scheduled
     report for a period is made once: asking again returns the existing one.
     """
     _check_period(period_start, period_end, today or timezone.localdate())
-    if user is not None and not selectors.donors_of(user).filter(pk=donor.pk).exists():
+    if user is not None and not (may(user, "donors.request_donorreport") or selectors.acts_for_donor(user, donor)):
         raise DonorReportError(_("You cannot request reports for this donor."))
     if scheduled:
         report, created = DonorReport.objects.get_or_create(

@@ -50,9 +50,10 @@ def donor_landing(user: User) -> str | None:
 def landing(request: HttpRequest) -> HttpResponse:
     """A donor user goes straight to its dashboard; staff choose a donor."""
     donors = list(selectors.donors_of(request.user))
-    if len(donors) == 1 and not request.user.is_staff:
+    every = selectors.sees_every_donor(request.user)
+    if len(donors) == 1 and not every:
         return redirect("donors:dashboard", pk=donors[0].pk)
-    if not donors and not request.user.is_staff:
+    if not donors and not every:
         raise Http404
     return render(request, "donors/landing.html", {"donors": donors})
 

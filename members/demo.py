@@ -11,10 +11,9 @@ from django.db import transaction
 from common.records import ensure
 
 from .models import Organisation, OrganisationRole, Role, User
+from .roles import ADMINISTRATOR, FINANCE_OFFICER, GRANTS_COMMITTEE, PROGRAMME_OFFICER, roles_install
 
 DEMO_PASSWORD = "demo-portfolio"  # noqa: S105 - a published demo password, only created with DEBUG on
-SECRETARIAT_GROUP = "Secretariat"
-SECRETARIAT_APPS = ["members", "grants", "results", "donors"]
 
 
 @dataclass(frozen=True)
@@ -24,14 +23,10 @@ class DemoLogin:
     organisation: str
 
 
-def secretariat_group() -> Group:
-    """The staff group with every permission on the partnership's own data."""
-    group, _ = Group.objects.get_or_create(name=SECRETARIAT_GROUP)
-    permissions = Permission.objects.filter(content_type__app_label__in=SECRETARIAT_APPS)
-    missing = permissions.exclude(pk__in=group.permissions.values("pk"))
-    if missing.exists():
-        group.permissions.add(*missing)
-    return group
+def staff_role(role: str) -> Group:
+    """The group of a staff role, created (or completed) from `members.roles` if the database lacks it."""
+    roles_install(group_model=Group, permission_model=Permission)
+    return Group.objects.get(name=role)
 
 
 def _ensure_user(email: str, full_name: str, *, is_staff: bool = False) -> User:
@@ -43,17 +38,29 @@ def _ensure_user(email: str, full_name: str, *, is_staff: bool = False) -> User:
     return user
 
 
+# One login per staff role: email, name, role.
+STAFF_LOGINS = [
+    ("secretariat@example.org", "Secretariat Demo", ADMINISTRATOR),
+    ("programme@example.org", "Programme Officer Demo", PROGRAMME_OFFICER),
+    ("finance@example.org", "Finance Officer Demo", FINANCE_OFFICER),
+    ("director@example.org", "Director Demo", GRANTS_COMMITTEE),
+]
+
+
 @transaction.atomic
 def create_demo_logins(*, host: Organisation, donor: Organisation, partner: Organisation) -> list[DemoLogin]:
-    staff = _ensure_user("secretariat@example.org", "Secretariat Demo", is_staff=True)
-    staff.groups.add(secretariat_group())
+    logins = []
+    for email, name, role in STAFF_LOGINS:
+        staff = _ensure_user(email, name, is_staff=True)
+        staff.groups.add(staff_role(role))
+        ensure(OrganisationRole, {"user": staff, "organisation": host, "role": Role.SECRETARIAT})
+        logins.append(DemoLogin(staff.email, role.lower(), host.name))
     donor_user = _ensure_user("donor@example.org", "Donor Demo")
     partner_user = _ensure_user("partner@example.org", "Partner Demo")
-    ensure(OrganisationRole, {"user": staff, "organisation": host, "role": Role.SECRETARIAT})
     ensure(OrganisationRole, {"user": donor_user, "organisation": donor, "role": Role.DONOR})
     ensure(OrganisationRole, {"user": partner_user, "organisation": partner, "role": Role.PARTNER})
     return [
-        DemoLogin(staff.email, str(Role.SECRETARIAT.label), host.name),
+        *logins,
         DemoLogin(donor_user.email, str(Role.DONOR.label), donor.name),
         DemoLogin(partner_user.email, str(Role.PARTNER.label), partner.name),
     ]

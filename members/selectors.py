@@ -12,6 +12,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from common.permissions import may
+
 from .models import Invitation, Organisation, OrganisationRole, Role, User
 
 
@@ -90,12 +92,12 @@ def invitations_waiting_for(*, user: User) -> QuerySet[Invitation]:
 
 
 def visible_organisations(user: User) -> QuerySet[Organisation]:
-    """Staff see every organisation; others the public ones and those they act for.
+    """Staff who may view organisations see every one; others the public ones and those they act for.
 
     Public means known from a public page: a member, a donor, or a partner of a public project.
     A body that only registered on the portal is not listed to strangers.
     """
-    if user.is_staff:
+    if may(user, "members.view_organisation"):
         return Organisation.objects.all()
     # Reverse relations of grants, named here rather than imported: members does not import grants.
     public = Organisation.objects.filter(

@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
+from common.permissions import requires
 from grants.selectors import public_projects
 
 from . import iati, selectors
@@ -57,6 +58,7 @@ class ImportForm(forms.Form):
 
 
 @staff_member_required
+@requires("grants.import_iati")
 def import_upload(request: HttpRequest) -> HttpResponse:
     """Staff load an IATI file; the page lists what each activity became."""
     form = ImportForm(request.POST or None, request.FILES or None)

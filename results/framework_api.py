@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.api import IsStaff, StaffWritesOrReadOnly
+from common.api import ActPermissions
 from grants.models import Project
 from grants.selectors import visible_projects
 
@@ -93,7 +93,8 @@ def _framework(project: Project, answer: int = status.HTTP_200_OK) -> Response:
 class ProjectResultsView(APIView):
     """A project's results: its indicators with the target and the approved actual of each period."""
 
-    permission_classes = [StaffWritesOrReadOnly]
+    permission_classes = [ActPermissions]
+    required_permissions = {"post": "results.add_projectresult"}
 
     @extend_schema(parameters=[PROJECT_ID], responses=ProjectResultsOutput)
     def get(self, request: Request, pk: str) -> Response:
@@ -110,7 +111,8 @@ class ProjectResultsView(APIView):
 
 
 class ProjectPeriodsView(APIView):
-    permission_classes = [IsStaff]
+    permission_classes = [ActPermissions]
+    required_permissions = {"post": "results.add_reportingperiod"}
 
     @extend_schema(parameters=[PROJECT_ID], request=PeriodInput, responses={201: ProjectResultsOutput})
     def post(self, request: Request, pk: str) -> Response:
@@ -123,7 +125,8 @@ class ProjectPeriodsView(APIView):
 
 
 class PeriodTargetsView(APIView):
-    permission_classes = [IsStaff]
+    permission_classes = [ActPermissions]
+    required_permissions = {"put": "results.change_indicatorperiod"}
 
     @extend_schema(parameters=[PROJECT_ID, PERIOD_ID], request=TargetsInput, responses=ProjectResultsOutput)
     def put(self, request: Request, pk: str, period: str) -> Response:

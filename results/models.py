@@ -399,6 +399,7 @@ class ProgressReport(models.Model):
         verbose_name = _("progress report")
         verbose_name_plural = _("progress reports")
         ordering = ["-period__end_date", "project__code"]
+        permissions = [("review_progressreport", _("Can approve or return progress reports"))]
         indexes = [models.Index(fields=["status", "submitted_at"], name="progress_report_queue")]
 
     def __str__(self) -> str:

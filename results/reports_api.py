@@ -19,7 +19,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from common.api import IsStaff
+from common.api import ActPermissions
 from grants.api import ProjectRef
 
 from . import selectors, services
@@ -183,7 +183,12 @@ class DecisionInput(serializers.Serializer):
 class ReportViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Progress reports on your projects' indicators, one per reporting period (staff: every report)."""
 
-    permission_classes = [permissions.IsAuthenticated]
+    permission_classes = [permissions.IsAuthenticated, ActPermissions]
+    required_permissions = {
+        **dict.fromkeys(["create", "partial_update", "submit", "evidence"]),  # the partner's own report
+        "approve": "results.review_progressreport",
+        "send_back": "results.review_progressreport",
+    }
     filterset_class = ReportFilter
     ordering_fields = ["updated_at", "submitted_at"]
     ordering = ["-updated_at"]
@@ -250,7 +255,7 @@ class ReportViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.R
         return Response(EvidenceOutput(added).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=DecisionInput, responses={200: ReportDetailOutput})
-    @action(detail=True, methods=["post"], permission_classes=[IsStaff])
+    @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str) -> Response:
         """Staff: approve a submitted report; its values count from now on and it may release a tranche."""
         decision = self.get_serializer(data=request.data)
@@ -259,7 +264,7 @@ class ReportViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.R
         return self._answer(report)
 
     @extend_schema(request=DecisionInput, responses={200: ReportDetailOutput})
-    @action(detail=True, methods=["post"], url_path="return", permission_classes=[IsStaff])
+    @action(detail=True, methods=["post"], url_path="return")
     def send_back(self, request: Request, pk: str) -> Response:
         """Staff: return a submitted report to its partners, saying what to fix."""
         decision = self.get_serializer(data=request.data)

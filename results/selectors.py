@@ -17,6 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import F, Max, Min, Prefetch, QuerySet, Sum, Window
 from django.db.models.functions import ExtractYear, RowNumber
 
+from common.permissions import may
 from grants.models import Project
 from members.models import Organisation, Role, User
 from members.selectors import organisations_of
@@ -425,7 +426,7 @@ def _reporting_projects(user: User) -> QuerySet[Project]:
 
 def visible_reports(user: User) -> QuerySet[ProgressReport]:
     """Staff see every report; a partner the reports on its organisations' projects; anyone else none."""
-    if user.is_staff:
+    if may(user, "results.view_progressreport"):
         return ProgressReport.objects.all()
     if not user.is_authenticated:
         return ProgressReport.objects.none()
@@ -434,7 +435,7 @@ def visible_reports(user: User) -> QuerySet[ProgressReport]:
 
 def reportable_periods(user: User) -> QuerySet[ReportingPeriod]:
     """Reporting periods of the projects the user's organisations take part in (staff: all)."""
-    if user.is_staff:
+    if may(user, "results.view_reportingperiod"):
         return ReportingPeriod.objects.all()
     if not user.is_authenticated:
         return ReportingPeriod.objects.none()

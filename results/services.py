@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from common.errors import DomainError, validate
 from common.outbox import enqueue
+from common.permissions import may
 from common.uploads import upload_type
 from grants.models import Project, Tranche
 from grants.services import tranche_condition_meet
@@ -74,7 +75,8 @@ class ValueInput:
 
 
 def actor_for(user: User, project: Project) -> Actor | None:
-    if user.is_staff:
+    """Who `user` is in a report's workflow: its reviewer (holding the review permission), a reporter, or none."""
+    if may(user, "results.review_progressreport"):
         return Actor.STAFF
     if project.partners.filter(organisation__in=organisations_of(user=user, role=Role.PARTNER)).exists():
         return Actor.REPORTER

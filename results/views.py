@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from common.charts import BarChart, bar_chart
 from common.errors import DomainError
 from common.filtering import active_filter_count
+from common.permissions import may
 from common.uploads import file_download
 from grants.models import Project
 from grants.sections import PageSection
@@ -163,7 +164,7 @@ def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
     evidence = Evidence.objects.select_related("report")
-    if not request.user.is_staff:
+    if not may(request.user, "results.view_evidence"):
         projects = Project.objects.filter(
             partners__organisation__in=organisations_of(user=request.user, role=Role.PARTNER)
         )

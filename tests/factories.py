@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import factory
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
+from django.contrib.auth.models import Group
 
 from grants import models as grants
 from members import models as members
@@ -27,6 +28,19 @@ class UserFactory(factory.django.DjangoModelFactory):
 class StaffFactory(UserFactory):
     is_staff = True
     is_superuser = True
+
+
+class StaffWithoutPermissionsFactory(UserFactory):
+    """A staff account that holds no permission: staff status lets it into the admin, and no further."""
+
+    is_staff = True
+
+
+def staff_in_role(role: str, **kwargs) -> members.User:
+    """A staff account in one role of `members.roles` (its group is made by a migration)."""
+    user = StaffWithoutPermissionsFactory(**kwargs)
+    user.groups.add(Group.objects.get(name=role))
+    return user
 
 
 class ConstituencyFactory(factory.django.DjangoModelFactory):

@@ -18,6 +18,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from common.admin import LongListMixin
 from common.errors import DomainError
 from common.money import format_money
+from common.permissions import may, requires
 from members.models import Organisation, OrganisationKind, User
 
 from .. import services
@@ -100,7 +101,11 @@ class CallAdmin(SimpleHistoryAdmin):
 
     def get_urls(self):
         return [
-            path("<int:pk>/ranking/", self.admin_site.admin_view(self.ranking_view), name="grants_call_ranking"),
+            path(
+                "<int:pk>/ranking/",
+                self.admin_site.admin_view(requires("grants.view_ranking")(self.ranking_view)),
+                name="grants_call_ranking",
+            ),
             *super().get_urls(),
         ]
 
@@ -235,9 +240,11 @@ class ApplicationAdmin(LongListMixin, SimpleHistoryAdmin):
 
     def get_urls(self):
         view = self.admin_site.admin_view
+        assign = requires("grants.assign_reviewer")(self.assign_view)
+        approve = requires("grants.decide_application")(self.approve_view)
         return [
-            path("<int:pk>/assign/", view(self.assign_view), name="grants_application_assign"),
-            path("<int:pk>/approve/", view(self.approve_view), name="grants_application_approve"),
+            path("<int:pk>/assign/", view(assign), name="grants_application_assign"),
+            path("<int:pk>/approve/", view(approve), name="grants_application_approve"),
             *super().get_urls(),
         ]
 
@@ -267,15 +274,22 @@ class ApplicationAdmin(LongListMixin, SimpleHistoryAdmin):
                 request, _("%(n)s moved to %(status)s.") % {"n": moved, "status": label}, messages.SUCCESS
             )
 
-    @admin.action(description=_("Start screening"))
+    def has_screen_permission(self, request) -> bool:
+        return may(request.user, "grants.screen_application")
+
+    def has_reject_permission(self, request) -> bool:
+        """Before review a programme officer rejects; in review, the committee (the service tells which)."""
+        return self.has_screen_permission(request) or may(request.user, "grants.decide_application")
+
+    @admin.action(description=_("Start screening"), permissions=["screen"])
     def to_screening(self, request, queryset):
         self._move(request, queryset, ApplicationStatus.SCREENING)
 
-    @admin.action(description=_("Send to review"))
+    @admin.action(description=_("Send to review"), permissions=["screen"])
     def to_review(self, request, queryset):
         self._move(request, queryset, ApplicationStatus.IN_REVIEW)
 
-    @admin.action(description=_("Reject"))
+    @admin.action(description=_("Reject"), permissions=["reject"])
     def reject(self, request, queryset):
         self._move(request, queryset, ApplicationStatus.REJECTED)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -16,6 +15,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from common.admin import CheckedImportExportAdmin, MoneyTotalsMixin
 from common.errors import DomainError
 from common.money import format_money
+from common.permissions import may, requires
 from members.models import Organisation
 
 from .. import services
@@ -159,7 +159,11 @@ class TrancheAdmin(ReadOnlyLedgerMixin, SimpleHistoryAdmin):
 
     def get_urls(self):
         return [
-            path("<int:pk>/disburse/", self.admin_site.admin_view(self.disburse_view), name="grants_tranche_disburse"),
+            path(
+                "<int:pk>/disburse/",
+                self.admin_site.admin_view(requires("grants.add_transaction")(self.disburse_view)),
+                name="grants_tranche_disburse",
+            ),
             *super().get_urls(),
         ]
 
@@ -183,15 +187,16 @@ class TrancheAdmin(ReadOnlyLedgerMixin, SimpleHistoryAdmin):
             '<a class="button" href="{}">{}</a>', reverse("admin:grants_tranche_disburse", args=[obj.pk]), _("Pay")
         )
 
-    @admin.action(description=_("Mark the release condition as met today"))
+    def has_release_permission(self, request) -> bool:
+        return may(request.user, "grants.change_tranche")
+
+    @admin.action(description=_("Mark the release condition as met today"), permissions=["release"])
     def mark_condition_met(self, request, queryset):
         for tranche in queryset:
             services.tranche_condition_meet(tranche=tranche, on=timezone.localdate())
         self.message_user(request, _("Release conditions recorded."), messages.SUCCESS)
 
     def disburse_view(self, request, pk: int):
-        if not request.user.has_perm("grants.add_transaction"):
-            raise PermissionDenied
         tranche = get_object_or_404(Tranche.objects.select_related("agreement__project"), pk=pk)
         form = DisbursementForm(request.POST or None, initial={"amount": tranche.remaining})
         if request.method == "POST" and form.is_valid():
@@ -271,7 +276,7 @@ class TransactionAdmin(MoneyTotalsMixin, ReadOnlyLedgerMixin, SimpleHistoryAdmin
         return TemplateResponse(request, "admin/grants/transaction/reverse.html", context)
 
     def has_reverse_permission(self, request) -> bool:
-        return request.user.has_perm("grants.add_transaction")
+        return may(request.user, "grants.reverse_transaction")
 
 
 class AllocationForm(forms.ModelForm):
@@ -343,7 +348,10 @@ class AccountingPeriodAdmin(SimpleHistoryAdmin):
     def get_readonly_fields(self, request, obj=None):
         return ["name", "start_date", "end_date"] if obj and obj.is_closed else []
 
-    @admin.action(description=_("Close the selected periods"))
+    def has_close_permission(self, request) -> bool:
+        return may(request.user, "grants.close_accountingperiod")
+
+    @admin.action(description=_("Close the selected periods"), permissions=["close"])
     def close_periods(self, request, queryset):
         for period in queryset:
             try:

@@ -18,7 +18,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from common.api import IsStaff, money_field
+from common.api import ActPermissions, money_field
 from common.money import MONEY_DIGITS, MONEY_PLACES
 from members.models import Role
 from members.selectors import organisations_of
@@ -219,7 +219,12 @@ class ScreenInput(serializers.Serializer):
 class ApplicationViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Applications to calls for proposals: a partner's own organisations' (staff: all of them)."""
 
-    permission_classes = [permissions.IsAuthenticated]
+    permission_classes = [permissions.IsAuthenticated, ActPermissions]
+    required_permissions = {
+        **dict.fromkeys(["create", "partial_update", "attachments", "submit", "withdraw"]),  # a partner's own
+        # Programme officers screen; rejecting an application in review is the committee's (the service says).
+        "screen": ("grants.screen_application", "grants.decide_application"),
+    }
     filterset_class = ApplicationFilter
     search_fields = ["title"]
     ordering_fields = ["updated_at", "submitted_at", "title"]
@@ -292,7 +297,7 @@ class ApplicationViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, views
         return self._answer(application)
 
     @extend_schema(request=ScreenInput, responses={200: ApplicationOutput})
-    @action(detail=True, methods=["post"], permission_classes=[IsStaff])
+    @action(detail=True, methods=["post"])
     def screen(self, request: Request, pk: str) -> Response:
         """Staff: start screening, send to review, or reject."""
         step = self.get_serializer(data=request.data)

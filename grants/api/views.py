@@ -17,7 +17,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from common.api import IsStaff, StaffWritesOrReadOnly, staff_editable
+from common.api import ActPermissions, staff_editable
 from common.api_views import StaffEditableViewSet, StaffRecordViewSet
 
 from .. import services
@@ -138,6 +138,7 @@ class ProjectViewSet(StaffRecordViewSet):
     search_fields = ["code", "title"]
     ordering_fields = ["code", "title", "start_date", "end_date", "status", "approved_budget"]
     ordering = ["code"]
+    act_permissions = {"agreement": "grants.add_grantagreement"}
 
     def get_queryset(self) -> QuerySet[Project]:
         partners = ProjectPartner.objects.select_related("organisation").order_by("role", "organisation__name")
@@ -188,6 +189,7 @@ class ContributionViewSet(StaffRecordViewSet):
     search_fields = ["reference", "title", "donor__name", "donor__short_name"]
     ordering_fields = ["reference", "start_date", "end_date", "amount"]
     ordering = ["-start_date"]
+    act_permissions = {"allocate": "grants.add_allocation"}
 
     def get_queryset(self) -> QuerySet[Contribution]:
         return visible_contributions(self.request.user).select_related("donor")
@@ -196,7 +198,7 @@ class ContributionViewSet(StaffRecordViewSet):
         return AllocationInput if self.action == "allocate" else super().get_serializer_class()
 
     @extend_schema(request=AllocationInput, responses={200: AllocationOutput})
-    @action(detail=True, methods=["post"], permission_classes=[IsStaff])
+    @action(detail=True, methods=["post"])
     def allocate(self, request: Request, pk: str) -> Response:
         """Staff: fund a project from this contribution, or change how much; never beyond what was pledged."""
         allocation = self.get_serializer(data=request.data)
@@ -211,7 +213,8 @@ class TransactionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
     Staff record a receipt, a payment or an expenditure with POST, and correct one by reversing it.
     """
 
-    permission_classes = [StaffWritesOrReadOnly]
+    permission_classes = [ActPermissions]
+    required_permissions = {"create": "grants.add_transaction", "reverse": "grants.reverse_transaction"}
 
     serializer_class = TransactionOutput
     filterset_class = TransactionFilter

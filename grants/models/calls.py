@@ -51,6 +51,7 @@ class Call(models.Model):
         verbose_name = _("call for proposals")
         verbose_name_plural = _("calls for proposals")
         ordering = ["-closes_at"]
+        permissions = [("view_ranking", _("Can see a call's ranking of applications"))]
         indexes = [models.Index(fields=["is_published", "closes_at"], name="call_published_closes")]
         constraints = [
             models.CheckConstraint(
@@ -207,6 +208,11 @@ class Application(models.Model):
         verbose_name = _("application")
         verbose_name_plural = _("applications")
         ordering = ["-updated_at"]
+        permissions = [
+            ("screen_application", _("Can screen applications, send them to review, reject them before review")),
+            ("assign_reviewer", _("Can assign reviewers to applications")),
+            ("decide_application", _("Can approve an award, or reject an application in review")),
+        ]
         indexes = [
             models.Index(fields=["call", "status"], name="application_call_status"),
             models.Index(fields=["organisation", "status"], name="application_org_status"),

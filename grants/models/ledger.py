@@ -212,6 +212,7 @@ class AccountingPeriod(models.Model):
         verbose_name = _("accounting period")
         verbose_name_plural = _("accounting periods")
         ordering = ["-start_date"]
+        permissions = [("close_accountingperiod", _("Can close accounting periods"))]
         constraints = [
             models.CheckConstraint(
                 condition=Q(end_date__gte=F("start_date")),
@@ -310,6 +311,7 @@ class Transaction(models.Model):
         verbose_name = _("transaction")
         verbose_name_plural = _("transactions")
         ordering = ["-value_date", "-pk"]
+        permissions = [("reverse_transaction", _("Can reverse recorded transactions"))]
         indexes = [
             models.Index(fields=["project", "kind", "value_date"], name="transaction_project_kind"),
             models.Index(fields=["contribution", "kind"], name="transaction_contribution_kind"),

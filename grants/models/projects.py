@@ -73,6 +73,7 @@ class Project(models.Model):
         verbose_name = _("project")
         verbose_name_plural = _("projects")
         ordering = ["-start_date", "code"]
+        permissions = [("import_iati", _("Can import projects from IATI activity files"))]
         indexes = [
             models.Index(fields=["facility", "status"], name="project_facility_status"),
             models.Index(fields=["start_date"], name="project_start"),

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db.models import Avg, Count, Q, QuerySet, Sum
 from django.utils import timezone
 
+from common.permissions import may
 from members.models import Role, User
 from members.selectors import organisations_of
 
@@ -62,9 +63,10 @@ def partner_projects(user: User) -> QuerySet[Project]:
 
 
 def attachment_for(user: User, pk: int) -> Attachment:
-    """A file, for staff, the owning organisation's partners and the application's reviewers only."""
+    """A file, for staff who may view attachments, the owning organisation's partners and the application's
+    reviewers only."""
     attachments = Attachment.objects.select_related("application")
-    if not user.is_staff:
+    if not may(user, "grants.view_attachment"):
         attachments = attachments.filter(
             Q(application__organisation__in=organisations_of(user=user, role=Role.PARTNER))
             | Q(application__reviews__reviewer=user)

@@ -1,13 +1,15 @@
 """What each user may see through the API: the same scoping as the pages.
 
-Anyone sees what the public pages show; staff see everything; a partner also sees its own
-organisation's projects and their ledger. A row outside these answers 404, as if it did not exist.
+Anyone sees what the public pages show; staff holding the view permission of a kind of row see all of
+them; a partner also sees its own organisation's projects and their ledger. A row outside these answers
+404, as if it did not exist.
 """
 
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
+from common.permissions import may
 from members.models import Role, User
 from members.selectors import organisations_of
 
@@ -17,7 +19,7 @@ from .portfolio import active_contributions, public_projects, public_transaction
 
 
 def visible_projects(user: User) -> QuerySet[Project]:
-    if user.is_staff:
+    if may(user, "grants.view_project"):
         return Project.objects.all()
     if not user.is_authenticated:
         return public_projects()
@@ -28,7 +30,7 @@ def visible_projects(user: User) -> QuerySet[Project]:
 
 
 def visible_transactions(user: User) -> QuerySet[Transaction]:
-    if user.is_staff:
+    if may(user, "grants.view_transaction"):
         return Transaction.objects.all()
     if not user.is_authenticated:
         return public_transactions()
@@ -36,16 +38,16 @@ def visible_transactions(user: User) -> QuerySet[Transaction]:
 
 
 def visible_contributions(user: User) -> QuerySet[Contribution]:
-    return Contribution.objects.all() if user.is_staff else active_contributions()
+    return Contribution.objects.all() if may(user, "grants.view_contribution") else active_contributions()
 
 
 def visible_calls(user: User) -> QuerySet[Call]:
-    return Call.objects.all() if user.is_staff else Call.objects.filter(is_published=True)
+    return Call.objects.all() if may(user, "grants.view_call") else Call.objects.filter(is_published=True)
 
 
 def visible_applications(user: User) -> QuerySet[Application]:
     """Staff see every application; a partner its own organisations' ones; anyone else none."""
-    if user.is_staff:
+    if may(user, "grants.view_application"):
         return Application.objects.all()
     if not user.is_authenticated:
         return Application.objects.none()

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from common.errors import DomainError
 from common.money import format_money
 from common.outbox import enqueue
+from common.permissions import may
 from common.uploads import upload_type
 from members.models import Organisation, Role, User
 from members.selectors import organisations_of
@@ -334,9 +335,13 @@ def application_withdraw(*, application: Application, user: User, comment: str =
 
 @transaction.atomic
 def application_screen(*, application: Application, user: User, to_status: str, comment: str = "") -> Application:
-    """Staff move an application through screening and review, or reject it."""
+    """Staff move an application through screening and review, or reject it: programme officers screen and
+    reject before review; rejecting an application in review is an award decision, the committee's."""
     application = _locked(application)
-    if not user.is_staff:
+    if to_status == ApplicationStatus.REJECTED and application.status == ApplicationStatus.IN_REVIEW:
+        if not may(user, "grants.decide_application"):
+            raise ApplicationError(_("Only the grants committee rejects an application in review."))
+    elif not may(user, "grants.screen_application"):
         raise ApplicationError(_("Only the secretariat screens, reviews and rejects applications."))
     if to_status in (ApplicationStatus.APPROVED, ApplicationStatus.WITHDRAWN):
         raise ApplicationError(_("Approve with the approval step; only the applicant withdraws."))
@@ -350,7 +355,7 @@ def application_screen(*, application: Application, user: User, to_status: str, 
 @transaction.atomic
 def reviewer_assign(*, application: Application, reviewer: User, assigned_by: User) -> ReviewAssignment:
     application = _locked(application)
-    if not assigned_by.is_staff:
+    if not may(assigned_by, "grants.assign_reviewer"):
         raise ApplicationError(_("Only the secretariat assigns reviewers."))
     if application.status not in (ApplicationStatus.SCREENING, ApplicationStatus.IN_REVIEW):
         raise ApplicationError(_("Reviewers are assigned during screening or review."))
@@ -418,7 +423,9 @@ def application_approve(
 ) -> Project:
     """Approve: create the project and sign its grant agreement from the application, all or nothing."""
     application = _locked(application)
-    if not is_allowed(application, ApplicationStatus.APPROVED, Actor.STAFF) or not user.is_staff:
+    if not is_allowed(application, ApplicationStatus.APPROVED, Actor.STAFF) or not may(
+        user, "grants.decide_application"
+    ):
         raise ApplicationError(_("Only an application in review is approved, by the secretariat."))
     proposed = [str(city) for city in application.cities.all() if not city.confirmed]
     if proposed:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
 from django.db.models import F
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
@@ -19,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from common.errors import DomainError
+from common.permissions import may, requires
 from common.uploads import file_download
 
 from .. import selectors, services
@@ -90,7 +90,7 @@ class ProgressReportAdmin(admin.ModelAdmin):
         return False
 
     def has_review_permission(self, request) -> bool:
-        return request.user.has_perm("results.change_progressreport")
+        return may(request.user, "results.review_progressreport")
 
     def get_queryset(self, request):
         return (
@@ -99,12 +99,13 @@ class ProgressReportAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         view = self.admin_site.admin_view
+        review = requires("results.review_progressreport")
         return [
-            path("<int:pk>/approve/", view(self.approve_view), name="results_progressreport_approve"),
-            path("<int:pk>/return/", view(self.return_view), name="results_progressreport_return"),
+            path("<int:pk>/approve/", view(review(self.approve_view)), name="results_progressreport_approve"),
+            path("<int:pk>/return/", view(review(self.return_view)), name="results_progressreport_return"),
             path(
                 "<int:pk>/evidence/<int:evidence_pk>/",
-                view(self.evidence_view),
+                view(requires("results.view_progressreport")(self.evidence_view)),
                 name="results_progressreport_evidence",
             ),
             *super().get_urls(),
@@ -147,8 +148,6 @@ class ProgressReportAdmin(admin.ModelAdmin):
     def _decide(self, request, pk: int, form_class, decide, done: str):
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        if not self.has_review_permission(request):
-            raise PermissionDenied
         report = get_object_or_404(ProgressReport.objects.select_related("project", "period"), pk=pk)
         form = form_class(request.POST)
         comment = form.cleaned_data["comment"] if form.is_valid() else ""
@@ -179,7 +178,5 @@ class ProgressReportAdmin(admin.ModelAdmin):
 
     def evidence_view(self, request, pk: int, evidence_pk: int):
         """Evidence files reach staff through the admin, never through a public media address."""
-        if not self.has_view_permission(request):
-            raise PermissionDenied
         evidence = get_object_or_404(Evidence, pk=evidence_pk, report_id=pk)
         return file_download(evidence.file, name=evidence.original_name, content_type=evidence.content_type)

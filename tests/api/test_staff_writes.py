@@ -55,7 +55,7 @@ def test_only_staff_write(api, portfolio):
 
     assert anonymous.status_code == 401
     assert partner.status_code == renamed.status_code == 403
-    assert partner.json()["error"]["message"] == "Only secretariat staff change this."
+    assert partner.json()["error"]["message"] == "You do not have the permission this act needs."
     assert not Theme.objects.filter(code="housing").exists()
     portfolio["uganda"].refresh_from_db()
     assert portfolio["uganda"].title == "Uganda country programme"

@@ -951,7 +951,7 @@ TABLE = [
     (S.SCREENING, S.IN_REVIEW, Actor.STAFF, STAFF_ONLY),
     (S.SCREENING, S.REJECTED, Actor.STAFF, STAFF_ONLY),
     (S.IN_REVIEW, S.APPROVED, Actor.STAFF, APPROVAL_REFUSED),
-    (S.IN_REVIEW, S.REJECTED, Actor.STAFF, STAFF_ONLY),
+    (S.IN_REVIEW, S.REJECTED, Actor.STAFF, "Only the grants committee rejects an application in review."),
 ]
 
 

@@ -106,6 +106,9 @@ def test_demo_logins_are_created_only_with_debug_on(settings, capsys):
     output = capsys.readouterr().out
     assert set(User.objects.values_list("email", flat=True)) == {
         "secretariat@example.org",
+        "programme@example.org",
+        "finance@example.org",
+        "director@example.org",
         "donor@example.org",
         "partner@example.org",
     }

@@ -24,7 +24,7 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"Demo logins (password for each: {DEMO_PASSWORD}):")
         for login in logins:
-            self.stdout.write(f"  {login.email:<28} {login.role:<12} {login.organisation}")
+            self.stdout.write(f"  {login.email:<28} {login.role:<18} {login.organisation}")
         if settings.MFA_REQUIRED_FOR_STAFF:
             self.stdout.write(
                 "Staff must set up two-factor authentication at their first visit to /admin/ (an authenticator "

@@ -1,0 +1,94 @@
+"""Staff roles: each a group of Django permissions, written once here.
+
+A data migration creates the groups from this table and the demo gives a login per role; administrators
+may change a group's permissions in the admin afterwards (a later migration does not undo their changes,
+except by adding the permissions of a new act to the roles that take it).
+
+Every staff role sees the partnership's data (the view permission of every model of `STAFF_APPS`); what
+each may change is its own:
+
+- programme officers run calls (screening, reviewer assignment, ranking), the results framework and the
+  review of progress reports, and keep projects and the catalogue;
+- finance officers keep the ledger: receipts, disbursements and expenditure, allocations, reversals,
+  accounting periods and exchange rates;
+- the grants committee (or the director) approves and rejects awards and signs grant agreements;
+- administrators hold every permission, including users and groups.
+
+Money is recorded by one role and decided by another: the committee approves an award and signs its
+agreement (which books the commitment), finance pays it, and a tranche is released by a programme officer
+approving the progress report its condition names. A recorded disbursement has no approval step of its own.
+"""
+
+from __future__ import annotations
+
+PROGRAMME_OFFICER = "Programme officer"
+FINANCE_OFFICER = "Finance officer"
+GRANTS_COMMITTEE = "Grants committee"
+ADMINISTRATOR = "Administrator"
+
+STAFF_APPS = ("grants", "results", "donors", "members")
+EVERY_PERMISSION = "*"
+
+
+def _crud(app: str, *models: str, verbs: tuple[str, ...] = ("add", "change", "delete")) -> list[str]:
+    return [f"{app}.{verb}_{model}" for model in models for verb in verbs]
+
+
+ROLES: dict[str, tuple[str, ...]] = {
+    PROGRAMME_OFFICER: (
+        *_crud("grants", "call", "callquestion", "assessmentcriterion", "fundingwindow", "facility", "theme", "city"),
+        *_crud("grants", "project", "projectpartner", "projectcountry", verbs=("add", "change")),
+        "grants.screen_application",
+        "grants.assign_reviewer",
+        "grants.view_ranking",
+        "grants.change_tranche",
+        "grants.import_iati",
+        *_crud(
+            "results",
+            "outcome",
+            "indicator",
+            "portfoliotarget",
+            "projectresult",
+            "projectindicator",
+            "reportingperiod",
+            "indicatorperiod",
+        ),
+        "results.review_progressreport",
+        "donors.request_donorreport",
+        *_crud("members", "organisation", "membership", "constituency", verbs=("add", "change")),
+    ),
+    FINANCE_OFFICER: (
+        "grants.add_transaction",
+        "grants.reverse_transaction",
+        *_crud("grants", "allocation", "contribution", "contributionphase", "exchangerate", verbs=("add", "change")),
+        *_crud("grants", "accountingperiod", verbs=("add", "change")),
+        "grants.close_accountingperiod",
+        "donors.request_donorreport",
+    ),
+    GRANTS_COMMITTEE: (
+        "grants.decide_application",
+        "grants.view_ranking",
+        "grants.add_grantagreement",
+    ),
+    ADMINISTRATOR: (EVERY_PERMISSION,),
+}
+
+
+def role_permissions(role: str, permission_model):
+    """The permissions `role` holds, as a queryset of `permission_model` (the historical one in a migration)."""
+    every = permission_model.objects.all()
+    if ROLES[role] == (EVERY_PERMISSION,):
+        return every
+    views = every.filter(content_type__app_label__in=STAFF_APPS, codename__startswith="view_").exclude(
+        codename="view_ranking"
+    )
+    names = [name.split(".", 1) for name in ROLES[role]]
+    own = [every.get(content_type__app_label=app, codename=codename).pk for app, codename in names]
+    return every.filter(pk__in=[*views.values_list("pk", flat=True), *own])
+
+
+def roles_install(*, group_model, permission_model) -> None:
+    """Create each role's group and add the permissions the table gives it (none it has are taken away)."""
+    for role in ROLES:
+        group, _ = group_model.objects.get_or_create(name=role)
+        group.permissions.add(*role_permissions(role, permission_model))

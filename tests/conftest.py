@@ -114,3 +114,11 @@ def staff_client(client):
 
     client.force_login(StaffFactory())
     return client
+
+
+@pytest.fixture
+def staff_without_permissions(db):
+    """A staff account with staff status and no permission at all."""
+    from tests.factories import StaffWithoutPermissionsFactory
+
+    return StaffWithoutPermissionsFactory(email="no-permissions@example.org")

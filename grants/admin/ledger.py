@@ -343,7 +343,7 @@ class AccountingPeriodAdmin(SimpleHistoryAdmin):
     actions = ["close_periods"]
 
     def has_delete_permission(self, request, obj=None):
-        return obj is None or not obj.is_closed
+        return super().has_delete_permission(request, obj) and (obj is None or not obj.is_closed)
 
     def get_readonly_fields(self, request, obj=None):
         return ["name", "start_date", "end_date"] if obj and obj.is_closed else []

@@ -1,0 +1,268 @@
+"""Staff roles: staff status opens the admin and nothing more; each act needs its permission.
+
+A staff account without permissions is refused every act found open to it (403 on admin pages, actions
+and custom pages, 404 on files, whose addresses say nothing to those who may not see them), and each
+role takes its own acts and is refused the others'.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from donors.models import DonorReport, ReportJobStatus
+from grants import services
+from grants.models import Application, ApplicationStatus, Project
+from members.roles import ADMINISTRATOR, FINANCE_OFFICER, GRANTS_COMMITTEE, PROGRAMME_OFFICER, ROLES
+from results.models import Evidence, ProgressReport, ReportStatus
+from tests.factories import (
+    ApplicationFactory,
+    ContributionFactory,
+    ReportingPeriodFactory,
+    TrancheFactory,
+    UserFactory,
+    staff_in_role,
+)
+from tests.results.helpers import reporter_of
+
+pytestmark = pytest.mark.django_db
+
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+@pytest.fixture
+def files(settings, tmp_path):
+    """An application's attachment, a progress report's evidence and a donor's ready report."""
+    settings.MEDIA_ROOT = tmp_path
+    draft = ApplicationFactory()
+    attachment = services.attachment_add(
+        application=draft, user=draft.created_by, upload=SimpleUploadedFile("plan.pdf", PDF)
+    )
+    period = ReportingPeriodFactory()
+    partner = reporter_of(period.project)
+    report = ProgressReport.objects.create(
+        project=period.project, period=period, status=ReportStatus.SUBMITTED, created_by=partner
+    )
+    evidence = Evidence.objects.create(
+        report=report,
+        file=SimpleUploadedFile("minutes.pdf", PDF),
+        original_name="minutes.pdf",
+        content_type="application/pdf",
+        size=len(PDF),
+        uploaded_by=partner,
+    )
+    donor = ContributionFactory().donor
+    donor_report = DonorReport.objects.create(
+        donor=donor,
+        period_start=dt.date(2025, 1, 1),
+        period_end=dt.date(2025, 3, 31),
+        status=ReportJobStatus.READY,
+        file=SimpleUploadedFile("report.pdf", PDF),
+    )
+    return {"attachment": attachment, "evidence": evidence, "donor_report": donor_report}
+
+
+def file_urls(files) -> dict[str, str]:
+    evidence, donor_report = files["evidence"], files["donor_report"]
+    return {
+        "attachment": reverse("grants:attachment", args=[files["attachment"].pk]),
+        "evidence": reverse("results:evidence", args=[evidence.pk]),
+        "evidence in the admin": reverse(
+            "admin:results_progressreport_evidence", args=[evidence.report_id, evidence.pk]
+        ),
+        "donor PDF": reverse("donors:report-pdf", args=[donor_report.donor_id, donor_report.pk]),
+        "donor PDF in the admin": reverse("admin:donors_donorreport_pdf", args=[donor_report.pk]),
+    }
+
+
+def in_review() -> Application:
+    return ApplicationFactory(complete=True, status=ApplicationStatus.IN_REVIEW)
+
+
+def approve(client, application: Application):
+    return client.post(
+        reverse("admin:grants_application_approve", args=[application.pk]),
+        {"grant_reference": "IF-UGA-2031", "signed_on": "2030-01-05"},
+    )
+
+
+def test_staff_without_permissions_cannot_approve_an_application_and_nothing_is_booked(
+    client, staff_without_permissions
+):
+    application = in_review()
+    client.force_login(staff_without_permissions)
+
+    page = client.get(reverse("admin:grants_application_approve", args=[application.pk]))
+    response = approve(client, application)
+
+    assert page.status_code == response.status_code == 403
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.IN_REVIEW
+    assert not Project.objects.filter(code="IF-UGA-2031").exists()
+
+
+def test_staff_without_permissions_cannot_open_rankings_reviewer_assignment_or_the_iati_import(
+    client, staff_without_permissions
+):
+    application = ApplicationFactory(complete=True, status=ApplicationStatus.SCREENING)
+    reviewer = UserFactory()
+    client.force_login(staff_without_permissions)
+
+    ranking = client.get(reverse("admin:grants_call_ranking", args=[application.call_id]))
+    assign = client.get(reverse("admin:grants_application_assign", args=[application.pk]))
+    assigned = client.post(reverse("admin:grants_application_assign", args=[application.pk]), {"reviewer": reviewer.pk})
+    iati = client.get(reverse("opendata:import"))
+
+    assert (ranking.status_code, assign.status_code, assigned.status_code, iati.status_code) == (403, 403, 403, 403)
+    assert not application.reviews.exists()
+
+
+def test_staff_without_permissions_cannot_take_an_admin_action(client, staff_without_permissions):
+    application = ApplicationFactory(complete=True, status=ApplicationStatus.SUBMITTED)
+    client.force_login(staff_without_permissions)
+
+    response = client.post(
+        reverse("admin:grants_application_changelist"), {"action": "to_screening", "_selected_action": [application.pk]}
+    )
+
+    assert response.status_code == 403
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.SUBMITTED
+
+
+def test_staff_without_permissions_download_no_file(client, staff_without_permissions, files):
+    client.force_login(staff_without_permissions)
+
+    answers = {name: client.get(url).status_code for name, url in file_urls(files).items()}
+
+    assert answers == {
+        "attachment": 404,
+        "evidence": 404,
+        "evidence in the admin": 403,
+        "donor PDF": 404,
+        "donor PDF in the admin": 403,
+    }
+
+
+@pytest.mark.parametrize("role", [PROGRAMME_OFFICER, FINANCE_OFFICER, GRANTS_COMMITTEE, ADMINISTRATOR])
+def test_every_staff_role_downloads_every_file(client, files, role):
+    client.force_login(staff_in_role(role))
+
+    for name, url in file_urls(files).items():
+        response = client.get(url)
+        assert response.status_code == 200, name
+        assert b"".join(response.streaming_content) == PDF
+        response.close()
+
+
+def test_the_roles_are_groups_made_by_the_migration_and_editable_in_the_admin(client, admin_user):
+    client.force_login(admin_user)
+    committee = Group.objects.get(name=GRANTS_COMMITTEE)
+
+    page = client.get(reverse("admin:auth_group_change", args=[committee.pk]))
+
+    assert set(Group.objects.values_list("name", flat=True)) >= set(ROLES)
+    assert page.status_code == 200 and "Can approve an award" in page.content.decode()
+
+
+def test_the_committee_approves_an_award_and_the_finance_officer_cannot(client):
+    application = in_review()
+    client.force_login(staff_in_role(FINANCE_OFFICER))
+    refused = approve(client, application)
+    client.force_login(staff_in_role(GRANTS_COMMITTEE))
+    approved = approve(client, application)
+
+    assert refused.status_code == 403
+    project = Project.objects.get(code="IF-UGA-2031")
+    assert approved["Location"] == reverse("admin:grants_project_change", args=[project.pk])
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.APPROVED
+
+
+def test_the_finance_officer_records_a_disbursement_and_the_programme_officer_cannot(client):
+    tranche = TrancheFactory()
+    url = reverse("admin:grants_tranche_disburse", args=[tranche.pk])
+    client.force_login(staff_in_role(PROGRAMME_OFFICER))
+    refused = client.get(url)
+    client.force_login(staff_in_role(FINANCE_OFFICER))
+    opened = client.get(url)
+
+    assert refused.status_code == 403
+    assert opened.status_code == 200 and "Record a disbursement" in opened.content.decode()
+
+
+def test_the_programme_officer_screens_assigns_and_ranks_and_the_committee_does_not_screen(client):
+    application = ApplicationFactory(complete=True, status=ApplicationStatus.SUBMITTED)
+    reviewer = UserFactory()
+    changelist = reverse("admin:grants_application_changelist")
+    client.force_login(staff_in_role(GRANTS_COMMITTEE))
+    client.post(changelist, {"action": "to_screening", "_selected_action": [application.pk]})
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.SUBMITTED
+
+    client.force_login(staff_in_role(PROGRAMME_OFFICER))
+    client.post(changelist, {"action": "to_screening", "_selected_action": [application.pk]})
+    assigned = client.post(reverse("admin:grants_application_assign", args=[application.pk]), {"reviewer": reviewer.pk})
+    ranking = client.get(reverse("admin:grants_call_ranking", args=[application.call_id]))
+
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.SCREENING
+    assert assigned.status_code == 302 and application.reviews.get().reviewer == reviewer
+    assert ranking.status_code == 200
+
+
+def test_the_programme_officer_approves_a_progress_report_and_the_finance_officer_cannot(client, files):
+    report = files["evidence"].report
+    url = reverse("admin:results_progressreport_approve", args=[report.pk])
+    client.force_login(staff_in_role(FINANCE_OFFICER))
+    refused = client.post(url)
+    client.force_login(staff_in_role(PROGRAMME_OFFICER))
+    approved = client.post(url)
+
+    assert refused.status_code == 403
+    assert approved.status_code == 302
+    report.refresh_from_db()
+    assert report.status == ReportStatus.APPROVED
+
+
+def test_only_the_programme_officer_imports_iati_activities(client):
+    client.force_login(staff_in_role(FINANCE_OFFICER))
+    refused = client.get(reverse("opendata:import"))
+    client.force_login(staff_in_role(PROGRAMME_OFFICER))
+    opened = client.get(reverse("opendata:import"))
+
+    assert (refused.status_code, opened.status_code) == (403, 200)
+
+
+def offered_actions(client, changelist: str) -> set[str]:
+    form = client.get(reverse(changelist)).context["action_form"]
+    return {name for name, _label in form.fields["action"].choices if name} if form else set()
+
+
+def test_each_role_is_offered_the_admin_actions_of_its_own_acts_only(client):
+    offered = {}
+    for role in (PROGRAMME_OFFICER, FINANCE_OFFICER, GRANTS_COMMITTEE):
+        client.force_login(staff_in_role(role))
+        offered[role] = {
+            "transactions": offered_actions(client, "admin:grants_transaction_changelist"),
+            "periods": offered_actions(client, "admin:grants_accountingperiod_changelist"),
+            "applications": offered_actions(client, "admin:grants_application_changelist"),
+        }
+
+    assert offered == {
+        PROGRAMME_OFFICER: {
+            "transactions": set(),
+            "periods": set(),
+            "applications": {"to_screening", "to_review", "reject"},
+        },
+        FINANCE_OFFICER: {
+            "transactions": {"reverse_transactions"},
+            "periods": {"close_periods"},
+            "applications": set(),
+        },
+        GRANTS_COMMITTEE: {"transactions": set(), "periods": set(), "applications": {"reject"}},
+    }

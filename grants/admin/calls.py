@@ -294,10 +294,11 @@ class ApplicationAdmin(LongListMixin, SimpleHistoryAdmin):
         self._move(request, queryset, ApplicationStatus.REJECTED)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra = {
-            "assign_url": reverse("admin:grants_application_assign", args=[object_id]),
-            "approve_url": reverse("admin:grants_application_approve", args=[object_id]),
-        }
+        extra = {}  # the buttons of the steps this user may take
+        if may(request.user, "grants.assign_reviewer"):
+            extra["assign_url"] = reverse("admin:grants_application_assign", args=[object_id])
+        if may(request.user, "grants.decide_application"):
+            extra["approve_url"] = reverse("admin:grants_application_approve", args=[object_id])
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
 
     def _form_page(self, request, application, form, title: str, button: str):

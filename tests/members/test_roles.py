@@ -171,11 +171,16 @@ def test_the_roles_are_groups_made_by_the_migration_and_editable_in_the_admin(cl
 
 def test_the_committee_approves_an_award_and_the_finance_officer_cannot(client):
     application = in_review()
+    change = reverse("admin:grants_application_change", args=[application.pk])
+    approve_url = reverse("admin:grants_application_approve", args=[application.pk])
     client.force_login(staff_in_role(FINANCE_OFFICER))
+    no_button = client.get(change).content.decode()
     refused = approve(client, application)
     client.force_login(staff_in_role(GRANTS_COMMITTEE))
+    button = client.get(change).content.decode()
     approved = approve(client, application)
 
+    assert approve_url not in no_button and approve_url in button
     assert refused.status_code == 403
     project = Project.objects.get(code="IF-UGA-2031")
     assert approved["Location"] == reverse("admin:grants_project_change", args=[project.pk])

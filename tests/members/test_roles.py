@@ -152,11 +152,13 @@ def test_staff_without_permissions_download_no_file(client, staff_without_permis
 def test_every_staff_role_downloads_every_file(client, files, role):
     client.force_login(staff_in_role(role))
 
-    for name, url in file_urls(files).items():
-        response = client.get(url)
-        assert response.status_code == 200, name
-        assert b"".join(response.streaming_content) == PDF
-        response.close()
+    responses = {name: client.get(url) for name, url in file_urls(files).items()}
+    contents = {name: b"".join(response.streaming_content) for name, response in responses.items()}
+    for response in responses.values():
+        response.close()  # after every request: closing ends the request, and the test's connection with it
+
+    assert {name: response.status_code for name, response in responses.items()} == dict.fromkeys(responses, 200)
+    assert contents == dict.fromkeys(responses, PDF)
 
 
 def test_the_roles_are_groups_made_by_the_migration_and_editable_in_the_admin(client, admin_user):

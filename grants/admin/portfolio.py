@@ -124,7 +124,7 @@ class CityAdmin(CatalogueAdmin):
             queryset = queryset.filter(confirmed=True)
         return queryset, may_have_duplicates
 
-    @admin.action(description=_("Confirm the selected proposed cities"))
+    @admin.action(description=_("Confirm the selected proposed cities"), permissions=["change"])
     def confirm(self, request, queryset):
         try:
             confirmed = services.city_confirm(cities=list(queryset), user=request.user)

@@ -479,6 +479,6 @@ def application_approve(
 @transaction.atomic
 def city_confirm(*, cities: Sequence[City], user: User) -> int:
     """The secretariat confirms cities partners proposed: from then on anyone may see and name them."""
-    if not user.is_staff:
+    if not may(user, "grants.change_city"):
         raise ApplicationError(_("Only the secretariat confirms proposed cities."))
     return City.objects.filter(pk__in=[city.pk for city in cities], confirmed=False).update(confirmed=True)

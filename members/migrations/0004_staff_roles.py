@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
         ("members", "0003_verify_existing_email_addresses"),
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
-        ("grants", "0011_act_permissions"),
+        ("grants", "0012_act_permissions"),
         ("results", "0003_act_permissions"),
         ("donors", "0002_act_permissions"),
     ]

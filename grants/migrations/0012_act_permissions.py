@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('grants', '0010_scored_criterion_is_kept'),
+        ('grants', '0011_city_proposals'),
     ]
 
     operations = [

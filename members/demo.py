@@ -5,13 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
-from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
 from common.records import ensure
 
 from .models import Organisation, OrganisationRole, Role, User
-from .roles import ADMINISTRATOR, FINANCE_OFFICER, GRANTS_COMMITTEE, PROGRAMME_OFFICER, roles_install
+from .roles import ADMINISTRATOR, FINANCE_OFFICER, GRANTS_COMMITTEE, PROGRAMME_OFFICER, role_group
 
 DEMO_PASSWORD = "demo-portfolio"  # noqa: S105 - a published demo password, only created with DEBUG on
 
@@ -21,12 +20,6 @@ class DemoLogin:
     email: str
     role: str
     organisation: str
-
-
-def staff_role(role: str) -> Group:
-    """The group of a staff role, created (or completed) from `members.roles` if the database lacks it."""
-    roles_install(group_model=Group, permission_model=Permission)
-    return Group.objects.get(name=role)
 
 
 def _ensure_user(email: str, full_name: str, *, is_staff: bool = False) -> User:
@@ -52,7 +45,7 @@ def create_demo_logins(*, host: Organisation, donor: Organisation, partner: Orga
     logins = []
     for email, name, role in STAFF_LOGINS:
         staff = _ensure_user(email, name, is_staff=True)
-        staff.groups.add(staff_role(role))
+        staff.groups.add(role_group(role))
         ensure(OrganisationRole, {"user": staff, "organisation": host, "role": Role.SECRETARIAT})
         logins.append(DemoLogin(staff.email, role.lower(), host.name))
     donor_user = _ensure_user("donor@example.org", "Donor Demo")

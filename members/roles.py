@@ -92,3 +92,15 @@ def roles_install(*, group_model, permission_model) -> None:
     for role in ROLES:
         group, _ = group_model.objects.get_or_create(name=role)
         group.permissions.add(*role_permissions(role, permission_model))
+
+
+def role_group(role: str):
+    """The group of `role`, made from the table first when missing (a flushed database has no groups: the
+    migration that makes them does not run again)."""
+    from django.contrib.auth.models import Group, Permission
+
+    group = Group.objects.filter(name=role).first()
+    if group is None:
+        roles_install(group_model=Group, permission_model=Permission)
+        group = Group.objects.get(name=role)
+    return group

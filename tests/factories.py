@@ -8,10 +8,10 @@ from decimal import Decimal
 
 import factory
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
-from django.contrib.auth.models import Group
 
 from grants import models as grants
 from members import models as members
+from members.roles import role_group
 from results import models as results
 
 
@@ -39,7 +39,7 @@ class StaffWithoutPermissionsFactory(UserFactory):
 def staff_in_role(role: str, **kwargs) -> members.User:
     """A staff account in one role of `members.roles` (its group is made by a migration)."""
     user = StaffWithoutPermissionsFactory(**kwargs)
-    user.groups.add(Group.objects.get(name=role))
+    user.groups.add(role_group(role))
     return user
 
 

@@ -12,7 +12,6 @@ from unittest import mock
 import pytest
 import time_machine
 from celery.exceptions import Retry, SoftTimeLimitExceeded, TimeLimitExceeded
-from django.contrib.auth.models import Group
 from django.core import mail
 from django.db import OperationalError
 from django.urls import reverse
@@ -21,7 +20,7 @@ from django.utils import timezone
 from donors import services, tasks
 from donors.models import DonorReport, ReportJobStatus
 from members.models import Role
-from members.roles import FINANCE_OFFICER
+from members.roles import FINANCE_OFFICER, role_group
 from tests.factories import ContributionFactory, OrganisationFactory, OrganisationRoleFactory, VerifiedUserFactory
 
 pytestmark = pytest.mark.django_db
@@ -426,7 +425,7 @@ def test_the_donors_users_and_the_requester_are_emailed_when_the_report_is_ready
 ):
     colleague = donor_user(donor, "director@alpine.example.org")
     staff = VerifiedUserFactory(email="secretariat@example.org", is_staff=True)
-    staff.groups.add(Group.objects.get(name=FINANCE_OFFICER))
+    staff.groups.add(role_group(FINANCE_OFFICER))
     other = OrganisationFactory()
     ContributionFactory(donor=other)
     donor_user(other, "someone@baltic.example.org")

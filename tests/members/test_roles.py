@@ -17,7 +17,7 @@ from django.urls import reverse
 from donors.models import DonorReport, ReportJobStatus
 from grants import services
 from grants.models import Application, ApplicationStatus, Project
-from members.roles import ADMINISTRATOR, FINANCE_OFFICER, GRANTS_COMMITTEE, PROGRAMME_OFFICER, ROLES
+from members.roles import ADMINISTRATOR, FINANCE_OFFICER, GRANTS_COMMITTEE, PROGRAMME_OFFICER, ROLES, role_group
 from results.models import Evidence, ProgressReport, ReportStatus
 from tests.factories import (
     ApplicationFactory,
@@ -163,7 +163,7 @@ def test_every_staff_role_downloads_every_file(client, files, role):
 
 def test_the_roles_are_groups_made_by_the_migration_and_editable_in_the_admin(client, admin_user):
     client.force_login(admin_user)
-    committee = Group.objects.get(name=GRANTS_COMMITTEE)
+    committee = role_group(GRANTS_COMMITTEE)
 
     page = client.get(reverse("admin:auth_group_change", args=[committee.pk]))
 

@@ -34,7 +34,6 @@ import django
 from celery.app.task import Task
 from django.apps import apps
 from django.conf import settings
-from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.db.models import Count
@@ -49,7 +48,7 @@ from django.utils.module_loading import module_has_submodule
 from grants.generator import generate_portfolio
 from grants.models import Allocation, Project, ProjectCountry, Transaction
 from members.models import User
-from members.roles import PROGRAMME_OFFICER
+from members.roles import PROGRAMME_OFFICER, role_group
 from results.generator import generate_results
 from results.models import (
     IndicatorPeriod,
@@ -326,7 +325,7 @@ def seed_benchmark(*, projects: int, seed: int, runs: int, warmup: int) -> Seede
         "project__code", "period__start_date"
     )
     reviewer, _ = User.objects.get_or_create(email=REVIEWER_EMAIL, defaults={"is_staff": True})
-    reviewer.groups.add(Group.objects.get(name=PROGRAMME_OFFICER))  # the role that approves reports
+    reviewer.groups.add(role_group(PROGRAMME_OFFICER))  # the role that approves reports
     rows = sum(summary.rows for summary in generated)
     return Seeded(
         seed=seed,

@@ -175,6 +175,8 @@ if API_TOKEN_TTL_DAYS <= 0:
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates written one way in every page, e-mail and PDF, in the active language; typed dates are ISO only.
+FORMAT_MODULE_PATH = ["citiesalliance.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

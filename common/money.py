@@ -7,8 +7,10 @@ from functools import lru_cache
 
 from babel.core import get_global
 from babel.numbers import format_currency
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext_lazy as _
 
 MONEY_DIGITS = 18
@@ -57,13 +59,17 @@ def require_booked_currency_kept(record: models.Model, *booked: str) -> None:
         )
 
 
+def money_locale() -> str:
+    """The babel locale for the active language: `fr` writes `USD 1 250 000,00`, `en` `USD 1,250,000.00`."""
+    return to_locale(get_language() or settings.LANGUAGE_CODE)
+
+
 def format_money(amount: Decimal | None, currency: str, *, whole: bool = False) -> str:
-    """`CHF 4,820,000.00`; with `whole`, rounded to the unit for headline figures."""
+    """`CHF 4,820,000.00` in the active language; with `whole`, rounded to the unit for headline figures."""
     if amount is None:
         return "—"
-    if whole:
-        return format_currency(amount, currency, locale="en", format="¤¤\xa0#,##0", currency_digits=False)
-    return format_currency(amount, currency, locale="en", format="¤¤\xa0#,##0.00", currency_digits=False)
+    pattern = "¤¤\xa0#,##0" if whole else "¤¤\xa0#,##0.00"
+    return format_currency(amount, currency, locale=money_locale(), format=pattern, currency_digits=False)
 
 
 def quantize(amount: Decimal) -> Decimal:

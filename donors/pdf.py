@@ -60,7 +60,7 @@ CONTENTS_PROJECTS = 20
 
 
 def _date(day: dt.date) -> str:
-    return date_format(day, "j M Y")
+    return date_format(day)
 
 
 def _sum(amounts: Iterable[Decimal | None]) -> Decimal | None:

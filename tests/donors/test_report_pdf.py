@@ -129,7 +129,7 @@ def test_the_donor_and_the_period_are_on_the_cover_and_in_the_header_of_every_la
     cover = rendered.pages[0]
     assert DONOR in cover
     assert "DONOR REPORT" in cover
-    assert f"1 January 2021 {EN_DASH} 31 December 2021" in cover
+    assert f"1 Jan 2021 {EN_DASH} 31 Dec 2021" in cover
     for number, page in enumerate(rendered.pages[1:], start=2):
         assert f"{DONOR} · 1 Jan 2021 {EN_DASH} 31 Dec 2021" in page
         assert f"Page {number} of {rendered.page_count}" in page

@@ -437,7 +437,7 @@ def test_the_donors_users_and_the_requester_are_emailed_when_the_report_is_ready
     assert all(len(message.to) == 1 for message in mail.outbox)  # nobody sees the others' addresses
     message = mail.outbox[0]
     assert message.subject == "Your donor report is ready: 01 Jan 2024 to 31 Mar 2024"
-    assert "The donor report of Alpine Development Agency for 1 January 2024 to 31 March 2024 is ready." in message.body
+    assert "The donor report of Alpine Development Agency for 1 Jan 2024 to 31 Mar 2024 is ready." in message.body
 
 
 def test_nobody_is_emailed_while_a_report_is_not_ready(donor, treasurer, django_capture_on_commit_callbacks):

@@ -115,7 +115,7 @@ def test_a_token_expires_after_the_configured_days_with_a_clear_message(user, se
 
     assert expired.status_code == 401
     assert expired.json()["error"]["message"] == (
-        "This token expired on March 31, 2026; sign in and make a new one at /api/v1/me/token/."
+        "This token expired on 31 Mar 2026; sign in and make a new one at /api/v1/me/token/."
     )
 
 

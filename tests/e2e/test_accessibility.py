@@ -19,6 +19,9 @@ def test_at_phone_width_the_pages_do_not_scroll_sideways_and_the_navigation_is_r
     page.goto(live_server.url)
 
     assert not page.evaluate(SCROLLS_SIDEWAYS), "the home page scrolls sideways at phone width"
+    menu = page.get_by_role("button", name="Menu")
+    expect(menu).to_be_in_viewport()
+    menu.click()
     nav = page.get_by_role("navigation", name="Main")
     projects = nav.get_by_role("link", name="Projects")
     expect(projects).to_be_in_viewport()

@@ -546,6 +546,7 @@ def test_the_application_form_is_usable_on_a_phone(browser, live_server, call, l
     page = context.new_page()
     try:
         log_in(page, APPLICANT, PASSWORD)
+        page.get_by_role("button", name="Menu").click()
         expect(page.get_by_role("navigation", name="Main")).to_contain_text(APPLICANT)
         page.goto(f"{live_server.url}/portal/applications/{application.pk}/")
         expect(page.get_by_role("heading", level=1)).to_have_text("New application")

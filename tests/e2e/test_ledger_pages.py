@@ -280,7 +280,7 @@ def test_a_contribution_shows_where_its_money_stands_and_the_rates_used(page, li
     expect(rates).to_have_count(1)
     expect(rates).to_contain_text(
         re.compile(
-            rf"Rates used: .*1 {seco.currency} = {rate_pattern(pledge_rate.rate)} USD \({pledge_rate.date:%Y-%m-%d}\)"
+            rf"Rates used: .*1 {seco.currency} = {rate_pattern(pledge_rate.rate)} USD \({day(pledge_rate.date)}\)"
         )
     )
     expect(figures.locator(".errornote")).to_have_count(0)

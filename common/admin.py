@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from urllib.parse import urlencode
+
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.shortcuts import redirect
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -12,6 +15,44 @@ from django.utils.translation import gettext as _
 from import_export.admin import ImportExportModelAdmin
 
 from .money import format_money
+
+
+class ReadOnlyMixin:
+    """Rows that services write (or that people write elsewhere), only read in the admin."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ConditionFilter(admin.SimpleListFilter):
+    """A list filter whose choices are conditions said elsewhere (a selector's `Q`), so that a figure counted
+    with the same condition and the list filtered on it always agree.
+
+    Subclasses give `conditions`: for each value in the query string, its label, and the condition (a function of
+    nothing, called when the list is shown, so that conditions on today's date hold on the day they are read).
+    """
+
+    conditions: dict[str, tuple[str, Callable[[], Q]]] = {}
+
+    def lookups(self, request, model_admin):
+        return [(value, label) for value, (label, _condition) in self.conditions.items()]
+
+    def queryset(self, request, queryset):
+        chosen = self.conditions.get(self.value())
+        return queryset if chosen is None else queryset.filter(chosen[1]())
+
+    @classmethod
+    def query(cls, value: str) -> str:
+        """The query string of the list filtered on `value`."""
+        if value not in cls.conditions:
+            raise ValueError(f"{cls.__name__} has no choice {value!r}")
+        return urlencode({cls.parameter_name: value})
 
 
 class LongListMixin:

@@ -35,7 +35,7 @@ from members.models import Organisation, Role, User
 from members.selectors import organisations_of
 from results.selectors import OutcomeProgress, Scope, portfolio_progress
 
-from .models import DonorReport
+from .models import DonorReport, ReportJobStatus
 
 ZERO = Decimal(0)
 DIMENSIONS = {
@@ -351,6 +351,11 @@ def donor_project(donor: Organisation, code: str) -> Project:
 
 def donor_reports(donor: Organisation) -> QuerySet[DonorReport]:
     return DonorReport.objects.filter(donor=donor).select_related("requested_by").order_by("-requested_at", "-pk")
+
+
+def failed_report_count() -> int:
+    """Reports no worker could make, every donor's: staff make them again from the admin."""
+    return DonorReport.objects.filter(status=ReportJobStatus.FAILED).count()
 
 
 def donor_report(donor: Organisation, pk: int) -> DonorReport:

@@ -14,11 +14,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import F, Max, Min, Prefetch, QuerySet, Sum, Window
+from django.db.models import Count, F, Max, Min, Prefetch, Q, QuerySet, Sum, Window
 from django.db.models.functions import ExtractYear, RowNumber
 
 from common.permissions import may
-from grants.models import Project
+from grants.models import PartnerRole, Project, ProjectPartner
 from members.models import Organisation, Role, User
 from members.selectors import organisations_of
 
@@ -467,14 +467,56 @@ def review_queue() -> QuerySet[ProgressReport]:
     )
 
 
+# A period whose report is not sent in: none started, a draft, or returned for changes.
+REPORT_NOT_SENT = ~Q(report__status__in=[ReportStatus.SUBMITTED, ReportStatus.APPROVED])
+
+
 def reports_due(*, on: dt.date) -> QuerySet[ReportingPeriod]:
     """Periods whose report is due by `on` and not yet submitted or approved."""
     return (
-        ReportingPeriod.objects.filter(due_date__lte=on)
-        .exclude(report__status__in=[ReportStatus.SUBMITTED, ReportStatus.APPROVED])
-        .select_related("project")
-        .order_by("due_date")
+        ReportingPeriod.objects.filter(REPORT_NOT_SENT, due_date__lte=on).select_related("project").order_by("due_date")
     )
+
+
+def periods_overdue(today: dt.date) -> Q:
+    """Periods whose report was due before today and is not sent in."""
+    return REPORT_NOT_SENT & Q(due_date__lt=today)
+
+
+def periods_of_partner(organisation_id: int) -> Q:
+    """Periods of the projects an organisation implements (the partners who report)."""
+    projects = ProjectPartner.objects.filter(organisation_id=organisation_id, role=PartnerRole.IMPLEMENTING)
+    return Q(project_id__in=projects.values("project_id"))
+
+
+@dataclass(frozen=True)
+class PartnerOverdue:
+    organisation_id: int
+    name: str
+    overdue: int
+
+
+def reports_to_review_count() -> int:
+    return ProgressReport.objects.filter(status=ReportStatus.SUBMITTED).count()
+
+
+def overdue_report_count(*, today: dt.date) -> int:
+    return ReportingPeriod.objects.filter(periods_overdue(today)).count()
+
+
+def partners_most_overdue(*, today: dt.date, limit: int = 5) -> list[PartnerOverdue]:
+    """The implementing partners owing the most overdue reports, most first, in one query.
+
+    A report is owed by each organisation implementing its project, so a project with two implementing
+    partners counts for both."""
+    overdue = ReportingPeriod.objects.filter(periods_overdue(today))
+    rows = (
+        ProjectPartner.objects.filter(role=PartnerRole.IMPLEMENTING, project__reporting_periods__in=overdue)
+        .values("organisation_id", "organisation__name")
+        .annotate(overdue=Count("project__reporting_periods"))
+        .order_by("-overdue", "organisation__name")[:limit]
+    )
+    return [PartnerOverdue(row["organisation_id"], row["organisation__name"], row["overdue"]) for row in rows]
 
 
 def donors() -> QuerySet[Organisation]:

@@ -15,11 +15,11 @@ from rest_framework.authtoken.models import Token
 from donors.models import DonorReport
 from grants.demo import load_demo_portfolio
 from grants.generator import generate_portfolio
-from grants.models import Call
+from grants.models import ApplicationStatus, Call, ReviewAssignment
 from members.demo import create_demo_logins
 from members.models import Organisation, Seat
 from results.demo import load_demo_results
-from tests.factories import ApplicationFactory, SeatTermFactory, StaffFactory, with_totp
+from tests.factories import ApplicationFactory, SeatTermFactory, StaffFactory, UserFactory, with_totp
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +41,10 @@ def portfolio():
         partner=Organisation.objects.get(short_name="Jinja"),
     )
     SeatTermFactory(seat=Seat.objects.order_by("pk").first())
-    ApplicationFactory(call=Call.objects.get(reference="innovation-fund-2026"), complete=True)
+    application = ApplicationFactory(
+        call=Call.objects.get(reference="innovation-fund-2026"), complete=True, status=ApplicationStatus.IN_REVIEW
+    )
+    ReviewAssignment.objects.create(application=application, reviewer=UserFactory(), assigned_by=StaffFactory())
     seco = Organisation.objects.get(short_name="SECO")
     DonorReport.objects.create(donor=seco, period_start=dt.date(2025, 1, 1), period_end=dt.date(2025, 3, 31))
     Token.objects.create(user=StaffFactory(email="api.client@example.org"))

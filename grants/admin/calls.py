@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from simple_history.admin import SimpleHistoryAdmin
 
-from common.admin import LongListMixin
+from common.admin import ConditionFilter, LongListMixin, ReadOnlyMixin
 from common.errors import DomainError
 from common.money import format_money
 from common.permissions import may, requires
@@ -32,8 +33,42 @@ from ..models import (
     Call,
     CallQuestion,
     ReviewAssignment,
+    review_due_default,
 )
-from ..selectors import call_ranking
+from ..selectors import call_ranking, queue
+
+
+class ClosingFilter(ConditionFilter):
+    title = _("closing")
+    parameter_name = "closing"
+    SOON = "soon"
+    conditions = {
+        SOON: (
+            format_lazy(_("Open, closing within {days} days"), days=queue.CLOSING_SOON.days),
+            lambda: queue.calls_closing_soon(timezone.now()),
+        )
+    }
+
+
+class WorkFilter(ConditionFilter):
+    title = _("work to do")
+    parameter_name = "work"
+    TO_SCREEN, AWAITING_DECISION = "screen", "decide"
+    conditions = {
+        TO_SCREEN: (_("To screen"), queue.applications_to_screen),
+        AWAITING_DECISION: (_("Reviews in, awaiting a decision"), queue.applications_awaiting_decision),
+    }
+
+
+class ReviewFilter(ConditionFilter):
+    title = _("review")
+    parameter_name = "review"
+    OUTSTANDING, OVERDUE = "outstanding", "overdue"
+    conditions = {
+        OUTSTANDING: (_("Outstanding"), queue.reviews_outstanding),
+        OVERDUE: (_("Overdue"), lambda: queue.reviews_overdue(timezone.localdate())),
+        "submitted": (_("Submitted"), lambda: Q(submitted_at__isnull=False)),
+    }
 
 
 class CallForm(forms.ModelForm):
@@ -81,7 +116,7 @@ class CriterionInline(admin.TabularInline):
 class CallAdmin(SimpleHistoryAdmin):
     form = CallForm
     list_display = ["title", "facility", "opens_at", "closes_at", "ceiling_money", "is_published", "application_count"]
-    list_filter = ["is_published", "facility__window", "facility", "themes"]
+    list_filter = [ClosingFilter, "is_published", "facility__window", "facility", "themes"]
     list_select_related = ["facility"]
     search_fields = ["title", "reference", "description"]
     prepopulated_fields = {"reference": ["title"]}
@@ -166,11 +201,17 @@ class TransitionInline(ReadOnlyInline):
 
 class ReviewInline(ReadOnlyInline):
     model = ReviewAssignment
-    fields = ["reviewer", "assigned_at", "no_conflict_declared_at", "submitted_at", "overall_comment"]
+    fields = ["reviewer", "assigned_at", "due_on", "no_conflict_declared_at", "submitted_at", "overall_comment"]
 
 
 class AssignReviewerForm(forms.Form):
     reviewer = forms.ModelChoiceField(label=_("Reviewer"), queryset=User.objects.filter(is_active=True))
+    due_on = forms.DateField(
+        label=_("Review due"),
+        required=False,
+        initial=review_due_default,
+        help_text=_("Three weeks from today when left empty."),
+    )
 
 
 class DecisionForm(forms.Form):
@@ -185,7 +226,7 @@ class DecisionForm(forms.Form):
 @admin.register(Application)
 class ApplicationAdmin(LongListMixin, SimpleHistoryAdmin):
     list_display = ["__str__", "organisation", "call", "status", "requested", "submitted_at", "reviews_done"]
-    list_filter = ["status", "call", "organisation__kind"]
+    list_filter = [WorkFilter, "status", "call", "organisation__kind"]
     list_select_related = ["organisation", "call"]
     search_fields = ["title", "summary", "organisation__name", "call__title"]
     date_hierarchy = "submitted_at"
@@ -317,11 +358,9 @@ class ApplicationAdmin(LongListMixin, SimpleHistoryAdmin):
         form = AssignReviewerForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                services.reviewer_assign(
-                    application=application, reviewer=form.cleaned_data["reviewer"], assigned_by=request.user
-                )
+                services.reviewer_assign(application=application, assigned_by=request.user, **form.cleaned_data)
             except DomainError as error:
-                form.add_error("reviewer" if error.field == "reviewer" else None, error.message)
+                form.add_error(error.field if error.field in form.fields else None, error.message)
             else:
                 self.message_user(request, _("Reviewer assigned and told by email."), messages.SUCCESS)
                 return redirect("admin:grants_application_change", pk)
@@ -343,3 +382,29 @@ class ApplicationAdmin(LongListMixin, SimpleHistoryAdmin):
                 )
                 return redirect("admin:grants_project_change", project.pk)
         return self._form_page(request, application, form, _("Approve the application"), _("Approve"))
+
+
+@admin.register(ReviewAssignment)
+class ReviewAssignmentAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Every review asked for, to follow up those outstanding; reviewers score in the portal, never here."""
+
+    list_display = ["application", "reviewer", "call", "assigned_at", "due_on", "submitted_at"]
+    list_filter = [ReviewFilter, "application__call"]
+    list_select_related = ["application__call", "reviewer"]
+    search_fields = ["application__title", "reviewer__email", "reviewer__full_name"]
+    ordering = ["due_on", "pk"]
+    fields = [
+        "application",
+        "reviewer",
+        "assigned_by",
+        "assigned_at",
+        "due_on",
+        "no_conflict_declared_at",
+        "submitted_at",
+        "overall_comment",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description=_("call"), ordering="application__call__title")
+    def call(self, obj: ReviewAssignment) -> Call:
+        return obj.application.call

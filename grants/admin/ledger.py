@@ -9,10 +9,11 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from common.admin import CheckedImportExportAdmin, MoneyTotalsMixin
+from common.admin import CheckedImportExportAdmin, ConditionFilter, MoneyTotalsMixin, ReadOnlyMixin
 from common.errors import DomainError
 from common.money import format_money
 from common.permissions import may, requires
@@ -29,19 +30,12 @@ from ..models import (
     Transaction,
 )
 from ..resources import LedgerImportResource
+from ..selectors import queue
+from ..selectors.ledger import TRANCHE_RELEASED, TRANCHE_UNPAID
 
 
-class ReadOnlyLedgerMixin:
+class ReadOnlyLedgerMixin(ReadOnlyMixin):
     """Ledger rows are recorded by services and corrected by reversal, never edited here."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class TrancheInline(ReadOnlyLedgerMixin, admin.TabularInline):
@@ -127,18 +121,38 @@ class TrancheStatusFilter(admin.SimpleListFilter):
         return [(TrancheStatus.DUE, _("Due")), ("unpaid", _("Not fully paid")), (TrancheStatus.PAID, _("Paid"))]
 
     def queryset(self, request, queryset):
-        from django.db.models import F, Q
-
-        today = timezone.localdate()
-        unpaid = Q(disbursed_total__lt=F("amount"))
         if self.value() == TrancheStatus.DUE:
-            released = Q(condition="") | Q(condition_met_on__isnull=False)
-            return queryset.filter(unpaid, released, planned_date__lte=today)
+            return queryset.filter(TRANCHE_UNPAID, TRANCHE_RELEASED, planned_date__lte=timezone.localdate())
         if self.value() == "unpaid":
-            return queryset.filter(unpaid)
+            return queryset.filter(TRANCHE_UNPAID)
         if self.value() == TrancheStatus.PAID:
-            return queryset.exclude(unpaid)
+            return queryset.exclude(TRANCHE_UNPAID)
         return queryset
+
+
+class PaymentDateFilter(ConditionFilter):
+    title = _("payment date")
+    parameter_name = "due"
+    SOON, OVERDUE = "soon", "overdue"
+    conditions = {
+        SOON: (
+            format_lazy(_("Left to pay in the next {days} days"), days=queue.DUE_SOON.days),
+            lambda: queue.tranches_due_soon(timezone.localdate()),
+        ),
+        OVERDUE: (_("Free to pay and overdue"), lambda: queue.tranches_overdue(timezone.localdate())),
+    }
+
+
+class ReleaseConditionFilter(ConditionFilter):
+    title = _("release condition")
+    parameter_name = "condition"
+    PENDING = "pending"
+    conditions = {
+        PENDING: (
+            format_lazy(_("Pending, tranche due within {days} days or past its date"), days=queue.DUE_SOON.days),
+            lambda: queue.tranche_conditions_pending(timezone.localdate()),
+        )
+    }
 
 
 class DisbursementForm(forms.Form):
@@ -151,7 +165,7 @@ class DisbursementForm(forms.Form):
 class TrancheAdmin(ReadOnlyLedgerMixin, SimpleHistoryAdmin):
     list_display = ["pay", "__str__", "planned_date", "scheduled", "paid", "status_label", "condition"]
     list_display_links = ["__str__"]
-    list_filter = [TrancheStatusFilter, "agreement__project__facility"]
+    list_filter = [TrancheStatusFilter, PaymentDateFilter, ReleaseConditionFilter, "agreement__project__facility"]
     list_select_related = ["agreement__project"]
     search_fields = ["agreement__reference", "agreement__project__code", "condition"]
     date_hierarchy = "planned_date"

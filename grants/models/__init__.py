@@ -12,6 +12,7 @@ from .calls import (
     CriterionScore,
     QuestionKind,
     ReviewAssignment,
+    review_due_default,
 )
 from .catalogue import City, Facility, FundingWindow, Theme
 from .contributions import Contribution, ContributionPhase, ContributionStatus, PhaseStatus
@@ -65,4 +66,5 @@ __all__ = [
     "TrancheStatus",
     "Transaction",
     "TransactionKind",
+    "review_due_default",
 ]

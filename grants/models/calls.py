@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from zoneinfo import available_timezones
 
 from django.conf import settings
@@ -219,6 +220,12 @@ class Application(models.Model):
             # The staff list, newest first (the admin adds the primary key to the ordering): a page is
             # read from the index rather than sorting every application.
             models.Index(fields=["-updated_at", "-id"], name="application_recent"),
+            # The secretariat's work queue: applications to screen or awaiting a decision, out of years of them.
+            models.Index(
+                fields=["status"],
+                condition=Q(status__in=["submitted", "screening", "in_review"]),
+                name="application_in_progress",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -346,8 +353,16 @@ class ApplicationTransition(models.Model):
         return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
 
 
+REVIEW_TIME = dt.timedelta(days=21)
+
+
+def review_due_default() -> dt.date:
+    """Three weeks from the day a reviewer is assigned, unless the secretariat gives another date."""
+    return timezone.localdate() + REVIEW_TIME
+
+
 class ReviewAssignment(models.Model):
-    """A reviewer asked to score an application against the call's criteria."""
+    """A reviewer asked to score an application against the call's criteria, by a date."""
 
     application = models.ForeignKey(
         Application, on_delete=models.CASCADE, related_name="reviews", verbose_name=_("application")
@@ -360,6 +375,7 @@ class ReviewAssignment(models.Model):
     )
     assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     assigned_at = models.DateTimeField(_("assigned at"), auto_now_add=True)
+    due_on = models.DateField(_("review due"), default=review_due_default)
     no_conflict_declared_at = models.DateTimeField(_("no conflict of interest declared at"), null=True, blank=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     overall_comment = models.TextField(_("overall comment"), blank=True)
@@ -368,6 +384,8 @@ class ReviewAssignment(models.Model):
         verbose_name = _("review")
         verbose_name_plural = _("reviews")
         ordering = ["application", "assigned_at"]
+        # The reviews still to come, by due date: the work queue's "overdue" and its list.
+        indexes = [models.Index(fields=["due_on"], condition=Q(submitted_at__isnull=True), name="review_outstanding")]
         constraints = [
             models.UniqueConstraint(
                 fields=["application", "reviewer"],

@@ -99,7 +99,11 @@ class Tranche(models.Model):
         verbose_name = _("tranche")
         verbose_name_plural = _("tranches")
         ordering = ["agreement", "number"]
-        indexes = [models.Index(fields=["planned_date"], name="tranche_planned_date")]
+        indexes = [
+            models.Index(fields=["planned_date"], name="tranche_planned_date"),
+            # What is left to pay, by date: the work queue's tranches due, overdue and awaiting their condition.
+            models.Index(fields=["planned_date"], condition=Q(disbursed_total__lt=F("amount")), name="tranche_unpaid"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["agreement", "number"],

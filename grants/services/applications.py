@@ -41,6 +41,7 @@ from ..models import (
     ProjectStatus,
     QuestionKind,
     ReviewAssignment,
+    review_due_default,
 )
 from ..workflow import WORKFLOW, Actor, is_allowed
 from .ledger import TrancheSpec, grant_agreement_sign
@@ -353,7 +354,10 @@ def application_screen(*, application: Application, user: User, to_status: str, 
 
 
 @transaction.atomic
-def reviewer_assign(*, application: Application, reviewer: User, assigned_by: User) -> ReviewAssignment:
+def reviewer_assign(
+    *, application: Application, reviewer: User, assigned_by: User, due_on: dt.date | None = None
+) -> ReviewAssignment:
+    """Ask `reviewer` to score the application by `due_on` (three weeks from today unless given)."""
     application = _locked(application)
     if not may(assigned_by, "grants.assign_reviewer"):
         raise ApplicationError(_("Only the secretariat assigns reviewers."))
@@ -363,7 +367,12 @@ def reviewer_assign(*, application: Application, reviewer: User, assigned_by: Us
         raise ApplicationError(_("A reviewer cannot review their own organisation's application."), field="reviewer")
     if ReviewAssignment.objects.filter(application=application, reviewer=reviewer).exists():
         raise ApplicationError(_("This reviewer is already assigned to the application."), field="reviewer")
-    review = ReviewAssignment.objects.create(application=application, reviewer=reviewer, assigned_by=assigned_by)
+    due_on = due_on or review_due_default()
+    if due_on < timezone.localdate():
+        raise ApplicationError(_("A review is due today or later."), field="due_on")
+    review = ReviewAssignment.objects.create(
+        application=application, reviewer=reviewer, assigned_by=assigned_by, due_on=due_on
+    )
     enqueue(tasks.notify_reviewer_assigned, review.pk)
     return review
 

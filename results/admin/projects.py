@@ -10,15 +10,17 @@ import datetime as dt
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from grants.models import Tranche
+from members.models import Organisation
 
-from .. import services
+from .. import selectors, services
 from ..models import IndicatorPeriod, ProjectIndicator, ProjectResult, ReportedValue, ReportingPeriod, ReportStatus
 
 
@@ -157,20 +159,42 @@ SOON = dt.timedelta(days=30)
 class DueFilter(admin.SimpleListFilter):
     title = _("report due")
     parameter_name = "due"
+    OVERDUE = "overdue"
 
     def lookups(self, request, model_admin):
-        return [("overdue", _("Overdue")), ("soon", _("In the next 30 days")), ("later", _("Later"))]
+        return [(self.OVERDUE, _("Overdue")), ("soon", _("In the next 30 days")), ("later", _("Later"))]
 
     def queryset(self, request, queryset):
         today = timezone.localdate()
-        waiting = ~Q(report__status__in=[ReportStatus.SUBMITTED, ReportStatus.APPROVED])
-        if self.value() == "overdue":
-            return queryset.filter(waiting, due_date__lt=today)
+        if self.value() == self.OVERDUE:
+            return queryset.filter(selectors.periods_overdue(today))
         if self.value() == "soon":
             return queryset.filter(due_date__gte=today, due_date__lte=today + SOON)
         if self.value() == "later":
             return queryset.filter(due_date__gt=today + SOON)
         return queryset
+
+
+class PartnerFilter(admin.SimpleListFilter):
+    """The periods of one implementing partner's projects, as the work queue's list of partners links to."""
+
+    title = _("implementing partner")
+    parameter_name = "partner"
+
+    def lookups(self, request, model_admin):
+        # Only the partner asked for: a choice per organisation would list hundreds.
+        value = self.value()
+        if value is None:
+            return []
+        if not value.isdigit():
+            raise IncorrectLookupParameters
+        name = Organisation.objects.filter(pk=value).values_list("name", flat=True).first()
+        return [(value, name or _("Unknown organisation"))]
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
+        return queryset.filter(selectors.periods_of_partner(int(self.value())))
 
 
 class ReportingPeriodForm(forms.ModelForm):
@@ -219,7 +243,7 @@ class IndicatorPeriodInline(admin.TabularInline):
 class ReportingPeriodAdmin(admin.ModelAdmin):
     form = ReportingPeriodForm
     list_display = ["project", "start_date", "end_date", "due_date", "report_status", "releases_tranche"]
-    list_filter = [DueFilter, ReportFilter]
+    list_filter = [DueFilter, ReportFilter, PartnerFilter]
     list_select_related = ["project", "report", "releases_tranche__agreement"]
     search_fields = ["project__code", "project__title"]
     date_hierarchy = "due_date"

@@ -247,6 +247,7 @@ def test_a_reviewer_sees_only_assigned_applications_and_a_guessed_id_answers_404
     client.force_login(review.reviewer)
     queue = client.get(reverse("grants:review-queue")).content.decode()
     assert review.application.title in queue
+    assert f'<td class="nowrap">{review.due_on:%-d %b %Y}</td>' in queue  # when the review is due
 
     client.force_login(UserFactory())
     assert review.application.title not in client.get(reverse("grants:review-queue")).content.decode()

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 import time_machine
 from django.core import mail
+from django.urls import reverse
 
 from grants.models import Application, ApplicationStatus, CriterionScore, ReviewAssignment
 from grants.services import ApplicationError, ApplicationIncomplete, review_submit, reviewer_assign
@@ -71,6 +72,54 @@ def test_staff_assign_a_reviewer_who_is_asked_by_email(status, django_capture_on
         (f"Please review: {TITLE}", ["expert@university.org"])
     ]
     assert "Declare any conflict of interest before you score it." in mail.outbox[0].body
+
+
+def test_a_review_is_due_three_weeks_after_its_assignment_unless_staff_give_a_date(
+    django_capture_on_commit_callbacks,
+):
+    application = ApplicationFactory(complete=True, status=S.IN_REVIEW)
+    staff = StaffFactory()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        usual = reviewer_assign(application=application, reviewer=reviewer("usual@example.org"), assigned_by=staff)
+        sooner = reviewer_assign(
+            application=application,
+            reviewer=reviewer("sooner@example.org"),
+            assigned_by=staff,
+            due_on=dt.date(2030, 5, 27),
+        )
+
+    assert (usual.due_on, sooner.due_on) == (dt.date(2030, 6, 10), dt.date(2030, 5, 27))
+    bodies = {message.to[0]: message.body for message in mail.outbox}
+    assert "Your review is due on 10 June 2030." in bodies["usual@example.org"]
+    assert "Your review is due on 27 May 2030." in bodies["sooner@example.org"]
+
+
+def test_a_review_is_not_due_in_the_past(django_capture_on_commit_callbacks):
+    application = ApplicationFactory(complete=True, status=S.IN_REVIEW)
+
+    with pytest.raises(ApplicationError) as refusal, django_capture_on_commit_callbacks(execute=True):
+        reviewer_assign(
+            application=application, reviewer=reviewer(), assigned_by=StaffFactory(), due_on=dt.date(2030, 5, 19)
+        )
+
+    assert (refusal.value.message, refusal.value.field) == ("A review is due today or later.", "due_on")
+    no_reviews_written()
+
+
+def test_staff_give_the_due_date_in_the_admin_and_a_past_one_is_refused_by_the_field(staff_client):
+    application = ApplicationFactory(complete=True, status=S.IN_REVIEW)
+    expert = reviewer()
+    url = reverse("admin:grants_application_assign", args=[application.pk])
+
+    refused = staff_client.post(url, {"reviewer": expert.pk, "due_on": "2030-05-01"})
+    assert not ReviewAssignment.objects.exists()
+    accepted = staff_client.post(url, {"reviewer": expert.pk, "due_on": "2030-06-03"})
+
+    assert refused.status_code == 200
+    assert refused.context["form"].errors == {"due_on": ["A review is due today or later."]}
+    assert accepted.status_code == 302
+    assert ReviewAssignment.objects.get().due_on == dt.date(2030, 6, 3)
 
 
 @pytest.mark.parametrize("role", [Role.PARTNER, Role.REVIEWER, Role.DONOR, Role.SECRETARIAT])

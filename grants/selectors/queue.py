@@ -1,0 +1,111 @@
+"""The funding side's share of the staff work queue: what waits on programme officers, the committee and finance.
+
+Each kind of work is a condition said once here: the queue counts the rows that meet it and the admin's list
+filter shows the same rows, so a count on the admin's home page is the length of the list it links to. Each
+function counts one table in one query, whatever the size of the portfolio.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, Q
+
+from ..models import Application, ApplicationStatus, Call, ReviewAssignment, Tranche
+from .ledger import TRANCHE_RELEASED, TRANCHE_UNPAID
+
+CLOSING_SOON = dt.timedelta(days=14)
+DUE_SOON = dt.timedelta(days=30)
+
+
+def applications_to_screen() -> Q:
+    """Submitted and not yet sent to review or rejected."""
+    return Q(status__in=[ApplicationStatus.SUBMITTED, ApplicationStatus.SCREENING])
+
+
+def applications_awaiting_decision() -> Q:
+    """In review, with every assigned review submitted: ready for the committee to approve or reject."""
+    reviews = ReviewAssignment.objects.filter(application=OuterRef("pk"))
+    return (
+        Q(status=ApplicationStatus.IN_REVIEW)
+        & Q(Exists(reviews))
+        & ~Q(Exists(reviews.filter(submitted_at__isnull=True)))
+    )
+
+
+def reviews_outstanding() -> Q:
+    """Not submitted, on an application in review (a reviewer scores only then)."""
+    return Q(submitted_at__isnull=True, application__status=ApplicationStatus.IN_REVIEW)
+
+
+def reviews_overdue(today: dt.date) -> Q:
+    return reviews_outstanding() & Q(due_on__lt=today)
+
+
+def calls_closing_soon(now: dt.datetime) -> Q:
+    """Published calls open now that close within `CLOSING_SOON`."""
+    return Q(is_published=True, opens_at__lte=now, closes_at__gt=now, closes_at__lte=now + CLOSING_SOON)
+
+
+def tranches_due_soon(today: dt.date) -> Q:
+    """Left to pay, planned between today and `DUE_SOON` from now, whether or not their condition is met."""
+    return TRANCHE_UNPAID & Q(planned_date__gte=today, planned_date__lte=today + DUE_SOON)
+
+
+def tranches_overdue(today: dt.date) -> Q:
+    """Free to pay, left to pay, and planned before today."""
+    return TRANCHE_UNPAID & TRANCHE_RELEASED & Q(planned_date__lt=today)
+
+
+def tranche_conditions_pending(today: dt.date) -> Q:
+    """A release condition not met on a tranche left to pay whose date has come or comes within `DUE_SOON`."""
+    return TRANCHE_UNPAID & ~TRANCHE_RELEASED & Q(planned_date__lte=today + DUE_SOON)
+
+
+@dataclass(frozen=True)
+class ApplicationWork:
+    to_screen: int
+    awaiting_decision: int
+
+
+@dataclass(frozen=True)
+class ReviewWork:
+    outstanding: int
+    overdue: int
+
+
+@dataclass(frozen=True)
+class TrancheWork:
+    due_soon: int
+    overdue: int
+    conditions_pending: int
+
+
+def application_work() -> ApplicationWork:
+    in_progress = [ApplicationStatus.SUBMITTED, ApplicationStatus.SCREENING, ApplicationStatus.IN_REVIEW]
+    counts = Application.objects.filter(status__in=in_progress).aggregate(
+        to_screen=Count("pk", filter=applications_to_screen()),
+        awaiting_decision=Count("pk", filter=applications_awaiting_decision()),
+    )
+    return ApplicationWork(**counts)
+
+
+def review_work(*, today: dt.date) -> ReviewWork:
+    counts = ReviewAssignment.objects.filter(reviews_outstanding()).aggregate(
+        outstanding=Count("pk"), overdue=Count("pk", filter=reviews_overdue(today))
+    )
+    return ReviewWork(**counts)
+
+
+def calls_closing_count(*, now: dt.datetime) -> int:
+    return Call.objects.filter(calls_closing_soon(now)).count()
+
+
+def tranche_work(*, today: dt.date) -> TrancheWork:
+    counts = Tranche.objects.filter(TRANCHE_UNPAID, planned_date__lte=today + DUE_SOON).aggregate(
+        due_soon=Count("pk", filter=tranches_due_soon(today)),
+        overdue=Count("pk", filter=tranches_overdue(today)),
+        conditions_pending=Count("pk", filter=tranche_conditions_pending(today)),
+    )
+    return TrancheWork(**counts)

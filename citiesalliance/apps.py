@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.contrib.admin.apps import AdminConfig
 
 
 class SiteConfig(AppConfig):
@@ -13,3 +14,9 @@ class SiteConfig(AppConfig):
         from common.text import refuse_unwritable_text
 
         refuse_unwritable_text()
+
+
+class PortfolioAdminConfig(AdminConfig):
+    """Django's admin, on the site's own admin site (its home page is the work queue)."""
+
+    default_site = "citiesalliance.admin_site.PortfolioAdminSite"

@@ -42,7 +42,7 @@ if REPORTING_CURRENCY not in legal_tender_currencies():
 INSTALLED_APPS = [
     # First: its start-up sets rules on every app's models and on form fields before the admin loads forms.
     "citiesalliance.apps.SiteConfig",
-    "django.contrib.admin",
+    "citiesalliance.apps.PortfolioAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

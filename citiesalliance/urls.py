@@ -1,14 +1,10 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
-from django.utils.translation import gettext_lazy as _
 
 from common.health import health
 from grants.views import home
 
-admin.site.site_header = _("Cities Alliance · Secretariat")
-admin.site.site_title = _("Cities Alliance portfolio")
-admin.site.index_title = _("Portfolio administration")
 # The admin signs in through the site's login: its rate limits and second factor apply there too.
 admin.site.login = secure_admin_login(admin.site.login)
 

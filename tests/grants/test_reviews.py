@@ -91,7 +91,7 @@ def test_a_review_is_due_three_weeks_after_its_assignment_unless_staff_give_a_da
 
     assert (usual.due_on, sooner.due_on) == (dt.date(2030, 6, 10), dt.date(2030, 5, 27))
     bodies = {message.to[0]: message.body for message in mail.outbox}
-    assert "Your review is due on 10 June 2030." in bodies["usual@example.org"]
+    assert "Your review is due on 10 Jun 2030." in bodies["usual@example.org"]
     assert "Your review is due on 27 May 2030." in bodies["sooner@example.org"]
 
 

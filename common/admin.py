@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import urlencode
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db.models import Q, Sum
@@ -12,8 +13,11 @@ from django.shortcuts import redirect
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from import_export.admin import ImportExportModelAdmin
+from import_export.forms import ConfirmImportForm, ImportForm
 
+from .import_widgets import ISO_DATE, date_format_choices
 from .money import format_money
 
 
@@ -103,22 +107,60 @@ class MoneyTotalsMixin:
         return response
 
 
+class DatedImportForm(ImportForm):
+    """The import form, with how the file writes its dates: ISO unless staff choose another format."""
+
+    date_format = forms.ChoiceField(
+        label=gettext_lazy("Dates in the file are written"),
+        choices=date_format_choices,
+        initial=ISO_DATE,
+        required=False,
+        help_text=gettext_lazy(
+            "A date written otherwise is refused, never guessed. Date cells of a spreadsheet are read as dates."
+        ),
+    )
+
+
+class DatedConfirmImportForm(ConfirmImportForm):
+    date_format = forms.ChoiceField(choices=date_format_choices, widget=forms.HiddenInput, required=False)
+
+
 class CheckedImportExportAdmin(ImportExportModelAdmin):
-    """Spreadsheet import and export; an import confirmed after its preview that a row now fails (the data
-    changed meanwhile) is rolled back whole by its resource, and the admin says so instead of reporting success.
+    """Spreadsheet import and export. Staff say how the file writes dates; the preview lists every refused row
+    in words; an import confirmed after its preview that a row now fails (the data changed meanwhile) is rolled
+    back whole by its resource, and the admin says so instead of reporting success.
     """
+
+    import_template_name = "admin/import_export/checked_import.html"
+    import_form_class = DatedImportForm
+    confirm_form_class = DatedConfirmImportForm
+
+    def get_import_resource_kwargs(self, request, **kwargs):
+        form = kwargs.get("form")
+        cleaned = getattr(form, "cleaned_data", None) or {}
+        return {
+            **super().get_import_resource_kwargs(request, **kwargs),
+            "date_format": cleaned.get("date_format") or ISO_DATE,
+        }
+
+    def get_confirm_form_initial(self, request, import_form):
+        initial = super().get_confirm_form_initial(request, import_form)
+        if import_form is not None:
+            initial["date_format"] = import_form.cleaned_data["date_format"] or ISO_DATE
+        return initial
 
     def process_result(self, result, request):
         if not (result.has_errors() or result.has_validation_errors()):
             return super().process_result(result, request)
-        problems = [
-            _("row %(number)s: %(errors)s") % {"number": row.number, "errors": " ".join(row.error.messages)}
-            for row in result.invalid_rows
-        ]
+        problems = [message for row in result.invalid_rows for message in row.error.messages]
         problems += [str(error.error) for error in result.base_errors]
-        problems += [str(error.error) for _number, errors in result.row_errors() for error in errors]
+        problems += [
+            _("row %(row)s: %(error)s") % {"row": number, "error": error.error}
+            for number, errors in result.row_errors()
+            for error in errors
+        ]
         self.message_user(
-            request, _("Nothing was imported: %(problems)s") % {"problems": "; ".join(problems)}, messages.ERROR
+            request, _("Nothing was imported: %(problems)s") % {"problems": " ".join(problems)}, messages.ERROR
         )
         opts = self.model._meta
         return redirect(f"admin:{opts.app_label}_{opts.model_name}_import")

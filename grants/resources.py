@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from import_export import fields, widgets
 
 from common.errors import DomainError
+from common.import_widgets import DateWidget, DecimalWidget, ForeignKeyWidget, IntegerWidget
 from common.resources import CheckedModelResource
 from members.models import Organisation
 
@@ -13,11 +14,11 @@ from .models import Contribution, ExchangeRate, Facility, Project, Tranche, Tran
 
 
 class ContributionResource(CheckedModelResource):
-    donor = fields.Field(column_name="donor", attribute="donor", widget=widgets.ForeignKeyWidget(Organisation, "name"))
+    donor = fields.Field(column_name="donor", attribute="donor", widget=ForeignKeyWidget(Organisation, "name"))
     contract_partner = fields.Field(
         column_name="contract_partner",
         attribute="contract_partner",
-        widget=widgets.ForeignKeyWidget(Organisation, "name"),
+        widget=ForeignKeyWidget(Organisation, "name"),
     )
 
     class Meta:
@@ -39,9 +40,7 @@ class ContributionResource(CheckedModelResource):
 
 
 class ProjectResource(CheckedModelResource):
-    facility = fields.Field(
-        column_name="facility", attribute="facility", widget=widgets.ForeignKeyWidget(Facility, "code")
-    )
+    facility = fields.Field(column_name="facility", attribute="facility", widget=ForeignKeyWidget(Facility, "code"))
 
     class Meta:
         model = Project
@@ -83,7 +82,7 @@ class TransactionKindWidget(widgets.Widget):
     def clean(self, value, row=None, **kwargs):
         kind = self.ACCEPTED.get(str(value or "").strip().lower())
         if kind is None:
-            raise ValueError(_('The type must be "disbursement" or "incoming funds".'))
+            raise ValueError(_("must be “disbursement” or “incoming funds” (or the IATI codes 3 and 1)"))
         return kind
 
     def render(self, value, obj=None, **kwargs):
@@ -98,13 +97,13 @@ class LedgerImportResource(CheckedModelResource):
     """
 
     kind = fields.Field(column_name="type", attribute="kind", widget=TransactionKindWidget())
-    value_date = fields.Field(column_name="value_date", attribute="value_date", widget=widgets.DateWidget("%Y-%m-%d"))
-    amount = fields.Field(column_name="amount", attribute="amount", widget=widgets.DecimalWidget())
+    value_date = fields.Field(column_name="value_date", attribute="value_date", widget=DateWidget())
+    amount = fields.Field(column_name="amount", attribute="amount", widget=DecimalWidget())
     currency = fields.Field(column_name="currency", attribute="currency")
-    project = fields.Field(column_name="project", attribute="project", widget=widgets.ForeignKeyWidget(Project, "code"))
-    tranche = fields.Field(column_name="tranche", attribute="tranche", widget=widgets.IntegerWidget())
+    project = fields.Field(column_name="project", attribute="project", widget=ForeignKeyWidget(Project, "code"))
+    tranche = fields.Field(column_name="tranche", attribute="tranche", widget=IntegerWidget())
     contribution = fields.Field(
-        column_name="contribution", attribute="contribution", widget=widgets.ForeignKeyWidget(Contribution, "reference")
+        column_name="contribution", attribute="contribution", widget=ForeignKeyWidget(Contribution, "reference")
     )
     reference = fields.Field(column_name="reference", attribute="reference")
     description = fields.Field(column_name="description", attribute="description")

@@ -1,7 +1,8 @@
 """Spreadsheet import and export of members (CSV, XLSX) for the secretariat."""
 
-from import_export import fields, widgets
+from import_export import fields
 
+from common.import_widgets import ForeignKeyWidget
 from common.resources import CheckedModelResource
 
 from .models import Constituency, Membership, Organisation
@@ -18,10 +19,10 @@ class OrganisationResource(CheckedModelResource):
 
 class MembershipResource(CheckedModelResource):
     organisation = fields.Field(
-        column_name="organisation", attribute="organisation", widget=widgets.ForeignKeyWidget(Organisation, "name")
+        column_name="organisation", attribute="organisation", widget=ForeignKeyWidget(Organisation, "name")
     )
     constituency = fields.Field(
-        column_name="constituency", attribute="constituency", widget=widgets.ForeignKeyWidget(Constituency, "code")
+        column_name="constituency", attribute="constituency", widget=ForeignKeyWidget(Constituency, "code")
     )
 
     class Meta:

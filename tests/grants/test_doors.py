@@ -268,7 +268,7 @@ def test_the_project_import_refuses_a_budget_below_the_commitment_and_saves_no_r
 
     result = ProjectResource().import_data(rows, dry_run=False)
 
-    assert row_errors(result) == [BELOW_COMMITMENT]
+    assert row_errors(result) == [f"row 2: approved_budget “1199999.00”: {BELOW_COMMITMENT}"]
     assert not Project.objects.filter(code="CP-NEW-2024").exists()
     assert Project.objects.get(pk=committed_project.pk).approved_budget == Decimal("1500000.00")
 
@@ -315,7 +315,7 @@ def test_an_import_confirmed_after_money_was_booked_meanwhile_saves_nothing_and_
         admin_url(Contribution, "process_import"), preview.context["confirm_form"].initial, follow=True
     )
 
-    assert f"Nothing was imported: row 1: {BOOKED_IN_CHF}" in response.content.decode()
+    assert f"Nothing was imported: row 1: currency “EUR”: {BOOKED_IN_CHF}" in response.content.decode()
     assert Contribution.objects.get(pk=contribution.pk).currency == "CHF"
 
 
@@ -347,7 +347,7 @@ def test_a_contribution_import_with_one_unknown_currency_saves_no_row():
 
     result = ContributionResource().import_data(rows, dry_run=False)
 
-    assert row_errors(result) == ["XYZ is not an ISO 4217 currency code in use."]
+    assert row_errors(result) == ["row 2: currency “XYZ”: XYZ is not an ISO 4217 currency code in use."]
     assert not Contribution.objects.exists()
 
 

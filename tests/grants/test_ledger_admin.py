@@ -189,7 +189,9 @@ def test_an_import_with_one_bad_row_reports_it_and_writes_nothing(signed_project
     messages = {row.number: " ".join(row.error.messages) for row in result.invalid_rows}
     assert "has USD\xa0400.00 committed and not yet disbursed" in messages[2]
     assert "keeps its books in USD" in messages[3]
-    assert 'The type must be "disbursement" or "incoming funds"' in messages[4]
+    assert messages[4] == (
+        "row 4: type must be “disbursement” or “incoming funds” (or the IATI codes 3 and 1), got “refund”."
+    )
     assert not Transaction.objects.filter(kind=TransactionKind.DISBURSEMENT).exists()
     assert Project.objects.get(pk=signed_project.pk).disbursed_total == Decimal("0.00")
 

@@ -552,7 +552,7 @@ def test_an_indicator_sheet_with_an_unknown_unit_writes_nothing(staff_client):
 
     preview = staff_client.post(admin_url(Indicator, "import"), {"format": "0", "import_file": upload})
 
-    assert "“bridges” is not one of: count, percentage, amount, yes_no." in preview.content.decode()
+    assert "row 3: unit must be one of: count, percentage, amount, yes_no, got “bridges”." in preview.content.decode()
     assert "confirm_form" not in preview.context
     assert not Indicator.objects.exists()
 

@@ -7,7 +7,9 @@ broker is back (Celery beat every minute, or `manage.py flush_outbox`). Tasks mu
 take JSON arguments (ids) and be safe to run twice, as they already must be.
 
 With tasks run in-process (no REDIS_URL) the task runs at commit, as `.delay` does; a task
-that fails there on a connection (the mail server refuses) is kept in the outbox too.
+that fails there on a connection (the mail server refuses) is kept in the outbox too. A long one
+(`long_running`, a donor report) runs at commit in a background thread instead (`common.background`),
+so the request that queued it answers at once.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from typing import Any
 from celery import Task, current_app
 from django.db import DatabaseError, transaction
 from kombu.exceptions import OperationalError as BrokerError
+
+from . import background
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +43,9 @@ def _send(task: Task, args: tuple[Any, ...]) -> None:
 
 
 def _publish(task: Task, args: tuple[Any, ...] | list[Any]) -> None:
+    if background.runs_off_request(task):
+        background.submit(task, args)
+        return
     # Nobody waits for these results: without ignore_result, sending would first subscribe to the result in
     # Redis and, Redis down, retry that for 20 s before failing with an error that is not the broker's.
     task.apply_async(args, ignore_result=True)

@@ -17,12 +17,28 @@ from common.uploads import PDF, file_download
 
 from . import selectors, services
 from .models import DonorReport, ReportJobStatus
+from .views import report_status_response
+
+ISO_DATE = ["%Y-%m-%d"]
 
 
 class RequestForm(forms.Form):
     donor = forms.ModelChoiceField(selectors.donors(), label=_("Donor"))
-    period_start = forms.DateField(label=_("From"), widget=admin.widgets.AdminDateWidget)
-    period_end = forms.DateField(label=_("To"), widget=admin.widgets.AdminDateWidget)
+    period_start = forms.DateField(
+        label=_("From"),
+        input_formats=ISO_DATE,
+        widget=admin.widgets.AdminDateWidget,
+        help_text=_("YYYY-MM-DD, or pick a day from the calendar."),
+    )
+    period_end = forms.DateField(
+        label=_("To"),
+        input_formats=ISO_DATE,
+        widget=admin.widgets.AdminDateWidget,
+        help_text=_(
+            "Any period within the donor's agreements, from the first one's start to the last one's end "
+            "(since inception included)."
+        ),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -32,7 +48,7 @@ class RequestForm(forms.Form):
 @admin.register(DonorReport)
 class DonorReportAdmin(admin.ModelAdmin):
     change_list_template = "admin/donors/donorreport/change_list.html"
-    list_display = ["donor", "period_start", "period_end", "status", "is_scheduled", "requested_at", "pages", "pdf"]
+    list_display = ["donor", "period_start", "period_end", "progress", "is_scheduled", "requested_at", "pages", "pdf"]
     list_filter = ["status", "is_scheduled", "donor"]
     list_select_related = ["donor"]
     search_fields = ["donor__name", "donor__short_name"]
@@ -61,6 +77,16 @@ class DonorReportAdmin(admin.ModelAdmin):
             path(
                 "<int:pk>/pdf/", view(requires("donors.view_donorreport")(self.pdf_view)), name="donors_donorreport_pdf"
             ),
+            path(
+                "<int:pk>/progress/",
+                view(requires("donors.view_donorreport")(self.progress_view)),
+                name="donors_donorreport_progress",
+            ),
+            path(
+                "<int:pk>/status/",
+                view(requires("donors.view_donorreport")(self.status_view)),
+                name="donors_donorreport_status",
+            ),
             *super().get_urls(),
         ]
 
@@ -69,6 +95,12 @@ class DonorReportAdmin(admin.ModelAdmin):
         if obj.status != ReportJobStatus.READY:
             return obj.failure_reason[:80] if obj.failure_reason else "—"
         return format_html('<a href="{}">{}</a>', reverse("admin:donors_donorreport_pdf", args=[obj.pk]), _("Download"))
+
+    @admin.display(description=_("status"), ordering="status")
+    def progress(self, obj: DonorReport):
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:donors_donorreport_progress", args=[obj.pk]), obj.get_status_display()
+        )
 
     def request_view(self, request):
         form = RequestForm(request.POST or None)
@@ -81,10 +113,9 @@ class DonorReportAdmin(admin.ModelAdmin):
                     user=request.user,
                 )
             except DomainError as error:
-                form.add_error(None, error.message)
+                form.add_error(error.field if error.field in form.fields else None, error.message)
             else:
-                messages.success(request, _("%(report)s is queued.") % {"report": report})
-                return redirect("admin:donors_donorreport_changelist")
+                return redirect("admin:donors_donorreport_progress", pk=report.pk)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -92,7 +123,24 @@ class DonorReportAdmin(admin.ModelAdmin):
             "form": form,
             "media": self.media + form.media,
         }
-        return TemplateResponse(request, "admin/donors/donorreport/request.html", context)
+        return TemplateResponse(
+            request, "admin/donors/donorreport/request.html", context, status=400 if form.errors else 200
+        )
+
+    def progress_view(self, request, pk: int):
+        """One report's status, read from its record each time; the page asks again until it is finished."""
+        report = get_object_or_404(DonorReport.objects.select_related("donor", "requested_by"), pk=pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Donor report: %(report)s") % {"report": report},
+            "report": report,
+        }
+        return TemplateResponse(request, "admin/donors/donorreport/progress.html", context)
+
+    def status_view(self, request, pk: int):
+        report = get_object_or_404(DonorReport, pk=pk)
+        return report_status_response(report, download=reverse("admin:donors_donorreport_pdf", args=[report.pk]))
 
     def pdf_view(self, request, pk: int):
         report = get_object_or_404(DonorReport, pk=pk, status=ReportJobStatus.READY)

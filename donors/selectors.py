@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import ExpressionWrapper, F, Prefetch, QuerySet, Sum
+from django.db.models import ExpressionWrapper, F, Max, Min, Prefetch, QuerySet, Sum
 from django.db.models.functions import ExtractYear
 from django_countries import countries
 
@@ -58,6 +58,16 @@ def donors_active_between(start: dt.date, end: dt.date) -> QuerySet[Organisation
         start_date__lte=end, end_date__gte=start
     )
     return Organisation.objects.filter(pk__in=running.values("donor_id")).order_by("name")
+
+
+def agreement_span(donor: Organisation) -> tuple[dt.date, dt.date] | None:
+    """From the start of the donor's first agreement (not cancelled) to the end of its last; None without one."""
+    span = (
+        Contribution.objects.filter(donor=donor)
+        .exclude(status=ContributionStatus.CANCELLED)
+        .aggregate(first=Min("start_date"), last=Max("end_date"))
+    )
+    return (span["first"], span["last"]) if span["first"] else None
 
 
 def donors_of(user: User) -> QuerySet[Organisation]:

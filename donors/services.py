@@ -30,21 +30,49 @@ logger = logging.getLogger(__name__)
 # A running job older than this was abandoned by a worker that died: another worker may take it over.
 STALE_AFTER = dt.timedelta(seconds=settings.DONOR_REPORT_TIME_LIMIT + 60)
 REQUEUE_AFTER = dt.timedelta(minutes=10)
-LONGEST_PERIOD = dt.timedelta(days=366 * 10)
-EARLIEST = dt.date(1999, 1, 1)
+IN_FLIGHT = [ReportJobStatus.QUEUED, ReportJobStatus.RUNNING]
 
 
 class DonorReportError(DomainError):
     """A donor report cannot be requested or made as asked."""
 
 
-def _check_period(start: dt.date, end: dt.date, today: dt.date) -> None:
+def _check_period(donor: Organisation, start: dt.date, end: dt.date, today: dt.date) -> None:
+    """Any period within the donor's agreements, from the first one's start to the last one's end (so a
+    report since inception is allowed), that has begun."""
     if end < start:
         raise DonorReportError(_("The period must end on or after its start."), field="period_end")
-    if start < EARLIEST or end - start > LONGEST_PERIOD:
-        raise DonorReportError(_("Choose a period of at most ten years, from 1999 on."), field="period_start")
     if start > today:
         raise DonorReportError(_("The period cannot start in the future."), field="period_start")
+    span = selectors.agreement_span(donor)
+    if span is None:
+        raise DonorReportError(_("%(donor)s has no agreement to report on.") % {"donor": donor})
+    first, last = span
+    if start < first or end > last:
+        raise DonorReportError(
+            _(
+                "Choose a period within the agreements of %(donor)s, from %(first)s to %(last)s: "
+                "%(start)s to %(end)s is outside them."
+            )
+            % {
+                "donor": donor,
+                "first": f"{first:%d %b %Y}",
+                "last": f"{last:%d %b %Y}",
+                "start": f"{start:%d %b %Y}",
+                "end": f"{end:%d %b %Y}",
+            },
+            field="period_start" if start < first else "period_end",
+        )
+
+
+def _stuck(report: DonorReport, now: dt.datetime) -> bool:
+    if report.status == ReportJobStatus.QUEUED:
+        return report.requested_at < now - REQUEUE_AFTER
+    return (
+        report.status == ReportJobStatus.RUNNING
+        and report.started_at is not None
+        and (report.started_at < now - STALE_AFTER)
+    )
 
 
 @transaction.atomic
@@ -60,22 +88,26 @@ def report_request(
     """Queue a donor report; the worker starts once this transaction has committed.
 
     Staff holding the request permission may request one for any donor, a donor user for the donors it
-    acts for. A scheduled
-    report for a period is made once: asking again returns the existing one.
+    acts for. A request for a period whose report is already queued or being made returns that job (a
+    second click queues nothing; the donor's row is locked so that two requests at once find each other),
+    sending it again if no worker has it; a scheduled report for a period is made once.
     """
-    _check_period(period_start, period_end, today or timezone.localdate())
     if user is not None and not (may(user, "donors.request_donorreport") or selectors.acts_for_donor(user, donor)):
         raise DonorReportError(_("You cannot request reports for this donor."))
+    Organisation.objects.select_for_update().filter(pk=donor.pk).first()
+    _check_period(donor, period_start, period_end, today or timezone.localdate())
+    period = {"donor": donor, "period_start": period_start, "period_end": period_end}
     if scheduled:
-        report, created = DonorReport.objects.get_or_create(
-            donor=donor, period_start=period_start, period_end=period_end, is_scheduled=True
-        )
+        report, created = DonorReport.objects.get_or_create(**period, is_scheduled=True)
         if not created:
             return report
     else:
-        report = DonorReport.objects.create(
-            donor=donor, period_start=period_start, period_end=period_end, requested_by=user
-        )
+        report = DonorReport.objects.filter(**period, status__in=IN_FLIGHT).order_by("requested_at", "pk").first()
+        if report is not None:
+            if _stuck(report, timezone.now()):
+                enqueue(tasks.make_donor_report, report.pk)
+            return report
+        report = DonorReport.objects.create(**period, requested_by=user)
     enqueue(tasks.make_donor_report, report.pk)
     return report
 

@@ -27,6 +27,8 @@ def took_too_long(seconds: float) -> str:
 
 
 class ReportTask(Task):
+    long_running = True  # without a broker, made in a background thread, not in the request (common.background)
+
     def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
         """The hard time limit killed the process making the report (its soft limit did not stop it in
         time): the worker's main process records the job as failed, or it would stay "being made"."""
@@ -113,6 +115,10 @@ def make_quarterly_reports() -> int:
     start, end = selectors.last_quarter(timezone.localdate())
     made = 0
     for donor in selectors.donors_active_between(start, end):
-        services.report_request(donor=donor, period_start=start, period_end=end, user=None, scheduled=True)
+        # The part of the quarter within the donor's agreements: one that began or ended in it reports on its days.
+        first, last = selectors.agreement_span(donor)
+        services.report_request(
+            donor=donor, period_start=max(start, first), period_end=min(end, last), user=None, scheduled=True
+        )
         made += 1
     return made

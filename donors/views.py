@@ -14,6 +14,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -31,7 +32,7 @@ from results.views import charted_progress
 
 from . import selectors, services
 from .filters import DonorProjectFilter
-from .models import DonorReport
+from .models import DonorReport, ReportJobStatus
 
 
 def _donor(request: HttpRequest, pk: int) -> Organisation:
@@ -259,7 +260,7 @@ def reports(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReportRequestForm(request.POST or None, initial=_default_period())
     if request.method == "POST" and form.is_valid():
         try:
-            services.report_request(
+            report = services.report_request(
                 donor=donor,
                 period_start=form.cleaned_data["period_start"],
                 period_end=form.cleaned_data["period_end"],
@@ -268,7 +269,11 @@ def reports(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
-            messages.success(request, _("Your report is queued. This page shows when it is ready."))
+            messages.success(
+                request,
+                _("Your report of %(period)s is requested: its status below shows when it is ready.")
+                % {"period": f"{report.period_start:%d %b %Y} to {report.period_end:%d %b %Y}"},
+            )
             return redirect("donors:reports", pk=donor.pk)
     page = Paginator(selectors.donor_reports(donor), 20).get_page(request.GET.get("page"))
     status = 400 if form.errors else 200
@@ -283,19 +288,26 @@ def _report(request: HttpRequest, pk: int, report_id: int) -> DonorReport:
         raise Http404 from None
 
 
-@login_required
-def report_status(request: HttpRequest, pk: int, report_id: int) -> JsonResponse:
-    report = _report(request, pk, report_id)
-    return JsonResponse(
+def report_status_response(report: DonorReport, *, download: str) -> JsonResponse:
+    """A report's status as its record says now, for the pages that follow it; never cached."""
+    response = JsonResponse(
         {
             "id": report.pk,
             "status": report.status,
             "label": report.get_status_display(),
             "finished": report.is_finished,
             "failure_reason": report.failure_reason,
-            "download": reverse("donors:report-pdf", args=[pk, report.pk]) if report.status == "ready" else None,
+            "download": download if report.status == ReportJobStatus.READY else None,
         }
     )
+    add_never_cache_headers(response)
+    return response
+
+
+@login_required
+def report_status(request: HttpRequest, pk: int, report_id: int) -> JsonResponse:
+    report = _report(request, pk, report_id)
+    return report_status_response(report, download=reverse("donors:report-pdf", args=[pk, report.pk]))
 
 
 @login_required

@@ -94,6 +94,9 @@ def _test_settings(settings, _media_root):
     settings.MEDIA_ROOT = _media_root
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # A job run in another thread could not see a test's uncommitted rows: tests run long jobs at commit too,
+    # and the test of the background thread turns it on for itself.
+    settings.LONG_JOBS_IN_THREAD = False
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

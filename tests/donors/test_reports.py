@@ -27,6 +27,8 @@ pytestmark = pytest.mark.django_db
 
 FAKE_PDF = b"%PDF-1.4 fake"
 Q1_2024 = (dt.date(2024, 1, 1), dt.date(2024, 3, 31))
+INCEPTION = dt.date(2013, 10, 1)
+LAST_AGREEMENT_ENDS = dt.date(2027, 12, 31)
 
 
 @pytest.fixture(autouse=True)
@@ -43,7 +45,8 @@ def fake_pdf():
 @pytest.fixture
 def donor():
     organisation = OrganisationFactory(name="Alpine Development Agency", short_name="ADA")
-    ContributionFactory(donor=organisation)
+    ContributionFactory(donor=organisation, start_date=INCEPTION, end_date=dt.date(2017, 12, 31))
+    ContributionFactory(donor=organisation, start_date=dt.date(2018, 1, 1), end_date=LAST_AGREEMENT_ENDS)
     return organisation
 
 
@@ -138,7 +141,20 @@ def test_the_whole_request_runs_at_once_with_an_eager_worker(
     [
         ("2024-03-31", "2024-01-01", "period_end", "The period must end on or after its start."),
         ("2024-07-01", "2024-09-30", "period_start", "The period cannot start in the future."),
-        ("1990-01-01", "1990-12-31", "period_start", "Choose a period of at most ten years, from 1999 on."),
+        (
+            "2013-09-30",
+            "2024-03-31",
+            "period_start",
+            "Choose a period within the agreements of Alpine Development Agency, from 01 Oct 2013 to 31 Dec 2027: "
+            "30 Sep 2013 to 31 Mar 2024 is outside them.",
+        ),
+        (
+            "2024-01-01",
+            "2028-01-31",
+            "period_end",
+            "Choose a period within the agreements of Alpine Development Agency, from 01 Oct 2013 to 31 Dec 2027: "
+            "01 Jan 2024 to 31 Jan 2028 is outside them.",
+        ),
         ("", "2024-03-31", "period_start", "This field is required."),
         ("2024-02-30", "2024-03-31", "period_start", "Enter a valid date."),
     ],

@@ -74,15 +74,21 @@ class DateWidget(widgets.DateWidget):
             ) from None
 
 
+def _number(value) -> Decimal | None:
+    """The number a cell holds, or None when it holds none (text, "NaN", "Infinity", "1,000")."""
+    try:
+        number = Decimal(_text(value))
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
 class DecimalWidget(widgets.DecimalWidget):
     def clean(self, value, row=None, **kwargs):
         if self.is_empty(value):
             return None
-        try:
-            number = Decimal(_text(value))
-        except InvalidOperation:
-            number = None
-        if number is None or not number.is_finite():
+        number = _number(value)
+        if number is None:
             raise ValueError(_("must be a number written with a dot for decimals and no thousands separator"))
         return number
 
@@ -91,11 +97,8 @@ class IntegerWidget(widgets.IntegerWidget):
     def clean(self, value, row=None, **kwargs):
         if self.is_empty(value):
             return None
-        try:
-            number = Decimal(_text(value))
-        except InvalidOperation:
-            number = None
-        if number is None or not number.is_finite() or number != number.to_integral_value():
+        number = _number(value)
+        if number is None or number != number.to_integral_value():
             raise ValueError(_("must be a whole number"))
         return int(number)
 

@@ -16,11 +16,11 @@ from django.urls import reverse
 from common import background
 from donors.models import DonorReport, ReportJobStatus
 from members.models import Role
+from tests.donors.conftest import FAKE_PDF
 from tests.factories import ContributionFactory, OrganisationFactory, OrganisationRoleFactory, VerifiedUserFactory
 
 pytestmark = pytest.mark.django_db
 
-FAKE_PDF = b"%PDF-1.4 fake"
 INCEPTION, LAST_END = dt.date(2013, 10, 1), dt.date(2027, 12, 31)
 TODAY = dt.datetime(2026, 12, 4, 12, tzinfo=dt.UTC)
 
@@ -29,12 +29,6 @@ TODAY = dt.datetime(2026, 12, 4, 12, tzinfo=dt.UTC)
 def _today():
     with time_machine.travel(TODAY, tick=True):
         yield
-
-
-@pytest.fixture
-def fake_pdf():
-    with mock.patch("donors.services.render_report_pdf", return_value=(FAKE_PDF, 1)) as render:
-        yield render
 
 
 @pytest.fixture

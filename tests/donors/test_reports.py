@@ -21,11 +21,11 @@ from donors import services, tasks
 from donors.models import DonorReport, ReportJobStatus
 from members.models import Role
 from members.roles import FINANCE_OFFICER, role_group
+from tests.donors.conftest import FAKE_PDF
 from tests.factories import ContributionFactory, OrganisationFactory, OrganisationRoleFactory, VerifiedUserFactory
 
 pytestmark = pytest.mark.django_db
 
-FAKE_PDF = b"%PDF-1.4 fake"
 Q1_2024 = (dt.date(2024, 1, 1), dt.date(2024, 3, 31))
 INCEPTION = dt.date(2013, 10, 1)
 LAST_AGREEMENT_ENDS = dt.date(2027, 12, 31)
@@ -34,12 +34,6 @@ LAST_AGREEMENT_ENDS = dt.date(2027, 12, 31)
 @pytest.fixture(autouse=True)
 def _private_media(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
-
-
-@pytest.fixture
-def fake_pdf():
-    with mock.patch("donors.services.render_report_pdf", return_value=(FAKE_PDF, 1)) as render:
-        yield render
 
 
 @pytest.fixture

@@ -145,7 +145,8 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Cities Alliance] "
 # Sign-in attempts slow an attacker down without letting a stranger lock anyone out: failed logins count per
 # IP address and per account *from that address* (members.adapter), with short windows and no lockout.
-# Rates are "<count>/<period><s|m|h|d>/<ip|key|user>"; the cache holds the counts (allowing while it is down).
+# Rates are "<count>/<period><s|m|h|d>/<ip|key|user>"; the cache holds the counts (while Redis is down, each web
+# process's memory: common.cache).
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,60/h/ip,5/5m/key",
@@ -214,7 +215,7 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
-    # Throttles and sign-in rate limits count there; while Redis is down they allow (common.cache).
+    # Throttles and sign-in rate limits count there; while Redis is down, in each process's memory (common.cache).
     CACHES = {
         "default": {
             "BACKEND": "common.cache.ForgivingRedisCache",

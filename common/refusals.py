@@ -8,10 +8,11 @@ import sys
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 
-from .api import ServerError, data_too_large, error_body, failure
+from .api import ServerError, Unavailable, data_too_large, error_body, failure
 
 # As the API's own renderer writes JSON.
 COMPACT = {"ensure_ascii": False, "separators": (",", ":")}
@@ -36,8 +37,13 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    """Django's handler500. Called while the exception is handled, so it can tell what failed."""
+    """Django's handler500. Called while the exception is handled, so it can tell what failed: a database or
+    cache that does not answer (PostgreSQL restarting) is a 503 to try again, anything else a 500."""
+    _type, error, _traceback = sys.exc_info()
+    answer = failure(error) if error else ServerError()
     if is_api(request):
-        _type, error, _traceback = sys.exc_info()
-        return refusal(request, failure(error) if error else ServerError())
+        return refusal(request, answer)
+    if isinstance(answer, Unavailable):
+        # Without the request's context processors, which read the database that has just failed.
+        return HttpResponse(render_to_string("503.html"), status=answer.status_code)
     return render(request, "500.html", status=500)

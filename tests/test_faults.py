@@ -5,15 +5,22 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
+import secrets
+import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from decimal import Decimal
 from unittest import mock
 
+import psycopg
 import pytest
+import requests
 from django.core import mail
 from django.core.cache import cache
 from django.core.cache.backends.redis import RedisCache
 from django.core.management import call_command
-from django.db import OperationalError
+from django.db import OperationalError, connection
+from django.test import Client
 from django.urls import reverse
 from kombu.exceptions import OperationalError as BrokerError
 from rest_framework.test import APIClient
@@ -26,7 +33,7 @@ from grants.models import Theme
 from results import tasks as results_tasks
 from results.models import ProgressReport, ReportStatus
 from results.services import period_targets_set, project_indicator_add, project_result_add
-from tests import worker
+from tests import webserver, worker
 from tests.factories import (
     IndicatorFactory,
     OutcomeFactory,
@@ -312,3 +319,115 @@ def test_the_health_check_says_ok_when_the_users_table_answers(client):
     response = client.get(reverse("health"))
 
     assert response.status_code == 200 and response.json()["database"] is True
+
+
+# PostgreSQL restarting during traffic. The stand-in for a restart is pg_terminate_backend on the web server's
+# sessions: each ends as in a restart ("terminating connection due to administrator command"), a request in
+# flight sees its query fail, and an idle kept connection is dead when next used. (A real restart also refuses
+# new connections for its few seconds; that is not simulated here.)
+
+
+@pytest.mark.parametrize(
+    ("failure", "status", "says"),
+    [
+        (OperationalError("terminating connection due to administrator command"), 503, "unavailable for a moment"),
+        (RuntimeError("a bug"), 500, "Something went wrong on our side"),
+    ],
+    ids=["database gone", "bug"],
+)
+def test_a_page_whose_database_fails_asks_to_try_again_and_a_bug_says_so(failure, status, says):
+    browser = Client(raise_request_exception=False)
+    browser.force_login(VerifiedUserFactory())
+
+    with mock.patch("grants.views.selectors.project_list", side_effect=failure):
+        page = browser.get("/projects/")
+
+    assert page.status_code == status and says in page.content.decode()
+    assert "administrator command" not in page.content.decode() and "a bug" not in page.content.decode()
+
+
+def terminate_web_sessions() -> int:
+    """End every database session of the test's web server, waiting until each is gone; how many there were."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(pg_terminate_backend(pid, 5000)) FROM pg_stat_activity WHERE application_name = %s",
+            [webserver.APPLICATION_NAME],
+        )
+        return cursor.fetchone()[0]
+
+
+def web_sessions_waiting_for_a_lock() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s AND wait_event_type = 'Lock'",
+            [webserver.APPLICATION_NAME],
+        )
+        return cursor.fetchone()[0]
+
+
+@contextmanager
+def table_locked(table: str):
+    """Another session holds the table, so that a request reading it waits there: a request in flight."""
+    with psycopg.connect(worker.test_database_url()) as locker:
+        locker.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
+        yield
+        locker.rollback()
+
+
+def in_flight_when_postgresql_restarts(url: str, **options) -> requests.Response:
+    with table_locked("grants_project"), ThreadPoolExecutor(max_workers=1) as pool:
+        answer = pool.submit(requests.get, url, timeout=60, **options)
+        deadline = time.monotonic() + 30
+        while not web_sessions_waiting_for_a_lock():
+            assert time.monotonic() < deadline, "the request never reached the database"
+            time.sleep(0.1)
+        assert terminate_web_sessions() == 1
+        return answer.result()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_postgresql_ended_between_requests_is_replaced_and_the_next_requests_succeed(tmp_path):
+    ProjectFactory(code="CP-UGA-2024")
+
+    with webserver.gunicorn_server(tmp_path) as server:
+        first = requests.get(f"{server.url}/projects/", timeout=30)
+        kept = terminate_web_sessions()  # the connection the server keeps between requests (CONN_MAX_AGE)
+        page = requests.get(f"{server.url}/projects/", timeout=30)
+        assert terminate_web_sessions() == 1
+        listed = requests.get(f"{server.url}{API}/projects/", timeout=30)
+
+    assert (first.status_code, kept) == (200, 1)
+    assert page.status_code == 200 and "CP-UGA-2024" in page.text
+    assert listed.status_code == 200 and listed.json()["results"][0]["code"] == "CP-UGA-2024"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_requests_in_flight_when_postgresql_restarts_fail_cleanly_and_the_next_ones_succeed(tmp_path, client, settings):
+    ProjectFactory(code="CP-UGA-2024")
+    settings.SECRET_KEY = secrets.token_urlsafe(64)  # the web server's, so that it reads this test's session
+    client.force_login(VerifiedUserFactory())
+    signed_in = {"cookies": {settings.SESSION_COOKIE_NAME: client.cookies[settings.SESSION_COOKIE_NAME].value}}
+
+    with webserver.gunicorn_server(tmp_path, SECRET_KEY=settings.SECRET_KEY) as server:
+        page = in_flight_when_postgresql_restarts(f"{server.url}/projects/")
+        page_after = requests.get(f"{server.url}/projects/", timeout=30)
+        own_page = in_flight_when_postgresql_restarts(f"{server.url}/projects/", **signed_in)
+        own_page_after = requests.get(f"{server.url}/projects/", timeout=30, **signed_in)
+        api = in_flight_when_postgresql_restarts(f"{server.url}{API}/projects/")
+        api_after = requests.get(f"{server.url}{API}/projects/", timeout=30)
+        log = server.output()
+
+    assert page.status_code == 503 and page.headers["Content-Type"].startswith("text/html")
+    assert "unavailable for a moment" in page.text and "try again" in page.text
+    assert "Traceback" not in page.text and "administrator command" not in page.text
+    assert page_after.status_code == 200 and "CP-UGA-2024" in page_after.text
+    assert own_page.status_code == 503 and own_page.text == page.text
+    assert own_page_after.status_code == 200 and "Log out" in own_page_after.text
+    assert api.status_code == 503
+    assert api.json()["error"]["code"] == "unavailable" and "administrator command" not in api.text
+    assert api_after.status_code == 200 and api_after.json()["results"][0]["code"] == "CP-UGA-2024"
+    # Logged with its cause, for the people who run the site.
+    assert "Service Unavailable: /projects/" in log and "Service Unavailable: /api/v1/projects/" in log
+    assert "terminating connection due to administrator command" in log

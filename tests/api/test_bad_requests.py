@@ -280,7 +280,7 @@ def test_a_failure_outside_the_api_views_still_answers_json(api, portfolio):
         page = api.get("/projects/")
 
     assert response.status_code == 503 and error(response)["code"] == "unavailable"
-    assert page.status_code == 500 and "Something went wrong on our side" in page.content.decode()
+    assert page.status_code == 503 and "unavailable for a moment" in page.content.decode()
 
 
 def test_with_debug_on_a_failure_shows_the_traceback_not_json(api, portfolio, settings):

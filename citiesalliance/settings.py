@@ -254,15 +254,26 @@ IATI_ORGANISATION_NAME = env.str("IATI_ORGANISATION_NAME", default="Cities Allia
 IATI_ORGANISATION_TYPE = env.str("IATI_ORGANISATION_TYPE", default="40")
 # Seconds a worker may spend on one donor report before it is stopped (and the job marked failed).
 DONOR_REPORT_TIME_LIMIT = env.int("DONOR_REPORT_TIME_LIMIT", default=300)
+# Seconds between the signs of life a worker gives while it makes a donor report: a report whose worker gave
+# none for four of them is taken over by another worker, as its worker died (donors.services).
+DONOR_REPORT_HEARTBEAT = env.int("DONOR_REPORT_HEARTBEAT", default=15)
+if DONOR_REPORT_HEARTBEAT <= 0:
+    raise ImproperlyConfigured("DONOR_REPORT_HEARTBEAT must be a number of seconds above 0.")
+DONOR_REPORT_STALE_AFTER = 4 * DONOR_REPORT_HEARTBEAT
 # A task taken by a worker that then died (tasks are acknowledged late) goes back to the queue after this
-# many seconds, for another worker: longer than any task runs or waits for a retry, so that none runs twice
-# while its worker lives, and minutes, not Celery's default hour. Publishing fails in 2 s when Redis is
-# down, so the job goes to the outbox (common.outbox) instead of holding the request.
+# many seconds, for another worker: minutes, not Celery's default hour, and longer than any task runs or
+# waits for a retry, or a task still running would be delivered again (the report's claim keeps a second
+# worker off it, but the delivery is wasted). Each worker looks for such tasks every 10 s. Publishing fails
+# in 2 s when Redis is down, so the job goes to the outbox (common.outbox) instead of holding the request.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=600),
+    "unacked_restore_interval": 10,
+    "unacked_restore_throttle": 1,
     "socket_connect_timeout": 2,
 }
-if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] < max(DONOR_REPORT_TIME_LIMIT, CELERY_TASK_TIME_LIMIT) + 120:
+# Refused in production only: the tests' workers use seconds, to see a killed worker's task taken over.
+_LONGEST_RUN_OR_WAIT = max(DONOR_REPORT_TIME_LIMIT, CELERY_TASK_TIME_LIMIT, DONOR_REPORT_STALE_AFTER)
+if not DEBUG and CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] < _LONGEST_RUN_OR_WAIT + 120:
     raise ImproperlyConfigured("CELERY_VISIBILITY_TIMEOUT must exceed the longest task time limit by 2 minutes.")
 
 # The API (/api/v1/): anyone reads what is public, writes need a session or a token; lists page by

@@ -39,6 +39,9 @@ class DonorReport(models.Model):
     )
     requested_at = models.DateTimeField(_("requested"), auto_now_add=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        _("last sign of life"), null=True, blank=True, help_text=_("Given by the worker making the report.")
+    )
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     file = models.FileField(_("PDF"), upload_to="donor-reports/%Y/", blank=True)
@@ -52,7 +55,7 @@ class DonorReport(models.Model):
         permissions = [("request_donorreport", _("Can request and remake any donor's reports"))]
         indexes = [
             models.Index(fields=["donor", "-requested_at"], name="donor_report_list"),
-            models.Index(fields=["status", "started_at"], name="donor_report_claim"),
+            models.Index(fields=["status", "heartbeat_at"], name="donor_report_claim"),
         ]
         constraints = [
             models.CheckConstraint(

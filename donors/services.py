@@ -6,12 +6,13 @@ import datetime as dt
 import gc
 import io
 import logging
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import DatabaseError, connections, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -27,8 +28,9 @@ from .models import DonorReport, ReportJobStatus
 
 logger = logging.getLogger(__name__)
 
-# A running job older than this was abandoned by a worker that died: another worker may take it over.
-STALE_AFTER = dt.timedelta(seconds=settings.DONOR_REPORT_TIME_LIMIT + 60)
+# A running job whose worker gave no sign of life for this long was abandoned (its worker died): another
+# worker may take it over. The worker making a report gives one every DONOR_REPORT_HEARTBEAT seconds.
+STALE_AFTER = dt.timedelta(seconds=settings.DONOR_REPORT_STALE_AFTER)
 REQUEUE_AFTER = dt.timedelta(minutes=10)
 IN_FLIGHT = [ReportJobStatus.QUEUED, ReportJobStatus.RUNNING]
 
@@ -131,22 +133,59 @@ def stuck_reports(*, now: dt.datetime | None = None) -> list[int]:
     """Jobs no worker has: queued for a while (the broker lost the message) or held by a worker that died."""
     now = now or timezone.now()
     waiting = Q(status=ReportJobStatus.QUEUED, requested_at__lt=now - REQUEUE_AFTER)
-    abandoned = Q(status=ReportJobStatus.RUNNING, started_at__lt=now - STALE_AFTER)
-    return list(DonorReport.objects.filter(waiting | abandoned).values_list("pk", flat=True))
+    return list(DonorReport.objects.filter(waiting | _abandoned(now)).values_list("pk", flat=True))
+
+
+def _abandoned(now: dt.datetime) -> Q:
+    return Q(status=ReportJobStatus.RUNNING, heartbeat_at__lt=now - STALE_AFTER)
 
 
 def report_claim(*, report_id: int, now: dt.datetime | None = None) -> bool:
     """Take the job for this worker: True for exactly one worker, however many got the message.
 
-    A conditional UPDATE does it: queued jobs, or running ones whose worker died (older than the
-    time limit), move to running; a finished job is never made again.
+    A conditional UPDATE does it: queued jobs, or running ones whose worker died (no sign of life
+    for STALE_AFTER), move to running; a job whose worker lives, or a finished one, is left alone.
     """
     now = now or timezone.now()
-    claimable = Q(status=ReportJobStatus.QUEUED) | Q(status=ReportJobStatus.RUNNING, started_at__lt=now - STALE_AFTER)
+    claimable = Q(status=ReportJobStatus.QUEUED) | _abandoned(now)
     updated = DonorReport.objects.filter(claimable, pk=report_id).update(
-        status=ReportJobStatus.RUNNING, started_at=now, attempts=F("attempts") + 1, failure_reason=""
+        status=ReportJobStatus.RUNNING, started_at=now, heartbeat_at=now, attempts=F("attempts") + 1, failure_reason=""
     )
     return updated == 1
+
+
+def report_heartbeat(*, report_id: int) -> bool:
+    """The worker making the report lives; False once the report is no longer being made."""
+    being_made = DonorReport.objects.filter(pk=report_id, status=ReportJobStatus.RUNNING)
+    return being_made.update(heartbeat_at=timezone.now()) == 1
+
+
+@contextmanager
+def _signs_of_life(report_id: int) -> Iterator[None]:
+    """Give a sign of life every DONOR_REPORT_HEARTBEAT seconds while the block runs.
+
+    From a thread of its own, on a connection of its own, as the PDF is made in one long call. The
+    block does not wait for a sign being given: the thread is left to finish it.
+    """
+    stop = threading.Event()
+
+    def beat() -> None:
+        try:
+            while not stop.wait(settings.DONOR_REPORT_HEARTBEAT):
+                try:
+                    if not report_heartbeat(report_id=report_id):
+                        return
+                except DatabaseError as error:  # the next one may pass; if none does, another worker takes over
+                    logger.warning("Donor report %s: no sign of life given (%s)", report_id, error)
+        finally:
+            connections.close_all()  # this thread's
+
+    thread = threading.Thread(target=beat, name=f"donor-report-{report_id}-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
 
 
 def report_release(*, report_id: int) -> None:
@@ -202,7 +241,8 @@ def report_build(*, report_id: int) -> DonorReport:
     report = DonorReport.objects.select_related("donor").get(pk=report_id)
     if report.status != ReportJobStatus.RUNNING:
         raise DonorReportError(_("This report is not being made by this worker."))
-    content, pages = render_report_pdf(report)
+    with _signs_of_life(report_id):
+        content, pages = render_report_pdf(report)
     with transaction.atomic():
         report = DonorReport.objects.select_for_update().get(pk=report_id)
         old_name = report.file.name if report.file else ""

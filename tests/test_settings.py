@@ -23,6 +23,7 @@ CONFIG_VARIABLES = [
     "REPORTING_CURRENCY",
     "DONOR_REPORT_TIME_LIMIT",
     "CELERY_VISIBILITY_TIMEOUT",
+    "DONOR_REPORT_HEARTBEAT",
     "DJANGO_SETTINGS_MODULE",
     "DJANGO_ALLOW_ASYNC_UNSAFE",
 ]
@@ -98,11 +99,33 @@ def test_with_database_and_redis_urls_the_site_uses_postgresql_and_a_worker_over
     assert configured["visibility_timeout"] == 600
 
 
-def test_a_visibility_timeout_shorter_than_a_task_may_run_is_refused():
-    result = run_python(PRINT_SETTINGS, DONOR_REPORT_TIME_LIMIT="900", CELERY_VISIBILITY_TIMEOUT="600")
+PRODUCTION = {"DEBUG": "0", "SECRET_KEY": secrets.token_urlsafe(64), "ALLOWED_HOSTS": "portfolio.example.org"}
+
+
+@pytest.mark.parametrize(
+    "times",
+    [
+        {"DONOR_REPORT_TIME_LIMIT": "900", "CELERY_VISIBILITY_TIMEOUT": "600"},
+        {"DONOR_REPORT_HEARTBEAT": "150", "CELERY_VISIBILITY_TIMEOUT": "600"},  # a dead worker's claim: 600 s
+    ],
+    ids=["a task runs longer", "a claim goes stale later"],
+)
+def test_production_refuses_a_visibility_timeout_shorter_than_a_task_may_run_or_wait(times):
+    result = run_python(PRINT_SETTINGS, **PRODUCTION, **times)
 
     assert result.returncode != 0
     assert "CELERY_VISIBILITY_TIMEOUT must exceed the longest task time limit by 2 minutes" in result.stderr
+
+
+def test_development_takes_a_visibility_timeout_of_seconds_as_the_tests_workers_do():
+    assert settings_with(CELERY_VISIBILITY_TIMEOUT="10")["visibility_timeout"] == 10
+
+
+def test_a_heartbeat_of_zero_seconds_is_refused():
+    result = run_python(PRINT_SETTINGS, DONOR_REPORT_HEARTBEAT="0")
+
+    assert result.returncode != 0
+    assert "DONOR_REPORT_HEARTBEAT must be a number of seconds above 0" in result.stderr
 
 
 @pytest.mark.parametrize("secret", ["", "short", "django-insecure-" + "x" * 60])

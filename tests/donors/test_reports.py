@@ -6,6 +6,7 @@ Celery runs eagerly here; the PDF itself is stubbed (tests/donors/test_report_pd
 from __future__ import annotations
 
 import datetime as dt
+import time
 from pathlib import Path
 from unittest import mock
 
@@ -208,6 +209,55 @@ def test_a_job_left_running_by_a_dead_worker_can_be_claimed_again_once_stale(don
     assert (report.status, report.started_at, report.attempts) == (ReportJobStatus.RUNNING, stale, 2)
 
 
+def test_a_job_whose_worker_gives_signs_of_life_is_not_claimed_however_long_it_runs(donor):
+    report = queued_report(donor)
+    started = timezone.now() - dt.timedelta(hours=1)
+    assert services.report_claim(report_id=report.pk, now=started)
+
+    with time_machine.travel(started + dt.timedelta(minutes=59), tick=False):
+        assert services.report_heartbeat(report_id=report.pk)
+    alive = started + dt.timedelta(minutes=59) + services.STALE_AFTER - dt.timedelta(seconds=1)
+    assert services.report_claim(report_id=report.pk, now=alive) is False
+    dead = alive + dt.timedelta(seconds=2)
+    assert services.report_claim(report_id=report.pk, now=dead) is True
+
+    report.refresh_from_db()
+    assert (report.status, report.attempts, report.heartbeat_at) == (ReportJobStatus.RUNNING, 2, dead)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_making_a_report_gives_signs_of_life_that_keep_it_from_being_taken_over(donor, settings):
+    settings.DONOR_REPORT_HEARTBEAT = 0.05
+    report = queued_report(donor)
+    claimed = timezone.now() - dt.timedelta(hours=1)  # long enough ago for a silent claim to be stale
+    assert services.report_claim(report_id=report.pk, now=claimed)
+    taken_over = []
+
+    def slow_render(report):
+        deadline = time.monotonic() + 30
+        while DonorReport.objects.get(pk=report.pk).heartbeat_at == claimed:
+            assert time.monotonic() < deadline, "no sign of life while the report was made"
+            time.sleep(0.01)
+        taken_over.append(services.report_claim(report_id=report.pk))  # another worker tries
+        return FAKE_PDF, 1
+
+    with mock.patch("donors.services.render_report_pdf", side_effect=slow_render):
+        services.report_build(report_id=report.pk)
+
+    report.refresh_from_db()
+    assert taken_over == [False]
+    assert (report.status, report.attempts) == (ReportJobStatus.READY, 1)
+
+
+def test_a_report_no_longer_being_made_takes_no_sign_of_life(donor):
+    report = queued_report(donor, status=ReportJobStatus.FAILED)
+
+    assert services.report_heartbeat(report_id=report.pk) is False
+
+    report.refresh_from_db()
+    assert (report.status, report.heartbeat_at) == (ReportJobStatus.FAILED, None)
+
+
 @pytest.mark.parametrize("status", [ReportJobStatus.READY, ReportJobStatus.FAILED])
 def test_a_finished_job_is_never_claimed_again(donor, status):
     report = queued_report(donor, status=status, started_at=timezone.now() - dt.timedelta(days=1))
@@ -365,13 +415,15 @@ def test_a_report_whose_process_the_hard_time_limit_killed_is_marked_failed(dono
     assert report.failure_reason == "Making the report took longer than 300 s, so it was stopped."
 
 
-def test_the_task_is_acknowledged_late_and_has_time_limits_shorter_than_a_stale_claim(settings):
+def test_the_task_is_acknowledged_late_and_given_to_another_worker_only_after_it_could_have_run_or_waited(settings):
     task = tasks.make_donor_report
 
     assert (task.acks_late, task.reject_on_worker_lost) == (True, True)
-    assert 0 < task.soft_time_limit < task.time_limit < services.STALE_AFTER.total_seconds()
-    # Redis gives the task of a dead worker to another once the claim it left counts as stale.
-    assert settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] > services.STALE_AFTER.total_seconds()
+    assert 0 < task.soft_time_limit < task.time_limit
+    # Redis gives the task of a dead worker to another once it could no longer be running, nor waiting for
+    # a retry: a task still running is not delivered a second time.
+    longest_wait = max(tasks.RETRY_COUNTDOWN, services.STALE_AFTER.total_seconds() + 1)
+    assert settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] > max(task.time_limit, longest_wait)
 
 
 def test_a_job_delivered_again_after_its_worker_was_killed_is_taken_over_and_made(donor, fake_pdf):

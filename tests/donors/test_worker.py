@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import re
+import signal
 import time
 from decimal import Decimal
 
@@ -14,14 +16,15 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from common.money import format_money, quantize
-from donors import services
+from donors import services, tasks
 from donors.models import DonorReport, ReportJobStatus
 from grants.demo import load_demo_portfolio
 from grants.models import Contribution, ContributionStatus, ExchangeRate
 from members.demo import create_demo_logins
 from members.models import Organisation, User
 from results.demo import load_demo_results
-from tests.worker import celery_worker
+from tests.factories import ContributionFactory, OrganisationFactory
+from tests.worker import celery_worker, children_of, empty_broker
 
 WAIT = 90  # seconds: a worker renders the demo's report in a few
 
@@ -99,3 +102,88 @@ def test_a_worker_makes_the_demo_donors_report_once_the_request_commits(client, 
     client.force_login(user)
     dashboard = client.get(reverse("donors:dashboard", args=[seco.pk])).content.decode()
     assert f'data-figure="pledged">{pledged}</dd>' in dashboard  # the PDF and the page agree
+
+
+# A worker killed while it makes a report: another worker takes the job over, without beat.
+
+# A short visibility timeout, so that Redis gives the task of a killed worker back within seconds, not
+# minutes, and a short heartbeat, so that the killed worker's claim on the report goes stale as fast.
+QUICK_TAKEOVER = {"CELERY_VISIBILITY_TIMEOUT": "10", "DONOR_REPORT_HEARTBEAT": "1"}
+
+
+def wait_until_being_made(report: DonorReport) -> None:
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline:
+        report.refresh_from_db()
+        if report.status == ReportJobStatus.RUNNING:
+            return
+        time.sleep(0.2)
+    pytest.fail(f"no worker started the report in {WAIT} s (status {report.status})")
+
+
+@pytest.fixture
+def small_donor(settings, tmp_path, monkeypatch) -> Organisation:
+    media = tmp_path / "media"
+    settings.MEDIA_ROOT = str(media)
+    monkeypatch.setenv("MEDIA_ROOT", str(media))  # the workers' too: they inherit the environment
+    monkeypatch.setenv("EMAIL_URL", "memorymail://")
+    empty_broker()  # a job an earlier test left would keep a worker busy
+    donor = OrganisationFactory(name="Alpine Development Agency", short_name="ADA")
+    ContributionFactory(donor=donor)
+    return donor
+
+
+def request_report(donor: Organisation) -> DonorReport:
+    return services.report_request(
+        donor=donor, period_start=dt.date(2024, 1, 1), period_end=dt.date(2024, 3, 31), user=None
+    )
+
+
+@pytest.mark.redis
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_report_whose_worker_is_killed_mid_way_is_finished_by_another_worker(small_donor):
+    with celery_worker(name="first", pool="prefork", slow_first_report=600, **QUICK_TAKEOVER) as first:
+        report = request_report(small_donor)
+        wait_until_being_made(report)
+        os.kill(first.pid, signal.SIGKILL)  # the main process; its child making the report dies with it
+        first.wait(timeout=30)
+
+        with celery_worker(name="second", pool="prefork", **QUICK_TAKEOVER):
+            report = wait_until_finished(report)
+
+    assert (report.status, report.failure_reason, report.attempts) == (ReportJobStatus.READY, "", 2)
+    with report.file.open("rb") as stored:
+        assert stored.read().startswith(b"%PDF-")
+
+
+@pytest.mark.redis
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_report_whose_process_is_killed_while_its_worker_lives_is_taken_over(small_donor):
+    with celery_worker(pool="prefork", slow_first_report=600, **QUICK_TAKEOVER) as worker:
+        report = request_report(small_donor)
+        wait_until_being_made(report)
+        [child] = children_of(worker.pid)
+        os.kill(child, signal.SIGKILL)  # as the kernel kills a process that ran out of memory
+        report = wait_until_finished(report)
+
+    assert (report.status, report.failure_reason, report.attempts) == (ReportJobStatus.READY, "", 2)
+
+
+@pytest.mark.redis
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_report_being_made_is_not_taken_over_when_its_job_is_delivered_again(small_donor):
+    with celery_worker(name="maker", slow_first_report=15, **QUICK_TAKEOVER):
+        report = request_report(small_donor)
+        wait_until_being_made(report)
+        with celery_worker(name="other", **QUICK_TAKEOVER):
+            # The job delivered again while the maker is at it (as Redis gives back a task that outlasts the
+            # visibility timeout): the other worker leaves it be, looking again for longer than a dead
+            # worker's claim takes to go stale, as the maker's signs of life keep its claim.
+            again = tasks.make_donor_report.apply_async([report.pk])
+            assert again.get(timeout=WAIT) == "skipped"
+        report = wait_until_finished(report)
+
+    assert (report.status, report.failure_reason, report.attempts) == (ReportJobStatus.READY, "", 1)

@@ -72,8 +72,8 @@ def _stuck(report: DonorReport, now: dt.datetime) -> bool:
         return report.requested_at < now - REQUEUE_AFTER
     return (
         report.status == ReportJobStatus.RUNNING
-        and report.started_at is not None
-        and (report.started_at < now - STALE_AFTER)
+        and report.heartbeat_at is not None
+        and (report.heartbeat_at < now - STALE_AFTER)
     )
 
 

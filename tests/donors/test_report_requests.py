@@ -143,6 +143,7 @@ def test_a_donor_asking_twice_for_a_report_being_made_gets_that_one(client, dono
         period_end=dt.date(2024, 3, 31),
         status=ReportJobStatus.RUNNING,
         started_at=TODAY,
+        heartbeat_at=TODAY,
     )
 
     with (

@@ -33,6 +33,8 @@ logger = logging.getLogger(__name__)
 STALE_AFTER = dt.timedelta(seconds=settings.DONOR_REPORT_STALE_AFTER)
 REQUEUE_AFTER = dt.timedelta(minutes=10)
 IN_FLIGHT = [ReportJobStatus.QUEUED, ReportJobStatus.RUNNING]
+# A report whose process died this many times (out of memory, say) fails instead of being handed out again.
+MAX_ATTEMPTS = 3
 
 
 class DonorReportError(DomainError):
@@ -144,9 +146,18 @@ def report_claim(*, report_id: int, now: dt.datetime | None = None) -> bool:
     """Take the job for this worker: True for exactly one worker, however many got the message.
 
     A conditional UPDATE does it: queued jobs, or running ones whose worker died (no sign of life
-    for STALE_AFTER), move to running; a job whose worker lives, or a finished one, is left alone.
+    for STALE_AFTER), move to running; a job whose worker lives, or a finished one, is left alone. A job
+    abandoned MAX_ATTEMPTS times fails with the reason instead of being handed out for ever.
     """
     now = now or timezone.now()
+    DonorReport.objects.filter(_abandoned(now), pk=report_id, attempts__gte=MAX_ATTEMPTS).update(
+        status=ReportJobStatus.FAILED,
+        failure_reason=_(
+            "The process making this report stopped %(attempts)s times before it was done (it may need more "
+            "memory than the worker has). Try a shorter period, or ask the operators."
+        )
+        % {"attempts": MAX_ATTEMPTS},
+    )
     claimable = Q(status=ReportJobStatus.QUEUED) | _abandoned(now)
     updated = DonorReport.objects.filter(claimable, pk=report_id).update(
         status=ReportJobStatus.RUNNING, started_at=now, heartbeat_at=now, attempts=F("attempts") + 1, failure_reason=""

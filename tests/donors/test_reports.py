@@ -225,6 +225,21 @@ def test_a_job_whose_worker_gives_signs_of_life_is_not_claimed_however_long_it_r
     assert (report.status, report.attempts, report.heartbeat_at) == (ReportJobStatus.RUNNING, 2, dead)
 
 
+def test_a_job_whose_process_died_at_every_attempt_fails_with_the_reason_instead_of_running_again(donor):
+    report = queued_report(donor)
+    now = timezone.now()
+    for attempt in range(services.MAX_ATTEMPTS):
+        now += services.STALE_AFTER + dt.timedelta(seconds=1)
+        assert services.report_claim(report_id=report.pk, now=now) is True, f"attempt {attempt + 1}"
+
+    now += services.STALE_AFTER + dt.timedelta(seconds=1)
+    assert services.report_claim(report_id=report.pk, now=now) is False
+
+    report.refresh_from_db()
+    assert (report.status, report.attempts) == (ReportJobStatus.FAILED, services.MAX_ATTEMPTS)
+    assert f"stopped {services.MAX_ATTEMPTS} times before it was done" in report.failure_reason
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_worker_making_a_report_gives_signs_of_life_that_keep_it_from_being_taken_over(donor, settings):
     settings.DONOR_REPORT_HEARTBEAT = 0.05

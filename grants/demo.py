@@ -43,6 +43,7 @@ from .models import (
     GrantAgreement,
     PartnerRole,
     PhaseStatus,
+    PledgeInstalment,
     Project,
     ProjectCountry,
     ProjectPartner,
@@ -736,6 +737,18 @@ INSTALMENTS = [
     ("CH-CA-2023", [((2023, 3, 1), "1500000"), ((2024, 3, 1), "1500000")]),
 ]
 
+# (contribution, [(due date, amount)]): the donors' pledge schedules (illustrative, demo agreements only)
+PLEDGE_SCHEDULES = [
+    ("UK-CA-2018", [((2018, 6, 30), "1750000"), ((2019, 6, 30), "1750000")]),
+    ("SE-CA-2018", [((2018, 2, 1), "30000000"), ((2019, 2, 1), "30000000")]),
+    ("DE-CA-2019", [((2019, 8, 1), "2500000"), ((2020, 8, 1), "2500000")]),
+    ("US-CA-2022", [((2022, 3, 1), "2000000"), ((2025, 3, 1), "1000000"), ((2027, 3, 1), "1000000")]),
+    (
+        "CH-CA-2023",
+        [((2023, 3, 1), "1500000"), ((2024, 3, 1), "1500000"), ((2026, 3, 1), "1250000"), ((2027, 3, 1), "1250000")],
+    ),
+]
+
 # (contribution, project, amount in the contribution's currency, date)
 ALLOCATIONS = [
     ("SECO-CA-PHASE-1", "CP-GHA-2014", "1500000", (2014, 1, 15)),
@@ -781,6 +794,10 @@ def _load_ledger(orgs: dict[str, Organisation]) -> None:
                 reference=f"PAY-{reference}-{tranche.number}",
                 description="Demo data",
             )
+    for reference, schedule in PLEDGE_SCHEDULES:
+        contribution = Contribution.objects.get(reference=reference)
+        for due, amount in schedule:
+            ensure(PledgeInstalment, {"contribution": contribution, "due_date": dt.date(*due)}, {"amount": D(amount)})
     for reference, payments in INSTALMENTS:
         contribution = Contribution.objects.get(reference=reference)
         if contribution.transactions.exists():

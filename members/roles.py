@@ -10,7 +10,7 @@ each may change is its own:
 - programme officers run calls (screening, reviewer assignment, ranking), the results framework and the
   review of progress reports, and keep projects and the catalogue;
 - finance officers keep the ledger: receipts, disbursements and expenditure, allocations, reversals,
-  accounting periods and exchange rates;
+  pledge schedules, accounting periods and exchange rates;
 - the grants committee (or the director) approves and rejects awards and signs grant agreements;
 - administrators hold every permission, including users and groups.
 
@@ -61,6 +61,7 @@ ROLES: dict[str, tuple[str, ...]] = {
         "grants.add_transaction",
         "grants.reverse_transaction",
         *_crud("grants", "allocation", "contribution", "contributionphase", "exchangerate", verbs=("add", "change")),
+        *_crud("grants", "pledgeinstalment"),
         *_crud("grants", "accountingperiod", verbs=("add", "change")),
         "grants.close_accountingperiod",
         "donors.request_donorreport",

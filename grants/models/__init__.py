@@ -15,7 +15,14 @@ from .calls import (
     review_due_default,
 )
 from .catalogue import City, Facility, FundingWindow, Theme
-from .contributions import Contribution, ContributionPhase, ContributionStatus, PhaseStatus
+from .contributions import (
+    Contribution,
+    ContributionPhase,
+    ContributionStatus,
+    PhaseStatus,
+    PledgeInstalment,
+    pledge_schedule_error,
+)
 from .ledger import (
     AccountingPeriod,
     AgreementStatus,
@@ -55,6 +62,7 @@ __all__ = [
     "GrantAgreement",
     "PartnerRole",
     "PhaseStatus",
+    "PledgeInstalment",
     "Project",
     "ProjectCountry",
     "ProjectPartner",
@@ -66,5 +74,6 @@ __all__ = [
     "TrancheStatus",
     "Transaction",
     "TransactionKind",
+    "pledge_schedule_error",
     "review_due_default",
 ]

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from common.money import CurrencyField, MoneyField, currency_shape_check, require_booked_currency_kept
+from common.money import (
+    CurrencyField,
+    MoneyField,
+    currency_shape_check,
+    format_money,
+    require_booked_currency_kept,
+)
 from members.models import Organisation
 
 from .catalogue import Facility, FundingWindow
@@ -124,6 +132,53 @@ class Contribution(models.Model):
             raise ValidationError(
                 {"earmarked_facility": _("This facility belongs to another window than the one earmarked.")}
             )
+        if self.pk is not None and self.amount is not None:
+            scheduled = self.instalments.aggregate(total=models.Sum("amount"))["total"]
+            if error := pledge_schedule_error(pledged=self.amount, scheduled=scheduled, currency=self.currency):
+                raise ValidationError({"amount": error})
+
+
+def pledge_schedule_error(*, pledged: Decimal, scheduled: Decimal | None, currency: str) -> str | None:
+    """Why a schedule of instalments does not fit the amount pledged, or None when it does."""
+    if scheduled is None or scheduled <= pledged:
+        return None
+    return _("The pledge schedule plans %(scheduled)s: the amount pledged cannot be less.") % {
+        "scheduled": format_money(scheduled, currency)
+    }
+
+
+class PledgeInstalment(models.Model):
+    """One payment the donor agreement schedules: how much the donor is to pay in, and by when.
+
+    Receipts (incoming funds) are not tied to an instalment: they are compared with the schedule in order,
+    as donors' transfers seldom match their instalments one for one."""
+
+    contribution = models.ForeignKey(
+        Contribution, on_delete=models.CASCADE, related_name="instalments", verbose_name=_("contribution")
+    )
+    due_date = models.DateField(_("due"))
+    amount = MoneyField(_("amount"))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("pledge instalment")
+        verbose_name_plural = _("pledge schedule")
+        ordering = ["contribution", "due_date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contribution", "due_date"],
+                name="pledge_instalment_unique_date",
+                violation_error_message=_("The schedule already has an instalment due that day."),
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="pledge_instalment_amount_positive",
+                violation_error_message=_("An instalment must be more than zero."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return _("Instalment due %(date)s") % {"date": self.due_date.isoformat()}
 
 
 class PhaseStatus(models.TextChoices):

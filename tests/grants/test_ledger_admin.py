@@ -318,6 +318,7 @@ def test_the_history_of_a_contribution_shows_who_changed_what(client):
         start_date="2018-01-01",
         end_date="2021-12-31",
         **{"phases-TOTAL_FORMS": "0", "phases-INITIAL_FORMS": "0"},
+        **{"instalments-TOTAL_FORMS": "0", "instalments-INITIAL_FORMS": "0"},
     )
     data.pop("contract_partner", None)
     data.pop("earmarked_window", None)

@@ -8,9 +8,16 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.utils import quote, unquote
+from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, Sum
+from django.http import Http404
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -57,6 +64,77 @@ class ConditionFilter(admin.SimpleListFilter):
         if value not in cls.conditions:
             raise ValueError(f"{cls.__name__} has no choice {value!r}")
         return urlencode({cls.parameter_name: value})
+
+
+def next_url(request, *, default: str) -> str:
+    """Where to go after an act: the page that offered it (`next`, on this site only), or `default`."""
+    wanted = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return wanted
+    return default
+
+
+class RecordPageMixin:
+    """A page per record that shows everything about it, where the list's rows lead; the edit form stays one
+    click away. Subclasses name `record_template` and give the page's data in `record_context`."""
+
+    record_template = ""
+    change_form_template = "admin/record_change_form.html"
+
+    def record_context(self, request, obj) -> dict:
+        raise NotImplementedError
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        opts = self.model._meta
+        record_url = reverse(f"admin:{opts.app_label}_{opts.model_name}_record", args=[object_id])
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), "record_url": record_url})
+
+    def response_post_save_add(self, request, obj):
+        return redirect(self.record_url(obj))
+
+    def response_post_save_change(self, request, obj):
+        return redirect(self.record_url(obj))
+
+    def get_urls(self):
+        opts = self.model._meta
+        return [
+            path(
+                "<path:object_id>/record/",
+                self.admin_site.admin_view(self.record_view),
+                name=f"{opts.app_label}_{opts.model_name}_record",
+            ),
+            *super().get_urls(),
+        ]
+
+    def record_url(self, obj) -> str:
+        opts = self.model._meta
+        return reverse(f"admin:{opts.app_label}_{opts.model_name}_record", args=[quote(obj.pk)])
+
+    def get_changelist(self, request, **kwargs):
+        record_url = self.record_url
+
+        class RecordChangeList(ChangeList):
+            def url_for_result(self, result) -> str:
+                return record_url(result)
+
+        return RecordChangeList
+
+    def record_view(self, request, object_id: str):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404
+        if not self.has_view_permission(request, obj):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": obj,
+            "title": str(obj),
+            "has_change_permission": self.has_change_permission(request, obj),
+            "record_url": self.record_url(obj),
+            **self.record_context(request, obj),
+        }
+        return TemplateResponse(request, self.record_template, context)
 
 
 class LongListMixin:

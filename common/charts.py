@@ -119,3 +119,45 @@ def bar_chart(
         target_y=y_of(float(target)) if target is not None else None,
         target_text=text(target) if target is not None else "",
     )
+
+
+@dataclass(frozen=True)
+class Segment:
+    label: str
+    text: str
+    kind: str  # a CSS modifier: which colour the segment takes
+    x: float  # percent of the bar's width
+    width: float
+
+
+@dataclass(frozen=True)
+class StackedBar:
+    """One horizontal bar of parts of a whole, drawn in an SVG box 100 wide; the figures go in a table beside."""
+
+    label: str
+    segments: list[Segment]
+
+    @property
+    def description(self) -> str:
+        return f"{self.label}: " + "; ".join(f"{segment.label} {segment.text}" for segment in self.segments)
+
+
+def stacked_bar(
+    label: str, parts: Sequence[tuple[str, Decimal, str]], *, whole: Decimal, text: Callable[[Decimal], str] = str
+) -> StackedBar:
+    """`parts` (label, value, kind) laid end to end on a scale where `whole` fills the bar; a part below zero
+    counts as zero, and parts beyond the whole are cut at its end."""
+    segments = []
+    start = Decimal(0)
+    for part_label, value, kind in parts:
+        value = max(value, Decimal(0))
+        if whole > 0:
+            x = min(start / whole, Decimal(1))
+            end = min((start + value) / whole, Decimal(1))
+        else:
+            x = end = Decimal(0)
+        segments.append(
+            Segment(part_label, text(value), kind, round(float(x) * 100, 2), round(float(end - x) * 100, 2))
+        )
+        start += value
+    return StackedBar(label, segments)

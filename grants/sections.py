@@ -1,4 +1,5 @@
-"""Sections that apps built on grants add to the public project page, without grants importing them."""
+"""Sections that apps built on grants add to a project's pages, without grants importing them: the public
+project page, and the staff's record of a project in the admin."""
 
 from __future__ import annotations
 
@@ -15,15 +16,23 @@ class PageSection:
 
 
 ProjectSection = Callable[[Project], PageSection | None]
-_project_sections: list[ProjectSection] = []
 
 
-def register_project_section(section: ProjectSection) -> ProjectSection:
-    """Called from an app's `ready()`: the section renders on every public project page."""
-    if section not in _project_sections:
-        _project_sections.append(section)
-    return section
+class Sections:
+    """The sections registered for one page, in the order the apps registered them."""
+
+    def __init__(self) -> None:
+        self._sections: list[ProjectSection] = []
+
+    def register(self, section: ProjectSection) -> ProjectSection:
+        """Called from an app's `ready()`: the section renders on every such page."""
+        if section not in self._sections:
+            self._sections.append(section)
+        return section
+
+    def of(self, project: Project) -> list[PageSection]:
+        return [page for page in (section(project) for section in self._sections) if page is not None]
 
 
-def project_sections(project: Project) -> list[PageSection]:
-    return [page for page in (section(project) for section in _project_sections) if page is not None]
+public_page = Sections()
+staff_record = Sections()

@@ -6,7 +6,7 @@ from django.shortcuts import render
 
 from . import selectors
 from .models import Project
-from .sections import project_sections
+from .sections import public_page
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -29,5 +29,5 @@ def project_detail(request: HttpRequest, code: str) -> HttpResponse:
         project = selectors.project_detail(code=code)
     except Project.DoesNotExist:
         raise Http404 from None
-    context = {"project": project, "money": selectors.project_money(project), "sections": project_sections(project)}
+    context = {"project": project, "money": selectors.project_money(project), "sections": public_page.of(project)}
     return render(request, "grants/project_detail.html", context)

@@ -7,8 +7,9 @@ class ResultsConfig(AppConfig):
     verbose_name = _("Results framework")
 
     def ready(self) -> None:
-        from grants.sections import register_project_section
+        from grants.sections import public_page, staff_record
 
-        from .views import project_results_section
+        from .views import project_record_section, project_results_section
 
-        register_project_section(project_results_section)
+        public_page.register(project_results_section)
+        staff_record.register(project_record_section)

@@ -65,6 +65,12 @@ def project_results_section(project: Project) -> PageSection | None:
     return PageSection("results/includes/project_results.html", {"results": results})
 
 
+def project_record_section(project: Project) -> PageSection:
+    """Results against targets and the progress reports, on the staff's record of a project (registered with
+    grants in AppConfig.ready); each period's report is read with the results."""
+    return PageSection("admin/results/record/results.html", {"results": selectors.project_results(project)})
+
+
 @login_required
 def reports(request: HttpRequest) -> HttpResponse:
     projects = list(selectors.reporter_projects(request.user)[:100])

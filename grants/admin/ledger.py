@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 from django.contrib import admin, messages
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from common.admin import CheckedImportExportAdmin, ConditionFilter, MoneyTotalsMixin, ReadOnlyMixin
+from common.admin import CheckedImportExportAdmin, ConditionFilter, MoneyTotalsMixin, ReadOnlyMixin, next_url
 from common.errors import DomainError
 from common.money import format_money
 from common.permissions import may, requires
@@ -155,6 +158,10 @@ class ReleaseConditionFilter(ConditionFilter):
     }
 
 
+class ConditionMetForm(forms.Form):
+    on = forms.DateField(label=_("Condition met on"), initial=timezone.localdate)
+
+
 class DisbursementForm(forms.Form):
     amount = forms.DecimalField(label=_("Amount"), max_digits=18, decimal_places=2, min_value=0.01)
     value_date = forms.DateField(label=_("Value date"), initial=timezone.localdate)
@@ -177,6 +184,11 @@ class TrancheAdmin(ReadOnlyLedgerMixin, SimpleHistoryAdmin):
                 "<int:pk>/disburse/",
                 self.admin_site.admin_view(requires("grants.add_transaction")(self.disburse_view)),
                 name="grants_tranche_disburse",
+            ),
+            path(
+                "<int:pk>/condition-met/",
+                self.admin_site.admin_view(requires("grants.change_tranche")(self.condition_met_view)),
+                name="grants_tranche_condition_met",
             ),
             *super().get_urls(),
         ]
@@ -207,11 +219,42 @@ class TrancheAdmin(ReadOnlyLedgerMixin, SimpleHistoryAdmin):
     @admin.action(description=_("Mark the release condition as met today"), permissions=["release"])
     def mark_condition_met(self, request, queryset):
         for tranche in queryset:
-            services.tranche_condition_meet(tranche=tranche, on=timezone.localdate())
+            try:
+                services.tranche_condition_meet(tranche=tranche, on=timezone.localdate())
+            except DomainError as error:
+                self.message_user(request, f"{tranche}: {error.message}", messages.ERROR)
+                return
         self.message_user(request, _("Release conditions recorded."), messages.SUCCESS)
+
+    def condition_met_view(self, request, pk: int):
+        """Record the day a tranche's release condition was met; the tranche's history keeps who and when."""
+        tranche = get_object_or_404(Tranche.objects.select_related("agreement__project"), pk=pk)
+        back = next_url(request, default=reverse("admin:grants_tranche_changelist"))
+        form = ConditionMetForm(request.POST or None)
+        status = 200
+        if request.method == "POST" and form.is_valid():
+            try:
+                met = services.tranche_condition_meet(tranche=tranche, on=form.cleaned_data["on"])
+            except DomainError as error:
+                form.add_error("on", error.message)
+            else:
+                self.message_user(request, *_condition_met_message(met, form.cleaned_data["on"]))
+                return redirect(back)
+        if form.is_bound:
+            status = 400
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Record that a release condition is met"),
+            "tranche": tranche,
+            "form": form,
+            "next": back,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/grants/tranche/condition_met.html", context, status=status)
 
     def disburse_view(self, request, pk: int):
         tranche = get_object_or_404(Tranche.objects.select_related("agreement__project"), pk=pk)
+        back = next_url(request, default=reverse("admin:grants_tranche_changelist") + f"?status={TrancheStatus.DUE}")
         form = DisbursementForm(request.POST or None, initial={"amount": tranche.remaining})
         if request.method == "POST" and form.is_valid():
             try:
@@ -230,16 +273,32 @@ class TrancheAdmin(ReadOnlyLedgerMixin, SimpleHistoryAdmin):
                     },
                     messages.SUCCESS,
                 )
-                return redirect(reverse("admin:grants_tranche_changelist") + f"?status={TrancheStatus.DUE}")
+                return redirect(back)
         context = {
             **self.admin_site.each_context(request),
             "title": _("Record a disbursement"),
             "tranche": tranche,
             "form": form,
+            "next": back,
             "opts": self.model._meta,
             "remaining": format_money(tranche.remaining, tranche.agreement.currency),
         }
         return TemplateResponse(request, "admin/grants/tranche/disburse.html", context)
+
+
+def _condition_met_message(tranche: Tranche, asked: dt.date) -> tuple[str, int]:
+    if not tranche.condition:
+        return _("%(tranche)s has no release condition: nothing to record.") % {"tranche": tranche}, messages.WARNING
+    if tranche.condition_met_on != asked:
+        return (
+            _("The condition of %(tranche)s was already met on %(date)s; that date stays.")
+            % {"tranche": tranche, "date": date_format(tranche.condition_met_on)},
+            messages.WARNING,
+        )
+    return (
+        _("The condition of %(tranche)s is met on %(date)s.") % {"tranche": tranche, "date": date_format(asked)},
+        messages.SUCCESS,
+    )
 
 
 class ReverseForm(forms.Form):

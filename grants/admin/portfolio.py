@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
+from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import Count
@@ -9,9 +12,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from common.admin import CheckedImportExportAdmin, MoneyTotalsMixin
+from common.admin import CheckedImportExportAdmin, MoneyTotalsMixin, RecordPageMixin
 from common.errors import DomainError
 from common.money import format_money
+from common.permissions import may
 
 from .. import services
 from ..models import (
@@ -21,13 +25,16 @@ from ..models import (
     ExchangeRate,
     Facility,
     FundingWindow,
+    PledgeInstalment,
     Project,
     ProjectCountry,
     ProjectPartner,
     Theme,
+    pledge_schedule_error,
 )
 from ..resources import ContributionResource, ExchangeRateResource, ProjectResource
-from ..selectors import contribution_figures
+from ..sections import staff_record
+from ..selectors import contribution_figures, contribution_record, project_record
 
 
 class CatalogueAdmin(admin.ModelAdmin):
@@ -148,16 +155,38 @@ class ContributionPhaseInline(admin.TabularInline):
     fields = ["number", "start_date", "end_date", "status"]
 
 
+class PledgeScheduleFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        if any(self.errors) or self.instance.amount is None:
+            return
+        kept = [form.cleaned_data for form in self.forms if form.cleaned_data and not self._should_delete_form(form)]
+        scheduled = sum((row["amount"] for row in kept), Decimal(0)) if kept else None
+        contribution = self.instance
+        if error := pledge_schedule_error(
+            pledged=contribution.amount, scheduled=scheduled, currency=contribution.currency
+        ):
+            raise forms.ValidationError(error)
+
+
+class PledgeInstalmentInline(admin.TabularInline):
+    model = PledgeInstalment
+    formset = PledgeScheduleFormSet
+    extra = 0
+    fields = ["due_date", "amount"]
+
+
 @admin.register(Contribution)
-class ContributionAdmin(MoneyTotalsMixin, SimpleHistoryAdmin, CheckedImportExportAdmin):
+class ContributionAdmin(RecordPageMixin, MoneyTotalsMixin, SimpleHistoryAdmin, CheckedImportExportAdmin):
     resource_classes = [ContributionResource]
+    record_template = "admin/grants/record/contribution.html"
     list_display = ["reference", "title", "donor", "pledged", "received", "allocated", "start_date", "status"]
     list_filter = ["status", "currency", "donor", "earmarked_window", "is_demo"]
     list_select_related = ["donor"]
     search_fields = ["reference", "title", "donor__name", "donor__short_name"]
     autocomplete_fields = ["donor", "contract_partner", "earmarked_window", "earmarked_facility"]
     date_hierarchy = "start_date"
-    inlines = [ContributionPhaseInline]
+    inlines = [ContributionPhaseInline, PledgeInstalmentInline]
     totals_label = _("Pledged in this selection")
     fieldsets = [
         (None, {"fields": ["donor", "reference", "title", "description", "status"]}),
@@ -167,6 +196,9 @@ class ContributionAdmin(MoneyTotalsMixin, SimpleHistoryAdmin, CheckedImportExpor
         (_("Record"), {"fields": ["is_demo"]}),
     ]
     readonly_fields = ["figures"]
+
+    def record_context(self, request, obj: Contribution) -> dict:
+        return {"record": contribution_record(obj)}
 
     @admin.display(description=_("pledged"), ordering="amount")
     def pledged(self, obj: Contribution) -> str:
@@ -209,8 +241,9 @@ class ProjectPartnerInline(admin.TabularInline):
 
 
 @admin.register(Project)
-class ProjectAdmin(MoneyTotalsMixin, SimpleHistoryAdmin, CheckedImportExportAdmin):
+class ProjectAdmin(RecordPageMixin, MoneyTotalsMixin, SimpleHistoryAdmin, CheckedImportExportAdmin):
     resource_classes = [ProjectResource]
+    record_template = "admin/grants/record/project.html"
     change_list_template = "admin/grants/project/change_list.html"  # with links to the IATI import and file
     list_display = ["code", "title", "facility", "country_list", "status", "start_date", "budget", "is_public"]
     list_filter = ["status", "facility__window", "facility", "themes", "countries__country", "is_public", "is_demo"]
@@ -231,6 +264,17 @@ class ProjectAdmin(MoneyTotalsMixin, SimpleHistoryAdmin, CheckedImportExportAdmi
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("countries").distinct()
+
+    def record_context(self, request, obj: Project) -> dict:
+        """The acts the page offers are those the user may take: each is checked again where it posts."""
+        record = project_record(obj)
+        return {
+            "record": record,
+            "sections": staff_record.of(record.project),
+            "may_pay": may(request.user, "grants.add_transaction"),
+            "may_meet_conditions": may(request.user, "grants.change_tranche"),
+            "may_sign": may(request.user, "grants.add_grantagreement"),
+        }
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "cities":  # a proposal counts in no project until the secretariat confirms it

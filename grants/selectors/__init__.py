@@ -33,6 +33,7 @@ from .portfolio import (
     public_transactions,
     rate_on,
 )
+from .records import ContributionRecord, ProjectRecord, contribution_record, project_record
 from .visibility import (
     visible_applications,
     visible_calls,
@@ -45,13 +46,16 @@ __all__ = [
     "AllocationFigures",
     "Breakdown",
     "ContributionFigures",
+    "ContributionRecord",
     "PortfolioHeadline",
     "ProjectMoney",
+    "ProjectRecord",
     "RankedApplication",
     "active_contributions",
     "attachment_for",
     "call_ranking",
     "contribution_figures",
+    "contribution_record",
     "money_by",
     "open_calls",
     "partner_application",
@@ -61,6 +65,7 @@ __all__ = [
     "project_detail",
     "project_list",
     "project_money",
+    "project_record",
     "public_projects",
     "public_transactions",
     "published_call",

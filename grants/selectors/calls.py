@@ -12,7 +12,16 @@ from common.permissions import may
 from members.models import Role, User
 from members.selectors import organisations_of
 
-from ..models import Application, ApplicationStatus, Attachment, Call, CriterionScore, Project, ReviewAssignment
+from ..models import (
+    Application,
+    ApplicationStatus,
+    AssessmentCriterion,
+    Attachment,
+    Call,
+    CriterionScore,
+    Project,
+    ReviewAssignment,
+)
 
 
 def open_calls(now=None) -> QuerySet[Call]:
@@ -107,6 +116,50 @@ class RankedApplication:
     reviews_assigned: int
 
 
+def weighted_score(scored: list[tuple[Decimal, Decimal]], total_weight: Decimal) -> Decimal | None:
+    """The weighted average score (0-5) of (weight, mean score) pairs: the sum of weight x mean over the
+    criteria scored, divided by the sum of the weights of all the call's criteria; None before any score."""
+    if not scored or not total_weight:
+        return None
+    return (sum((weight * mean for weight, mean in scored), Decimal(0)) / total_weight).quantize(Decimal("0.01"))
+
+
+def _mean(value) -> Decimal:
+    return Decimal(str(value))  # Avg answers a float on some databases
+
+
+@dataclass(frozen=True)
+class CriterionMean:
+    criterion: AssessmentCriterion
+    mean: Decimal | None  # of the submitted reviews' scores
+
+
+@dataclass(frozen=True)
+class ApplicationScores:
+    criteria: list[CriterionMean]
+    weighted_score: Decimal | None
+    reviews_done: int
+    reviews_assigned: int
+
+
+def application_scores(application: Application) -> ApplicationScores:
+    """An application's mean score per criterion and its weighted score, as the call's ranking computes
+    them. Two queries."""
+    submitted = Q(scores__review__application=application, scores__review__submitted_at__isnull=False)
+    criteria = list(
+        AssessmentCriterion.objects.filter(call_id=application.call_id)
+        .annotate(mean=Avg("scores__score", filter=submitted))
+        .order_by("order", "pk")
+    )
+    reviews = ReviewAssignment.objects.filter(application=application).aggregate(
+        assigned=Count("pk"), done=Count("pk", filter=Q(submitted_at__isnull=False))
+    )
+    means = [CriterionMean(c, None if c.mean is None else _mean(c.mean).quantize(Decimal("0.01"))) for c in criteria]
+    scored = [(c.weight, _mean(c.mean)) for c in criteria if c.mean is not None]
+    total_weight = sum((c.weight for c in criteria), Decimal(0))
+    return ApplicationScores(means, weighted_score(scored, total_weight), reviews["done"], reviews["assigned"])
+
+
 def call_ranking(call: Call) -> list[RankedApplication]:
     """Applications of a call by weighted average score (0-5): the sum over criteria of weight x mean
     score, divided by the sum of weights. Three queries, whatever the number of applications."""
@@ -124,17 +177,13 @@ def call_ranking(call: Call) -> list[RankedApplication]:
         .values("review__application_id", "criterion__weight", "criterion_id")
         .annotate(mean=Avg("score"))
     )
-    weighted: dict[int, Decimal] = {}
+    scored: dict[int, list[tuple[Decimal, Decimal]]] = {}
     for row in means:
-        weighted[row["review__application_id"]] = weighted.get(row["review__application_id"], Decimal(0)) + (
-            Decimal(str(row["mean"])) * row["criterion__weight"]
-        )
+        scored.setdefault(row["review__application_id"], []).append((row["criterion__weight"], _mean(row["mean"])))
     ranked = [
         RankedApplication(
             application,
-            (weighted[application.pk] / total_weight).quantize(Decimal("0.01"))
-            if application.pk in weighted and total_weight
-            else None,
+            weighted_score(scored.get(application.pk, []), total_weight),
             application.reviews_done,
             application.reviews_assigned,
         )

@@ -31,6 +31,12 @@ class AllocationFigures:
     allocated_reporting: Decimal | None
     share: Decimal | None  # of the project's disbursements attributed to this allocation
     disbursed_reporting: Decimal | None
+    disbursed: Decimal | None = None  # the same, in the contribution's currency
+
+    @property
+    def balance(self) -> Decimal | None:
+        """Allocated and not yet paid out to the project through this allocation."""
+        return None if self.disbursed is None else self.allocation.amount - self.disbursed
 
 
 @dataclass
@@ -62,13 +68,49 @@ class ContributionFigures:
         return None if self.disbursed is None else self.received - self.disbursed
 
 
+@dataclass
+class AllocationWeights:
+    """What each allocation weighs in the reporting currency (at its date), and each project's total.
+
+    A project's payments are shared among its funders in proportion to their allocations, out of the larger
+    of all its allocations and its commitment (converted at the project's start): money committed beyond the
+    earmarked allocations came from the fund's unearmarked resources.
+    """
+
+    table: RateTable
+    weight_of: dict[int, Decimal] = field(default_factory=dict)
+    total_weight: dict[int, Decimal] = field(default_factory=lambda: defaultdict(lambda: ZERO))
+    unweighable: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))  # project -> currencies
+
+    @classmethod
+    def of(cls, rows: Iterable[tuple[int, int, Decimal, str, dt.date]], table: RateTable) -> AllocationWeights:
+        """`rows`: every allocation to the projects concerned, as (pk, project id, amount, currency, date)."""
+        weights = cls(table)
+        for pk, project_id, amount, currency, allocated_on in rows:
+            try:
+                weight = table.convert(amount, currency, allocated_on).amount
+            except MissingRate:
+                weights.unweighable[project_id].add(currency)
+                continue
+            weights.weight_of[pk] = weight
+            weights.total_weight[project_id] += weight
+        return weights
+
+    def share(self, allocation_pk: int, project: Project) -> tuple[Decimal | None, set[str]]:
+        """The allocation's share of the project's payments, or None with the currencies that lack a rate."""
+        if project.pk in self.unweighable or not self.total_weight[project.pk]:
+            return None, set(self.unweighable.get(project.pk) or {project.currency})
+        try:
+            committed = self.table.convert(project.committed_total, project.currency, project.start_date).amount
+        except MissingRate:
+            return None, {project.currency}
+        return self.weight_of[allocation_pk] / max(self.total_weight[project.pk], committed), set()
+
+
 def contribution_figures(contributions: Iterable[Contribution]) -> list[ContributionFigures]:
     """Figures for several contributions in four queries, however many projects they fund.
 
-    A project's disbursements are attributed to each contribution in proportion to its allocation,
-    compared in the reporting currency at each allocation's date, out of the larger of all the
-    project's allocations and its commitment (converted at the project's start): money committed
-    beyond the earmarked allocations came from the fund's unearmarked resources.
+    A project's disbursements are attributed to each contribution as `AllocationWeights` shares them.
     """
     contributions = list(contributions)
     quote = settings.REPORTING_CURRENCY
@@ -85,18 +127,7 @@ def contribution_figures(contributions: Iterable[Contribution]) -> list[Contribu
     currencies = {c.currency for c in contributions} | {row[3] for row in shared}
     currencies |= {a.project.currency for a in own}
     table = RateTable.load(quote=quote, currencies=currencies)
-
-    weight_of: dict[int, Decimal] = {}
-    total_weight: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    unweighable: dict[int, set[str]] = defaultdict(set)  # project -> currencies that lack a rate
-    for pk, project_id, amount, currency, allocated_on in shared:
-        try:
-            weight = table.convert(amount, currency, allocated_on).amount
-        except MissingRate:
-            unweighable[project_id].add(currency)
-            continue
-        weight_of[pk] = weight
-        total_weight[project_id] += weight
+    weights = AllocationWeights.of(shared, table)
 
     by_contribution: dict[int, list[Allocation]] = defaultdict(list)
     for allocation in own:
@@ -106,29 +137,28 @@ def contribution_figures(contributions: Iterable[Contribution]) -> list[Contribu
     for contribution in contributions:
         missing: set[str] = set()
         applied: list[AppliedRate] = []
-        disbursed: Decimal | None = ZERO
         parts: list[AllocationFigures] = []
         for allocation in by_contribution[contribution.pk]:
             project = allocation.project
-            if project.pk in unweighable or not total_weight[project.pk]:
-                missing |= unweighable.get(project.pk, {project.currency})
-                disbursed = None
-                parts.append(AllocationFigures(allocation, weight_of.get(allocation.pk), None, None))
-                continue
-            try:
-                committed = table.convert(project.committed_total, project.currency, project.start_date).amount
-                share = weight_of[allocation.pk] / max(total_weight[project.pk], committed)
-                in_reporting = table.convert(project.disbursed_total * share, project.currency, allocation.allocated_on)
-            except MissingRate:
-                missing.add(project.currency)
-                disbursed = None
-                parts.append(AllocationFigures(allocation, weight_of[allocation.pk], None, None))
+            share, lacking = weights.share(allocation.pk, project)
+            in_reporting = None
+            if share is not None:
+                try:
+                    in_reporting = table.convert(
+                        project.disbursed_total * share, project.currency, allocation.allocated_on
+                    )
+                except MissingRate:
+                    lacking = {project.currency}
+            if in_reporting is None:
+                missing |= lacking
+                parts.append(AllocationFigures(allocation, weights.weight_of.get(allocation.pk), None, None))
                 continue
             back = table.rate(contribution.currency, allocation.allocated_on)  # known: it weighed the allocation
             applied += [in_reporting.rate, back]
-            parts.append(AllocationFigures(allocation, weight_of[allocation.pk], share, in_reporting.amount))
-            if disbursed is not None:
-                disbursed += in_reporting.amount / back.rate
+            disbursed = quantize(in_reporting.amount / back.rate)
+            parts.append(
+                AllocationFigures(allocation, weights.weight_of[allocation.pk], share, in_reporting.amount, disbursed)
+            )
         try:
             pledged_rate = table.rate(contribution.currency, contribution.start_date)
             pledged_reporting = quantize(contribution.amount * pledged_rate.rate)
@@ -136,13 +166,14 @@ def contribution_figures(contributions: Iterable[Contribution]) -> list[Contribu
         except MissingRate:
             missing.add(contribution.currency)
             pledged_reporting = None
+        disbursed_parts = [part.disbursed for part in parts]
         figures.append(
             ContributionFigures(
                 contribution=contribution,
                 pledged=contribution.amount,
                 received=contribution.received_total,
                 allocated=contribution.allocated_total,
-                disbursed=None if disbursed is None else quantize(disbursed),
+                disbursed=None if None in disbursed_parts else sum(disbursed_parts, ZERO),
                 reporting_currency=quote,
                 pledged_reporting=pledged_reporting,
                 rates=_distinct_rates(applied),

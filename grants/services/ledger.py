@@ -395,9 +395,14 @@ def accounting_period_close(*, period: AccountingPeriod, closed_by: User | None)
 
 @transaction.atomic
 def tranche_condition_meet(*, tranche: Tranche, on: dt.date) -> Tranche:
-    """Record that a tranche's release condition is met (for example, a report was approved)."""
+    """Record that a tranche's release condition is met (for example, a report was approved).
+
+    A condition met earlier keeps its first date, and a tranche without a condition has nothing to record:
+    both are returned unchanged. A date still to come is refused."""
+    if on > timezone.localdate():
+        raise LedgerError(_("A condition cannot be met on a day still to come."), field="on")
     tranche = Tranche.objects.select_for_update().get(pk=tranche.pk)
-    if tranche.condition_met_on is None:
+    if tranche.condition and tranche.condition_met_on is None:
         tranche.condition_met_on = on
         tranche.save(update_fields=["condition_met_on"])
     return tranche

@@ -20,3 +20,11 @@ def exchange_rate(rate: Decimal) -> str:
     """`1.0800000000` → `1.08`: a rate as recorded, without trailing zeros."""
     text = f"{rate:f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+@register.filter
+def share(value: Decimal | None) -> str:
+    """`0.4` → `40.0 %`: a share of a whole, as the record pages show it; — when unknown."""
+    if value is None:
+        return "—"
+    return f"{(value * 100).quantize(Decimal('0.1'))}\xa0%"

@@ -10,7 +10,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import quote, unquote
 from django.contrib.admin.views.main import ChangeList
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, Sum
 from django.http import Http404
 from django.shortcuts import redirect
@@ -120,9 +120,12 @@ class RecordPageMixin:
         return RecordChangeList
 
     def record_view(self, request, object_id: str):
-        obj = self.get_object(request, unquote(object_id))
-        if obj is None:
-            raise Http404
+        # The list's own prefetching is for its rows: the page's selector reads what the page shows.
+        queryset = self.get_queryset(request).prefetch_related(None)
+        try:
+            obj = queryset.get(pk=self.model._meta.pk.to_python(unquote(object_id)))
+        except (self.model.DoesNotExist, ValidationError):
+            raise Http404 from None
         if not self.has_view_permission(request, obj):
             raise PermissionDenied
         context = {

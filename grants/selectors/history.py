@@ -80,30 +80,33 @@ class _Loaded:
 
 def timeline(sources: Iterable[HistorySource]) -> list[TimelineEntry]:
     """Every change of the sources' objects, newest first."""
-    loaded = [_load(source) for source in sources]
-    labels = _labels(loaded)
-    entries: list[tuple[tuple, TimelineEntry]] = []
-    for part in loaded:
+    pending: list[tuple[_Loaded, models.Model, list[_RawChange]]] = []
+    for part in (_load(source) for source in sources):
         pk_name = part.source.records.model.instance_type._meta.pk.attname
         previous: dict[object, models.Model] = {}
         for row in part.rows:
             key = getattr(row, pk_name)
-            changes = _changes(part, previous.get(key), row, labels)
+            changes = _raw_changes(part, previous.get(key), row)
             previous[key] = row
-            if row.history_type == "~" and not changes:
-                continue
-            entry = TimelineEntry(
-                at=row.history_date,
-                user=row.history_user,
-                action=str(ACTIONS.get(row.history_type, row.history_type)),
-                subject=part.source.subject(row),
-                url=part.source.url(row),
-                changes=changes,
-                reason=row.history_change_reason or "",
-            )
-            entries.append(((row.history_date, row.history_id), entry))
-    entries.sort(key=lambda pair: pair[0], reverse=True)
-    return [entry for _, entry in entries]
+            if row.history_type != "~" or changes:
+                pending.append((part, row, changes))
+    labels = _labels(change for _part, _row, changes in pending for change in changes)
+    pending.sort(key=lambda item: (item[1].history_date, item[1].history_id), reverse=True)
+    return [
+        TimelineEntry(
+            at=row.history_date,
+            user=row.history_user,
+            action=str(ACTIONS.get(row.history_type, row.history_type)),
+            subject=part.source.subject(row),
+            url=part.source.url(row),
+            changes=[
+                _shown(change, labels, part.source.currency(row) if part.source.currency else None)
+                for change in changes
+            ],
+            reason=row.history_change_reason or "",
+        )
+        for part, row, changes in pending
+    ]
 
 
 def _load(source: HistorySource) -> _Loaded:
@@ -134,48 +137,54 @@ def _load(source: HistorySource) -> _Loaded:
     return _Loaded(source, fields, rows, m2m)
 
 
-def _labels(loaded: list[_Loaded]) -> dict[tuple[type[models.Model], object], str]:
-    """The names of every row a foreign key or a many-to-many field of the sources points at."""
+@dataclass(frozen=True)
+class _RawChange:
+    field: models.Field
+    old: object  # a value, or a set of ids for a many-to-many field
+    new: object
+    created: bool
+
+
+def _raw_changes(part: _Loaded, before, after) -> list[_RawChange]:
+    if after.history_type == "-" or (after.history_type == "+" and not part.source.fields_on_create):
+        return []
+    created = before is None
+    changes = []
+    for f in part.fields:
+        old = None if created else getattr(before, f.attname)
+        new = getattr(after, f.attname)
+        if (not created and old == new) or (created and (new is None or new == "" or new is False)):
+            continue
+        changes.append(_RawChange(f, old, new, created))
+    for m2m_field, sets in part.m2m.items():
+        old_ids = frozenset() if created else sets[before.history_id]
+        if old_ids != sets[after.history_id]:
+            changes.append(_RawChange(m2m_field, old_ids, sets[after.history_id], created))
+    return changes
+
+
+def _labels(changes: Iterable[_RawChange]) -> dict[tuple[type[models.Model], object], str]:
+    """The names of the rows the changes point at: one query per model, whatever the number of changes."""
     wanted: dict[type[models.Model], set] = defaultdict(set)
-    for part in loaded:
-        for f in part.fields:
-            if f.is_relation:
-                wanted[f.related_model] |= {getattr(row, f.attname) for row in part.rows} - {None}
-        for m2m_field, sets in part.m2m.items():
-            for ids in sets.values():
-                wanted[m2m_field.related_model] |= ids
+    for change in changes:
+        if change.field.many_to_many:
+            wanted[change.field.related_model] |= change.old | change.new
+        elif change.field.is_relation:
+            wanted[change.field.related_model] |= {change.old, change.new} - {None}
     labels = {}
     for model, ids in wanted.items():
-        if not ids:
-            continue
         rows = model._default_manager.filter(pk__in=ids).select_related(*LABEL_RELATIONS.get(model, ()))
         labels.update({(model, row.pk): str(row) for row in rows})
     return labels
 
 
-def _changes(part: _Loaded, before, after, labels) -> list[FieldChange]:
-    if after.history_type == "-" or (after.history_type == "+" and not part.source.fields_on_create):
-        return []
-    currency = part.source.currency(after) if part.source.currency else None
-    changes = []
-    for f in part.fields:
-        old = getattr(before, f.attname) if before is not None else None
-        new = getattr(after, f.attname)
-        if before is not None and old == new:
-            continue
-        if before is None and (new is None or new == "" or new is False):
-            continue
-        old_text = _text(f, old, labels, currency) if before is not None else ""
-        changes.append(FieldChange(str(f.verbose_name), old_text, _text(f, new, labels, currency)))
-    for m2m_field, sets in part.m2m.items():
-        old_ids = sets.get(before.history_id, frozenset()) if before is not None else frozenset()
-        new_ids = sets[after.history_id]
-        if old_ids == new_ids:
-            continue
-        model = m2m_field.related_model
-        old_text = _names(model, old_ids, labels) if before is not None else ""
-        changes.append(FieldChange(str(m2m_field.verbose_name), old_text, _names(model, new_ids, labels)))
-    return changes
+def _shown(change: _RawChange, labels, currency: str | None) -> FieldChange:
+    f = change.field
+    if f.many_to_many:
+        old, new = _names(f.related_model, change.old, labels), _names(f.related_model, change.new, labels)
+    else:
+        old, new = _text(f, change.old, labels, currency), _text(f, change.new, labels, currency)
+    return FieldChange(str(f.verbose_name), "" if change.created else old, new)
 
 
 def _names(model, ids, labels) -> str:

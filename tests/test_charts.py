@@ -1,10 +1,10 @@
-"""Chart geometry: bars in proportion, a rounded scale, the target line where it belongs."""
+"""Chart geometry: bars in proportion, a rounded scale, the target line where it belongs; stacked parts of a whole."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from common.charts import bar_chart, compact
+from common.charts import bar_chart, compact, stacked_bar
 
 
 def test_bars_are_in_proportion_on_a_rounded_scale_with_the_target_line():
@@ -27,3 +27,20 @@ def test_a_chart_of_zeros_has_a_scale_and_flat_bars():
 
 def test_axis_labels_are_short():
     assert [compact(Decimal(n)) for n in (950, 1500, 20_000_000, 2_500_000_000)] == ["950", "1.5k", "20M", "2.5bn"]
+
+
+def test_a_stacked_bar_lays_its_parts_end_to_end_in_percent_of_the_whole():
+    bar = stacked_bar(
+        "Budget", [("paid", Decimal(250), "paid"), ("committed", Decimal(500), "committed")], whole=Decimal(1000)
+    )
+
+    assert [(s.x, s.width) for s in bar.segments] == [(0, 25), (25, 50)]
+    assert bar.description == "Budget: paid 250; committed 500"
+
+
+def test_a_stacked_bar_cuts_what_goes_beyond_the_whole_and_draws_nothing_below_zero():
+    bar = stacked_bar("Spent", [("over", Decimal(1500), "a"), ("less", Decimal(-10), "b")], whole=Decimal(1000))
+    empty = stacked_bar("Nothing", [("part", Decimal(5), "a")], whole=Decimal(0))
+
+    assert [(s.x, s.width, s.text) for s in bar.segments] == [(0, 100, "1500"), (100, 0, "0")]
+    assert [(s.x, s.width) for s in empty.segments] == [(0, 0)]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-import lxml.html
 import pytest
 import time_machine
 from django.urls import reverse
@@ -34,6 +33,7 @@ from tests.factories import (
     UserFactory,
     staff_in_role,
 )
+from tests.grants.record_pages import figures, links, page, rows, text
 from tests.results.helpers import approved, submitted
 
 pytestmark = pytest.mark.django_db
@@ -50,24 +50,6 @@ def _early_june_2024():
 
 def record_url(project) -> str:
     return reverse("admin:grants_project_record", args=[project.pk])
-
-
-def page(response) -> lxml.html.HtmlElement:
-    assert response.status_code == 200
-    return lxml.html.fromstring(response.content.decode())
-
-
-def text(element) -> str:
-    """What a reader sees in the element, its parts spaced as on the page (non-breaking spaces as spaces)."""
-    return " ".join(" ".join(element.itertext()).split())
-
-
-def rows(doc, table: str) -> list[list[str]]:
-    return [[text(cell) for cell in row.xpath("./th|./td")] for row in doc.xpath(f'//table[@data-table="{table}"]//tr')]
-
-
-def links(doc) -> set[str]:
-    return set(doc.xpath("//div[@id='content-main']//a/@href"))
 
 
 @pytest.fixture
@@ -143,10 +125,7 @@ def test_the_header_names_status_window_facility_places_and_partners_with_links(
 def test_the_money_adds_up_and_each_allocation_takes_its_share(staff_client, ghana):
     doc = page(staff_client.get(record_url(ghana)))
 
-    figures = {
-        text(div.xpath("./dt")[0]): text(div.xpath("./dd")[0]) for div in doc.xpath("//dl[@class='record-figures']/div")
-    }
-    assert figures == {
+    assert figures(doc) == {
         "Approved budget": "USD 1,000.00",
         "Committed": "USD 800.00",
         "Disbursed": "USD 500.00",

@@ -380,7 +380,7 @@ class ApplicationAdmin(LongListMixin, SimpleHistoryAdmin):
                     _("Approved: project %(code)s is created and its agreement signed.") % {"code": project.code},
                     messages.SUCCESS,
                 )
-                return redirect("admin:grants_project_change", project.pk)
+                return redirect("admin:grants_project_record", project.pk)
         return self._form_page(request, application, form, _("Approve the application"), _("Approve"))
 
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
+from django.db import models
 from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils import timezone
@@ -299,11 +300,11 @@ def _transaction_subject(row) -> str:
 # A contribution
 
 
-class InstalmentState:
-    RECEIVED = gettext_lazy("Received")
-    LATE = gettext_lazy("Received late")
-    OVERDUE = gettext_lazy("Overdue")
-    EXPECTED = gettext_lazy("Expected")
+class InstalmentState(models.TextChoices):
+    RECEIVED = "received", gettext_lazy("Received")
+    LATE = "late", gettext_lazy("Received late")
+    OVERDUE = "overdue", gettext_lazy("Overdue")
+    EXPECTED = "expected", gettext_lazy("Expected")
 
 
 @dataclass(frozen=True)
@@ -316,15 +317,11 @@ class InstalmentLine:
     received_by_due_date: Decimal
     covered_on: dt.date | None
     outstanding: Decimal  # of this instalment
-    state: str
+    state: InstalmentState
 
     @property
-    def state_kind(self) -> str:
-        return {
-            InstalmentState.RECEIVED: "received",
-            InstalmentState.LATE: "late",
-            InstalmentState.OVERDUE: "overdue",
-        }.get(self.state, "expected")
+    def state_label(self) -> str:
+        return self.state.label
 
 
 @dataclass(frozen=True)

@@ -477,7 +477,7 @@ def rank_and_approve(staff, live_server, call, application, shot) -> Project:
     staff.get_by_role("button", name="Approve", exact=True).click()
 
     project = Project.objects.get(code=PROJECT_CODE)
-    expect(staff).to_have_url(f"{live_server.url}/admin/grants/project/{project.pk}/change/", timeout=TIMEOUT)
+    expect(staff).to_have_url(f"{live_server.url}/admin/grants/project/{project.pk}/record/", timeout=TIMEOUT)
     expect(staff.locator(".messagelist .success")).to_contain_text(f"Approved: project {PROJECT_CODE} is created")
     shot(staff, "journey-08-approved")
     application.refresh_from_db()

@@ -187,7 +187,7 @@ def test_staff_screen_review_rank_and_approve_in_the_admin(client):
         {"grant_reference": "IF-UGA-2030", "signed_on": "2030-01-05", "comment": "Strong proposal"},
     )
     project = Project.objects.get(code="IF-UGA-2030")
-    assert response["Location"] == reverse("admin:grants_project_change", args=[project.pk])
+    assert response["Location"] == reverse("admin:grants_project_record", args=[project.pk])
     assert project.committed_total == Decimal("80000.00")
     strong.refresh_from_db()
     assert strong.status == ApplicationStatus.APPROVED and strong.project == project

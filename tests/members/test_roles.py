@@ -185,7 +185,7 @@ def test_the_committee_approves_an_award_and_the_finance_officer_cannot(client):
     assert approve_url not in no_button and approve_url in button
     assert refused.status_code == 403
     project = Project.objects.get(code="IF-UGA-2031")
-    assert approved["Location"] == reverse("admin:grants_project_change", args=[project.pk])
+    assert approved["Location"] == reverse("admin:grants_project_record", args=[project.pk])
     application.refresh_from_db()
     assert application.status == ApplicationStatus.APPROVED
 

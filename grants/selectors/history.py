@@ -2,7 +2,7 @@
 
 Each source is one model's historical rows; what changed is found by comparing each row with the previous
 row of the same object, in memory. The queries are one per source, one per many-to-many field, and one per
-model named by a foreign key: never one per row.
+kind of row the changes shown name (a facility, an organisation): never one per row.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from members.models import User
 from ..models import Allocation, GrantAgreement, Tranche
 
 ACTIONS = {"+": gettext_lazy("created"), "~": gettext_lazy("changed"), "-": gettext_lazy("deleted")}
-# Kept by the database or by the ledger's running totals, not changed by anyone.
+# Stamped when a row is saved, not changed by anyone (running totals are not editable, so not listed either).
 NOT_CHANGES = {"created_at", "updated_at", "recorded_at"}
 # Models whose `__str__` reads a related row: their labels are loaded with it.
 LABEL_RELATIONS: dict[type[models.Model], tuple[str, ...]] = {

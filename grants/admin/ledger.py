@@ -292,12 +292,11 @@ def _condition_met_message(tranche: Tranche, asked: dt.date) -> tuple[str, int]:
     if tranche.condition_met_on != asked:
         return (
             _("The condition of %(tranche)s was already met on %(date)s; that date stays.")
-            % {"tranche": tranche, "date": date_format(tranche.condition_met_on, "j M Y")},
+            % {"tranche": tranche, "date": date_format(tranche.condition_met_on)},
             messages.WARNING,
         )
     return (
-        _("The condition of %(tranche)s is met on %(date)s.")
-        % {"tranche": tranche, "date": date_format(asked, "j M Y")},
+        _("The condition of %(tranche)s is met on %(date)s.") % {"tranche": tranche, "date": date_format(asked)},
         messages.SUCCESS,
     )
 

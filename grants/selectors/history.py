@@ -203,5 +203,5 @@ def _text(f: models.Field, value, labels, currency: str | None) -> str:
     if isinstance(value, Decimal) and currency:
         return format_money(value, currency)
     if isinstance(value, dt.date):
-        return date_format(value, "j M Y")
+        return date_format(value)
     return str(value)

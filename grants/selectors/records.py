@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -294,7 +295,7 @@ def _transaction_subject(row) -> str:
     kind = TransactionKind(row.kind).label
     money = format_money(row.amount, row.currency)
     reference = f" · {row.reference}" if row.reference else ""
-    return f"{kind} {money} ({row.value_date:%Y-%m-%d}){reference}"
+    return f"{kind} {money} ({date_format(row.value_date)}){reference}"
 
 
 # A contribution
@@ -453,7 +454,7 @@ def _contribution_timeline(contribution: Contribution, figures: ContributionFigu
             ),
             HistorySource(
                 PledgeInstalment.history.filter(contribution_id=contribution.pk),
-                subject=lambda row: _("Instalment due %(date)s") % {"date": row.due_date.isoformat()},
+                subject=lambda row: _("Instalment due %(date)s") % {"date": date_format(row.due_date)},
                 exclude=("contribution",),
                 currency=lambda row: currency,
             ),

@@ -425,8 +425,8 @@ def test_the_timeline_says_who_changed_what_and_when_across_the_project_and_its_
     )
     subjects = " | ".join(entries)
     for subject in [
-        "Expenditure USD 200.00 (2024-03-01) created",
-        "Disbursement USD 500.00 (2024-02-05) · PAY-1 created",
+        "Expenditure USD 200.00 (1 Mar 2024) created",
+        "Disbursement USD 500.00 (5 Feb 2024) · PAY-1 created",
         "Allocation from SECO-1 created",
         "Tranche 2 created",
         "Grant agreement GA-GHA-2024 created",

@@ -345,6 +345,7 @@ SPECTACULAR_SETTINGS = {
         "ReportStatusEnum": "results.models.ReportStatus",
         "TrancheStatusEnum": "grants.models.TrancheStatus",
         "AgreementStatusEnum": "grants.models.AgreementStatus",
+        "ReleaseConditionEnum": "grants.models.ReleaseCondition",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -8,10 +8,11 @@ Every staff role sees the partnership's data (the view permission of every model
 each may change is its own:
 
 - programme officers run calls (screening, reviewer assignment, ranking), the results framework and the
-  review of progress reports, and keep projects and the catalogue;
+  review of progress reports, and keep projects (publishing them too) and the catalogue;
 - finance officers keep the ledger: receipts, disbursements and expenditure, allocations, reversals,
   pledge schedules, accounting periods and exchange rates;
-- the grants committee (or the director) approves and rejects awards and signs grant agreements;
+- the grants committee (or the director) approves and rejects awards and signs grant agreements; it alone may
+  approve an award with fewer completed reviews than the call needs, saying why;
 - administrators hold every permission, including users and groups.
 
 Money is recorded by one role and decided by another: the committee approves an award and signs its
@@ -20,6 +21,8 @@ approving the progress report its condition names. A recorded disbursement has n
 """
 
 from __future__ import annotations
+
+from django.db.models import Q
 
 PROGRAMME_OFFICER = "Programme officer"
 FINANCE_OFFICER = "Finance officer"
@@ -42,6 +45,7 @@ ROLES: dict[str, tuple[str, ...]] = {
         "grants.assign_reviewer",
         "grants.view_ranking",
         "grants.change_tranche",
+        "grants.publish_project",
         "grants.import_iati",
         *_crud(
             "results",
@@ -68,6 +72,7 @@ ROLES: dict[str, tuple[str, ...]] = {
     ),
     GRANTS_COMMITTEE: (
         "grants.decide_application",
+        "grants.override_review_minimum",
         "grants.view_ranking",
         "grants.add_grantagreement",
     ),
@@ -83,9 +88,12 @@ def role_permissions(role: str, permission_model):
     views = every.filter(content_type__app_label__in=STAFF_APPS, codename__startswith="view_").exclude(
         codename="view_ranking"
     )
-    names = [name.split(".", 1) for name in ROLES[role]]
-    own = [every.get(content_type__app_label=app, codename=codename).pk for app, codename in names]
-    return every.filter(pk__in=[*views.values_list("pk", flat=True), *own])
+    # In a migration, the permissions of acts a later migration adds do not exist yet: that migration gives them
+    # to the roles (`roles_extend`).
+    own = Q()
+    for app, codename in (name.split(".", 1) for name in ROLES[role]):
+        own |= Q(content_type__app_label=app, codename=codename)
+    return every.filter(Q(pk__in=views.values("pk")) | own)
 
 
 def roles_install(*, group_model, permission_model) -> None:
@@ -93,6 +101,21 @@ def roles_install(*, group_model, permission_model) -> None:
     for role in ROLES:
         group, _ = group_model.objects.get_or_create(name=role)
         group.permissions.add(*role_permissions(role, permission_model))
+
+
+def roles_extend(*, acts: dict[str, tuple[str, ...]], group_model, permission_model) -> None:
+    """Give the existing role groups the permissions of new acts (`acts`: role → "app.codename"), and the roles
+    that hold every permission all of them, leaving what administrators changed in the groups otherwise. A missing
+    group is left missing: `role_group` makes it from the whole table when it is needed."""
+    every = {name for names in acts.values() for name in names}
+    for role in ROLES:
+        names = every if ROLES[role] == (EVERY_PERMISSION,) else set(acts.get(role, ()))
+        group = group_model.objects.filter(name=role).first()
+        if group is None or not names:
+            continue
+        for name in sorted(names):
+            app, codename = name.split(".", 1)
+            group.permissions.add(permission_model.objects.get(content_type__app_label=app, codename=codename))
 
 
 def role_group(role: str):

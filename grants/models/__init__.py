@@ -12,6 +12,7 @@ from .calls import (
     CriterionScore,
     QuestionKind,
     ReviewAssignment,
+    ReviewOverride,
     review_due_default,
 )
 from .catalogue import City, Facility, FundingWindow, Theme
@@ -24,10 +25,12 @@ from .contributions import (
     pledge_schedule_error,
 )
 from .ledger import (
+    RECORDED_CONDITIONS,
     AccountingPeriod,
     AgreementStatus,
     Allocation,
     GrantAgreement,
+    ReleaseCondition,
     Tranche,
     TrancheStatus,
     Transaction,
@@ -38,6 +41,7 @@ from .rates import ExchangeRate
 
 __all__ = [
     "POOLED_FUND_CODE",
+    "RECORDED_CONDITIONS",
     "AccountingPeriod",
     "AgreementStatus",
     "Allocation",
@@ -68,7 +72,9 @@ __all__ = [
     "ProjectPartner",
     "ProjectStatus",
     "QuestionKind",
+    "ReleaseCondition",
     "ReviewAssignment",
+    "ReviewOverride",
     "Theme",
     "Tranche",
     "TrancheStatus",

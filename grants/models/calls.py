@@ -45,6 +45,15 @@ class Call(models.Model):
     currency = CurrencyField()
     ceiling = MoneyField(_("ceiling per grant"))
     envelope = MoneyField(_("total envelope"))
+    reviews_required = models.PositiveSmallIntegerField(
+        _("completed reviews needed"),
+        default=2,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "An application is approved only with this many submitted reviews, unless a director approves it "
+            "with fewer and says why."
+        ),
+    )
     is_published = models.BooleanField(_("published"), default=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -66,6 +75,11 @@ class Call(models.Model):
                 violation_error_message=_("The ceiling is more than zero and the envelope at least one grant."),
             ),
             currency_shape_check("currency", "call_currency_iso"),
+            models.CheckConstraint(
+                condition=Q(reviews_required__gte=1),
+                name="call_needs_a_review",
+                violation_error_message=_("An application needs at least one completed review."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -213,6 +227,10 @@ class Application(models.Model):
             ("screen_application", _("Can screen applications, send them to review, reject them before review")),
             ("assign_reviewer", _("Can assign reviewers to applications")),
             ("decide_application", _("Can approve an award, or reject an application in review")),
+            (
+                "override_review_minimum",
+                _("Can approve an award with fewer completed reviews than its call needs, saying why"),
+            ),
         ]
         indexes = [
             models.Index(fields=["call", "status"], name="application_call_status"),
@@ -417,3 +435,39 @@ class CriterionScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.criterion}: {self.score}"
+
+
+class ReviewOverride(models.Model):
+    """An award approved with fewer completed reviews than its call needs: who decided it, when and why."""
+
+    application = models.OneToOneField(
+        Application, on_delete=models.CASCADE, related_name="review_override", verbose_name=_("application")
+    )
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    reason = models.TextField(_("reason"))
+    reviews_completed = models.PositiveSmallIntegerField(_("completed reviews"))
+    reviews_required = models.PositiveSmallIntegerField(_("reviews the call needs"))
+
+    class Meta:
+        verbose_name = _("review minimum override")
+        verbose_name_plural = _("review minimum overrides")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(reason=""),
+                name="review_override_has_a_reason",
+                violation_error_message=_("Say why the award goes ahead without every review."),
+            ),
+            models.CheckConstraint(
+                condition=Q(reviews_completed__lt=F("reviews_required")),
+                name="review_override_only_below_the_minimum",
+                violation_error_message=_("The application has the reviews its call needs: nothing to override."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return _("%(done)s of %(needed)s reviews, approved by %(by)s") % {
+            "done": self.reviews_completed,
+            "needed": self.reviews_required,
+            "by": self.by,
+        }

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -79,8 +80,45 @@ class TrancheStatus(models.TextChoices):
     PAID = "paid", _("Paid")
 
 
+class ReleaseCondition(models.TextChoices):
+    """What releases a tranche, besides its due date."""
+
+    NONE = "none", _("None: due on its date")
+    REPORT = "report", _("A progress report approved")
+    DOCUMENT = "document", _("A document received")
+    DATE = "date", _("A date")
+    OTHER = "other", _("Another condition, recorded by staff")
+
+
+# Conditions met when someone records them: a report's approval, or staff recording the document or the event.
+RECORDED_CONDITIONS = (ReleaseCondition.REPORT, ReleaseCondition.DOCUMENT, ReleaseCondition.OTHER)
+
+
+def condition_problem(kind: str, description: str, release_on) -> tuple[str, str] | None:
+    """What is wrong with a tranche's release condition, as (field, message), or None: the one statement of the
+    rule, for the model and for the schedule the services check line by line."""
+    if kind not in ReleaseCondition.values:
+        return "condition_kind", _("Choose what releases the tranche.")
+    if kind == ReleaseCondition.DATE and release_on is None:
+        return "condition_met_on", _("Give the date that releases the tranche.")
+    needed = {
+        ReleaseCondition.REPORT: _("Say which report releases the tranche, for example the first annual report."),
+        ReleaseCondition.DOCUMENT: _("Say which document releases the tranche."),
+        ReleaseCondition.OTHER: _("Describe what releases the tranche."),
+    }
+    if kind in needed and not description.strip():
+        return "condition", needed[kind]
+    if kind == ReleaseCondition.NONE and description.strip():
+        return "condition", _("A tranche without a release condition takes no description: choose what releases it.")
+    return None
+
+
 class Tranche(models.Model):
-    """One planned payment of a grant agreement, released when its condition is met."""
+    """One planned payment of a grant agreement, released when its condition is met.
+
+    A recorded condition (a report approved, a document received, another event) is met on the day it is
+    recorded; a date condition is met on its date, kept in `condition_met_on` from the start.
+    """
 
     agreement = models.ForeignKey(
         GrantAgreement, on_delete=models.CASCADE, related_name="tranches", verbose_name=_("agreement")
@@ -88,10 +126,18 @@ class Tranche(models.Model):
     number = models.PositiveSmallIntegerField(_("tranche"))
     planned_date = models.DateField(_("planned date"))
     amount = MoneyField(_("amount"))
-    condition = models.CharField(
-        _("release condition"), max_length=200, blank=True, help_text=_('For example "Inception report approved".')
+    condition_kind = models.CharField(
+        _("released by"), max_length=10, choices=ReleaseCondition.choices, default=ReleaseCondition.NONE
     )
-    condition_met_on = models.DateField(_("condition met on"), null=True, blank=True)
+    condition = models.CharField(
+        _("release condition"),
+        max_length=200,
+        blank=True,
+        help_text=_('Which report or document, or what must happen: for example "Inception report".'),
+    )
+    condition_met_on = models.DateField(
+        _("condition met on"), null=True, blank=True, help_text=_("For a date condition, its date.")
+    )
     disbursed_total = MoneyField(_("disbursed"), default=0, editable=False)
     history = HistoricalRecords()
 
@@ -120,18 +166,59 @@ class Tranche(models.Model):
                 name="tranche_not_overpaid",
                 violation_error_message=_("A tranche cannot be paid more than its amount."),
             ),
+            models.CheckConstraint(
+                condition=~Q(condition_kind=ReleaseCondition.DATE) | Q(condition_met_on__isnull=False),
+                name="tranche_date_condition_has_its_date",
+                violation_error_message=_("Give the date that releases the tranche."),
+            ),
         ]
 
     def __str__(self) -> str:
         return _("Tranche %(number)s of %(agreement)s") % {"number": self.number, "agreement": self.agreement.reference}
 
+    def clean(self) -> None:
+        super().clean()
+        problem = condition_problem(self.condition_kind, self.condition, self.condition_met_on)
+        if problem:
+            raise ValidationError({problem[0]: problem[1]})
+
     @property
     def remaining(self):
         return self.amount - self.disbursed_total
 
+    def condition_met_by(self, day) -> bool:
+        """Whether the release condition is met on `day`: a date condition from its date, a recorded one once
+        recorded."""
+        if self.condition_kind == ReleaseCondition.NONE:
+            return True
+        if self.condition_met_on is None:
+            return False
+        return self.condition_kind != ReleaseCondition.DATE or self.condition_met_on <= day
+
     @property
     def condition_met(self) -> bool:
-        return not self.condition or self.condition_met_on is not None
+        return self.condition_met_by(timezone.localdate())
+
+    @staticmethod
+    def released_by(day) -> Q:
+        """The tranches whose release condition is met on `day`, as a filter: the query form of `condition_met_by`."""
+        return (
+            Q(condition_kind=ReleaseCondition.NONE)
+            | Q(condition_kind=ReleaseCondition.DATE, condition_met_on__lte=day)
+            | Q(condition_kind__in=RECORDED_CONDITIONS, condition_met_on__isnull=False)
+        )
+
+    @property
+    def release_condition(self) -> str:
+        """The condition as the pages show it: what releases the tranche, or nothing when only its date does."""
+        if self.condition_kind == ReleaseCondition.NONE:
+            return ""
+        if self.condition_kind == ReleaseCondition.DATE:
+            on = _("Not before %(date)s") % {"date": date_format(self.condition_met_on, "j M Y")}
+            return f"{on}: {self.condition}" if self.condition else on
+        if self.condition_kind == ReleaseCondition.OTHER:
+            return self.condition
+        return f"{self.get_condition_kind_display()}: {self.condition}"
 
     def status_on(self, today=None) -> str:
         """Derived from what was disbursed against it, its date and its condition.
@@ -146,7 +233,7 @@ class Tranche(models.Model):
             return TrancheStatus.PARTLY_PAID
         if self.planned_date > today:
             return TrancheStatus.PLANNED
-        if not self.condition_met:
+        if not self.condition_met_by(today):
             return TrancheStatus.AWAITING_CONDITION
         return TrancheStatus.DUE
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -59,7 +60,24 @@ class Project(models.Model):
     committed_total = MoneyField(_("committed"), default=0, editable=False)
     disbursed_total = MoneyField(_("disbursed"), default=0, editable=False)
     spent_total = MoneyField(_("spent"), default=0, editable=False)
-    is_public = models.BooleanField(_("public"), default=True, help_text=_("Shown on the public portfolio."))
+    # Unpublished until staff publish it (`project_publish`): only a published project is on the public pages, in
+    # the API's public reads and in the IATI files.
+    is_public = models.BooleanField(
+        _("published"),
+        default=False,
+        editable=False,
+        help_text=_("Shown on the public pages, in the open data API and in the IATI files."),
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True, editable=False)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("published by"),
+    )
     is_demo = models.BooleanField(
         _("demo record"), default=False, help_text=_("Illustrative record loaded with the demo portfolio.")
     )
@@ -73,7 +91,10 @@ class Project(models.Model):
         verbose_name = _("project")
         verbose_name_plural = _("projects")
         ordering = ["-start_date", "code"]
-        permissions = [("import_iati", _("Can import projects from IATI activity files"))]
+        permissions = [
+            ("import_iati", _("Can import projects from IATI activity files")),
+            ("publish_project", _("Can publish a project on the public portfolio, or withdraw it")),
+        ]
         indexes = [
             models.Index(fields=["facility", "status"], name="project_facility_status"),
             models.Index(fields=["start_date"], name="project_start"),

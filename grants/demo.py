@@ -49,6 +49,7 @@ from .models import (
     ProjectPartner,
     ProjectStatus,
     QuestionKind,
+    ReleaseCondition,
     Theme,
 )
 
@@ -629,6 +630,7 @@ def _load_projects(orgs: dict[str, Organisation]) -> None:
                 "approved_budget": D(spec.budget),
                 "co_financing": D(spec.co_financing),
                 "leveraged_investment": D(spec.leveraged),
+                "is_public": True,  # the demo's projects are published; an award starts unpublished
                 "is_demo": True,
             },
         )
@@ -641,7 +643,16 @@ def _load_projects(orgs: dict[str, Organisation]) -> None:
             ensure(ProjectPartner, {"project": project, "organisation": orgs[short_name], "role": role})
 
 
-# (project, reference, grantee, signed, [(planned date, amount, condition, paid on or None)])
+# What releases a demo tranche besides its date: nothing, a report approved, a document received, or a date.
+NONE, REPORT, DOCUMENT, DATE = (
+    ReleaseCondition.NONE,
+    ReleaseCondition.REPORT,
+    ReleaseCondition.DOCUMENT,
+    ReleaseCondition.DATE,
+)
+
+# (project, reference, grantee, signed,
+#  [(planned date, amount, (released by, which report or document, release date or None), paid on or None)])
 AGREEMENTS = [
     (
         "CP-GHA-2014",
@@ -649,9 +660,9 @@ AGREEMENTS = [
         "Ghana",
         (2014, 2, 1),
         [
-            ((2014, 3, 1), "1000000", "", (2014, 3, 20)),
-            ((2015, 3, 1), "1000000", "Inception report approved", (2015, 4, 2)),
-            ((2016, 3, 1), "1000000", "Annual progress report approved", (2016, 3, 28)),
+            ((2014, 3, 1), "1000000", (NONE, "", None), (2014, 3, 20)),
+            ((2015, 3, 1), "1000000", (REPORT, "Inception report", None), (2015, 4, 2)),
+            ((2016, 3, 1), "1000000", (REPORT, "Annual progress report 2015", None), (2016, 3, 28)),
         ],
     ),
     (
@@ -660,9 +671,9 @@ AGREEMENTS = [
         "Uganda",
         (2014, 2, 15),
         [
-            ((2014, 4, 1), "1200000", "", (2014, 4, 15)),
-            ((2015, 4, 1), "1000000", "Municipal forums established", (2015, 5, 5)),
-            ((2016, 4, 1), "1000000", "Annual progress report approved", (2016, 4, 20)),
+            ((2014, 4, 1), "1200000", (NONE, "", None), (2014, 4, 15)),
+            ((2015, 4, 1), "1000000", (DOCUMENT, "Minutes of the municipal forums", None), (2015, 5, 5)),
+            ((2016, 4, 1), "1000000", (REPORT, "Annual progress report 2015", None), (2016, 4, 20)),
         ],
     ),
     (
@@ -671,8 +682,8 @@ AGREEMENTS = [
         "World Bank",
         (2015, 2, 1),
         [
-            ((2015, 3, 1), "1400000", "", (2015, 3, 18)),
-            ((2016, 9, 1), "1400000", "Mid-term review approved", (2016, 10, 3)),
+            ((2015, 3, 1), "1400000", (NONE, "", None), (2015, 3, 18)),
+            ((2016, 9, 1), "1400000", (REPORT, "Mid-term review", None), (2016, 10, 3)),
         ],
     ),
     (
@@ -681,8 +692,8 @@ AGREEMENTS = [
         "Jinja",
         (2016, 1, 20),
         [
-            ((2016, 2, 1), "250000", "", (2016, 2, 10)),
-            ((2017, 2, 1), "150000", "Community projects selected", (2017, 2, 22)),
+            ((2016, 2, 1), "250000", (NONE, "", None), (2016, 2, 10)),
+            ((2017, 2, 1), "150000", (DOCUMENT, "List of the community projects selected", None), (2017, 2, 22)),
         ],
     ),
     (
@@ -691,9 +702,9 @@ AGREEMENTS = [
         "Monrovia",
         (2019, 3, 10),
         [
-            ((2019, 4, 1), "300000", "", (2019, 4, 12)),
-            ((2020, 6, 1), "250000", "Inception report approved", (2020, 7, 1)),
-            ((2026, 6, 1), "200000", "Water kiosks handed over", None),
+            ((2019, 4, 1), "300000", (NONE, "", None), (2019, 4, 12)),
+            ((2020, 6, 1), "250000", (REPORT, "Inception report", None), (2020, 7, 1)),
+            ((2026, 6, 1), "200000", (REPORT, "Annual report 2025: water kiosks handed over", None), None),
         ],
     ),
     (
@@ -702,8 +713,8 @@ AGREEMENTS = [
         "UCLG Africa",
         (2021, 6, 15),
         [
-            ((2021, 7, 1), "100000", "", (2021, 7, 9)),
-            ((2023, 4, 1), "50000", "Final report approved", None),
+            ((2021, 7, 1), "100000", (NONE, "", None), (2021, 7, 9)),
+            ((2023, 4, 1), "50000", (REPORT, "Final report", None), None),
         ],
     ),
     (
@@ -712,9 +723,9 @@ AGREEMENTS = [
         "IIED",
         (2022, 1, 20),
         [
-            ((2022, 2, 1), "400000", "", (2022, 2, 14)),
-            ((2024, 2, 1), "400000", "Toolkit drafts approved", (2024, 3, 1)),
-            ((2026, 10, 1), "400000", "Final report approved", None),
+            ((2022, 2, 1), "400000", (NONE, "", None), (2022, 2, 14)),
+            ((2024, 2, 1), "400000", (DATE, "Second year of the work programme", (2024, 2, 15)), (2024, 3, 1)),
+            ((2026, 10, 1), "400000", (REPORT, "Final report", None), None),
         ],
     ),
 ]
@@ -777,15 +788,16 @@ def _load_ledger(orgs: dict[str, Organisation]) -> None:
             signed_on=dt.date(*signed),
             amount=sum((D(amount) for _, amount, _, _ in schedule), D(0)),
             tranches=[
-                services.TrancheSpec(dt.date(*planned), D(amount), condition)
-                for planned, amount, condition, _ in schedule
+                services.TrancheSpec(
+                    dt.date(*planned), D(amount), which, kind=kind, release_on=dt.date(*on) if on else None
+                )
+                for planned, amount, (kind, which, on), _ in schedule
             ],
         )
         for tranche, (_, _, _, paid_on) in zip(agreement.tranches.order_by("number"), schedule, strict=True):
             if paid_on is None:
                 continue
-            if tranche.condition:
-                services.tranche_condition_meet(tranche=tranche, on=dt.date(*paid_on))
+            services.tranche_condition_meet(tranche=tranche, on=dt.date(*paid_on))
             services.disbursement_record(
                 project=project,
                 tranche=tranche,

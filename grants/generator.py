@@ -29,6 +29,7 @@ from .models import (
     ProjectCountry,
     ProjectPartner,
     ProjectStatus,
+    ReleaseCondition,
     Theme,
     Tranche,
     Transaction,
@@ -180,6 +181,7 @@ def generate_portfolio(
                 currency="USD",
                 approved_budget=budget,
                 co_financing=(budget / 10).quantize(Decimal("1")),
+                is_public=True,
                 is_demo=True,
             )
         )
@@ -258,7 +260,8 @@ def _generate_ledger(
                 number=number,
                 planned_date=planned,
                 amount=amount,
-                condition="" if number == 1 else "Progress report approved",
+                condition_kind=ReleaseCondition.NONE if number == 1 else ReleaseCondition.REPORT,
+                condition="" if number == 1 else "Annual progress report",
                 condition_met_on=planned if planned < today else None,
             )
             if planned < today and rng.random() < 0.85:

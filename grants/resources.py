@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from import_export import fields, widgets
 
 from common.errors import DomainError
-from common.import_widgets import DateWidget, DecimalWidget, ForeignKeyWidget, IntegerWidget
+from common.import_widgets import BooleanWidget, DateWidget, DecimalWidget, ForeignKeyWidget, IntegerWidget
 from common.resources import CheckedModelResource
 from members.models import Organisation
 
@@ -41,6 +41,8 @@ class ContributionResource(CheckedModelResource):
 
 class ProjectResource(CheckedModelResource):
     facility = fields.Field(column_name="facility", attribute="facility", widget=ForeignKeyWidget(Facility, "code"))
+    # Exported, never imported: a project is published by the publish act alone.
+    is_public = fields.Field(column_name="is_public", attribute="is_public", readonly=True, widget=BooleanWidget())
 
     class Meta:
         model = Project

@@ -26,7 +26,8 @@ def project_list(request: HttpRequest) -> HttpResponse:
 
 def project_detail(request: HttpRequest, code: str) -> HttpResponse:
     try:
-        project = selectors.project_detail(code=code)
+        # Anyone sees a published project; staff and its partners see it before it is published too.
+        project = selectors.project_detail(code=code, projects=selectors.visible_projects(request.user))
     except Project.DoesNotExist:
         raise Http404 from None
     context = {"project": project, "money": selectors.project_money(project), "sections": public_page.of(project)}

@@ -18,8 +18,8 @@ from django.db.models.functions import ExtractYear
 from django.utils import timezone
 from lxml import etree
 
-from grants.models import PartnerRole, Project, ProjectPartner, ProjectStatus, Transaction
-from grants.selectors import public_projects
+from grants.models import PartnerRole, Project, ProjectPartner, ProjectStatus, Transaction, TransactionKind
+from grants.selectors import public_projects, public_transactions
 from results.models import IndicatorPeriod, ProjectIndicator, ProjectResult, ReportStatus
 
 from . import codes, elements, fund
@@ -259,7 +259,8 @@ def organisation_xml() -> bytes:
     elements.narrative(organisation, "name", settings.IATI_ORGANISATION_NAME)
     elements.partnership(organisation, "reporting-org")
     yearly = (
-        Transaction.objects.filter(project__is_public=True, kind=2)
+        public_transactions()
+        .filter(kind=TransactionKind.COMMITMENT)
         .annotate(year=ExtractYear("value_date"))
         .values("year", "currency")
         .annotate(total=Sum("amount"))

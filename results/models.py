@@ -18,7 +18,7 @@ from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
 from common.money import CurrencyField
-from grants.models import City, Project, Tranche
+from grants.models import RECORDED_CONDITIONS, City, Project, Tranche
 
 VALUE_DIGITS = 20
 VALUE_PLACES = 2
@@ -311,6 +311,10 @@ class ReportingPeriod(models.Model):
             return
         if self.releases_tranche_id and self.releases_tranche.agreement.project_id != project.pk:
             raise ValidationError({"releases_tranche": _("The tranche belongs to another project's agreement.")})
+        if self.releases_tranche_id and self.releases_tranche.condition_kind not in RECORDED_CONDITIONS:
+            raise ValidationError(
+                {"releases_tranche": _("That tranche is released by its date, not by a report: choose another.")}
+            )
         if not (self.start_date and self.end_date):
             return
         if self.start_date < project.start_date or self.end_date > project.end_date:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -28,14 +31,13 @@ from ..models import (
     ApplicationStatus,
     ApplicationTransition,
     AssessmentCriterion,
-    Attachment,
-    BudgetLine,
     Call,
     CallQuestion,
     ReviewAssignment,
     review_due_default,
 )
-from ..selectors import call_ranking, queue
+from ..selectors import application_dossier, call_ranking, queue
+from .schedule import Schedule, TrancheLines
 
 
 class ClosingFilter(ConditionFilter):
@@ -97,6 +99,7 @@ class CallForm(forms.ModelForm):
             "currency",
             "ceiling",
             "envelope",
+            "reviews_required",
         ]
 
 
@@ -129,6 +132,7 @@ class CallAdmin(SimpleHistoryAdmin):
         (_("Who may apply"), {"fields": ["eligible_countries", "eligible_kinds"]}),
         (_("When"), {"fields": ["opens_at", "closes_at", "time_zone"]}),
         (_("Money"), {"fields": ["currency", "ceiling", "envelope"]}),
+        (_("Review"), {"fields": ["reviews_required"]}),
     ]
 
     def get_queryset(self, request):
@@ -179,29 +183,9 @@ class ReadOnlyInline(admin.TabularInline):
         return self.fields
 
 
-class BudgetLineInline(ReadOnlyInline):
-    model = BudgetLine
-    fields = ["category", "description", "amount"]
-
-
-class AttachmentInline(ReadOnlyInline):
-    model = Attachment
-    fields = ["download", "content_type", "size", "uploaded_at"]
-    readonly_fields = ["download"]
-
-    @admin.display(description=_("file"))
-    def download(self, obj: Attachment) -> str:
-        return format_html('<a href="{}">{}</a>', reverse("grants:attachment", args=[obj.pk]), obj.original_name)
-
-
 class TransitionInline(ReadOnlyInline):
     model = ApplicationTransition
     fields = ["at", "from_status", "to_status", "by", "comment"]
-
-
-class ReviewInline(ReadOnlyInline):
-    model = ReviewAssignment
-    fields = ["reviewer", "assigned_at", "due_on", "no_conflict_declared_at", "submitted_at", "overall_comment"]
 
 
 class AssignReviewerForm(forms.Form):
@@ -217,10 +201,26 @@ class AssignReviewerForm(forms.Form):
 class DecisionForm(forms.Form):
     grant_reference = forms.CharField(label=_("Project code"), max_length=40)
     signed_on = forms.DateField(label=_("Agreement signed on"), initial=timezone.localdate)
+    start_date = forms.DateField(label=_("Grant starts on"))
+    end_date = forms.DateField(label=_("Grant ends on"))
     accountable = forms.ModelChoiceField(
         label=_("Contract partner"), queryset=Organisation.objects.order_by("name"), required=False
     )
     comment = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    override_reason = forms.CharField(
+        label=_("Why approve without every review"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text=_(
+            "Fewer reviews are completed than the call needs: a director may approve now, saying why. "
+            "The reason is kept with the application."
+        ),
+    )
+
+    def __init__(self, *args, below_review_minimum: bool, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not below_review_minimum:
+            del self.fields["override_reason"]
 
 
 @admin.register(Application)
@@ -236,7 +236,9 @@ class ApplicationAdmin(LongListMixin, SimpleHistoryAdmin):
     # halves the time to render a page (every row's cells and its action checkbox).
     list_per_page = 50
     actions = ["to_screening", "to_review", "reject"]
-    inlines = [BudgetLineInline, AttachmentInline, ReviewInline, TransitionInline]
+    # Answers, files, budget and reviews are shown from `application_dossier` (change_form.html), in a constant
+    # number of queries; the history of steps stays an inline.
+    inlines = [TransitionInline]
     readonly_fields = [
         "call",
         "organisation",
@@ -335,14 +337,17 @@ class ApplicationAdmin(LongListMixin, SimpleHistoryAdmin):
         self._move(request, queryset, ApplicationStatus.REJECTED)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra = {}  # the buttons of the steps this user may take
+        extra = {}  # the buttons of the steps this user may take, and what staff read before deciding
         if may(request.user, "grants.assign_reviewer"):
             extra["assign_url"] = reverse("admin:grants_application_assign", args=[object_id])
         if may(request.user, "grants.decide_application"):
             extra["approve_url"] = reverse("admin:grants_application_approve", args=[object_id])
+        if str(object_id).isdigit() and self.has_view_or_change_permission(request):
+            with suppress(Application.DoesNotExist):  # the admin then answers as for any unknown id
+                extra["dossier"] = application_dossier(int(object_id))
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
 
-    def _form_page(self, request, application, form, title: str, button: str):
+    def _form_page(self, request, application, form, title: str, button: str, template: str = "step", **extra):
         context = {
             **self.admin_site.each_context(request),
             "title": title,
@@ -350,8 +355,9 @@ class ApplicationAdmin(LongListMixin, SimpleHistoryAdmin):
             "form": form,
             "button": button,
             "opts": self.model._meta,
+            **extra,
         }
-        return TemplateResponse(request, "admin/grants/application/step.html", context)
+        return TemplateResponse(request, f"admin/grants/application/{template}.html", context)
 
     def assign_view(self, request, pk: int):
         application = get_object_or_404(Application.objects.select_related("call", "organisation"), pk=pk)
@@ -367,21 +373,40 @@ class ApplicationAdmin(LongListMixin, SimpleHistoryAdmin):
         return self._form_page(request, application, form, _("Assign a reviewer"), _("Assign"))
 
     def approve_view(self, request, pk: int):
-        application = get_object_or_404(Application.objects.select_related("call", "organisation"), pk=pk)
-        form = DecisionForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
+        """The award: project code, agreement, the grant's dates and its schedule of tranches, beside the reviews,
+        the scores and the ranking it follows."""
+        try:
+            dossier = application_dossier(pk)
+        except Application.DoesNotExist:
+            raise Http404 from None
+        application = dossier.application
+        form = DecisionForm(
+            request.POST or None,
+            below_review_minimum=dossier.reviews_missing > 0,
+            initial={"start_date": application.start_date, "end_date": application.end_date},
+        )
+        lines = TrancheLines(request.POST or None, prefix="tranches")
+        if request.method == "POST" and form.is_valid() and lines.is_valid():
+            schedule = Schedule(lines)
             try:
-                project = services.application_approve(application=application, user=request.user, **form.cleaned_data)
+                project = services.application_approve(
+                    application=application, user=request.user, tranches=schedule.specs, **form.cleaned_data
+                )
             except DomainError as error:
-                form.add_error(error.field if error.field in form.fields else None, error.message)
+                schedule.show(error, form)
             else:
                 self.message_user(
                     request,
-                    _("Approved: project %(code)s is created and its agreement signed.") % {"code": project.code},
+                    _(
+                        "Approved: project %(code)s is created and its agreement signed. It is not published: "
+                        "publish it when the public may see it."
+                    )
+                    % {"code": project.code},
                     messages.SUCCESS,
                 )
                 return redirect("admin:grants_project_record", project.pk)
-        return self._form_page(request, application, form, _("Approve the application"), _("Approve"))
+        title, button = _("Approve the application"), _("Approve")
+        return self._form_page(request, application, form, title, button, "approve", dossier=dossier, lines=lines)
 
 
 @admin.register(ReviewAssignment)

@@ -24,6 +24,7 @@ from members.models import Organisation
 
 from .. import services
 from ..models import (
+    RECORDED_CONDITIONS,
     AccountingPeriod,
     Allocation,
     GrantAgreement,
@@ -34,7 +35,8 @@ from ..models import (
 )
 from ..resources import LedgerImportResource
 from ..selectors import queue
-from ..selectors.ledger import TRANCHE_RELEASED, TRANCHE_UNPAID
+from ..selectors.ledger import TRANCHE_UNPAID
+from .schedule import Schedule, TrancheLines
 
 
 class ReadOnlyLedgerMixin(ReadOnlyMixin):
@@ -44,7 +46,15 @@ class ReadOnlyLedgerMixin(ReadOnlyMixin):
 class TrancheInline(ReadOnlyLedgerMixin, admin.TabularInline):
     model = Tranche
     extra = 0
-    fields = ["number", "planned_date", "amount", "condition", "condition_met_on", "disbursed_total", "status_label"]
+    fields = [
+        "number",
+        "planned_date",
+        "amount",
+        "release_condition",
+        "condition_met_on",
+        "disbursed_total",
+        "status_label",
+    ]
     readonly_fields = fields
 
     @admin.display(description=_("status"))
@@ -60,15 +70,6 @@ class SignAgreementForm(forms.Form):
     grantee = forms.ModelChoiceField(label=_("Grantee"), queryset=Organisation.objects.order_by("name"))
     signed_on = forms.DateField(label=_("Signed on"), initial=timezone.localdate)
     amount = forms.DecimalField(label=_("Amount committed"), max_digits=18, decimal_places=2)
-
-
-class TrancheLineForm(forms.Form):
-    planned_date = forms.DateField(label=_("Planned date"))
-    amount = forms.DecimalField(label=_("Amount"), max_digits=18, decimal_places=2)
-    condition = forms.CharField(label=_("Release condition"), max_length=200, required=False)
-
-
-TrancheLines = forms.formset_factory(TrancheLineForm, extra=4)
 
 
 @admin.register(GrantAgreement)
@@ -92,17 +93,13 @@ class GrantAgreementAdmin(ReadOnlyLedgerMixin, SimpleHistoryAdmin):
         form = SignAgreementForm(request.POST or None, initial={"project": request.GET.get("project")})
         lines = TrancheLines(request.POST or None, prefix="tranches")
         if request.method == "POST" and form.is_valid() and lines.is_valid():
-            tranches = [
-                services.TrancheSpec(line["planned_date"], line["amount"], line.get("condition", ""))
-                for line in lines.cleaned_data
-                if line
-            ]
+            schedule = Schedule(lines)
             try:
                 agreement = services.grant_agreement_sign(
-                    tranches=tranches, recorded_by=request.user, **form.cleaned_data
+                    tranches=schedule.specs, recorded_by=request.user, **form.cleaned_data
                 )
             except DomainError as error:
-                form.add_error(error.field if error.field in form.fields else None, error.message)
+                schedule.show(error, form)
             else:
                 self.message_user(request, _("%(agreement)s is signed.") % {"agreement": agreement}, messages.SUCCESS)
                 return redirect("admin:grants_grantagreement_change", agreement.pk)
@@ -125,7 +122,8 @@ class TrancheStatusFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == TrancheStatus.DUE:
-            return queryset.filter(TRANCHE_UNPAID, TRANCHE_RELEASED, planned_date__lte=timezone.localdate())
+            today = timezone.localdate()
+            return queryset.filter(TRANCHE_UNPAID, Tranche.released_by(today), planned_date__lte=today)
         if self.value() == "unpaid":
             return queryset.filter(TRANCHE_UNPAID)
         if self.value() == TrancheStatus.PAID:
@@ -170,9 +168,15 @@ class DisbursementForm(forms.Form):
 
 @admin.register(Tranche)
 class TrancheAdmin(ReadOnlyLedgerMixin, SimpleHistoryAdmin):
-    list_display = ["pay", "__str__", "planned_date", "scheduled", "paid", "status_label", "condition"]
+    list_display = ["pay", "__str__", "planned_date", "scheduled", "paid", "status_label", "release_condition"]
     list_display_links = ["__str__"]
-    list_filter = [TrancheStatusFilter, PaymentDateFilter, ReleaseConditionFilter, "agreement__project__facility"]
+    list_filter = [
+        TrancheStatusFilter,
+        PaymentDateFilter,
+        ReleaseConditionFilter,
+        "condition_kind",
+        "agreement__project__facility",
+    ]
     list_select_related = ["agreement__project"]
     search_fields = ["agreement__reference", "agreement__project__code", "condition"]
     date_hierarchy = "planned_date"
@@ -218,13 +222,24 @@ class TrancheAdmin(ReadOnlyLedgerMixin, SimpleHistoryAdmin):
 
     @admin.action(description=_("Mark the release condition as met today"), permissions=["release"])
     def mark_condition_met(self, request, queryset):
+        recorded = skipped = 0
         for tranche in queryset:
             try:
-                services.tranche_condition_meet(tranche=tranche, on=timezone.localdate())
+                met = services.tranche_condition_meet(tranche=tranche, on=timezone.localdate())
             except DomainError as error:
                 self.message_user(request, f"{tranche}: {error.message}", messages.ERROR)
                 return
-        self.message_user(request, _("Release conditions recorded."), messages.SUCCESS)
+            if tranche.condition_met_on is None and met.condition_met_on is not None:
+                recorded += 1
+            elif met.condition_kind not in RECORDED_CONDITIONS:
+                skipped += 1
+        self.message_user(request, _("Release conditions recorded: %(n)s.") % {"n": recorded}, messages.SUCCESS)
+        if skipped:
+            self.message_user(
+                request,
+                _("%(n)s of the tranches chosen have no condition to record: none, or a date.") % {"n": skipped},
+                messages.WARNING,
+            )
 
     def condition_met_view(self, request, pk: int):
         """Record the day a tranche's release condition was met; the tranche's history keeps who and when."""

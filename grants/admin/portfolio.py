@@ -6,16 +6,18 @@ from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import Count
+from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
 from simple_history.admin import SimpleHistoryAdmin
 
 from common.admin import CheckedImportExportAdmin, MoneyTotalsMixin, RecordPageMixin
 from common.errors import DomainError
 from common.money import format_money
-from common.permissions import may
+from common.permissions import may, requires
 
 from .. import services
 from ..models import (
@@ -254,8 +256,12 @@ class ProjectAdmin(RecordPageMixin, MoneyTotalsMixin, SimpleHistoryAdmin, Checke
     inlines = [ProjectCountryInline, ProjectPartnerInline]
     totals_amount_field = "approved_budget"
     totals_label = _("Approved budgets in this selection")
+    actions = ["publish", "unpublish"]
+    # Published only by the publish act (`services.project_publish`), never by editing the record.
+    readonly_fields = ["is_public", "published_at", "published_by"]
     fieldsets = [
-        (None, {"fields": ["code", "title", "summary", "status", "is_public"]}),
+        (None, {"fields": ["code", "title", "summary", "status"]}),
+        (_("Publication"), {"fields": ["is_public", "published_at", "published_by"]}),
         (_("Classification"), {"fields": ["facility", "themes", "cities"]}),
         (_("Period"), {"fields": ["start_date", "end_date"]}),
         (_("Money"), {"fields": ["currency", "approved_budget", "co_financing", "leveraged_investment"]}),
@@ -288,6 +294,52 @@ class ProjectAdmin(RecordPageMixin, MoneyTotalsMixin, SimpleHistoryAdmin, Checke
     @admin.display(description=_("approved budget"), ordering="approved_budget")
     def budget(self, obj: Project) -> str:
         return format_money(obj.approved_budget, obj.currency)
+
+    def get_urls(self):
+        publish = requires("grants.publish_project")(self.publish_view)
+        return [
+            path("<int:pk>/publish/", self.admin_site.admin_view(require_POST(publish)), name="grants_project_publish"),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra = {"publish_url": reverse("admin:grants_project_publish", args=[object_id])}
+        if not self.has_publish_permission(request):
+            extra = {}
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
+
+    def publish_view(self, request, pk: int):
+        """The publish button of a project's page: publish it, or withdraw it when `withdraw` is sent."""
+        project = get_object_or_404(Project, pk=pk)
+        withdraw = "withdraw" in request.POST
+        service = services.project_unpublish if withdraw else services.project_publish
+        service(project=project, user=request.user)
+        done = _("%(code)s is withdrawn from the public.") if withdraw else _("%(code)s is published.")
+        self.message_user(request, done % {"code": project.code}, messages.SUCCESS)
+        return redirect("admin:grants_project_change", pk)
+
+    def has_publish_permission(self, request) -> bool:
+        return may(request.user, "grants.publish_project")
+
+    def _publication(self, request, queryset, service, done: str) -> None:
+        changed = 0
+        for project in queryset:
+            was = project.is_public
+            try:
+                changed += service(project=project, user=request.user).is_public != was
+            except DomainError as error:
+                self.message_user(request, f"{project.code}: {error.message}", messages.ERROR)
+        self.message_user(request, done % {"n": changed}, messages.SUCCESS)
+
+    @admin.action(description=_("Publish on the public portfolio, the API and IATI"), permissions=["publish"])
+    def publish(self, request, queryset):
+        self._publication(request, queryset, services.project_publish, _("Projects published: %(n)s."))
+
+    @admin.action(description=_("Withdraw from the public portfolio"), permissions=["publish"])
+    def unpublish(self, request, queryset):
+        self._publication(
+            request, queryset, services.project_unpublish, _("Projects withdrawn from the public: %(n)s.")
+        )
 
 
 @admin.register(ProjectCountry)

@@ -27,6 +27,7 @@ from ..models import (
     FundingWindow,
     GrantAgreement,
     Project,
+    ReleaseCondition,
     Theme,
     Tranche,
     Transaction,
@@ -98,6 +99,7 @@ class CallInput(CheckedModelSerializer):
             "currency",
             "ceiling",
             "envelope",
+            "reviews_required",
             "is_published",
         ]
 
@@ -120,7 +122,6 @@ class ProjectInput(CheckedModelSerializer):
             "approved_budget",
             "co_financing",
             "leveraged_investment",
-            "is_public",
         ]
 
 
@@ -248,11 +249,30 @@ class AllocationInput(serializers.Serializer):
 
 
 class TrancheInput(serializers.Serializer):
-    planned_date = serializers.DateField()
-    amount = serializers.DecimalField(max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES, coerce_to_string=True)
-    condition = serializers.CharField(
-        max_length=200, required=False, allow_blank=True, default="", help_text="What must happen before it is paid."
+    """One tranche of the schedule: an amount or a percentage of the agreement, and what releases it."""
+
+    planned_date = serializers.DateField(help_text="When it falls due.")
+    amount = serializers.DecimalField(
+        max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES, coerce_to_string=True, required=False
     )
+    percentage = serializers.DecimalField(
+        max_digits=5, decimal_places=2, required=False, help_text="Instead of `amount`: a share of the agreement."
+    )
+    kind = serializers.ChoiceField(
+        choices=ReleaseCondition.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="What releases it besides its date; left out: none, or `other` when `condition` says what.",
+    )
+    condition = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Which report or document, or what must happen.",
+    )
+    release_on = serializers.DateField(required=False, help_text="The date of a `date` condition.")
 
 
 class AgreementInput(serializers.Serializer):

@@ -132,6 +132,7 @@ class CallOutput(serializers.ModelSerializer):
             "currency",
             "ceiling",
             "envelope",
+            "reviews_required",
             "criteria",
             "questions",
             "web_url",
@@ -205,6 +206,7 @@ class ProjectOutput(serializers.ModelSerializer):
             "disbursed",
             "spent",
             "is_public",
+            "published_at",
             "web_url",
         ]
 
@@ -293,7 +295,16 @@ class TrancheOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Tranche
-        fields = ["number", "planned_date", "amount", "condition", "condition_met_on", "disbursed_total", "status"]
+        fields = [
+            "number",
+            "planned_date",
+            "amount",
+            "condition_kind",
+            "condition",
+            "condition_met_on",
+            "disbursed_total",
+            "status",
+        ]
 
 
 class AgreementOutput(serializers.ModelSerializer):

@@ -138,7 +138,11 @@ class ProjectViewSet(StaffRecordViewSet):
     search_fields = ["code", "title"]
     ordering_fields = ["code", "title", "start_date", "end_date", "status", "approved_budget"]
     ordering = ["code"]
-    act_permissions = {"agreement": "grants.add_grantagreement"}
+    act_permissions = {
+        "agreement": "grants.add_grantagreement",
+        "publish": "grants.publish_project",
+        "unpublish": "grants.publish_project",
+    }
 
     def get_queryset(self) -> QuerySet[Project]:
         partners = ProjectPartner.objects.select_related("organisation").order_by("role", "organisation__name")
@@ -154,7 +158,26 @@ class ProjectViewSet(StaffRecordViewSet):
         )
 
     def get_serializer_class(self):
+        if self.action in ("publish", "unpublish"):
+            return ProjectOutput
         return AgreementInput if self.action == "agreement" else super().get_serializer_class()
+
+    def _publication(self, service) -> Response:
+        project = service(project=self.get_object(), user=self.request.user)
+        fresh = self.get_queryset().get(pk=project.pk)
+        return Response(ProjectOutput(fresh, context=self.get_serializer_context()).data)
+
+    @extend_schema(request=None, responses={200: ProjectOutput})
+    @action(detail=True, methods=["post"])
+    def publish(self, request: Request, pk: str) -> Response:
+        """Staff: show the project on the public pages, in the API's public reads and in the IATI files."""
+        return self._publication(services.project_publish)
+
+    @extend_schema(request=None, responses={200: ProjectOutput})
+    @action(detail=True, methods=["post"])
+    def unpublish(self, request: Request, pk: str) -> Response:
+        """Staff: withdraw the project from the public; staff, its partners and its donors still see it."""
+        return self._publication(services.project_unpublish)
 
     @extend_schema(methods=["GET"], responses={200: AgreementOutput})
     @extend_schema(methods=["POST"], request=AgreementInput, responses={201: AgreementOutput})

@@ -214,7 +214,7 @@ class Tranche(models.Model):
         if self.condition_kind == ReleaseCondition.NONE:
             return ""
         if self.condition_kind == ReleaseCondition.DATE:
-            on = _("Not before %(date)s") % {"date": date_format(self.condition_met_on, "j M Y")}
+            on = _("Not before %(date)s") % {"date": date_format(self.condition_met_on)}
             return f"{on}: {self.condition}" if self.condition else on
         if self.condition_kind == ReleaseCondition.OTHER:
             return self.condition

@@ -1,7 +1,9 @@
 """Read queries of the funding side, each in a constant number of queries."""
 
 from .calls import (
+    ApplicationDossier,
     RankedApplication,
+    application_dossier,
     attachment_for,
     call_ranking,
     open_calls,
@@ -44,6 +46,7 @@ from .visibility import (
 
 __all__ = [
     "AllocationFigures",
+    "ApplicationDossier",
     "Breakdown",
     "ContributionFigures",
     "ContributionRecord",
@@ -52,6 +55,7 @@ __all__ = [
     "ProjectRecord",
     "RankedApplication",
     "active_contributions",
+    "application_dossier",
     "attachment_for",
     "call_ranking",
     "contribution_figures",

@@ -236,16 +236,15 @@ def project_money(project: Project) -> ProjectMoney:
     )
 
 
-# A tranche not fully paid yet; one free to pay (no condition, or its condition met).
+# A tranche not fully paid yet (one free to pay on a day is `Tranche.released_by(day)`).
 TRANCHE_UNPAID = Q(disbursed_total__lt=F("amount"))
-TRANCHE_RELEASED = Q(condition="") | Q(condition_met_on__isnull=False)
 
 
 def tranches_due(*, on: dt.date | None = None) -> QuerySet[Tranche]:
     """Tranches whose date has come, whose condition is met and that are not fully paid."""
     on = on or timezone.localdate()
     return (
-        Tranche.objects.filter(TRANCHE_UNPAID, TRANCHE_RELEASED, planned_date__lte=on)
+        Tranche.objects.filter(TRANCHE_UNPAID, Tranche.released_by(on), planned_date__lte=on)
         .select_related("agreement__project")
         .order_by("planned_date")
     )

@@ -117,11 +117,12 @@ def project_list() -> QuerySet[Project]:
     )
 
 
-def project_detail(*, code: str) -> Project:
-    """One public project with everything its page shows, or Project.DoesNotExist."""
+def project_detail(*, code: str, projects: QuerySet[Project] | None = None) -> Project:
+    """One project with everything its page shows, or Project.DoesNotExist: a public one, or one of `projects`
+    (those the user may see, `visible_projects`)."""
     partners = ProjectPartner.objects.select_related("organisation").order_by("role", "organisation__name")
     return (
-        public_projects()
+        (public_projects() if projects is None else projects)
         .select_related("facility__window")
         .prefetch_related("themes", "countries", "cities", Prefetch("partners", queryset=partners))
         .get(code=code)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, OuterRef, Q
 
 from ..models import Application, ApplicationStatus, Call, ReviewAssignment, Tranche
-from .ledger import TRANCHE_RELEASED, TRANCHE_UNPAID
+from .ledger import TRANCHE_UNPAID
 
 CLOSING_SOON = dt.timedelta(days=14)
 DUE_SOON = dt.timedelta(days=30)
@@ -55,12 +55,12 @@ def tranches_due_soon(today: dt.date) -> Q:
 
 def tranches_overdue(today: dt.date) -> Q:
     """Free to pay, left to pay, and planned before today."""
-    return TRANCHE_UNPAID & TRANCHE_RELEASED & Q(planned_date__lt=today)
+    return TRANCHE_UNPAID & Tranche.released_by(today) & Q(planned_date__lt=today)
 
 
 def tranche_conditions_pending(today: dt.date) -> Q:
     """A release condition not met on a tranche left to pay whose date has come or comes within `DUE_SOON`."""
-    return TRANCHE_UNPAID & ~TRANCHE_RELEASED & Q(planned_date__lte=today + DUE_SOON)
+    return TRANCHE_UNPAID & ~Tranche.released_by(today) & Q(planned_date__lte=today + DUE_SOON)
 
 
 @dataclass(frozen=True)

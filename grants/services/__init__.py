@@ -15,6 +15,7 @@ from .applications import (
     city_confirm,
     review_submit,
     reviewer_assign,
+    reviews_completed,
 )
 from .catalogue import catalogue_delete, catalogue_delete_refusal
 from .ledger import (
@@ -27,8 +28,10 @@ from .ledger import (
     expenditure_record,
     grant_agreement_sign,
     tranche_condition_meet,
+    tranche_schedule,
     transaction_reverse,
 )
+from .projects import PublicationError, project_publish, project_unpublish
 
 __all__ = [
     "DRAFT_FIELDS",
@@ -36,6 +39,7 @@ __all__ = [
     "ApplicationIncomplete",
     "BudgetLineInput",
     "LedgerError",
+    "PublicationError",
     "TrancheSpec",
     "accounting_period_close",
     "allocation_set",
@@ -53,8 +57,12 @@ __all__ = [
     "disbursement_record",
     "expenditure_record",
     "grant_agreement_sign",
+    "project_publish",
+    "project_unpublish",
     "review_submit",
     "reviewer_assign",
+    "reviews_completed",
     "tranche_condition_meet",
+    "tranche_schedule",
     "transaction_reverse",
 ]

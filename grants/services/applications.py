@@ -41,6 +41,7 @@ from ..models import (
     ProjectStatus,
     QuestionKind,
     ReviewAssignment,
+    ReviewOverride,
     review_due_default,
 )
 from ..workflow import WORKFLOW, Actor, is_allowed
@@ -419,6 +420,36 @@ def review_submit(
     return review
 
 
+def reviews_completed(application: Application) -> int:
+    return application.reviews.filter(submitted_at__isnull=False).count()
+
+
+def _review_minimum_check(application: Application, user: User, override_reason: str) -> None:
+    """An award follows its review: the call's number of completed reviews, or a director's override with a
+    reason, which is kept with the application."""
+    done, needed = reviews_completed(application), application.call.reviews_required
+    if done >= needed:
+        return
+    reason = override_reason.strip()
+    if not reason:
+        raise ApplicationError(
+            _(
+                "%(done)s of the %(needed)s completed reviews this call needs are in: wait for the reviews, or a "
+                "director approves now and says why."
+            )
+            % {"done": done, "needed": needed},
+            field="override_reason",
+        )
+    if not may(user, "grants.override_review_minimum"):
+        raise ApplicationError(
+            _("Only a director approves an award with fewer completed reviews than the call needs."),
+            field="override_reason",
+        )
+    ReviewOverride.objects.create(
+        application=application, by=user, reason=reason, reviews_completed=done, reviews_required=needed
+    )
+
+
 @transaction.atomic
 def application_approve(
     *,
@@ -426,22 +457,36 @@ def application_approve(
     user: User,
     grant_reference: str,
     signed_on: dt.date,
-    tranches: Sequence[TrancheSpec] = (),
+    tranches: Sequence[TrancheSpec],
+    start_date: dt.date | None = None,
+    end_date: dt.date | None = None,
     comment: str = "",
     accountable: Organisation | None = None,
+    override_reason: str = "",
 ) -> Project:
-    """Approve: create the project and sign its grant agreement from the application, all or nothing."""
+    """Approve: create the project and sign its grant agreement with its schedule of tranches, all or nothing.
+
+    The application needs the completed reviews its call asks for, unless a director overrides that with a
+    reason. The grant runs from `start_date` to `end_date` (the application's dates unless given). The new
+    project stays unpublished until staff publish it.
+    """
     application = _locked(application)
     if not is_allowed(application, ApplicationStatus.APPROVED, Actor.STAFF) or not may(
         user, "grants.decide_application"
     ):
         raise ApplicationError(_("Only an application in review is approved, by the secretariat."))
+    _review_minimum_check(application, user, override_reason)
     proposed = [str(city) for city in application.cities.all() if not city.confirmed]
     if proposed:
         raise ApplicationError(
             _("Confirm or replace the cities proposed by the applicant first (Cities in the admin): %(names)s.")
             % {"names": "; ".join(proposed)}
         )
+    if not tranches:
+        raise ApplicationError(_("Give the schedule of tranches: at least one."), field="tranches")
+    start_date, end_date = start_date or application.start_date, end_date or application.end_date
+    if start_date and end_date and end_date < start_date:
+        raise ApplicationError(_("The grant cannot end before it starts."), field="end_date")
     call = application.call
     project = Project(
         code=grant_reference,
@@ -449,11 +494,12 @@ def application_approve(
         summary=application.summary,
         facility=call.facility,
         status=ProjectStatus.IMPLEMENTATION,
-        start_date=application.start_date,
-        end_date=application.end_date,
+        start_date=start_date,
+        end_date=end_date,
         currency=call.currency,
         approved_budget=application.requested_amount,
         co_financing=application.co_financing,
+        is_public=False,
     )
     try:
         project.full_clean()
@@ -477,7 +523,7 @@ def application_approve(
         grantee=application.organisation,
         signed_on=signed_on,
         amount=application.requested_amount,
-        tranches=tranches or [TrancheSpec(signed_on, application.requested_amount)],
+        tranches=tranches,
         recorded_by=user,
     )
     _move(application, ApplicationStatus.APPROVED, user, comment, project=project, decided_at=timezone.now())

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.db import transaction
@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.errors import DomainError, validate
-from common.money import format_money, is_known_currency
+from common.money import CENT, format_money, is_known_currency
 from members.models import Organisation, User
 
 from ..models import (
@@ -28,10 +28,12 @@ from ..models import (
     GrantAgreement,
     PartnerRole,
     Project,
+    ReleaseCondition,
     Tranche,
     Transaction,
     TransactionKind,
 )
+from ..models.ledger import RECORDED_CONDITIONS, condition_problem
 
 
 class LedgerError(DomainError):
@@ -40,9 +42,77 @@ class LedgerError(DomainError):
 
 @dataclass(frozen=True)
 class TrancheSpec:
+    """A tranche of a schedule: due on `planned_date`, for `amount` or for `percentage` of the agreement.
+
+    `kind` says what releases it (a `ReleaseCondition`); left blank, it is none for a tranche without a
+    `condition` and "another condition, recorded by staff" for one with it. `release_on` is the date of a date
+    condition.
+    """
+
     planned_date: dt.date
-    amount: Decimal
+    amount: Decimal | None = None
     condition: str = ""
+    kind: str = ""
+    release_on: dt.date | None = None
+    percentage: Decimal | None = None
+
+
+def _tranche_problem(spec: TrancheSpec, kind: str) -> tuple[str, str] | None:
+    """What is wrong with one line of a schedule, as (field, message), before any money is summed."""
+    if spec.planned_date is None:
+        return "planned_date", _("Give the date it falls due.")
+    if spec.amount is None and spec.percentage is None:
+        return "amount", _("Give an amount or a percentage of the grant.")
+    if spec.amount is not None and spec.percentage is not None:
+        return "amount", _("Give an amount or a percentage of the grant, not both.")
+    if spec.amount is not None and spec.amount <= 0:
+        return "amount", _("The amount must be more than zero.")
+    if spec.percentage is not None and not 0 < spec.percentage <= 100:
+        return "percentage", _("A percentage is more than 0 and at most 100.")
+    if kind != ReleaseCondition.DATE and spec.release_on is not None:
+        return "release_on", _("Only a date condition takes a release date.")
+    problem = condition_problem(kind, spec.condition, spec.release_on)
+    if problem:
+        field = {"condition_kind": "kind", "condition_met_on": "release_on"}.get(problem[0], problem[0])
+        return field, problem[1]
+    return None
+
+
+def tranche_schedule(*, amount: Decimal, currency: str, tranches: Sequence[TrancheSpec]) -> list[TrancheSpec]:
+    """Check a schedule line by line and resolve it: each line's kind, and its amount from its percentage.
+
+    The lines add up to `amount` exactly. Percentages are of `amount`,
+    rounded to the cent; when the lines cover the whole amount, the last line given as a percentage takes the
+    rounding, so they add up. A refusal names the line (field `tranches.<index>.<field>`, "Tranche <n>" counted
+    as given) or the schedule as a whole (`tranches`).
+    """
+    resolved: list[TrancheSpec] = []
+    for index, spec in enumerate(tranches):
+        kind = spec.kind or (ReleaseCondition.OTHER if spec.condition.strip() else ReleaseCondition.NONE)
+        problem = _tranche_problem(spec, kind)
+        if problem:
+            field, message = problem
+            raise LedgerError(
+                _("Tranche %(number)s: %(problem)s") % {"number": index + 1, "problem": message},
+                field=f"tranches.{index}.{field}",
+            )
+        share = None if spec.percentage is None else (amount * spec.percentage / 100).quantize(CENT)
+        resolved.append(replace(spec, amount=spec.amount if share is None else share, percentage=None, kind=kind))
+    shares = [index for index, spec in enumerate(tranches) if spec.percentage is not None]
+    fixed = sum((spec.amount for spec in tranches if spec.amount is not None), Decimal(0))
+    exact = sum((amount * spec.percentage / 100 for spec in tranches if spec.percentage is not None), Decimal(0))
+    if shares and fixed + exact == amount:
+        last = shares[-1]
+        rounding = amount - sum((spec.amount for spec in resolved), Decimal(0))
+        resolved[last] = replace(resolved[last], amount=resolved[last].amount + rounding)
+    scheduled = sum((spec.amount for spec in resolved), Decimal(0))
+    if resolved and scheduled != amount:
+        raise LedgerError(
+            _("The tranches add up to %(scheduled)s but the agreement commits %(amount)s.")
+            % {"scheduled": format_money(scheduled, currency), "amount": format_money(amount, currency)},
+            field="tranches",
+        )
+    return resolved
 
 
 def _require_positive(amount: Decimal, *, field: str = "amount") -> None:
@@ -151,16 +221,7 @@ def grant_agreement_sign(
             % {"budget": format_money(project.approved_budget, project.currency)},
             field="amount",
         )
-    scheduled = sum((spec.amount for spec in tranches), Decimal(0))
-    if tranches and scheduled != amount:
-        raise LedgerError(
-            _("The tranches add up to %(scheduled)s but the agreement commits %(amount)s.")
-            % {
-                "scheduled": format_money(scheduled, project.currency),
-                "amount": format_money(amount, project.currency),
-            },
-            field="tranches",
-        )
+    tranches = tranche_schedule(amount=amount, currency=project.currency, tranches=tranches)
     _require_open_period(signed_on)
     agreement = GrantAgreement(
         project=project,
@@ -172,14 +233,15 @@ def grant_agreement_sign(
     )
     _save(agreement)
     for number, spec in enumerate(sorted(tranches, key=lambda spec: spec.planned_date), start=1):
-        _require_positive(spec.amount, field="tranches")
         _save(
             Tranche(
                 agreement=agreement,
                 number=number,
                 planned_date=spec.planned_date,
                 amount=spec.amount,
+                condition_kind=spec.kind,
                 condition=spec.condition,
+                condition_met_on=spec.release_on,
             )
         )
     _save(
@@ -222,10 +284,10 @@ def disbursement_record(
         tranche = Tranche.objects.select_for_update().select_related("agreement").get(pk=tranche.pk)
         if tranche.agreement.project_id != project.pk:
             raise LedgerError(_("That tranche belongs to another project."), field="tranche")
-        if not tranche.condition_met:
+        if not tranche.condition_met_by(value_date):
             raise LedgerError(
                 _("Tranche %(number)s waits for its condition: %(condition)s.")
-                % {"number": tranche.number, "condition": tranche.condition},
+                % {"number": tranche.number, "condition": tranche.release_condition},
                 field="tranche",
             )
         if amount > tranche.remaining:
@@ -395,14 +457,14 @@ def accounting_period_close(*, period: AccountingPeriod, closed_by: User | None)
 
 @transaction.atomic
 def tranche_condition_meet(*, tranche: Tranche, on: dt.date) -> Tranche:
-    """Record that a tranche's release condition is met (for example, a report was approved).
+    """Record that a tranche's release condition is met (a report approved, a document received).
 
-    A condition met earlier keeps its first date, and a tranche without a condition has nothing to record:
-    both are returned unchanged. A date still to come is refused."""
+    A condition met earlier keeps its first date, and a tranche released by its date alone, or by nothing,
+    has nothing to record: both are returned unchanged. A date still to come is refused."""
     if on > timezone.localdate():
         raise LedgerError(_("A condition cannot be met on a day still to come."), field="on")
     tranche = Tranche.objects.select_for_update().get(pk=tranche.pk)
-    if tranche.condition and tranche.condition_met_on is None:
+    if tranche.condition_kind in RECORDED_CONDITIONS and tranche.condition_met_on is None:
         tranche.condition_met_on = on
         tranche.save(update_fields=["condition_met_on"])
     return tranche

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from grants.models import Tranche
+from grants.models import RECORDED_CONDITIONS, Tranche
 from members.models import Organisation
 
 from .. import selectors, services
@@ -206,7 +206,11 @@ class ReportingPeriodForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         tranche = self.fields.get("releases_tranche")
         if tranche is not None:
-            tranches = Tranche.objects.select_related("agreement").order_by("agreement__reference", "number")
+            tranches = (
+                Tranche.objects.filter(condition_kind__in=RECORDED_CONDITIONS)
+                .select_related("agreement")
+                .order_by("agreement__reference", "number")
+            )
             if self.instance.project_id:
                 tranches = tranches.filter(agreement__project_id=self.instance.project_id)
             tranche.queryset = tranches

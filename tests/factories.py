@@ -179,6 +179,8 @@ class ProjectFactory(factory.django.DjangoModelFactory):
     end_date = dt.date(2022, 12, 31)
     currency = "USD"
     approved_budget = Decimal("250000.00")
+    # Most tests read the public portfolio; a new project is unpublished unless made so (`is_public=False`).
+    is_public = True
 
 
 class ProjectCountryFactory(factory.django.DjangoModelFactory):
@@ -389,6 +391,47 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
                 amount=factory.SelfAttribute("..requested_amount"),
             ),
         )
+
+
+class ReviewFactory(factory.django.DjangoModelFactory):
+    """A reviewer assigned to an application; `submitted=True` makes it a completed review, and
+    `scores={criterion: score}` scores it (with a comment per criterion)."""
+
+    class Meta:
+        model = grants.ReviewAssignment
+        skip_postgeneration_save = True
+
+    application = factory.SubFactory(ApplicationFactory)
+    reviewer = factory.SubFactory(UserFactory)
+    assigned_by = factory.SubFactory(StaffFactory)
+
+    class Params:
+        submitted = factory.Trait(
+            no_conflict_declared_at=factory.LazyFunction(_now), submitted_at=factory.LazyFunction(_now)
+        )
+
+    @factory.post_generation
+    def scores(obj, create, extracted, **kwargs):
+        for criterion, score in (extracted or {}).items():
+            grants.CriterionScore.objects.create(
+                review=obj, criterion=criterion, score=score, comment=f"{criterion.name}: scored {score}"
+            )
+
+
+def reviewed(application: grants.Application, count: int | None = None) -> grants.Application:
+    """Give the application the completed reviews its call needs (or `count` of them)."""
+    for _ in range(application.call.reviews_required if count is None else count):
+        ReviewFactory(application=application, submitted=True)
+    return application
+
+
+def schedule_lines(*lines: tuple[str, str, str, str, str, str], prefix: str = "tranches") -> dict[str, str]:
+    """The admin's schedule of tranches as posted: (due on, amount, percentage, released by, which, release date)."""
+    names = ("planned_date", "amount", "percentage", "kind", "condition", "release_on")
+    data = {f"{prefix}-TOTAL_FORMS": str(len(lines)), f"{prefix}-INITIAL_FORMS": "0"}
+    for index, line in enumerate(lines):
+        data.update({f"{prefix}-{index}-{name}": value for name, value in zip(names, line, strict=True)})
+    return data
 
 
 class EmailAddressFactory(factory.django.DjangoModelFactory):

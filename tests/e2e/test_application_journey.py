@@ -1,6 +1,7 @@
 """An application's whole journey in the browser: a partner registers, applies to the demo call, is told
 plainly what is wrong, submits; the secretariat screens it and assigns a reviewer, who scores it; the
-secretariat ranks and approves it, and the partner finds their project on the public portfolio."""
+secretariat ranks and approves it, and the partner finds their project's page, which only its partners and the
+secretariat see until the secretariat publishes it."""
 
 from __future__ import annotations
 
@@ -472,7 +473,15 @@ def rank_and_approve(staff, live_server, call, application, shot) -> Project:
     staff.goto(f"{live_server.url}/admin/grants/application/{application.pk}/change/")
     staff.locator(".object-tools").get_by_role("link", name="Approve", exact=True).click()
     expect(control(staff, "Agreement signed on")).to_have_value(re.compile(r"\S"))
+    # The reviewer's scores are on the page; the call needs two completed reviews and has one, so the
+    # secretariat (which holds the director's permission) approves now and says why.
+    expect(staff.locator("#dossier table.review")).to_contain_text("Worth funding.")
+    expect(staff.locator("#below-review-minimum")).to_contain_text("1 of the 2 completed reviews")
     control(staff, "Project code").fill(PROJECT_CODE)
+    control(staff, "Why approve without every review").fill("The second reviewer withdrew; the committee read it.")
+    signed_on = control(staff, "Agreement signed on").input_value()
+    staff.get_by_label("Due on, tranche 1", exact=True).fill(signed_on)
+    staff.get_by_label("Percentage of the grant, tranche 1", exact=True).fill("100")
     shot(staff, "journey-08-approve")
     staff.get_by_role("button", name="Approve", exact=True).click()
 
@@ -482,7 +491,8 @@ def rank_and_approve(staff, live_server, call, application, shot) -> Project:
     shot(staff, "journey-08-approved")
     application.refresh_from_db()
     assert (application.status, application.project) == (ApplicationStatus.APPROVED, project)
-    assert project.committed_total == REQUESTED
+    assert application.review_override.reason == "The second reviewer withdrew; the committee read it."
+    assert project.committed_total == REQUESTED and not project.is_public
     assert [m.subject for m in mail_to(APPLICANT)][-1] == f"Decision on your application: {TITLE}"
     return project
 
@@ -501,6 +511,7 @@ def find_the_project(page, live_server, log_in, project, shot) -> None:
 
     expect(page).to_have_url(f"{live_server.url}/projects/{PROJECT_CODE}/")
     expect(page.get_by_role("heading", level=1)).to_have_text(TITLE)
+    expect(page.locator("[data-unpublished]")).to_contain_text("Not published")  # only its partners see it yet
     expect(page.locator('[data-figure="committed"]')).to_have_text(format_money(REQUESTED, "USD", whole=True))
     expect(page.get_by_role("main")).to_contain_text(ORGANISATION)
     shot(page, "journey-09-public-project")

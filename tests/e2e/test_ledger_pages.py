@@ -56,7 +56,10 @@ def card(page, heading: str):
 def due_tranche() -> Tranche:
     """IF-BFA-2021's second tranche, released today: the demo leaves it waiting for its final report."""
     tranche = Tranche.objects.select_related("agreement__project").get(agreement__project__code="IF-BFA-2021", number=2)
-    assert (str(tranche.planned_date), tranche.condition) == ("2023-04-01", "Final report approved")
+    assert (str(tranche.planned_date), tranche.release_condition) == (
+        "2023-04-01",
+        "A progress report approved: Final report",
+    )
     assert tranche.disbursed_total == 0
     # The demo closes FY2013-FY2025, so the payment is dated today (the form's default), in the open year.
     return services.tranche_condition_meet(tranche=tranche, on=timezone.localdate())
@@ -102,7 +105,7 @@ def test_a_project_page_shows_its_money_schedule_transactions_and_funders(page, 
             [
                 str(tranche.number),
                 day(tranche.planned_date),
-                tranche.condition or "—",
+                tranche.release_condition or "—",
                 format_money(tranche.amount, currency),
                 format_money(tranche.disbursed_total, currency),
                 str(tranche.get_status_display()),

@@ -32,6 +32,7 @@ from grants.models import (
     ProjectPartner,
     ProjectStatus,
     QuestionKind,
+    ReleaseCondition,
     Tranche,
     Transaction,
     TransactionKind,
@@ -67,6 +68,7 @@ from tests.factories import (
     StaffFactory,
     ThemeFactory,
     UserFactory,
+    reviewed,
 )
 
 pytestmark = pytest.mark.django_db
@@ -926,8 +928,14 @@ def take_step(application: Application, to_status: str, user, comment: str = "")
     if to_status == S.WITHDRAWN:
         return application_withdraw(application=application, user=user, comment=comment)
     if to_status == S.APPROVED:
+        reviewed(application)
         return application_approve(
-            application=application, user=user, grant_reference="CA-2030-001", signed_on=SIGNED_ON, comment=comment
+            application=application,
+            user=user,
+            grant_reference="CA-2030-001",
+            signed_on=SIGNED_ON,
+            tranches=WHOLE_GRANT,
+            comment=comment,
         )
     return application_screen(application=application, user=user, to_status=to_status, comment=comment)
 
@@ -935,6 +943,9 @@ def take_step(application: Application, to_status: str, user, comment: str = "")
 def withdrawal_refused(status: str) -> str:
     return f"An application that is {S(status).label.lower()} cannot be moved to withdrawn by you."
 
+
+# The simplest schedule: the whole grant at signature, released by nothing else.
+WHOLE_GRANT = [TrancheSpec(SIGNED_ON, percentage=Decimal(100))]
 
 STAFF_ONLY = "Only the secretariat screens, reviews and rejects applications."
 APPLICANT_SUBMITS = "Only the applying organisation submits its application."
@@ -1121,10 +1132,11 @@ def test_approval_turns_the_application_into_a_funded_project(django_capture_on_
     )
     cities = [CityFactory(name="Kampala", country="UG"), CityFactory(name="Mombasa", country="KE")]
     application.cities.set(cities)
+    reviewed(application)
     accountable = OrganisationFactory(name="UN-Habitat")
     staff = StaffFactory()
     tranches = [
-        TrancheSpec(dt.date(2031, 1, 15), Decimal("30000.00"), "Inception report approved"),
+        TrancheSpec(dt.date(2031, 1, 15), Decimal("30000.00"), "Inception report", kind=ReleaseCondition.REPORT),
         TrancheSpec(SIGNED_ON, Decimal("60000.00")),
     ]
 
@@ -1135,6 +1147,8 @@ def test_approval_turns_the_application_into_a_funded_project(django_capture_on_
             grant_reference="CA-2030-001",
             signed_on=SIGNED_ON,
             tranches=tranches,
+            start_date=dt.date(2030, 7, 1),
+            end_date=dt.date(2032, 6, 30),
             comment="Ranked first",
             accountable=accountable,
         )
@@ -1142,7 +1156,8 @@ def test_approval_turns_the_application_into_a_funded_project(django_capture_on_
     project = Project.objects.get()
     assert (project.code, project.title, project.summary) == ("CA-2030-001", TITLE, application.summary)
     assert (project.facility, project.status, project.currency) == (call.facility, ProjectStatus.IMPLEMENTATION, "USD")
-    assert (project.start_date, project.end_date) == (application.start_date, application.end_date)
+    assert (project.start_date, project.end_date) == (dt.date(2030, 7, 1), dt.date(2032, 6, 30))
+    assert (project.is_public, project.published_at) == (False, None)
     assert (project.approved_budget, project.co_financing) == (Decimal("90000.00"), Decimal("25000.00"))
     assert set(project.themes.all()) == set(themes)
     assert set(project.cities.all()) == set(cities)
@@ -1160,9 +1175,9 @@ def test_approval_turns_the_application_into_a_funded_project(django_capture_on_
         application.organisation,
     )
     assert (agreement.signed_on, agreement.amount, agreement.currency) == (SIGNED_ON, Decimal("90000.00"), "USD")
-    assert list(Tranche.objects.values_list("number", "planned_date", "amount", "condition")) == [
-        (1, SIGNED_ON, Decimal("60000.00"), ""),
-        (2, dt.date(2031, 1, 15), Decimal("30000.00"), "Inception report approved"),
+    assert list(Tranche.objects.values_list("number", "planned_date", "amount", "condition_kind", "condition")) == [
+        (1, SIGNED_ON, Decimal("60000.00"), ReleaseCondition.NONE, ""),
+        (2, dt.date(2031, 1, 15), Decimal("30000.00"), ReleaseCondition.REPORT, "Inception report"),
     ]
     commitment = Transaction.objects.get()
     assert (commitment.kind, commitment.amount, commitment.value_date) == (
@@ -1183,11 +1198,15 @@ def test_approval_turns_the_application_into_a_funded_project(django_capture_on_
     assert f'Your application "{TITLE}" is approved. Its project is CA-2030-001;' in mail.outbox[0].body
 
 
-def test_without_a_schedule_the_whole_grant_is_one_tranche_on_signature():
-    application = ApplicationFactory(complete=True, status=S.IN_REVIEW)
+def test_the_whole_grant_as_one_tranche_on_signature_is_a_schedule_staff_choose():
+    application = reviewed(ApplicationFactory(complete=True, status=S.IN_REVIEW))
 
     project = application_approve(
-        application=application, user=StaffFactory(), grant_reference="CA-2030-002", signed_on=SIGNED_ON
+        application=application,
+        user=StaffFactory(),
+        grant_reference="CA-2030-002",
+        signed_on=SIGNED_ON,
+        tranches=WHOLE_GRANT,
     )
 
     assert list(Tranche.objects.values_list("agreement__project", "number", "planned_date", "amount")) == [
@@ -1205,7 +1224,13 @@ def test_only_staff_approve(who):
     user = application.created_by if who == "applicant" else PartnerUserFactory()
 
     with pytest.raises(ApplicationError) as refusal:
-        application_approve(application=application, user=user, grant_reference="CA-2030-001", signed_on=SIGNED_ON)
+        application_approve(
+            application=application,
+            user=user,
+            grant_reference="CA-2030-001",
+            signed_on=SIGNED_ON,
+            tranches=WHOLE_GRANT,
+        )
 
     assert refusal.value.message == APPROVAL_REFUSED
     assert (Application.objects.get(pk=application.pk).status, Project.objects.exists()) == (S.IN_REVIEW, False)
@@ -1266,9 +1291,9 @@ def _signed_in_a_closed_period() -> dict:
     ],
 )
 def test_a_refused_approval_leaves_nothing_behind(arrange, error, message, field, django_capture_on_commit_callbacks):
-    application = ApplicationFactory(complete=True, status=S.IN_REVIEW, countries=["UG", "KE"])
+    application = reviewed(ApplicationFactory(complete=True, status=S.IN_REVIEW, countries=["UG", "KE"]))
     application.cities.set([CityFactory(name="Kampala", country="UG")])
-    options = arrange()
+    options = {"tranches": WHOLE_GRANT, **arrange()}
     projects = set(Project.objects.values_list("pk", flat=True))
     agreements = set(GrantAgreement.objects.values_list("pk", flat=True))
     ledger = Transaction.objects.count()

@@ -4,6 +4,7 @@ alone until the secretariat confirms it, and no project counts it before then.""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -12,12 +13,13 @@ from grants.models import ApplicationStatus, City, Project
 from grants.services import (
     ApplicationError,
     ApplicationIncomplete,
+    TrancheSpec,
     application_approve,
     application_save,
     city_confirm,
 )
 from grants.services.applications import CITY_PROPOSALS_PENDING_MAX
-from tests.factories import ApplicationFactory, CityFactory, ProjectFactory, StaffFactory
+from tests.factories import ApplicationFactory, CityFactory, ProjectFactory, StaffFactory, reviewed
 
 pytestmark = pytest.mark.django_db
 
@@ -75,9 +77,15 @@ def test_an_application_naming_an_unconfirmed_city_is_approved_only_once_staff_c
     application.save()
     staff = StaffFactory()
 
+    reviewed(application)
+
     def approve():
         return application_approve(
-            application=application, user=staff, grant_reference="CA-2030-009", signed_on=dt.date(2030, 1, 2)
+            application=application,
+            user=staff,
+            grant_reference="CA-2030-009",
+            signed_on=dt.date(2030, 1, 2),
+            tranches=[TrancheSpec(dt.date(2030, 1, 2), percentage=Decimal(100))],
         )
 
     with pytest.raises(ApplicationError) as refusal:

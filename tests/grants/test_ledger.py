@@ -174,7 +174,7 @@ def test_a_tranche_of_nothing_is_refused_even_when_the_schedule_adds_up():
         tranches=[TrancheSpec(dt.date(2019, 3, 1), Decimal("1000.00")), TrancheSpec(dt.date(2019, 9, 1), Decimal(0))],
     )
 
-    assert (error.message, error.field) == ("The amount must be more than zero.", "tranches")
+    assert (error.message, error.field) == ("Tranche 2: The amount must be more than zero.", "tranches.1.amount")
 
 
 def test_a_commitment_above_the_approved_budget_is_refused():

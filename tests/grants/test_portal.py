@@ -22,6 +22,7 @@ from tests.factories import (
     PartnerUserFactory,
     StaffFactory,
     UserFactory,
+    schedule_lines,
 )
 
 pytestmark = pytest.mark.django_db
@@ -157,7 +158,7 @@ def test_the_partner_dashboard_lists_only_its_organisations_applications_in_cons
 
 def test_staff_screen_review_rank_and_approve_in_the_admin(client):
     staff = StaffFactory()
-    call = CallFactory()
+    call = CallFactory(reviews_required=1)
     relevance = AssessmentCriterionFactory(call=call, name="Relevance", weight=Decimal("2"))
     feasibility = AssessmentCriterionFactory(call=call, name="Feasibility", weight=Decimal("1"))
     strong, weak = ApplicationFactory(call=call, complete=True), ApplicationFactory(call=call, complete=True)
@@ -184,7 +185,14 @@ def test_staff_screen_review_rank_and_approve_in_the_admin(client):
 
     response = client.post(
         reverse("admin:grants_application_approve", args=[strong.pk]),
-        {"grant_reference": "IF-UGA-2030", "signed_on": "2030-01-05", "comment": "Strong proposal"},
+        {
+            "grant_reference": "IF-UGA-2030",
+            "signed_on": "2030-01-05",
+            "start_date": "2030-01-01",
+            "end_date": "2031-12-31",
+            "comment": "Strong proposal",
+            **schedule_lines(("2030-01-05", "", "100", "none", "", "")),
+        },
     )
     project = Project.objects.get(code="IF-UGA-2030")
     assert response["Location"] == reverse("admin:grants_project_record", args=[project.pk])

@@ -25,6 +25,8 @@ from tests.factories import (
     ReportingPeriodFactory,
     TrancheFactory,
     UserFactory,
+    reviewed,
+    schedule_lines,
     staff_in_role,
 )
 from tests.results.helpers import reporter_of
@@ -80,13 +82,20 @@ def file_urls(files) -> dict[str, str]:
 
 
 def in_review() -> Application:
-    return ApplicationFactory(complete=True, status=ApplicationStatus.IN_REVIEW)
+    return reviewed(ApplicationFactory(complete=True, status=ApplicationStatus.IN_REVIEW))
 
 
-def approve(client, application: Application):
+def approve(client, application: Application, **fields):
     return client.post(
         reverse("admin:grants_application_approve", args=[application.pk]),
-        {"grant_reference": "IF-UGA-2031", "signed_on": "2030-01-05"},
+        {
+            "grant_reference": "IF-UGA-2031",
+            "signed_on": "2030-01-05",
+            "start_date": "2030-01-01",
+            "end_date": "2031-12-31",
+            **schedule_lines(("2030-01-05", "", "100", "none", "", "")),
+            **fields,
+        },
     )
 
 
@@ -169,6 +178,18 @@ def test_the_roles_are_groups_made_by_the_migration_and_editable_in_the_admin(cl
 
     assert set(Group.objects.values_list("name", flat=True)) >= set(ROLES)
     assert page.status_code == 200 and "Can approve an award" in page.content.decode()
+
+
+def test_the_director_alone_may_approve_below_a_calls_review_minimum():
+    holders = {role: role_group(role).permissions.filter(codename="override_review_minimum").exists() for role in ROLES}
+
+    assert holders == {PROGRAMME_OFFICER: False, FINANCE_OFFICER: False, GRANTS_COMMITTEE: True, ADMINISTRATOR: True}
+
+
+def test_programme_officers_publish_projects_and_no_other_role_but_the_administrator():
+    holders = {role: role_group(role).permissions.filter(codename="publish_project").exists() for role in ROLES}
+
+    assert holders == {PROGRAMME_OFFICER: True, FINANCE_OFFICER: False, GRANTS_COMMITTEE: False, ADMINISTRATOR: True}
 
 
 def test_the_committee_approves_an_award_and_the_finance_officer_cannot(client):
@@ -258,6 +279,7 @@ def test_each_role_is_offered_the_admin_actions_of_its_own_acts_only(client):
             "transactions": offered_actions(client, "admin:grants_transaction_changelist"),
             "periods": offered_actions(client, "admin:grants_accountingperiod_changelist"),
             "applications": offered_actions(client, "admin:grants_application_changelist"),
+            "projects": offered_actions(client, "admin:grants_project_changelist"),
         }
 
     assert offered == {
@@ -265,11 +287,13 @@ def test_each_role_is_offered_the_admin_actions_of_its_own_acts_only(client):
             "transactions": set(),
             "periods": set(),
             "applications": {"to_screening", "to_review", "reject"},
+            "projects": {"publish", "unpublish"},
         },
         FINANCE_OFFICER: {
             "transactions": {"reverse_transactions"},
             "periods": {"close_periods"},
             "applications": set(),
+            "projects": set(),
         },
-        GRANTS_COMMITTEE: {"transactions": set(), "periods": set(), "applications": {"reject"}},
+        GRANTS_COMMITTEE: {"transactions": set(), "periods": set(), "applications": {"reject"}, "projects": set()},
     }

@@ -159,11 +159,11 @@ def test_every_refused_project_is_said_in_words_and_none_is_saved(staff_client):
 
     response = preview(staff_client, Project, csv)
 
+    # is_public is exported, never read: publishing is the publish act's (its "maybe" is no refusal).
     assert refusals(response) == [
         "row 2: status must be one of: 1 (Pipeline / identification), 2 (Implementation), 3 (Finalisation), "
         "4 (Closed), 5 (Cancelled), 6 (Suspended), got “closing”.",
         "row 2: facility must be the code of a recorded facility, got “nowhere”.",
-        "row 2: is_public must be yes or no (or true or false, 1 or 0), got “maybe”.",
         "row 3: approved_budget must be a number written with a dot for decimals and no thousands separator, "
         "got “abc”.",
         "row 3: start_date “2020-01-01”, end_date “2019-12-31”: A project cannot end before it starts.",
@@ -171,9 +171,9 @@ def test_every_refused_project_is_said_in_words_and_none_is_saved(staff_client):
     assert not Project.objects.exists()
 
 
-def test_project_dates_are_read_in_the_chosen_format_and_yes_no_in_words(staff_client):
+def test_project_dates_are_read_in_the_chosen_format_and_an_import_publishes_nothing(staff_client):
     FacilityFactory(code="country-programmes")
-    csv = PROJECTS + "P-1,Roads,implementation,country-programmes,12/31/2020,06/30/2022,USD,1000,no\n"
+    csv = PROJECTS + "P-1,Roads,implementation,country-programmes,12/31/2020,06/30/2022,USD,1000,yes\n"
 
     confirm(staff_client, Project, preview(staff_client, Project, csv, date_format="%m/%d/%Y"))
 

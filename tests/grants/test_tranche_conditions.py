@@ -162,7 +162,7 @@ def test_a_condition_written_before_kinds_existed_becomes_one_staff_record():
         tranches=[TrancheSpec(DUE, Decimal("600.00")), TrancheSpec(DUE, Decimal("400.00"), "Inception report")],
     )
     Tranche.objects.filter(agreement=agreement).update(condition_kind=R.NONE)
-    migration = importlib.import_module("grants.migrations.0014_award_schedule")
+    migration = importlib.import_module("grants.migrations.0015_award_schedule")
 
     migration.existing_conditions_are_recorded(apps, None)
 

@@ -17,7 +17,7 @@ def existing_conditions_are_recorded(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('grants', '0013_work_queue'),
+        ('grants', '0014_pledge_schedule'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

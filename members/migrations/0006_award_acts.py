@@ -32,8 +32,8 @@ def withdraw(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("members", "0004_staff_roles"),
-        ("grants", "0014_award_schedule"),
+        ("members", "0005_pledge_schedule_permissions"),
+        ("grants", "0015_award_schedule"),
     ]
 
     operations = [migrations.RunPython(extend, withdraw)]

@@ -247,6 +247,7 @@ class ProjectAdmin(RecordPageMixin, MoneyTotalsMixin, SimpleHistoryAdmin, Checke
     resource_classes = [ProjectResource]
     record_template = "admin/grants/record/project.html"
     change_list_template = "admin/grants/project/change_list.html"  # with links to the IATI import and file
+    change_form_template = "admin/grants/project/change_form.html"  # with the publish button
     list_display = ["code", "title", "facility", "country_list", "status", "start_date", "budget", "is_public"]
     list_filter = ["status", "facility__window", "facility", "themes", "countries__country", "is_public", "is_demo"]
     list_select_related = ["facility"]
@@ -280,6 +281,7 @@ class ProjectAdmin(RecordPageMixin, MoneyTotalsMixin, SimpleHistoryAdmin, Checke
             "may_pay": may(request.user, "grants.add_transaction"),
             "may_meet_conditions": may(request.user, "grants.change_tranche"),
             "may_sign": may(request.user, "grants.add_grantagreement"),
+            **self._publish_button(request, obj.pk),
         }
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
@@ -302,11 +304,14 @@ class ProjectAdmin(RecordPageMixin, MoneyTotalsMixin, SimpleHistoryAdmin, Checke
             *super().get_urls(),
         ]
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra = {"publish_url": reverse("admin:grants_project_publish", args=[object_id])}
+    def _publish_button(self, request, pk) -> dict:
         if not self.has_publish_permission(request):
-            extra = {}
-        return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
+            return {}
+        return {"publish_url": reverse("admin:grants_project_publish", args=[pk])}
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra = {**(extra_context or {}), **self._publish_button(request, object_id)}
+        return super().change_view(request, object_id, form_url, extra)
 
     def publish_view(self, request, pk: int):
         """The publish button of a project's page: publish it, or withdraw it when `withdraw` is sent."""
@@ -316,7 +321,7 @@ class ProjectAdmin(RecordPageMixin, MoneyTotalsMixin, SimpleHistoryAdmin, Checke
         service(project=project, user=request.user)
         done = _("%(code)s is withdrawn from the public.") if withdraw else _("%(code)s is published.")
         self.message_user(request, done % {"code": project.code}, messages.SUCCESS)
-        return redirect("admin:grants_project_change", pk)
+        return redirect("admin:grants_project_record", pk)
 
     def has_publish_permission(self, request) -> bool:
         return may(request.user, "grants.publish_project")

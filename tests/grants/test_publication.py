@@ -182,10 +182,10 @@ def test_the_programme_officer_publishes_from_the_projects_list(client, award):
 
 def test_the_programme_officer_publishes_and_withdraws_with_the_button_on_the_project_page(client, award):
     client.force_login(staff_in_role(PROGRAMME_OFFICER))
-    change = reverse("admin:grants_project_change", args=[award.pk])
     button = reverse("admin:grants_project_publish", args=[award.pk])
 
-    assert button in client.get(change).content.decode()
+    for page in ("admin:grants_project_record", "admin:grants_project_change"):
+        assert button in client.get(reverse(page, args=[award.pk])).content.decode(), page
     published = client.post(button, follow=True)
     assert f"{CODE} is published." in published.content.decode()
     assert Project.objects.get(pk=award.pk).is_public
@@ -211,10 +211,9 @@ def test_the_finance_officer_publishes_nothing_at_any_door(client, award):
     assert form is None or "publish" not in {name for name, _label in form.fields["action"].choices}
     assert (button.status_code, through_api.status_code) == (403, 403)
     assert action.status_code == 200  # the list again: no action of theirs publishes
-    assert (
-        reverse("admin:grants_project_publish", args=[award.pk])
-        not in client.get(reverse("admin:grants_project_change", args=[award.pk])).content.decode()
-    )
+    for page in ("admin:grants_project_record", "admin:grants_project_change"):
+        shown = client.get(reverse(page, args=[award.pk])).content.decode()
+        assert reverse("admin:grants_project_publish", args=[award.pk]) not in shown, page
     assert not Project.objects.get(pk=award.pk).is_public
 
 

@@ -23,6 +23,7 @@ from common.money import format_money, quantize
 
 from ..currency import RateTable
 from ..models import (
+    RECORDED_CONDITIONS,
     Allocation,
     Application,
     Contribution,
@@ -68,7 +69,9 @@ class TrancheRow:
 
     @property
     def awaits_condition(self) -> bool:
-        return not self.tranche.condition_met
+        """A condition people record (a report, a document) that is not recorded yet; a date condition meets
+        itself on its date."""
+        return self.tranche.condition_kind in RECORDED_CONDITIONS and self.tranche.condition_met_on is None
 
 
 @dataclass(frozen=True)

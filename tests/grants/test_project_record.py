@@ -253,6 +253,24 @@ def test_each_role_is_offered_only_the_acts_it_may_take(client, ghana):
     assert offered[GRANTS_COMMITTEE] == ("", "")
 
 
+def test_a_tranche_released_by_a_date_says_so_and_offers_no_condition_to_record(client, ghana):
+    dated = ProjectFactory(approved_budget=D("100"))
+    services.grant_agreement_sign(
+        project=dated,
+        reference="GA-DATED",
+        grantee=OrganisationFactory(),
+        signed_on=dt.date(2024, 1, 2),
+        amount=D("100"),
+        tranches=[services.TrancheSpec(dt.date(2024, 5, 1), D("100"), kind="date", release_on=dt.date(2024, 9, 1))],
+    )
+    client.force_login(staff_in_role(PROGRAMME_OFFICER))
+
+    doc = page(client.get(record_url(dated)))
+
+    assert "Not before 1 Sep 2024" in text(doc.xpath('//tr[@data-tranche="1"]')[0])
+    assert acts(doc, 1) == ""
+
+
 def test_staff_without_permissions_cannot_open_a_record(client, staff_without_permissions, ghana):
     client.force_login(staff_without_permissions)
 

@@ -20,6 +20,7 @@ from common.money import (
 from members.models import Organisation
 
 from .catalogue import Facility, FundingWindow
+from .totals import LedgerTotalsKept
 
 
 class ContributionStatus(models.TextChoices):
@@ -29,8 +30,10 @@ class ContributionStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-class Contribution(models.Model):
+class Contribution(LedgerTotalsKept):
     """A donor agreement with the fund, such as SECO's CHF 4,820,000 for 2013-2017."""
+
+    LEDGER_TOTALS = ("received_total", "allocated_total")
 
     donor = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="contributions", verbose_name=_("donor")

@@ -22,6 +22,7 @@ from members.models import Organisation
 
 from .contributions import Contribution
 from .projects import Project
+from .totals import LedgerTotalsKept
 
 
 class TransactionKind(models.IntegerChoices):
@@ -113,12 +114,14 @@ def condition_problem(kind: str, description: str, release_on) -> tuple[str, str
     return None
 
 
-class Tranche(models.Model):
+class Tranche(LedgerTotalsKept):
     """One planned payment of a grant agreement, released when its condition is met.
 
     A recorded condition (a report approved, a document received, another event) is met on the day it is
     recorded; a date condition is met on its date, kept in `condition_met_on` from the start.
     """
+
+    LEDGER_TOTALS = ("disbursed_total",)
 
     agreement = models.ForeignKey(
         GrantAgreement, on_delete=models.CASCADE, related_name="tranches", verbose_name=_("agreement")

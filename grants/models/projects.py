@@ -12,10 +12,17 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
-from common.money import CurrencyField, MoneyField, currency_shape_check, format_money, require_booked_currency_kept
+from common.money import (
+    CurrencyField,
+    MoneyField,
+    currency_shape_check,
+    format_money,
+    require_booked_currency_kept,
+)
 from members.models import Organisation
 
 from .catalogue import City, Facility, Theme
+from .totals import LedgerTotalsKept
 
 
 class ProjectStatus(models.IntegerChoices):
@@ -33,8 +40,10 @@ class ProjectStatus(models.IntegerChoices):
 POOLED_FUND_CODE = "FUND"
 
 
-class Project(models.Model):
+class Project(LedgerTotalsKept):
     """A grant-funded piece of work, from a country programme to an Innovation Fund grant."""
+
+    LEDGER_TOTALS = ("committed_total", "disbursed_total", "spent_total")
 
     code = models.CharField(_("code"), max_length=40, unique=True, help_text=_("For example CP-GHA-2014."))
     title = models.CharField(_("title"), max_length=250)

@@ -227,6 +227,28 @@ def test_a_disbursement_pays_the_grantee_and_moves_the_running_totals(agreement)
     assert fresh(first).disbursed_total == Decimal("250.00")
 
 
+def test_a_copy_read_before_a_payment_and_saved_after_keeps_the_ledgers_totals(agreement, contribution):
+    project, first = Project.objects.get(pk=agreement.project_id), agreement.tranches.get(number=1)
+    stale_contribution = Contribution.objects.get(pk=contribution.pk)
+    disbursement_record(
+        project=agreement.project, tranche=first, amount=Decimal("250.00"), value_date=dt.date(2019, 3, 10)
+    )
+    contribution_receive(contribution=contribution, amount=Decimal("300.00"), value_date=dt.date(2019, 3, 10))
+
+    project.title = "Renamed while the payment was booked"
+    project.save()
+    first.save()
+    stale_contribution.title = "Renamed too"
+    stale_contribution.save()
+
+    assert (fresh(project).title, fresh(project).disbursed_total) == (project.title, Decimal("250.00"))
+    assert fresh(first).disbursed_total == Decimal("250.00")
+    assert (fresh(stale_contribution).title, fresh(stale_contribution).received_total) == (
+        "Renamed too",
+        Decimal("300.00"),
+    )
+
+
 def test_a_project_is_never_paid_more_than_committed_and_not_yet_disbursed(agreement):
     project = agreement.project
     disbursement_record(project=project, amount=Decimal("600.00"), value_date=dt.date(2019, 3, 10))

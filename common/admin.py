@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export.admin import ImportExportModelAdmin
 from import_export.forms import ConfirmImportForm, ImportForm
+from simple_history.admin import SimpleHistoryAdmin
 
 from .import_widgets import ISO_DATE, date_format_choices
 from .money import format_money
@@ -138,6 +139,27 @@ class RecordPageMixin:
             **self.record_context(request, obj),
         }
         return TemplateResponse(request, self.record_template, context)
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """A record's history (django-simple-history). Reverting to a past version (a POST to its page) changes the
+    record, so it takes the permission to change it, which django-simple-history does not ask for: without it,
+    anyone who may view a record could change it, and a ledger row, which no one changes, could be rewritten."""
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST" and not self.has_change_permission(
+            request, self.get_object(request, unquote(object_id))
+        ):
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class CountedListMixin:
+    """For a list annotated with a count of related rows: the count's GROUP BY drops the model's own ordering,
+    so the admin orders by it explicitly (otherwise its autocomplete pages an unordered list)."""
+
+    def get_ordering(self, request):
+        return self.ordering or self.model._meta.ordering
 
 
 class LongListMixin:

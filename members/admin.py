@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.authtoken.admin import TokenAdmin as BaseTokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
-from common.admin import CheckedImportExportAdmin
+from common.admin import CheckedImportExportAdmin, CountedListMixin
 
 from .models import (
     Constituency,
@@ -54,7 +54,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(Constituency)
-class ConstituencyAdmin(admin.ModelAdmin):
+class ConstituencyAdmin(CountedListMixin, admin.ModelAdmin):
     list_display = ["name", "code", "current_members", "order"]
     list_editable = ["order"]
     search_fields = ["name", "code"]
@@ -115,7 +115,7 @@ class InvitationInline(admin.TabularInline):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(CheckedImportExportAdmin):
+class OrganisationAdmin(CountedListMixin, CheckedImportExportAdmin):
     resource_classes = [OrganisationResource]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["name", "short_name", "kind", "country", "iati_identifier", "membership_count", "is_demo"]

@@ -17,9 +17,8 @@ from django.utils.html import format_html
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
-from simple_history.admin import SimpleHistoryAdmin
 
-from common.admin import ConditionFilter, LongListMixin, ReadOnlyMixin
+from common.admin import ConditionFilter, HistoryAdmin, LongListMixin, ReadOnlyMixin
 from common.errors import DomainError
 from common.money import format_money
 from common.permissions import may, requires
@@ -116,7 +115,7 @@ class CriterionInline(admin.TabularInline):
 
 
 @admin.register(Call)
-class CallAdmin(SimpleHistoryAdmin):
+class CallAdmin(admin.ModelAdmin):  # a call keeps no version history: its history is the admin's log
     form = CallForm
     list_display = ["title", "facility", "opens_at", "closes_at", "ceiling_money", "is_published", "application_count"]
     list_filter = [ClosingFilter, "is_published", "facility__window", "facility", "themes"]
@@ -224,7 +223,7 @@ class DecisionForm(forms.Form):
 
 
 @admin.register(Application)
-class ApplicationAdmin(LongListMixin, SimpleHistoryAdmin):
+class ApplicationAdmin(LongListMixin, HistoryAdmin):
     list_display = ["__str__", "organisation", "call", "status", "requested", "submitted_at", "reviews_done"]
     list_filter = [WorkFilter, "status", "call", "organisation__kind"]
     list_select_related = ["organisation", "call"]

@@ -6,6 +6,7 @@ import datetime as dt
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -14,9 +15,15 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
-from common.admin import CheckedImportExportAdmin, ConditionFilter, MoneyTotalsMixin, ReadOnlyMixin, next_url
+from common.admin import (
+    CheckedImportExportAdmin,
+    ConditionFilter,
+    HistoryAdmin,
+    MoneyTotalsMixin,
+    ReadOnlyMixin,
+    next_url,
+)
 from common.errors import DomainError
 from common.money import format_money
 from common.permissions import may, requires
@@ -73,7 +80,7 @@ class SignAgreementForm(forms.Form):
 
 
 @admin.register(GrantAgreement)
-class GrantAgreementAdmin(ReadOnlyLedgerMixin, SimpleHistoryAdmin):
+class GrantAgreementAdmin(ReadOnlyLedgerMixin, HistoryAdmin):
     list_display = ["reference", "project", "grantee", "signed_on", "committed", "status"]
     list_filter = ["status", "currency", "project__facility"]
     list_select_related = ["project", "grantee"]
@@ -86,10 +93,12 @@ class GrantAgreementAdmin(ReadOnlyLedgerMixin, SimpleHistoryAdmin):
         return format_money(obj.amount, obj.currency)
 
     def has_add_permission(self, request, obj=None):
-        return request.user.has_perm("grants.add_grantagreement")
+        return may(request.user, "grants.add_grantagreement")
 
     def add_view(self, request, form_url="", extra_context=None):
         """Sign an agreement: its commitment and its tranches are recorded together, or not at all."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied  # this view replaces Django's, which would have asked
         form = SignAgreementForm(request.POST or None, initial={"project": request.GET.get("project")})
         lines = TrancheLines(request.POST or None, prefix="tranches")
         if request.method == "POST" and form.is_valid() and lines.is_valid():
@@ -167,7 +176,7 @@ class DisbursementForm(forms.Form):
 
 
 @admin.register(Tranche)
-class TrancheAdmin(ReadOnlyLedgerMixin, SimpleHistoryAdmin):
+class TrancheAdmin(ReadOnlyLedgerMixin, HistoryAdmin):
     list_display = ["pay", "__str__", "planned_date", "scheduled", "paid", "status_label", "release_condition"]
     list_display_links = ["__str__"]
     list_filter = [
@@ -322,7 +331,7 @@ class ReverseForm(forms.Form):
 
 
 @admin.register(Transaction)
-class TransactionAdmin(MoneyTotalsMixin, ReadOnlyLedgerMixin, SimpleHistoryAdmin, CheckedImportExportAdmin):
+class TransactionAdmin(MoneyTotalsMixin, ReadOnlyLedgerMixin, HistoryAdmin, CheckedImportExportAdmin):
     resource_classes = [LedgerImportResource]
     list_display = ["value_date", "kind", "money", "project", "contribution", "reference"]
     list_filter = ["kind", "currency", "provider", "project__facility__window"]
@@ -399,7 +408,7 @@ class AllocationForm(forms.ModelForm):
 
 
 @admin.register(Allocation)
-class AllocationAdmin(MoneyTotalsMixin, SimpleHistoryAdmin):
+class AllocationAdmin(MoneyTotalsMixin, HistoryAdmin):
     form = AllocationForm
     list_display = ["contribution", "project", "allocated", "allocated_on", "note"]
     list_filter = ["contribution__donor", "contribution__currency"]
@@ -422,7 +431,7 @@ class AllocationAdmin(MoneyTotalsMixin, SimpleHistoryAdmin):
 
 
 @admin.register(AccountingPeriod)
-class AccountingPeriodAdmin(SimpleHistoryAdmin):
+class AccountingPeriodAdmin(HistoryAdmin):
     list_display = ["name", "start_date", "end_date", "closed_at", "closed_by"]
     list_filter = [("closed_at", admin.EmptyFieldListFilter)]
     list_select_related = ["closed_by"]

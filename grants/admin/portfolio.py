@@ -12,9 +12,8 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
-from simple_history.admin import SimpleHistoryAdmin
 
-from common.admin import CheckedImportExportAdmin, MoneyTotalsMixin, RecordPageMixin
+from common.admin import CheckedImportExportAdmin, CountedListMixin, HistoryAdmin, MoneyTotalsMixin, RecordPageMixin
 from common.errors import DomainError
 from common.money import format_money
 from common.permissions import may, requires
@@ -68,7 +67,7 @@ class FacilityInline(admin.TabularInline):
 
 
 @admin.register(FundingWindow)
-class FundingWindowAdmin(CatalogueAdmin):
+class FundingWindowAdmin(CountedListMixin, CatalogueAdmin):
     list_display = ["name", "code", "facility_count", "order"]
     list_editable = ["order"]
     search_fields = ["name", "code"]
@@ -84,7 +83,7 @@ class FundingWindowAdmin(CatalogueAdmin):
 
 
 @admin.register(Facility)
-class FacilityAdmin(CatalogueAdmin):
+class FacilityAdmin(CountedListMixin, CatalogueAdmin):
     list_display = ["name", "window", "is_competitive", "project_count"]
     list_filter = ["window", "is_competitive"]
     list_select_related = ["window"]
@@ -101,7 +100,7 @@ class FacilityAdmin(CatalogueAdmin):
 
 
 @admin.register(Theme)
-class ThemeAdmin(CatalogueAdmin):
+class ThemeAdmin(CountedListMixin, CatalogueAdmin):
     list_display = ["name", "code", "start_year", "end_year", "project_count"]
     list_filter = ["start_year"]
     search_fields = ["name", "code"]
@@ -179,7 +178,7 @@ class PledgeInstalmentInline(admin.TabularInline):
 
 
 @admin.register(Contribution)
-class ContributionAdmin(RecordPageMixin, MoneyTotalsMixin, SimpleHistoryAdmin, CheckedImportExportAdmin):
+class ContributionAdmin(RecordPageMixin, MoneyTotalsMixin, HistoryAdmin, CheckedImportExportAdmin):
     resource_classes = [ContributionResource]
     record_template = "admin/grants/record/contribution.html"
     list_display = ["reference", "title", "donor", "pledged", "received", "allocated", "start_date", "status"]
@@ -243,7 +242,7 @@ class ProjectPartnerInline(admin.TabularInline):
 
 
 @admin.register(Project)
-class ProjectAdmin(RecordPageMixin, MoneyTotalsMixin, SimpleHistoryAdmin, CheckedImportExportAdmin):
+class ProjectAdmin(RecordPageMixin, MoneyTotalsMixin, HistoryAdmin, CheckedImportExportAdmin):
     resource_classes = [ProjectResource]
     record_template = "admin/grants/record/project.html"
     change_list_template = "admin/grants/project/change_list.html"  # with links to the IATI import and file
@@ -366,7 +365,7 @@ class ProjectPartnerAdmin(admin.ModelAdmin):
 
 
 @admin.register(ExchangeRate)
-class ExchangeRateAdmin(SimpleHistoryAdmin, CheckedImportExportAdmin):
+class ExchangeRateAdmin(HistoryAdmin, CheckedImportExportAdmin):
     resource_classes = [ExchangeRateResource]
     list_display = ["date", "currency", "quote_currency", "rate", "source"]
     list_filter = ["currency", "quote_currency", "source"]

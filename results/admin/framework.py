@@ -9,15 +9,14 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
-from common.admin import CheckedImportExportAdmin
+from common.admin import CheckedImportExportAdmin, HistoryAdmin
 
 from ..models import Indicator, Outcome, PortfolioTarget
 from ..resources import IndicatorResource, OutcomeResource, PortfolioTargetResource
 
 
-class FrameworkAdmin(SimpleHistoryAdmin, CheckedImportExportAdmin):
+class FrameworkAdmin(HistoryAdmin, CheckedImportExportAdmin):
     """Importing a sheet adds and changes rows, so it takes both permissions."""
 
     def has_import_permission(self, request):

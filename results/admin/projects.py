@@ -15,8 +15,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
+from common.admin import CountedListMixin, HistoryAdmin
 from grants.models import RECORDED_CONDITIONS, Tranche
 from members.models import Organisation
 
@@ -78,7 +78,7 @@ class ProjectIndicatorInline(admin.TabularInline):
 
 
 @admin.register(ProjectResult)
-class ProjectResultAdmin(SimpleHistoryAdmin):
+class ProjectResultAdmin(CountedListMixin, HistoryAdmin):
     list_display = ["project", "title", "outcome", "type", "indicator_count"]
     list_filter = ["outcome", "type"]
     list_select_related = ["project", "outcome"]
@@ -114,7 +114,7 @@ class ProjectResultAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ProjectIndicator)
-class ProjectIndicatorAdmin(SimpleHistoryAdmin):
+class ProjectIndicatorAdmin(HistoryAdmin):
     form = ProjectIndicatorForm
     list_display = ["project", "indicator", "result", "baseline_value", "baseline_date"]
     list_filter = ["indicator__outcome", "indicator"]

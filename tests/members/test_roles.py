@@ -8,6 +8,7 @@ role takes its own acts and is refused the others'.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group
@@ -16,13 +17,17 @@ from django.urls import reverse
 
 from donors.models import DonorReport, ReportJobStatus
 from grants import services
-from grants.models import Application, ApplicationStatus, Project
+from grants.models import Application, ApplicationStatus, ExchangeRate, GrantAgreement, Project
 from members.roles import ADMINISTRATOR, FINANCE_OFFICER, GRANTS_COMMITTEE, PROGRAMME_OFFICER, ROLES, role_group
 from results.models import Evidence, ProgressReport, ReportStatus
 from tests.factories import (
     ApplicationFactory,
     ContributionFactory,
+    ExchangeRateFactory,
+    OrganisationFactory,
+    ProjectFactory,
     ReportingPeriodFactory,
+    StaffWithoutPermissionsFactory,
     TrancheFactory,
     UserFactory,
     reviewed,
@@ -297,3 +302,64 @@ def test_each_role_is_offered_the_admin_actions_of_its_own_acts_only(client):
         },
         GRANTS_COMMITTEE: {"transactions": set(), "periods": set(), "applications": {"reject"}, "projects": set()},
     }
+
+
+def test_reverting_a_record_to_a_past_version_takes_the_permission_to_change_it(client):
+    """A past version's page in the history is open to those who view the record; its revert button is a
+    change, refused to those who may not change the record (programme officers only view exchange rates)."""
+    rate = ExchangeRateFactory(rate="1.10")
+    first = rate.history.get().history_id
+    rate.rate = "1.20"
+    rate.save()
+    url = reverse("admin:grants_exchangerate_simple_history", args=[rate.pk, first])
+    old = {"currency": "CHF", "quote_currency": "USD", "date": "2013-01-01", "rate": "1.10", "source": ""}
+    client.force_login(staff_in_role(PROGRAMME_OFFICER))
+    seen = client.get(url)
+    refused = client.post(url, old)
+    rate.refresh_from_db()
+    kept = rate.rate
+    client.force_login(staff_in_role(FINANCE_OFFICER))
+    reverted = client.post(url, old)
+
+    assert seen.status_code == 200
+    assert refused.status_code == 403 and kept == Decimal("1.2")
+    assert reverted.status_code == 302
+    assert ExchangeRate.objects.get(pk=rate.pk).rate == Decimal("1.1")
+
+
+def test_no_one_reverts_a_ledger_row_not_even_a_superuser(client, admin_user):
+    tranche = TrancheFactory()
+    agreement = tranche.agreement
+    url = reverse(
+        "admin:grants_grantagreement_simple_history", args=[agreement.pk, agreement.history.first().history_id]
+    )
+    client.force_login(admin_user)
+
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"reference": "GA-REWRITTEN"}).status_code == 403
+    agreement.refresh_from_db()
+    assert agreement.reference != "GA-REWRITTEN"
+
+
+@pytest.mark.parametrize("role", [None, FINANCE_OFFICER, PROGRAMME_OFFICER])
+def test_only_those_who_sign_agreements_open_the_admins_signing_page_or_sign_there(client, role):
+    project = ProjectFactory(code="CP-SIGN")
+    signing = {
+        "project": project.pk,
+        "reference": "GA-CP-SIGN",
+        "grantee": OrganisationFactory().pk,
+        "signed_on": "2026-09-01",
+        "amount": "1000.00",
+        "tranches-TOTAL_FORMS": "0",
+        "tranches-INITIAL_FORMS": "0",
+    }
+    url = reverse("admin:grants_grantagreement_add")
+    client.force_login(staff_in_role(role) if role else StaffWithoutPermissionsFactory())
+    page = client.get(url)
+    refused = client.post(url, signing)
+    client.force_login(staff_in_role(GRANTS_COMMITTEE))
+    signed = client.post(url, signing)
+
+    assert (page.status_code, refused.status_code) == (403, 403)
+    assert signed.status_code == 302
+    assert GrantAgreement.objects.get(project=project).reference == "GA-CP-SIGN"

@@ -63,12 +63,14 @@ def money_field(**kwargs: Any) -> serializers.DecimalField:
 
 
 UNLISTED = object()
+OWN_ROW = object()
 
 
 def required_permission(view, request) -> str | tuple[str, ...] | object | None:
     """The Django permission the request's act needs (or a tuple: any one of them): None for a read (the
-    view's queryset scopes it) or for an act whose service decides who takes it (a partner's own draft);
-    `UNLISTED` for a write the view does not name, which is refused to everyone."""
+    view's queryset scopes it) or for an act whose input names whose it is (a new draft, for an organisation
+    the caller acts for); `OWN_ROW` for an act that only the row's own people take (a partner's draft: the
+    view's `is_own(user, row)` says whose); `UNLISTED` for a write the view does not name, refused to everyone."""
     method = request.method.lower()
     if request.method in permissions.SAFE_METHODS or method not in view.http_method_names:
         return None
@@ -92,7 +94,10 @@ def crud_permissions(model, *, deletable: bool = True) -> dict[str, str]:
 
 class ActPermissions(permissions.BasePermission):
     """Anyone reads what the view's queryset lets them see; each write needs the permission of its act,
-    named per action (or per method on a plain APIView) in the view's `required_permissions`."""
+    named per action (or per method on a plain APIView) in the view's `required_permissions`.
+
+    An act on a row of one's own is refused (403) to those who see the row without being its own people
+    (staff reading a partner's draft); those who do not see it are told it does not exist (404)."""
 
     message = "You do not have the permission this act needs."
 
@@ -100,9 +105,12 @@ class ActPermissions(permissions.BasePermission):
         needed = required_permission(view, request)
         if needed is UNLISTED:
             return False
-        if needed is None:
+        if needed is None or needed is OWN_ROW:
             return True
         return any(may(request.user, permission) for permission in (needed if isinstance(needed, tuple) else (needed,)))
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        return required_permission(view, request) is not OWN_ROW or view.is_own(request.user, obj)
 
 
 class Conflict(exceptions.APIException):

@@ -19,7 +19,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from common.api import ActPermissions
+from common.api import OWN_ROW, ActPermissions
 from grants.api import ProjectRef
 
 from . import selectors, services
@@ -185,7 +185,8 @@ class ReportViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.R
 
     permission_classes = [permissions.IsAuthenticated, ActPermissions]
     required_permissions = {
-        **dict.fromkeys(["create", "partial_update", "submit", "evidence"]),  # the partner's own report
+        "create": None,  # for a period of the partner's own projects (the input's field)
+        **dict.fromkeys(["partial_update", "submit", "evidence"], OWN_ROW),
         "approve": "results.review_progressreport",
         "send_back": "results.review_progressreport",
     }
@@ -210,6 +211,10 @@ class ReportViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.R
             "send_back": DecisionInput,
             "evidence": EvidenceInput,
         }.get(self.action, ReportOutput)
+
+    def is_own(self, user, report: ProgressReport) -> bool:
+        """A report is written, submitted and backed with evidence by its project's partners."""
+        return services.is_reporter(user, report.project)
 
     def _answer(self, report: ProgressReport, code: int = status.HTTP_200_OK) -> Response:
         fresh = self.get_queryset().get(pk=report.pk)

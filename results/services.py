@@ -74,11 +74,16 @@ class ValueInput:
     countries: Sequence[str] = ()
 
 
+def is_reporter(user: User, project: Project) -> bool:
+    """Whether `user` acts as a partner for one of the project's organisations, and so reports on it."""
+    return project.partners.filter(organisation__in=organisations_of(user=user, role=Role.PARTNER)).exists()
+
+
 def actor_for(user: User, project: Project) -> Actor | None:
     """Who `user` is in a report's workflow: its reviewer (holding the review permission), a reporter, or none."""
     if may(user, "results.review_progressreport"):
         return Actor.STAFF
-    if project.partners.filter(organisation__in=organisations_of(user=user, role=Role.PARTNER)).exists():
+    if is_reporter(user, project):
         return Actor.REPORTER
     return None
 

@@ -18,7 +18,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from common.api import ActPermissions, money_field
+from common.api import OWN_ROW, ActPermissions, money_field
 from common.money import MONEY_DIGITS, MONEY_PLACES
 from members.models import Role
 from members.selectors import organisations_of
@@ -221,7 +221,8 @@ class ApplicationViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, views
 
     permission_classes = [permissions.IsAuthenticated, ActPermissions]
     required_permissions = {
-        **dict.fromkeys(["create", "partial_update", "attachments", "submit", "withdraw"]),  # a partner's own
+        "create": None,  # for an organisation the partner acts for (the input's field)
+        **dict.fromkeys(["partial_update", "attachments", "submit", "withdraw"], OWN_ROW),
         # Programme officers screen; rejecting an application in review is the committee's (the service says).
         "screen": ("grants.screen_application", "grants.decide_application"),
     }
@@ -246,6 +247,10 @@ class ApplicationViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, views
             "attachments": AttachmentInput,
             "screen": ScreenInput,
         }.get(self.action, ApplicationOutput)
+
+    def is_own(self, user, application: Application) -> bool:
+        """A draft is edited, submitted and withdrawn by the applying organisation's partners."""
+        return services.is_partner_of(user, application.organisation)
 
     def _answer(self, application: Application, code: int = status.HTTP_200_OK) -> Response:
         fresh = self.get_queryset().get(pk=application.pk)

@@ -103,3 +103,25 @@ def test_programme_officers_screen_and_the_committee_rejects_in_review(api, db, 
     assert response.status_code == answer
     application.refresh_from_db()
     assert application.status == (to_status if answer == 200 else from_status)
+
+
+def test_staff_who_read_a_partners_draft_are_refused_its_steps_and_it_stays_as_it_was(api, db):
+    """A partner's draft is edited, given files, submitted and withdrawn by its organisation's partners: staff,
+    who read every application, are refused those steps (403), not told the draft is incomplete."""
+    draft = ApplicationFactory(complete=True, title="As the partner wrote it")
+    url = f"{API}/applications/{draft.pk}/"
+    api.force_authenticate(staff_in_role(PROGRAMME_OFFICER))
+
+    read = api.get(url)
+    answers = {
+        "save": api.patch(url, {"title": "Rewritten by staff"}, format="json"),
+        "submit": api.post(f"{url}submit/"),
+        "withdraw": api.post(f"{url}withdraw/", {"comment": "Staff"}, format="json"),
+        "attach": api.post(f"{url}attachments/", {}, format="multipart"),
+    }
+
+    assert read.status_code == 200
+    assert {step: answer.status_code for step, answer in answers.items()} == dict.fromkeys(answers, 403)
+    assert answers["save"].json()["error"]["message"] == REFUSED
+    draft.refresh_from_db()
+    assert (draft.title, draft.status) == ("As the partner wrote it", ApplicationStatus.DRAFT)

@@ -1,0 +1,759 @@
+"""The permission matrix: every door of the site, for everyone who may knock.
+
+Doors are found, never listed: each URL pattern of the resolver (pages, files, the admin's pages and custom
+views), each action of each model admin, and each operation (path and method) of the API's OpenAPI schema.
+People are a visitor, two partners and two donors (A and B, of different organisations), a reviewer, a staff
+account without permissions, one account per staff role of members/roles.py and a superuser. The addresses
+name the portfolio's rows of partner A and donor A, so partner B and donor B are told they do not exist.
+
+What each cell answers comes from one table, `EXPECTED`, below: a door missing from it fails the matrix,
+naming it. A page is read (GET); a write (an API operation, an admin action, a form that only takes POST) is
+sent empty: those it refuses must be refused with nothing changed in the database; those it lets through may
+still refuse the empty body (400).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.test import Client, override_settings
+from rest_framework.authtoken.models import Token
+
+from donors.models import DonorReport, ReportJobStatus
+from grants import services
+from grants.models import ApplicationStatus
+from members.models import OrganisationKind, Role
+from members.roles import ROLES
+from results.models import Evidence
+from tests import matrix
+from tests.factories import (
+    AccountingPeriodFactory,
+    AllocationFactory,
+    ApplicationFactory,
+    AssessmentCriterionFactory,
+    CallFactory,
+    CallQuestionFactory,
+    CityFactory,
+    ContributionFactory,
+    ContributionPhaseFactory,
+    EmailAddressFactory,
+    ExchangeRateFactory,
+    GrantAgreementFactory,
+    IndicatorFactory,
+    InvitationFactory,
+    MembershipFactory,
+    OrganisationFactory,
+    OrganisationRoleFactory,
+    PartnerUserFactory,
+    PortfolioTargetFactory,
+    ProjectCountryFactory,
+    ProjectFactory,
+    ProjectIndicatorFactory,
+    ProjectPartnerFactory,
+    ProjectResultFactory,
+    ReportingPeriodFactory,
+    SeatTermFactory,
+    StaffFactory,
+    StaffWithoutPermissionsFactory,
+    ThemeFactory,
+    UserFactory,
+    staff_in_role,
+    with_totp,
+)
+from tests.matrix import (
+    ANONYMOUS,
+    ANY_STAFF,
+    DONOR_A,
+    DONOR_B,
+    ELSEWHERE,
+    FORBIDDEN,
+    LOGIN,
+    MISSING,
+    NOBODY,
+    NOT_ALLOWED,
+    OK,
+    PARTNER_A,
+    PARTNER_B,
+    PUBLIC,
+    REVIEWER,
+    STAFF_WITHOUT_PERMISSIONS,
+    SUPERUSER,
+    THROUGH,
+    UNAUTHENTICATED,
+    AdminModel,
+    AllOf,
+    AnyOf,
+    Door,
+    Rule,
+    admin_action,
+    admin_object,
+    admin_page,
+    api_own,
+    api_read,
+    api_signed_in,
+    api_write,
+    of,
+    own,
+    page,
+    post,
+    public,
+    signed_in,
+)
+from tests.results.helpers import submitted
+
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+COLUMNS = matrix.columns(ROLES)
+
+
+# -- The table ---------------------------------------------------------------------------------------------
+
+
+def api(rule: Rule, lists: tuple[str, Rule] | None = None, **kwargs) -> Door:
+    """An API operation; its method and address come from the schema, `kwargs` fill the path's ids. A list
+    names the portfolio's row it must show exactly to those who may read it (the read's rule)."""
+    return Door(rule, kwargs=kwargs, lists=lists)
+
+
+def act(permission, *, view) -> Door:
+    """An admin action, posted to its model's list with the portfolio's row selected."""
+    return Door(admin_action(permission, view=view), method="POST")
+
+
+def deletes(*labels: str) -> dict[str, Door]:
+    """The admin's "delete selected" action of each model: its delete permission, offered to those who view."""
+    return {
+        matrix.action_key(label, "delete_selected"): act(
+            f"{label.split('.')[0]}.delete_{label.split('.')[1]}",
+            view=f"{label.split('.')[0]}.view_{label.split('.')[1]}",
+        )
+        for label in labels
+    }
+
+
+def anonymous_only(signed_in_answer=ELSEWHERE) -> Rule:
+    """Sign-in and sign-up pages: for visitors; whoever is signed in is sent on."""
+    return Rule("anonymous_only", lambda who: OK if who.user is None else signed_in_answer)
+
+
+# Rules that several doors share.
+APPLICATION_READ = api_read(PARTNER_A, staff="grants.view_application", anonymous=UNAUTHENTICATED)
+ORGANISATION_READ = api_read(PARTNER_A, staff="members.view_organisation")  # registered only: not public
+PROJECT_READ = api_read(PARTNER_A, staff="grants.view_project")  # not public: its partners and staff
+REPORT_READ = api_read(PARTNER_A, staff="results.view_progressreport", anonymous=UNAUTHENTICATED)
+TRANSACTION_READ = api_read(PARTNER_A, staff="grants.view_transaction")  # of a project that is not public
+DONORS_OWN = own(DONOR_A, staff="donors.view_donorreport")  # a donor's pages: its users and staff who see donors
+PARTNER_OWN = own(PARTNER_A)  # the portal: its organisation's partners only (staff work in the admin)
+PARTNER_ACT = own(PARTNER_A, answer=THROUGH)
+DONOR = {"pk": of("donor_org_a")}
+
+EXPECTED: dict[str, Door | tuple[Door, ...] | AdminModel] = {
+    # -- Public pages and open data
+    "home": page(PUBLIC),
+    "health": page(PUBLIC),
+    "set_language": page(public(ELSEWHERE)),
+    "grants:project-list": page(PUBLIC),
+    "grants:project-detail": (
+        page(PUBLIC, code=of("public_project.code")),
+        page(public(MISSING), code=of("project.code")),  # not public: no public page, whoever asks
+    ),
+    "grants:call-list": page(PUBLIC),
+    "grants:call-detail": page(PUBLIC, reference=of("call.reference")),
+    "results:portfolio": page(PUBLIC),
+    "opendata:index": page(PUBLIC),
+    "opendata:activities": page(PUBLIC),
+    "opendata:activity": (
+        page(PUBLIC, code=of("public_project.code")),
+        page(public(MISSING), code=of("project.code")),
+    ),
+    "opendata:organisation": page(PUBLIC),
+    "api:schema": page(PUBLIC),
+    "api:api-root": page(PUBLIC),
+    "api:docs": page(PUBLIC),
+    "api:redoc": page(PUBLIC),
+    "api:not-found": Door(public(MISSING), path="/api/v1/nowhere/"),
+    # -- The partner portal: applications, files, reviews, progress reports
+    "grants:dashboard": page(signed_in()),
+    "grants:application-start": post(
+        PARTNER_ACT, {"organisation": of("partner_org_a")}, reference=of("call.reference")
+    ),
+    "grants:application": page(PARTNER_OWN, pk=of("application")),
+    "grants:attachment-upload": post(PARTNER_ACT, pk=of("application")),
+    "grants:application-withdraw": post(PARTNER_ACT, pk=of("application")),
+    "grants:attachment": page(own(PARTNER_A, REVIEWER, staff="grants.view_attachment"), pk=of("attachment")),
+    "grants:review-queue": page(signed_in()),
+    "grants:review": page(own(REVIEWER), pk=of("review")),
+    "results:reports": page(signed_in()),
+    "results:report-start": post(PARTNER_ACT, pk=of("period")),
+    "results:report": page(PARTNER_OWN, pk=of("report")),
+    "results:evidence-upload": post(PARTNER_ACT, pk=of("report")),
+    "results:evidence": page(own(PARTNER_A, staff="results.view_evidence"), pk=of("evidence")),
+    "members:organisation-list": page(signed_in().but({REVIEWER: ELSEWHERE})),  # acts for none: to onboarding
+    "members:onboarding": page(signed_in(ELSEWHERE).but({REVIEWER: OK})),  # for those who act for none
+    "members:organisation": page(PARTNER_OWN, pk=of("partner_org_a")),
+    "members:invite": post(PARTNER_ACT, pk=of("partner_org_a")),
+    "members:invitation": page(PUBLIC, token=of("invitation.token")),  # the token is the key
+    # -- Donor pages
+    "donors:landing": page(own(staff="donors.view_donorreport").but({DONOR_A: ELSEWHERE, DONOR_B: ELSEWHERE})),
+    "donors:dashboard": page(DONORS_OWN, **DONOR),
+    "donors:project-list": page(DONORS_OWN, **DONOR),
+    "donors:project": page(DONORS_OWN, **DONOR, code=of("project.code")),
+    "donors:breakdown-csv": page(DONORS_OWN, **DONOR, dimension="window"),
+    "donors:contributions-csv": page(DONORS_OWN, **DONOR),
+    "donors:results-csv": page(DONORS_OWN, **DONOR),
+    "donors:reports": page(DONORS_OWN, **DONOR),
+    "donors:report-status": page(DONORS_OWN, **DONOR, report_id=of("donor_report")),
+    "donors:report-pdf": page(DONORS_OWN, **DONOR, report_id=of("donor_report")),
+    # -- Accounts (django-allauth)
+    "account_login": page(anonymous_only()),
+    "account_logout": page(signed_in().but({ANONYMOUS: ELSEWHERE})),
+    "account_inactive": page(PUBLIC),
+    "account_signup": page(anonymous_only()),
+    "account_reauthenticate": page(signed_in()),
+    "account_request_reauthentication_code": page(signed_in()),
+    "account_confirm_reauthentication_code": page(signed_in(ELSEWHERE)),  # no code asked for: to ask for one
+    "account_email": page(signed_in()),
+    "account_email_verification_sent": page(PUBLIC),
+    "account_change_password": page(signed_in()),
+    "account_set_password": page(signed_in(ELSEWHERE)),  # they have one: to its change
+    "account_reset_password": page(PUBLIC),
+    "account_confirm_login_code": page(signed_in(ELSEWHERE)),  # no code sent: nothing to confirm
+    "account_confirm_email": page(PUBLIC, key="no-such-key"),
+    "account_reset_password_from_key_done": page(PUBLIC),
+    "account_reset_password_from_key": page(PUBLIC, uidb36="1", key="no-such-key"),
+    "account_reset_password_done": page(PUBLIC),
+    # Two-factor authentication: each account's own; a change asks for the password again first. Partner A
+    # has an authenticator app, the others none.
+    "mfa_index": page(signed_in()),
+    "mfa_authenticate": page(signed_in(ELSEWHERE)),  # only in the middle of signing in
+    "mfa_reauthenticate": page(signed_in(ELSEWHERE).but({PARTNER_A: OK})),
+    "mfa_activate_totp": page(signed_in(ELSEWHERE)),
+    "mfa_deactivate_totp": page(signed_in(MISSING).but({PARTNER_A: ELSEWHERE})),
+    "mfa_view_recovery_codes": page(signed_in(MISSING)),
+    "mfa_generate_recovery_codes": page(signed_in(ELSEWHERE)),
+    "mfa_download_recovery_codes": page(signed_in(MISSING)),
+    # -- The admin site itself
+    "admin:index": page(admin_page(ANY_STAFF)),
+    "admin:login": page(
+        Rule("admin login", lambda who: LOGIN if who.user is None else ELSEWHERE if who.is_staff else FORBIDDEN)
+    ),
+    "admin:logout": page(Rule("admin logout", lambda who: NOT_ALLOWED if who.is_staff else ELSEWHERE)),
+    "admin:password_change": page(admin_page(ANY_STAFF)),
+    "admin:password_change_done": page(admin_page(ANY_STAFF)),
+    "admin:jsi18n": page(admin_page(ANY_STAFF)),
+    "admin:app_list": page(admin_page("grants.view_project", refused=MISSING), app_label="grants"),
+    "admin:autocomplete": Door(
+        admin_page("grants.view_facility"),
+        query={"app_label": "grants", "model_name": "project", "field_name": "facility"},
+    ),
+    "admin:view_on_site": page(
+        admin_page(ANY_STAFF, ELSEWHERE), content_type_id=of("project_type"), object_id=of("public_project")
+    ),
+    "admin/(?P<url>.*)$": Door(admin_page(ANY_STAFF, MISSING), path="/admin/nowhere/"),
+    # -- The admin's own views: each act's permission
+    "admin:auth_user_password_change": page(admin_page("members.change_user"), id=admin_object("members.user")),
+    "admin:grants_grantagreement_add": (  # the admin's own add page, replaced by the signing of an agreement
+        page(admin_page("grants.add_grantagreement")),
+        post(admin_page("grants.add_grantagreement", THROUGH)),
+    ),
+    "admin:grants_call_ranking": page(admin_page("grants.view_ranking"), pk=of("call")),
+    "admin:grants_application_assign": (
+        page(admin_page("grants.assign_reviewer"), pk=of("application")),
+        post(admin_page("grants.assign_reviewer", THROUGH), pk=of("application")),
+    ),
+    "admin:grants_application_approve": (
+        page(admin_page("grants.decide_application"), pk=of("application")),
+        post(admin_page("grants.decide_application", THROUGH), pk=of("application")),
+    ),
+    "admin:grants_tranche_disburse": (
+        page(admin_page("grants.add_transaction"), pk=of("tranche")),
+        post(admin_page("grants.add_transaction", THROUGH), pk=of("tranche")),
+    ),
+    "admin:results_progressreport_approve": (
+        page(admin_page("results.review_progressreport", NOT_ALLOWED), pk=of("report")),
+        post(admin_page("results.review_progressreport", THROUGH), pk=of("report")),
+    ),
+    "admin:results_progressreport_return": (
+        page(admin_page("results.review_progressreport", NOT_ALLOWED), pk=of("report")),
+        post(admin_page("results.review_progressreport", THROUGH), pk=of("report")),
+    ),
+    "admin:results_progressreport_evidence": page(
+        admin_page("results.view_evidence"), pk=of("report"), evidence_pk=of("evidence")
+    ),
+    "admin:donors_donorreport_request": (
+        page(admin_page("donors.request_donorreport")),
+        post(admin_page("donors.request_donorreport", THROUGH)),
+    ),
+    "admin:donors_donorreport_pdf": page(admin_page("donors.view_donorreport"), pk=of("donor_report")),
+    "opendata:import": (
+        page(admin_page("grants.import_iati")),
+        post(admin_page("grants.import_iati", THROUGH)),
+    ),
+    # -- The admin's pages of each model (list, add, record, delete, history, revert, import, export): Django's
+    # permission of each unless said. NOBODY: a record kept by services, never added, changed or deleted here.
+    "admin auth.group": AdminModel("auth.group"),
+    "admin account.emailaddress": AdminModel("account.emailaddress"),
+    "admin mfa.authenticator": AdminModel("mfa.authenticator"),
+    "admin members.user": AdminModel("members.user", add=AllOf("members.add_user", "members.change_user")),
+    "admin members.constituency": AdminModel("members.constituency"),
+    "admin members.organisation": AdminModel("members.organisation"),
+    "admin members.membership": AdminModel("members.membership"),
+    "admin members.governingbody": AdminModel("members.governingbody"),
+    "admin members.seat": AdminModel("members.seat"),
+    "admin members.seatterm": AdminModel("members.seatterm"),
+    "admin members.organisationrole": AdminModel("members.organisationrole"),
+    "admin authtoken.tokenproxy": AdminModel("authtoken.tokenproxy"),
+    "admin grants.fundingwindow": AdminModel("grants.fundingwindow"),
+    "admin grants.facility": AdminModel("grants.facility"),
+    "admin grants.theme": AdminModel("grants.theme"),
+    "admin grants.city": AdminModel("grants.city"),
+    "admin grants.contribution": AdminModel("grants.contribution"),
+    "admin grants.contributionphase": AdminModel("grants.contributionphase"),
+    "admin grants.project": AdminModel("grants.project"),
+    "admin grants.projectcountry": AdminModel("grants.projectcountry"),
+    "admin grants.projectpartner": AdminModel("grants.projectpartner"),
+    "admin grants.exchangerate": AdminModel("grants.exchangerate"),
+    "admin grants.call": AdminModel("grants.call"),
+    "admin grants.application": AdminModel("grants.application", add=NOBODY, delete=NOBODY),
+    "admin grants.grantagreement": AdminModel("grants.grantagreement", change=NOBODY, delete=NOBODY),
+    "admin grants.tranche": AdminModel("grants.tranche", add=NOBODY, change=NOBODY, delete=NOBODY),
+    "admin grants.transaction": AdminModel(
+        "grants.transaction", add=NOBODY, change=NOBODY, delete=NOBODY, imports="grants.add_transaction"
+    ),
+    "admin grants.allocation": AdminModel("grants.allocation", delete=NOBODY),
+    "admin grants.accountingperiod": AdminModel("grants.accountingperiod"),
+    "admin results.outcome": AdminModel(
+        "results.outcome", imports=AllOf("results.add_outcome", "results.change_outcome")
+    ),
+    "admin results.indicator": AdminModel(
+        "results.indicator", imports=AllOf("results.add_indicator", "results.change_indicator")
+    ),
+    "admin results.portfoliotarget": AdminModel(
+        "results.portfoliotarget", imports=AllOf("results.add_portfoliotarget", "results.change_portfoliotarget")
+    ),
+    # Its indicator has reported values: neither is deleted.
+    "admin results.projectresult": AdminModel("results.projectresult", delete=NOBODY),
+    "admin results.projectindicator": AdminModel("results.projectindicator", delete=NOBODY),
+    "admin results.reportingperiod": AdminModel("results.reportingperiod"),
+    "admin results.progressreport": AdminModel("results.progressreport", add=NOBODY, change=NOBODY, delete=NOBODY),
+    "admin donors.donorreport": AdminModel("donors.donorreport", add=NOBODY, change=NOBODY),
+    # -- Admin actions
+    **deletes(
+        "auth.group",
+        "account.emailaddress",
+        "mfa.authenticator",
+        "members.user",
+        "members.constituency",
+        "members.organisation",
+        "members.membership",
+        "members.governingbody",
+        "members.seat",
+        "members.seatterm",
+        "members.organisationrole",
+        "grants.call",
+        "grants.accountingperiod",
+        "grants.fundingwindow",
+        "grants.facility",
+        "grants.theme",
+        "grants.city",
+        "grants.contribution",
+        "grants.contributionphase",
+        "grants.project",
+        "grants.projectcountry",
+        "grants.projectpartner",
+        "grants.exchangerate",
+        "results.outcome",
+        "results.indicator",
+        "results.portfoliotarget",
+        "results.reportingperiod",
+        "donors.donorreport",
+    ),
+    "action account.emailaddress make_verified": act("account.change_emailaddress", view="account.view_emailaddress"),
+    "action grants.application to_screening": act("grants.screen_application", view="grants.view_application"),
+    "action grants.application to_review": act("grants.screen_application", view="grants.view_application"),
+    "action grants.application reject": act(
+        AnyOf("grants.screen_application", "grants.decide_application"), view="grants.view_application"
+    ),
+    "action grants.tranche mark_condition_met": act("grants.change_tranche", view="grants.view_tranche"),
+    "action grants.transaction reverse_transactions": act("grants.reverse_transaction", view="grants.view_transaction"),
+    "action grants.accountingperiod close_periods": act(
+        "grants.close_accountingperiod", view="grants.view_accountingperiod"
+    ),
+    "action grants.city confirm": act("grants.change_city", view="grants.view_city"),
+    "action results.progressreport approve_reports": act(
+        "results.review_progressreport", view="results.view_progressreport"
+    ),
+    "action donors.donorreport make_again": act("donors.request_donorreport", view="donors.view_donorreport"),
+    # -- The API. Reads show what the public pages show, a partner's own rows and all to staff who view them;
+    # writes need the permission of their act.
+    "GET /api/v1/applications/": api(api_signed_in(OK), lists=("application", APPLICATION_READ)),
+    "POST /api/v1/applications/": api(api_signed_in()),  # for an organisation the partner acts for
+    "GET /api/v1/applications/{id}/": api(APPLICATION_READ, id=of("application")),
+    "PATCH /api/v1/applications/{id}/": api(
+        api_own(PARTNER_A, seen_by="grants.view_application"), id=of("application")
+    ),
+    "POST /api/v1/applications/{id}/attachments/": api(
+        api_own(PARTNER_A, seen_by="grants.view_application"), id=of("application")
+    ),
+    "POST /api/v1/applications/{id}/submit/": api(
+        api_own(PARTNER_A, seen_by="grants.view_application"), id=of("application")
+    ),
+    "POST /api/v1/applications/{id}/withdraw/": api(
+        api_own(PARTNER_A, seen_by="grants.view_application"), id=of("application")
+    ),
+    "POST /api/v1/applications/{id}/screen/": api(
+        api_write(AnyOf("grants.screen_application", "grants.decide_application")), id=of("application")
+    ),
+    "GET /api/v1/calls/": api(PUBLIC, lists=("call", PUBLIC)),
+    "POST /api/v1/calls/": api(api_write("grants.add_call")),
+    "GET /api/v1/calls/{id}/": api(PUBLIC, id=of("call")),
+    "PUT /api/v1/calls/{id}/": api(api_write("grants.change_call"), id=of("call")),
+    "PATCH /api/v1/calls/{id}/": api(api_write("grants.change_call"), id=of("call")),
+    "DELETE /api/v1/calls/{id}/": api(api_write("grants.delete_call"), id=of("call")),
+    "GET /api/v1/constituencies/": api(PUBLIC),
+    "POST /api/v1/constituencies/": api(api_write("members.add_constituency")),
+    "GET /api/v1/constituencies/{id}/": api(PUBLIC, id=of("constituency")),
+    "PUT /api/v1/constituencies/{id}/": api(api_write("members.change_constituency"), id=of("constituency")),
+    "PATCH /api/v1/constituencies/{id}/": api(api_write("members.change_constituency"), id=of("constituency")),
+    "DELETE /api/v1/constituencies/{id}/": api(api_write("members.delete_constituency"), id=of("constituency")),
+    "GET /api/v1/contributions/": api(PUBLIC, lists=("contribution_a", PUBLIC)),
+    "POST /api/v1/contributions/": api(api_write("grants.add_contribution")),
+    "GET /api/v1/contributions/{id}/": api(PUBLIC, id=of("contribution_a")),
+    "PUT /api/v1/contributions/{id}/": api(api_write("grants.change_contribution"), id=of("contribution_a")),
+    "PATCH /api/v1/contributions/{id}/": api(api_write("grants.change_contribution"), id=of("contribution_a")),
+    "POST /api/v1/contributions/{id}/allocate/": api(api_write("grants.add_allocation"), id=of("contribution_a")),
+    "GET /api/v1/facilities/": api(PUBLIC),
+    "POST /api/v1/facilities/": api(api_write("grants.add_facility")),
+    "GET /api/v1/facilities/{id}/": api(PUBLIC, id=of("facility")),
+    "PUT /api/v1/facilities/{id}/": api(api_write("grants.change_facility"), id=of("facility")),
+    "PATCH /api/v1/facilities/{id}/": api(api_write("grants.change_facility"), id=of("facility")),
+    "DELETE /api/v1/facilities/{id}/": api(api_write("grants.delete_facility"), id=of("facility")),
+    "GET /api/v1/indicators/": api(PUBLIC),
+    "POST /api/v1/indicators/": api(api_write("results.add_indicator")),
+    "GET /api/v1/indicators/{id}/": api(PUBLIC, id=of("indicator")),
+    "PUT /api/v1/indicators/{id}/": api(api_write("results.change_indicator"), id=of("indicator")),
+    "PATCH /api/v1/indicators/{id}/": api(api_write("results.change_indicator"), id=of("indicator")),
+    "DELETE /api/v1/indicators/{id}/": api(api_write("results.delete_indicator"), id=of("indicator")),
+    "GET /api/v1/me/token/": api(api_signed_in(OK)),  # each account's own token
+    "POST /api/v1/me/token/": api(api_signed_in()),
+    "DELETE /api/v1/me/token/": api(api_signed_in()),
+    "GET /api/v1/organisations/": api(PUBLIC, lists=("partner_org_a", ORGANISATION_READ)),
+    "POST /api/v1/organisations/": api(api_write("members.add_organisation")),
+    "GET /api/v1/organisations/{id}/": api(ORGANISATION_READ, id=of("partner_org_a")),
+    "PUT /api/v1/organisations/{id}/": api(api_write("members.change_organisation"), id=of("partner_org_a")),
+    "PATCH /api/v1/organisations/{id}/": api(api_write("members.change_organisation"), id=of("partner_org_a")),
+    "GET /api/v1/portfolio-progress/": api(PUBLIC),
+    "GET /api/v1/projects/": api(PUBLIC, lists=("project", PROJECT_READ)),
+    "POST /api/v1/projects/": api(api_write("grants.add_project")),
+    "GET /api/v1/projects/{id}/": api(PROJECT_READ, id=of("project")),
+    "PUT /api/v1/projects/{id}/": api(api_write("grants.change_project"), id=of("project")),
+    "PATCH /api/v1/projects/{id}/": api(api_write("grants.change_project"), id=of("project")),
+    "GET /api/v1/projects/{id}/agreement/": api(PROJECT_READ, id=of("project")),
+    "POST /api/v1/projects/{id}/agreement/": api(api_write("grants.add_grantagreement"), id=of("project")),
+    "POST /api/v1/projects/{id}/periods/": api(api_write("results.add_reportingperiod"), id=of("project")),
+    "PUT /api/v1/projects/{id}/periods/{period}/targets/": api(
+        api_write("results.change_indicatorperiod"), id=of("project"), period=of("period")
+    ),
+    "GET /api/v1/projects/{id}/results/": api(PROJECT_READ, id=of("project")),
+    "POST /api/v1/projects/{id}/results/": api(api_write("results.add_projectresult"), id=of("project")),
+    "GET /api/v1/reports/": api(api_signed_in(OK), lists=("report", REPORT_READ)),
+    "POST /api/v1/reports/": api(api_signed_in()),  # for a period of the partner's own projects
+    "GET /api/v1/reports/{id}/": api(REPORT_READ, id=of("report")),
+    "PATCH /api/v1/reports/{id}/": api(api_own(PARTNER_A, seen_by="results.view_progressreport"), id=of("report")),
+    "POST /api/v1/reports/{id}/submit/": api(
+        api_own(PARTNER_A, seen_by="results.view_progressreport"), id=of("report")
+    ),
+    "POST /api/v1/reports/{id}/evidence/": api(
+        api_own(PARTNER_A, seen_by="results.view_progressreport"), id=of("report")
+    ),
+    "POST /api/v1/reports/{id}/approve/": api(api_write("results.review_progressreport"), id=of("report")),
+    "POST /api/v1/reports/{id}/return/": api(api_write("results.review_progressreport"), id=of("report")),
+    "GET /api/v1/themes/": api(PUBLIC),
+    "POST /api/v1/themes/": api(api_write("grants.add_theme")),
+    "GET /api/v1/themes/{id}/": api(PUBLIC, id=of("theme")),
+    "PUT /api/v1/themes/{id}/": api(api_write("grants.change_theme"), id=of("theme")),
+    "PATCH /api/v1/themes/{id}/": api(api_write("grants.change_theme"), id=of("theme")),
+    "DELETE /api/v1/themes/{id}/": api(api_write("grants.delete_theme"), id=of("theme")),
+    "GET /api/v1/transactions/": api(PUBLIC, lists=("transaction", TRANSACTION_READ)),
+    "POST /api/v1/transactions/": api(api_write("grants.add_transaction")),
+    "GET /api/v1/transactions/{id}/": api(TRANSACTION_READ, id=of("transaction")),
+    "POST /api/v1/transactions/{id}/reverse/": api(api_write("grants.reverse_transaction"), id=of("transaction")),
+    "GET /api/v1/windows/": api(PUBLIC),
+    "POST /api/v1/windows/": api(api_write("grants.add_fundingwindow")),
+    "GET /api/v1/windows/{id}/": api(PUBLIC, id=of("window")),
+    "PUT /api/v1/windows/{id}/": api(api_write("grants.change_fundingwindow"), id=of("window")),
+    "PATCH /api/v1/windows/{id}/": api(api_write("grants.change_fundingwindow"), id=of("window")),
+    "DELETE /api/v1/windows/{id}/": api(api_write("grants.delete_fundingwindow"), id=of("window")),
+}
+
+
+# -- Every door, and the cells -----------------------------------------------------------------------------
+
+
+def doors(key: str) -> tuple[Door, ...]:
+    """The doors the table gives `key`, with what the key itself says of them (an operation's method and
+    path, an action's list); none when the table has no entry."""
+    entry = EXPECTED.get(key)
+    if entry is None and key in matrix.admin_pages():
+        label, page_name = matrix.admin_pages()[key]
+        model = EXPECTED.get(f"admin {label}")
+        return tuple(replace(door, name=key) for door in model.doors(page_name)) if model else ()
+    if entry is None or isinstance(entry, AdminModel):
+        return ()
+    found = entry if isinstance(entry, tuple) else (entry,)
+    operation = matrix.operations_by_key().get(key)
+    if operation is not None:
+        return tuple(
+            replace(door, method=operation.method, path=operation.path, json=not operation.multipart) for door in found
+        )
+    if key.startswith("action "):
+        _, label, action = key.split(" ")
+        changelist = "admin:{}_{}_changelist".format(*label.split("."))
+        data = {"action": action, "_selected_action": matrix.admin_object(label)}
+        return tuple(replace(door, name=changelist, data=data) for door in found)
+    return tuple(replace(door, name=key) for door in found)
+
+
+def every_key() -> list[str]:
+    return [
+        *(route.key for route in matrix.routes()),
+        *(operation.key for operation in matrix.operations()),
+        *(matrix.action_key(label, name) for label, name in matrix.admin_actions()),
+    ]
+
+
+def cells() -> list:
+    params = []
+    for key in every_key():
+        found = doors(key)
+        for index, door in enumerate(found or [None]):
+            label = key if len(found) < 2 else f"{key} [{index + 1}: {door.method}]"
+            params += [pytest.param(key, index, column, id=f"{label} | {column}") for column in COLUMNS]
+    return params
+
+
+# -- The portfolio ----------------------------------------------------------------------------------------
+
+
+def build_portfolio() -> dict:
+    """Partner A's and donor A's rows, with one row of every model the admin shows."""
+    partner_org_a = OrganisationFactory(name="Partner A organisation")
+    partner_org_b = OrganisationFactory(name="Partner B organisation")
+    donor_org_a = OrganisationFactory(name="Donor A", kind=OrganisationKind.NATIONAL_GOVERNMENT, country="CH")
+    donor_org_b = OrganisationFactory(name="Donor B", kind=OrganisationKind.NATIONAL_GOVERNMENT, country="SE")
+    people = {
+        ANONYMOUS: None,
+        PARTNER_A: PartnerUserFactory(email="partner-a@example.org", organisation=partner_org_a),
+        PARTNER_B: PartnerUserFactory(email="partner-b@example.org", organisation=partner_org_b),
+        REVIEWER: UserFactory(email="reviewer@example.org"),
+        DONOR_A: UserFactory(email="donor-a@example.org"),
+        DONOR_B: UserFactory(email="donor-b@example.org"),
+        STAFF_WITHOUT_PERMISSIONS: StaffWithoutPermissionsFactory(email="no-permissions@example.org"),
+        **{role.lower(): staff_in_role(role, email=f"{role.lower().replace(' ', '-')}@example.org") for role in ROLES},
+        SUPERUSER: StaffFactory(email="superuser@example.org"),
+    }
+    OrganisationRoleFactory(user=people[DONOR_A], organisation=donor_org_a, role=Role.DONOR)
+    OrganisationRoleFactory(user=people[DONOR_B], organisation=donor_org_b, role=Role.DONOR)
+    for user in filter(None, people.values()):
+        EmailAddressFactory(user=user)
+        Token.objects.create(user=user)
+    with_totp(people[PARTNER_A])
+    MembershipFactory(organisation=donor_org_a)
+    SeatTermFactory(organisation=donor_org_a)
+
+    theme = ThemeFactory()
+    city = CityFactory(name="Jinja")
+    contribution_a = ContributionFactory(donor=donor_org_a)
+    ContributionPhaseFactory(contribution=contribution_a)
+    contribution_b = ContributionFactory(donor=donor_org_b)
+    project = ProjectFactory(title="Partner A's project", is_public=False)
+    ProjectCountryFactory(project=project)
+    ProjectPartnerFactory(project=project, organisation=partner_org_a)
+    project.themes.add(theme)
+    project.cities.add(city)
+    public_project = ProjectFactory(title="A public project", is_public=True)
+    ProjectPartnerFactory(project=public_project, organisation=partner_org_b)
+    AllocationFactory(contribution=contribution_a, project=project)
+    AllocationFactory(contribution=contribution_b, project=public_project)
+    agreement = GrantAgreementFactory(
+        project=project,
+        grantee=partner_org_a,
+        tranches=[services.TrancheSpec(dt.date(2019, 3, 1), Decimal("100000.00"))],
+    )
+    transaction_ = services.disbursement_record(
+        project=project, amount=Decimal("1000.00"), value_date=dt.date(2019, 4, 1), reference="D-A"
+    )
+    ExchangeRateFactory()
+    AccountingPeriodFactory()
+
+    call = CallFactory()
+    AssessmentCriterionFactory(call=call)
+    CallQuestionFactory(call=call)
+    application = ApplicationFactory(complete=True, call=call, organisation=partner_org_a, created_by=people[PARTNER_A])
+    attachment = services.attachment_add(
+        application=application, user=people[PARTNER_A], upload=SimpleUploadedFile("plan.pdf", PDF)
+    )
+    application.status = ApplicationStatus.IN_REVIEW  # straight to review: its steps are not the matrix's subject
+    application.save(update_fields=["status"])
+    review = services.reviewer_assign(application=application, reviewer=people[REVIEWER], assigned_by=people[SUPERUSER])
+
+    indicator = IndicatorFactory()
+    PortfolioTargetFactory(indicator=indicator)
+    result = ProjectResultFactory(project=project, outcome=indicator.outcome)
+    project_indicator = ProjectIndicatorFactory(result=result, indicator=indicator)
+    period = ReportingPeriodFactory(project=project)
+    report = submitted(period, {project_indicator: "10"}, by=people[PARTNER_A])
+    evidence = Evidence.objects.create(
+        report=report,
+        file=SimpleUploadedFile("minutes.pdf", PDF),
+        original_name="minutes.pdf",
+        content_type="application/pdf",
+        size=len(PDF),
+        uploaded_by=people[PARTNER_A],
+    )
+    donor_report = DonorReport.objects.create(
+        donor=donor_org_a,
+        period_start=dt.date(2025, 1, 1),
+        period_end=dt.date(2025, 3, 31),
+        status=ReportJobStatus.READY,
+        file=SimpleUploadedFile("report.pdf", PDF),
+    )
+    invitation = InvitationFactory(organisation=partner_org_a, invited_by=people[PARTNER_A])
+
+    rows = {
+        "partner_org_a": partner_org_a,
+        "donor_org_a": donor_org_a,
+        "constituency": donor_org_a.memberships.get().constituency,
+        "window": project.facility.window,
+        "facility": project.facility,
+        "theme": theme,
+        "contribution_a": contribution_a,
+        "project": project,
+        "public_project": public_project,
+        "project_type": ContentType.objects.get_for_model(project),
+        "tranche": agreement.tranches.get(),
+        "transaction": transaction_,
+        "call": call,
+        "application": application,
+        "attachment": attachment,
+        "review": review,
+        "indicator": indicator,
+        "period": period,
+        "report": report,
+        "evidence": evidence,
+        "donor_report": donor_report,
+        "invitation": invitation,
+    }
+    shown = {
+        "members.user": people[PARTNER_A],
+        "members.organisation": partner_org_a,
+        "grants.project": project,
+        "grants.grantagreement": agreement,
+        "grants.application": application,
+        "grants.transaction": transaction_,
+        "grants.tranche": rows["tranche"],
+        "results.progressreport": report,
+        "donors.donorreport": donor_report,
+    }
+    for model in admin.site._registry:
+        label = model._meta.label_lower
+        shown.setdefault(label, model._default_manager.order_by("pk").first())
+    missing = sorted(label for label, row in shown.items() if row is None)
+    assert not missing, f"the portfolio has no row of {missing}: each admin page needs one"
+    return {**rows, "people": people, "admin": shown}
+
+
+@pytest.fixture(autouse=True)
+def _test_settings():
+    """The suite's test settings, set once for the module by `portfolio` rather than once per cell."""
+
+
+@pytest.fixture(scope="module")
+def portfolio(django_db_setup, django_db_blocker, _media_root):
+    """Built once for the module, in a transaction rolled back at its end; each cell runs in a savepoint of it
+    (the `db` fixture's test case), so what one cell changes the next does not see."""
+    test_settings = override_settings(
+        MEDIA_ROOT=_media_root,
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+        STORAGES={
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        },
+        CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "matrix"}},
+    )
+    with django_db_blocker.unblock(), test_settings, transaction.atomic():
+        built = build_portfolio()
+        built["sessions"] = {}
+        for column, user in built["people"].items():
+            if user is not None:
+                client = Client()
+                client.force_login(user)
+                built["sessions"][column] = client.cookies[settings.SESSION_COOKIE_NAME].value
+        yield built
+        transaction.set_rollback(True)
+
+
+# -- The matrix ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("key", "index", "column"), cells())
+def test_each_door_answers_each_person_as_the_table_says(portfolio, db, key, index, column):
+    found = doors(key)
+    if not found:
+        pytest.fail(f"{key} has no entry in EXPECTED: say there what it answers to whom", pytrace=False)
+    door = found[index]
+    who = matrix.Who(column, portfolio["people"][column])
+    expected = door.rule.answer(who)
+    cache.clear()
+    client = Client()
+    if column in portfolio["sessions"]:
+        client.cookies[settings.SESSION_COOKIE_NAME] = portfolio["sessions"][column]
+    tables = matrix.watched_tables() if door.method != "GET" and expected.is_refusal else None
+    before = matrix.database_state(tables) if tables else None
+
+    response = door.knock(client, portfolio)
+    matrix.finish(response)
+    seen = matrix.observed(response)
+
+    assert matrix.agrees(expected, seen), (
+        f"{key} as {column}: expected {expected} ({door.rule!r}), got {seen}"
+        f"{' → ' + response.headers['Location'] if response.has_header('Location') else ''}"
+    )
+    if before is not None:
+        changed = matrix.changed_tables(tables, before, matrix.database_state(tables))
+        assert not changed, f"{key} as {column} was refused ({seen}) yet changed {changed}"
+    if door.lists and seen == OK:
+        row, may_read = door.lists
+        shown = portfolio[row].pk in {item["id"] for item in response.json()["results"]}
+        assert shown == (may_read.answer(who) == OK), f"{key} as {column} {'shows' if shown else 'hides'} {row}"
+
+
+def test_every_door_has_an_entry_and_every_entry_a_door():
+    keys = set(every_key())
+    missing = sorted(key for key in keys if not doors(key))
+    admin_models = {f"admin {label}" for label, _page in matrix.admin_pages().values()}
+    stale = sorted(key for key in EXPECTED if key not in keys and key not in admin_models)
+
+    assert not missing, f"doors without an entry in EXPECTED: {missing}"
+    assert not stale, f"entries of EXPECTED for doors that are gone: {stale}"
+
+
+def test_the_database_state_a_refusal_is_checked_against_sees_a_row_added_or_changed(db):
+    tables = matrix.watched_tables()
+    before = matrix.database_state(tables)
+    theme = ThemeFactory(name="Resilience")
+    added = matrix.database_state(tables)
+    theme.name = "Resilient cities"
+    theme.save()
+
+    assert matrix.changed_tables(tables, before, added) == ["grants_theme"]
+    assert matrix.changed_tables(tables, added, matrix.database_state(tables)) == ["grants_theme"]

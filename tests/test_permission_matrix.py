@@ -293,6 +293,8 @@ EXPECTED: dict[str, Door | tuple[Door, ...] | AdminModel] = {
         post(admin_page("donors.request_donorreport", THROUGH)),
     ),
     "admin:donors_donorreport_pdf": page(admin_page("donors.view_donorreport"), pk=of("donor_report")),
+    "admin:donors_donorreport_progress": page(admin_page("donors.view_donorreport"), pk=of("donor_report")),
+    "admin:donors_donorreport_status": page(admin_page("donors.view_donorreport"), pk=of("donor_report")),
     "opendata:import": (
         page(admin_page("grants.import_iati")),
         post(admin_page("grants.import_iati", THROUGH)),
@@ -323,6 +325,7 @@ EXPECTED: dict[str, Door | tuple[Door, ...] | AdminModel] = {
     "admin grants.exchangerate": AdminModel("grants.exchangerate"),
     "admin grants.call": AdminModel("grants.call"),
     "admin grants.application": AdminModel("grants.application", add=NOBODY, delete=NOBODY),
+    "admin grants.reviewassignment": AdminModel("grants.reviewassignment", add=NOBODY, change=NOBODY, delete=NOBODY),
     "admin grants.grantagreement": AdminModel("grants.grantagreement", change=NOBODY, delete=NOBODY),
     "admin grants.tranche": AdminModel("grants.tranche", add=NOBODY, change=NOBODY, delete=NOBODY),
     "admin grants.transaction": AdminModel(

@@ -8,11 +8,16 @@ from decimal import Decimal
 
 import factory
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
+from django.core.files.uploadedfile import SimpleUploadedFile
 
+from donors import models as donors
 from grants import models as grants
 from members import models as members
 from members.roles import role_group
 from results import models as results
+
+# The smallest file that is a PDF by its content.
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -589,3 +594,14 @@ def with_totp(user: members.User) -> str:
 def totp_code(secret: str) -> str:
     """The code an authenticator app with this secret shows now."""
     return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+
+
+def ready_donor_report(donor: members.Organisation) -> donors.DonorReport:
+    """A donor's report on the first quarter of 2025, made: its PDF is stored."""
+    return donors.DonorReport.objects.create(
+        donor=donor,
+        period_start=dt.date(2025, 1, 1),
+        period_end=dt.date(2025, 3, 31),
+        status=donors.ReportJobStatus.READY,
+        file=SimpleUploadedFile("report.pdf", PDF),
+    )

@@ -28,14 +28,13 @@ from django.db import transaction
 from django.test import Client, override_settings
 from rest_framework.authtoken.models import Token
 
-from donors.models import DonorReport, ReportJobStatus
 from grants import services
 from grants.models import ApplicationStatus
 from members.models import OrganisationKind, Role
 from members.roles import ROLES
-from results.models import Evidence
 from tests import matrix
 from tests.factories import (
+    PDF,
     AccountingPeriodFactory,
     AllocationFactory,
     ApplicationFactory,
@@ -66,6 +65,7 @@ from tests.factories import (
     StaffWithoutPermissionsFactory,
     ThemeFactory,
     UserFactory,
+    ready_donor_report,
     staff_in_role,
     with_totp,
 )
@@ -108,9 +108,8 @@ from tests.matrix import (
     public,
     signed_in,
 )
-from tests.results.helpers import submitted
+from tests.results.helpers import evidence, submitted
 
-PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 COLUMNS = matrix.columns(ROLES)
 
 
@@ -139,6 +138,22 @@ def deletes(*labels: str) -> dict[str, Door]:
     }
 
 
+def staff_editable(path: str, model: str, row: str, *, deletable: bool = True) -> dict[str, Door]:
+    """An API resource anyone reads (the portfolio's `row` among them) and staff write with the model's add,
+    change and (when it is offered) delete permissions."""
+    app, name = model.split(".")
+    entries = {
+        f"GET {path}": api(PUBLIC, lists=(row, PUBLIC)),
+        f"POST {path}": api(api_write(f"{app}.add_{name}")),
+        f"GET {path}{{id}}/": api(PUBLIC, id=of(row)),
+        f"PUT {path}{{id}}/": api(api_write(f"{app}.change_{name}"), id=of(row)),
+        f"PATCH {path}{{id}}/": api(api_write(f"{app}.change_{name}"), id=of(row)),
+    }
+    if deletable:
+        entries[f"DELETE {path}{{id}}/"] = api(api_write(f"{app}.delete_{name}"), id=of(row))
+    return entries
+
+
 def anonymous_only(signed_in_answer=ELSEWHERE) -> Rule:
     """Sign-in and sign-up pages: for visitors; whoever is signed in is sent on."""
     return Rule("anonymous_only", lambda who: OK if who.user is None else signed_in_answer)
@@ -150,6 +165,8 @@ ORGANISATION_READ = api_read(PARTNER_A, staff="members.view_organisation")  # re
 PROJECT_READ = api_read(PARTNER_A, staff="grants.view_project")  # not public: its partners and staff
 REPORT_READ = api_read(PARTNER_A, staff="results.view_progressreport", anonymous=UNAUTHENTICATED)
 TRANSACTION_READ = api_read(PARTNER_A, staff="grants.view_transaction")  # of a project that is not public
+APPLICATION_STEP = api_own(PARTNER_A, seen_by="grants.view_application")  # a partner's step on its own draft
+REPORT_STEP = api_own(PARTNER_A, seen_by="results.view_progressreport")
 DONORS_OWN = own(DONOR_A, staff="donors.view_donorreport")  # a donor's pages: its users and staff who see donors
 PARTNER_OWN = own(PARTNER_A)  # the portal: its organisation's partners only (staff work in the admin)
 PARTNER_ACT = own(PARTNER_A, answer=THROUGH)
@@ -400,51 +417,21 @@ EXPECTED: dict[str, Door | tuple[Door, ...] | AdminModel] = {
     "GET /api/v1/applications/": api(api_signed_in(OK), lists=("application", APPLICATION_READ)),
     "POST /api/v1/applications/": api(api_signed_in()),  # for an organisation the partner acts for
     "GET /api/v1/applications/{id}/": api(APPLICATION_READ, id=of("application")),
-    "PATCH /api/v1/applications/{id}/": api(
-        api_own(PARTNER_A, seen_by="grants.view_application"), id=of("application")
-    ),
-    "POST /api/v1/applications/{id}/attachments/": api(
-        api_own(PARTNER_A, seen_by="grants.view_application"), id=of("application")
-    ),
-    "POST /api/v1/applications/{id}/submit/": api(
-        api_own(PARTNER_A, seen_by="grants.view_application"), id=of("application")
-    ),
-    "POST /api/v1/applications/{id}/withdraw/": api(
-        api_own(PARTNER_A, seen_by="grants.view_application"), id=of("application")
-    ),
+    "PATCH /api/v1/applications/{id}/": api(APPLICATION_STEP, id=of("application")),
+    "POST /api/v1/applications/{id}/attachments/": api(APPLICATION_STEP, id=of("application")),
+    "POST /api/v1/applications/{id}/submit/": api(APPLICATION_STEP, id=of("application")),
+    "POST /api/v1/applications/{id}/withdraw/": api(APPLICATION_STEP, id=of("application")),
     "POST /api/v1/applications/{id}/screen/": api(
         api_write(AnyOf("grants.screen_application", "grants.decide_application")), id=of("application")
     ),
-    "GET /api/v1/calls/": api(PUBLIC, lists=("call", PUBLIC)),
-    "POST /api/v1/calls/": api(api_write("grants.add_call")),
-    "GET /api/v1/calls/{id}/": api(PUBLIC, id=of("call")),
-    "PUT /api/v1/calls/{id}/": api(api_write("grants.change_call"), id=of("call")),
-    "PATCH /api/v1/calls/{id}/": api(api_write("grants.change_call"), id=of("call")),
-    "DELETE /api/v1/calls/{id}/": api(api_write("grants.delete_call"), id=of("call")),
-    "GET /api/v1/constituencies/": api(PUBLIC),
-    "POST /api/v1/constituencies/": api(api_write("members.add_constituency")),
-    "GET /api/v1/constituencies/{id}/": api(PUBLIC, id=of("constituency")),
-    "PUT /api/v1/constituencies/{id}/": api(api_write("members.change_constituency"), id=of("constituency")),
-    "PATCH /api/v1/constituencies/{id}/": api(api_write("members.change_constituency"), id=of("constituency")),
-    "DELETE /api/v1/constituencies/{id}/": api(api_write("members.delete_constituency"), id=of("constituency")),
-    "GET /api/v1/contributions/": api(PUBLIC, lists=("contribution_a", PUBLIC)),
-    "POST /api/v1/contributions/": api(api_write("grants.add_contribution")),
-    "GET /api/v1/contributions/{id}/": api(PUBLIC, id=of("contribution_a")),
-    "PUT /api/v1/contributions/{id}/": api(api_write("grants.change_contribution"), id=of("contribution_a")),
-    "PATCH /api/v1/contributions/{id}/": api(api_write("grants.change_contribution"), id=of("contribution_a")),
+    **staff_editable("/api/v1/calls/", "grants.call", "call"),
+    **staff_editable("/api/v1/constituencies/", "members.constituency", "constituency"),
+    **staff_editable("/api/v1/contributions/", "grants.contribution", "contribution_a", deletable=False),
     "POST /api/v1/contributions/{id}/allocate/": api(api_write("grants.add_allocation"), id=of("contribution_a")),
-    "GET /api/v1/facilities/": api(PUBLIC),
-    "POST /api/v1/facilities/": api(api_write("grants.add_facility")),
-    "GET /api/v1/facilities/{id}/": api(PUBLIC, id=of("facility")),
-    "PUT /api/v1/facilities/{id}/": api(api_write("grants.change_facility"), id=of("facility")),
-    "PATCH /api/v1/facilities/{id}/": api(api_write("grants.change_facility"), id=of("facility")),
-    "DELETE /api/v1/facilities/{id}/": api(api_write("grants.delete_facility"), id=of("facility")),
-    "GET /api/v1/indicators/": api(PUBLIC),
-    "POST /api/v1/indicators/": api(api_write("results.add_indicator")),
-    "GET /api/v1/indicators/{id}/": api(PUBLIC, id=of("indicator")),
-    "PUT /api/v1/indicators/{id}/": api(api_write("results.change_indicator"), id=of("indicator")),
-    "PATCH /api/v1/indicators/{id}/": api(api_write("results.change_indicator"), id=of("indicator")),
-    "DELETE /api/v1/indicators/{id}/": api(api_write("results.delete_indicator"), id=of("indicator")),
+    **staff_editable("/api/v1/facilities/", "grants.facility", "facility"),
+    **staff_editable("/api/v1/indicators/", "results.indicator", "indicator"),
+    **staff_editable("/api/v1/themes/", "grants.theme", "theme"),
+    **staff_editable("/api/v1/windows/", "grants.fundingwindow", "window"),
     "GET /api/v1/me/token/": api(api_signed_in(OK)),  # each account's own token
     "POST /api/v1/me/token/": api(api_signed_in()),
     "DELETE /api/v1/me/token/": api(api_signed_in()),
@@ -470,31 +457,15 @@ EXPECTED: dict[str, Door | tuple[Door, ...] | AdminModel] = {
     "GET /api/v1/reports/": api(api_signed_in(OK), lists=("report", REPORT_READ)),
     "POST /api/v1/reports/": api(api_signed_in()),  # for a period of the partner's own projects
     "GET /api/v1/reports/{id}/": api(REPORT_READ, id=of("report")),
-    "PATCH /api/v1/reports/{id}/": api(api_own(PARTNER_A, seen_by="results.view_progressreport"), id=of("report")),
-    "POST /api/v1/reports/{id}/submit/": api(
-        api_own(PARTNER_A, seen_by="results.view_progressreport"), id=of("report")
-    ),
-    "POST /api/v1/reports/{id}/evidence/": api(
-        api_own(PARTNER_A, seen_by="results.view_progressreport"), id=of("report")
-    ),
+    "PATCH /api/v1/reports/{id}/": api(REPORT_STEP, id=of("report")),
+    "POST /api/v1/reports/{id}/submit/": api(REPORT_STEP, id=of("report")),
+    "POST /api/v1/reports/{id}/evidence/": api(REPORT_STEP, id=of("report")),
     "POST /api/v1/reports/{id}/approve/": api(api_write("results.review_progressreport"), id=of("report")),
     "POST /api/v1/reports/{id}/return/": api(api_write("results.review_progressreport"), id=of("report")),
-    "GET /api/v1/themes/": api(PUBLIC),
-    "POST /api/v1/themes/": api(api_write("grants.add_theme")),
-    "GET /api/v1/themes/{id}/": api(PUBLIC, id=of("theme")),
-    "PUT /api/v1/themes/{id}/": api(api_write("grants.change_theme"), id=of("theme")),
-    "PATCH /api/v1/themes/{id}/": api(api_write("grants.change_theme"), id=of("theme")),
-    "DELETE /api/v1/themes/{id}/": api(api_write("grants.delete_theme"), id=of("theme")),
     "GET /api/v1/transactions/": api(PUBLIC, lists=("transaction", TRANSACTION_READ)),
     "POST /api/v1/transactions/": api(api_write("grants.add_transaction")),
     "GET /api/v1/transactions/{id}/": api(TRANSACTION_READ, id=of("transaction")),
     "POST /api/v1/transactions/{id}/reverse/": api(api_write("grants.reverse_transaction"), id=of("transaction")),
-    "GET /api/v1/windows/": api(PUBLIC),
-    "POST /api/v1/windows/": api(api_write("grants.add_fundingwindow")),
-    "GET /api/v1/windows/{id}/": api(PUBLIC, id=of("window")),
-    "PUT /api/v1/windows/{id}/": api(api_write("grants.change_fundingwindow"), id=of("window")),
-    "PATCH /api/v1/windows/{id}/": api(api_write("grants.change_fundingwindow"), id=of("window")),
-    "DELETE /api/v1/windows/{id}/": api(api_write("grants.delete_fundingwindow"), id=of("window")),
 }
 
 
@@ -614,21 +585,8 @@ def build_portfolio() -> dict:
     project_indicator = ProjectIndicatorFactory(result=result, indicator=indicator)
     period = ReportingPeriodFactory(project=project)
     report = submitted(period, {project_indicator: "10"}, by=people[PARTNER_A])
-    evidence = Evidence.objects.create(
-        report=report,
-        file=SimpleUploadedFile("minutes.pdf", PDF),
-        original_name="minutes.pdf",
-        content_type="application/pdf",
-        size=len(PDF),
-        uploaded_by=people[PARTNER_A],
-    )
-    donor_report = DonorReport.objects.create(
-        donor=donor_org_a,
-        period_start=dt.date(2025, 1, 1),
-        period_end=dt.date(2025, 3, 31),
-        status=ReportJobStatus.READY,
-        file=SimpleUploadedFile("report.pdf", PDF),
-    )
+    backing = evidence(report, by=people[PARTNER_A])
+    donor_report = ready_donor_report(donor_org_a)
     invitation = InvitationFactory(organisation=partner_org_a, invited_by=people[PARTNER_A])
 
     rows = {
@@ -651,7 +609,7 @@ def build_portfolio() -> dict:
         "indicator": indicator,
         "period": period,
         "report": report,
-        "evidence": evidence,
+        "evidence": backing,
         "donor_report": donor_report,
         "invitation": invitation,
     }

@@ -7,7 +7,6 @@ role takes its own acts and is refused the others'.
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -15,30 +14,29 @@ from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from donors.models import DonorReport, ReportJobStatus
 from grants import services
 from grants.models import Application, ApplicationStatus, ExchangeRate, GrantAgreement, Project
 from members.roles import ADMINISTRATOR, FINANCE_OFFICER, GRANTS_COMMITTEE, PROGRAMME_OFFICER, ROLES, role_group
-from results.models import Evidence, ProgressReport, ReportStatus
+from results.models import ProgressReport, ReportStatus
 from tests.factories import (
+    PDF,
     ApplicationFactory,
     ContributionFactory,
     ExchangeRateFactory,
-    OrganisationFactory,
     ProjectFactory,
     ReportingPeriodFactory,
     StaffWithoutPermissionsFactory,
     TrancheFactory,
     UserFactory,
+    ready_donor_report,
     reviewed,
     schedule_lines,
     staff_in_role,
 )
-from tests.results.helpers import reporter_of
+from tests.grants.test_ledger_admin import sign_form
+from tests.results.helpers import evidence, reporter_of
 
 pytestmark = pytest.mark.django_db
-
-PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
 
 @pytest.fixture
@@ -54,23 +52,10 @@ def files(settings, tmp_path):
     report = ProgressReport.objects.create(
         project=period.project, period=period, status=ReportStatus.SUBMITTED, created_by=partner
     )
-    evidence = Evidence.objects.create(
-        report=report,
-        file=SimpleUploadedFile("minutes.pdf", PDF),
-        original_name="minutes.pdf",
-        content_type="application/pdf",
-        size=len(PDF),
-        uploaded_by=partner,
-    )
+    backing = evidence(report, by=partner)
     donor = ContributionFactory().donor
-    donor_report = DonorReport.objects.create(
-        donor=donor,
-        period_start=dt.date(2025, 1, 1),
-        period_end=dt.date(2025, 3, 31),
-        status=ReportJobStatus.READY,
-        file=SimpleUploadedFile("report.pdf", PDF),
-    )
-    return {"attachment": attachment, "evidence": evidence, "donor_report": donor_report}
+    donor_report = ready_donor_report(donor)
+    return {"attachment": attachment, "evidence": backing, "donor_report": donor_report}
 
 
 def file_urls(files) -> dict[str, str]:
@@ -344,15 +329,7 @@ def test_no_one_reverts_a_ledger_row_not_even_a_superuser(client, admin_user):
 @pytest.mark.parametrize("role", [None, FINANCE_OFFICER, PROGRAMME_OFFICER])
 def test_only_those_who_sign_agreements_open_the_admins_signing_page_or_sign_there(client, role):
     project = ProjectFactory(code="CP-SIGN")
-    signing = {
-        "project": project.pk,
-        "reference": "GA-CP-SIGN",
-        "grantee": OrganisationFactory().pk,
-        "signed_on": "2026-09-01",
-        "amount": "1000.00",
-        "tranches-TOTAL_FORMS": "0",
-        "tranches-INITIAL_FORMS": "0",
-    }
+    signing = sign_form(project, reference="GA-CP-SIGN")
     url = reverse("admin:grants_grantagreement_add")
     client.force_login(staff_in_role(role) if role else StaffWithoutPermissionsFactory())
     page = client.get(url)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+
 from grants.models import Project
 from members.models import Role, User
-from results.models import IndicatorPeriod, ProgressReport, ProjectIndicator, ReportingPeriod
+from results.models import Evidence, IndicatorPeriod, ProgressReport, ProjectIndicator, ReportingPeriod
 from results.services import (
     ValueInput,
     report_approve,
@@ -15,7 +17,7 @@ from results.services import (
     report_start,
     report_submit,
 )
-from tests.factories import OrganisationFactory, PartnerUserFactory, ProjectPartnerFactory, StaffFactory
+from tests.factories import PDF, OrganisationFactory, PartnerUserFactory, ProjectPartnerFactory, StaffFactory
 
 NARRATIVE = "Two settlement forums met monthly; the city adopted its upgrading strategy."
 
@@ -80,3 +82,15 @@ def approved(period: ReportingPeriod, values: Values, *, by: User | None = None)
 
 def returned(period: ReportingPeriod, values: Values, *, comment: str = "Add the forum minutes.") -> ProgressReport:
     return report_return(report=submitted(period, values), user=secretariat(), comment=comment)
+
+
+def evidence(report: ProgressReport, *, by: User) -> Evidence:
+    """A PDF backing the report, stored as the report's partner uploaded it (whatever the report's status)."""
+    return Evidence.objects.create(
+        report=report,
+        file=SimpleUploadedFile("minutes.pdf", PDF),
+        original_name="minutes.pdf",
+        content_type="application/pdf",
+        size=len(PDF),
+        uploaded_by=by,
+    )

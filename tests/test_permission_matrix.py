@@ -294,6 +294,12 @@ EXPECTED: dict[str, Door | tuple[Door, ...] | AdminModel] = {
         page(admin_page("grants.add_transaction"), pk=of("tranche")),
         post(admin_page("grants.add_transaction", THROUGH), pk=of("tranche")),
     ),
+    "admin:grants_tranche_condition_met": (
+        page(admin_page("grants.change_tranche"), pk=of("tranche")),
+        post(admin_page("grants.change_tranche", THROUGH), pk=of("tranche")),
+    ),
+    "admin:grants_project_record": page(admin_page("grants.view_project"), object_id=of("project")),
+    "admin:grants_contribution_record": page(admin_page("grants.view_contribution"), object_id=of("contribution_a")),
     "admin:results_progressreport_approve": (
         page(admin_page("results.review_progressreport", NOT_ALLOWED), pk=of("report")),
         post(admin_page("results.review_progressreport", THROUGH), pk=of("report")),

@@ -232,17 +232,19 @@ def admin_action(permission: Any, *, view: Any) -> Rule:
     return Rule(f"admin_action({permission!r})", decide)
 
 
-# The API: a read answers whoever sees the row and 404 to anyone else; a write needs the permission of its
-# act (401 to a visitor without credentials, 403 to anyone else).
+def readers(*owners: str, staff: Any = NOBODY, anonymous: Answer = MISSING) -> Rule:
+    """A row not everyone sees, read where anyone may ask (a public page, the API): `owners` and staff holding
+    `staff` read it; anyone else is told there is nothing there."""
 
-
-def api_read(*owners: str, staff: Any = NOBODY, anonymous: Answer = MISSING) -> Rule:
     def decide(who: Who) -> Answer:
         if who.user is None:
             return anonymous
         return OK if who.column in owners or who.holds(staff) else MISSING
 
-    return Rule(f"api_read({', '.join(owners)}; staff={staff!r})", decide)
+    return Rule(f"readers({', '.join(owners)}; staff={staff!r})", decide)
+
+
+# The API's writes need the permission of their act (401 to a visitor without credentials, 403 to anyone else).
 
 
 def api_write(permission: Any) -> Rule:

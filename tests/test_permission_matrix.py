@@ -98,7 +98,6 @@ from tests.matrix import (
     admin_object,
     admin_page,
     api_own,
-    api_read,
     api_signed_in,
     api_write,
     of,
@@ -106,6 +105,7 @@ from tests.matrix import (
     page,
     post,
     public,
+    readers,
     signed_in,
 )
 from tests.results.helpers import evidence, submitted
@@ -160,11 +160,11 @@ def anonymous_only(signed_in_answer=ELSEWHERE) -> Rule:
 
 
 # Rules that several doors share.
-APPLICATION_READ = api_read(PARTNER_A, staff="grants.view_application", anonymous=UNAUTHENTICATED)
-ORGANISATION_READ = api_read(PARTNER_A, staff="members.view_organisation")  # registered only: not public
-PROJECT_READ = api_read(PARTNER_A, staff="grants.view_project")  # not public: its partners and staff
-REPORT_READ = api_read(PARTNER_A, staff="results.view_progressreport", anonymous=UNAUTHENTICATED)
-TRANSACTION_READ = api_read(PARTNER_A, staff="grants.view_transaction")  # of a project that is not public
+APPLICATION_READ = readers(PARTNER_A, staff="grants.view_application", anonymous=UNAUTHENTICATED)
+ORGANISATION_READ = readers(PARTNER_A, staff="members.view_organisation")  # registered only: not public
+PROJECT_READ = readers(PARTNER_A, staff="grants.view_project")  # not public: its partners and staff
+REPORT_READ = readers(PARTNER_A, staff="results.view_progressreport", anonymous=UNAUTHENTICATED)
+TRANSACTION_READ = readers(PARTNER_A, staff="grants.view_transaction")  # of a project that is not public
 APPLICATION_STEP = api_own(PARTNER_A, seen_by="grants.view_application")  # a partner's step on its own draft
 REPORT_STEP = api_own(PARTNER_A, seen_by="results.view_progressreport")
 DONORS_OWN = own(DONOR_A, staff="donors.view_donorreport")  # a donor's pages: its users and staff who see donors
@@ -180,7 +180,7 @@ EXPECTED: dict[str, Door | tuple[Door, ...] | AdminModel] = {
     "grants:project-list": page(PUBLIC),
     "grants:project-detail": (
         page(PUBLIC, code=of("public_project.code")),
-        page(public(MISSING), code=of("project.code")),  # not public: no public page, whoever asks
+        page(PROJECT_READ, code=of("project.code")),  # not published: seen by its partners and staff only
     ),
     "grants:call-list": page(PUBLIC),
     "grants:call-detail": page(PUBLIC, reference=of("call.reference")),
@@ -298,6 +298,10 @@ EXPECTED: dict[str, Door | tuple[Door, ...] | AdminModel] = {
         page(admin_page("grants.change_tranche"), pk=of("tranche")),
         post(admin_page("grants.change_tranche", THROUGH), pk=of("tranche")),
     ),
+    "admin:grants_project_publish": (  # its button on the project's page, which posts
+        page(admin_page(ANY_STAFF, NOT_ALLOWED), pk=of("project")),
+        post(admin_page("grants.publish_project", THROUGH), pk=of("project")),
+    ),
     "admin:grants_project_record": page(admin_page("grants.view_project"), object_id=of("project")),
     "admin:grants_contribution_record": page(admin_page("grants.view_contribution"), object_id=of("contribution_a")),
     "admin:results_progressreport_approve": (
@@ -413,6 +417,8 @@ EXPECTED: dict[str, Door | tuple[Door, ...] | AdminModel] = {
     "action grants.accountingperiod close_periods": act(
         "grants.close_accountingperiod", view="grants.view_accountingperiod"
     ),
+    "action grants.project publish": act("grants.publish_project", view="grants.view_project"),
+    "action grants.project unpublish": act("grants.publish_project", view="grants.view_project"),
     "action grants.city confirm": act("grants.change_city", view="grants.view_city"),
     "action results.progressreport approve_reports": act(
         "results.review_progressreport", view="results.view_progressreport"
@@ -454,6 +460,8 @@ EXPECTED: dict[str, Door | tuple[Door, ...] | AdminModel] = {
     "PATCH /api/v1/projects/{id}/": api(api_write("grants.change_project"), id=of("project")),
     "GET /api/v1/projects/{id}/agreement/": api(PROJECT_READ, id=of("project")),
     "POST /api/v1/projects/{id}/agreement/": api(api_write("grants.add_grantagreement"), id=of("project")),
+    "POST /api/v1/projects/{id}/publish/": api(api_write("grants.publish_project"), id=of("project")),
+    "POST /api/v1/projects/{id}/unpublish/": api(api_write("grants.publish_project"), id=of("project")),
     "POST /api/v1/projects/{id}/periods/": api(api_write("results.add_reportingperiod"), id=of("project")),
     "PUT /api/v1/projects/{id}/periods/{period}/targets/": api(
         api_write("results.change_indicatorperiod"), id=of("project"), period=of("period")

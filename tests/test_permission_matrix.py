@@ -127,6 +127,15 @@ def act(permission, *, view) -> Door:
     return Door(admin_action(permission, view=view), method="POST")
 
 
+def admin_form(permission, *, shown=OK, **kwargs) -> tuple[Door, Door]:
+    """An admin page of one act: opened (GET, answering `shown`) and sent (POST) by those holding its
+    permission only."""
+    return (
+        page(admin_page(permission, shown), **kwargs),
+        post(admin_page(permission, THROUGH), **kwargs),
+    )
+
+
 def deletes(*labels: str) -> dict[str, Door]:
     """The admin's "delete selected" action of each model: its delete permission, offered to those who view."""
     return {
@@ -277,55 +286,32 @@ EXPECTED: dict[str, Door | tuple[Door, ...] | AdminModel] = {
     "admin/(?P<url>.*)$": Door(admin_page(ANY_STAFF, MISSING), path="/admin/nowhere/"),
     # -- The admin's own views: each act's permission
     "admin:auth_user_password_change": page(admin_page("members.change_user"), id=admin_object("members.user")),
-    "admin:grants_grantagreement_add": (  # the admin's own add page, replaced by the signing of an agreement
-        page(admin_page("grants.add_grantagreement")),
-        post(admin_page("grants.add_grantagreement", THROUGH)),
-    ),
+    "admin:grants_grantagreement_add": admin_form("grants.add_grantagreement"),  # signing replaces Django's add
     "admin:grants_call_ranking": page(admin_page("grants.view_ranking"), pk=of("call")),
-    "admin:grants_application_assign": (
-        page(admin_page("grants.assign_reviewer"), pk=of("application")),
-        post(admin_page("grants.assign_reviewer", THROUGH), pk=of("application")),
-    ),
-    "admin:grants_application_approve": (
-        page(admin_page("grants.decide_application"), pk=of("application")),
-        post(admin_page("grants.decide_application", THROUGH), pk=of("application")),
-    ),
-    "admin:grants_tranche_disburse": (
-        page(admin_page("grants.add_transaction"), pk=of("tranche")),
-        post(admin_page("grants.add_transaction", THROUGH), pk=of("tranche")),
-    ),
-    "admin:grants_tranche_condition_met": (
-        page(admin_page("grants.change_tranche"), pk=of("tranche")),
-        post(admin_page("grants.change_tranche", THROUGH), pk=of("tranche")),
-    ),
+    "admin:grants_application_assign": admin_form("grants.assign_reviewer", pk=of("application")),
+    "admin:grants_application_approve": admin_form("grants.decide_application", pk=of("application")),
+    "admin:grants_tranche_disburse": admin_form("grants.add_transaction", pk=of("tranche")),
+    "admin:grants_tranche_condition_met": admin_form("grants.change_tranche", pk=of("tranche")),
     "admin:grants_project_publish": (  # its button on the project's page, which posts
         page(admin_page(ANY_STAFF, NOT_ALLOWED), pk=of("project")),
         post(admin_page("grants.publish_project", THROUGH), pk=of("project")),
     ),
     "admin:grants_project_record": page(admin_page("grants.view_project"), object_id=of("project")),
     "admin:grants_contribution_record": page(admin_page("grants.view_contribution"), object_id=of("contribution_a")),
-    "admin:results_progressreport_approve": (
-        page(admin_page("results.review_progressreport", NOT_ALLOWED), pk=of("report")),
-        post(admin_page("results.review_progressreport", THROUGH), pk=of("report")),
+    "admin:results_progressreport_approve": admin_form(
+        "results.review_progressreport", shown=NOT_ALLOWED, pk=of("report")
     ),
-    "admin:results_progressreport_return": (
-        page(admin_page("results.review_progressreport", NOT_ALLOWED), pk=of("report")),
-        post(admin_page("results.review_progressreport", THROUGH), pk=of("report")),
+    "admin:results_progressreport_return": admin_form(
+        "results.review_progressreport", shown=NOT_ALLOWED, pk=of("report")
     ),
     "admin:results_progressreport_evidence": page(
         admin_page("results.view_evidence"), pk=of("report"), evidence_pk=of("evidence")
     ),
-    "admin:donors_donorreport_request": (
-        page(admin_page("donors.request_donorreport")),
-        post(admin_page("donors.request_donorreport", THROUGH)),
-    ),
+    "admin:donors_donorreport_request": admin_form("donors.request_donorreport"),
     "admin:donors_donorreport_pdf": page(admin_page("donors.view_donorreport"), pk=of("donor_report")),
     "admin:donors_donorreport_progress": page(admin_page("donors.view_donorreport"), pk=of("donor_report")),
     "admin:donors_donorreport_status": page(admin_page("donors.view_donorreport"), pk=of("donor_report")),
-    "opendata:import": (
-        page(admin_page("grants.import_iati")),
-        post(admin_page("grants.import_iati", THROUGH)),
-    ),
+    "opendata:import": admin_form("grants.import_iati"),
     # -- The admin's pages of each model (list, add, record, delete, history, revert, import, export): Django's
     # permission of each unless said. NOBODY: a record kept by services, never added, changed or deleted here.
     "admin auth.group": AdminModel("auth.group"),

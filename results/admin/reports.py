@@ -105,7 +105,7 @@ class ProgressReportAdmin(admin.ModelAdmin):
             path("<int:pk>/return/", view(review(self.return_view)), name="results_progressreport_return"),
             path(
                 "<int:pk>/evidence/<int:evidence_pk>/",
-                view(requires("results.view_progressreport")(self.evidence_view)),
+                view(requires("results.view_evidence")(self.evidence_view)),
                 name="results_progressreport_evidence",
             ),
             *super().get_urls(),

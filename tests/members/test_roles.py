@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -145,6 +145,23 @@ def test_staff_without_permissions_download_no_file(client, staff_without_permis
         "donor PDF": 404,
         "donor PDF in the admin": 403,
     }
+
+
+def test_an_evidence_file_takes_the_permission_to_view_evidence_in_the_admin_as_in_the_portal(client, files):
+    """Reading a report is not enough to download the files backing it: a group may be given one without
+    the other."""
+    readers = Group.objects.create(name="Report readers")
+    readers.permissions.add(Permission.objects.get(codename="view_progressreport"))
+    reader = StaffWithoutPermissionsFactory()
+    reader.groups.add(readers)
+    client.force_login(reader)
+    urls = file_urls(files)
+
+    report = client.get(reverse("admin:results_progressreport_change", args=[files["evidence"].report_id]))
+    answers = {name: client.get(urls[name]).status_code for name in ("evidence", "evidence in the admin")}
+
+    assert report.status_code == 200
+    assert answers == {"evidence": 404, "evidence in the admin": 403}
 
 
 @pytest.mark.parametrize("role", [PROGRAMME_OFFICER, FINANCE_OFFICER, GRANTS_COMMITTEE, ADMINISTRATOR])

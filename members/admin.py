@@ -12,6 +12,7 @@ from rest_framework.authtoken.models import TokenProxy
 from common.admin import CheckedImportExportAdmin, CountedListMixin
 
 from .models import (
+    BankAccount,
     Constituency,
     GoverningBody,
     Invitation,
@@ -114,6 +115,21 @@ class InvitationInline(admin.TabularInline):
         return super().get_queryset(request).select_related("invited_by", "accepted_by")
 
 
+class BankAccountInline(admin.StackedInline):
+    """Where the organisation's grants are paid; a finance officer verifies an account before it is paid."""
+
+    model = BankAccount
+    extra = 0
+    can_delete = False
+    fields = [
+        ("account_holder", "bank_name", "bank_country"),
+        ("iban", "account_number", "bic"),
+        ("currency", "is_active"),
+        ("verified_at", "verified_by"),
+    ]
+    readonly_fields = ["verified_at", "verified_by"]
+
+
 @admin.register(Organisation)
 class OrganisationAdmin(CountedListMixin, CheckedImportExportAdmin):
     resource_classes = [OrganisationResource]
@@ -121,7 +137,7 @@ class OrganisationAdmin(CountedListMixin, CheckedImportExportAdmin):
     list_display = ["name", "short_name", "kind", "country", "iati_identifier", "membership_count", "is_demo"]
     list_filter = ["kind", CurrentMemberFilter, "memberships__constituency", "country", "is_demo"]
     search_fields = ["name", "short_name", "iati_identifier", "registration_number"]
-    inlines = [MembershipInline, OrganisationRoleInline, InvitationInline]
+    inlines = [MembershipInline, OrganisationRoleInline, InvitationInline, BankAccountInline]
     date_hierarchy = "created_at"
     fieldsets = [
         (None, {"fields": ["name", "short_name", "kind", "country"]}),

@@ -11,6 +11,11 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
+from schwifty import BIC, IBAN
+from schwifty.exceptions import SchwiftyException
+from simple_history.models import HistoricalRecords
+
+from common.money import CurrencyField, currency_shape_check
 
 
 class UserManager(BaseUserManager):
@@ -144,6 +149,98 @@ class Organisation(models.Model):
     @property
     def display_name(self) -> str:
         return self.short_name or self.name
+
+
+class BankAccount(models.Model):
+    """An organisation's bank account on file: where its grants are paid.
+
+    Partners or staff enter it; a finance officer verifies it against a bank letter before any payment goes to it,
+    and a changed account is verified again (fraud most often changes bank details).
+    """
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="bank_accounts", verbose_name=_("organisation")
+    )
+    account_holder = models.CharField(_("account holder"), max_length=140)
+    bank_name = models.CharField(_("bank"), max_length=140)
+    bank_country = CountryField(_("bank's country"))
+    iban = models.CharField(
+        _("IBAN"), max_length=34, blank=True, help_text=_("Where the bank's country uses IBANs; spaces are ignored.")
+    )
+    account_number = models.CharField(
+        _("account number"), max_length=40, blank=True, help_text=_("Only where the country has no IBAN.")
+    )
+    bic = models.CharField(_("BIC (SWIFT code)"), max_length=11, help_text=_("8 or 11 characters."))
+    currency = CurrencyField(_("currency of the account"))
+    is_active = models.BooleanField(_("in use"), default=True)
+    verified_at = models.DateTimeField(_("verified"), null=True, blank=True, editable=False)
+    verified_by = models.ForeignKey(
+        "User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("verified by"),
+    )
+    created_at = models.DateTimeField(_("entered"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("bank account")
+        verbose_name_plural = _("bank accounts")
+        ordering = ["organisation", "-is_active", "-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(iban="") | ~Q(account_number=""),
+                name="bank_account_has_a_number",
+                violation_error_message=_("Give the IBAN or, where the country has none, the account number."),
+            ),
+            currency_shape_check("currency", "bank_account_currency_iso"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bank_name} {self.masked_number} ({self.currency})"
+
+    @property
+    def number(self) -> str:
+        return self.iban or self.account_number
+
+    @property
+    def masked_number(self) -> str:
+        """The last four characters only, for pages and e-mails that need not show the whole number."""
+        return "…" + self.number[-4:]
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
+
+    def clean_fields(self, exclude=None) -> None:
+        # Numbers are typed as printed on bank letters, in groups and any case; they are kept compact.
+        self.iban = "".join(self.iban.split()).upper()
+        self.bic = "".join(self.bic.split()).upper()
+        super().clean_fields(exclude=exclude)
+
+    def clean(self) -> None:
+        super().clean()
+        errors = {}
+        if self.iban:
+            try:
+                iban = IBAN(self.iban)
+            except SchwiftyException as error:
+                errors["iban"] = _("This IBAN is not valid: %(reason)s.") % {"reason": str(error).rstrip(".")}
+            else:
+                if self.bank_country and iban.country_code != str(self.bank_country):
+                    errors["iban"] = _("This IBAN belongs to a bank in %(code)s, not in the bank's country.") % {
+                        "code": iban.country_code
+                    }
+        if self.bic:
+            try:
+                BIC(self.bic)
+            except SchwiftyException as error:
+                errors["bic"] = _("This BIC is not valid: %(reason)s.") % {"reason": str(error).rstrip(".")}
+        if errors:
+            raise ValidationError(errors)
 
 
 class MembershipKind(models.TextChoices):

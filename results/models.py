@@ -260,8 +260,19 @@ class ProjectIndicator(models.Model):
         return self.title or self.indicator.name
 
 
+class ReportKind(models.TextChoices):
+    """What a report owed under a grant agreement accounts for."""
+
+    PROGRESS = "progress", _("Progress report: narrative and results")
+    NARRATIVE = "narrative", _("Narrative report")
+    FINANCIAL = "financial", _("Financial report")
+
+
 class ReportingPeriod(models.Model):
-    """A period a project reports on, with the date its progress report is due."""
+    """A report the project owes: its kind, the period it covers and the date it is due.
+
+    Periods of one kind never overlap; a final report (`is_final`) closes the grant's reporting of its kind.
+    """
 
     project = models.ForeignKey(
         Project, on_delete=models.CASCADE, related_name="reporting_periods", verbose_name=_("project")
@@ -269,6 +280,8 @@ class ReportingPeriod(models.Model):
     start_date = models.DateField(_("start"))
     end_date = models.DateField(_("end"))
     due_date = models.DateField(_("report due"))
+    kind = models.CharField(_("kind of report"), max_length=10, choices=ReportKind.choices, default=ReportKind.PROGRESS)
+    is_final = models.BooleanField(_("final report"), default=False)
     releases_tranche = models.OneToOneField(
         Tranche,
         on_delete=models.SET_NULL,
@@ -286,9 +299,11 @@ class ReportingPeriod(models.Model):
         indexes = [models.Index(fields=["due_date"], name="reporting_period_due")]
         constraints = [
             models.UniqueConstraint(
-                fields=["project", "start_date"],
+                fields=["project", "kind", "start_date"],
                 name="reporting_period_unique_start",
-                violation_error_message=_("The project already has a period starting that day."),
+                violation_error_message=_(
+                    "The project already has a report of this kind for a period starting that day."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(end_date__gte=F("start_date")),
@@ -326,7 +341,7 @@ class ReportingPeriod(models.Model):
             )
         overlapping = (
             ReportingPeriod.objects.filter(
-                project=project, start_date__lte=self.end_date, end_date__gte=self.start_date
+                project=project, kind=self.kind, start_date__lte=self.end_date, end_date__gte=self.start_date
             )
             .exclude(pk=self.pk)
             .first()

@@ -39,6 +39,7 @@ from .models import (
     ReportedPlace,
     ReportedValue,
     ReportingPeriod,
+    ReportKind,
     ReportStatus,
     ResultType,
     SexCategory,
@@ -190,10 +191,18 @@ def reporting_period_add(
     end_date: dt.date,
     due_date: dt.date,
     releases_tranche: Tranche | None = None,
+    kind: str = ReportKind.PROGRESS,
+    is_final: bool = False,
 ) -> ReportingPeriod:
-    """Add a period the project reports on; it must fall within the project's dates."""
+    """Add a report the project owes for a period; it must fall within the project's dates."""
     period = ReportingPeriod(
-        project=project, start_date=start_date, end_date=end_date, due_date=due_date, releases_tranche=releases_tranche
+        project=project,
+        start_date=start_date,
+        end_date=end_date,
+        due_date=due_date,
+        releases_tranche=releases_tranche,
+        kind=kind,
+        is_final=is_final,
     )
     return reporting_period_save(period=period)
 
@@ -207,8 +216,9 @@ def reporting_period_save(*, period: ReportingPeriod) -> ReportingPeriod:
     """
     if period.pk is not None:
         stored = ReportingPeriod.objects.select_for_update().get(pk=period.pk)
-        moved = (stored.project_id, stored.start_date, stored.end_date) != (
+        moved = (stored.project_id, stored.kind, stored.start_date, stored.end_date) != (
             period.project_id,
+            period.kind,
             period.start_date,
             period.end_date,
         )

@@ -66,6 +66,21 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
     country = "UG"
 
 
+class BankAccountFactory(factory.django.DjangoModelFactory):
+    """A Swiss account in CHF, entered and not yet verified."""
+
+    class Meta:
+        model = members.BankAccount
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    account_holder = factory.SelfAttribute("organisation.name")
+    bank_name = "Banque Cantonale"
+    bank_country = "CH"
+    iban = "CH9300762011623852957"
+    bic = "BCGECHGGXXX"
+    currency = "CHF"
+
+
 class MembershipFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = members.Membership

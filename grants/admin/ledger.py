@@ -35,6 +35,7 @@ from ..models import (
     AccountingPeriod,
     Allocation,
     GrantAgreement,
+    GrantBudgetLine,
     Project,
     Tranche,
     TrancheStatus,
@@ -69,6 +70,19 @@ class TrancheInline(ReadOnlyLedgerMixin, admin.TabularInline):
         return obj.get_status_display()
 
 
+class BudgetLineInline(admin.TabularInline):
+    """The grant's budget: set at signing, changed only by an approved budget revision."""
+
+    model = GrantBudgetLine
+    extra = 0
+    can_delete = False
+    fields = ["category", "description", "amount"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
 class SignAgreementForm(forms.Form):
     project = forms.ModelChoiceField(
         label=_("Project"), queryset=Project.objects.filter(agreement__isnull=True).order_by("code")
@@ -86,7 +100,7 @@ class GrantAgreementAdmin(ReadOnlyLedgerMixin, HistoryAdmin):
     list_select_related = ["project", "grantee"]
     search_fields = ["reference", "project__code", "project__title", "grantee__name"]
     date_hierarchy = "signed_on"
-    inlines = [TrancheInline]
+    inlines = [TrancheInline, BudgetLineInline]
 
     @admin.display(description=_("committed"), ordering="amount")
     def committed(self, obj: GrantAgreement) -> str:

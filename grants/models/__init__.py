@@ -1,3 +1,4 @@
+from .budget import GrantBudgetLine
 from .calls import (
     Answer,
     Application,
@@ -64,6 +65,7 @@ __all__ = [
     "Facility",
     "FundingWindow",
     "GrantAgreement",
+    "GrantBudgetLine",
     "PartnerRole",
     "PhaseStatus",
     "PledgeInstalment",

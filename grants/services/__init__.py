@@ -4,7 +4,6 @@ from .applications import (
     DRAFT_FIELDS,
     ApplicationError,
     ApplicationIncomplete,
-    BudgetLineInput,
     application_approve,
     application_save,
     application_screen,
@@ -20,10 +19,12 @@ from .applications import (
 )
 from .catalogue import catalogue_delete, catalogue_delete_refusal
 from .ledger import (
+    BudgetLineInput,
     LedgerError,
     TrancheSpec,
     accounting_period_close,
     allocation_set,
+    budget_lines_check,
     contribution_receive,
     disbursement_record,
     expenditure_record,
@@ -51,6 +52,7 @@ __all__ = [
     "application_submit",
     "application_withdraw",
     "attachment_add",
+    "budget_lines_check",
     "catalogue_delete",
     "catalogue_delete_refusal",
     "city_confirm",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
@@ -45,7 +44,7 @@ from ..models import (
     review_due_default,
 )
 from ..workflow import WORKFLOW, Actor, is_allowed
-from .ledger import TrancheSpec, grant_agreement_sign
+from .ledger import BudgetLineInput, TrancheSpec, grant_agreement_sign
 
 
 class ApplicationError(DomainError):
@@ -58,13 +57,6 @@ class ApplicationIncomplete(ApplicationError):
     def __init__(self, errors: Mapping[str, list[str]]) -> None:
         super().__init__(_("The application cannot be submitted yet: see the messages by each field."))
         self.errors = dict(errors)
-
-
-@dataclass(frozen=True)
-class BudgetLineInput:
-    category: str
-    amount: Decimal
-    description: str = ""
 
 
 def is_partner_of(user: User, organisation: Organisation) -> bool:
@@ -450,6 +442,16 @@ def _review_minimum_check(application: Application, user: User, override_reason:
     )
 
 
+def _awarded_budget(application: Application) -> list[BudgetLineInput]:
+    """The application's budget becomes the grant's when it accounts for the whole amount awarded; otherwise the
+    grant starts without lines and a budget revision sets them."""
+    lines = [
+        BudgetLineInput(category=line.category, amount=line.amount, description=line.description)
+        for line in application.budget_lines.all()
+    ]
+    return lines if sum((line.amount for line in lines), Decimal(0)) == application.requested_amount else []
+
+
 @transaction.atomic
 def application_approve(
     *,
@@ -524,6 +526,7 @@ def application_approve(
         signed_on=signed_on,
         amount=application.requested_amount,
         tranches=tranches,
+        budget_lines=_awarded_budget(application),
         recorded_by=user,
     )
     _move(application, ApplicationStatus.APPROVED, user, comment, project=project, decided_at=timezone.now())

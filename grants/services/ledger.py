@@ -24,8 +24,10 @@ from members.models import Organisation, User
 from ..models import (
     AccountingPeriod,
     Allocation,
+    BudgetCategory,
     Contribution,
     GrantAgreement,
+    GrantBudgetLine,
     PartnerRole,
     Project,
     ReleaseCondition,
@@ -55,6 +57,37 @@ class TrancheSpec:
     kind: str = ""
     release_on: dt.date | None = None
     percentage: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class BudgetLineInput:
+    """A line of a budget: an application's or a grant's."""
+
+    category: str
+    amount: Decimal
+    description: str = ""
+
+
+def budget_lines_check(*, amount: Decimal, currency: str, lines: Sequence[BudgetLineInput]) -> None:
+    """A grant's budget lines are of known categories, not negative, and add up to the agreement's amount."""
+    for index, line in enumerate(lines):
+        if line.category not in BudgetCategory.values:
+            raise LedgerError(
+                _("Budget line %(number)s: choose a category.") % {"number": index + 1},
+                field=f"budget_lines.{index}.category",
+            )
+        if line.amount is None or line.amount < 0:
+            raise LedgerError(
+                _("Budget line %(number)s: the amount cannot be less than zero.") % {"number": index + 1},
+                field=f"budget_lines.{index}.amount",
+            )
+    budgeted = sum((line.amount for line in lines), Decimal(0))
+    if lines and budgeted != amount:
+        raise LedgerError(
+            _("The budget lines add up to %(budgeted)s but the agreement commits %(amount)s.")
+            % {"budgeted": format_money(budgeted, currency), "amount": format_money(amount, currency)},
+            field="budget_lines",
+        )
 
 
 def _tranche_problem(spec: TrancheSpec, kind: str) -> tuple[str, str] | None:
@@ -208,9 +241,10 @@ def grant_agreement_sign(
     signed_on: dt.date,
     amount: Decimal,
     tranches: Sequence[TrancheSpec] = (),
+    budget_lines: Sequence[BudgetLineInput] = (),
     recorded_by: User | None = None,
 ) -> GrantAgreement:
-    """Sign a project's grant agreement: the ledger's commitment and its schedule of tranches."""
+    """Sign a project's grant agreement: the ledger's commitment, its schedule of tranches and its budget."""
     _require_positive(amount)
     project = Project.objects.select_for_update().get(pk=project.pk)
     if GrantAgreement.objects.filter(project=project).exists():
@@ -222,6 +256,7 @@ def grant_agreement_sign(
             field="amount",
         )
     tranches = tranche_schedule(amount=amount, currency=project.currency, tranches=tranches)
+    budget_lines_check(amount=amount, currency=project.currency, lines=budget_lines)
     _require_open_period(signed_on)
     agreement = GrantAgreement(
         project=project,
@@ -242,6 +277,16 @@ def grant_agreement_sign(
                 condition_kind=spec.kind,
                 condition=spec.condition,
                 condition_met_on=spec.release_on,
+            )
+        )
+    for order, line in enumerate(budget_lines):
+        _save(
+            GrantBudgetLine(
+                agreement=agreement,
+                category=line.category,
+                description=line.description,
+                amount=line.amount,
+                order=order,
             )
         )
     _save(

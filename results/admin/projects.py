@@ -200,7 +200,7 @@ class PartnerFilter(admin.SimpleListFilter):
 class ReportingPeriodForm(forms.ModelForm):
     class Meta:
         model = ReportingPeriod
-        fields = ["project", "start_date", "end_date", "due_date", "releases_tranche"]
+        fields = ["project", "kind", "is_final", "start_date", "end_date", "due_date", "releases_tranche"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -246,21 +246,21 @@ class IndicatorPeriodInline(admin.TabularInline):
 @admin.register(ReportingPeriod)
 class ReportingPeriodAdmin(admin.ModelAdmin):
     form = ReportingPeriodForm
-    list_display = ["project", "start_date", "end_date", "due_date", "report_status", "releases_tranche"]
-    list_filter = [DueFilter, ReportFilter, PartnerFilter]
+    list_display = ["project", "kind", "start_date", "end_date", "due_date", "report_status", "releases_tranche"]
+    list_filter = [DueFilter, ReportFilter, PartnerFilter, "kind", "is_final"]
     list_select_related = ["project", "report", "releases_tranche__agreement"]
     search_fields = ["project__code", "project__title"]
     date_hierarchy = "due_date"
     autocomplete_fields = ["project"]
     inlines = [IndicatorPeriodInline]
-    fields = ["project", "start_date", "end_date", "due_date", "releases_tranche"]
+    fields = ["project", "kind", "is_final", "start_date", "end_date", "due_date", "releases_tranche"]
 
     def get_readonly_fields(self, request, obj=None):
         """Once a report is started on a period, the period it covers is fixed."""
         if obj is None:
             return []
         if getattr(obj, "report", None) is not None:
-            return ["project", "start_date", "end_date"]
+            return ["project", "kind", "start_date", "end_date"]
         return ["project"]
 
     @admin.display(description=_("report"), ordering="report__status")

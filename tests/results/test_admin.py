@@ -422,6 +422,7 @@ def test_saving_a_period_in_the_admin_gives_each_indicator_a_target_row(staff_cl
         admin_url(ReportingPeriod, "add"),
         {
             "project": project.pk,
+            "kind": "progress",
             "start_date": "2020-01-01",
             "end_date": "2020-12-31",
             "due_date": "2021-01-31",
@@ -444,6 +445,7 @@ def test_an_overlapping_period_is_refused_on_the_form(staff_client):
         admin_url(ReportingPeriod, "add"),
         {
             "project": report.project.pk,
+            "kind": "progress",
             "start_date": "2019-07-01",
             "end_date": "2020-06-30",
             "due_date": "2020-07-31",
@@ -602,6 +604,7 @@ def test_a_period_cannot_release_a_tranche_of_another_project(staff_client):
         admin_url(ReportingPeriod, "add"),
         {
             "project": project.pk,
+            "kind": "progress",
             "start_date": "2020-01-01",
             "end_date": "2020-12-31",
             "due_date": "2021-01-31",

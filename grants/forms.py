@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .models import Application, BudgetCategory, Call, CallQuestion, QuestionKind
@@ -53,6 +55,11 @@ class ApplicationForm(forms.ModelForm):
         self.fields["requested_amount"].label = _("Amount requested (%(currency)s)") % {"currency": currency}
         self.fields["co_financing"].label = _("Co-financing (%(currency)s)") % {"currency": currency}
         self.fields["requested_amount"].required = False
+        from .services.applications import REQUIRED_TO_SUBMIT
+
+        for name in REQUIRED_TO_SUBMIT:
+            mark_required(self.fields[name])
+        self.fields["city_names"].widget.attrs["data-suggest-url"] = reverse("grants:city-suggestions")
 
     def _post_clean(self):
         """Completeness is the services' business; only parse here."""
@@ -62,6 +69,14 @@ class ApplicationForm(forms.ModelForm):
 
     def city_list(self) -> list[str]:
         return [name.strip() for name in self.cleaned_data.get("city_names", "").split(",") if name.strip()]
+
+
+def mark_required(field: forms.Field) -> None:
+    """Say on the label, and to assistive technology, that submitting needs the field; saving a draft does not."""
+    field.required_mark = True
+    field.plain_label = field.label
+    field.label = format_html('{} <span class="required-mark">{}</span>', field.label, _("(required)"))
+    field.widget.attrs["aria-required"] = "true"
 
 
 class BudgetLineForm(forms.Form):
@@ -82,14 +97,16 @@ BudgetLineFormSet = forms.formset_factory(BudgetLineForm, extra=2)
 def question_field(question: CallQuestion) -> forms.Field:
     common = {"label": question.label, "help_text": question.help_text, "required": False}
     if question.kind == QuestionKind.LONG_TEXT:
-        return forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), **common)
+        # The limit is the service's to enforce; the widget's maxlength gives the page its counter.
+        limit = {"maxlength": question.max_length} if question.max_length else {}
+        return forms.CharField(widget=forms.Textarea(attrs={"rows": 4, **limit}), **common)
     if question.kind in (QuestionKind.NUMBER, QuestionKind.AMOUNT):
         return forms.CharField(widget=forms.TextInput(attrs={"inputmode": "decimal"}), **common)
     if question.kind == QuestionKind.DATE:
         return forms.CharField(widget=DateInput(), **common)
     if question.kind == QuestionKind.CHOICE:
         return forms.ChoiceField(choices=[("", "—"), *((o, o) for o in question.options)], **common)
-    return forms.CharField(max_length=500, **common)
+    return forms.CharField(max_length=min(question.max_length or 500, 500), **common)
 
 
 class QuestionsForm(forms.Form):
@@ -97,12 +114,14 @@ class QuestionsForm(forms.Form):
 
     def __init__(self, *args, call: Call, answers: dict[int, str], **kwargs):
         super().__init__(*args, **kwargs)
-        for question in call.questions.all():
+        self.call_questions = list(call.questions.all())
+        for question in self.call_questions:
             if question.kind == QuestionKind.FILE:
                 continue
             name = f"question_{question.pk}"
             self.fields[name] = question_field(question)
-            self.fields[name].required_mark = question.required
+            if question.required:
+                mark_required(self.fields[name])
             self.initial[name] = answers.get(question.pk, "")
 
     def answers(self) -> dict[int, str]:
@@ -154,3 +173,96 @@ class ReviewForm(forms.Form):
             c.pk: (self.cleaned_data[f"criterion_{c.pk}"] or None, self.cleaned_data[f"comment_{c.pk}"])
             for c in self.criteria
         }
+
+
+class ApplicationDraftForms:
+    """The parts of the application form, read from one post: the proposal, its budget, the call's questions
+    and a file to attach. They parse; `draft()` gives the service its input and `show()` puts the service's
+    refusals back by their fields."""
+
+    def __init__(self, request, application: Application):
+        data = request.POST if request.method == "POST" else None
+        answers = {answer.question_id: answer.value for answer in application.answers.all()}
+        saved_lines = [
+            {"category": line.category, "description": line.description, "amount": line.amount}
+            for line in application.budget_lines.all()
+        ]
+        self.form = ApplicationForm(data, instance=application)
+        # Bound forms compare with `initial` and drop lines that did not change: give it only to the blank form.
+        self.budget = BudgetLineFormSet(data, prefix="budget", initial=None if data else saved_lines)
+        self.questions = QuestionsForm(data, call=application.call, answers=answers)
+        # Bound only when a file is sent: a plain save is no failed upload.
+        files = request.FILES or None
+        self.upload = UploadForm(data if files else None, files, call=application.call)
+        self._files = request.FILES
+        self.file_errors: list[str] = []  # a refused file, or a file question without its file
+
+    def is_valid(self) -> bool:
+        return all([self.form.is_valid(), self.budget.is_valid(), self.questions.is_valid()])
+
+    def draft(self) -> dict:
+        from .services import BudgetLineInput
+
+        lines = [line for line in self.budget.cleaned_data if line and line.get("amount") is not None]
+        return {
+            "fields": self.form.values(),
+            "budget_lines": [
+                BudgetLineInput(line["category"], line["amount"], line.get("description", "")) for line in lines
+            ],
+            "answers": self.questions.answers(),
+            "city_names": self.form.city_list(),
+        }
+
+    def upload_given(self) -> bool:
+        return "file" in self._files
+
+    def upload_values(self) -> dict:
+        from .services import ApplicationError
+
+        if not self.upload_given():
+            raise ApplicationError(_("Choose a file to upload."), field="file")
+        if not self.upload.is_valid():
+            raise ApplicationError(" ".join(e for errors in self.upload.errors.values() for e in errors), field="file")
+        return {"upload": self.upload.cleaned_data["file"], "question": self.upload.cleaned_data["question"]}
+
+    def show(self, errors: dict[str, list[str]]) -> None:
+        for field, messages in errors.items():
+            for message in messages:
+                if field in self.form.fields:
+                    self.form.add_error(field, message)
+                elif field in self.questions.fields:
+                    self.questions.add_error(field, message)
+                elif field == "budget":
+                    self.budget._non_form_errors = self.budget.error_class([*self.budget.non_form_errors(), message])
+                elif field.startswith("question_"):  # a file question: its file is missing
+                    self.file_errors.append(f"{self.labels().get(field, '')}: {message}")
+                else:
+                    self.form.add_error(None, message)
+
+    def labels(self) -> dict[str, str]:
+        """Each field's label by its name, for messages listed away from the form."""
+        fields = [*self.form.fields.items(), *self.questions.fields.items()]
+        labels = {name: str(getattr(field, "plain_label", field.label)) for name, field in fields}
+        labels["budget"] = str(_("Budget"))
+        for question in self.questions.call_questions:
+            labels.setdefault(f"question_{question.pk}", question.label)
+        return labels
+
+    def summary(self) -> list[tuple[str, str]]:
+        """Every message on the page with the id of the control it is about, for the summary at its top."""
+        labels = self.labels()
+        items = [("", message) for message in self.form.non_field_errors()]
+        for name, errors in [*self.form.errors.items(), *self.questions.errors.items()]:
+            items += [(f"id_{name}", f"{labels[name]}: {message}") for message in errors if name != "__all__"]
+        items += [("budget-title", message) for message in self.budget.non_form_errors()]
+        for index, line in enumerate(self.budget.errors if self.budget.is_bound else []):
+            items += [
+                (
+                    f"id_budget-{index}-{name}",
+                    _("Budget line %(number)s: %(message)s") % {"number": index + 1, "message": message},
+                )
+                for name, errors in line.items()
+                for message in errors
+            ]
+        items += [("id_file", message) for message in self.file_errors]
+        return items

@@ -7,7 +7,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,9 +16,8 @@ from members.models import Organisation, Role
 from members.selectors import organisations_of
 
 from . import selectors, services
-from .forms import ApplicationForm, BudgetLineFormSet, QuestionsForm, ReviewForm, UploadForm
+from .forms import ReviewForm
 from .models import Application, Attachment, Call, ReviewAssignment
-from .workflow import Actor, next_steps
 
 
 def call_list(request: HttpRequest) -> HttpResponse:
@@ -66,93 +64,6 @@ def _load(request: HttpRequest, pk: int) -> Application:
         return selectors.partner_application(request.user, pk)
     except Application.DoesNotExist:
         raise Http404 from None
-
-
-@login_required
-def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    application = _load(request, pk)
-    if not application.is_editable:
-        context = {"application": application, "can_withdraw": "withdrawn" in next_steps(application, Actor.APPLICANT)}
-        return render(request, "grants/portal/application_readonly.html", context)
-    answers = {answer.question_id: answer.value for answer in application.answers.all()}
-    data = request.POST if request.method == "POST" else None
-    form = ApplicationForm(data, instance=application)
-    saved_lines = [
-        {"category": line.category, "description": line.description, "amount": line.amount}
-        for line in application.budget_lines.all()
-    ]
-    # Bound forms compare with `initial` and drop lines that did not change: give it only to the blank form.
-    budget = BudgetLineFormSet(data, prefix="budget", initial=None if data else saved_lines)
-    questions = QuestionsForm(data, call=application.call, answers=answers)
-    if request.method == "POST" and form.is_valid() and budget.is_valid() and questions.is_valid():
-        try:
-            services.application_save(
-                application=application,
-                user=request.user,
-                fields=form.values(),
-                budget_lines=[
-                    services.BudgetLineInput(line["category"], line["amount"], line.get("description", ""))
-                    for line in budget.cleaned_data
-                    if line and line.get("amount") is not None
-                ],
-                answers=questions.answers(),
-                city_names=form.city_list(),
-            )
-            if "submit" in request.POST:
-                services.application_submit(application=application, user=request.user)
-                messages.success(request, _("Your application is submitted. We have emailed you a receipt."))
-                return redirect("grants:application", pk=pk)
-        except services.ApplicationIncomplete as incomplete:
-            _show_errors(incomplete.errors, form, budget, questions)
-            messages.error(request, incomplete.message)
-        except DomainError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, _("Draft saved."))
-            return redirect("grants:application", pk=pk)
-    context = {
-        "application": application,
-        "form": form,
-        "budget": budget,
-        "questions": questions,
-        "upload": UploadForm(call=application.call),
-    }
-    return render(request, "grants/portal/application_form.html", context, status=200)
-
-
-def _show_errors(errors: dict[str, list[str]], form, budget, questions) -> None:
-    for field, messages_ in errors.items():
-        for message in messages_:
-            if field in form.fields:
-                form.add_error(field, message)
-            elif field in questions.fields:
-                questions.add_error(field, message)
-            elif field == "budget":
-                budget._non_form_errors = budget.error_class([*budget.non_form_errors(), message])
-            else:
-                form.add_error(None, message)
-
-
-@login_required
-@require_POST
-def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
-    application = _load(request, pk)
-    form = UploadForm(request.POST, request.FILES, call=application.call)
-    if not form.is_valid():
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-        return redirect("grants:application", pk=pk)
-    try:
-        attachment = services.attachment_add(
-            application=application,
-            user=request.user,
-            upload=form.cleaned_data["file"],
-            question=form.cleaned_data["question"],
-        )
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("%(name)s is attached.") % {"name": attachment.original_name})
-    return redirect(reverse("grants:application", args=[pk]) + "#files")
 
 
 @login_required

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import portal, views
+from . import drafting, portal, views
 
 app_name = "grants"
 
@@ -11,8 +11,11 @@ urlpatterns = [
     path("calls/<slug:reference>/", portal.call_detail, name="call-detail"),
     path("calls/<slug:reference>/apply/", portal.application_start, name="application-start"),
     path("portal/", portal.dashboard, name="dashboard"),
-    path("portal/applications/<int:pk>/", portal.application_detail, name="application"),
-    path("portal/applications/<int:pk>/files/", portal.attachment_upload, name="attachment-upload"),
+    path("portal/applications/<int:pk>/", drafting.application_detail, name="application"),
+    path("portal/applications/<int:pk>/review/", drafting.application_review, name="application-review"),
+    path("portal/applications/<int:pk>/files/", drafting.attachment_upload, name="attachment-upload"),
+    path("portal/cities/", drafting.city_suggestions, name="city-suggestions"),
+    path("portal/files/<int:pk>/remove/", drafting.attachment_remove, name="attachment-remove"),
     path("portal/applications/<int:pk>/withdraw/", portal.application_withdraw, name="application-withdraw"),
     path("portal/files/<int:pk>/", portal.attachment_download, name="attachment"),
     path("portal/reviews/", portal.review_queue, name="review-queue"),

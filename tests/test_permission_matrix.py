@@ -212,7 +212,10 @@ EXPECTED: dict[str, Door | tuple[Door, ...] | AdminModel] = {
         PARTNER_ACT, {"organisation": of("partner_org_a")}, reference=of("call.reference")
     ),
     "grants:application": page(PARTNER_OWN, pk=of("application")),
+    "grants:application-review": page(own(PARTNER_A, answer=ELSEWHERE), pk=of("application")),  # submitted: to its page
     "grants:attachment-upload": post(PARTNER_ACT, pk=of("application")),
+    "grants:attachment-remove": post(PARTNER_ACT, pk=of("attachment")),
+    "grants:city-suggestions": page(signed_in()),
     "grants:application-withdraw": post(PARTNER_ACT, pk=of("application")),
     "grants:attachment": page(own(PARTNER_A, REVIEWER, staff="grants.view_attachment"), pk=of("attachment")),
     "grants:review-queue": page(signed_in()),

@@ -105,7 +105,7 @@ class CallForm(forms.ModelForm):
 class QuestionInline(admin.StackedInline):
     model = CallQuestion
     extra = 0
-    fields = [("label", "kind", "required", "order"), "help_text", "choices"]
+    fields = [("label", "kind", "required", "order"), "help_text", "choices", "max_length"]
 
 
 class CriterionInline(admin.TabularInline):

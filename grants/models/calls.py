@@ -7,7 +7,7 @@ from zoneinfo import available_timezones
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -153,6 +153,13 @@ class CallQuestion(models.Model):
     kind = models.CharField(_("kind"), max_length=12, choices=QuestionKind.choices)
     choices = models.TextField(_("choices"), blank=True, help_text=_("For a choice question: one option per line."))
     required = models.BooleanField(_("required"), default=True)
+    max_length = models.PositiveIntegerField(
+        _("longest answer"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("In characters, for a text question; leave empty for no limit. Applicants see a counter."),
+    )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:
@@ -183,6 +190,11 @@ class ApplicationStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
+# Limits of the applicant's longest texts, in characters: about a page each.
+SUMMARY_MAX_LENGTH = 3000
+RESULTS_MAX_LENGTH = 3000
+
+
 class Application(models.Model):
     """A partner organisation's proposal to a call."""
 
@@ -197,14 +209,24 @@ class Application(models.Model):
         _("status"), max_length=12, choices=ApplicationStatus.choices, default=ApplicationStatus.DRAFT
     )
     title = models.CharField(_("title"), max_length=250, blank=True)
-    summary = models.TextField(_("summary"), blank=True)
+    summary = models.TextField(
+        _("summary"),
+        blank=True,
+        max_length=SUMMARY_MAX_LENGTH,
+        validators=[MaxLengthValidator(SUMMARY_MAX_LENGTH)],  # a TextField's max_length alone is not checked
+    )
     countries = CountryField(_("target countries"), multiple=True, blank=True)
     cities = models.ManyToManyField(City, blank=True, related_name="applications", verbose_name=_("target cities"))
     start_date = models.DateField(_("start"), null=True, blank=True)
     end_date = models.DateField(_("end"), null=True, blank=True)
     requested_amount = MoneyField(_("amount requested"), null=True, blank=True)
     co_financing = MoneyField(_("co-financing"), default=0)
-    expected_results = models.TextField(_("expected results"), blank=True)
+    expected_results = models.TextField(
+        _("expected results"),
+        blank=True,
+        max_length=RESULTS_MAX_LENGTH,
+        validators=[MaxLengthValidator(RESULTS_MAX_LENGTH)],
+    )
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     project = models.OneToOneField(

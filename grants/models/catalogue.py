@@ -94,6 +94,8 @@ class City(models.Model):
         verbose_name = _("city")
         verbose_name_plural = _("cities")
         ordering = ["country", "name"]
+        # The application form suggests the cities of the chosen countries as the partner types.
+        indexes = [models.Index(fields=["country", "name"], name="city_country_name")]
         constraints = [
             models.UniqueConstraint(
                 fields=["name", "country"],

@@ -22,6 +22,7 @@ from ..models import (
     BudgetLine,
     Call,
     CallQuestion,
+    City,
     CriterionScore,
     Project,
     ReviewAssignment,
@@ -73,6 +74,28 @@ def partner_projects(user: User) -> QuerySet[Project]:
         .select_related("facility")
         .distinct()
         .order_by("-start_date")
+    )
+
+
+def city_suggestions(*, user: User, countries: list[str], text: str, limit: int = 8) -> list[str]:
+    """Cities whose name holds `text`, in the given countries: the confirmed ones, and those the user's
+    organisations proposed; named "Jinja (UG)" when several countries are chosen, as the form expects."""
+    text = text.strip()
+    if len(text) < 2:
+        return []
+    cities = City.objects.filter(name__icontains=text).filter(
+        Q(confirmed=True) | Q(proposed_by__in=organisations_of(user=user, role=Role.PARTNER))
+    )
+    if countries:
+        cities = cities.filter(country__in=countries)
+    found = cities.order_by("name", "country").values_list("name", "country")[:limit]
+    return [f"{name} ({country})" if len(countries) > 1 else name for name, country in found]
+
+
+def partner_attachment(user: User, pk: int) -> Attachment:
+    """A file of one of the user's organisation's applications; DoesNotExist for anyone else's."""
+    return Attachment.objects.select_related("application").get(
+        pk=pk, application__organisation__in=organisations_of(user=user, role=Role.PARTNER)
     )
 
 

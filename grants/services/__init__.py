@@ -11,11 +11,13 @@ from .applications import (
     application_submit,
     application_withdraw,
     attachment_add,
+    attachment_remove,
     city_confirm,
     is_partner_of,
     review_submit,
     reviewer_assign,
     reviews_completed,
+    submission_problems,
 )
 from .catalogue import catalogue_delete, catalogue_delete_refusal
 from .ledger import (
@@ -52,6 +54,7 @@ __all__ = [
     "application_submit",
     "application_withdraw",
     "attachment_add",
+    "attachment_remove",
     "budget_lines_check",
     "catalogue_delete",
     "catalogue_delete_refusal",
@@ -66,6 +69,7 @@ __all__ = [
     "review_submit",
     "reviewer_assign",
     "reviews_completed",
+    "submission_problems",
     "tranche_condition_meet",
     "tranche_schedule",
     "transaction_reverse",

@@ -97,6 +97,9 @@ def application_start(*, call: Call, organisation: Organisation, user: User, now
     return Application.objects.create(call=call, organisation=organisation, created_by=user)
 
 
+# The fields a draft may leave empty but a submission may not.
+REQUIRED_TO_SUBMIT = ("title", "summary", "countries", "start_date", "end_date", "requested_amount", "expected_results")
+
 # The fields of an application its applicant fills and saves as a draft.
 DRAFT_FIELDS = (
     "title",
@@ -146,6 +149,8 @@ def application_save(
         question = application.call.questions.filter(pk=question_id).first()
         if question is None:
             raise ApplicationError(_("That question belongs to another call."), field=f"question_{question_id}")
+        if question.max_length and len(value.strip()) > question.max_length:
+            raise ApplicationIncomplete({f"question_{question_id}": [_answer_problem(question, value.strip())]})
         Answer.objects.update_or_create(application=application, question=question, defaults={"value": value.strip()})
     before = set(application.cities.values_list("pk", flat=True))
     cities = [_city(name, application) for name in filter(None, (n.strip() for n in city_names))]
@@ -221,21 +226,29 @@ def attachment_add(
     )
 
 
+@transaction.atomic
+def attachment_remove(*, attachment: Attachment, user: User) -> None:
+    """Take a file off a draft: the applicant changed its mind or attached the wrong one."""
+    application = _locked(attachment.application)
+    if _actor(user, application) != Actor.APPLICANT or not application.is_editable:
+        raise ApplicationError(_("Files are removed from a draft by the applying organisation."), field="file")
+    storage, name = attachment.file.storage, attachment.file.name
+    attachment.delete()
+    transaction.on_commit(lambda: storage.delete(name))  # the file goes only once its row is gone for good
+
+
+def submission_problems(*, application: Application) -> dict[str, list[str]]:
+    """What would refuse the draft's submission now, as it is saved: the review step shows it before submitting."""
+    application = Application.objects.select_related("call", "organisation").get(pk=application.pk)
+    return submission_errors(application, timezone.now())
+
+
 def submission_errors(application: Application, now: dt.datetime) -> dict[str, list[str]]:
     """Everything that stands between a draft and its submission, by field."""
     errors: dict[str, list[str]] = defaultdict(list)
     call = application.call
-    required = {
-        "title": application.title,
-        "summary": application.summary,
-        "countries": application.countries,
-        "start_date": application.start_date,
-        "end_date": application.end_date,
-        "requested_amount": application.requested_amount,
-        "expected_results": application.expected_results,
-    }
-    for name, value in required.items():
-        if not value:
+    for name in REQUIRED_TO_SUBMIT:
+        if not getattr(application, name):
             errors[name].append(_("This field is required."))
     if call.is_published and now >= call.closes_at:
         closes = timezone.localtime(call.closes_at, ZoneInfo(call.time_zone))
@@ -287,6 +300,11 @@ def submission_errors(application: Application, now: dt.datetime) -> dict[str, l
 
 
 def _answer_problem(question: CallQuestion, value: str) -> str | None:
+    if question.max_length and len(value) > question.max_length:
+        return _("Keep this answer to %(limit)s characters: it has %(length)s.") % {
+            "limit": question.max_length,
+            "length": len(value),
+        }
     if question.kind in (QuestionKind.NUMBER, QuestionKind.AMOUNT):
         try:
             number = Decimal(value)

@@ -83,16 +83,29 @@ def test_a_partner_starts_saves_and_submits_an_application_through_the_pages(cli
         "budget-1-amount": "9000.00",
     }
     url = reverse("grants:application", args=[application.pk])
-    refused = client.post(url, {**form, "submit": "1"})
-    assert "add up to USD\xa049,000.00, not the USD\xa050,000.00 requested" in refused.content.decode()
+    refused = client.post(url, {**form, "review": "1"})
+    page = refused.content.decode()
+    assert refused.status_code == 200
+    assert "add up to USD\xa049,000.00, not the USD\xa050,000.00 requested" in page
+    assert 'id="error-summary"' in page and 'href="#budget-title"' in page  # the summary links to the budget
     application.refresh_from_db()
     assert application.status == ApplicationStatus.DRAFT and application.title == "Water kiosks for Popo Beach"
 
+    # A file chosen in the form is attached when the draft is saved, with what was typed.
     upload = SimpleUploadedFile("plan.pdf", MINIMAL_PDF, content_type="application/pdf")
-    client.post(reverse("grants:attachment-upload", args=[application.pk]), {"file": upload})
-    assert application.attachments.get().original_name == "plan.pdf"
+    saved = client.post(url, {**form, "title": "Water kiosks", "file": upload, "upload": "1"})
+    assert saved["Location"] == f"{url}#files"
+    application.refresh_from_db()
+    assert (application.title, application.attachments.get().original_name) == ("Water kiosks", "plan.pdf")
 
-    done = client.post(url, {**form, "budget-1-amount": "10000.00", "submit": "1"}, follow=True)
+    review = client.post(url, {**form, "budget-1-amount": "10000.00", "review": "1"})
+    assert review["Location"] == reverse("grants:application-review", args=[application.pk])
+    page = client.get(review["Location"]).content.decode()
+    assert "Everything the call asks for is here" in page and "Submit the application" in page
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.DRAFT  # reviewing submits nothing
+
+    done = client.post(review["Location"], follow=True)
     application.refresh_from_db()
     assert application.status == ApplicationStatus.SUBMITTED
     assert "Your application is submitted" in done.content.decode()

@@ -1,0 +1,412 @@
+// The application form, made easier where scripts run; without them every part still works by plain posts.
+//  - The draft saves itself a moment after typing stops, and when the page is left, and says when it did.
+//  - A chosen file is sent at once and listed (or refused, with the reason) without reloading the page;
+//    a listed file is removed in place.
+//  - Budget lines are added and removed in place, with their total against the amount requested and the
+//    call's ceiling.
+//  - Text with a limit shows how many characters are left.
+//  - Countries and cities are picked by typing part of their name (a combobox listing what matches).
+(function () {
+  "use strict";
+  var form = document.getElementById("application-form");
+  if (!form || !window.fetch) return;
+  var SAVE_AFTER = 1500;
+  var lang = document.documentElement.lang || "en";
+
+  function post(url, data) {
+    return fetch(url, {
+      method: "POST",
+      body: data,
+      credentials: "same-origin",
+      headers: { Accept: "application/json" },
+    }).then(function (response) {
+      return response.json().then(
+        function (body) { return { ok: response.ok, body: body }; },
+        function () { return { ok: false, body: { message: form.dataset.failed || "The server did not answer." } }; }
+      );
+    });
+  }
+
+  // --- saving as one types ------------------------------------------------------------------------------
+  var status = document.getElementById("save-status");
+  var timer = null;
+  var dirty = false;
+  var saving = false;
+
+  function draftData() {
+    var data = new FormData(form);
+    data.delete("file");
+    data.delete("question");
+    return data;
+  }
+
+  function say(text) { status.textContent = text; }
+
+  function save() {
+    clearTimeout(timer);
+    if (!dirty) return;
+    if (saving) { timer = setTimeout(save, SAVE_AFTER); return; }
+    dirty = false;
+    saving = true;
+    say(status.dataset.saving || "Saving…");
+    post(window.location.pathname, draftData()).then(function (answer) {
+      say(answer.body.message);
+      if (!answer.ok) status.classList.add("save-refused"); else status.classList.remove("save-refused");
+    }, function () {
+      dirty = true;
+      say(status.dataset.offline || "Not saved: no connection. Trying again…");
+      timer = setTimeout(save, 10000);
+    }).then(function () { saving = false; });
+  }
+
+  function changed(event) {
+    if (event.target.type === "file" || event.target.name === "question" || !event.target.name) return;
+    dirty = true;
+    clearTimeout(timer);
+    timer = setTimeout(save, SAVE_AFTER);
+  }
+  form.addEventListener("input", changed);
+  form.addEventListener("change", changed);
+  window.addEventListener("online", save);
+  // Leaving the page (closing the tab, following a link): the last words typed are sent as it goes.
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden" && dirty && navigator.sendBeacon) {
+      dirty = false;
+      navigator.sendBeacon(window.location.pathname, draftData());
+    }
+  });
+  form.addEventListener("submit", function () { clearTimeout(timer); dirty = false; });
+
+  // --- files ----------------------------------------------------------------------------------------------
+  var fileList = document.getElementById("file-list");
+  var uploadStatus = document.getElementById("upload-status");
+  var fileInput = form.querySelector("input[type=file][name=file]");
+
+  function listIsEmpty() {
+    if (!fileList.querySelector(".file-row")) {
+      fileList.innerHTML = "";
+      var empty = document.createElement("li");
+      empty.className = "muted";
+      empty.textContent = fileList.dataset.empty;
+      fileList.appendChild(empty);
+    }
+  }
+
+  form.addEventListener("click", function (event) {
+    var button = event.target.closest("button");
+    if (!button) return;
+    if (button.name === "upload") {
+      event.preventDefault();
+      if (!fileInput.files.length) { fileInput.focus(); return; }
+      var data = new FormData();
+      data.append("csrfmiddlewaretoken", form.elements.csrfmiddlewaretoken.value);
+      data.append("file", fileInput.files[0]);
+      if (form.elements.question) data.append("question", form.elements.question.value);
+      button.disabled = true;
+      uploadStatus.textContent = uploadStatus.dataset.sending || "Sending the file…";
+      post(form.dataset.uploadUrl, data).then(function (answer) {
+        uploadStatus.textContent = answer.body.message;
+        uploadStatus.classList.toggle("upload-refused", !answer.ok);
+        if (answer.ok) {
+          fileList.querySelectorAll("li:not(.file-row)").forEach(function (item) { item.remove(); });
+          fileList.insertAdjacentHTML("beforeend", answer.body.file);
+          fileInput.value = "";
+        }
+      }, function () {
+        uploadStatus.textContent = uploadStatus.dataset.offline || "Not sent: no connection. Try again.";
+      }).then(function () { button.disabled = false; });
+    } else if (button.name === "remove_file") {
+      event.preventDefault();
+      var removal = new FormData();
+      removal.append("csrfmiddlewaretoken", form.elements.csrfmiddlewaretoken.value);
+      post(button.dataset.removeUrl, removal).then(function (answer) {
+        uploadStatus.textContent = answer.body.message;
+        if (answer.ok) { button.closest("li").remove(); listIsEmpty(); }
+      });
+    }
+  });
+
+  // --- budget lines -----------------------------------------------------------------------------------------
+  var table = form.querySelector("table.budget-lines tbody");
+  var template = document.getElementById("budget-row-template");
+  var totalForms = form.querySelector("input[name=budget-TOTAL_FORMS]");
+  var totalLine = document.getElementById("budget-total");
+  var currency = form.dataset.currency;
+  var ceiling = parseFloat(form.dataset.ceiling);
+  var money = new Intl.NumberFormat(lang, { style: "currency", currency: currency, currencyDisplay: "code" });
+
+  function amountOf(input) {
+    var value = parseFloat((input.value || "").replace(/[\s,]/g, ""));
+    return isNaN(value) ? 0 : value;
+  }
+
+  function showTotal() {
+    var total = 0;
+    table.querySelectorAll("input[name$=-amount]").forEach(function (input) { total += amountOf(input); });
+    var requested = amountOf(form.elements.requested_amount);
+    var parts = [(totalLine.dataset.total || "Budget total:") + " " + money.format(total)];
+    if (requested) {
+      parts.push((totalLine.dataset.requested || "requested:") + " " + money.format(requested));
+      var difference = requested - total;
+      if (Math.abs(difference) >= 0.005) {
+        parts.push((difference > 0 ? totalLine.dataset.short || "still to budget:" : totalLine.dataset.over || "over by:") +
+          " " + money.format(Math.abs(difference)));
+      }
+    }
+    if (ceiling) parts.push((totalLine.dataset.ceiling || "ceiling:") + " " + money.format(ceiling));
+    totalLine.textContent = parts.join(" · ");
+    totalLine.classList.toggle("budget-off", Boolean(requested) && Math.abs(requested - total) >= 0.005);
+    totalLine.hidden = false;
+  }
+
+  function addRemoveButton(row) {
+    var cell = document.createElement("td");
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "button-link";
+    button.textContent = template.dataset.remove || "Remove";
+    var number = table.querySelectorAll("tr.budget-line").length;
+    button.setAttribute("aria-label", (template.dataset.removeLine || "Remove line") + " " + number);
+    button.addEventListener("click", function () {
+      row.querySelectorAll("input, select").forEach(function (input) { input.value = ""; });
+      row.hidden = true;
+      showTotal();
+      dirty = true;
+      save();
+    });
+    cell.appendChild(button);
+    row.appendChild(cell);
+  }
+
+  if (table && template && totalForms) {
+    form.querySelector(".no-script-note").hidden = true;
+    table.querySelectorAll("tr.budget-line").forEach(addRemoveButton);
+    var header = form.querySelector("table.budget-lines thead tr");
+    header.appendChild(document.createElement("td"));
+    var add = document.createElement("button");
+    add.type = "button";
+    add.className = "button button-secondary";
+    add.textContent = template.dataset.add || "Add a budget line";
+    add.addEventListener("click", function () {
+      var index = parseInt(totalForms.value, 10);
+      var html = template.innerHTML.replace(/__prefix__/g, String(index)).replace(/__number__/g, String(index + 1));
+      table.insertAdjacentHTML("beforeend", html);
+      totalForms.value = String(index + 1);
+      var row = table.lastElementChild;
+      addRemoveButton(row);
+      row.querySelector("select").focus();
+    });
+    totalLine.parentNode.insertBefore(add, totalLine);
+    form.addEventListener("input", function (event) {
+      if (/-amount$|^requested_amount$/.test(event.target.name)) showTotal();
+    });
+    showTotal();
+  }
+
+  // --- characters left -----------------------------------------------------------------------------------
+  form.querySelectorAll("textarea[maxlength]").forEach(function (area) {
+    var limit = parseInt(area.getAttribute("maxlength"), 10);
+    var counter = document.createElement("p");
+    counter.className = "counter muted";
+    counter.id = area.id + "-counter";
+    area.setAttribute("aria-describedby", ((area.getAttribute("aria-describedby") || "") + " " + counter.id).trim());
+    function count() {
+      var left = limit - area.value.length;
+      counter.textContent = (area.dataset.countLabel || "%(left)s of %(limit)s characters left")
+        .replace("%(left)s", left.toLocaleString(lang)).replace("%(limit)s", limit.toLocaleString(lang));
+      counter.classList.toggle("counter-low", left < limit / 10);
+    }
+    area.addEventListener("input", count);
+    area.insertAdjacentElement("afterend", counter);
+    count();
+  });
+
+  // --- picking by typing ----------------------------------------------------------------------------------
+  // A combobox (WAI-ARIA pattern with a listbox popup) over a multiple select (countries) or over a
+  // comma-separated text field with suggestions from the server (cities: a new name is kept as typed).
+  function picker(options) {
+    var source = options.source;
+    var wrapper = document.createElement("div");
+    wrapper.className = "picker";
+    var chips = document.createElement("ul");
+    chips.className = "chips";
+    chips.setAttribute("aria-label", options.chosenLabel);
+    var input = document.createElement("input");
+    input.type = "text";
+    input.id = source.id + "-search";
+    input.autocomplete = "off";
+    input.setAttribute("role", "combobox");
+    input.setAttribute("aria-autocomplete", "list");
+    input.setAttribute("aria-expanded", "false");
+    var list = document.createElement("ul");
+    list.id = source.id + "-options";
+    list.setAttribute("role", "listbox");
+    list.className = "picker-options";
+    list.hidden = true;
+    input.setAttribute("aria-controls", list.id);
+    var label = document.querySelector("label[for=" + source.id + "]");
+    if (label) label.htmlFor = input.id;
+    var help = source.getAttribute("aria-describedby");
+    if (help) input.setAttribute("aria-describedby", help);
+    wrapper.append(chips, input, list);
+    source.insertAdjacentElement("afterend", wrapper);
+    source.hidden = true;
+    source.setAttribute("aria-hidden", "true");
+    source.tabIndex = -1;
+    var active = -1;
+    var matches = [];
+
+    function renderChips() {
+      chips.innerHTML = "";
+      options.chosen().forEach(function (item) {
+        var chip = document.createElement("li");
+        chip.className = "chip";
+        chip.textContent = item.label + " ";
+        var remove = document.createElement("button");
+        remove.type = "button";
+        remove.className = "chip-remove";
+        remove.textContent = "×";
+        remove.setAttribute("aria-label", (options.removeLabel || "Remove") + " " + item.label);
+        remove.addEventListener("click", function () {
+          options.unchoose(item.value);
+          renderChips();
+          input.focus();
+        });
+        chip.appendChild(remove);
+        chips.appendChild(chip);
+      });
+    }
+
+    function close() {
+      list.hidden = true;
+      input.setAttribute("aria-expanded", "false");
+      input.removeAttribute("aria-activedescendant");
+      active = -1;
+    }
+
+    function highlight(index) {
+      var items = list.querySelectorAll("[role=option]");
+      items.forEach(function (item, i) { item.setAttribute("aria-selected", String(i === index)); });
+      active = index;
+      if (items[index]) input.setAttribute("aria-activedescendant", items[index].id);
+    }
+
+    function choose(item) {
+      options.choose(item);
+      input.value = "";
+      close();
+      renderChips();
+    }
+
+    function show(found) {
+      matches = found;
+      list.innerHTML = "";
+      found.forEach(function (item, index) {
+        var option = document.createElement("li");
+        option.id = list.id + "-" + index;
+        option.setAttribute("role", "option");
+        option.setAttribute("aria-selected", "false");
+        option.textContent = item.label;
+        option.addEventListener("mousedown", function (event) { event.preventDefault(); choose(item); });
+        list.appendChild(option);
+      });
+      list.hidden = found.length === 0;
+      input.setAttribute("aria-expanded", String(found.length > 0));
+      active = -1;
+    }
+
+    input.addEventListener("input", function () {
+      var text = input.value.trim();
+      if (!text) { close(); return; }
+      options.find(text).then(show);
+    });
+    input.addEventListener("keydown", function (event) {
+      if (event.key === "ArrowDown") { event.preventDefault(); highlight(Math.min(active + 1, matches.length - 1)); }
+      else if (event.key === "ArrowUp") { event.preventDefault(); highlight(Math.max(active - 1, 0)); }
+      else if (event.key === "Escape") { close(); }
+      else if (event.key === "Enter") {
+        event.preventDefault();
+        if (active >= 0) choose(matches[active]);
+        else if (matches.length === 1) choose(matches[0]);
+        else if (options.free && input.value.trim()) choose({ value: input.value.trim(), label: input.value.trim() });
+      }
+    });
+    input.addEventListener("blur", function () { setTimeout(close, 150); });
+    renderChips();
+  }
+
+  function normalised(text) {
+    return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+  }
+
+  var countries = form.querySelector("select[multiple][name=countries]");
+  if (countries) {
+    picker({
+      source: countries,
+      chosenLabel: countries.dataset.chosenLabel || "Chosen countries",
+      chosen: function () {
+        return Array.prototype.filter.call(countries.options, function (o) { return o.selected; })
+          .map(function (o) { return { value: o.value, label: o.textContent }; });
+      },
+      find: function (text) {
+        var wanted = normalised(text);
+        var found = Array.prototype.filter.call(countries.options, function (o) {
+          return !o.selected && normalised(o.textContent).indexOf(wanted) !== -1;
+        }).slice(0, 8).map(function (o) { return { value: o.value, label: o.textContent }; });
+        return Promise.resolve(found);
+      },
+      choose: function (item) {
+        countries.querySelector("option[value='" + item.value + "']").selected = true;
+        countries.dispatchEvent(new Event("change", { bubbles: true }));
+      },
+      unchoose: function (value) {
+        countries.querySelector("option[value='" + value + "']").selected = false;
+        countries.dispatchEvent(new Event("change", { bubbles: true }));
+      },
+    });
+  }
+
+  var cities = form.querySelector("input[name=city_names]");
+  if (cities && cities.dataset.suggestUrl) {
+    var names = function () {
+      return cities.value.split(",").map(function (n) { return n.trim(); }).filter(Boolean);
+    };
+    var setNames = function (list) {
+      cities.value = list.join(", ");
+      cities.dispatchEvent(new Event("change", { bubbles: true }));
+    };
+    picker({
+      source: cities,
+      free: true,
+      chosenLabel: cities.dataset.chosenLabel || "Chosen cities",
+      chosen: function () { return names().map(function (n) { return { value: n, label: n }; }); },
+      find: function (text) {
+        var query = new URLSearchParams({ q: text });
+        Array.prototype.forEach.call(countries ? countries.selectedOptions : [], function (o) {
+          query.append("country", o.value);
+        });
+        return fetch(cities.dataset.suggestUrl + "?" + query, { headers: { Accept: "application/json" } })
+          .then(function (r) { return r.ok ? r.json() : { cities: [] }; }, function () { return { cities: [] }; })
+          .then(function (body) {
+            var found = body.cities.map(function (c) { return { value: c, label: c }; });
+            if (!found.some(function (c) { return normalised(c.label) === normalised(text); })) {
+              found.push({ value: text, label: text });
+            }
+            return found;
+          });
+      },
+      choose: function (item) {
+        var list = names();
+        if (list.indexOf(item.value) === -1) list.push(item.value);
+        setNames(list);
+      },
+      unchoose: function (value) {
+        setNames(names().filter(function (n) { return n !== value; }));
+      },
+    });
+  }
+
+  // --- after a refused post, the summary of what to correct is where the reader starts ------------------
+  var summary = document.getElementById("error-summary");
+  if (summary) summary.focus();
+})();

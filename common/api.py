@@ -25,8 +25,19 @@ from django.db import IntegrityError, InterfaceError, OperationalError, transact
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import exceptions, filters, pagination, permissions, serializers, status, throttling
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import (
+    exceptions,
+    filters,
+    negotiation,
+    pagination,
+    permissions,
+    renderers,
+    serializers,
+    status,
+    throttling,
+)
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.validators import UniqueValidator
@@ -70,11 +81,15 @@ def required_permission(view, request) -> str | tuple[str, ...] | object | None:
     """The Django permission the request's act needs (or a tuple: any one of them): None for a read (the
     view's queryset scopes it) or for an act whose input names whose it is (a new draft, for an organisation
     the caller acts for); `OWN_ROW` for an act that only the row's own people take (a partner's draft: the
-    view's `is_own(user, row)` says whose); `UNLISTED` for a write the view does not name, refused to everyone."""
+    view's `is_own(user, row)` says whose); `UNLISTED` for a write the view does not name, refused to everyone.
+
+    A read that is an act of its own (a period's accounting journal) is named in the view's `read_permissions`."""
     method = request.method.lower()
-    if request.method in permissions.SAFE_METHODS or method not in view.http_method_names:
+    if method not in view.http_method_names:
         return None
     action = getattr(view, "action", None) if hasattr(view, "action_map") else method
+    if request.method in permissions.SAFE_METHODS:
+        return getattr(view, "read_permissions", {}).get("get" if action == "head" else action)
     if action is None or not hasattr(view, action):
         return None  # no such operation here: the framework answers 405
     return getattr(view, "required_permissions", {}).get(action, UNLISTED)
@@ -111,6 +126,57 @@ class ActPermissions(permissions.BasePermission):
 
     def has_object_permission(self, request, view, obj) -> bool:
         return required_permission(view, request) is not OWN_ROW or view.is_own(request.user, obj)
+
+
+class _FileRenderer(renderers.BaseRenderer):
+    """A file the view made itself (an `HttpResponse`); errors are JSON (see `FileDownloadMixin`)."""
+
+    charset = None
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data
+
+
+class CSVFileRenderer(_FileRenderer):
+    media_type, format = "text/csv", "csv"
+
+
+class XLSXFileRenderer(_FileRenderer):
+    media_type, format = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"
+
+
+class _FileFormatNegotiation(negotiation.DefaultContentNegotiation):
+    def filter_renderers(self, renderers, format):
+        chosen = [renderer for renderer in renderers if renderer.format == format]
+        if not chosen:
+            choices = " or ".join(renderer.format for renderer in renderers)
+            raise exceptions.ValidationError({"format": [_("Choose %(choices)s.") % {"choices": choices}]})
+        return chosen
+
+
+class FileDownloadMixin:
+    """An endpoint that answers a file, in the format chosen by `?format=` or the Accept header (the first of
+    its renderers by default), and its errors in JSON like every other endpoint."""
+
+    renderer_classes = [CSVFileRenderer, XLSXFileRenderer]
+    content_negotiation_class = _FileFormatNegotiation
+
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        self.request.accepted_renderer = renderers.JSONRenderer()
+        self.request.accepted_media_type = renderers.JSONRenderer.media_type
+        return response
+
+
+def file_responses(description: str, *, errors: dict[int, str]) -> dict:
+    """What a `FileDownloadMixin` endpoint answers, for its schema: the file in each format, and errors in JSON."""
+    answers = {
+        (200, renderer.media_type): OpenApiResponse(OpenApiTypes.BINARY, description=description)
+        for renderer in FileDownloadMixin.renderer_classes
+    }
+    for code, meaning in errors.items():
+        answers[code, "application/json"] = OpenApiResponse({"$ref": "#/components/schemas/Error"}, description=meaning)
+    return answers
 
 
 class Conflict(exceptions.APIException):

@@ -29,6 +29,7 @@ from members.models import (
 
 from .models import (
     AccountingPeriod,
+    AccountMapping,
     Allocation,
     AssessmentCriterion,
     Call,
@@ -51,6 +52,7 @@ from .models import (
     QuestionKind,
     ReleaseCondition,
     Theme,
+    TransactionKind,
 )
 
 D = Decimal
@@ -850,6 +852,28 @@ def _load_accounting_periods() -> None:
             services.accounting_period_close(period=period, closed_by=None)
 
 
+# (type, window code or None, currency or "", debit account, credit account, description): an illustrative chart of
+# accounts, with a window and a currency that have accounts of their own to show which mapping wins.
+ACCOUNT_MAPPINGS = [
+    (TransactionKind.INCOMING_FUNDS, None, "", "1110", "4100", "Donor contribution received in USD (demo data)"),
+    (TransactionKind.INCOMING_FUNDS, None, "CHF", "1120", "4100", "Donor contribution received in CHF (demo data)"),
+    (TransactionKind.COMMITMENT, None, "", "5100", "2100", "Grant committed, any other window (demo data)"),
+    (TransactionKind.COMMITMENT, "global", "", "5200", "2100", "Grant committed, Global Window (demo data)"),
+    (TransactionKind.DISBURSEMENT, None, "", "2100", "1110", "Grant paid from the USD account (demo data)"),
+    (TransactionKind.EXPENDITURE, None, "", "9100", "9900", "Partner expenditure reported, memo (demo data)"),
+]
+
+
+def _load_account_mappings() -> None:
+    windows = {window.code: window for window in FundingWindow.objects.all()}
+    for kind, window, currency, debit, credit, description in ACCOUNT_MAPPINGS:
+        ensure(
+            AccountMapping,
+            {"kind": kind, "window": windows[window] if window else None, "currency": currency},
+            {"debit_account": debit, "credit_account": credit, "description": description},
+        )
+
+
 def _load_calls() -> None:
     """An open Innovation Fund call with its questions and criteria (demo data)."""
     call = ensure(
@@ -907,4 +931,5 @@ def load_demo_portfolio() -> None:
     _load_projects(organisations)
     _load_ledger(organisations)
     _load_accounting_periods()
+    _load_account_mappings()
     _load_calls()

@@ -10,7 +10,8 @@ each may change is its own:
 - programme officers run calls (screening, reviewer assignment, ranking), the results framework and the
   review of progress reports, and keep projects (publishing them too) and the catalogue;
 - finance officers keep the ledger: receipts, disbursements and expenditure, allocations, reversals,
-  pledge schedules, accounting periods and exchange rates;
+  pledge schedules, accounting periods and exchange rates, and the account mappings of the accounting
+  journal, which they export for the host's books;
 - the grants committee (or the director) approves and rejects awards and signs grant agreements; it alone may
   approve an award with fewer completed reviews than the call needs, saying why;
 - administrators hold every permission, including users and groups.
@@ -68,6 +69,8 @@ ROLES: dict[str, tuple[str, ...]] = {
         *_crud("grants", "pledgeinstalment"),
         *_crud("grants", "accountingperiod", verbs=("add", "change")),
         "grants.close_accountingperiod",
+        "grants.export_journal",
+        *_crud("grants", "accountmapping"),
         "donors.request_donorreport",
     ),
     GRANTS_COMMITTEE: (

@@ -7,6 +7,7 @@ import datetime as dt
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -27,12 +28,14 @@ from common.admin import (
 from common.errors import DomainError
 from common.money import format_money
 from common.permissions import may, requires
+from common.spreadsheets import CONTENT_TYPES, spreadsheet_response
 from members.models import Organisation
 
 from .. import services
 from ..models import (
     RECORDED_CONDITIONS,
     AccountingPeriod,
+    AccountMapping,
     Allocation,
     GrantAgreement,
     GrantBudgetLine,
@@ -43,6 +46,7 @@ from ..models import (
 )
 from ..resources import LedgerImportResource
 from ..selectors import queue
+from ..selectors.journal import period_journal
 from ..selectors.ledger import TRANCHE_UNPAID
 from .schedule import Schedule, TrancheLines
 
@@ -446,6 +450,7 @@ class AllocationAdmin(MoneyTotalsMixin, HistoryAdmin):
 
 @admin.register(AccountingPeriod)
 class AccountingPeriodAdmin(HistoryAdmin):
+    change_form_template = "admin/grants/accountingperiod/change_form.html"
     list_display = ["name", "start_date", "end_date", "closed_at", "closed_by"]
     list_filter = [("closed_at", admin.EmptyFieldListFilter)]
     list_select_related = ["closed_by"]
@@ -462,6 +467,39 @@ class AccountingPeriodAdmin(HistoryAdmin):
     def has_close_permission(self, request) -> bool:
         return may(request.user, "grants.close_accountingperiod")
 
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/journal/<str:file_format>/",
+                self.admin_site.admin_view(requires("grants.export_journal")(self.journal_view)),
+                name="grants_accountingperiod_journal",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra = dict(extra_context or {})
+        if may(request.user, "grants.export_journal") and object_id.isdigit():
+            extra["journal_urls"] = {
+                label: reverse("admin:grants_accountingperiod_journal", args=[object_id, file_format])
+                for file_format, label in (("csv", "CSV"), ("xlsx", "XLSX"))
+            }
+        return super().change_view(request, object_id, form_url, extra)
+
+    def journal_view(self, request, pk: int, file_format: str):
+        """The period's accounting journal as a file for the host's ERP; refused, saying why, if a row lacks an
+        account mapping or an exchange rate."""
+        if file_format not in CONTENT_TYPES:
+            raise Http404
+        period = get_object_or_404(AccountingPeriod, pk=pk)
+        try:
+            journal = period_journal(period)
+        except DomainError as error:
+            self.message_user(request, error.message, messages.ERROR)
+            return redirect("admin:grants_accountingperiod_change", period.pk)
+        filename = journal.filename(file_format)
+        return spreadsheet_response(filename, journal.sheets(), file_format, dated=journal.dated)
+
     @admin.action(description=_("Close the selected periods"), permissions=["close"])
     def close_periods(self, request, queryset):
         for period in queryset:
@@ -470,3 +508,22 @@ class AccountingPeriodAdmin(HistoryAdmin):
             except DomainError as error:
                 self.message_user(request, error.message, messages.WARNING)
         self.message_user(request, _("Periods closed: nothing dated inside them can be recorded."), messages.SUCCESS)
+
+
+@admin.register(AccountMapping)
+class AccountMappingAdmin(HistoryAdmin):
+    """Which accounts of the host's books each type of ledger row posts to, in the accounting journal."""
+
+    list_display = ["kind", "window_label", "currency_label", "debit_account", "credit_account", "description"]
+    list_filter = ["kind", "window", "currency"]
+    list_select_related = ["window"]
+    search_fields = ["debit_account", "credit_account", "description"]
+    fields = ["kind", "window", "currency", "debit_account", "credit_account", "description"]
+
+    @admin.display(description=_("funding window"), ordering="window__order")
+    def window_label(self, obj: AccountMapping) -> str:
+        return str(obj.window) if obj.window else _("Any window")
+
+    @admin.display(description=_("currency"), ordering="currency")
+    def currency_label(self, obj: AccountMapping) -> str:
+        return obj.currency or _("Any currency")

@@ -9,20 +9,25 @@ through its services (receipts, payments, expenditure, reversals), never by edit
 from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from common.api import ActPermissions, staff_editable
+from common.api import ActPermissions, Conflict, FileDownloadMixin, file_responses, staff_editable
 from common.api_views import StaffEditableViewSet, StaffRecordViewSet
+from common.spreadsheets import spreadsheet_response
 
 from .. import services
 from ..filters import CallFilter, ContributionFilter, FacilityFilter, ProjectFilter, TransactionFilter
 from ..models import (
+    AccountingPeriod,
     AssessmentCriterion,
     Call,
     CallQuestion,
@@ -36,6 +41,7 @@ from ..models import (
     Transaction,
 )
 from ..selectors import visible_calls, visible_contributions, visible_projects, visible_transactions
+from ..selectors.journal import JournalIncomplete, period_journal
 from .inputs import (
     AgreementInput,
     AllocationInput,
@@ -270,3 +276,32 @@ class TransactionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
         return Response(
             TransactionOutput(row, context=self.get_serializer_context()).data, status=status.HTTP_201_CREATED
         )
+
+
+class JournalView(FileDownloadMixin, APIView):
+    """Finance: a period's accounting journal for the host's ERP, as CSV (the journal) or XLSX (the journal and
+    its totals). A closed period's file is the same each time; an open period's is marked provisional."""
+
+    permission_classes = [ActPermissions]
+    read_permissions = {"get": "grants.export_journal"}
+
+    @extend_schema(
+        parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH, description="Id of an accounting period.")],
+        responses=file_responses(
+            "The journal: one line per ledger row dated in the period, with its accounts and its amount in the "
+            "reporting currency.",
+            errors={
+                403: "You may not export journals.",
+                409: "A row of the period has no account mapping, or no exchange rate for its date; the message "
+                "says which.",
+            },
+        ),
+    )
+    def get(self, request: Request, pk: int) -> HttpResponse:
+        period = get_object_or_404(AccountingPeriod, pk=pk)
+        try:
+            journal = period_journal(period)
+        except JournalIncomplete as refusal:
+            raise Conflict(refusal.message) from refusal
+        file_format = request.accepted_renderer.format
+        return spreadsheet_response(journal.filename(file_format), journal.sheets(), file_format, dated=journal.dated)

@@ -25,6 +25,7 @@ from .contributions import (
     PledgeInstalment,
     pledge_schedule_error,
 )
+from .journal import AccountMapping
 from .ledger import (
     RECORDED_CONDITIONS,
     AccountingPeriod,
@@ -43,6 +44,7 @@ from .rates import ExchangeRate
 __all__ = [
     "POOLED_FUND_CODE",
     "RECORDED_CONDITIONS",
+    "AccountMapping",
     "AccountingPeriod",
     "AgreementStatus",
     "Allocation",

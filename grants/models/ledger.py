@@ -306,7 +306,10 @@ class AccountingPeriod(models.Model):
         verbose_name = _("accounting period")
         verbose_name_plural = _("accounting periods")
         ordering = ["-start_date"]
-        permissions = [("close_accountingperiod", _("Can close accounting periods"))]
+        permissions = [
+            ("close_accountingperiod", _("Can close accounting periods")),
+            ("export_journal", _("Can export a period's accounting journal")),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(end_date__gte=F("start_date")),

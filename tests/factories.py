@@ -300,6 +300,19 @@ class AccountingPeriodFactory(factory.django.DjangoModelFactory):
     end_date = factory.LazyAttribute(lambda o: o.start_date.replace(month=12, day=31))
 
 
+class AccountMappingFactory(factory.django.DjangoModelFactory):
+    """For any window and currency unless told."""
+
+    class Meta:
+        model = grants.AccountMapping
+
+    kind = grants.TransactionKind.DISBURSEMENT
+    window = None
+    currency = ""
+    debit_account = "2100"
+    credit_account = "1110"
+
+
 def _now() -> dt.datetime:
     from django.utils import timezone
 

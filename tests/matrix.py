@@ -256,6 +256,17 @@ def api_write(permission: Any) -> Rule:
     return Rule(f"api_write({permission!r})", decide)
 
 
+def api_read(permission: Any) -> Rule:
+    """A read that is an act of its own (a period's accounting journal): only those holding its permission."""
+
+    def decide(who: Who) -> Answer:
+        if who.user is None:
+            return UNAUTHENTICATED
+        return OK if who.holds(permission) else FORBIDDEN
+
+    return Rule(f"api_read({permission!r})", decide)
+
+
 def api_signed_in(answer: Answer = THROUGH) -> Rule:
     return Rule(f"api_signed_in({answer})", lambda who: UNAUTHENTICATED if who.user is None else answer)
 

@@ -29,13 +29,14 @@ from django.test import Client, override_settings
 from rest_framework.authtoken.models import Token
 
 from grants import services
-from grants.models import ApplicationStatus
+from grants.models import ApplicationStatus, TransactionKind
 from members.models import OrganisationKind, Role
 from members.roles import ROLES
 from tests import matrix
 from tests.factories import (
     PDF,
     AccountingPeriodFactory,
+    AccountMappingFactory,
     AllocationFactory,
     ApplicationFactory,
     AssessmentCriterionFactory,
@@ -98,6 +99,7 @@ from tests.matrix import (
     admin_object,
     admin_page,
     api_own,
+    api_read,
     api_signed_in,
     api_write,
     of,
@@ -295,6 +297,10 @@ EXPECTED: dict[str, Door | tuple[Door, ...] | AdminModel] = {
     "admin:grants_application_approve": admin_form("grants.decide_application", pk=of("application")),
     "admin:grants_tranche_disburse": admin_form("grants.add_transaction", pk=of("tranche")),
     "admin:grants_tranche_condition_met": admin_form("grants.change_tranche", pk=of("tranche")),
+    "admin:grants_accountingperiod_journal": (  # its buttons on the period's page
+        page(admin_page("grants.export_journal"), pk=admin_object("grants.accountingperiod"), file_format="csv"),
+        page(admin_page("grants.export_journal"), pk=admin_object("grants.accountingperiod"), file_format="xlsx"),
+    ),
     "admin:grants_project_publish": (  # its button on the project's page, which posts
         page(admin_page(ANY_STAFF, NOT_ALLOWED), pk=of("project")),
         post(admin_page("grants.publish_project", THROUGH), pk=of("project")),
@@ -349,6 +355,7 @@ EXPECTED: dict[str, Door | tuple[Door, ...] | AdminModel] = {
     ),
     "admin grants.allocation": AdminModel("grants.allocation", delete=NOBODY),
     "admin grants.accountingperiod": AdminModel("grants.accountingperiod"),
+    "admin grants.accountmapping": AdminModel("grants.accountmapping"),
     "admin results.outcome": AdminModel(
         "results.outcome", imports=AllOf("results.add_outcome", "results.change_outcome")
     ),
@@ -379,6 +386,7 @@ EXPECTED: dict[str, Door | tuple[Door, ...] | AdminModel] = {
         "members.organisationrole",
         "grants.call",
         "grants.accountingperiod",
+        "grants.accountmapping",
         "grants.fundingwindow",
         "grants.facility",
         "grants.theme",
@@ -415,6 +423,9 @@ EXPECTED: dict[str, Door | tuple[Door, ...] | AdminModel] = {
     "action donors.donorreport make_again": act("donors.request_donorreport", view="donors.view_donorreport"),
     # -- The API. Reads show what the public pages show, a partner's own rows and all to staff who view them;
     # writes need the permission of their act.
+    "GET /api/v1/accounting-periods/{id}/journal/": api(
+        api_read("grants.export_journal"), id=admin_object("grants.accountingperiod")
+    ),
     "GET /api/v1/applications/": api(api_signed_in(OK), lists=("application", APPLICATION_READ)),
     "POST /api/v1/applications/": api(api_signed_in()),  # for an organisation the partner acts for
     "GET /api/v1/applications/{id}/": api(APPLICATION_READ, id=of("application")),
@@ -570,6 +581,8 @@ def build_portfolio() -> dict:
     )
     ExchangeRateFactory()
     AccountingPeriodFactory()
+    for kind in TransactionKind:  # every row has its accounts: a period's journal is exported, not refused
+        AccountMappingFactory(kind=kind)
 
     call = CallFactory()
     AssessmentCriterionFactory(call=call)

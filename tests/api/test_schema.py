@@ -15,6 +15,13 @@ from common.api import schema_objects
 pytestmark = pytest.mark.django_db
 
 STATIC = "/static/"
+# Endpoints that answer a file, not JSON; only their errors are JSON.
+FILE_DOWNLOADS = {
+    "/api/v1/accounting-periods/{id}/journal/": {
+        "text/csv",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    },
+}
 
 
 @pytest.fixture
@@ -29,6 +36,7 @@ def test_the_schema_is_openapi_3_and_names_every_endpoint(schema):
     expected = {f"/api/v1/{prefix}/" for prefix, _viewset, _basename in router.registry}
     expected |= {f"/api/v1/{prefix}/{{id}}/" for prefix, _viewset, _basename in router.registry}
     expected |= {"/api/v1/projects/{id}/results/", "/api/v1/portfolio-progress/"}
+    expected |= set(FILE_DOWNLOADS)
     expected |= {"/api/v1/transactions/{id}/reverse/", "/api/v1/contributions/{id}/allocate/"}
     expected |= {"/api/v1/projects/{id}/agreement/", "/api/v1/projects/{id}/periods/"}
     expected |= {"/api/v1/projects/{id}/publish/", "/api/v1/projects/{id}/unpublish/"}
@@ -57,7 +65,12 @@ def test_every_operation_documents_its_answer_and_its_errors(schema):
         for method, operation in operations.items():
             responses = operation["responses"]
             success = min(code for code in responses if code.startswith("2"))
-            if success != "204":
+            if path in FILE_DOWNLOADS:
+                files = responses[success]["content"]
+                assert set(files) == FILE_DOWNLOADS[path], (method, path)
+                assert all(file["schema"]["format"] == "binary" for file in files.values()), (method, path)
+                assert "403" in responses, (method, path)  # a read that is an act of its own
+            elif success != "204":
                 assert "schema" in responses[success]["content"]["application/json"], (method, path)
             assert {"401", "429"} <= set(responses), (method, path)
             if method in ("post", "put", "patch", "delete"):

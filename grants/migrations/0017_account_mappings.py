@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('grants', '0015_award_schedule'),
+        ('grants', '0016_grant_budget'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -41,8 +41,8 @@ def withdraw(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("members", "0006_award_acts"),
-        ("grants", "0016_account_mappings"),
+        ("members", "0007_bank_accounts"),
+        ("grants", "0017_account_mappings"),
     ]
 
     operations = [migrations.RunPython(extend, withdraw)]

@@ -155,17 +155,17 @@ class _FileFormatNegotiation(negotiation.DefaultContentNegotiation):
 
 
 class FileDownloadMixin:
-    """An endpoint that answers a file, in the format chosen by `?format=` or the Accept header (the first of
-    its renderers by default), and its errors in JSON like every other endpoint."""
+    """An endpoint that answers a file (an `HttpResponse` of its own), in the format chosen by `?format=` or the
+    Accept header (the first of its renderers by default), and anything else in JSON like every other endpoint."""
 
     renderer_classes = [CSVFileRenderer, XLSXFileRenderer]
     content_negotiation_class = _FileFormatNegotiation
 
-    def handle_exception(self, exc):
-        response = super().handle_exception(exc)
-        self.request.accepted_renderer = renderers.JSONRenderer()
-        self.request.accepted_media_type = renderers.JSONRenderer.media_type
-        return response
+    def finalize_response(self, request, response, *args, **kwargs):
+        if isinstance(response, Response):  # not the file: an error, or the endpoint's description (OPTIONS)
+            request.accepted_renderer = renderers.JSONRenderer()
+            request.accepted_media_type = renderers.JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
 
 
 def file_responses(description: str, *, errors: dict[int, str]) -> dict:

@@ -424,3 +424,10 @@ def test_every_period_of_the_demo_exports_its_journal(settings):
         == Transaction.objects.filter(value_date__year__lte=2026).count()
     )
     assert {journal.status for journal in journals} == {"closed", "provisional"}
+
+
+def test_the_api_describes_the_journal_s_endpoint_in_json(ledger, finance):
+    answer = finance.options(api_journal(ledger["period"]))
+
+    assert answer.status_code == 200
+    assert answer.json()["renders"] == ["text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"]

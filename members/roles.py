@@ -121,6 +121,33 @@ def roles_extend(*, acts: dict[str, tuple[str, ...]], group_model, permission_mo
             group.permissions.add(permission_model.objects.get(content_type__app_label=app, codename=codename))
 
 
+def acts_migration(acts: dict[str, tuple[str, ...]]):
+    """The forward and backward functions of a data migration that gives the roles the permissions of new acts
+    (`roles_extend`), and takes them back."""
+
+    def extend(apps, schema_editor):
+        from django.contrib.auth.management import create_permissions
+
+        # Permissions are made after all migrations run; the roles need the new ones now.
+        for app_config in apps.get_app_configs():
+            app_config.models_module = True
+            create_permissions(app_config, apps=apps, verbosity=0)
+            app_config.models_module = None
+        group_model, permission_model = apps.get_model("auth", "Group"), apps.get_model("auth", "Permission")
+        roles_extend(acts=acts, group_model=group_model, permission_model=permission_model)
+
+    def withdraw(apps, schema_editor):
+        Group, Permission = apps.get_model("auth", "Group"), apps.get_model("auth", "Permission")
+        named = Q(pk__in=[])
+        for app, codename in (name.split(".", 1) for names in acts.values() for name in names):
+            named |= Q(content_type__app_label=app, codename=codename)
+        permissions = Permission.objects.filter(named)
+        for group in Group.objects.filter(name__in=ROLES):
+            group.permissions.remove(*permissions)
+
+    return extend, withdraw
+
+
 def role_group(role: str):
     """The group of `role`, made from the table first when missing (a flushed database has no groups: the
     migration that makes them does not run again)."""

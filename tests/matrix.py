@@ -247,24 +247,18 @@ def readers(*owners: str, staff: Any = NOBODY, anonymous: Answer = MISSING) -> R
 # The API's writes need the permission of their act (401 to a visitor without credentials, 403 to anyone else).
 
 
-def api_write(permission: Any) -> Rule:
+def api_write(permission: Any, answer: Answer = THROUGH) -> Rule:
     def decide(who: Who) -> Answer:
         if who.user is None:
             return UNAUTHENTICATED
-        return THROUGH if who.holds(permission) else FORBIDDEN
+        return answer if who.holds(permission) else FORBIDDEN
 
     return Rule(f"api_write({permission!r})", decide)
 
 
 def api_read(permission: Any) -> Rule:
     """A read that is an act of its own (a period's accounting journal): only those holding its permission."""
-
-    def decide(who: Who) -> Answer:
-        if who.user is None:
-            return UNAUTHENTICATED
-        return OK if who.holds(permission) else FORBIDDEN
-
-    return Rule(f"api_read({permission!r})", decide)
+    return replace(api_write(permission, OK), name=f"api_read({permission!r})")
 
 
 def api_signed_in(answer: Answer = THROUGH) -> Rule:

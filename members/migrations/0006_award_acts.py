@@ -1,33 +1,13 @@
 """The acts of the award: the director approves below a call's review minimum, programme officers publish."""
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-from members.roles import GRANTS_COMMITTEE, PROGRAMME_OFFICER, ROLES, roles_extend
+from members.roles import GRANTS_COMMITTEE, PROGRAMME_OFFICER, acts_migration
 
 ACTS = {
     GRANTS_COMMITTEE: ("grants.override_review_minimum",),
     PROGRAMME_OFFICER: ("grants.publish_project",),
 }
-
-
-def extend(apps, schema_editor):
-    # Permissions are made after all migrations run; the roles need the new ones now.
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    roles_extend(
-        acts=ACTS, group_model=apps.get_model("auth", "Group"), permission_model=apps.get_model("auth", "Permission")
-    )
-
-
-def withdraw(apps, schema_editor):
-    Group, Permission = apps.get_model("auth", "Group"), apps.get_model("auth", "Permission")
-    codenames = [name.split(".", 1)[1] for names in ACTS.values() for name in names]
-    permissions = Permission.objects.filter(content_type__app_label="grants", codename__in=codenames)
-    for group in Group.objects.filter(name__in=ROLES):
-        group.permissions.remove(*permissions)
 
 
 class Migration(migrations.Migration):
@@ -36,4 +16,4 @@ class Migration(migrations.Migration):
         ("grants", "0015_award_schedule"),
     ]
 
-    operations = [migrations.RunPython(extend, withdraw)]
+    operations = [migrations.RunPython(*acts_migration(ACTS))]

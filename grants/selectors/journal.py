@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from common.errors import DomainError
@@ -192,11 +192,16 @@ class Journal:
         return self.period.closed_at or timezone.now()
 
     def sheets(self) -> list[Sheet]:
-        """The journal, and its totals by type and by currency (the CSV file holds the journal only)."""
+        """The journal, and its totals by type and by currency (the CSV file holds the journal only), in English
+        whatever the reader's language: the same period gives the same file to everyone."""
+        with translation.override("en"):
+            return self._sheets()
+
+    def _sheets(self) -> list[Sheet]:
         by_kind = self.totals_by_kind()
         quote = self.reporting_currency
         totals: list[list[object]] = [
-            [t.kind, t.kind_label, t.currency, t.count, t.posted, t.posted, t.amount, quote, t.reporting_amount]
+            [t.kind, str(t.kind_label), t.currency, t.count, t.posted, t.posted, t.amount, quote, t.reporting_amount]
             for t in by_kind
         ]
         for currency, (debit, credit) in self.totals_by_currency().items():

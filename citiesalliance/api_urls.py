@@ -46,7 +46,9 @@ urlpatterns = [
         framework_api.PeriodTargetsView.as_view(),
         name="period-targets",
     ),
-    path("v1/accounting-periods/<int:pk>/journal/", grants_api.JournalView.as_view(), name="period-journal"),
+    re_path(
+        r"^v1/accounting-periods/(?P<pk>[^/.]+)/journal/$", grants_api.JournalView.as_view(), name="period-journal"
+    ),
     path("v1/me/token/", members_api.OwnTokenView.as_view(), name="own-token"),
     path("v1/portfolio-progress/", results_api.PortfolioProgressView.as_view(), name="portfolio-progress"),
     path("v1/", include(router.urls)),

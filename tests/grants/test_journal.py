@@ -431,3 +431,11 @@ def test_the_api_describes_the_journal_s_endpoint_in_json(ledger, finance):
 
     assert answer.status_code == 200
     assert answer.json()["renders"] == ["text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"]
+
+
+@pytest.mark.parametrize("period_id", ["0", "abc", "\na"])
+def test_the_api_answers_a_period_that_does_not_exist_with_its_json_404(finance, period_id):
+    answer = finance.get(f"/api/v1/accounting-periods/{period_id}/journal/")
+
+    assert answer.status_code == 404
+    assert answer["Content-Type"] == "application/json"

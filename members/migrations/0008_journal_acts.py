@@ -22,7 +22,7 @@ ACTS = {
 class Migration(migrations.Migration):
     dependencies = [
         ("members", "0007_bank_accounts"),
-        ("grants", "0017_account_mappings"),
+        ("grants", "0018_account_mappings"),
     ]
 
     operations = [migrations.RunPython(*acts_migration(ACTS))]

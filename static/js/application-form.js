@@ -390,13 +390,13 @@
           .then(function (body) {
             var found = body.cities.map(function (c) { return { value: c, label: c }; });
             if (!found.some(function (c) { return normalised(c.label) === normalised(text); })) {
-              found.push({ value: text, label: text });
+              found.push({ value: text, label: text + " (" + (cities.dataset.newLabel || "a new city, to be confirmed") + ")" });
             }
             return found;
           });
       },
       choose: function (item) {
-        var list = names();
+        var list = names();  // a new city is kept by its name, as typed
         if (list.indexOf(item.value) === -1) list.push(item.value);
         setNames(list);
       },

@@ -8,8 +8,16 @@ class GrantsConfig(AppConfig):
     verbose_name = _("Funding and projects")
 
     def ready(self) -> None:
+        from members.landing import register_landing
+
         from .models import City, Facility, FundingWindow, Theme
+        from .portal import partner_landing
+        from .selectors.calls import draft_todos
         from .services.catalogue import refuse_deleting_a_record_in_use
+        from .todos import register_todos
+
+        register_landing(partner_landing)
+        register_todos(draft_todos)
 
         for model in (FundingWindow, Facility, Theme, City):
             pre_delete.connect(refuse_deleting_a_record_in_use, sender=model, dispatch_uid=f"in-use-{model.__name__}")

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from common.errors import DomainError
 
 from . import selectors, services
+from .application_pdf import application_pdf_response
 from .forms import ApplicationDraftForms
 from .models import Application, Attachment
 from .workflow import Actor, next_steps
@@ -181,6 +182,12 @@ def attachment_remove(request: HttpRequest, pk: int) -> HttpResponse:
             return JsonResponse({"message": message})
         messages.success(request, message)
     return redirect(reverse("grants:application", args=[attachment.application_id]) + "#files")
+
+
+@login_required
+def application_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The application as a PDF for the applying organisation's partners, whatever its state."""
+    return application_pdf_response(_load(request, pk))
 
 
 @login_required

@@ -7,6 +7,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -18,6 +20,7 @@ from members.selectors import organisations_of
 from . import selectors, services
 from .forms import ReviewForm
 from .models import Application, Attachment, Call, ReviewAssignment
+from .todos import todos_for
 
 
 def call_list(request: HttpRequest) -> HttpResponse:
@@ -35,11 +38,18 @@ def call_detail(request: HttpRequest, reference: str) -> HttpResponse:
     return render(request, "grants/call_detail.html", {"call": call, "organisations": organisations})
 
 
+def partner_landing(user) -> str | None:
+    """After logging in, a partner lands on the portal's home: what its organisations have to do."""
+    return reverse("grants:dashboard") if organisations_of(user=user, role=Role.PARTNER).exists() else None
+
+
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
+    """The partner's home: to-dos first (reports owed, drafts to finish), then applications and projects."""
     page = Paginator(selectors.partner_applications(request.user), 20).get_page(request.GET.get("page"))
     projects = selectors.partner_projects(request.user)[:50]
-    return render(request, "grants/portal/dashboard.html", {"page": page, "projects": projects})
+    todos = todos_for(request.user, timezone.localdate())
+    return render(request, "grants/portal/dashboard.html", {"page": page, "projects": projects, "todos": todos})
 
 
 @login_required

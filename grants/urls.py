@@ -12,6 +12,7 @@ urlpatterns = [
     path("calls/<slug:reference>/apply/", portal.application_start, name="application-start"),
     path("portal/", portal.dashboard, name="dashboard"),
     path("portal/applications/<int:pk>/", drafting.application_detail, name="application"),
+    path("portal/applications/<int:pk>/pdf/", drafting.application_pdf, name="application-pdf"),
     path("portal/applications/<int:pk>/review/", drafting.application_review, name="application-review"),
     path("portal/applications/<int:pk>/files/", drafting.attachment_upload, name="attachment-upload"),
     path("portal/cities/", drafting.city_suggestions, name="city-suggestions"),

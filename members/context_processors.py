@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from django.utils.functional import SimpleLazyObject
+from django.utils.functional import SimpleLazyObject, cached_property
 
 from .models import OrganisationRole, Role
 
 
 class NavigationRoles:
     def __init__(self, user):
+        self.user = user
         self.roles = frozenset(OrganisationRole.objects.filter(user=user).values_list("role", flat=True))
 
     def __contains__(self, role: str) -> bool:
@@ -16,13 +17,14 @@ class NavigationRoles:
 
     @property
     def partner_pages(self) -> bool:
-        """Applications and progress reports: for partners, and for newcomers who may become one."""
-        return Role.PARTNER in self.roles or not self.roles
+        """The portal's home, applications and progress reports: for those who act for an organisation as a
+        partner (a newcomer registers one first, from "Your organisation")."""
+        return Role.PARTNER in self.roles
 
-    @property
+    @cached_property
     def reviews(self) -> bool:
-        """Reviewers are assigned case by case, so everyone but a donor-only user may have reviews."""
-        return self.roles != {Role.DONOR}
+        """Reviewers are assigned case by case: the link shows once someone has been asked to review."""
+        return self.user.review_assignments.exists()
 
 
 def roles(request) -> dict:

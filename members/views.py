@@ -7,6 +7,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -20,8 +22,9 @@ from .models import Organisation, Role
 @login_required
 def onboarding(request: HttpRequest) -> HttpResponse:
     """Where everyone lands after logging in: people who act for no organisation yet register or join one."""
+    after = _safe_next(request)  # where the partner was going, such as the call it wants to apply to
     if request.user.is_staff or selectors.acts_for_an_organisation(user=request.user):
-        return redirect("home")
+        return redirect(after or "home")
     form = OrganisationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -32,9 +35,18 @@ def onboarding(request: HttpRequest) -> HttpResponse:
             messages.success(
                 request, _("%(organisation)s is registered. You act for it.") % {"organisation": organisation}
             )
-            return redirect("members:organisation", pk=organisation.pk)
-    context = {"form": form, "invitations": selectors.invitations_waiting_for(user=request.user)}
+            return redirect(after or reverse("members:organisation", args=[organisation.pk]))
+    context = {"form": form, "invitations": selectors.invitations_waiting_for(user=request.user), "next": after}
     return render(request, "members/onboarding.html", context, status=400 if form.errors else 200)
+
+
+def _safe_next(request: HttpRequest) -> str:
+    """The `next` address of the request when it stays on this site, else nothing."""
+    after = request.POST.get("next") or request.GET.get("next") or ""
+    allowed = url_has_allowed_host_and_scheme(
+        after, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return after if after and allowed else ""
 
 
 @login_required

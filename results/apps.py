@@ -8,8 +8,11 @@ class ResultsConfig(AppConfig):
 
     def ready(self) -> None:
         from grants.sections import public_page, staff_record
+        from grants.todos import register_todos
 
+        from .todos import report_todos
         from .views import project_record_section, project_results_section
 
         public_page.register(project_results_section)
         staff_record.register(project_record_section)
+        register_todos(report_todos)

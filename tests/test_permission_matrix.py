@@ -215,6 +215,7 @@ EXPECTED: dict[str, Door | tuple[Door, ...] | AdminModel] = {
     ),
     "grants:application": page(PARTNER_OWN, pk=of("application")),
     "grants:application-review": page(own(PARTNER_A, answer=ELSEWHERE), pk=of("application")),  # submitted: to its page
+    "grants:application-pdf": page(PARTNER_OWN, pk=of("application")),
     "grants:attachment-upload": post(PARTNER_ACT, pk=of("application")),
     "grants:attachment-remove": post(PARTNER_ACT, pk=of("attachment")),
     "grants:city-suggestions": page(signed_in()),
@@ -295,6 +296,7 @@ EXPECTED: dict[str, Door | tuple[Door, ...] | AdminModel] = {
     "admin:grants_call_ranking": page(admin_page("grants.view_ranking"), pk=of("call")),
     "admin:grants_application_assign": admin_form("grants.assign_reviewer", pk=of("application")),
     "admin:grants_application_approve": admin_form("grants.decide_application", pk=of("application")),
+    "admin:grants_application_pdf": Door(admin_page("grants.view_application"), kwargs={"pk": of("application")}),
     "admin:grants_tranche_disburse": admin_form("grants.add_transaction", pk=of("tranche")),
     "admin:grants_tranche_condition_met": admin_form("grants.change_tranche", pk=of("tranche")),
     "admin:grants_accountingperiod_journal": (  # its buttons on the period's page

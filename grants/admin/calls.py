@@ -25,6 +25,7 @@ from common.permissions import may, requires
 from members.models import Organisation, OrganisationKind, User
 
 from .. import services
+from ..application_pdf import application_pdf_response
 from ..models import (
     Application,
     ApplicationStatus,
@@ -284,11 +285,22 @@ class ApplicationAdmin(LongListMixin, HistoryAdmin):
         view = self.admin_site.admin_view
         assign = requires("grants.assign_reviewer")(self.assign_view)
         approve = requires("grants.decide_application")(self.approve_view)
+        pdf = requires("grants.view_application")(self.pdf_view)
         return [
             path("<int:pk>/assign/", view(assign), name="grants_application_assign"),
+            path("<int:pk>/pdf/", view(pdf), name="grants_application_pdf"),
             path("<int:pk>/approve/", view(approve), name="grants_application_approve"),
             *super().get_urls(),
         ]
+
+    def pdf_view(self, request, pk: int):
+        application = get_object_or_404(
+            Application.objects.select_related("call", "organisation").prefetch_related(
+                "budget_lines", "answers", "attachments", "cities", "call__questions", "transitions"
+            ),
+            pk=pk,
+        )
+        return application_pdf_response(application)
 
     @admin.display(description=_("requested"), ordering="requested_amount")
     def requested(self, obj: Application) -> str:

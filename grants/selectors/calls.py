@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Avg, Count, Prefetch, Q, QuerySet, Sum
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from common.permissions import may
 from members.models import Role, User
@@ -28,6 +32,7 @@ from ..models import (
     ReviewAssignment,
     ReviewOverride,
 )
+from ..todos import Todo
 
 
 def open_calls(now=None) -> QuerySet[Call]:
@@ -345,3 +350,27 @@ def staff_applications(call: Call | None = None) -> QuerySet[Application]:
         reviews_done=Count("reviews", filter=Q(reviews__submitted_at__isnull=False))
     )
     return rows.filter(call=call) if call else rows
+
+
+# Drafts of calls closing within this many days are flagged on the partner's home page.
+CLOSING_SOON_DAYS = 14
+
+
+def draft_todos(user: User, today: dt.date) -> list[Todo]:
+    """The user's organisations' drafts to calls still open: to finish and submit before the call closes."""
+    drafts = (
+        partner_applications(user)
+        .filter(status=ApplicationStatus.DRAFT, call__closes_at__gt=timezone.now())
+        .order_by("call__closes_at", "pk")[:20]
+    )
+    return [
+        Todo(
+            title=_("Finish and submit: %(application)s") % {"application": draft},
+            detail=_("%(call)s closes on %(date)s.")
+            % {"call": draft.call, "date": date_format(timezone.localtime(draft.call.closes_at).date())},
+            url=reverse("grants:application", args=[draft.pk]),
+            due=timezone.localtime(draft.call.closes_at).date(),
+            overdue=False,
+        )
+        for draft in drafts
+    ]

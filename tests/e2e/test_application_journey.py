@@ -522,7 +522,7 @@ def find_the_project(page, live_server, log_in, project, shot) -> None:
     """Step 9: the applicant sees the decision and follows it to the public project page."""
     log_in(page, APPLICANT, PASSWORD)
     expect(page.get_by_role("navigation", name="Main")).to_contain_text(APPLICANT)
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="My applications").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="My portal").click()
     expect(page).to_have_url(f"{live_server.url}/portal/")
     row = page.get_by_role("region", name="My applications").locator("tbody tr").filter(has_text=TITLE)
     expect(row).to_contain_text("Approved")

@@ -86,13 +86,13 @@ def test_a_wrong_verification_link_confirms_nothing(client, mailoutbox):
     assert not EmailAddress.objects.get().verified
 
 
-def test_someone_who_acts_for_an_organisation_lands_on_the_home_page_after_logging_in(client):
+def test_someone_who_acts_for_an_organisation_lands_on_the_portal_home_after_logging_in(client):
     user = VerifiedUserFactory(email="city.planner@example.org")
     OrganisationRoleFactory(user=user)
 
     response = log_in(client)
 
-    assert client.get(response["Location"])["Location"] == reverse("home")
+    assert response["Location"] == reverse("grants:dashboard")
 
 
 def test_signing_up_again_with_a_registered_address_creates_no_second_account(client, mailoutbox):

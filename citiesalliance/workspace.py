@@ -163,7 +163,11 @@ def overdue_partner_reports(user: User, counts: Counts) -> list[QueueLine]:
         for partner in partners
     )
     total = results_selectors.overdue_report_count(today=counts.today)
-    return [QueueLine(_("Partner reports overdue"), total, url(), is_urgent=True, details=details)]
+    by_partner = reverse("admin:results_reportingperiod_overdue")
+    return [
+        QueueLine(_("Partner reports overdue"), total, url(), is_urgent=True, details=details),
+        QueueLine(_("Overdue reports by partner, with the days late"), total, by_partner),
+    ]
 
 
 def failed_donor_reports(user: User, counts: Counts) -> list[QueueLine]:

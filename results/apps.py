@@ -7,6 +7,7 @@ class ResultsConfig(AppConfig):
     verbose_name = _("Results framework")
 
     def ready(self) -> None:
+        from grants.hooks import awarded
         from grants.sections import public_page, staff_record
         from grants.todos import register_todos
 
@@ -16,3 +17,11 @@ class ResultsConfig(AppConfig):
         public_page.register(project_results_section)
         staff_record.register(project_record_section)
         register_todos(report_todos)
+        awarded.register(plan_at_award)
+
+
+def plan_at_award(project) -> None:
+    """A grant awarded owes the standard reports from the day it is signed."""
+    from .requirements import reporting_requirements_plan
+
+    reporting_requirements_plan(project=project)

@@ -12,8 +12,8 @@ from django_countries import countries
 from grants.models import Facility, FundingWindow, ProjectCountry, Theme
 
 from .models import Aggregation, Disaggregation, IndicatorPeriod, SexCategory
-from .selectors import Scope, donors
-from .services import ValueInput
+from .selectors import FinancialRow, FinancialStatement, Scope, donors
+from .services import ExpenditureInput, ValueInput
 
 
 class ScopeForm(forms.Form):
@@ -146,3 +146,42 @@ def attach_errors(shown: list[ValueRow], errors: dict[str, list[str]]) -> None:
 class EvidenceForm(forms.Form):
     file = forms.FileField(label=_("File"), help_text=_("PDF, XLSX, DOCX, PNG or JPEG, up to 10 MB."))
     description = forms.CharField(label=_("What it shows"), max_length=250, required=False)
+
+
+@dataclass
+class SpentEntry:
+    """One budget line of a financial report as the form shows it: the figures, what was typed and refused."""
+
+    row: FinancialRow
+    amount: str = ""
+    comment: str = ""
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return self.row.key
+
+
+def _text(amount) -> str:
+    return "" if amount is None else f"{amount:f}"
+
+
+def spent_from_saved(statement: FinancialStatement) -> list[SpentEntry]:
+    return [SpentEntry(row, _text(row.amount), row.comment) for row in statement.rows]
+
+
+def spent_from_post(
+    statement: FinancialStatement, data: QueryDict
+) -> tuple[list[SpentEntry], dict[int, ExpenditureInput]]:
+    """What the reporter typed for each budget line, to show again and to hand to the service."""
+    shown, given = [], {}
+    for row in statement.rows:
+        entry = SpentEntry(row, data.get(row.key, "").strip(), data.get(f"note-{row.line.pk}", "").strip())
+        shown.append(entry)
+        given[row.line.pk] = ExpenditureInput(amount=entry.amount, comment=entry.comment)
+    return shown, given
+
+
+def attach_spent_errors(shown: list[SpentEntry], errors: dict[str, list[str]]) -> None:
+    for entry in shown:
+        entry.errors = errors.get(entry.key, [])

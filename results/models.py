@@ -17,8 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
-from common.money import CurrencyField
-from grants.models import RECORDED_CONDITIONS, City, Project, Tranche
+from common.money import CurrencyField, MoneyField
+from grants.models import RECORDED_CONDITIONS, City, GrantBudgetLine, Project, Tranche
 
 VALUE_DIGITS = 20
 VALUE_PLACES = 2
@@ -268,6 +268,13 @@ class ReportKind(models.TextChoices):
     FINANCIAL = "financial", _("Financial report")
 
 
+REPORT_NAMES = {
+    ReportKind.PROGRESS: _("Progress report"),
+    ReportKind.NARRATIVE: _("Narrative report"),
+    ReportKind.FINANCIAL: _("Financial report"),
+}
+
+
 class ReportingPeriod(models.Model):
     """A report the project owes: its kind, the period it covers and the date it is due.
 
@@ -290,6 +297,9 @@ class ReportingPeriod(models.Model):
         related_name="releasing_period",
         verbose_name=_("releases tranche"),
         help_text=_("Approving this period's report meets the tranche's release condition."),
+    )
+    reminded_on = models.DateField(
+        _("last reminder"), null=True, blank=True, editable=False, help_text=_("The day partners were last reminded.")
     )
 
     class Meta:
@@ -319,6 +329,12 @@ class ReportingPeriod(models.Model):
 
     def __str__(self) -> str:
         return f"{self.start_date:%d %b %Y} to {self.end_date:%d %b %Y}"
+
+    @property
+    def report_name(self) -> str:
+        """What the report is called in lists and e-mails: "Financial report", "Final narrative report"."""
+        name = REPORT_NAMES[self.kind]
+        return _("Final %(name)s") % {"name": name.lower()} if self.is_final else str(name)
 
     def clean(self) -> None:
         project = self.project if self.project_id else None
@@ -596,3 +612,36 @@ class Evidence(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class ExpenditureLine(models.Model):
+    """What a financial report says was spent on one budget line in its period, in the grant's currency."""
+
+    report = models.ForeignKey(
+        ProgressReport, on_delete=models.CASCADE, related_name="expenditure", verbose_name=_("report")
+    )
+    budget_line = models.ForeignKey(
+        GrantBudgetLine, on_delete=models.PROTECT, related_name="expenditure", verbose_name=_("budget line")
+    )
+    amount = MoneyField(_("spent in the period"))
+    comment = models.CharField(_("comment"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("expenditure line")
+        verbose_name_plural = _("expenditure lines")
+        ordering = ["report", "budget_line__order", "budget_line_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "budget_line"],
+                name="expenditure_line_once",
+                violation_error_message=_("This budget line is already answered in the report."),
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gte=0),
+                name="expenditure_line_not_negative",
+                violation_error_message=_("Expenditure cannot be negative."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.budget_line}: {self.amount}"

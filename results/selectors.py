@@ -14,16 +14,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db import models
 from django.db.models import Count, F, Max, Min, Prefetch, Q, QuerySet, Sum, Window
 from django.db.models.functions import ExtractYear, RowNumber
+from django.utils.translation import gettext_lazy as _
 
 from common.permissions import may
-from grants.models import PartnerRole, Project, ProjectPartner
+from grants.models import GrantBudgetLine, PartnerRole, Project, ProjectPartner
 from members.models import Organisation, Role, User
 from members.selectors import organisations_of
 
 from .models import (
     Aggregation,
+    ExpenditureLine,
     Indicator,
     IndicatorPeriod,
     Outcome,
@@ -34,6 +37,7 @@ from .models import (
     ReportedPlace,
     ReportedValue,
     ReportingPeriod,
+    ReportKind,
     ReportStatus,
     SexCategory,
     Unit,
@@ -348,7 +352,9 @@ def projects_results(projects: Iterable[Project]) -> dict[int, ProjectResults]:
     ids = [project.pk for project in projects]
     periods: dict[int, list[ReportingPeriod]] = defaultdict(list)
     for period in (
-        ReportingPeriod.objects.filter(project_id__in=ids).select_related("report").order_by("project_id", "start_date")
+        ReportingPeriod.objects.filter(project_id__in=ids, kind=ReportKind.PROGRESS)
+        .select_related("report")
+        .order_by("project_id", "start_date")
     ):
         periods[period.project_id].append(period)
     approved = {period.pk for rows in periods.values() for period in rows if _status(period) == ReportStatus.APPROVED}
@@ -394,7 +400,7 @@ def _status(period: ReportingPeriod) -> str | None:
 
 def reporter_projects(user: User) -> QuerySet[Project]:
     """Projects the user's organisations take part in, with their periods and reports."""
-    periods = ReportingPeriod.objects.select_related("report").order_by("start_date")
+    periods = ReportingPeriod.objects.select_related("report").order_by("start_date", "kind")
     return (
         _reporting_projects(user)
         .distinct()
@@ -521,3 +527,158 @@ def partners_most_overdue(*, today: dt.date, limit: int = 5) -> list[PartnerOver
 
 def donors() -> QuerySet[Organisation]:
     return Organisation.objects.filter(contributions__isnull=False).distinct().order_by("name")
+
+
+@dataclass(frozen=True)
+class FinancialRow:
+    """One budget line of a financial report: its budget, what was spent before, in the period, and what is left."""
+
+    line: GrantBudgetLine
+    before: Decimal
+    amount: Decimal | None
+    comment: str
+
+    @property
+    def key(self) -> str:
+        return f"spent-{self.line.pk}"
+
+    @property
+    def cumulative(self) -> Decimal:
+        return self.before + (self.amount or ZERO)
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.line.amount - self.cumulative
+
+    @property
+    def is_over(self) -> bool:
+        return self.remaining < 0
+
+
+@dataclass(frozen=True)
+class FinancialStatement:
+    currency: str
+    rows: list[FinancialRow]
+
+    @property
+    def budget(self) -> Decimal:
+        return sum((row.line.amount for row in self.rows), ZERO)
+
+    @property
+    def before(self) -> Decimal:
+        return sum((row.before for row in self.rows), ZERO)
+
+    @property
+    def amount(self) -> Decimal:
+        return sum((row.amount or ZERO for row in self.rows), ZERO)
+
+    @property
+    def cumulative(self) -> Decimal:
+        return self.before + self.amount
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.budget - self.cumulative
+
+
+def budget_lines_of(project_id: int) -> list[GrantBudgetLine]:
+    return list(GrantBudgetLine.objects.filter(agreement__project_id=project_id).order_by("order", "pk"))
+
+
+def spent_before(report: ProgressReport) -> dict[int, Decimal]:
+    """What approved financial reports of the project, other than this one, say was spent, by budget line."""
+    rows = (
+        ExpenditureLine.objects.filter(report__project_id=report.project_id, report__status=ReportStatus.APPROVED)
+        .exclude(report_id=report.pk)
+        .values("budget_line_id")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    return {row["budget_line_id"]: row["total"] for row in rows}
+
+
+def financial_statement(report: ProgressReport) -> FinancialStatement:
+    """A financial report against the grant's budget, in three queries whatever the number of lines."""
+    given = {row.budget_line_id: row for row in ExpenditureLine.objects.filter(report=report)}
+    before = spent_before(report)
+    rows = [
+        FinancialRow(
+            line,
+            before.get(line.pk, ZERO),
+            given[line.pk].amount if line.pk in given else None,
+            given[line.pk].comment if line.pk in given else "",
+        )
+        for line in budget_lines_of(report.project_id)
+    ]
+    return FinancialStatement(report.project.currency, rows)
+
+
+class Standing(models.TextChoices):
+    """Where a report the partner owes stands, as the agreement's list shows it."""
+
+    NOT_STARTED = "not_started", _("Not started")
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    RETURNED = "returned", _("Returned for changes")
+    APPROVED = "approved", _("Approved")
+    OVERDUE = "overdue", _("Overdue")
+
+
+@dataclass(frozen=True)
+class Requirement:
+    period: ReportingPeriod
+    standing: str
+    days_overdue: int
+
+    @property
+    def report(self) -> ProgressReport | None:
+        return getattr(self.period, "report", None)
+
+    @property
+    def standing_name(self) -> str:
+        return Standing(self.standing).label
+
+
+def requirement_of(period: ReportingPeriod, today: dt.date) -> Requirement:
+    status = _status(period)
+    late = (today - period.due_date).days
+    if status not in (ReportStatus.SUBMITTED, ReportStatus.APPROVED) and late > 0:
+        return Requirement(period, Standing.OVERDUE, late)
+    return Requirement(period, status or Standing.NOT_STARTED, 0)
+
+
+def requirements_of(project: Project, *, today: dt.date) -> list[Requirement]:
+    """What the project owes, by due date, each with where it stands; one query."""
+    periods = ReportingPeriod.objects.filter(project=project).select_related("report", "releases_tranche")
+    return [requirement_of(period, today) for period in periods.order_by("due_date", "kind", "pk")]
+
+
+@dataclass(frozen=True)
+class PartnerOverdueReports:
+    organisation: Organisation
+    requirements: list[Requirement]
+
+
+def overdue_by_partner(*, today: dt.date) -> list[PartnerOverdueReports]:
+    """Overdue reports grouped by the organisations implementing their projects, the partner owing most first; two
+    queries whatever the number of partners or reports. A project with two implementing partners shows under both."""
+    periods = list(
+        ReportingPeriod.objects.filter(periods_overdue(today))
+        .select_related("project", "report")
+        .order_by("due_date", "project__code", "pk")
+    )
+    by_project: dict[int, list[Requirement]] = defaultdict(list)
+    for period in periods:
+        by_project[period.project_id].append(requirement_of(period, today))
+    partners = (
+        ProjectPartner.objects.filter(role=PartnerRole.IMPLEMENTING, project_id__in=by_project)
+        .select_related("organisation")
+        .order_by("organisation__name", "project_id")
+    )
+    groups: dict[int, PartnerOverdueReports] = {}
+    for partner in partners:
+        group = groups.setdefault(partner.organisation_id, PartnerOverdueReports(partner.organisation, []))
+        group.requirements.extend(by_project[partner.project_id])
+    for group in groups.values():
+        group.requirements.sort(key=lambda item: (-item.days_overdue, item.period.project.code))
+    return sorted(groups.values(), key=lambda group: (-len(group.requirements), group.organisation.name))

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,7 +19,7 @@ from common.outbox import enqueue
 from common.permissions import may
 from common.uploads import upload_type
 from grants.models import Project, Tranche
-from grants.services import tranche_condition_meet
+from grants.services import LedgerError, expenditure_record, tranche_condition_meet
 from members.models import Role, User
 from members.selectors import organisations_of
 
@@ -30,6 +30,7 @@ from .models import (
     Aggregation,
     Disaggregation,
     Evidence,
+    ExpenditureLine,
     Indicator,
     IndicatorPeriod,
     Outcome,
@@ -46,6 +47,7 @@ from .models import (
     Unit,
     ValueSplit,
 )
+from .selectors import budget_lines_of, spent_before
 from .workflow import WORKFLOW, Actor
 
 THOUSANDS = re.compile(r"-?\d{1,3}(,\d{3})+(\.\d+)?")
@@ -91,9 +93,13 @@ def actor_for(user: User, project: Project) -> Actor | None:
 
 @transaction.atomic
 def indicator_periods_ensure(*, project_id: int) -> None:
-    """Every indicator of the project has a row in every one of its periods, to hold targets and values."""
+    """Every indicator of the project has a row in every one of its progress periods, to hold targets and values.
+
+    Narrative and financial reports give no indicator values."""
     indicator_ids = ProjectIndicator.objects.filter(project_id=project_id).values_list("pk", flat=True)
-    period_ids = ReportingPeriod.objects.filter(project_id=project_id).values_list("pk", flat=True)
+    period_ids = ReportingPeriod.objects.filter(project_id=project_id, kind=ReportKind.PROGRESS).values_list(
+        "pk", flat=True
+    )
     IndicatorPeriod.objects.bulk_create(
         [IndicatorPeriod(project_indicator_id=i, period_id=p) for i in indicator_ids for p in period_ids],
         ignore_conflicts=True,
@@ -390,23 +396,104 @@ def _check_values(
     return checked, errors
 
 
+@dataclass(frozen=True)
+class ExpenditureInput:
+    """What a reporter typed for one budget line of a financial report: the amount spent in the period, as text."""
+
+    amount: str = ""
+    comment: str = ""
+
+
+def _parse_money(text: str) -> tuple[Decimal | None, str | None]:
+    """An amount of money as typed, or the reason it is refused."""
+    text = (text or "").strip().replace("\xa0", "").replace(" ", "")
+    if not text:
+        return None, None
+    if "," in text:
+        if not THOUSANDS.fullmatch(text):
+            return None, _("Use a dot for decimals; a comma only separates thousands (1,250.50).")
+        text = text.replace(",", "")
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return None, _("Enter an amount, for example 1250 or 1250.50.")
+    if not value.is_finite():
+        return None, _("Enter an amount, for example 1250 or 1250.50.")
+    if value < 0:
+        return None, _("Expenditure cannot be negative.")
+    if value >= LARGEST_VALUE:
+        return None, _("This number is too large.")
+    if value != value.quantize(Decimal("0.01")):
+        return None, _("Use at most two decimal places.")
+    return value, None
+
+
+def _check_expenditure(
+    report: ProgressReport, given: Mapping[int, ExpenditureInput]
+) -> tuple[dict[int, tuple[Decimal, str]], dict[str, list[str]]]:
+    """Parse every amount; a line spent beyond its budget (with what earlier reports spent) needs an explanation."""
+    lines = {line.pk: line for line in budget_lines_of(report.project_id)}
+    for line_id in given:
+        if line_id not in lines:
+            raise ResultsError(_("That budget line is not part of this grant's budget."))
+    before = spent_before(report)
+    errors: dict[str, list[str]] = defaultdict(list)
+    checked: dict[int, tuple[Decimal, str]] = {}
+    for line_id, item in given.items():
+        key = f"spent-{line_id}"
+        amount, problem = _parse_money(item.amount)
+        comment = item.comment.strip()[:500]
+        if problem:
+            errors[key].append(problem)
+            continue
+        if amount is None:
+            continue
+        if before.get(line_id, Decimal(0)) + amount > lines[line_id].amount and not comment:
+            errors[key].append(_("This takes the line beyond its budget: explain the over-spending in the comment."))
+        checked[line_id] = (amount, comment)
+    return checked, errors
+
+
+def _write_expenditure(report: ProgressReport, given: Mapping[int, ExpenditureInput], checked) -> None:
+    ExpenditureLine.objects.filter(report=report, budget_line_id__in=given).delete()
+    ExpenditureLine.objects.bulk_create(
+        [
+            ExpenditureLine(report=report, budget_line_id=line_id, amount=amount, comment=comment)
+            for line_id, (amount, comment) in checked.items()
+        ]
+    )
+
+
 @transaction.atomic
 def report_save(
-    *, report: ProgressReport, user: User, narrative: str, values: Mapping[int, ValueInput]
+    *,
+    report: ProgressReport,
+    user: User,
+    narrative: str,
+    values: Mapping[int, ValueInput] | None = None,
+    expenditure: Mapping[int, ExpenditureInput] | None = None,
 ) -> ProgressReport:
-    """Save a draft's narrative and values (keyed by indicator-period id): all of them, or none."""
+    """Save a draft's narrative with its indicator values (progress reports, keyed by indicator-period id) or its
+    expenditure (financial reports, keyed by budget-line id): all of them, or none."""
     report = _locked(report)
     if actor_for(user, report.project) != Actor.REPORTER:
         raise ResultsError(_("Only the project's partners edit its reports."))
     if not report.is_editable:
         raise ResultsError(_("A submitted report can no longer be changed."))
+    values, expenditure = values or {}, expenditure or {}
+    if expenditure and report.period.kind != ReportKind.FINANCIAL:
+        raise ResultsError(_("Only a financial report accounts for expenditure."))
     rows = list(IndicatorPeriod.objects.filter(period=report.period).select_related("project_indicator__indicator"))
     checked, errors = _check_values(rows, values, report.project)
+    spent, spent_errors = _check_expenditure(report, expenditure) if expenditure else ({}, {})
+    errors.update(spent_errors)
     if errors:
         raise ReportInvalid(_("Some values were refused; nothing was saved. See the messages by each field."), errors)
     report.narrative = narrative.strip()
     report.save(update_fields=["narrative", "updated_at"])
     _write_values(report, checked)
+    if expenditure:
+        _write_expenditure(report, expenditure, spent)
     return report
 
 
@@ -453,7 +540,20 @@ def _write_values(report: ProgressReport, checked: Mapping[int, _Checked]) -> No
 
 
 def submission_errors(report: ProgressReport) -> dict[str, list[str]]:
+    """What a report still lacks, by field. A financial report answers every budget line (0 if nothing was spent)
+    and has at least one supporting file; its narrative is optional. A narrative report has its narrative only."""
     errors: dict[str, list[str]] = defaultdict(list)
+    if report.period.kind == ReportKind.FINANCIAL:
+        lines = budget_lines_of(report.project_id)
+        if not lines:
+            errors["expenditure"].append(_("The grant has no budget lines to report on: ask the secretariat."))
+        answered = set(ExpenditureLine.objects.filter(report=report).values_list("budget_line_id", flat=True))
+        for line in lines:
+            if line.pk not in answered:
+                errors[f"spent-{line.pk}"].append(_("Give the amount spent on every line (0 if nothing)."))
+        if not report.evidence.exists():
+            errors["evidence"].append(_("Add at least one supporting file (statement, ledger extract, receipts)."))
+        return errors
     if not report.narrative:
         errors["narrative"].append(_("Tell the story of the period: what was done, what changed, what got in the way."))
     missing = IndicatorPeriod.objects.filter(period=report.period, reported__isnull=True).values_list("pk", flat=True)
@@ -505,12 +605,36 @@ def report_approve(*, report: ProgressReport, user: User, comment: str = "") -> 
     report = _locked(report)
     now = timezone.now()
     _move(report, ReportStatus.APPROVED, user, comment.strip(), approved_at=now, review_comment=comment.strip())
+    if report.period.kind == ReportKind.FINANCIAL:
+        _expenditure_book(report, user)
     ReportedValue.objects.filter(report=report).update(is_approved=True)
     if report.period.releases_tranche_id:
         tranche = Tranche.objects.get(pk=report.period.releases_tranche_id)
         tranche_condition_meet(tranche=tranche, on=timezone.localdate(now))
     enqueue(tasks.notify_report_decided, report.pk)
     return report
+
+
+def _expenditure_book(report: ProgressReport, user: User) -> None:
+    """An approved financial report's total is the project's expenditure of the period (IATI expenditure, dated the
+    period's end). The ledger's rules hold: a closed accounting period refuses it, and with it the approval."""
+    total = ExpenditureLine.objects.filter(report=report).aggregate(total=models.Sum("amount"))["total"]
+    if not total:
+        return
+    try:
+        expenditure_record(
+            project=report.project,
+            amount=total,
+            value_date=report.period.end_date,
+            currency=report.project.currency,
+            reference=f"report-{report.pk}",
+            description=_("Financial report %(period)s") % {"period": report.period},
+            recorded_by=user,
+        )
+    except LedgerError as error:
+        raise ResultsError(
+            _("The report cannot be approved: %(reason)s") % {"reason": error.message}, field="comment"
+        ) from None
 
 
 @transaction.atomic

@@ -14,7 +14,7 @@ from members.models import Role
 from members.selectors import emails_about, staff_emails
 
 from . import selectors
-from .models import ProgressReport
+from .models import ProgressReport, ReportingPeriod
 
 REMIND_BEFORE_DAYS = 14
 RETRY = {"autoretry_for": (ConnectionError, TimeoutError), "retry_backoff": 30, "max_retries": 5}
@@ -58,15 +58,24 @@ def _periods_to_remind(today: dt.date):
     ]
 
 
+def _claim(period: ReportingPeriod, today: dt.date) -> bool:
+    """Only one run a day reminds of a period, however often beat or a person starts the task."""
+    unclaimed = ReportingPeriod.objects.filter(pk=period.pk).exclude(reminded_on=today)
+    return unclaimed.update(reminded_on=today) == 1
+
+
 @shared_task(**RETRY)
 def remind_reports_due() -> int:
-    """Daily (celery beat): remind the project's partners of the reports they owe."""
+    """Daily (celery beat): remind the project's partners of the reports they owe, of every kind: two weeks
+    before the due date, on the day, and every week after it until the report is sent in."""
     today = timezone.localdate()
     sent = 0
     for period in _periods_to_remind(today):
+        if not _claim(period, today):
+            continue
         sent += send_each(
-            subject=_("Progress report due on %(date)s: %(project)s")
-            % {"date": period.due_date.isoformat(), "project": period.project.code},
+            subject=_("%(report)s due on %(date)s: %(project)s")
+            % {"report": period.report_name, "date": period.due_date.isoformat(), "project": period.project.code},
             template="results/email/report_due.txt",
             context={"period": period, "today": today},
             recipients=_reporter_emails(period.project),

@@ -25,8 +25,17 @@ from members.models import Role
 from members.selectors import organisations_of
 
 from . import selectors, services
-from .forms import EvidenceForm, ScopeForm, attach_errors, rows_from_post, rows_from_saved
-from .models import Evidence, ProgressReport, ReportingPeriod
+from .forms import (
+    EvidenceForm,
+    ScopeForm,
+    attach_errors,
+    attach_spent_errors,
+    rows_from_post,
+    rows_from_saved,
+    spent_from_post,
+    spent_from_saved,
+)
+from .models import Evidence, ProgressReport, ReportingPeriod, ReportKind
 from .templatetags.results import format_measure
 
 
@@ -68,7 +77,14 @@ def project_results_section(project: Project) -> PageSection | None:
 def project_record_section(project: Project) -> PageSection:
     """Results against targets and the progress reports, on the staff's record of a project (registered with
     grants in AppConfig.ready); each period's report is read with the results."""
-    return PageSection("admin/results/record/results.html", {"results": selectors.project_results(project)})
+    today = timezone.localdate()
+    return PageSection(
+        "admin/results/record/results.html",
+        {
+            "results": selectors.project_results(project),
+            "requirements": selectors.requirements_of(project, today=today),
+        },
+    )
 
 
 @login_required
@@ -101,31 +117,45 @@ def _load(request: HttpRequest, pk: int) -> ProgressReport:
 
 @login_required
 def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A report of any kind: its values (progress), its expenditure by budget line (financial), its narrative."""
     report = _load(request, pk)
-    rows = selectors.report_rows(report)
+    kind = report.period.kind
+    rows = selectors.report_rows(report) if kind == ReportKind.PROGRESS else []
+    statement = selectors.financial_statement(report) if kind == ReportKind.FINANCIAL else None
     context = {
         "report": report,
         "history": selectors.report_history(report),
         "project_cities": report.project.cities.order_by("name"),
         "project_countries": report.project.countries.order_by("country"),
         "evidence_form": EvidenceForm(),
+        "statement": statement,
+        "spent": spent_from_saved(statement) if statement else [],
     }
     if not report.is_editable:
         return render(request, "results/portal/report_readonly.html", {**context, "rows": rows_from_saved(rows)})
     if request.method != "POST":
         return render(request, "results/portal/report_form.html", {**context, "rows": rows_from_saved(rows)})
     shown, values = rows_from_post(rows, request.POST)
+    spent, expenditure = spent_from_post(statement, request.POST) if statement else ([], {})
     narrative = request.POST.get("narrative", "")
 
     def form_again(invalid: services.ReportInvalid, message: str, status: int) -> HttpResponse:
         attach_errors(shown, invalid.errors)
+        attach_spent_errors(spent, invalid.errors)
         messages.error(request, message)
         report.narrative = narrative
-        context.update(rows=shown, narrative_errors=invalid.errors.get("narrative", []))
+        context.update(
+            rows=shown,
+            spent=spent,
+            narrative_errors=invalid.errors.get("narrative", []),
+            report_errors=[*invalid.errors.get("expenditure", []), *invalid.errors.get("evidence", [])],
+        )
         return render(request, "results/portal/report_form.html", context, status=status)
 
     try:
-        services.report_save(report=report, user=request.user, narrative=narrative, values=values)
+        services.report_save(
+            report=report, user=request.user, narrative=narrative, values=values, expenditure=expenditure
+        )
     except services.ReportInvalid as invalid:
         return form_again(invalid, invalid.message, status=400)
     except DomainError as error:
@@ -137,6 +167,9 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.report_submit(report=report, user=request.user)
     except services.ReportInvalid as invalid:
+        if statement:
+            context["statement"] = selectors.financial_statement(report)
+            spent[:] = spent_from_saved(context["statement"])
         return form_again(invalid, _("Draft saved. %(reason)s") % {"reason": invalid.message}, status=200)
     except DomainError as error:
         messages.error(request, error.message)

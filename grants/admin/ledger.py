@@ -195,7 +195,16 @@ class DisbursementForm(forms.Form):
 
 @admin.register(Tranche)
 class TrancheAdmin(ReadOnlyLedgerMixin, HistoryAdmin):
-    list_display = ["pay", "__str__", "planned_date", "scheduled", "paid", "status_label", "release_condition"]
+    list_display = [
+        "pay",
+        "__str__",
+        "planned_date",
+        "scheduled",
+        "paid",
+        "status_label",
+        "release_condition",
+        "released_by",
+    ]
     list_display_links = ["__str__"]
     list_filter = [
         TrancheStatusFilter,
@@ -204,7 +213,7 @@ class TrancheAdmin(ReadOnlyLedgerMixin, HistoryAdmin):
         "condition_kind",
         "agreement__project__facility",
     ]
-    list_select_related = ["agreement__project"]
+    list_select_related = ["agreement__project", "releasing_period"]
     search_fields = ["agreement__reference", "agreement__project__code", "condition"]
     date_hierarchy = "planned_date"
     actions = ["mark_condition_met"]
@@ -223,6 +232,12 @@ class TrancheAdmin(ReadOnlyLedgerMixin, HistoryAdmin):
             ),
             *super().get_urls(),
         ]
+
+    @admin.display(description=_("released by the report"))
+    def released_by(self, obj: Tranche) -> str:
+        """The report whose approval meets the condition (a reporting period of the results app names the tranche)."""
+        period = getattr(obj, "releasing_period", None)
+        return f"{period.report_name} · {period}" if period is not None else "—"
 
     @admin.display(description=_("amount"), ordering="amount")
     def scheduled(self, obj: Tranche) -> str:

@@ -162,7 +162,8 @@ def project_record(project: Project) -> ProjectRecord:
     today = timezone.localdate()
     tranches = [
         TrancheRow(tranche, payments[tranche.pk], tranche.status_on(today))
-        for tranche in (agreement.tranches.order_by("number") if agreement else [])
+        # A report of the results app may release a tranche (its reverse one-to-one): read with the tranche.
+        for tranche in (agreement.tranches.select_related("releasing_period").order_by("number") if agreement else [])
     ]
     funders, missing = _funders(project, allocations)
     return ProjectRecord(

@@ -22,7 +22,7 @@ from common.uploads import upload_type
 from members.models import Organisation, Role, User
 from members.selectors import organisations_of
 
-from .. import tasks
+from .. import hooks, tasks
 from ..models import (
     Answer,
     Application,
@@ -547,6 +547,7 @@ def application_approve(
         budget_lines=_awarded_budget(application),
         recorded_by=user,
     )
+    hooks.awarded.run(project)
     _move(application, ApplicationStatus.APPROVED, user, comment, project=project, decided_at=timezone.now())
     enqueue(tasks.notify_application_decided, application.pk)
     return project

@@ -9,19 +9,27 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import ValidationError
 from django.db.models import Count
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from common.admin import CountedListMixin, HistoryAdmin
-from grants.models import RECORDED_CONDITIONS, Tranche
+from common.errors import DomainError
+from common.permissions import requires
+from grants.models import RECORDED_CONDITIONS, Project, Tranche
 from members.models import Organisation
 
 from .. import selectors, services
 from ..models import IndicatorPeriod, ProjectIndicator, ProjectResult, ReportedValue, ReportingPeriod, ReportStatus
+from ..requirements import reporting_requirements_plan
 
 
 def _has_values(project_indicators) -> bool:
@@ -254,6 +262,53 @@ class ReportingPeriodAdmin(admin.ModelAdmin):
     autocomplete_fields = ["project"]
     inlines = [IndicatorPeriodInline]
     fields = ["project", "kind", "is_final", "start_date", "end_date", "due_date", "releases_tranche"]
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "plan/<int:project_pk>/",
+                view(requires("results.add_reportingperiod")(self.plan_view)),
+                name="results_reportingperiod_plan",
+            ),
+            path(
+                "overdue/",
+                view(requires("results.view_reportingperiod")(self.overdue_view)),
+                name="results_reportingperiod_overdue",
+            ),
+            *super().get_urls(),
+        ]
+
+    def plan_view(self, request, project_pk: int):
+        """Plan the standard reporting requirements of a project (from its record page); adds only what is missing."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        project = get_object_or_404(Project, pk=project_pk)
+        try:
+            added = reporting_requirements_plan(project=project)
+        except DomainError as error:
+            self.message_user(request, error.message, messages.ERROR)
+        else:
+            if added:
+                message = ngettext("%(n)s report is now owed.", "%(n)s reports are now owed.", len(added)) % {
+                    "n": len(added)
+                }
+            else:
+                message = _("Every standard report is already owed: nothing was added.")
+            self.message_user(request, message, messages.SUCCESS)
+        return redirect(reverse("admin:grants_project_record", args=[project.pk]))
+
+    def overdue_view(self, request):
+        """Overdue reports grouped by the partner owing them, with the days overdue."""
+        today = timezone.localdate()
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Overdue reports by partner"),
+            "groups": selectors.overdue_by_partner(today=today),
+            "today": today,
+        }
+        return TemplateResponse(request, "admin/results/overdue.html", context)
 
     def get_readonly_fields(self, request, obj=None):
         """Once a report is started on a period, the period it covers is fixed."""

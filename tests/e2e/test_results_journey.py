@@ -138,9 +138,9 @@ def start_the_report(page, live_server, log_in, period, shot) -> ProgressReport:
     log_in(page, PARTNER)
     nav = page.get_by_role("navigation", name="Main")
     expect(nav).to_contain_text(PARTNER)
-    nav.get_by_role("link", name="Progress reports").click()
+    nav.get_by_role("link", name="Reports", exact=True).click()
     expect(page).to_have_url(f"{live_server.url}/portal/reports/")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Progress reports")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Reports")
 
     project = page.get_by_role("region", name=re.compile(rf"· {PROJECT}$"))
     expect(project.get_by_role("heading", level=2)).to_have_text(f"{PROJECT_TITLE} · {PROJECT}")

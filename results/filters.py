@@ -6,7 +6,7 @@ import django_filters
 
 from common.api import IdFilter, date_range
 
-from .models import Aggregation, Counted, Indicator, Outcome, ProgressReport, ReportStatus, Unit
+from .models import Aggregation, Counted, Indicator, Outcome, ProgressReport, ReportKind, ReportStatus, Unit
 
 
 class IndicatorFilter(django_filters.FilterSet):
@@ -23,8 +23,11 @@ class IndicatorFilter(django_filters.FilterSet):
 class ReportFilter(django_filters.FilterSet):
     project = IdFilter(field_name="project_id", help_text="Id of a project.")
     status = django_filters.MultipleChoiceFilter(choices=ReportStatus.choices, help_text="One or more statuses.")
+    kind = django_filters.ChoiceFilter(
+        field_name="period__kind", choices=ReportKind.choices, help_text="Kind of report."
+    )
     period_ends_after, period_ends_before = date_range("period__end_date", "Its period ends")
 
     class Meta:
         model = ProgressReport
-        fields = ["project", "status", "period_ends_after", "period_ends_before"]
+        fields = ["project", "status", "kind", "period_ends_after", "period_ends_before"]

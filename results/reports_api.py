@@ -1,6 +1,6 @@
-"""Progress reports through the API: a project's partners start the report of a period, save its
-narrative and values, and submit it once the period has ended; staff approve it or return it
-with a comment.
+"""Reports of every kind through the API: a project's partners start the report of a period, save its
+narrative and values (a financial report: its expenditure by budget line), and submit it once the period has
+ended; staff approve it or return it with a comment.
 
 Every change goes through the services the portal uses: values are parsed and checked the same
 way, all of them or none are saved, and a refusal names the value at fault (`values.<id>`, where
@@ -25,7 +25,7 @@ from grants.api import ProjectRef
 from . import selectors, services
 from .api import IndicatorRef, PeriodOutput, measure_field
 from .filters import ReportFilter
-from .models import Evidence, IndicatorPeriod, ProgressReport
+from .models import Evidence, IndicatorPeriod, ProgressReport, ReportKind
 
 
 class ReportedValueOutput(serializers.Serializer):
@@ -54,6 +54,11 @@ class ReportRowOutput(serializers.Serializer):
 class ReportOutput(serializers.ModelSerializer):
     project = ProjectRef(read_only=True)
     period = PeriodOutput(read_only=True)
+    kind = serializers.ChoiceField(
+        source="period.kind", choices=ReportKind.choices, read_only=True, help_text="What the report accounts for."
+    )
+    is_final = serializers.BooleanField(source="period.is_final", read_only=True, help_text="The grant's final report.")
+    due_date = serializers.DateField(source="period.due_date", read_only=True)
     status_name = serializers.CharField(source="get_status_display", read_only=True)
 
     class Meta:
@@ -62,6 +67,9 @@ class ReportOutput(serializers.ModelSerializer):
             "id",
             "project",
             "period",
+            "kind",
+            "is_final",
+            "due_date",
             "status",
             "status_name",
             "narrative",
@@ -85,16 +93,43 @@ class EvidenceInput(serializers.Serializer):
     description = serializers.CharField(required=False, allow_blank=True, default="", max_length=250)
 
 
+class ExpenditureOutput(serializers.Serializer):
+    budget_line = serializers.IntegerField(source="line.pk", help_text="Send the amount for this line under this id.")
+    category = serializers.CharField(source="line.category")
+    description = serializers.CharField(source="line.description")
+    budget = serializers.DecimalField(source="line.amount", max_digits=18, decimal_places=2)
+    spent_before = serializers.DecimalField(
+        source="before", max_digits=18, decimal_places=2, help_text="In approved earlier financial reports."
+    )
+    amount = serializers.DecimalField(
+        max_digits=18, decimal_places=2, allow_null=True, help_text="Spent in this period; null if not answered yet."
+    )
+    cumulative = serializers.DecimalField(max_digits=18, decimal_places=2)
+    remaining = serializers.DecimalField(max_digits=18, decimal_places=2, help_text="Negative when over budget.")
+    comment = serializers.CharField()
+
+
 class ReportDetailOutput(ReportOutput):
     rows = serializers.SerializerMethodField()
+    expenditure = serializers.SerializerMethodField()
+    currency = serializers.CharField(source="project.currency", read_only=True)
     evidence = EvidenceOutput(many=True, read_only=True, help_text="Files backing the report.")
 
     class Meta(ReportOutput.Meta):
-        fields = [*ReportOutput.Meta.fields, "rows", "evidence"]
+        fields = [*ReportOutput.Meta.fields, "rows", "expenditure", "currency", "evidence"]
+
+    @extend_schema_field(ExpenditureOutput(many=True))
+    def get_expenditure(self, report: ProgressReport) -> list[dict]:
+        """A financial report's budget lines with what was spent, in the grant's currency (empty for other kinds)."""
+        if report.period.kind != ReportKind.FINANCIAL:
+            return []
+        return ExpenditureOutput(selectors.financial_statement(report).rows, many=True).data
 
     @extend_schema_field(ReportRowOutput(many=True))
     def get_rows(self, report: ProgressReport) -> list[dict]:
         """The indicators the report answers, with their targets and the values given so far."""
+        if report.period.kind != ReportKind.PROGRESS:
+            return []
         rows: list[IndicatorPeriod] = selectors.report_rows(report)
         return ReportRowOutput(rows, many=True, context=self.context).data
 
@@ -131,9 +166,22 @@ class ValueInput(serializers.Serializer):
     )
 
 
+class SpentInput(serializers.Serializer):
+    budget_line = serializers.IntegerField(help_text="A budget line of the grant (its `budget_line`).")
+    amount = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=40, help_text='Spent in the period, e.g. "1,250.50".'
+    )
+    comment = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=500, help_text="Required when over budget."
+    )
+
+
 def _api_field(form_field: str) -> str:
-    """`value-12` → `values.12`; `value-12-women` → `values.12.splits.women` (the portal's names → the API's)."""
+    """`value-12` → `values.12`; `value-12-women` → `values.12.splits.women`; `spent-3` → `expenditure.3` (the
+    portal's names → the API's)."""
     parts = form_field.split("-")
+    if parts[0] == "spent" and len(parts) == 2:
+        return f"expenditure.{parts[1]}"
     if parts[0] != "value" or len(parts) < 2:
         return form_field
     return ".".join(["values", parts[1], *(["splits", parts[2]] if len(parts) > 2 else [])])
@@ -150,6 +198,7 @@ class ReportSaveInput(serializers.Serializer):
 
     narrative = serializers.CharField(required=False, allow_blank=True, max_length=50_000)
     values = ValueInput(many=True, required=False)
+    expenditure = SpentInput(many=True, required=False, help_text="A financial report's lines.")
 
     def save_report(self, report: ProgressReport) -> ProgressReport:
         data = self.validated_data
@@ -169,6 +218,10 @@ class ReportSaveInput(serializers.Serializer):
                 user=self.context["request"].user,
                 narrative=data.get("narrative", report.narrative),
                 values=values,
+                expenditure={
+                    given["budget_line"]: services.ExpenditureInput(amount=given["amount"], comment=given["comment"])
+                    for given in data.get("expenditure", [])
+                },
             )
         except services.ReportInvalid as refusal:
             raise _named(refusal) from refusal

@@ -85,7 +85,7 @@ class ReleaseCondition(models.TextChoices):
     """What releases a tranche, besides its due date."""
 
     NONE = "none", _("None: due on its date")
-    REPORT = "report", _("A progress report approved")
+    REPORT = "report", _("A report approved")
     DOCUMENT = "document", _("A document received")
     DATE = "date", _("A date")
     OTHER = "other", _("Another condition, recorded by staff")

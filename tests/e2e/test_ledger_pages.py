@@ -58,7 +58,7 @@ def due_tranche() -> Tranche:
     tranche = Tranche.objects.select_related("agreement__project").get(agreement__project__code="IF-BFA-2021", number=2)
     assert (str(tranche.planned_date), tranche.release_condition) == (
         "2023-04-01",
-        "A progress report approved: Final report",
+        "A report approved: Final report",
     )
     assert tranche.disbursed_total == 0
     # The demo closes FY2013-FY2025, so the payment is dated today (the form's default), in the open year.

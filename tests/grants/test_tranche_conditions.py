@@ -145,7 +145,7 @@ def test_the_pages_say_what_releases_each_tranche(schedule):
     assert {kind: Tranche.objects.get(pk=t.pk).release_condition for kind, t in schedule.items()} == {
         R.NONE: "",
         R.DATE: "Not before 1 Jun 2019",
-        R.REPORT: "A progress report approved: First annual report",
+        R.REPORT: "A report approved: First annual report",
         R.DOCUMENT: "A document received: Signed land agreement",
     }
 

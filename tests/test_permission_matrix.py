@@ -318,6 +318,12 @@ EXPECTED: dict[str, Door | tuple[Door, ...] | AdminModel] = {
     "admin:results_progressreport_evidence": page(
         admin_page("results.view_evidence"), pk=of("report"), evidence_pk=of("evidence")
     ),
+    # -- Reporting requirements (issue 16, point 3): plan an agreement's reports from its record page (a button that
+    # posts), and the overdue reports by partner.
+    "admin:results_reportingperiod_plan": admin_form(
+        "results.add_reportingperiod", shown=NOT_ALLOWED, project_pk=of("project")
+    ),
+    "admin:results_reportingperiod_overdue": page(admin_page("results.view_reportingperiod")),
     "admin:donors_donorreport_request": admin_form("donors.request_donorreport"),
     "admin:donors_donorreport_pdf": page(admin_page("donors.view_donorreport"), pk=of("donor_report")),
     "admin:donors_donorreport_progress": page(admin_page("donors.view_donorreport"), pk=of("donor_report")),

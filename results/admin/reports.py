@@ -22,7 +22,7 @@ from common.permissions import may, requires
 from common.uploads import file_download
 
 from .. import selectors, services
-from ..models import Evidence, ProgressReport, ReportStatus
+from ..models import Evidence, ProgressReport, ReportKind, ReportStatus
 from ..workflow import Actor, next_steps
 
 
@@ -71,8 +71,8 @@ class ReturnForm(forms.Form):
 @admin.register(ProgressReport)
 class ProgressReportAdmin(admin.ModelAdmin):
     change_form_template = "admin/results/progressreport/change_form.html"
-    list_display = ["project_code", "period", "status", "submitted_at", "due_date"]
-    list_filter = [ReviewQueueFilter, "project__facility"]
+    list_display = ["project_code", "kind", "period", "status", "submitted_at", "due_date"]
+    list_filter = [ReviewQueueFilter, "period__kind", "project__facility"]
     list_select_related = ["project", "period"]
     search_fields = ["project__code", "project__title"]
     ordering = [F("submitted_at").asc(nulls_last=True), "pk"]
@@ -115,6 +115,10 @@ class ProgressReportAdmin(admin.ModelAdmin):
     def project_code(self, obj: ProgressReport) -> str:
         return obj.project.code
 
+    @admin.display(description=_("report"), ordering="period__kind")
+    def kind(self, obj: ProgressReport) -> str:
+        return obj.period.report_name
+
     @admin.display(description=_("report due"), ordering="period__due_date")
     def due_date(self, obj: ProgressReport):
         return obj.period.due_date
@@ -124,8 +128,11 @@ class ProgressReportAdmin(admin.ModelAdmin):
         extra = {}
         if report is not None:
             extra = {
-                "title": _("Progress report %(report)s") % {"report": report},
-                "rows": selectors.report_rows(report),
+                "title": f"{report.period.report_name} {report}",
+                "rows": selectors.report_rows(report) if report.period.kind == ReportKind.PROGRESS else [],
+                "statement": (
+                    selectors.financial_statement(report) if report.period.kind == ReportKind.FINANCIAL else None
+                ),
                 "history": selectors.report_history(report),
                 "evidence": report.evidence.order_by("uploaded_at", "pk"),
                 "tranche": report.period.releases_tranche,

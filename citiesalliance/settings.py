@@ -346,6 +346,7 @@ SPECTACULAR_SETTINGS = {
         "TrancheStatusEnum": "grants.models.TrancheStatus",
         "AgreementStatusEnum": "grants.models.AgreementStatus",
         "ReleaseConditionEnum": "grants.models.ReleaseCondition",
+        "ReportKindEnum": "results.models.ReportKind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

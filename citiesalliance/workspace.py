@@ -163,11 +163,7 @@ def overdue_partner_reports(user: User, counts: Counts) -> list[QueueLine]:
         for partner in partners
     )
     total = results_selectors.overdue_report_count(today=counts.today)
-    by_partner = reverse("admin:results_reportingperiod_overdue")
-    return [
-        QueueLine(_("Partner reports overdue"), total, url(), is_urgent=True, details=details),
-        QueueLine(_("Overdue reports by partner, with the days late"), total, by_partner),
-    ]
+    return [QueueLine(_("Partner reports overdue"), total, url(), is_urgent=True, details=details)]
 
 
 def failed_donor_reports(user: User, counts: Counts) -> list[QueueLine]:

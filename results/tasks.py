@@ -1,4 +1,4 @@
-"""Notifications about progress reports, sent by Celery workers: tasks take ids and read what they need."""
+"""Notifications about reports of every kind, sent by Celery workers: tasks take ids and read what they need."""
 
 from __future__ import annotations
 
@@ -28,7 +28,8 @@ def _reporter_emails(project: Project) -> list[str]:
 def notify_report_submitted(report_id: int) -> int:
     report = ProgressReport.objects.select_related("project", "period").get(pk=report_id)
     return send_each(
-        subject=_("Progress report to review: %(project)s") % {"project": report.project.code},
+        subject=_("%(report)s to review: %(project)s")
+        % {"report": report.period.report_name, "project": report.project.code},
         template="results/email/report_submitted.txt",
         context={"report": report},
         recipients=staff_emails(),
@@ -39,8 +40,12 @@ def notify_report_submitted(report_id: int) -> int:
 def notify_report_decided(report_id: int) -> int:
     report = ProgressReport.objects.select_related("project", "period").get(pk=report_id)
     return send_each(
-        subject=_("Your progress report on %(project)s is %(status)s")
-        % {"project": report.project.code, "status": report.get_status_display().lower()},
+        subject=_("Your %(report)s on %(project)s is %(status)s")
+        % {
+            "report": report.period.report_name.lower(),
+            "project": report.project.code,
+            "status": report.get_status_display().lower(),
+        },
         template="results/email/report_decided.txt",
         context={"report": report},
         recipients=_reporter_emails(report.project),

@@ -5,6 +5,12 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
+def drop_rows_of_other_kinds(apps, schema_editor):
+    """Narrative and financial reports give no indicator values: their periods keep no empty indicator rows."""
+    IndicatorPeriod = apps.get_model("results", "IndicatorPeriod")
+    IndicatorPeriod.objects.exclude(period__kind="progress").filter(reported__isnull=True).delete()
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -34,4 +40,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('report', 'budget_line'), name='expenditure_line_once', violation_error_message='This budget line is already answered in the report.'), models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='expenditure_line_not_negative', violation_error_message='Expenditure cannot be negative.')],
             },
         ),
+        migrations.RunPython(drop_rows_of_other_kinds, migrations.RunPython.noop),
     ]

@@ -6,13 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import struct
-import zlib
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from django.core.cache import cache
 from playwright.sync_api import expect
 
 from grants.models import Transaction, TransactionKind
@@ -22,22 +18,13 @@ from results.demo_reporting import CODE
 from results.models import ProgressReport, ReportingPeriod, ReportKind, ReportStatus
 from results.services import reporting_period_add
 from tests.e2e.conftest import DESKTOP, PHONE, TIMEOUT
+from tests.e2e.test_results_journey import _fresh_rate_limits, _private_media, png  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PARTNER = "partner@example.org"  # demo login of the Municipal Council of Jinja, the demo grant's partner
 SECRETARIAT = "secretariat@example.org"
 FITS_THE_SCREEN = "() => document.documentElement.scrollWidth <= window.innerWidth"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    cache.clear()
-
-
-@pytest.fixture(autouse=True)
-def _private_media(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
 
 
 @pytest.fixture
@@ -54,24 +41,17 @@ def second_quarter(demo) -> ReportingPeriod:
     )
 
 
-@pytest.fixture
-def statement_png(tmp_path) -> Path:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    image = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\xff\xff\xff"))
-    path = tmp_path / "bank-statement-q2.png"
-    path.write_bytes(image + chunk(b"IEND", b""))
-    return path
-
-
 def line(page, category: str):
     return page.locator("fieldset.spent-row").filter(has_text=category)
 
 
 def test_a_partner_fills_in_a_financial_report_on_a_phone_and_the_secretariat_approves_it(
-    browser, live_server, second_quarter, log_in, statement_png, shot
+    browser,
+    live_server,
+    second_quarter,
+    log_in,
+    png,  # noqa: F811 (the fixture imported above)
+    shot,
 ):
     phone = browser.new_context(viewport=PHONE)
     phone.set_default_timeout(TIMEOUT)
@@ -111,7 +91,7 @@ def test_a_partner_fills_in_a_financial_report_on_a_phone_and_the_secretariat_ap
     page.get_by_role("button", name="Submit to the secretariat").click()
     expect(page.locator("#report-errors")).to_contain_text("Add at least one supporting file")
     files = page.get_by_role("region", name="Supporting files")
-    files.get_by_label("File").set_input_files(statement_png)
+    files.get_by_label("File").set_input_files(png)
     files.get_by_role("button", name="Upload").click()
     expect(page.get_by_role("status")).to_have_text("File added.")
     page.get_by_role("button", name="Submit to the secretariat").click()

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('grants', '0016_grant_budget'),
+        ('grants', '0018_account_mappings'),
     ]
 
     operations = [

@@ -537,3 +537,16 @@ def test_the_api_gives_the_kind_and_the_expenditure_and_saves_a_draft(client, gr
 
     saved = client.patch(url, {"expenditure": [{"budget_line": works.pk, "amount": "250"}]}, "application/json")
     assert [line["amount"] for line in saved.json()["expenditure"]] == ["100.00", "250.00"]
+
+
+def test_an_approved_application_owes_the_standard_reports_of_its_term():
+    from tests.factories import CallFactory, reviewed
+    from tests.grants.test_award import TODAY, approve, in_review
+
+    with time_machine.travel(TODAY, tick=False):
+        project = approve(reviewed(in_review(call=CallFactory(reviews_required=1))))
+
+    owed = ReportingPeriod.objects.filter(project=project)
+    assert owed.filter(kind="narrative", is_final=True, start_date=project.start_date).count() == 1
+    assert owed.filter(kind="financial", is_final=True, end_date=project.end_date).count() == 1
+    assert owed.filter(kind="progress").count() == owed.filter(kind="financial").count() >= 1

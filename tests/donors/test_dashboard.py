@@ -613,4 +613,4 @@ def test_a_donor_only_user_is_offered_the_donor_dashboard_not_the_partner_pages(
     page = client.get("/").content.decode()
 
     assert "Donor dashboard" in page
-    assert "My portal" not in page and "Progress reports" not in page and "Reviews" not in page
+    assert "My portal" not in page and ">Reports<" not in page and "Reviews" not in page

@@ -97,7 +97,7 @@ def test_the_header_offers_only_the_pages_the_users_roles_use(client):
     partner = PartnerUserFactory()
     client.force_login(partner)
     header = client.get(reverse("home")).content.decode().split("</nav>")[0]
-    assert "My portal" in header and "Progress reports" in header and "Reviews" not in header
+    assert "My portal" in header and ">Reports<" in header and "Reviews" not in header
 
     ReviewFactory(reviewer=partner)
     header = client.get(reverse("home")).content.decode().split("</nav>")[0]
@@ -105,7 +105,7 @@ def test_the_header_offers_only_the_pages_the_users_roles_use(client):
 
     client.force_login(VerifiedUserFactory())  # a newcomer, acting for no organisation yet
     header = client.get(reverse("home")).content.decode().split("</nav>")[0]
-    assert "My portal" not in header and "Progress reports" not in header and "Reviews" not in header
+    assert "My portal" not in header and ">Reports<" not in header and "Reviews" not in header
     assert "Your organisation" in header
 
 

@@ -252,6 +252,20 @@ CELERY_BEAT_SCHEDULE = {
 IATI_ORGANISATION_IDENTIFIER = env.str("IATI_ORGANISATION_IDENTIFIER", default="XI-IATI-CITIES-ALLIANCE")
 IATI_ORGANISATION_NAME = env.str("IATI_ORGANISATION_NAME", default="Cities Alliance")
 IATI_ORGANISATION_TYPE = env.str("IATI_ORGANISATION_TYPE", default="40")
+# The fund's own bank account, debited by the payment runs' pain.001 files: its IBAN, BIC and account name.
+# Demo values in development only; in production a run's XML file is refused until they are set.
+FUND_IBAN = env.str("FUND_IBAN", default="CH5604835012345678009" if DEBUG else "").replace(" ", "").upper()
+FUND_BIC = env.str("FUND_BIC", default="CRESCHZZ80A" if DEBUG else "").replace(" ", "").upper()
+FUND_NAME = env.str("FUND_NAME", default="Cities Alliance Trust Fund" if DEBUG else "")
+if FUND_IBAN or FUND_BIC:
+    from schwifty import BIC, IBAN
+    from schwifty.exceptions import SchwiftyException
+
+    try:
+        IBAN(FUND_IBAN)
+        BIC(FUND_BIC)
+    except SchwiftyException as error:
+        raise ImproperlyConfigured(f"FUND_IBAN and FUND_BIC must be a valid IBAN and BIC: {error}") from error
 # Seconds a worker may spend on one donor report before it is stopped (and the job marked failed).
 DONOR_REPORT_TIME_LIMIT = env.int("DONOR_REPORT_TIME_LIMIT", default=300)
 # Seconds between the signs of life a worker gives while it makes a donor report: a report whose worker gave

@@ -9,7 +9,7 @@ from common.mail import send_each
 from members.models import Role
 from members.selectors import emails_about, staff_emails
 
-from .models import Application, ReviewAssignment
+from .models import Application, PaymentRequest, ReviewAssignment
 
 RETRY = {"autoretry_for": (ConnectionError, TimeoutError), "retry_backoff": 30, "max_retries": 5}
 
@@ -58,4 +58,35 @@ def notify_reviewer_assigned(review_id: int) -> int:
         template="grants/email/reviewer_assigned.txt",
         context={"review": review},
         recipients=[review.reviewer.email],
+    )
+
+
+def _payment_request(request_id: int) -> PaymentRequest:
+    return PaymentRequest.objects.select_related(
+        "tranche__agreement__project", "tranche__agreement__grantee", "bank_account"
+    ).get(pk=request_id)
+
+
+@shared_task(**RETRY)
+def notify_payment_requested(request_id: int) -> int:
+    """Tell the secretariat a partner asked for a payment: it waits for a programme officer's check."""
+    request = _payment_request(request_id)
+    return send_each(
+        subject=_("Payment requested: %(number)s") % {"number": request.number},
+        template="grants/email/payment_requested_staff.txt",
+        context={"request": request},
+        recipients=staff_emails(),
+    )
+
+
+@shared_task(**RETRY)
+def notify_payment_decided(request_id: int) -> int:
+    """Tell the grantee's partners their request is approved, returned, declined or paid (its status now)."""
+    request = _payment_request(request_id)
+    return send_each(
+        subject=_("Your payment request %(number)s: %(status)s")
+        % {"number": request.number, "status": request.get_status_display().lower()},
+        template="grants/email/payment_decided.txt",
+        context={"request": request},
+        recipients=emails_about(organisations=[request.tranche.agreement.grantee_id], role=Role.PARTNER),
     )

@@ -183,6 +183,15 @@ class BankAccount(models.Model):
         related_name="+",
         verbose_name=_("verified by"),
     )
+    entered_by = models.ForeignKey(
+        "User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("entered or last changed by"),
+    )
     created_at = models.DateTimeField(_("entered"), auto_now_add=True)
     history = HistoricalRecords()
 
@@ -190,7 +199,13 @@ class BankAccount(models.Model):
         verbose_name = _("bank account")
         verbose_name_plural = _("bank accounts")
         ordering = ["organisation", "-is_active", "-created_at"]
+        permissions = [("verify_bankaccount", _("Can verify bank accounts"))]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(verified_by__isnull=True) | Q(entered_by__isnull=True) | ~Q(verified_by=F("entered_by")),
+                name="bank_account_verifier_is_not_enterer",
+                violation_error_message=_("The person who entered a bank account cannot verify it."),
+            ),
             models.CheckConstraint(
                 condition=~Q(iban="") | ~Q(account_number=""),
                 name="bank_account_has_a_number",

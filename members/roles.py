@@ -8,17 +8,23 @@ Every staff role sees the partnership's data (the view permission of every model
 each may change is its own:
 
 - programme officers run calls (screening, reviewer assignment, ranking), the results framework and the
-  review of progress reports, and keep projects (publishing them too) and the catalogue;
+  review of progress reports, keep projects (publishing them too) and the catalogue, and check partners'
+  payment requests against the project;
 - finance officers keep the ledger: receipts, disbursements and expenditure, allocations, reversals,
   pledge schedules, accounting periods and exchange rates, and the account mappings of the accounting
-  journal, which they export for the host's books;
+  journal, which they export for the host's books; they verify partners' bank accounts, approve checked
+  payment requests and make, send and confirm payment runs;
 - the grants committee (or the director) approves and rejects awards and signs grant agreements; it alone may
   approve an award with fewer completed reviews than the call needs, saying why;
 - administrators hold every permission, including users and groups.
 
 Money is recorded by one role and decided by another: the committee approves an award and signs its
-agreement (which books the commitment), finance pays it, and a tranche is released by a programme officer
-approving the progress report its condition names. A recorded disbursement has no approval step of its own.
+agreement (which books the commitment), and a tranche is released by a programme officer approving the
+progress report its condition names. A partner's payment request is checked by a programme officer and
+approved by a finance officer, three different people (the services refuse the same person twice and the
+database refuses it too); the approval records the disbursement. A bank account is verified by someone other
+than the person who entered or changed it. A disbursement a finance officer records directly in the ledger
+(outside a payment request) still has no approval step of its own.
 """
 
 from __future__ import annotations
@@ -47,6 +53,7 @@ ROLES: dict[str, tuple[str, ...]] = {
         "grants.view_ranking",
         "grants.change_tranche",
         "grants.publish_project",
+        "grants.check_paymentrequest",
         "grants.import_iati",
         *_crud(
             "results",
@@ -71,6 +78,10 @@ ROLES: dict[str, tuple[str, ...]] = {
         "grants.close_accountingperiod",
         "grants.export_journal",
         *_crud("grants", "accountmapping"),
+        "grants.approve_paymentrequest",
+        "grants.add_paymentrun",
+        "grants.confirm_paymentrun",
+        "members.verify_bankaccount",
         "donors.request_donorreport",
     ),
     GRANTS_COMMITTEE: (

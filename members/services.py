@@ -14,7 +14,7 @@ from common.errors import DomainError, validate
 from common.outbox import enqueue
 
 from . import selectors, tasks
-from .models import Invitation, Organisation, OrganisationRole, Role, User
+from .models import BankAccount, Invitation, Organisation, OrganisationRole, Role, User
 
 
 def _name_taken(name: str) -> DomainError:
@@ -154,3 +154,47 @@ def tokens_revoke(*, user: User) -> int:
     """End the user's API tokens; how many there were."""
     deleted, _rows = Token.objects.filter(user=user).delete()
     return deleted
+
+
+# Bank accounts: what a payment goes to. Changing any of these makes the account unverified again.
+BANK_DETAILS = ("account_holder", "bank_name", "bank_country", "iban", "account_number", "bic", "currency")
+
+
+@transaction.atomic
+def bank_account_save(
+    *, organisation: Organisation, by: User, account: BankAccount | None = None, **fields
+) -> BankAccount:
+    """Enter an organisation's bank account, or change one: a new account, or one whose details changed, waits
+    for a finance officer to verify it before anything is paid to it (changed bank details are the usual fraud)."""
+    unknown = set(fields) - {*BANK_DETAILS, "is_active"}
+    if unknown:
+        raise DomainError(_("Unknown bank account fields: %(names)s.") % {"names": ", ".join(sorted(unknown))})
+    if account is None:
+        account = BankAccount(organisation=organisation)
+    else:
+        account = BankAccount.objects.select_for_update().get(pk=account.pk, organisation=organisation)
+    before = {name: getattr(account, name) for name in BANK_DETAILS}
+    for name, value in fields.items():
+        setattr(account, name, value)
+    validate(account)  # compacts the IBAN and BIC before they are compared
+    if account.pk is None or any(str(getattr(account, name)) != str(before[name]) for name in BANK_DETAILS):
+        account.verified_at, account.verified_by, account.entered_by = None, None, by
+    account.save()
+    return account
+
+
+@transaction.atomic
+def bank_account_verify(*, account: BankAccount, by: User) -> BankAccount:
+    """A finance officer confirms the account against the bank's letter; never the person who entered it."""
+    account = BankAccount.objects.select_for_update().get(pk=account.pk)
+    if account.is_verified:
+        raise DomainError(_("%(account)s is already verified.") % {"account": account})
+    if not account.is_active:
+        raise DomainError(_("%(account)s is no longer in use: it cannot be verified.") % {"account": account})
+    if account.entered_by_id == by.pk:
+        raise DomainError(
+            _("You entered or last changed %(account)s: someone else must verify it.") % {"account": account}
+        )
+    account.verified_at, account.verified_by = timezone.now(), by
+    account.save(update_fields=["verified_at", "verified_by"])
+    return account

@@ -38,10 +38,19 @@ from .ledger import (
     Transaction,
     TransactionKind,
 )
+from .payments import (
+    OPEN_PAYMENT_STATUSES,
+    PaymentRequest,
+    PaymentRequestStatus,
+    PaymentRequestTransition,
+    PaymentRun,
+    PaymentRunStatus,
+)
 from .projects import POOLED_FUND_CODE, PartnerRole, Project, ProjectCountry, ProjectPartner, ProjectStatus
 from .rates import ExchangeRate
 
 __all__ = [
+    "OPEN_PAYMENT_STATUSES",
     "POOLED_FUND_CODE",
     "RECORDED_CONDITIONS",
     "AccountMapping",
@@ -69,6 +78,11 @@ __all__ = [
     "GrantAgreement",
     "GrantBudgetLine",
     "PartnerRole",
+    "PaymentRequest",
+    "PaymentRequestStatus",
+    "PaymentRequestTransition",
+    "PaymentRun",
+    "PaymentRunStatus",
     "PhaseStatus",
     "PledgeInstalment",
     "Project",

@@ -35,6 +35,18 @@ from .ledger import (
     tranche_schedule,
     transaction_reverse,
 )
+from .payments import (
+    PaymentError,
+    payment_request_approve,
+    payment_request_check,
+    payment_request_create,
+    payment_request_refuse,
+    payment_request_withdraw,
+    payment_run_confirm,
+    payment_run_create,
+    payment_run_send,
+    tranche_requestable,
+)
 from .projects import PublicationError, project_publish, project_unpublish
 
 __all__ = [
@@ -43,6 +55,7 @@ __all__ = [
     "ApplicationIncomplete",
     "BudgetLineInput",
     "LedgerError",
+    "PaymentError",
     "PublicationError",
     "TrancheSpec",
     "accounting_period_close",
@@ -64,6 +77,14 @@ __all__ = [
     "expenditure_record",
     "grant_agreement_sign",
     "is_partner_of",
+    "payment_request_approve",
+    "payment_request_check",
+    "payment_request_create",
+    "payment_request_refuse",
+    "payment_request_withdraw",
+    "payment_run_confirm",
+    "payment_run_create",
+    "payment_run_send",
     "project_publish",
     "project_unpublish",
     "review_submit",
@@ -71,6 +92,7 @@ __all__ = [
     "reviews_completed",
     "submission_problems",
     "tranche_condition_meet",
+    "tranche_requestable",
     "tranche_schedule",
     "transaction_reverse",
 ]

@@ -10,7 +10,6 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.db import IntegrityError, connection, transaction
-from django.urls import reverse
 
 from grants.models import PaymentRequest, PaymentRequestStatus, Tranche, Transaction, TransactionKind
 from grants.services import (
@@ -25,7 +24,7 @@ from grants.services import (
 from members.roles import FINANCE_OFFICER, PROGRAMME_OFFICER
 from members.services import bank_account_save, bank_account_verify
 from tests.factories import BankAccountFactory, PartnerUserFactory, staff_in_role
-from tests.grants.payments import DUE, FUTURE, approved, paying_grant, requested
+from tests.grants.payments import DUE, approved, paying_grant, requested
 
 pytestmark = pytest.mark.django_db
 
@@ -153,7 +152,7 @@ def test_the_person_who_checked_cannot_approve():
     both = staff_in_role(PROGRAMME_OFFICER)
     both.groups.add(*staff_in_role(FINANCE_OFFICER).groups.all())
     request = payment_request_check(request=requested(grant), by=both)
-    with pytest.raises(PaymentError, match="You checked this request: another person must approve it."):
+    with pytest.raises(PaymentError, match="You checked this request: another person must approve it"):
         payment_request_approve(request=request, by=both)
     request.refresh_from_db()
     assert request.status == S.CHECKED

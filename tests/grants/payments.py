@@ -34,10 +34,12 @@ def verified_account(organisation, *, entered_by=None, verifier=None, **fields):
     return bank_account_verify(account=account, by=verifier or staff_in_role(FINANCE_OFFICER))
 
 
-def paying_grant(*, currency: str = "EUR", tranches=None, code: str | None = None) -> SimpleNamespace:
+def paying_grant(
+    *, currency: str = "EUR", tranches=None, code: str | None = None, grantee: str = "Kampala Capital City Authority"
+) -> SimpleNamespace:
     """A signed grant of 100,000 in `currency` (two tranches of 40,000 and 60,000, the first due), its grantee's
     partner, a verified account in that currency, a programme officer and two finance officers."""
-    grantee = OrganisationFactory(name="Kampala Capital City Authority")
+    grantee = OrganisationFactory(name=grantee)
     project = ProjectFactory(currency=currency, is_public=False, **({"code": code} if code else {}))
     ProjectPartnerFactory(project=project, organisation=grantee)
     agreement = GrantAgreementFactory(

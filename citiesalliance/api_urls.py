@@ -30,6 +30,8 @@ router.register("projects", grants_api.ProjectViewSet, basename="project")
 router.register("contributions", grants_api.ContributionViewSet, basename="contribution")
 router.register("transactions", grants_api.TransactionViewSet, basename="transaction")
 router.register("applications", grants_api.ApplicationViewSet, basename="application")
+router.register("payment-requests", grants_api.PaymentRequestViewSet, basename="payment-request")
+router.register("payment-runs", grants_api.PaymentRunViewSet, basename="payment-run")
 router.register("reports", reports_api.ReportViewSet, basename="report")
 router.register("indicators", results_api.IndicatorViewSet, basename="indicator")
 

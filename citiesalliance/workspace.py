@@ -26,7 +26,8 @@ from donors.models import DonorReport, ReportJobStatus
 from donors.selectors import failed_report_count
 from grants.admin.calls import ClosingFilter, ReviewFilter, WorkFilter
 from grants.admin.ledger import PaymentDateFilter, ReleaseConditionFilter
-from grants.models import Application, Call, ReviewAssignment, Tranche
+from grants.admin.payments import PaymentWorkFilter
+from grants.models import Application, Call, PaymentRequest, ReviewAssignment, Tranche
 from grants.selectors import queue as grants_queue
 from members.models import User
 from results import selectors as results_selectors
@@ -70,6 +71,10 @@ class Counts:
     @cached_property
     def tranches(self) -> grants_queue.TrancheWork:
         return grants_queue.tranche_work(today=self.today)
+
+    @cached_property
+    def payments(self) -> grants_queue.PaymentWork:
+        return grants_queue.payment_work()
 
 
 LineSource = Callable[[User, Counts], list[QueueLine]]
@@ -166,6 +171,28 @@ def overdue_partner_reports(user: User, counts: Counts) -> list[QueueLine]:
     return [QueueLine(_("Partner reports overdue"), total, url(), is_urgent=True, details=details)]
 
 
+def payments_to_check(user: User, counts: Counts) -> list[QueueLine]:
+    if not _may(user, "grants.check_paymentrequest", PaymentRequest):
+        return []
+    by = PaymentWorkFilter
+    return [_line(_("Payments to check"), counts.payments.to_check, PaymentRequest, by, by.TO_CHECK)]
+
+
+def payments_to_approve(user: User, counts: Counts) -> list[QueueLine]:
+    if not _may(user, "grants.approve_paymentrequest", PaymentRequest):
+        return []
+    by = PaymentWorkFilter
+    return [_line(_("Payments to approve"), counts.payments.to_approve, PaymentRequest, by, by.TO_APPROVE)]
+
+
+def payments_to_pay(user: User, counts: Counts) -> list[QueueLine]:
+    if not _may(user, "grants.add_paymentrun", PaymentRequest):
+        return []
+    by = PaymentWorkFilter
+    label = _("Payments approved, for the next payment run")
+    return [_line(label, counts.payments.to_pay, PaymentRequest, by, by.TO_PAY)]
+
+
 def failed_donor_reports(user: User, counts: Counts) -> list[QueueLine]:
     if not _may(user, "donors.request_donorreport", DonorReport):
         return []
@@ -173,14 +200,14 @@ def failed_donor_reports(user: User, counts: Counts) -> list[QueueLine]:
     return [QueueLine(_("Donor reports that failed"), failed_report_count(), url, is_urgent=True)]
 
 
-# What waits on someone's approval. Payment requests and amendments, when they exist, add their source here:
-# a function of (user, counts) returning the lines the user may act on, as those below do.
-AWAITING_APPROVAL: list[LineSource] = [awards_to_decide, reports_to_review]
+# What waits on someone's approval. Amendments, when they exist, add their source here: a function of
+# (user, counts) returning the lines the user may act on, as those below do.
+AWAITING_APPROVAL: list[LineSource] = [awards_to_decide, reports_to_review, payments_to_check, payments_to_approve]
 
 SECTIONS: list[tuple[str, list[LineSource]]] = [
     (_("Calls and applications"), [applications_to_screen, reviews, calls_closing]),
     (_("Awaiting approval"), AWAITING_APPROVAL),
-    (_("Payments"), [tranches, release_conditions]),
+    (_("Payments"), [tranches, release_conditions, payments_to_pay]),
     (_("Partner reporting"), [overdue_partner_reports]),
     (_("Donor reports"), [failed_donor_reports]),
 ]

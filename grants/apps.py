@@ -10,14 +10,18 @@ class GrantsConfig(AppConfig):
     def ready(self) -> None:
         from members.landing import register_landing
 
+        from .admin.payments import project_payments_section
         from .models import City, Facility, FundingWindow, Theme
         from .portal import partner_landing
+        from .sections import staff_record
         from .selectors.calls import draft_todos
         from .services.catalogue import refuse_deleting_a_record_in_use
         from .todos import register_todos
 
         register_landing(partner_landing)
         register_todos(draft_todos)
+
+        staff_record.register(project_payments_section)
 
         for model in (FundingWindow, Facility, Theme, City):
             pre_delete.connect(refuse_deleting_a_record_in_use, sender=model, dispatch_uid=f"in-use-{model.__name__}")

@@ -266,3 +266,20 @@ class ApplicationDraftForms:
             ]
         items += [("id_file", message) for message in self.file_errors]
         return items
+
+
+class PaymentRequestForm(forms.Form):
+    """A partner's request for (part of) a released tranche; the service decides, this form only parses."""
+
+    tranche = forms.IntegerField(widget=forms.HiddenInput)
+    amount = forms.DecimalField(label=_("Amount"), max_digits=18, decimal_places=2)
+    bank_account = forms.TypedChoiceField(label=_("Pay into"), coerce=int)
+    note = forms.CharField(label=_("Note for the secretariat (optional)"), max_length=250, required=False)
+
+    def __init__(self, *args, accounts=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.accounts = {account.pk: account for account in accounts}
+        self.fields["bank_account"].choices = [
+            (account.pk, f"{account.bank_name} {account.masked_number} ({account.account_holder})")
+            for account in accounts
+        ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import drafting, portal, views
+from . import drafting, portal, portal_payments, views
 
 app_name = "grants"
 
@@ -19,6 +19,17 @@ urlpatterns = [
     path("portal/files/<int:pk>/remove/", drafting.attachment_remove, name="attachment-remove"),
     path("portal/applications/<int:pk>/withdraw/", portal.application_withdraw, name="application-withdraw"),
     path("portal/files/<int:pk>/", portal.attachment_download, name="attachment"),
+    path("portal/projects/<str:code>/payments/", portal_payments.payments, name="payments"),
+    path(
+        "portal/projects/<str:code>/payments/request/",
+        portal_payments.payment_request_create,
+        name="payment-request-create",
+    ),
+    path(
+        "portal/payment-requests/<int:pk>/withdraw/",
+        portal_payments.payment_request_withdraw,
+        name="payment-request-withdraw",
+    ),
     path("portal/reviews/", portal.review_queue, name="review-queue"),
     path("portal/reviews/<int:pk>/", portal.review_detail, name="review"),
 ]

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db import models
 from django.db.models import Count, Q
@@ -9,7 +9,9 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.authtoken.admin import TokenAdmin as BaseTokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
-from common.admin import CheckedImportExportAdmin, CountedListMixin
+from common.admin import CheckedImportExportAdmin, CountedListMixin, ReadOnlyMixin
+from common.errors import DomainError
+from common.permissions import may
 
 from .models import (
     BankAccount,
@@ -25,6 +27,7 @@ from .models import (
 )
 from .resources import MembershipResource, OrganisationResource
 from .selectors import token_expiry
+from .services import BANK_DETAILS, bank_account_save, bank_account_verify
 
 
 class OrganisationRoleInline(admin.TabularInline):
@@ -125,9 +128,9 @@ class BankAccountInline(admin.StackedInline):
         ("account_holder", "bank_name", "bank_country"),
         ("iban", "account_number", "bic"),
         ("currency", "is_active"),
-        ("verified_at", "verified_by"),
+        ("verified_at", "verified_by", "entered_by"),
     ]
-    readonly_fields = ["verified_at", "verified_by"]
+    readonly_fields = ["verified_at", "verified_by", "entered_by"]
 
 
 @admin.register(Organisation)
@@ -151,6 +154,67 @@ class OrganisationAdmin(CountedListMixin, CheckedImportExportAdmin):
     @admin.display(description=_("memberships"), ordering="membership_total")
     def membership_count(self, obj: Organisation) -> int:
         return obj.membership_total
+
+    def save_formset(self, request, form, formset, change):
+        """Bank accounts are saved by `bank_account_save`: a new or changed one waits to be verified again."""
+        if formset.model is not BankAccount:
+            return super().save_formset(request, form, formset, change)
+        for account_form in formset.forms:
+            if not account_form.has_changed():
+                continue
+            account = account_form.instance if account_form.instance.pk else None
+            fields = {name: account_form.cleaned_data[name] for name in (*BANK_DETAILS, "is_active")}
+            bank_account_save(organisation=form.instance, account=account, by=request.user, **fields)
+        return None
+
+
+class VerifiedFilter(admin.SimpleListFilter):
+    title = _("verified")
+    parameter_name = "verified"
+
+    def lookups(self, request, model_admin):
+        return [("no", _("Waiting to be verified")), ("yes", _("Verified"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "no":
+            return queryset.filter(verified_at__isnull=True, is_active=True)
+        if self.value() == "yes":
+            return queryset.filter(verified_at__isnull=False)
+        return queryset
+
+
+@admin.register(BankAccount)
+class BankAccountAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Accounts are entered by partners in the portal or by staff on the organisation's page; a finance officer
+    verifies them here, against the bank's letter."""
+
+    list_display = ["organisation", "account_holder", "bank_name", "number", "bic", "currency", "is_active", "verified"]
+    list_filter = [VerifiedFilter, "currency", "is_active"]
+    list_select_related = ["organisation", "verified_by", "entered_by"]
+    search_fields = ["organisation__name", "account_holder", "iban", "account_number", "bank_name"]
+    actions = ["verify_accounts"]
+
+    @admin.display(description=_("verified"), boolean=True, ordering="verified_at")
+    def verified(self, obj: BankAccount) -> bool:
+        return obj.is_verified
+
+    def has_verify_permission(self, request) -> bool:
+        return may(request.user, "members.verify_bankaccount")
+
+    @admin.action(
+        description=_("Verify the selected accounts (checked against the bank's letter)"), permissions=["verify"]
+    )
+    def verify_accounts(self, request, queryset):
+        verified = 0
+        for account in queryset:
+            try:
+                bank_account_verify(account=account, by=request.user)
+            except DomainError as error:
+                self.message_user(request, error.message, messages.ERROR)
+            else:
+                verified += 1
+        if verified:
+            self.message_user(request, _("Accounts verified: %(n)s.") % {"n": verified}, messages.SUCCESS)
 
 
 @admin.register(Membership)

@@ -8,7 +8,7 @@ from django_countries import countries
 
 from common.errors import DomainError
 
-from .models import OrganisationKind, User
+from .models import BankAccount, OrganisationKind, User
 
 
 class DomainErrorFormMixin:
@@ -74,3 +74,28 @@ class InvitationForm(DomainErrorFormMixin, forms.Form):
         help_text=_("They receive a link that lets them act for the organisation too. It is valid for 14 days."),
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
     )
+
+
+class BankAccountForm(DomainErrorFormMixin, forms.ModelForm):
+    """A bank account as the partner types it; `bank_account_save` decides (and unverifies a changed one)."""
+
+    class Meta:
+        model = BankAccount
+        fields = [
+            "account_holder",
+            "bank_name",
+            "bank_country",
+            "iban",
+            "account_number",
+            "bic",
+            "currency",
+            "is_active",
+        ]
+        widgets = {
+            "iban": forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+            "account_number": forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+            "bic": forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        }
+
+    def values(self) -> dict:
+        return dict(self.cleaned_data)

@@ -14,7 +14,7 @@ from rest_framework.authtoken.models import Token
 
 from common.permissions import may
 
-from .models import Invitation, Organisation, OrganisationRole, Role, User
+from .models import BankAccount, Invitation, Organisation, OrganisationRole, Role, User
 
 
 def organisations_of(*, user: User, role: str | None = None) -> QuerySet[Organisation]:
@@ -115,3 +115,7 @@ def token_expiry(*, token: Token) -> datetime:
 
 def token_of(*, user: User) -> Token | None:
     return Token.objects.filter(user=user).first()
+
+
+def bank_accounts_of(organisation: Organisation) -> list[BankAccount]:
+    return list(organisation.bank_accounts.order_by("-is_active", "-created_at"))

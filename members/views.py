@@ -15,8 +15,8 @@ from django.views.decorators.http import require_POST
 from common.errors import DomainError
 
 from . import selectors, services
-from .forms import InvitationForm, OrganisationForm
-from .models import Organisation, Role
+from .forms import BankAccountForm, InvitationForm, OrganisationForm
+from .models import BankAccount, Organisation, Role
 
 
 @login_required
@@ -114,3 +114,50 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
             return redirect("members:organisation", pk=accepted.organisation_id)
     status = 400 if context["error"] else 200 if found else 404
     return render(request, "members/invitation.html", context, status=status)
+
+
+def _partner_organisation(request: HttpRequest, pk: int) -> Organisation:
+    return get_object_or_404(selectors.organisations_of(user=request.user, role=Role.PARTNER), pk=pk)
+
+
+@login_required
+def bank_accounts(request: HttpRequest, pk: int) -> HttpResponse:
+    """The organisation's bank accounts, and a form to add one; for its partners only (404 to anyone else)."""
+    organisation = _partner_organisation(request, pk)
+    form = BankAccountForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.bank_account_save(organisation=organisation, by=request.user, **form.values())
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            messages.success(
+                request, _("The account is saved. The secretariat's finance team verifies it before paying into it.")
+            )
+            return redirect("members:bank-accounts", pk=organisation.pk)
+    context = {"organisation": organisation, "accounts": selectors.bank_accounts_of(organisation), "form": form}
+    return render(request, "members/bank_accounts.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def bank_account_change(request: HttpRequest, pk: int, account: int) -> HttpResponse:
+    organisation = _partner_organisation(request, pk)
+    found = get_object_or_404(BankAccount, organisation=organisation, pk=account)
+    form = BankAccountForm(request.POST or None, instance=found)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.bank_account_save(
+                organisation=organisation, account=found, by=request.user, **form.values()
+            )
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            messages.success(
+                request,
+                _("The account is saved.")
+                if saved.is_verified
+                else _("The account is saved. It is paid into again once the finance team has verified the change."),
+            )
+            return redirect("members:bank-accounts", pk=organisation.pk)
+    context = {"organisation": organisation, "account": found, "form": form}
+    return render(request, "members/bank_account_form.html", context, status=400 if form.errors else 200)

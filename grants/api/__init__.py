@@ -3,6 +3,7 @@
 
 from .applications import ApplicationViewSet
 from .outputs import ProjectRef
+from .payments import PaymentRequestViewSet, PaymentRunViewSet
 from .views import (
     CallViewSet,
     ContributionViewSet,
@@ -20,6 +21,8 @@ __all__ = [
     "ContributionViewSet",
     "FacilityViewSet",
     "JournalView",
+    "PaymentRequestViewSet",
+    "PaymentRunViewSet",
     "ProjectRef",
     "ProjectViewSet",
     "ThemeViewSet",

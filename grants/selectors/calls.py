@@ -76,7 +76,7 @@ def partner_application(user: User, pk: int) -> Application:
 def partner_projects(user: User) -> QuerySet[Project]:
     return (
         Project.objects.filter(partners__organisation__in=organisations_of(user=user, role=Role.PARTNER))
-        .select_related("facility")
+        .select_related("facility", "agreement")
         .distinct()
         .order_by("-start_date")
     )

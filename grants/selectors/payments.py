@@ -111,3 +111,19 @@ def run_requests(run: PaymentRun) -> list[PaymentRequest]:
             "bank_account", "tranche__agreement__grantee", "tranche__agreement__project"
         ).order_by("currency", "pk")
     )
+
+
+def project_payment_requests(project_id: int) -> list[PaymentRequest]:
+    return list(
+        PaymentRequest.objects.filter(tranche__agreement__project_id=project_id)
+        .select_related("tranche", "run", "bank_account")
+        .order_by("-requested_at", "-pk")
+    )
+
+
+def partner_payment_request(user: User, pk: int) -> PaymentRequest:
+    """One of the partner's organisations' requests (DoesNotExist for any other, staff's too: staff act in the
+    admin)."""
+    return PaymentRequest.objects.select_related(*REQUEST_RELATED).get(
+        pk=pk, tranche__agreement__grantee__in=organisations_of(user=user, role=Role.PARTNER)
+    )

@@ -12,8 +12,17 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Q
 
-from ..models import Application, ApplicationStatus, Call, ReviewAssignment, Tranche
+from ..models import (
+    Application,
+    ApplicationStatus,
+    Call,
+    PaymentRequest,
+    PaymentRequestStatus,
+    ReviewAssignment,
+    Tranche,
+)
 from .ledger import TRANCHE_UNPAID
+from .payments import payment_requests_to_approve, payment_requests_to_check, payment_requests_to_pay
 
 CLOSING_SOON = dt.timedelta(days=14)
 DUE_SOON = dt.timedelta(days=30)
@@ -109,3 +118,21 @@ def tranche_work(*, today: dt.date) -> TrancheWork:
         conditions_pending=Count("pk", filter=tranche_conditions_pending(today)),
     )
     return TrancheWork(**counts)
+
+
+@dataclass(frozen=True)
+class PaymentWork:
+    to_check: int
+    to_approve: int
+    to_pay: int
+
+
+def payment_work() -> PaymentWork:
+    """Payment requests waiting on a programme officer's check, a finance officer's approval, a payment run."""
+    waiting = [PaymentRequestStatus.REQUESTED, PaymentRequestStatus.CHECKED, PaymentRequestStatus.APPROVED]
+    counts = PaymentRequest.objects.filter(status__in=waiting).aggregate(
+        to_check=Count("pk", filter=payment_requests_to_check()),
+        to_approve=Count("pk", filter=payment_requests_to_approve()),
+        to_pay=Count("pk", filter=payment_requests_to_pay()),
+    )
+    return PaymentWork(**counts)

@@ -4,11 +4,22 @@ requests and make and confirm payment runs."""
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-from members.roles import FINANCE_OFFICER, PROGRAMME_OFFICER, ROLES, roles_extend
+from members.roles import FINANCE_OFFICER, GRANTS_COMMITTEE, PROGRAMME_OFFICER, ROLES, roles_extend
+
+# Every staff role sees the partnership's data: the new records' view permissions, which the roles' groups,
+# made before these models, do not hold yet.
+VIEWS = (
+    "grants.view_paymentrequest",
+    "grants.view_paymentrequesttransition",
+    "grants.view_paymentrun",
+    "members.view_bankaccount",
+)
 
 ACTS = {
-    PROGRAMME_OFFICER: ("grants.check_paymentrequest",),
+    GRANTS_COMMITTEE: VIEWS,
+    PROGRAMME_OFFICER: (*VIEWS, "grants.check_paymentrequest"),
     FINANCE_OFFICER: (
+        *VIEWS,
         "grants.approve_paymentrequest",
         "grants.add_paymentrun",
         "grants.confirm_paymentrun",

@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.db import IntegrityError, connection, transaction
+from django.urls import reverse
 
 from grants.models import PaymentRequest, PaymentRequestStatus, Tranche, Transaction, TransactionKind
 from grants.services import (
@@ -304,3 +305,216 @@ def test_the_database_overpayment_check_refuses_two_approvals_past_the_tranche()
 def test_a_request_approved_today_is_dated_today(grant):
     request = approved(grant)
     assert request.disbursement.value_date == dt.date.today()
+
+
+# -- The doors: admin, portal, API
+
+
+def signed_in(client, user):
+    client.force_login(user)
+    return client
+
+
+def test_a_programme_officer_checks_and_a_finance_officer_approves_in_the_admin(client, grant):
+    request = requested(grant, "5000.00")
+    check = reverse("admin:grants_paymentrequest_check", args=[request.pk])
+    approve = reverse("admin:grants_paymentrequest_approve", args=[request.pk])
+
+    signed_in(client, grant.officer)
+    page = client.get(check)
+    assert page.status_code == 200 and "EUR\xa05,000.00" in page.content.decode()
+    assert client.get(approve).status_code == 403
+    done = client.post(check, {"decision": "accept"}, follow=True)
+    assert f"{request.number} is checked." in done.content.decode()
+
+    signed_in(client, grant.finance)
+    assert client.get(check).status_code == 403
+    done = client.post(approve, {"decision": "accept"}, follow=True)
+    assert f"{request.number} is approved." in done.content.decode()
+    assert Transaction.objects.filter(payment_request=request).exists()
+
+
+def test_returning_without_a_reason_is_refused_on_the_page_and_nothing_changes(client, grant):
+    request = requested(grant)
+    signed_in(client, grant.officer)
+    url = reverse("admin:grants_paymentrequest_check", args=[request.pk])
+    refused = client.post(url, {"decision": "returned", "reason": ""})
+    assert refused.status_code == 400 and "Say why: the partner reads it." in refused.content.decode()
+    request.refresh_from_db()
+    assert request.status == S.REQUESTED
+    client.post(url, {"decision": "returned", "reason": "Attach the bank letter."})
+    request.refresh_from_db()
+    assert (request.status, request.reason) == (S.RETURNED, "Attach the bank letter.")
+
+
+def test_the_checker_is_refused_the_approval_in_the_admin_too(client):
+    grant = paying_grant()
+    both = staff_in_role(PROGRAMME_OFFICER)
+    both.groups.add(*staff_in_role(FINANCE_OFFICER).groups.all())
+    request = payment_request_check(request=requested(grant), by=both)
+    signed_in(client, both)
+    refused = client.post(reverse("admin:grants_paymentrequest_approve", args=[request.pk]), {"decision": "accept"})
+    assert refused.status_code == 400
+    assert "You checked this request: another person must approve it." in refused.content.decode()
+
+
+def test_the_admin_list_filters_the_work_and_the_queue_counts_it(client, grant, django_assert_max_num_queries):
+    payment_request_check(request=requested(grant), by=grant.officer)
+    requested(grant, "100.00")
+    signed_in(client, grant.finance)
+    url = reverse("admin:grants_paymentrequest_changelist")
+    with django_assert_max_num_queries(20):
+        listing = client.get(url + "?work=approve")
+    assert listing.context["cl"].result_count == 1
+    home = client.get(reverse("admin:index")).content.decode()
+    assert "Payments to approve" in home and "Payments to check" not in home
+    signed_in(client, grant.officer)
+    assert "Payments to check" in client.get(reverse("admin:index")).content.decode()
+
+
+def test_the_grant_record_page_lists_its_requests(client, grant):
+    request = requested(grant)
+    signed_in(client, grant.officer)
+    page = client.get(reverse("admin:grants_project_record", args=[grant.project.pk])).content.decode()
+    assert "Payment requests" in page and request.number in page
+
+
+def test_the_partner_sees_released_tranches_with_the_amount_left_and_requests_one(client, grant):
+    signed_in(client, grant.partner)
+    url = reverse("grants:payments", args=[grant.project.code])
+    page = client.get(url)
+    assert page.status_code == 200
+    form = page.context["tranches"][0][1]
+    assert form.initial["amount"] == Decimal("40000.00")
+    assert page.context["tranches"][1][1] is None  # not due yet
+    assert "You can request it from" in page.content.decode()
+
+    done = client.post(
+        reverse("grants:payment-request-create", args=[grant.project.code]),
+        {"tranche": grant.tranche.pk, "amount": "12000.00", "bank_account": grant.account.pk},
+        follow=True,
+    )
+    assert "is sent" in done.content.decode()
+    assert PaymentRequest.objects.get().amount == Decimal("12000.00")
+
+
+def test_a_refused_request_keeps_what_was_typed_and_says_why(client, grant):
+    signed_in(client, grant.partner)
+    refused = client.post(
+        reverse("grants:payment-request-create", args=[grant.project.code]),
+        {"tranche": grant.tranche.pk, "amount": "45000.00", "bank_account": grant.account.pk, "note": "May invoice"},
+    )
+    body = refused.content.decode()
+    assert refused.status_code == 400
+    assert "Tranche 1 has EUR\xa040,000.00 left to request." in body
+    assert 'value="45000.00"' in body and 'value="May invoice"' in body
+    assert not PaymentRequest.objects.exists()
+
+
+def test_the_partner_follows_its_requests_and_withdraws_one(client, grant):
+    request = requested(grant)
+    payment_request_refuse(request=requested(grant, "1.00"), by=grant.officer, to=S.RETURNED, reason="Too small.")
+    signed_in(client, grant.partner)
+    page = client.get(reverse("grants:payments", args=[grant.project.code])).content.decode()
+    assert "Too small." in page and "Returned" in page
+    client.post(reverse("grants:payment-request-withdraw", args=[request.pk]))
+    request.refresh_from_db()
+    assert request.status == S.WITHDRAWN
+
+
+def test_another_partner_is_told_the_pages_do_not_exist(client, grant):
+    request = requested(grant)
+    signed_in(client, PartnerUserFactory())
+    assert client.get(reverse("grants:payments", args=[grant.project.code])).status_code == 404
+    assert client.post(reverse("grants:payment-request-withdraw", args=[request.pk])).status_code == 404
+    create = reverse("grants:payment-request-create", args=[grant.project.code])
+    assert client.post(create, {"tranche": grant.tranche.pk, "amount": "1"}).status_code == 404
+    request.refresh_from_db()
+    assert request.status == S.REQUESTED
+
+
+def test_the_partner_adds_an_account_in_the_portal_and_it_waits_to_be_verified(client, grant):
+    signed_in(client, grant.partner)
+    url = reverse("members:bank-accounts", args=[grant.grantee.pk])
+    refused = client.post(
+        url,
+        {
+            "account_holder": "KCCA",
+            "bank_name": "Stanbic",
+            "bank_country": "DE",
+            "iban": "DE00 0000",
+            "bic": "COBADEFFXXX",
+            "currency": "EUR",
+            "is_active": "on",
+        },
+    )
+    assert refused.status_code == 400 and "This IBAN is not valid" in refused.content.decode()
+    client.post(
+        url,
+        {
+            "account_holder": "KCCA",
+            "bank_name": "Stanbic",
+            "bank_country": "DE",
+            "iban": "DE44 5001 0517 5407 3249 31",
+            "bic": "COBADEFFXXX",
+            "currency": "EUR",
+            "is_active": "on",
+        },
+    )
+    page = client.get(url).content.decode()
+    assert "Waiting to be verified" in page and "DE44500105175407324931" in page
+    signed_in(client, PartnerUserFactory())
+    assert client.get(url).status_code == 404
+
+
+def test_a_finance_officer_verifies_an_account_in_the_admin(client, grant):
+    from members.models import BankAccount
+
+    account = bank_account_save(
+        organisation=grant.grantee,
+        by=grant.partner,
+        account_holder="KCCA",
+        bank_name="Stanbic",
+        bank_country="DE",
+        iban="DE44500105175407324931",
+        bic="COBADEFFXXX",
+        currency="EUR",
+    )
+    signed_in(client, grant.finance)
+    client.post(
+        reverse("admin:members_bankaccount_changelist"), {"action": "verify_accounts", "_selected_action": account.pk}
+    )
+    assert BankAccount.objects.get(pk=account.pk).verified_by == grant.finance
+
+
+def test_the_api_takes_each_step_with_its_permission(grant):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(grant.partner)
+    made = api.post(
+        "/api/v1/payment-requests/",
+        {"tranche": grant.tranche.pk, "amount": "2500.00", "bank_account": grant.account.pk},
+        format="json",
+    )
+    assert made.status_code == 201, made.content
+    url = f"/api/v1/payment-requests/{made.json()['id']}/"
+    assert api.get(url).json()["status"] == "requested"
+    assert api.post(url + "check/").status_code == 403
+    too_much = api.post(
+        "/api/v1/payment-requests/",
+        {"tranche": grant.tranche.pk, "amount": "40000.00", "bank_account": grant.account.pk},
+        format="json",
+    )
+    assert too_much.status_code == 400 and "left to request" in too_much.json()["error"]["message"]
+
+    api.force_authenticate(PartnerUserFactory())
+    assert api.get(url).status_code == 404
+    assert api.get("/api/v1/payment-requests/").json()["results"] == []
+
+    api.force_authenticate(grant.officer)
+    assert api.post(url + "approve/").status_code == 403
+    assert api.post(url + "check/").json()["status"] == "checked"
+    api.force_authenticate(grant.finance)
+    assert api.post(url + "return/", {"reason": ""}, format="json").status_code == 400
+    assert api.post(url + "approve/").json()["status"] == "approved"

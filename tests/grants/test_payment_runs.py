@@ -14,9 +14,11 @@ import sepaxml
 import time_machine
 from django.core import mail
 from django.test import override_settings
+from django.urls import reverse
 from lxml import etree
+from rest_framework.test import APIClient
 
-from grants.models import PaymentRequestStatus, PaymentRunStatus
+from grants.models import PaymentRequestStatus, PaymentRun, PaymentRunStatus
 from grants.payment_files import PaymentFileError, run_csv, run_pain001, run_xlsx, sepa_lines
 from grants.services import PaymentError, payment_run_confirm, payment_run_create, payment_run_send
 from tests.grants.payments import approved, paying_grant, requested, verified_account
@@ -153,3 +155,60 @@ def test_confirming_a_sent_run_marks_its_requests_paid_and_tells_the_partner(
     assert "paid" in mail.outbox[-1].subject and grant.partner.email in mail.outbox[-1].to
     with pytest.raises(PaymentError):
         payment_run_confirm(run=run, by=grant.finance, value_date=dt.date.today())
+
+
+# -- The doors: admin and API
+
+
+def test_a_finance_officer_makes_a_run_downloads_sends_and_confirms_it_in_the_admin(client, grant):
+    first, second = approved(grant, "100.00"), approved(grant, "200.00")
+    usd = paying_grant(currency="USD", grantee="Ville de Dakar")
+    dollars = approved(usd, "50.00")
+    client.force_login(grant.finance)
+    made = client.post(
+        reverse("admin:grants_paymentrequest_changelist"),
+        {"action": "make_payment_run", "_selected_action": [first.pk, second.pk, dollars.pk]},
+        follow=True,
+    )
+    page = made.content.decode()
+    run = PaymentRun.objects.get()
+    assert f"{run.reference} is made" in page
+    assert "1 payment is not in euros to an IBAN: it is listed in the CSV and XLSX files only" in page
+
+    csv_file = client.get(reverse("admin:grants_paymentrun_file", args=[run.pk, "csv"]))
+    assert csv_file["Content-Disposition"] == f'attachment; filename="{run.reference}.csv"'
+    assert "USD" in csv_file.content.decode()
+    xml_file = client.get(reverse("admin:grants_paymentrun_file", args=[run.pk, "xml"]))
+    assert xml_file.content.count(b"<CdtTrfTxInf>") == 2
+    assert client.get(reverse("admin:grants_paymentrun_file", args=[run.pk, "pdf"])).status_code == 404
+
+    client.post(reverse("admin:grants_paymentrun_send", args=[run.pk]))
+    run.refresh_from_db()
+    assert run.status == PaymentRunStatus.SENT
+    confirm = reverse("admin:grants_paymentrun_confirm", args=[run.pk])
+    refused = client.post(confirm, {"value_date": "2099-01-01"})
+    assert refused.status_code == 400 and "not a day still to come" in refused.content.decode()
+    client.post(confirm, {"value_date": dt.date.today().isoformat()})
+    assert set(run.requests.values_list("status", flat=True)) == {S.PAID}
+
+
+def test_a_programme_officer_may_not_make_or_confirm_runs(client, grant, run):
+    client.force_login(grant.officer)
+    listing = client.get(reverse("admin:grants_paymentrequest_changelist"))
+    assert "make_payment_run" not in listing.content.decode()
+    assert client.get(reverse("admin:grants_paymentrun_confirm", args=[run.pk])).status_code == 403
+    assert client.post(reverse("admin:grants_paymentrun_send", args=[run.pk])).status_code == 403
+
+
+def test_the_api_serves_runs_and_their_files_to_staff_only(grant, run):
+    api = APIClient()
+    url = f"/api/v1/payment-runs/{run.pk}/"
+    assert api.get(url).status_code == 401
+    api.force_authenticate(grant.partner)
+    assert api.get(url).status_code == 404
+    api.force_authenticate(grant.finance)
+    read = api.get(url).json()
+    assert read["reference"] == run.reference and len(read["requests"]) == 2
+    assert api.get(url + "file.csv/").content == run_csv(run)
+    assert api.get(url + "file.xml/").content == run_pain001(run)
+    assert api.get(url + "file.xlsx/").status_code == 200

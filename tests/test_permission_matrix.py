@@ -31,7 +31,8 @@ from rest_framework.authtoken.models import Token
 from grants import services
 from grants.models import ApplicationStatus, TransactionKind
 from members.models import OrganisationKind, Role
-from members.roles import ROLES
+from members.roles import FINANCE_OFFICER, PROGRAMME_OFFICER, ROLES
+from members.services import bank_account_verify
 from tests import matrix
 from tests.factories import (
     PDF,
@@ -40,6 +41,7 @@ from tests.factories import (
     AllocationFactory,
     ApplicationFactory,
     AssessmentCriterionFactory,
+    BankAccountFactory,
     CallFactory,
     CallQuestionFactory,
     CityFactory,
@@ -182,6 +184,9 @@ DONORS_OWN = own(DONOR_A, staff="donors.view_donorreport")  # a donor's pages: i
 PARTNER_OWN = own(PARTNER_A)  # the portal: its organisation's partners only (staff work in the admin)
 PARTNER_ACT = own(PARTNER_A, answer=THROUGH)
 DONOR = {"pk": of("donor_org_a")}
+PAYMENT_REQUEST_READ = readers(PARTNER_A, staff="grants.view_paymentrequest", anonymous=UNAUTHENTICATED)
+PAYMENT_RUN_READ = readers(staff="grants.view_paymentrun", anonymous=UNAUTHENTICATED)
+PAYMENT_REFUSAL = api_write(AnyOf("grants.check_paymentrequest", "grants.approve_paymentrequest"))
 
 EXPECTED: dict[str, Door | tuple[Door, ...] | AdminModel] = {
     # -- Public pages and open data
@@ -488,6 +493,42 @@ EXPECTED: dict[str, Door | tuple[Door, ...] | AdminModel] = {
     "POST /api/v1/transactions/": api(api_write("grants.add_transaction")),
     "GET /api/v1/transactions/{id}/": api(TRANSACTION_READ, id=of("transaction")),
     "POST /api/v1/transactions/{id}/reverse/": api(api_write("grants.reverse_transaction"), id=of("transaction")),
+    # -- Payment requests and runs (issue 16, point 4): a partner asks on its grant's payments page and keeps its
+    # bank accounts; programme officers check, finance officers approve, verify accounts and run payments.
+    "grants:payments": page(PARTNER_OWN, code=of("eur_project.code")),
+    "grants:payment-request-create": post(PARTNER_ACT, {"tranche": of("eur_tranche")}, code=of("eur_project.code")),
+    "grants:payment-request-withdraw": post(PARTNER_ACT, pk=of("payment_request")),
+    "members:bank-accounts": page(PARTNER_OWN, pk=of("partner_org_a")),
+    "members:bank-account": page(PARTNER_OWN, pk=of("partner_org_a"), account=of("bank_account")),
+    "admin:grants_paymentrequest_check": admin_form("grants.check_paymentrequest", pk=of("payment_request")),
+    "admin:grants_paymentrequest_approve": admin_form("grants.approve_paymentrequest", pk=of("payment_request")),
+    "admin:grants_paymentrun_file": page(admin_page("grants.view_paymentrun"), pk=of("payment_run"), kind="csv"),
+    "admin:grants_paymentrun_send": post(admin_page("grants.add_paymentrun", THROUGH), pk=of("payment_run")),
+    "admin:grants_paymentrun_confirm": admin_form("grants.confirm_paymentrun", pk=of("payment_run")),
+    "admin grants.paymentrequest": AdminModel("grants.paymentrequest", add=NOBODY, change=NOBODY, delete=NOBODY),
+    "admin grants.paymentrun": AdminModel("grants.paymentrun", add=NOBODY, change=NOBODY, delete=NOBODY),
+    "admin members.bankaccount": AdminModel("members.bankaccount", add=NOBODY, change=NOBODY, delete=NOBODY),
+    "action grants.paymentrequest make_payment_run": act("grants.add_paymentrun", view="grants.view_paymentrequest"),
+    "action members.bankaccount verify_accounts": act("members.verify_bankaccount", view="members.view_bankaccount"),
+    "GET /api/v1/payment-requests/": api(api_signed_in(OK), lists=("payment_request", PAYMENT_REQUEST_READ)),
+    "POST /api/v1/payment-requests/": api(api_signed_in()),  # for a tranche of the partner's own grant
+    "GET /api/v1/payment-requests/{id}/": api(PAYMENT_REQUEST_READ, id=of("payment_request")),
+    "POST /api/v1/payment-requests/{id}/withdraw/": api(
+        api_own(PARTNER_A, seen_by="grants.view_paymentrequest"), id=of("payment_request")
+    ),
+    "POST /api/v1/payment-requests/{id}/check/": api(
+        api_write("grants.check_paymentrequest"), id=of("payment_request")
+    ),
+    "POST /api/v1/payment-requests/{id}/approve/": api(
+        api_write("grants.approve_paymentrequest"), id=of("payment_request")
+    ),
+    "POST /api/v1/payment-requests/{id}/return/": api(PAYMENT_REFUSAL, id=of("payment_request")),
+    "POST /api/v1/payment-requests/{id}/decline/": api(PAYMENT_REFUSAL, id=of("payment_request")),
+    "GET /api/v1/payment-runs/": api(api_signed_in(OK), lists=("payment_run", PAYMENT_RUN_READ)),
+    "GET /api/v1/payment-runs/{id}/": api(PAYMENT_RUN_READ, id=of("payment_run")),
+    "GET /api/v1/payment-runs/{id}/file.csv/": api(PAYMENT_RUN_READ, id=of("payment_run")),
+    "GET /api/v1/payment-runs/{id}/file.xlsx/": api(PAYMENT_RUN_READ, id=of("payment_run")),
+    "GET /api/v1/payment-runs/{id}/file.xml/": api(PAYMENT_RUN_READ, id=of("payment_run")),
 }
 
 
@@ -537,6 +578,44 @@ def cells() -> list:
 
 
 # -- The portfolio ----------------------------------------------------------------------------------------
+
+
+def payments_portfolio(partner_org_a, people) -> dict:
+    """Partner A's grant in euros: a verified account, a request waiting for its check, and one paid in a run."""
+    project = ProjectFactory(title="Partner A's grant in euros", currency="EUR", is_public=False)
+    ProjectPartnerFactory(project=project, organisation=partner_org_a)
+    agreement = GrantAgreementFactory(
+        project=project,
+        grantee=partner_org_a,
+        tranches=[services.TrancheSpec(dt.date(2019, 3, 1), Decimal("100000.00"))],
+    )
+    tranche = agreement.tranches.get()
+    account = bank_account_verify(
+        account=BankAccountFactory(
+            organisation=partner_org_a,
+            iban="DE89370400440532013000",
+            bic="COBADEFFXXX",
+            bank_country="DE",
+            currency="EUR",
+        ),
+        by=people[SUPERUSER],
+    )
+
+    def ask(amount: str):
+        return services.payment_request_create(
+            tranche=tranche, amount=Decimal(amount), bank_account=account, requested_by=people[PARTNER_A]
+        )
+
+    paid = services.payment_request_check(request=ask("1000.00"), by=people[PROGRAMME_OFFICER.lower()])
+    paid = services.payment_request_approve(request=paid, by=people[FINANCE_OFFICER.lower()])
+    run = services.payment_run_create(requests=[paid], by=people[FINANCE_OFFICER.lower()])
+    return {
+        "eur_project": project,
+        "eur_tranche": tranche,
+        "bank_account": account,
+        "payment_request": ask("500.00"),
+        "payment_run": run,
+    }
 
 
 def build_portfolio() -> dict:
@@ -591,6 +670,7 @@ def build_portfolio() -> dict:
     AccountingPeriodFactory()
     for kind in TransactionKind:  # every row has its accounts: a period's journal is exported, not refused
         AccountMappingFactory(kind=kind)
+    payments = payments_portfolio(partner_org_a, people)
 
     call = CallFactory()
     AssessmentCriterionFactory(call=call)
@@ -636,6 +716,7 @@ def build_portfolio() -> dict:
         "evidence": backing,
         "donor_report": donor_report,
         "invitation": invitation,
+        **payments,
     }
     shown = {
         "members.user": people[PARTNER_A],
@@ -647,6 +728,9 @@ def build_portfolio() -> dict:
         "grants.tranche": rows["tranche"],
         "results.progressreport": report,
         "donors.donorreport": donor_report,
+        "grants.paymentrequest": payments["payment_request"],
+        "grants.paymentrun": payments["payment_run"],
+        "members.bankaccount": payments["bank_account"],
     }
     for model in admin.site._registry:
         label = model._meta.label_lower

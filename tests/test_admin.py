@@ -32,7 +32,8 @@ def admin_url(model, view: str, *args) -> str:
 
 
 @pytest.fixture
-def portfolio():
+def portfolio(settings):
+    settings.DEBUG = True  # the demo's payments are asked and paid by demo logins
     load_demo_portfolio()
     load_demo_results()
     create_demo_logins(

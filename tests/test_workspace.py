@@ -51,9 +51,12 @@ TRANCHES_OVERDUE = "Tranches overdue"
 CONDITIONS = "Release conditions pending, tranche due within 30 days or late"
 PARTNER_REPORTS = "Partner reports overdue"
 DONOR_REPORTS = "Donor reports that failed"
+PAYMENTS_TO_CHECK = "Payments to check"
+PAYMENTS_TO_APPROVE = "Payments to approve"
+PAYMENTS_TO_RUN = "Payments approved, for the next payment run"
 
 EVERY_LINE = [SCREEN, OUTSTANDING, REVIEWS_OVERDUE, CLOSING, DECIDE, REPORTS, DUE, TRANCHES_OVERDUE, CONDITIONS]
-EVERY_LINE += [PARTNER_REPORTS, DONOR_REPORTS]
+EVERY_LINE += [PARTNER_REPORTS, DONOR_REPORTS, PAYMENTS_TO_CHECK, PAYMENTS_TO_APPROVE, PAYMENTS_TO_RUN]
 
 
 @pytest.fixture(autouse=True)
@@ -201,6 +204,9 @@ def test_each_line_counts_the_work_waiting_in_the_portfolio(known_work, administ
         CONDITIONS: 2,
         PARTNER_REPORTS: 6,
         DONOR_REPORTS: 1,
+        PAYMENTS_TO_CHECK: 0,
+        PAYMENTS_TO_APPROVE: 0,
+        PAYMENTS_TO_RUN: 0,
     }
     assert [str(section.title) for section in sections] == [
         "Calls and applications",
@@ -259,8 +265,8 @@ def test_the_home_page_shows_the_queue_above_the_lists_of_records(client, known_
 
 ROLE_LINES = {
     PROGRAMME_OFFICER: {SCREEN, OUTSTANDING, REVIEWS_OVERDUE, CLOSING, REPORTS, CONDITIONS, PARTNER_REPORTS}
-    | {DONOR_REPORTS},
-    FINANCE_OFFICER: {DUE, TRANCHES_OVERDUE, DONOR_REPORTS},
+    | {DONOR_REPORTS, PAYMENTS_TO_CHECK},
+    FINANCE_OFFICER: {DUE, TRANCHES_OVERDUE, DONOR_REPORTS, PAYMENTS_TO_APPROVE, PAYMENTS_TO_RUN},
     GRANTS_COMMITTEE: {DECIDE},
     ADMINISTRATOR: set(EVERY_LINE),
 }
@@ -333,10 +339,26 @@ def test_the_queue_takes_as_many_queries_for_a_large_portfolio_as_for_a_small_on
     assert all(large[label] >= small[label] for label in EVERY_LINE)
     assert large[SCREEN] > small[SCREEN] and large[REPORTS] > small[REPORTS]
     # Two to read the user's permissions, then one per table: applications, reviews, calls, progress
-    # reports, tranches, reporting periods (overdue, and by partner) and donor reports.
+    # reports, tranches, reporting periods (overdue, and by partner), donor reports and payment requests.
     someone = staff_in_role(ADMINISTRATOR)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         work_queue(someone)
+
+
+def test_payment_requests_wait_on_a_check_an_approval_and_a_run(client, administrator):
+    from grants.services import payment_request_check
+    from tests.grants.payments import approved, paying_grant, requested
+
+    grant = paying_grant()
+    requested(grant, "100.00")
+    payment_request_check(request=requested(grant, "200.00"), by=grant.officer)
+    approved(grant, "300.00")
+    client.force_login(administrator)
+    lines = {str(line.label): line for line in every_line(work_queue(administrator))}
+
+    assert [lines[label].count for label in (PAYMENTS_TO_CHECK, PAYMENTS_TO_APPROVE, PAYMENTS_TO_RUN)] == [1, 1, 1]
+    for label in (PAYMENTS_TO_CHECK, PAYMENTS_TO_APPROVE, PAYMENTS_TO_RUN):
+        assert client.get(lines[label].url).context["cl"].result_count == 1
 
 
 # Filters reached by hand

@@ -111,6 +111,7 @@ def test_demo_logins_are_created_only_with_debug_on(settings, capsys):
         "director@example.org",
         "donor@example.org",
         "partner@example.org",
+        "treasurer.monrovia@example.org",  # asks for the demo's payments (grants/demo_payments.py)
     }
     assert "donor@example.org" in output and "demo-portfolio" in output
 
@@ -180,3 +181,17 @@ def test_applications_are_generated_in_one_call_in_every_status():
     assert set(applications.values_list("status", flat=True)) == set(ApplicationStatus.values)
     mine = Application.objects.filter(organisation__user_roles__user=generated.busiest_partner)
     assert mine.count() == 50
+
+
+def test_the_demo_shows_a_payment_paid_through_a_run_and_one_waiting_for_its_check(settings):
+    from grants.models import PaymentRequestStatus, PaymentRunStatus
+
+    settings.DEBUG = True
+    call_command("load_demo")
+
+    from grants.models import PaymentRequest
+
+    requests = PaymentRequest.objects.filter(tranche__agreement__project__code="CUF-LBR-2019").order_by("pk")
+    assert [request.status for request in requests] == [PaymentRequestStatus.PAID, PaymentRequestStatus.REQUESTED]
+    assert requests[0].run.status == PaymentRunStatus.CONFIRMED
+    assert requests[0].disbursement.amount == Decimal("120000.00")

@@ -35,7 +35,12 @@ def verified_account(organisation, *, entered_by=None, verifier=None, **fields):
 
 
 def paying_grant(
-    *, currency: str = "EUR", tranches=None, code: str | None = None, grantee: str = "Kampala Capital City Authority"
+    *,
+    currency: str = "EUR",
+    tranches=None,
+    code: str | None = None,
+    grantee: str = "Kampala Capital City Authority",
+    signed_on: dt.date = dt.date(2019, 2, 1),
 ) -> SimpleNamespace:
     """A signed grant of 100,000 in `currency` (two tranches of 40,000 and 60,000, the first due), its grantee's
     partner, a verified account in that currency, a programme officer and two finance officers."""
@@ -45,6 +50,7 @@ def paying_grant(
     agreement = GrantAgreementFactory(
         project=project,
         grantee=grantee,
+        signed_on=signed_on,
         tranches=tranches or [TrancheSpec(DUE, Decimal("40000.00")), TrancheSpec(FUTURE, Decimal("60000.00"))],
     )
     partner = PartnerUserFactory(organisation=grantee, email=f"treasurer@{project.code.lower()}.example.org")

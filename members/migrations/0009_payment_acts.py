@@ -50,7 +50,7 @@ def withdraw(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("members", "0008_bank_account_verification"),
-        ("grants", "0017_payment_requests"),
+        ("grants", "0018_payment_requests"),
     ]
 
     operations = [migrations.RunPython(extend, withdraw)]

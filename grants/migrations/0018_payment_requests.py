@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('grants', '0016_grant_budget'),
+        ('grants', '0017_application_form_limits'),
         ('members', '0008_bank_account_verification'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

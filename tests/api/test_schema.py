@@ -21,6 +21,10 @@ FILE_DOWNLOADS = {
         "text/csv",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     },
+    # A payment run's files for the treasury.
+    "/api/v1/payment-runs/{id}/file.csv/": {"text/csv"},
+    "/api/v1/payment-runs/{id}/file.xlsx/": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+    "/api/v1/payment-runs/{id}/file.xml/": {"application/xml"},
 }
 
 
@@ -43,6 +47,8 @@ def test_the_schema_is_openapi_3_and_names_every_endpoint(schema):
     expected |= {"/api/v1/projects/{id}/periods/{period}/targets/", "/api/v1/me/token/"}
     expected |= {f"/api/v1/applications/{{id}}/{step}/" for step in ("submit", "withdraw", "screen", "attachments")}
     expected |= {f"/api/v1/reports/{{id}}/{step}/" for step in ("submit", "approve", "return", "evidence")}
+    steps = ("withdraw", "check", "approve", "return", "decline")
+    expected |= {f"/api/v1/payment-requests/{{id}}/{step}/" for step in steps}
 
     assert schema["openapi"].startswith("3.")
     assert schema["info"]["title"] == "Cities Alliance portfolio API"

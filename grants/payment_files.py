@@ -18,6 +18,7 @@ from pathlib import Path
 import sepaxml
 import tablib
 from django.conf import settings
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from lxml import etree
@@ -175,3 +176,19 @@ def run_pain001(run: PaymentRun) -> bytes:
             % {"error": _schema().error_log.last_error}
         )
     return etree.tostring(document, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+# Each file of a run: how it is made, its media type and its extension.
+FILES = {
+    "csv": (run_csv, "text/csv; charset=utf-8"),
+    "xlsx": (run_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "xml": (run_pain001, "application/xml"),
+}
+
+
+def run_file_response(run: PaymentRun, kind: str) -> HttpResponse:
+    """The download of one of the run's files (`kind` in FILES); raises PaymentFileError when it cannot be made."""
+    make, content_type = FILES[kind]
+    response = HttpResponse(make(run), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{run.reference}.{kind}"'
+    return response

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -198,17 +198,6 @@ class ConfirmRunForm(forms.Form):
     value_date = forms.DateField(label=_("The bank's value date"), initial=timezone.localdate)
 
 
-FILES = {
-    "csv": (payment_files.run_csv, "text/csv; charset=utf-8", "csv"),
-    "xlsx": (
-        payment_files.run_xlsx,
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "xlsx",
-    ),
-    "xml": (payment_files.run_pain001, "application/xml", "xml"),
-}
-
-
 @admin.register(PaymentRun)
 class PaymentRunAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["reference", "status", "created_at", "created_by", "value_date"]
@@ -265,17 +254,13 @@ class PaymentRunAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
     def file_view(self, request, pk: int, kind: str):
         run = get_object_or_404(selectors.visible_payment_runs(request.user), pk=pk)
-        if kind not in FILES:
+        if kind not in payment_files.FILES:
             raise Http404
-        make, content_type, extension = FILES[kind]
         try:
-            data = make(run)
+            return payment_files.run_file_response(run, kind)
         except DomainError as error:
             self.message_user(request, error.message, messages.ERROR)
             return redirect("admin:grants_paymentrun_change", run.pk)
-        response = HttpResponse(data, content_type=content_type)
-        response["Content-Disposition"] = f'attachment; filename="{run.reference}.{extension}"'
-        return response
 
     def send_view(self, request, pk: int):
         run = get_object_or_404(PaymentRun, pk=pk)

@@ -189,19 +189,7 @@ class PaymentRunViewSet(viewsets.ReadOnlyModelViewSet):
         return visible_payment_runs(self.request.user).prefetch_related("requests")
 
     def _file(self, kind: str) -> HttpResponse:
-        run = self.get_object()
-        make, content_type, extension = {
-            "csv": (payment_files.run_csv, "text/csv; charset=utf-8", "csv"),
-            "xlsx": (
-                payment_files.run_xlsx,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                "xlsx",
-            ),
-            "xml": (payment_files.run_pain001, "application/xml", "xml"),
-        }[kind]
-        response = HttpResponse(make(run), content_type=content_type)
-        response["Content-Disposition"] = f'attachment; filename="{run.reference}.{extension}"'
-        return response
+        return payment_files.run_file_response(self.get_object(), kind)
 
     @extend_schema(responses={(200, "text/csv"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"], url_path="file.csv", url_name="csv")

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('members', '0007_bank_accounts'),
+        ('members', '0008_journal_acts'),
     ]
 
     operations = [

@@ -49,8 +49,8 @@ def withdraw(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("members", "0008_bank_account_verification"),
-        ("grants", "0018_payment_requests"),
+        ("members", "0009_bank_account_verification"),
+        ("grants", "0019_payment_requests"),
     ]
 
     operations = [migrations.RunPython(extend, withdraw)]

@@ -11,8 +11,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('grants', '0017_application_form_limits'),
-        ('members', '0008_bank_account_verification'),
+        ('grants', '0018_account_mappings'),
+        ('members', '0009_bank_account_verification'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

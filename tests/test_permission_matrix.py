@@ -584,10 +584,11 @@ def payments_portfolio(partner_org_a, people) -> dict:
     """Partner A's grant in euros: a verified account, a request waiting for its check, and one paid in a run."""
     project = ProjectFactory(title="Partner A's grant in euros", currency="EUR", is_public=False)
     ProjectPartnerFactory(project=project, organisation=partner_org_a)
-    agreement = GrantAgreementFactory(
+    agreement = GrantAgreementFactory(  # after the accounting period whose journal the matrix exports (in USD)
         project=project,
         grantee=partner_org_a,
-        tranches=[services.TrancheSpec(dt.date(2019, 3, 1), Decimal("100000.00"))],
+        signed_on=dt.date(2020, 1, 15),
+        tranches=[services.TrancheSpec(dt.date(2020, 3, 1), Decimal("100000.00"))],
     )
     tranche = agreement.tranches.get()
     account = bank_account_verify(

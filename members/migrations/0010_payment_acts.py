@@ -50,7 +50,7 @@ def withdraw(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("members", "0009_bank_account_verification"),
-        ("grants", "0019_payment_requests"),
+        ("grants", "0020_payment_requests"),
     ]
 
     operations = [migrations.RunPython(extend, withdraw)]

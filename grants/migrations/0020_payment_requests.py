@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('grants', '0018_account_mappings'),
+        ('grants', '0019_release_by_any_report'),
         ('members', '0009_bank_account_verification'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

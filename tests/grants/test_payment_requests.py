@@ -61,7 +61,7 @@ def test_a_tranche_not_yet_due_is_refused(grant):
 
 def test_a_tranche_awaiting_its_condition_is_refused():
     grant = paying_grant(tranches=[TrancheSpec(DUE, Decimal("100000.00"), condition="Inception report", kind="report")])
-    with pytest.raises(PaymentError, match="not released yet: A progress report approved: Inception report"):
+    with pytest.raises(PaymentError, match="not released yet: A report approved: Inception report"):
         requested(grant)
 
 

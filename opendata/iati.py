@@ -151,7 +151,10 @@ def activity_element(project: Project, now: dt.datetime, parent: str | None = No
     dates = [(codes.PLANNED_START, project.start_date), (codes.PLANNED_END, project.end_date)]
     if started:
         dates.append((codes.ACTUAL_START, project.start_date))
-    if ended:
+    if project.actual_end_date:
+        # Closing a project records the day it actually ended.
+        dates.append((codes.ACTUAL_END, project.actual_end_date))
+    elif ended:
         dates.append((codes.ACTUAL_END, project.end_date))
     for date_type, date in sorted(dates):
         elements.sub(activity, "activity-date", {"type": date_type, "iso-date": date.isoformat()})

@@ -9,8 +9,10 @@ class ResultsConfig(AppConfig):
     def ready(self) -> None:
         from grants.hooks import awarded
         from grants.sections import public_page, staff_record
+        from grants.selectors.closeout import report_checks
         from grants.todos import register_todos
 
+        from .selectors import closeout_report_items
         from .todos import report_todos
         from .views import project_record_section, project_results_section
 
@@ -18,6 +20,7 @@ class ResultsConfig(AppConfig):
         staff_record.register(project_record_section)
         register_todos(report_todos)
         awarded.register(plan_at_award)
+        report_checks.register(closeout_report_items)
 
 
 def plan_at_award(project) -> None:

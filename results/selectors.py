@@ -17,10 +17,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import models
 from django.db.models import Count, F, Max, Min, Prefetch, Q, QuerySet, Sum, Window
 from django.db.models.functions import ExtractYear, RowNumber
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from common.permissions import may
 from grants.models import GrantBudgetLine, PartnerRole, Project, ProjectPartner
+from grants.selectors.closeout import ChecklistItem, Owner
 from members.models import Organisation, Role, User
 from members.selectors import organisations_of
 
@@ -682,3 +684,51 @@ def overdue_by_partner(*, today: dt.date) -> list[PartnerOverdueReports]:
     for group in groups.values():
         group.requirements.sort(key=lambda item: (-item.days_overdue, item.period.project.code))
     return sorted(groups.values(), key=lambda group: (-len(group.requirements), group.organisation.name))
+
+
+def closeout_report_items(project: Project) -> list[ChecklistItem]:
+    """The reports' part of a project's closeout checklist (registered with `grants.selectors.closeout`): the final
+    narrative and financial reports approved, and every report approved (the results final). One query."""
+    periods = list(ReportingPeriod.objects.filter(project=project).select_related("report").order_by("due_date"))
+
+    def status(period: ReportingPeriod) -> str:
+        report = getattr(period, "report", None)
+        return report.status if report else ""
+
+    def missing(period: ReportingPeriod) -> str:
+        report = getattr(period, "report", None)
+        state = report.get_status_display().lower() if report else _("not started")
+        return _("%(kind)s due %(due)s: %(state)s.") % {
+            "kind": period.get_kind_display(),
+            "due": date_format(period.due_date),
+            "state": state,
+        }
+
+    def final(kinds: set[str], key: str, label: str, none: str) -> ChecklistItem:
+        finals = [period for period in periods if period.is_final and period.kind in kinds]
+        met = any(status(period) == ReportStatus.APPROVED for period in finals)
+        lacking = [] if met else [missing(period) for period in finals] or [none]
+        return ChecklistItem(key=key, label=label, met=met, missing=lacking, owner=Owner.PARTNER)
+
+    unapproved = [period for period in periods if status(period) != ReportStatus.APPROVED]
+    return [
+        final(
+            {ReportKind.NARRATIVE, ReportKind.PROGRESS},
+            "final_narrative",
+            _("Final narrative report approved"),
+            _("No final narrative report is scheduled: add one to the reporting periods."),
+        ),
+        final(
+            {ReportKind.FINANCIAL},
+            "final_financial",
+            _("Final financial report approved"),
+            _("No final financial report is scheduled: add one to the reporting periods."),
+        ),
+        ChecklistItem(
+            key="results_final",
+            label=_("Results final: every report approved"),
+            met=not unapproved,
+            missing=[missing(period) for period in unapproved],
+            owner=Owner.PARTNER,
+        ),
+    ]

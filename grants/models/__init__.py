@@ -17,6 +17,7 @@ from .calls import (
     review_due_default,
 )
 from .catalogue import City, Facility, FundingWindow, Theme
+from .closeout import Closeout, CloseoutStatus, CloseoutTransition
 from .contributions import (
     Contribution,
     ContributionPhase,
@@ -68,6 +69,9 @@ __all__ = [
     "Call",
     "CallQuestion",
     "City",
+    "Closeout",
+    "CloseoutStatus",
+    "CloseoutTransition",
     "Contribution",
     "ContributionPhase",
     "ContributionStatus",

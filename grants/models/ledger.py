@@ -79,6 +79,7 @@ class TrancheStatus(models.TextChoices):
     DUE = "due", _("Due")
     PARTLY_PAID = "partly_paid", _("Partly paid")
     PAID = "paid", _("Paid")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class ReleaseCondition(models.TextChoices):
@@ -121,7 +122,7 @@ class Tranche(LedgerTotalsKept):
     recorded; a date condition is met on its date, kept in `condition_met_on` from the start.
     """
 
-    LEDGER_TOTALS = ("disbursed_total",)
+    LEDGER_TOTALS = ("disbursed_total", "cancelled_amount")
 
     agreement = models.ForeignKey(
         GrantAgreement, on_delete=models.CASCADE, related_name="tranches", verbose_name=_("agreement")
@@ -142,16 +143,24 @@ class Tranche(LedgerTotalsKept):
         _("condition met on"), null=True, blank=True, help_text=_("For a date condition, its date.")
     )
     disbursed_total = MoneyField(_("disbursed"), default=0, editable=False)
+    # What a cancellation took off the unpaid remainder: the sum of the tranche's decommitments, kept like
+    # `disbursed_total`.
+    cancelled_amount = MoneyField(_("cancelled"), default=0, editable=False)
     history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("tranche")
         verbose_name_plural = _("tranches")
         ordering = ["agreement", "number"]
+        permissions = [("cancel_tranche", _("Can cancel what is left to pay of a tranche"))]
         indexes = [
             models.Index(fields=["planned_date"], name="tranche_planned_date"),
             # What is left to pay, by date: the work queue's tranches due, overdue and awaiting their condition.
-            models.Index(fields=["planned_date"], condition=Q(disbursed_total__lt=F("amount")), name="tranche_unpaid"),
+            models.Index(
+                fields=["planned_date"],
+                condition=Q(disbursed_total__lt=F("amount") - F("cancelled_amount")),
+                name="tranche_unpaid",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -165,9 +174,14 @@ class Tranche(LedgerTotalsKept):
                 violation_error_message=_("A tranche must be more than zero."),
             ),
             models.CheckConstraint(
-                condition=Q(disbursed_total__gte=0) & Q(disbursed_total__lte=F("amount")),
+                condition=Q(disbursed_total__gte=0) & Q(disbursed_total__lte=F("amount") - F("cancelled_amount")),
                 name="tranche_not_overpaid",
-                violation_error_message=_("A tranche cannot be paid more than its amount."),
+                violation_error_message=_("A tranche cannot be paid more than its amount, less what was cancelled."),
+            ),
+            models.CheckConstraint(
+                condition=Q(cancelled_amount__gte=0),
+                name="tranche_cancelled_not_negative",
+                violation_error_message=_("What is cancelled of a tranche cannot be less than zero."),
             ),
             models.CheckConstraint(
                 condition=~Q(condition_kind=ReleaseCondition.DATE) | Q(condition_met_on__isnull=False),
@@ -187,7 +201,8 @@ class Tranche(LedgerTotalsKept):
 
     @property
     def remaining(self):
-        return self.amount - self.disbursed_total
+        """What is left to pay: the amount, less what was paid and what was cancelled."""
+        return self.amount - self.disbursed_total - self.cancelled_amount
 
     def condition_met_by(self, day) -> bool:
         """Whether the release condition is met on `day`: a date condition from its date, a recorded one once
@@ -232,6 +247,8 @@ class Tranche(LedgerTotalsKept):
         today = today or timezone.localdate()
         if self.disbursed_total >= self.amount:
             return TrancheStatus.PAID
+        if self.cancelled_amount > 0 and self.remaining <= 0:
+            return TrancheStatus.CANCELLED
         if self.disbursed_total > 0:
             return TrancheStatus.PARTLY_PAID
         if self.planned_date > today:
@@ -341,7 +358,9 @@ class Transaction(models.Model):
 
     kind = models.PositiveSmallIntegerField(_("type"), choices=TransactionKind.choices)
     value_date = models.DateField(_("value date"))
-    amount = MoneyField(_("amount"), help_text=_("Negative only on a row that reverses another."))
+    amount = MoneyField(
+        _("amount"), help_text=_("Negative only on a row that reverses another, or takes part of it back.")
+    )
     currency = CurrencyField()
     provider = models.ForeignKey(
         Organisation,
@@ -393,6 +412,16 @@ class Transaction(models.Model):
         related_name="reversed_by",
         verbose_name=_("reverses"),
     )
+    # A partial reversal: a negative commitment that cancels part of the agreement's commitment (a tranche
+    # cancelled), or a negative disbursement that the grantee refunded. Several may take back parts of one row.
+    takes_back = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="taken_back_by",
+        verbose_name=_("takes back part of"),
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -418,9 +447,19 @@ class Transaction(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=(Q(reverses__isnull=True) & Q(amount__gt=0)) | (Q(reverses__isnull=False) & Q(amount__lt=0)),
+                condition=(Q(reverses__isnull=True) & Q(takes_back__isnull=True) & Q(amount__gt=0))
+                | (Q(reverses__isnull=False) & Q(takes_back__isnull=True) & Q(amount__lt=0))
+                | (Q(reverses__isnull=True) & Q(takes_back__isnull=False) & Q(amount__lt=0)),
                 name="transaction_amount_sign",
-                violation_error_message=_("An amount must be more than zero; only a reversal is negative."),
+                violation_error_message=_(
+                    "An amount must be more than zero; only a reversal, a cancellation or a refund is negative."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(takes_back__isnull=True)
+                | Q(kind__in=[TransactionKind.COMMITMENT, TransactionKind.DISBURSEMENT]),
+                name="transaction_takes_back_commitment_or_disbursement",
+                violation_error_message=_("Only a commitment is cancelled in part, and only a disbursement refunded."),
             ),
             models.CheckConstraint(
                 condition=(Q(kind=TransactionKind.INCOMING_FUNDS) & Q(contribution__isnull=False))
@@ -429,9 +468,13 @@ class Transaction(models.Model):
                 violation_error_message=_("Incoming funds belong to a contribution; other transactions to a project."),
             ),
             models.CheckConstraint(
-                condition=Q(tranche__isnull=True) | Q(kind=TransactionKind.DISBURSEMENT),
+                condition=Q(tranche__isnull=True)
+                | Q(kind=TransactionKind.DISBURSEMENT)
+                | Q(kind=TransactionKind.COMMITMENT, takes_back__isnull=False),
                 name="transaction_tranche_only_on_disbursement",
-                violation_error_message=_("Only a disbursement is paid against a tranche."),
+                violation_error_message=_(
+                    "Only a disbursement is paid against a tranche, and only a cancellation takes back its commitment."
+                ),
             ),
             currency_shape_check("currency", "transaction_currency_iso"),
         ]

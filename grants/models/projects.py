@@ -58,6 +58,9 @@ class Project(LedgerTotalsKept):
     cities = models.ManyToManyField(City, blank=True, related_name="projects", verbose_name=_("cities"))
     start_date = models.DateField(_("start"))
     end_date = models.DateField(_("end"))
+    actual_end_date = models.DateField(
+        _("actual end"), null=True, blank=True, editable=False, help_text=_("Set when the project is closed.")
+    )
     currency = CurrencyField()
     approved_budget = MoneyField(_("approved budget"))
     co_financing = MoneyField(

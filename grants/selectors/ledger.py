@@ -236,8 +236,8 @@ def project_money(project: Project) -> ProjectMoney:
     )
 
 
-# A tranche not fully paid yet (one free to pay on a day is `Tranche.released_by(day)`).
-TRANCHE_UNPAID = Q(disbursed_total__lt=F("amount"))
+# A tranche not fully paid nor cancelled yet (one free to pay on a day is `Tranche.released_by(day)`).
+TRANCHE_UNPAID = Q(disbursed_total__lt=F("amount") - F("cancelled_amount"))
 
 
 def tranches_due(*, on: dt.date | None = None) -> QuerySet[Tranche]:

@@ -25,6 +25,8 @@ from ..models import (
     AccountingPeriod,
     Allocation,
     BudgetCategory,
+    Closeout,
+    CloseoutStatus,
     Contribution,
     GrantAgreement,
     GrantBudgetLine,
@@ -178,6 +180,20 @@ def _require_open_period(value_date: dt.date) -> None:
         )
 
 
+def project_lock(project: Project) -> Project:
+    """The project, locked for a change of its ledger; refused while it is closed.
+
+    Every service that writes a project's ledger row takes the project through here, so a closed project is
+    locked at every door (admin, API, spreadsheet and IATI imports) until it is reopened, with a reason."""
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    if Closeout.objects.filter(project=project, status=CloseoutStatus.CLOSED).exists():
+        raise LedgerError(
+            _("%(code)s is closed: nothing more is recorded on its ledger unless it is reopened, with a reason.")
+            % {"code": project.code}
+        )
+    return project
+
+
 def _save(instance) -> None:
     validate(instance, error=LedgerError)
     instance.save()
@@ -246,7 +262,7 @@ def grant_agreement_sign(
 ) -> GrantAgreement:
     """Sign a project's grant agreement: the ledger's commitment, its schedule of tranches and its budget."""
     _require_positive(amount)
-    project = Project.objects.select_for_update().get(pk=project.pk)
+    project = project_lock(project)
     if GrantAgreement.objects.filter(project=project).exists():
         raise LedgerError(_("%(code)s already has a grant agreement.") % {"code": project.code})
     if amount > project.approved_budget:
@@ -322,7 +338,7 @@ def disbursement_record(
 ) -> Transaction:
     """Pay money to a project partner, against a tranche if given; never beyond what was committed."""
     _require_positive(amount)
-    project = Project.objects.select_for_update().get(pk=project.pk)
+    project = project_lock(project)
     _require_currency(currency, books=project.currency, subject=project.code)
     _require_open_period(value_date)
     if tranche is not None:
@@ -388,7 +404,7 @@ def expenditure_record(
 ) -> Transaction:
     """Record what a partner reports it spent on the project."""
     _require_positive(amount)
-    project = Project.objects.select_for_update().get(pk=project.pk)
+    project = project_lock(project)
     _require_currency(currency, books=project.currency, subject=project.code)
     _require_open_period(value_date)
     agreement = GrantAgreement.objects.filter(project=project).select_related("grantee").first()
@@ -426,8 +442,12 @@ def transaction_reverse(
     original = Transaction.objects.select_for_update().get(pk=original.pk)
     if original.reverses_id is not None:
         raise LedgerError(_("A reversal cannot itself be reversed; record a new transaction instead."))
+    if original.takes_back_id is not None:
+        raise LedgerError(_("A cancellation or a refund cannot be reversed; record a new transaction instead."))
     if Transaction.objects.filter(reverses=original).exists():
         raise LedgerError(_("This transaction is already reversed."))
+    if Transaction.objects.filter(takes_back=original).exists():
+        raise LedgerError(_("Part of this transaction was cancelled or refunded: it cannot be reversed whole."))
     _require_open_period(value_date)
     if original.kind == TransactionKind.INCOMING_FUNDS:
         Contribution.objects.select_for_update().get(pk=original.contribution_id)
@@ -435,7 +455,7 @@ def transaction_reverse(
             received_total=F("received_total") - original.amount
         )
     else:
-        project = Project.objects.select_for_update().get(pk=original.project_id)
+        project = project_lock(original.project)
         if original.kind == TransactionKind.COMMITMENT and (
             project.committed_total - original.amount < project.disbursed_total
         ):

@@ -633,3 +633,52 @@ def ready_donor_report(donor: members.Organisation) -> donors.DonorReport:
         status=donors.ReportJobStatus.READY,
         file=SimpleUploadedFile("report.pdf", PDF),
     )
+
+
+def project_at_closeout(*, ready: bool = False, **project_fields) -> grants.Project:
+    """A grant past its end (2019 to 2022): 100,000 committed in two tranches (60,000 and 40,000), the first paid,
+    50,000 reported spent, and its final narrative and financial reports approved.
+
+    Left for closeout: the second tranche (40,000 to pay or cancel), 10,000 unspent (to refund or write off) and
+    the evaluation. With `ready`, those are done too: the tranche cancelled, the balance refunded, the evaluation
+    uploaded; the project can be closed.
+    """
+    from grants.services import (
+        TrancheSpec,
+        disbursement_record,
+        evaluation_upload,
+        expenditure_record,
+        refund_record,
+        tranche_cancel,
+    )
+    from members.roles import GRANTS_COMMITTEE, PROGRAMME_OFFICER
+
+    project = ProjectFactory(**project_fields)
+    agreement = GrantAgreementFactory(
+        project=project,
+        tranches=[
+            TrancheSpec(planned_date=dt.date(2019, 3, 1), amount=Decimal("60000.00")),
+            TrancheSpec(planned_date=dt.date(2020, 3, 1), amount=Decimal("40000.00")),
+        ],
+    )
+    first, second = agreement.tranches.order_by("number")
+    disbursement_record(project=project, tranche=first, amount=Decimal("60000.00"), value_date=dt.date(2019, 3, 15))
+    expenditure_record(project=project, amount=Decimal("50000.00"), value_date=dt.date(2022, 12, 31))
+    for kind in (results.ReportKind.NARRATIVE, results.ReportKind.FINANCIAL):
+        period = ReportingPeriodFactory(
+            project=project, start_date=dt.date(2022, 1, 1), end_date=dt.date(2022, 12, 31), kind=kind, is_final=True
+        )
+        results.ProgressReport.objects.create(
+            project=project, period=period, status=results.ReportStatus.APPROVED, approved_at=_now()
+        )
+    if ready:
+        committee = staff_in_role(GRANTS_COMMITTEE)
+        tranche_cancel(tranche=second, reason="The last phase is not needed", by=committee)
+        refund_record(project=project, amount=Decimal("10000.00"), value_date=dt.date(2023, 2, 1))
+        evaluation_upload(
+            project=project,
+            upload=SimpleUploadedFile("evaluation.pdf", PDF),
+            by=staff_in_role(PROGRAMME_OFFICER),
+        )
+    project.refresh_from_db()
+    return project

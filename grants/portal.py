@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,6 +20,8 @@ from members.selectors import organisations_of
 from . import selectors, services
 from .forms import ReviewForm
 from .models import Application, Attachment, Call, ReviewAssignment
+from .selectors.closeout import closeout_state
+from .selectors.visibility import own_projects
 from .todos import todos_for
 
 
@@ -47,9 +49,14 @@ def partner_landing(user) -> str | None:
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The partner's home: to-dos first (reports owed, drafts to finish), then applications and projects."""
     page = Paginator(selectors.partner_applications(request.user), 20).get_page(request.GET.get("page"))
-    projects = selectors.partner_projects(request.user)[:50]
-    todos = todos_for(request.user, timezone.localdate())
-    return render(request, "grants/portal/dashboard.html", {"page": page, "projects": projects, "todos": todos})
+    projects = selectors.partner_projects(request.user).select_related("closeout")[:50]
+    today = timezone.localdate()
+    todos = todos_for(request.user, today)
+    return render(
+        request,
+        "grants/portal/dashboard.html",
+        {"page": page, "projects": projects, "todos": todos, "today": today},
+    )
 
 
 @login_required
@@ -136,3 +143,10 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("grants:review-queue")
     context = {"review": review, "application": review.application, "form": form}
     return render(request, "grants/portal/review_form.html", context)
+
+
+@login_required
+def project_closeout(request: HttpRequest, code: str) -> HttpResponse:
+    """A partner's view of its project's closeout: closed or not, and what the secretariat still needs from it."""
+    project = get_object_or_404(own_projects(request.user), code=code)
+    return render(request, "grants/portal/closeout.html", {"state": closeout_state(project)})

@@ -30,6 +30,7 @@ urlpatterns = [
         portal_payments.payment_request_withdraw,
         name="payment-request-withdraw",
     ),
+    path("portal/projects/<str:code>/closeout/", portal.project_closeout, name="project-closeout"),
     path("portal/reviews/", portal.review_queue, name="review-queue"),
     path("portal/reviews/<int:pk>/", portal.review_detail, name="review"),
 ]

@@ -19,21 +19,16 @@ each may change is its own:
 - administrators hold every permission, including users and groups.
 
 Money is recorded by one role and decided by another: the committee approves an award and signs its
-<<<<<<< HEAD
 agreement (which books the commitment), and a tranche is released by a programme officer approving the
 progress report its condition names. A partner's payment request is checked by a programme officer and
 approved by a finance officer, three different people (the services refuse the same person twice and the
 database refuses it too); the approval records the disbursement. A bank account is verified by someone other
 than the person who entered or changed it. A disbursement a finance officer records directly in the ledger
 (outside a payment request) still has no approval step of its own.
-=======
-agreement (which books the commitment), finance pays it, and a tranche is released by a programme officer
-approving the progress report its condition names. A recorded disbursement has no approval step of its own.
 
 At closeout the committee, which made the commitment, is the one to reduce it (cancelling a tranche's unpaid
 remainder) and to close or reopen the project; finance records the grantee's refund (a ledger row, like any
 payment) and writes off an unspent balance that will not come back; programme officers upload the evaluation.
->>>>>>> 2732ce3 (Closeout foundation: a project's checklist (reports, tranches, unspent balance, evaluation), tranche cancellation as a decommitment, refunds as negative disbursements taking back part of a payment, write-offs, closing that locks the ledger and reopening with a reason; IATI shows the actual end date)
 """
 
 from __future__ import annotations
@@ -88,14 +83,11 @@ ROLES: dict[str, tuple[str, ...]] = {
         "grants.close_accountingperiod",
         "grants.export_journal",
         *_crud("grants", "accountmapping"),
-<<<<<<< HEAD
         "grants.approve_paymentrequest",
         "grants.add_paymentrun",
         "grants.confirm_paymentrun",
         "members.verify_bankaccount",
-=======
         "grants.write_off_balance",
->>>>>>> 2732ce3 (Closeout foundation: a project's checklist (reports, tranches, unspent balance, evaluation), tranche cancellation as a decommitment, refunds as negative disbursements taking back part of a payment, write-offs, closing that locks the ledger and reopening with a reason; IATI shows the actual end date)
         "donors.request_donorreport",
     ),
     GRANTS_COMMITTEE: (

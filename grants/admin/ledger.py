@@ -48,6 +48,7 @@ from ..resources import LedgerImportResource
 from ..selectors import queue
 from ..selectors.journal import period_journal
 from ..selectors.ledger import TRANCHE_UNPAID
+from .closeout import TrancheCancelAdmin
 from .schedule import Schedule, TrancheLines
 
 
@@ -194,7 +195,7 @@ class DisbursementForm(forms.Form):
 
 
 @admin.register(Tranche)
-class TrancheAdmin(ReadOnlyLedgerMixin, HistoryAdmin):
+class TrancheAdmin(TrancheCancelAdmin, ReadOnlyLedgerMixin, HistoryAdmin):
     list_display = [
         "pay",
         "__str__",
@@ -230,6 +231,7 @@ class TrancheAdmin(ReadOnlyLedgerMixin, HistoryAdmin):
                 self.admin_site.admin_view(requires("grants.change_tranche")(self.condition_met_view)),
                 name="grants_tranche_condition_met",
             ),
+            *self.cancel_urls(),
             *super().get_urls(),
         ]
 

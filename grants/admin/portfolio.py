@@ -30,12 +30,14 @@ from ..models import (
     Project,
     ProjectCountry,
     ProjectPartner,
+    ProjectStatus,
     Theme,
     pledge_schedule_error,
 )
 from ..resources import ContributionResource, ExchangeRateResource, ProjectResource
 from ..sections import staff_record
 from ..selectors import contribution_figures, contribution_record, project_record
+from .closeout import ProjectCloseoutAdmin
 
 
 class CatalogueAdmin(admin.ModelAdmin):
@@ -242,7 +244,7 @@ class ProjectPartnerInline(admin.TabularInline):
 
 
 @admin.register(Project)
-class ProjectAdmin(RecordPageMixin, MoneyTotalsMixin, HistoryAdmin, CheckedImportExportAdmin):
+class ProjectAdmin(ProjectCloseoutAdmin, RecordPageMixin, MoneyTotalsMixin, HistoryAdmin, CheckedImportExportAdmin):
     resource_classes = [ProjectResource]
     record_template = "admin/grants/record/project.html"
     change_list_template = "admin/grants/project/change_list.html"  # with links to the IATI import and file
@@ -271,6 +273,13 @@ class ProjectAdmin(RecordPageMixin, MoneyTotalsMixin, HistoryAdmin, CheckedImpor
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("countries").distinct()
 
+    def get_readonly_fields(self, request, obj=None):
+        """A project is closed and reopened by its closeout (`services.project_close`), never by editing it."""
+        fields = super().get_readonly_fields(request, obj)
+        if obj is not None and obj.status == ProjectStatus.CLOSED:
+            return [*fields, "status"]
+        return fields
+
     def record_context(self, request, obj: Project) -> dict:
         """The acts the page offers are those the user may take: each is checked again where it posts."""
         record = project_record(obj)
@@ -280,6 +289,7 @@ class ProjectAdmin(RecordPageMixin, MoneyTotalsMixin, HistoryAdmin, CheckedImpor
             "may_pay": may(request.user, "grants.add_transaction"),
             "may_meet_conditions": may(request.user, "grants.change_tranche"),
             "may_sign": may(request.user, "grants.add_grantagreement"),
+            "closeout_url": reverse("admin:grants_project_closeout", args=[obj.pk]),
             **self._publish_button(request, obj.pk),
         }
 
@@ -300,6 +310,7 @@ class ProjectAdmin(RecordPageMixin, MoneyTotalsMixin, HistoryAdmin, CheckedImpor
         publish = requires("grants.publish_project")(self.publish_view)
         return [
             path("<int:pk>/publish/", self.admin_site.admin_view(require_POST(publish)), name="grants_project_publish"),
+            *self.closeout_urls(),
             *super().get_urls(),
         ]
 

@@ -300,3 +300,29 @@ class AgreementInput(serializers.Serializer):
             tranches=[services.TrancheSpec(**tranche) for tranche in data.get("tranches", [])],
             recorded_by=self.context["request"].user,
         )
+
+
+class CloseInput(serializers.Serializer):
+    """Close a project whose checklist is all met; refused (400) with the items still unmet."""
+
+    actual_end = serializers.DateField(
+        required=False, help_text="The day the project actually ended; today if left out."
+    )
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+    def close(self, project: Project):
+        return services.project_close(
+            project=project,
+            by=self.context["request"].user,
+            actual_end=self.validated_data.get("actual_end"),
+            comment=self.validated_data["comment"],
+        )
+
+
+class ReopenInput(serializers.Serializer):
+    reason = serializers.CharField(help_text="Why the project is reopened; kept in the closeout's log.")
+
+    def reopen(self, project: Project):
+        return services.project_reopen(
+            project=project, by=self.context["request"].user, reason=self.validated_data["reason"]
+        )

@@ -291,6 +291,7 @@ class AllocationOutput(serializers.ModelSerializer):
 class TrancheOutput(serializers.ModelSerializer):
     amount = money_field(help_text="In the agreement's currency.")
     disbursed_total = money_field(help_text="Paid against this tranche so far.")
+    cancelled_amount = money_field(help_text="Cancelled of what was left to pay (a decommitment).")
     status = serializers.ChoiceField(choices=TrancheStatus.choices, read_only=True)
 
     class Meta:
@@ -303,6 +304,7 @@ class TrancheOutput(serializers.ModelSerializer):
             "condition",
             "condition_met_on",
             "disbursed_total",
+            "cancelled_amount",
             "status",
         ]
 
@@ -316,3 +318,33 @@ class AgreementOutput(serializers.ModelSerializer):
     class Meta:
         model = GrantAgreement
         fields = ["id", "project", "reference", "grantee", "signed_on", "amount", "currency", "status", "tranches"]
+
+
+class ChecklistItemOutput(serializers.Serializer):
+    key = serializers.CharField(
+        help_text="final_narrative, final_financial, results_final, tranches, balance or evaluation."
+    )
+    label = serializers.CharField()
+    met = serializers.BooleanField()
+    missing = serializers.ListField(child=serializers.CharField(), help_text="What is missing, in words.")
+    owner = serializers.ChoiceField(choices=["partner", "secretariat"], help_text="Who must act.")
+
+
+class CloseoutOutput(serializers.Serializer):
+    """A project's closeout: its checklist now, and whether it is closed (its ledger locked)."""
+
+    project = serializers.CharField(source="project.code")
+    status = serializers.SerializerMethodField()
+    is_ready = serializers.BooleanField(help_text="Every item met: the project can be closed.")
+    items = ChecklistItemOutput(many=True)
+    currency = serializers.CharField()
+    unspent = money_field(help_text="Disbursed less reported spent.")
+    written_off = money_field()
+    to_settle = money_field(help_text="Unspent and neither refunded nor written off.")
+    actual_end_date = serializers.DateField(source="project.actual_end_date", allow_null=True)
+    closed_at = serializers.DateTimeField(source="closeout.closed_at", allow_null=True, default=None)
+    reopened_at = serializers.DateTimeField(source="closeout.reopened_at", allow_null=True, default=None)
+    reopen_reason = serializers.CharField(source="closeout.reopen_reason", default="")
+
+    def get_status(self, state) -> str:
+        return "closed" if state.is_closed else "open"

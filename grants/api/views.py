@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 
 from common.api import ActPermissions, Conflict, FileDownloadMixin, file_responses, staff_editable
 from common.api_views import StaffEditableViewSet, StaffRecordViewSet
+from common.permissions import may
 from common.spreadsheets import spreadsheet_response
 
 from .. import services
@@ -41,14 +42,18 @@ from ..models import (
     Transaction,
 )
 from ..selectors import visible_calls, visible_contributions, visible_projects, visible_transactions
+from ..selectors.closeout import closeout_state
 from ..selectors.journal import JournalIncomplete, period_journal
+from ..selectors.visibility import own_projects
 from .inputs import (
     AgreementInput,
     AllocationInput,
     CallInput,
+    CloseInput,
     ContributionInput,
     FacilityInput,
     ProjectInput,
+    ReopenInput,
     ReversalInput,
     ThemeInput,
     TransactionInput,
@@ -58,6 +63,7 @@ from .outputs import (
     AgreementOutput,
     AllocationOutput,
     CallOutput,
+    CloseoutOutput,
     ContributionOutput,
     FacilityOutput,
     ProjectOutput,
@@ -148,6 +154,8 @@ class ProjectViewSet(StaffRecordViewSet):
         "agreement": "grants.add_grantagreement",
         "publish": "grants.publish_project",
         "unpublish": "grants.publish_project",
+        "close": "grants.close_project",
+        "reopen": "grants.close_project",
     }
 
     def get_queryset(self) -> QuerySet[Project]:
@@ -166,6 +174,8 @@ class ProjectViewSet(StaffRecordViewSet):
     def get_serializer_class(self):
         if self.action in ("publish", "unpublish"):
             return ProjectOutput
+        if self.action in ("closeout", "close", "reopen"):
+            return {"closeout": CloseoutOutput, "close": CloseInput, "reopen": ReopenInput}[self.action]
         return AgreementInput if self.action == "agreement" else super().get_serializer_class()
 
     def _publication(self, service) -> Response:
@@ -184,6 +194,39 @@ class ProjectViewSet(StaffRecordViewSet):
     def unpublish(self, request: Request, pk: str) -> Response:
         """Staff: withdraw the project from the public; staff, its partners and its donors still see it."""
         return self._publication(services.project_unpublish)
+
+    def _closeout(self, project: Project) -> Response:
+        """The closeout of a project: staff who see closeouts, and the project's own partners; 404 to others."""
+        user = self.request.user
+        if not (may(user, "grants.view_closeout") or own_projects(user).filter(pk=project.pk).exists()):
+            raise NotFound(_("%(code)s has no closeout you may see.") % {"code": project.code})
+        return Response(CloseoutOutput(closeout_state(project), context=self.get_serializer_context()).data)
+
+    @extend_schema(responses={200: CloseoutOutput})
+    @action(detail=True, methods=["get"])
+    def closeout(self, request: Request, pk: str) -> Response:
+        """The project's closeout checklist, each item met or what is missing, and whether it is closed."""
+        return self._closeout(self.get_object())
+
+    @extend_schema(request=CloseInput, responses={200: CloseoutOutput})
+    @action(detail=True, methods=["post"])
+    def close(self, request: Request, pk: str) -> Response:
+        """Staff (grants committee): close the project, locking its ledger; refused with the items still unmet."""
+        project = self.get_object()
+        closing = self.get_serializer(data=request.data)
+        closing.is_valid(raise_exception=True)
+        closing.close(project)
+        return self._closeout(project)
+
+    @extend_schema(request=ReopenInput, responses={200: CloseoutOutput})
+    @action(detail=True, methods=["post"])
+    def reopen(self, request: Request, pk: str) -> Response:
+        """Staff (grants committee): reopen a closed project, with the reason; its ledger takes rows again."""
+        project = self.get_object()
+        reopening = self.get_serializer(data=request.data)
+        reopening.is_valid(raise_exception=True)
+        reopening.reopen(project)
+        return self._closeout(project)
 
     @extend_schema(methods=["GET"], responses={200: AgreementOutput})
     @extend_schema(methods=["POST"], request=AgreementInput, responses={201: AgreementOutput})

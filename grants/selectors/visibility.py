@@ -18,15 +18,22 @@ from .calls import partner_applications
 from .portfolio import active_contributions, public_projects, public_transactions
 
 
+def own_projects(user: User) -> QuerySet[Project]:
+    """The projects of the organisations `user` acts for as a partner."""
+    if not user.is_authenticated:
+        return Project.objects.none()
+    own = ProjectPartner.objects.filter(organisation__in=organisations_of(user=user, role=Role.PARTNER)).values(
+        "project_id"
+    )
+    return Project.objects.filter(pk__in=own)
+
+
 def visible_projects(user: User) -> QuerySet[Project]:
     if may(user, "grants.view_project"):
         return Project.objects.all()
     if not user.is_authenticated:
         return public_projects()
-    own = ProjectPartner.objects.filter(organisation__in=organisations_of(user=user, role=Role.PARTNER)).values(
-        "project_id"
-    )
-    return Project.objects.filter(Q(is_public=True) | Q(pk__in=own))
+    return Project.objects.filter(Q(is_public=True) | Q(pk__in=own_projects(user).values("pk")))
 
 
 def visible_transactions(user: User) -> QuerySet[Transaction]:

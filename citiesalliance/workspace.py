@@ -27,7 +27,8 @@ from donors.selectors import failed_report_count
 from grants.admin.calls import ClosingFilter, ReviewFilter, WorkFilter
 from grants.admin.ledger import PaymentDateFilter, ReleaseConditionFilter
 from grants.admin.payments import PaymentWorkFilter
-from grants.models import Application, Call, PaymentRequest, ReviewAssignment, Tranche
+from grants.admin.portfolio import CloseoutFilter
+from grants.models import Application, Call, PaymentRequest, Project, ReviewAssignment, Tranche
 from grants.selectors import queue as grants_queue
 from members.models import User
 from results import selectors as results_selectors
@@ -200,6 +201,13 @@ def failed_donor_reports(user: User, counts: Counts) -> list[QueueLine]:
     return [QueueLine(_("Donor reports that failed"), failed_report_count(), url, is_urgent=True)]
 
 
+def closeouts(user: User, counts: Counts) -> list[QueueLine]:
+    if not _may(user, "grants.close_project", Project):
+        return []
+    count = grants_queue.projects_to_close_count(today=counts.today)
+    return [_line(_("Projects past their end, not closed"), count, Project, CloseoutFilter, CloseoutFilter.WAITING)]
+
+
 # What waits on someone's approval. Amendments, when they exist, add their source here: a function of
 # (user, counts) returning the lines the user may act on, as those below do.
 AWAITING_APPROVAL: list[LineSource] = [awards_to_decide, reports_to_review, payments_to_check, payments_to_approve]
@@ -209,6 +217,7 @@ SECTIONS: list[tuple[str, list[LineSource]]] = [
     (_("Awaiting approval"), AWAITING_APPROVAL),
     (_("Payments"), [tranches, release_conditions, payments_to_pay]),
     (_("Partner reporting"), [overdue_partner_reports]),
+    (_("Closeout"), [closeouts]),
     (_("Donor reports"), [failed_donor_reports]),
 ]
 

@@ -18,7 +18,7 @@ from citiesalliance.workspace import work_queue
 from donors.models import DonorReport, ReportJobStatus
 from grants.generator import generate_applications, generate_portfolio
 from grants.models import ApplicationStatus, PartnerRole, Project, ReviewAssignment
-from grants.services import TrancheSpec, disbursement_record, tranche_condition_meet
+from grants.services import TrancheSpec, disbursement_record, project_close, tranche_cancel, tranche_condition_meet
 from members.roles import ADMINISTRATOR, FINANCE_OFFICER, GRANTS_COMMITTEE, PROGRAMME_OFFICER
 from results.generator import generate_results
 from results.models import ProgressReport, ReportStatus
@@ -31,6 +31,7 @@ from tests.factories import (
     ProjectPartnerFactory,
     ReportingPeriodFactory,
     UserFactory,
+    project_at_closeout,
     staff_in_role,
 )
 
@@ -54,9 +55,10 @@ DONOR_REPORTS = "Donor reports that failed"
 PAYMENTS_TO_CHECK = "Payments to check"
 PAYMENTS_TO_APPROVE = "Payments to approve"
 PAYMENTS_TO_RUN = "Payments approved, for the next payment run"
+CLOSEOUTS = "Projects past their end, not closed"
 
 EVERY_LINE = [SCREEN, OUTSTANDING, REVIEWS_OVERDUE, CLOSING, DECIDE, REPORTS, DUE, TRANCHES_OVERDUE, CONDITIONS]
-EVERY_LINE += [PARTNER_REPORTS, DONOR_REPORTS, PAYMENTS_TO_CHECK, PAYMENTS_TO_APPROVE, PAYMENTS_TO_RUN]
+EVERY_LINE += [PARTNER_REPORTS, DONOR_REPORTS, PAYMENTS_TO_CHECK, PAYMENTS_TO_APPROVE, PAYMENTS_TO_RUN, CLOSEOUTS]
 
 
 @pytest.fixture(autouse=True)
@@ -163,6 +165,16 @@ def _partner_reports() -> tuple:
     return first, second
 
 
+def _closeouts() -> None:
+    """One project past its end and not closed; one closed, one still running and one without an agreement (their
+    last tranches cancelled, so that no tranche of theirs is waiting to be paid)."""
+    committee = staff_in_role(GRANTS_COMMITTEE)
+    for project in (project_at_closeout(), project_at_closeout(end_date=dt.date(2027, 12, 31))):
+        tranche_cancel(tranche=project.agreement.tranches.get(number=2), reason="Not needed", by=committee)
+    project_close(project=project_at_closeout(ready=True), by=committee)
+    ProjectFactory(end_date=dt.date(2022, 12, 31))
+
+
 def _donor_reports() -> None:
     donor = OrganisationFactory()
     for status in [ReportJobStatus.FAILED, ReportJobStatus.READY, ReportJobStatus.QUEUED]:
@@ -178,6 +190,7 @@ def known_work():
     _tranches()
     partners = _partner_reports()
     _donor_reports()
+    _closeouts()
     return partners
 
 
@@ -207,12 +220,14 @@ def test_each_line_counts_the_work_waiting_in_the_portfolio(known_work, administ
         PAYMENTS_TO_CHECK: 0,
         PAYMENTS_TO_APPROVE: 0,
         PAYMENTS_TO_RUN: 0,
+        CLOSEOUTS: 1,
     }
     assert [str(section.title) for section in sections] == [
         "Calls and applications",
         "Awaiting approval",
         "Payments",
         "Partner reporting",
+        "Closeout",
         "Donor reports",
     ]
 
@@ -257,7 +272,7 @@ def test_the_home_page_shows_the_queue_above_the_lists_of_records(client, known_
     page = client.get(reverse("admin:index")).content.decode()
 
     assert page.index("Your work") < page.index(SCREEN) < page.index("All records")
-    assert page.index("All records") < page.index(reverse("admin:grants_project_changelist"))
+    assert page.index("All records") < page.index(f'href="{reverse("admin:grants_project_changelist")}"')
     assert '<th scope="row"><a href="/admin/grants/tranche/?due=overdue">Tranches overdue</a></th>' in page
 
 
@@ -267,7 +282,7 @@ ROLE_LINES = {
     PROGRAMME_OFFICER: {SCREEN, OUTSTANDING, REVIEWS_OVERDUE, CLOSING, REPORTS, CONDITIONS, PARTNER_REPORTS}
     | {DONOR_REPORTS, PAYMENTS_TO_CHECK},
     FINANCE_OFFICER: {DUE, TRANCHES_OVERDUE, DONOR_REPORTS, PAYMENTS_TO_APPROVE, PAYMENTS_TO_RUN},
-    GRANTS_COMMITTEE: {DECIDE},
+    GRANTS_COMMITTEE: {DECIDE, CLOSEOUTS},
     ADMINISTRATOR: set(EVERY_LINE),
 }
 
@@ -339,7 +354,8 @@ def test_the_queue_takes_as_many_queries_for_a_large_portfolio_as_for_a_small_on
     assert all(large[label] >= small[label] for label in EVERY_LINE)
     assert large[SCREEN] > small[SCREEN] and large[REPORTS] > small[REPORTS]
     # Two to read the user's permissions, then one per table: applications, reviews, calls, progress
-    # reports, tranches, reporting periods (overdue, and by partner), donor reports and payment requests.
+    # reports, tranches, reporting periods (overdue, and by partner), donor reports, payment requests and projects
+    # to close.
     someone = staff_in_role(ADMINISTRATOR)
     with django_assert_num_queries(11):
         work_queue(someone)

@@ -9,11 +9,19 @@ from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from common.admin import CheckedImportExportAdmin, CountedListMixin, HistoryAdmin, MoneyTotalsMixin, RecordPageMixin
+from common.admin import (
+    CheckedImportExportAdmin,
+    ConditionFilter,
+    CountedListMixin,
+    HistoryAdmin,
+    MoneyTotalsMixin,
+    RecordPageMixin,
+)
 from common.errors import DomainError
 from common.money import format_money
 from common.permissions import may, requires
@@ -36,7 +44,7 @@ from ..models import (
 )
 from ..resources import ContributionResource, ExchangeRateResource, ProjectResource
 from ..sections import staff_record
-from ..selectors import contribution_figures, contribution_record, project_record
+from ..selectors import contribution_figures, contribution_record, project_record, queue
 from .closeout import ProjectCloseoutAdmin
 
 
@@ -243,6 +251,13 @@ class ProjectPartnerInline(admin.TabularInline):
     autocomplete_fields = ["organisation"]
 
 
+class CloseoutFilter(ConditionFilter):
+    title = _("closeout")
+    parameter_name = "closeout"
+    WAITING = "waiting"
+    conditions = {WAITING: (_("Past their end, not closed"), lambda: queue.projects_to_close(timezone.localdate()))}
+
+
 @admin.register(Project)
 class ProjectAdmin(ProjectCloseoutAdmin, RecordPageMixin, MoneyTotalsMixin, HistoryAdmin, CheckedImportExportAdmin):
     resource_classes = [ProjectResource]
@@ -250,7 +265,16 @@ class ProjectAdmin(ProjectCloseoutAdmin, RecordPageMixin, MoneyTotalsMixin, Hist
     change_list_template = "admin/grants/project/change_list.html"  # with links to the IATI import and file
     change_form_template = "admin/grants/project/change_form.html"  # with the publish button
     list_display = ["code", "title", "facility", "country_list", "status", "start_date", "budget", "is_public"]
-    list_filter = ["status", "facility__window", "facility", "themes", "countries__country", "is_public", "is_demo"]
+    list_filter = [
+        "status",
+        CloseoutFilter,
+        "facility__window",
+        "facility",
+        "themes",
+        "countries__country",
+        "is_public",
+        "is_demo",
+    ]
     list_select_related = ["facility"]
     search_fields = ["code", "title", "partners__organisation__name", "cities__name"]
     autocomplete_fields = ["facility", "themes", "cities"]

@@ -10,12 +10,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from common.money import format_money
 
-from ..models import Closeout, CloseoutStatus, Project, ProjectStatus, Tranche, Transaction, TransactionKind
+from ..models import Closeout, Project, Tranche, Transaction, TransactionKind
 
 
 class Owner:
@@ -150,13 +149,4 @@ def closeout_state(project: Project) -> CloseoutState:
         refunds=refunds,
         unspent=unspent,
         written_off=written_off,
-    )
-
-
-def projects_to_close(today) -> Q:
-    """Projects past their end date and not closed (nor cancelled): the work queue's closeouts waiting."""
-    return (
-        Q(end_date__lt=today, agreement__isnull=False)
-        & ~Q(status__in=[ProjectStatus.CLOSED, ProjectStatus.CANCELLED])
-        & ~Q(closeout__status=CloseoutStatus.CLOSED)
     )

@@ -16,8 +16,11 @@ from ..models import (
     Application,
     ApplicationStatus,
     Call,
+    CloseoutStatus,
     PaymentRequest,
     PaymentRequestStatus,
+    Project,
+    ProjectStatus,
     ReviewAssignment,
     Tranche,
 )
@@ -70,6 +73,19 @@ def tranches_overdue(today: dt.date) -> Q:
 def tranche_conditions_pending(today: dt.date) -> Q:
     """A release condition not met on a tranche left to pay whose date has come or comes within `DUE_SOON`."""
     return TRANCHE_UNPAID & ~Tranche.released_by(today) & Q(planned_date__lte=today + DUE_SOON)
+
+
+def projects_to_close(today: dt.date) -> Q:
+    """Past their end date, with a grant agreement, and neither closed nor cancelled: closeouts waiting."""
+    return (
+        Q(end_date__lt=today, agreement__isnull=False)
+        & ~Q(status__in=[ProjectStatus.CLOSED, ProjectStatus.CANCELLED])
+        & ~Q(closeout__status=CloseoutStatus.CLOSED)
+    )
+
+
+def projects_to_close_count(*, today: dt.date) -> int:
+    return Project.objects.filter(projects_to_close(today)).count()
 
 
 @dataclass(frozen=True)

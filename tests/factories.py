@@ -636,7 +636,7 @@ def ready_donor_report(donor: members.Organisation) -> donors.DonorReport:
 
 
 def project_at_closeout(*, ready: bool = False, **project_fields) -> grants.Project:
-    """A grant past its end (2019 to 2022): 100,000 committed in two tranches (60,000 and 40,000), the first paid,
+    """A grant past its end (2019 to 2022), its grantee its implementing partner: 100,000 committed in two tranches (60,000 and 40,000), the first paid,
     50,000 reported spent, and its final narrative and financial reports approved.
 
     Left for closeout: the second tranche (40,000 to pay or cancel), 10,000 unspent (to refund or write off) and
@@ -661,6 +661,7 @@ def project_at_closeout(*, ready: bool = False, **project_fields) -> grants.Proj
             TrancheSpec(planned_date=dt.date(2020, 3, 1), amount=Decimal("40000.00")),
         ],
     )
+    ProjectPartnerFactory(project=project, organisation=agreement.grantee)
     first, second = agreement.tranches.order_by("number")
     disbursement_record(project=project, tranche=first, amount=Decimal("60000.00"), value_date=dt.date(2019, 3, 15))
     expenditure_record(project=project, amount=Decimal("50000.00"), value_date=dt.date(2022, 12, 31))

@@ -6,10 +6,12 @@ from django.db import migrations
 
 from members.roles import FINANCE_OFFICER, GRANTS_COMMITTEE, PROGRAMME_OFFICER, ROLES, roles_extend
 
+# Every staff role sees the partnership's data, closeouts too (`roles.role_permissions`).
+SEE = "grants.view_closeout"
 ACTS = {
-    GRANTS_COMMITTEE: ("grants.cancel_tranche", "grants.close_project"),
-    FINANCE_OFFICER: ("grants.write_off_balance",),
-    PROGRAMME_OFFICER: ("grants.change_closeout",),
+    GRANTS_COMMITTEE: (SEE, "grants.cancel_tranche", "grants.close_project"),
+    FINANCE_OFFICER: (SEE, "grants.write_off_balance"),
+    PROGRAMME_OFFICER: (SEE, "grants.change_closeout"),
 }
 
 
@@ -26,7 +28,7 @@ def extend(apps, schema_editor):
 
 def withdraw(apps, schema_editor):
     Group, Permission = apps.get_model("auth", "Group"), apps.get_model("auth", "Permission")
-    codenames = [name.split(".", 1)[1] for names in ACTS.values() for name in names]
+    codenames = [name.split(".", 1)[1] for names in ACTS.values() for name in names if name != SEE]
     permissions = Permission.objects.filter(content_type__app_label="grants", codename__in=codenames)
     for group in Group.objects.filter(name__in=ROLES):
         group.permissions.remove(*permissions)

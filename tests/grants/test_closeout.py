@@ -9,7 +9,11 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from lxml import etree
+from rest_framework.test import APIClient
 
 from grants.models import (
     AgreementStatus,
@@ -18,6 +22,7 @@ from grants.models import (
     Project,
     ProjectStatus,
     Tranche,
+    TrancheStatus,
     Transaction,
     TransactionKind,
 )
@@ -36,12 +41,14 @@ from grants.services import (
     tranche_cancel,
     transaction_reverse,
 )
-from members.roles import FINANCE_OFFICER, GRANTS_COMMITTEE, PROGRAMME_OFFICER
+from members.roles import ADMINISTRATOR, FINANCE_OFFICER, GRANTS_COMMITTEE, PROGRAMME_OFFICER
 from results.models import ProgressReport, ReportKind, ReportStatus
 from tests.factories import (
     PDF,
     OrganisationFactory,
+    PartnerUserFactory,
     ProjectFactory,
+    ProjectPartnerFactory,
     ReportingPeriodFactory,
     project_at_closeout,
     staff_in_role,
@@ -443,3 +450,257 @@ def test_reopening_takes_the_actual_end_out_of_iati(client, committee):
     (activity,) = projects_of(export(client)).values()
     assert activity.find("activity-status").get("code") == "2"
     assert activity.find("activity-date[@type='4']") is None
+
+
+# -- The admin ---------------------------------------------------------------------------------------------------
+
+
+def closeout_url(project: Project) -> str:
+    return reverse("admin:grants_project_closeout", args=[project.pk])
+
+
+def test_the_record_page_leads_to_the_closeout_page_and_it_lists_each_item_with_its_fix(client):
+    project = project_at_closeout()
+    client.force_login(staff_in_role(ADMINISTRATOR))
+    record = client.get(reverse("admin:grants_project_record", args=[project.pk])).content.decode()
+    assert f'href="{closeout_url(project)}"' in record
+
+    page = client.get(closeout_url(project)).content.decode()
+    assert "Every tranche paid or cancelled" in page and "Tranche 2: USD\xa040,000.00 left to pay" in page
+    tranche = second_tranche(project)
+    assert reverse("admin:grants_tranche_cancel", args=[tranche.pk]) in page
+    assert reverse("admin:grants_tranche_disburse", args=[tranche.pk]) in page
+    assert reverse("admin:grants_project_refund", args=[project.pk]) in page
+    assert reverse("admin:grants_project_write_off", args=[project.pk]) in page
+    assert "Not ready to close" in page
+    assert reverse("admin:grants_project_close", args=[project.pk]) not in page
+
+
+@pytest.mark.parametrize(
+    ("role", "shown", "hidden"),
+    [
+        (PROGRAMME_OFFICER, ["grants_project_evaluation"], ["grants_tranche_cancel", "grants_project_refund"]),
+        (FINANCE_OFFICER, ["grants_project_refund", "grants_project_write_off"], ["grants_tranche_cancel"]),
+        (GRANTS_COMMITTEE, ["grants_tranche_cancel"], ["grants_project_refund", "grants_project_evaluation"]),
+    ],
+)
+def test_the_closeout_page_offers_each_role_its_own_acts(client, role, shown, hidden):
+    project = project_at_closeout()
+    tranche = second_tranche(project)
+    client.force_login(staff_in_role(role))
+    page = client.get(closeout_url(project)).content.decode()
+
+    def url(name: str) -> str:
+        return reverse(f"admin:{name}", args=[tranche.pk if "tranche" in name else project.pk])
+
+    assert all(url(name) in page for name in shown), role
+    assert not any(url(name) in page for name in hidden), role
+
+
+def test_the_closeout_page_takes_the_same_queries_however_many_refunds_and_tranches(client):
+    client.force_login(staff_in_role(ADMINISTRATOR))
+    few, many = project_at_closeout(ready=True), project_at_closeout()
+    for day in range(1, 11):
+        refund_record(project=many, amount=Decimal("1000"), value_date=dt.date(2023, 2, day))
+    evaluation_upload(project=many, upload=SimpleUploadedFile("e.pdf", PDF), by=staff_in_role(PROGRAMME_OFFICER))
+    counted = []
+    for project in (few, many):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(closeout_url(project)).status_code == 200
+        counted.append(len(queries))
+    assert counted[0] == counted[1]
+
+
+def test_closing_in_the_admin_is_refused_with_the_items_unmet_and_nothing_changes(client, committee):
+    project = project_at_closeout()
+    client.force_login(committee)
+    response = client.post(reverse("admin:grants_project_close", args=[project.pk]), {"actual_end": "2023-03-31"})
+    assert response.status_code == 400
+    assert "Not ready to close: Every tranche paid or cancelled" in response.content.decode()
+    project.refresh_from_db()
+    assert project.status == ProjectStatus.IMPLEMENTATION
+
+
+def test_the_committee_cancels_a_tranche_closes_and_reopens_in_the_admin(client, committee):
+    project = project_at_closeout()
+    refund_record(project=project, amount=Decimal("10000"), value_date=dt.date(2023, 2, 1))
+    evaluation_upload(project=project, upload=SimpleUploadedFile("e.pdf", PDF), by=staff_in_role(PROGRAMME_OFFICER))
+    client.force_login(committee)
+    cancel = reverse("admin:grants_tranche_cancel", args=[second_tranche(project).pk])
+    assert client.get(cancel).status_code == 200
+    refused = client.post(cancel, {"reason": "", "value_date": "2023-01-10"})
+    assert refused.status_code == 400 and "This field is required." in refused.content.decode()
+    done = client.post(cancel, {"reason": "Phase 2 dropped", "value_date": "2023-01-10"})
+    assert done.status_code == 302 and done.url == closeout_url(project)
+    assert second_tranche(project).status == TrancheStatus.CANCELLED
+
+    closed = client.post(
+        reverse("admin:grants_project_close", args=[project.pk]), {"actual_end": "2023-03-31", "comment": "Done"}
+    )
+    assert closed.status_code == 302
+    page = client.get(closeout_url(project)).content.decode()
+    assert "ledger locked" in page and "Reopen the project" in page
+    project.refresh_from_db()
+    assert (project.status, project.actual_end_date) == (ProjectStatus.CLOSED, dt.date(2023, 3, 31))
+
+    reopen = reverse("admin:grants_project_reopen", args=[project.pk])
+    assert client.post(reopen, {"reason": ""}).status_code == 400
+    assert client.post(reopen, {"reason": "Late invoice"}).status_code == 302
+    project.refresh_from_db()
+    assert project.status == ProjectStatus.IMPLEMENTATION
+
+
+def test_finance_records_a_refund_and_a_write_off_in_the_admin(client, finance):
+    project = project_at_closeout()
+    client.force_login(finance)
+    refund = reverse("admin:grants_project_refund", args=[project.pk])
+    assert client.get(refund).status_code == 200
+    too_much = client.post(refund, {"amount": "60000.01", "value_date": "2023-02-01"})
+    assert too_much.status_code == 400 and "is too much" in too_much.content.decode()
+    assert client.post(refund, {"amount": "6000", "value_date": "2023-02-01", "reference": "RF"}).status_code == 302
+    write_off = reverse("admin:grants_project_write_off", args=[project.pk])
+    assert client.post(write_off, {"amount": "4000", "reason": ""}).status_code == 400
+    assert client.post(write_off, {"amount": "4000", "reason": "Bank charges"}).status_code == 302
+    assert items(project)["balance"] == (True, [])
+
+
+def test_the_evaluation_is_uploaded_and_downloaded_in_the_admin(client, officer):
+    project = project_at_closeout()
+    client.force_login(officer)
+    upload = reverse("admin:grants_project_evaluation", args=[project.pk])
+    client.post(upload, {"evaluation": SimpleUploadedFile("picture.pdf", PNG)})
+    assert not Closeout.objects.filter(project=project).exclude(evaluation="").exists()
+    client.post(upload, {"evaluation": SimpleUploadedFile("final evaluation.pdf", PDF)})
+    download = client.get(reverse("admin:grants_project_evaluation_file", args=[project.pk]))
+    assert download.status_code == 200 and download["Content-Type"] == "application/pdf"
+    assert b"".join(download.streaming_content) == PDF
+
+
+# -- Every door is locked once the project is closed ------------------------------------------------------------
+
+
+@pytest.fixture
+def closed(committee):
+    project = project_at_closeout(ready=True)
+    project_close(project=project, by=committee)
+    return project
+
+
+def test_the_admin_pay_form_refuses_a_payment_on_a_closed_project(client, closed):
+    client.force_login(staff_in_role(FINANCE_OFFICER))
+    tranche = Tranche.objects.get(agreement__project=closed, number=1)
+    response = client.post(
+        reverse("admin:grants_tranche_disburse", args=[tranche.pk]), {"amount": "1", "value_date": "2023-05-01"}
+    )
+    assert f"{closed.code} is closed: nothing more is recorded on its ledger" in response.content.decode()
+
+
+def test_the_admin_ledger_import_refuses_a_row_on_a_closed_project(closed):
+    from grants.resources import LedgerImportResource
+
+    from .test_ledger_admin import ledger_rows
+
+    rows = ledger_rows(["disbursement", "2023-05-01", "1.00", "USD", closed.code, "", "", "PAY-9"])
+    result = LedgerImportResource().import_data(
+        rows, dry_run=False, use_transactions=True, user=staff_in_role(ADMINISTRATOR)
+    )
+    (row,) = result.invalid_rows
+    assert f"{closed.code} is closed" in " ".join(row.error.messages)
+
+
+def test_the_api_refuses_a_transaction_on_a_closed_project(closed):
+    api = APIClient()
+    api.force_authenticate(staff_in_role(FINANCE_OFFICER))
+    response = api.post(
+        "/api/v1/transactions/",
+        {"kind": 4, "project": closed.pk, "amount": "1.00", "value_date": "2023-05-01"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert f"{closed.code} is closed" in str(response.json())
+
+
+def test_the_iati_import_refuses_a_new_transaction_on_a_closed_project(client, closed):
+    from opendata.importer import import_activities
+
+    document = export(client)
+    (activity,) = projects_of(document).values()
+    new = etree.SubElement(activity, "transaction")
+    etree.SubElement(new, "transaction-type", code="4")
+    etree.SubElement(new, "transaction-date", {"iso-date": "2023-05-01"})
+    value = etree.SubElement(new, "value", {"value-date": "2023-05-01", "currency": "USD"})
+    value.text = "5.00"
+    activity.find("transaction").addprevious(new)
+    rows = Transaction.objects.count()
+    report = import_activities(etree.tostring(document))
+    (outcome,) = report.outcomes
+    assert outcome.action == "refused" and f"{closed.code} is closed" in outcome.reason
+    assert Transaction.objects.count() == rows
+
+
+# -- The API -----------------------------------------------------------------------------------------------------
+
+
+def test_the_api_reads_the_closeout_for_staff_and_the_projects_partners_only():
+    project = project_at_closeout(is_public=True)
+    api = APIClient()
+    url = f"/api/v1/projects/{project.pk}/closeout/"
+    assert api.get(url).status_code == 404
+    api.force_authenticate(PartnerUserFactory())
+    assert api.get(url).status_code == 404
+    api.force_authenticate(PartnerUserFactory(organisation=project.agreement.grantee))
+    body = api.get(url).json()
+    assert (body["status"], body["is_ready"], body["to_settle"]) == ("open", False, "10000.00")
+    assert [item["key"] for item in body["items"] if not item["met"]] == ["tranches", "balance", "evaluation"]
+    api.force_authenticate(staff_in_role(PROGRAMME_OFFICER))
+    assert api.get(url).status_code == 200
+
+
+def test_the_api_closes_and_reopens_with_the_committees_permission(committee):
+    project = project_at_closeout(ready=True)
+    api = APIClient()
+    api.force_authenticate(staff_in_role(FINANCE_OFFICER))
+    assert api.post(f"/api/v1/projects/{project.pk}/close/", {}, format="json").status_code == 403
+    api.force_authenticate(committee)
+    closed = api.post(f"/api/v1/projects/{project.pk}/close/", {"actual_end": "2023-03-31"}, format="json")
+    assert closed.status_code == 200
+    assert (closed.json()["status"], closed.json()["actual_end_date"]) == ("closed", "2023-03-31")
+    assert api.post(f"/api/v1/projects/{project.pk}/reopen/", {}, format="json").status_code == 400
+    reopened = api.post(f"/api/v1/projects/{project.pk}/reopen/", {"reason": "Late invoice"}, format="json")
+    assert reopened.json()["status"] == "open" and reopened.json()["reopen_reason"] == "Late invoice"
+
+
+def test_the_api_refuses_to_close_with_the_items_unmet(committee):
+    project = project_at_closeout()
+    api = APIClient()
+    api.force_authenticate(committee)
+    response = api.post(f"/api/v1/projects/{project.pk}/close/", {}, format="json")
+    assert response.status_code == 400
+    assert "Not ready to close: Every tranche paid or cancelled" in str(response.json())
+
+
+# -- The portal --------------------------------------------------------------------------------------------------
+
+
+def test_the_partner_sees_what_is_still_needed_then_that_the_project_is_closed(client, committee):
+    project = project_at_closeout()
+    partner = PartnerUserFactory(organisation=project.agreement.grantee)
+    client.force_login(partner)
+    url = reverse("grants:project-closeout", args=[project.code])
+    assert url in client.get(reverse("grants:dashboard")).content.decode()
+    page = client.get(url).content.decode()
+    assert "What the secretariat still needs from you" in page
+    assert "Unspent balance refunded or written off" in page
+    assert "Every tranche paid or cancelled" not in page  # the secretariat's own item
+
+    ready = project_at_closeout(ready=True)
+    ProjectPartnerFactory(project=ready, organisation=project.agreement.grantee)
+    project_close(project=ready, by=committee, actual_end=dt.date(2023, 3, 31))
+    closed_page = client.get(reverse("grants:project-closeout", args=[ready.code])).content.decode()
+    assert "This project is closed." in closed_page and "31 Mar 2023" in closed_page
+
+
+def test_another_partner_is_told_the_closeout_does_not_exist(client):
+    project = project_at_closeout()
+    client.force_login(PartnerUserFactory())
+    assert client.get(reverse("grants:project-closeout", args=[project.code])).status_code == 404

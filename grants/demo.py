@@ -27,6 +27,7 @@ from members.models import (
     Seat,
 )
 
+from .demo_closeout import load_demo_closeout_ledger
 from .models import (
     AccountingPeriod,
     AccountMapping,
@@ -930,6 +931,7 @@ def load_demo_portfolio() -> None:
     _load_contributions(organisations)
     _load_projects(organisations)
     _load_ledger(organisations)
+    load_demo_closeout_ledger(organisations)
     _load_accounting_periods()
     _load_account_mappings()
     _load_calls()

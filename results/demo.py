@@ -17,6 +17,7 @@ from django.utils import timezone
 from common.records import ensure
 from grants.models import City, Project, Tranche
 
+from .demo_closeout import load_demo_closeout_reports
 from .demo_reporting import load_demo_reporting
 from .models import (
     Aggregation,
@@ -651,4 +652,5 @@ def load_demo_results(today: dt.date | None = None) -> None:
     indicators = {indicator.code: indicator for indicator in Indicator.objects.all()}
     for spec in PROJECT_RESULTS:
         _load_project(spec, indicators, today)
+    load_demo_closeout_reports()
     load_demo_reporting()

@@ -636,8 +636,9 @@ def ready_donor_report(donor: members.Organisation) -> donors.DonorReport:
 
 
 def project_at_closeout(*, ready: bool = False, **project_fields) -> grants.Project:
-    """A grant past its end (2019 to 2022), its grantee its implementing partner: 100,000 committed in two tranches (60,000 and 40,000), the first paid,
-    50,000 reported spent, and its final narrative and financial reports approved.
+    """A grant past its end (2019 to 2022), its grantee its implementing partner: 100,000 committed in two
+    tranches (60,000 and 40,000), the first paid, 50,000 reported spent, and its final narrative and financial
+    reports approved.
 
     Left for closeout: the second tranche (40,000 to pay or cancel), 10,000 unspent (to refund or write off) and
     the evaluation. With `ready`, those are done too: the tranche cancelled, the balance refunded, the evaluation

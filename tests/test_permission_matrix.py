@@ -313,6 +313,28 @@ EXPECTED: dict[str, Door | tuple[Door, ...] | AdminModel] = {
         post(admin_page("grants.publish_project", THROUGH), pk=of("project")),
     ),
     "admin:grants_project_record": page(admin_page("grants.view_project"), object_id=of("project")),
+    # -- Closeout (issue 16, point 5): the project's closeout page and its acts, the partner's page, the API
+    "admin:grants_project_closeout": page(admin_page("grants.view_project"), pk=of("project")),
+    "admin:grants_project_close": (  # buttons of the closeout page, which post
+        page(admin_page(ANY_STAFF, NOT_ALLOWED), pk=of("project")),
+        post(admin_page("grants.close_project", THROUGH), pk=of("project")),
+    ),
+    "admin:grants_project_reopen": (
+        page(admin_page(ANY_STAFF, NOT_ALLOWED), pk=of("project")),
+        post(admin_page("grants.close_project", THROUGH), pk=of("project")),
+    ),
+    "admin:grants_project_evaluation": (
+        page(admin_page(ANY_STAFF, NOT_ALLOWED), pk=of("project")),
+        post(admin_page("grants.change_closeout", THROUGH), pk=of("project")),
+    ),
+    "admin:grants_project_evaluation_file": page(admin_page("grants.view_closeout"), pk=of("project")),
+    "admin:grants_project_refund": admin_form("grants.add_transaction", pk=of("project")),
+    "admin:grants_project_write_off": admin_form("grants.write_off_balance", pk=of("project")),
+    "admin:grants_tranche_cancel": admin_form("grants.cancel_tranche", pk=of("tranche")),
+    "grants:project-closeout": page(PARTNER_OWN, code=of("project.code")),
+    "GET /api/v1/projects/{id}/closeout/": api(readers(PARTNER_A, staff="grants.view_closeout"), id=of("project")),
+    "POST /api/v1/projects/{id}/close/": api(api_write("grants.close_project"), id=of("project")),
+    "POST /api/v1/projects/{id}/reopen/": api(api_write("grants.close_project"), id=of("project")),
     "admin:grants_contribution_record": page(admin_page("grants.view_contribution"), object_id=of("contribution_a")),
     "admin:results_progressreport_approve": admin_form(
         "results.review_progressreport", shown=NOT_ALLOWED, pk=of("report")
@@ -666,6 +688,9 @@ def build_portfolio() -> dict:
     )
     transaction_ = services.disbursement_record(
         project=project, amount=Decimal("1000.00"), value_date=dt.date(2019, 4, 1), reference="D-A"
+    )
+    services.evaluation_upload(  # closeout: a file to download
+        project=project, upload=SimpleUploadedFile("evaluation.pdf", PDF), by=people[SUPERUSER]
     )
     ExchangeRateFactory()
     AccountingPeriodFactory()

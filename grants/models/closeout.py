@@ -120,7 +120,15 @@ class CloseoutTransition(models.Model):
     )
     from_status = models.CharField(_("from"), max_length=10, choices=CloseoutStatus.choices)
     to_status = models.CharField(_("to"), max_length=10, choices=CloseoutStatus.choices)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+        help_text=_("Empty for a step the system took (the demo, an import)."),
+    )
     at = models.DateTimeField(_("at"), auto_now_add=True)
     comment = models.TextField(_("comment"), blank=True)
 

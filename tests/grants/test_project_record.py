@@ -103,6 +103,7 @@ def test_the_project_list_leads_to_each_projects_record_and_the_edit_form_back_t
     assert f'href="{record_url(ghana)}"' in edit
     assert [(text(a), a.get("href")) for a in tools] == [
         ("Public page", ghana.get_absolute_url()),
+        ("Closeout", reverse("admin:grants_project_closeout", args=[ghana.pk])),
         ("Edit", reverse("admin:grants_project_change", args=[ghana.pk])),
         ("History", reverse("admin:grants_project_history", args=[ghana.pk])),
     ]

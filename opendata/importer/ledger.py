@@ -1,8 +1,8 @@
 """Ledger rows from IATI transactions, recorded through the ledger services and never twice.
 
 A row already in the ledger (same type, date, amount, currency and reference) is left alone;
-a negative row reverses the earlier row it mirrors; donors' payments are matched to the
-contribution they pay into.
+a negative row reverses the earlier row it mirrors, or else is a tranche's cancellation or a refund;
+donors' payments are matched to the contribution they pay into.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def project_transactions(project: Project, element, outcome: ActivityOutcome) ->
             )
             continue
         if row.amount < 0:
-            changed |= _reverse(booked, row, outcome)
+            changed |= _reverse(booked, row, outcome, project=project)
             continue
         receiver = reading.organisation(transaction.find("receiver-org"))
         if row.kind == TransactionKind.COMMITMENT:
@@ -146,7 +146,9 @@ def _paid_contribution(donor: Organisation, row: LedgerRow) -> Contribution | No
     return candidates[0] if len(candidates) == 1 else None
 
 
-def _reverse(booked: QuerySet[Transaction], row: LedgerRow, outcome: ActivityOutcome) -> bool:
+def _reverse(
+    booked: QuerySet[Transaction], row: LedgerRow, outcome: ActivityOutcome, *, project: Project | None = None
+) -> bool:
     original = (
         booked.filter(
             kind=row.kind,
@@ -161,12 +163,41 @@ def _reverse(booked: QuerySet[Transaction], row: LedgerRow, outcome: ActivityOut
         .first()
     )
     if original is None:
-        outcome.notes.append(
-            _("The correction of %(date)s left out: it reverses no transaction recorded here.")
-            % {"date": row.value_date.isoformat()}
-        )
-        return False
+        return _take_back(project, row, outcome)
     prefix = _("Reversal: %(reason)s") % {"reason": ""}
     reason = row.description.removeprefix(prefix) or _("Reversed in the imported IATI file.")
     ledger.transaction_reverse(original=original, value_date=row.value_date, reason=reason)
     return True
+
+
+def _take_back(project: Project | None, row: LedgerRow, outcome: ActivityOutcome) -> bool:
+    """A negative row of a project that mirrors no whole one: a tranche cancelled (a negative commitment, the last
+    tranche with exactly that much left to pay) or a refund (a negative disbursement), as closeout records them."""
+    amount = -row.amount
+    if project is not None and row.kind == TransactionKind.COMMITMENT:
+        tranche = next(
+            (
+                t
+                for t in Tranche.objects.filter(agreement__project=project).order_by("-number")
+                if t.remaining == amount
+            ),
+            None,
+        )
+        if tranche is not None:
+            reason = row.description.split(": ", 1)[-1] or _("Cancelled in the imported IATI file.")
+            ledger.tranche_cancel(tranche=tranche, reason=reason, by=None, value_date=row.value_date)
+            return True
+    elif project is not None and row.kind == TransactionKind.DISBURSEMENT:
+        ledger.refund_record(
+            project=project,
+            amount=amount,
+            value_date=row.value_date,
+            reference=row.reference,
+            description=row.description,
+        )
+        return True
+    outcome.notes.append(
+        _("The correction of %(date)s left out: it reverses no transaction recorded here.")
+        % {"date": row.value_date.isoformat()}
+    )
+    return False

@@ -61,6 +61,8 @@ def project_load(element, identifier: str) -> ActivityOutcome:
     if project is None and approved_budget <= 0:
         raise ActivityRefused(_("A new activity needs a budget or a commitment."))
     status = int(element.find("activity-status").get("code")) if element.find("activity-status") is not None else 1
+    # A closed activity's actual end, when it is not its planned end (the export writes the planned end otherwise).
+    actual_end = reading.date(element, "activity-date[@type='4']")
     fields = {
         "title": title[:250],
         # An activity described by its title alone has no summary of its own.
@@ -68,6 +70,7 @@ def project_load(element, identifier: str) -> ActivityOutcome:
         "status": status if status in ProjectStatus.values else ProjectStatus.PIPELINE,
         "start_date": start,
         "end_date": end,
+        "actual_end_date": actual_end if status == ProjectStatus.CLOSED and actual_end != end else None,
         "currency": currency or (project.currency if project else ""),
         # Budgets in IATI are yearly and may cover less than the approved budget: never lower it.
         "approved_budget": max(approved_budget, project.approved_budget) if project else approved_budget,

@@ -37,7 +37,7 @@ def withdraw(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("members", "0007_bank_accounts"),
-        ("grants", "0017_closeout"),
+        ("grants", "0018_closeout"),
     ]
 
     operations = [migrations.RunPython(extend, withdraw)]

@@ -80,6 +80,22 @@ def _closeout(project: Project) -> Closeout:
     return Closeout.objects.select_for_update().get(pk=closeout.pk)
 
 
+def _take_back(original: Transaction, amount: Decimal, **fields) -> Transaction:
+    """A row that takes back `amount` of `original`: of its kind, between the same parties, negative."""
+    row = Transaction(
+        kind=original.kind,
+        amount=-amount,
+        currency=original.currency,
+        provider_id=original.provider_id,
+        receiver_id=original.receiver_id,
+        project_id=original.project_id,
+        takes_back=original,
+        **fields,
+    )
+    _save(row)
+    return row
+
+
 @transaction.atomic
 def tranche_cancel(*, tranche: Tranche, reason: str, by: User | None, value_date: dt.date | None = None) -> Transaction:
     """Cancel what is left to pay of a tranche: a negative commitment that takes back that much of the agreement's
@@ -107,21 +123,15 @@ def tranche_cancel(*, tranche: Tranche, reason: str, by: User | None, value_date
     if commitment is None:
         raise CloseoutError(_("%(code)s has no commitment left to reduce.") % {"code": project.code})
     _require_open_period(value_date)
-    row = Transaction(
-        kind=TransactionKind.COMMITMENT,
+    row = _take_back(
+        commitment,
+        amount,
         value_date=value_date,
-        amount=-amount,
-        currency=project.currency,
-        provider=commitment.provider,
-        receiver=commitment.receiver,
-        project=project,
         tranche=tranche,
-        takes_back=commitment,
         reference=tranche.agreement.reference,
         description=_("Tranche %(number)s cancelled: %(reason)s") % {"number": tranche.number, "reason": reason},
         recorded_by=by,
     )
-    _save(row)
     Project.objects.filter(pk=project.pk).update(committed_total=F("committed_total") - amount)
     Tranche.objects.filter(pk=tranche.pk).update(cancelled_amount=F("cancelled_amount") + amount)
     return row
@@ -171,20 +181,14 @@ def refund_record(
         part = min(left, payment.amount + payment.refunded)
         if part <= 0:
             continue
-        row = Transaction(
-            kind=TransactionKind.DISBURSEMENT,
+        row = _take_back(
+            payment,
+            part,
             value_date=value_date,
-            amount=-part,
-            currency=project.currency,
-            provider=payment.provider,
-            receiver=payment.receiver,
-            project=project,
-            takes_back=payment,
             reference=reference or payment.reference,
             description=description or _("Refund of unspent funds"),
             recorded_by=recorded_by,
         )
-        _save(row)
         rows.append(row)
         left -= part
         if left <= 0:

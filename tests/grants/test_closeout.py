@@ -704,3 +704,11 @@ def test_another_partner_is_told_the_closeout_does_not_exist(client):
     project = project_at_closeout()
     client.force_login(PartnerUserFactory())
     assert client.get(reverse("grants:project-closeout", args=[project.code])).status_code == 404
+
+
+def test_a_closed_projects_status_is_not_edited_in_its_form(client, closed):
+    client.force_login(staff_in_role(ADMINISTRATOR))
+    form = client.get(reverse("admin:grants_project_change", args=[closed.pk])).content.decode()
+    assert 'name="status"' not in form
+    open_one = project_at_closeout()
+    assert 'name="status"' in client.get(reverse("admin:grants_project_change", args=[open_one.pk])).content.decode()

@@ -9,7 +9,7 @@ from common.mail import send_each
 from members.models import Role
 from members.selectors import emails_about, staff_emails
 
-from .models import Application, PaymentRequest, ReviewAssignment
+from .models import Application, Closeout, PaymentRequest, ReviewAssignment
 
 RETRY = {"autoretry_for": (ConnectionError, TimeoutError), "retry_backoff": 30, "max_retries": 5}
 
@@ -89,4 +89,18 @@ def notify_payment_decided(request_id: int) -> int:
         template="grants/email/payment_decided.txt",
         context={"request": request},
         recipients=emails_about(organisations=[request.tranche.agreement.grantee_id], role=Role.PARTNER),
+    )
+
+
+@shared_task(**RETRY)
+def notify_closeout_step(closeout_id: int) -> int:
+    """Tell the project's partners that it was closed (or reopened, and why)."""
+    closeout = Closeout.objects.select_related("project").get(pk=closeout_id)
+    project = closeout.project
+    subject = _("%(code)s is closed") if closeout.is_closed else _("%(code)s is reopened")
+    return send_each(
+        subject=subject % {"code": project.code},
+        template="grants/email/closeout_step.txt",
+        context={"closeout": closeout, "project": project},
+        recipients=emails_about(organisations=project.partners.values("organisation"), role=Role.PARTNER),
     )

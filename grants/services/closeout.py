@@ -20,11 +20,13 @@ from django.utils.translation import gettext as _
 
 from common.errors import DomainError
 from common.money import format_money
+from common.outbox import enqueue
 from common.permissions import may
 from common.uploads import upload_type
 from common.workflow import Workflow
 from members.models import User
 
+from .. import tasks
 from ..models import (
     AgreementStatus,
     Closeout,
@@ -280,6 +282,7 @@ def project_close(
     project.status, project.actual_end_date = ProjectStatus.CLOSED, actual_end
     project.save(update_fields=["status", "actual_end_date", "updated_at"])
     GrantAgreement.objects.filter(project=project).update(status=AgreementStatus.CLOSED)
+    enqueue(tasks.notify_closeout_step, closeout.pk)
     return closeout
 
 
@@ -305,4 +308,5 @@ def project_reopen(*, project: Project, by: User | None, reason: str) -> Closeou
     project.status, project.actual_end_date = status_before, None
     project.save(update_fields=["status", "actual_end_date", "updated_at"])
     GrantAgreement.objects.filter(project=project).update(status=AgreementStatus.SIGNED)
+    enqueue(tasks.notify_closeout_step, closeout.pk)
     return closeout

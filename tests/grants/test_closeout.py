@@ -712,3 +712,20 @@ def test_a_closed_projects_status_is_not_edited_in_its_form(client, closed):
     assert 'name="status"' not in form
     open_one = project_at_closeout()
     assert 'name="status"' in client.get(reverse("admin:grants_project_change", args=[open_one.pk])).content.decode()
+
+
+def test_the_partners_are_told_by_email_when_the_project_is_closed_and_reopened(
+    committee, mailoutbox, django_capture_on_commit_callbacks
+):
+    project = project_at_closeout(ready=True)
+    partner = PartnerUserFactory(organisation=project.agreement.grantee)
+    with django_capture_on_commit_callbacks(execute=True):
+        project_close(project=project, by=committee, actual_end=dt.date(2023, 3, 31))
+    with django_capture_on_commit_callbacks(execute=True):
+        project_reopen(project=project, by=committee, reason="A late invoice came in.")
+    assert [(message.to, message.subject) for message in mailoutbox] == [
+        ([partner.email], f"{project.code} is closed"),
+        ([partner.email], f"{project.code} is reopened"),
+    ]
+    assert "nothing more is paid or recorded on it" in mailoutbox[0].body and "31 Mar 2023" in mailoutbox[0].body
+    assert mailoutbox[1].body.strip().endswith("A late invoice came in.")

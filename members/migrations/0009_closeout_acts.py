@@ -37,7 +37,7 @@ def withdraw(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("members", "0008_journal_acts"),
-        ("grants", "0019_closeout"),
+        ("grants", "0020_closeout"),
     ]
 
     operations = [migrations.RunPython(extend, withdraw)]

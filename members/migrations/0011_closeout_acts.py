@@ -36,8 +36,8 @@ def withdraw(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("members", "0008_journal_acts"),
-        ("grants", "0020_closeout"),
+        ("members", "0010_payment_acts"),
+        ("grants", "0021_closeout"),
     ]
 
     operations = [migrations.RunPython(extend, withdraw)]

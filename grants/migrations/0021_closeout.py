@@ -12,7 +12,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('grants', '0019_release_by_any_report'),
+        ('grants', '0020_payment_requests'),
         ('members', '0007_bank_accounts'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

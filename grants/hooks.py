@@ -1,4 +1,5 @@
-"""What apps built on grants do when a grant is awarded, without grants importing them (see sections.py)."""
+"""What apps built on grants do when a grant is awarded or its end moves (an amendment), without grants importing
+them (see sections.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ class Hooks:
         self._hooks: list[AwardHook] = []
 
     def register(self, hook: AwardHook) -> AwardHook:
-        """Called from an app's `ready()`: the hook runs inside the award's transaction."""
+        """Called from an app's `ready()`: the hook runs inside the transaction of the award or the amendment."""
         if hook not in self._hooks:
             self._hooks.append(hook)
         return hook
@@ -25,3 +26,5 @@ class Hooks:
 
 
 awarded = Hooks()
+# After an approved amendment moved the project's end (`project.end_date` is the new one).
+end_date_moved = Hooks()

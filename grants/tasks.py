@@ -9,7 +9,7 @@ from common.mail import send_each
 from members.models import Role
 from members.selectors import emails_about, staff_emails
 
-from .models import Application, Closeout, PaymentRequest, ReviewAssignment
+from .models import Amendment, Application, Closeout, PaymentRequest, ReviewAssignment
 
 RETRY = {"autoretry_for": (ConnectionError, TimeoutError), "retry_backoff": 30, "max_retries": 5}
 
@@ -103,4 +103,35 @@ def notify_closeout_step(closeout_id: int) -> int:
         template="grants/email/closeout_step.txt",
         context={"closeout": closeout, "project": project},
         recipients=emails_about(organisations=project.partners.values("organisation"), role=Role.PARTNER),
+    )
+
+
+def _amendment(amendment_id: int) -> Amendment:
+    return Amendment.objects.select_related("agreement__project", "agreement__grantee", "requested_by").get(
+        pk=amendment_id
+    )
+
+
+@shared_task(**RETRY)
+def notify_amendment_requested(amendment_id: int) -> int:
+    amendment = _amendment(amendment_id)
+    return send_each(
+        subject=_("Amendment requested: %(reference)s") % {"reference": amendment.agreement.reference},
+        template="grants/email/amendment_requested_staff.txt",
+        context={"amendment": amendment},
+        recipients=[email for email in staff_emails() if email != amendment.requested_by.email],
+    )
+
+
+@shared_task(**RETRY)
+def notify_amendment_decided(amendment_id: int) -> int:
+    """The grantee's partners, and the person who asked, learn the decision."""
+    amendment = _amendment(amendment_id)
+    partners = emails_about(organisations=[amendment.agreement.grantee], role=Role.PARTNER)
+    return send_each(
+        subject=_("Decision on amendment %(number)s of %(reference)s")
+        % {"number": amendment.number, "reference": amendment.agreement.reference},
+        template="grants/email/amendment_decided.txt",
+        context={"amendment": amendment},
+        recipients=sorted({*partners, amendment.requested_by.email}),
     )

@@ -15,7 +15,8 @@ each may change is its own:
   journal, which they export for the host's books; they verify partners' bank accounts, approve checked
   payment requests and make, send and confirm payment runs;
 - the grants committee (or the director) approves and rejects awards and signs grant agreements; it alone may
-  approve an award with fewer completed reviews than the call needs, saying why;
+  approve an award with fewer completed reviews than the call needs, saying why; it approves or declines
+  amendments of agreements (never one its own member requested), which programme officers may also request;
 - administrators hold every permission, including users and groups.
 
 Money is recorded by one role and decided by another: the committee approves an award and signs its
@@ -60,6 +61,7 @@ ROLES: dict[str, tuple[str, ...]] = {
         "grants.publish_project",
         "grants.check_paymentrequest",
         "grants.import_iati",
+        "grants.add_amendment",
         *_crud(
             "results",
             "outcome",
@@ -97,6 +99,8 @@ ROLES: dict[str, tuple[str, ...]] = {
         "grants.add_grantagreement",
         "grants.cancel_tranche",
         "grants.close_project",
+        "grants.add_amendment",
+        "grants.decide_amendment",
     ),
     ADMINISTRATOR: (EVERY_PERMISSION,),
 }

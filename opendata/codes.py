@@ -29,6 +29,7 @@ CLIMATE_ADAPTATION = "8"
 SIGNIFICANT_OBJECTIVE = "1"
 # BudgetType, BudgetStatus
 ORIGINAL_BUDGET, COMMITTED_BUDGET = "1", "2"
+REVISED_BUDGET = "2"
 # IndicatorVocabulary 99: the reporting organisation's own indicators
 OWN_VOCABULARY = "99"
 # IndicatorMeasure

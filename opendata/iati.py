@@ -18,7 +18,16 @@ from django.db.models.functions import ExtractYear
 from django.utils import timezone
 from lxml import etree
 
-from grants.models import PartnerRole, Project, ProjectPartner, ProjectStatus, Transaction, TransactionKind
+from grants.models import (
+    Amendment,
+    AmendmentStatus,
+    PartnerRole,
+    Project,
+    ProjectPartner,
+    ProjectStatus,
+    Transaction,
+    TransactionKind,
+)
 from grants.selectors import public_projects, public_transactions
 from results.models import IndicatorPeriod, ProjectIndicator, ProjectResult, ReportStatus
 
@@ -51,6 +60,11 @@ def iati_projects(projects: QuerySet[Project] | None = None) -> QuerySet[Project
             Prefetch("partners", queryset=partners),
             Prefetch("transactions", queryset=transactions),
             "agreement__tranches",
+            Prefetch(
+                "agreement__amendments",
+                queryset=Amendment.objects.filter(status=AmendmentStatus.APPROVED).only("pk", "agreement_id"),
+                to_attr="approved_amendments",
+            ),
             Prefetch("results", queryset=results),
         )
         .order_by("code")
@@ -58,10 +72,12 @@ def iati_projects(projects: QuerySet[Project] | None = None) -> QuerySet[Project
 
 
 def _budgets(activity, project: Project) -> None:
-    """One budget per calendar year of the agreement's tranches (IATI budgets span a year at most)."""
+    """One budget per calendar year of the agreement's tranches (IATI budgets span a year at most): original, or
+    revised once an amendment is approved, when the tranches and dates are the amended ones."""
     agreement = getattr(project, "agreement", None)
     if agreement is None:
         return
+    kind = codes.REVISED_BUDGET if getattr(agreement, "approved_amendments", None) else codes.ORIGINAL_BUDGET
     by_year: dict[int, Decimal] = defaultdict(Decimal)
     for tranche in agreement.tranches.all():
         by_year[tranche.planned_date.year] += tranche.amount
@@ -70,7 +86,7 @@ def _budgets(activity, project: Project) -> None:
         end = min(project.end_date, dt.date(year, 12, 31))
         if end < start:  # a tranche planned outside the project's dates
             start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
-        budget = elements.sub(activity, "budget", type=codes.ORIGINAL_BUDGET, status=codes.COMMITTED_BUDGET)
+        budget = elements.sub(activity, "budget", type=kind, status=codes.COMMITTED_BUDGET)
         elements.sub(budget, "period-start", {"iso-date": start.isoformat()})
         elements.sub(budget, "period-end", {"iso-date": end.isoformat()})
         elements.value(budget, amount, project.currency, start)

@@ -7,12 +7,13 @@ class ResultsConfig(AppConfig):
     verbose_name = _("Results framework")
 
     def ready(self) -> None:
-        from grants.hooks import awarded
+        from grants.hooks import awarded, end_date_moved
         from grants.sections import public_page, staff_record
         from grants.selectors.closeout import report_checks
         from grants.todos import register_todos
 
         from .selectors import closeout_report_items
+        from .services import reporting_periods_extend
         from .todos import report_todos
         from .views import project_record_section, project_results_section
 
@@ -21,6 +22,7 @@ class ResultsConfig(AppConfig):
         register_todos(report_todos)
         awarded.register(plan_at_award)
         report_checks.register(closeout_report_items)
+        end_date_moved.register(reporting_periods_extend)
 
 
 def plan_at_award(project) -> None:

@@ -239,6 +239,31 @@ def reporting_period_save(*, period: ReportingPeriod) -> ReportingPeriod:
 
 
 @transaction.atomic
+def reporting_periods_extend(project: Project) -> None:
+    """After the project's end moved later (an amendment), make the reports owed of each kind cover it: the last
+    period of the kind is stretched to the new end (its due date moved by as much) unless a report is started on
+    it; then a new period is added after it, due as long after its end."""
+    new_end = project.end_date
+    kinds = ReportingPeriod.objects.filter(project=project).values_list("kind", flat=True).distinct()
+    for kind in sorted(set(kinds)):
+        last = ReportingPeriod.objects.filter(project=project, kind=kind).order_by("-end_date").first()
+        if last.end_date >= new_end:
+            continue
+        delay = last.due_date - last.end_date
+        if not ProgressReport.objects.filter(period=last).exists():
+            last.end_date, last.due_date = new_end, new_end + delay
+            reporting_period_save(period=last)
+            continue
+        reporting_period_add(
+            project=project,
+            start_date=last.end_date + dt.timedelta(days=1),
+            end_date=new_end,
+            due_date=new_end + delay,
+            kind=kind,
+        )
+
+
+@transaction.atomic
 def period_targets_set(*, period: ReportingPeriod, targets: Mapping[int, Decimal | None]) -> None:
     """Set the targets of the period's indicators, by project-indicator id."""
     rows = {row.project_indicator_id: row for row in IndicatorPeriod.objects.filter(period=period)}

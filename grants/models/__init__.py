@@ -1,3 +1,12 @@
+from .amendments import (
+    AgreementVersion,
+    Amendment,
+    AmendmentBudgetLine,
+    AmendmentKind,
+    AmendmentStatus,
+    AmendmentTranche,
+    AmendmentTransition,
+)
 from .budget import GrantBudgetLine
 from .calls import (
     Answer,
@@ -57,7 +66,14 @@ __all__ = [
     "AccountMapping",
     "AccountingPeriod",
     "AgreementStatus",
+    "AgreementVersion",
     "Allocation",
+    "Amendment",
+    "AmendmentBudgetLine",
+    "AmendmentKind",
+    "AmendmentStatus",
+    "AmendmentTranche",
+    "AmendmentTransition",
     "Answer",
     "Application",
     "ApplicationStatus",

@@ -18,7 +18,7 @@ from common.money import quantize
 
 from ..currency import AppliedRate, MissingRate, RateTable
 from ..models import Allocation, Contribution, Project, Tranche, TrancheStatus, Transaction, TransactionKind
-from .portfolio import CONVERTED_OUTPUT, rate_on
+from .portfolio import CONVERTED_OUTPUT, active_contributions, rate_on
 
 ZERO = Decimal(0)
 
@@ -335,3 +335,13 @@ def _label(dimension: str, value) -> str:
     if dimension == "country":
         return str(countries.name(value) or value)
     return str(value)
+
+
+def fund_unallocated_balance(*, currency: str) -> Decimal:
+    """The fund's money in `currency` that is received and not yet committed to a grant: what donors paid in
+    (incoming funds on contributions not cancelled) less what the agreements in that currency commit, net of
+    reversals. Earmarking by allocation is left aside: a commitment beyond a project's allocations is paid from the
+    fund's unearmarked resources. Currencies are not converted: money in another currency is not counted."""
+    received = active_contributions().filter(currency=currency).aggregate(total=Sum("received_total"))["total"]
+    committed = Project.objects.filter(currency=currency).aggregate(total=Sum("committed_total"))["total"]
+    return (received or ZERO) - (committed or ZERO)

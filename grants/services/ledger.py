@@ -38,6 +38,8 @@ from ..models import (
     TransactionKind,
 )
 from ..models.ledger import RECORDED_CONDITIONS, condition_problem
+from ..selectors.ledger import fund_unallocated_balance
+from .versions import agreement_version_make
 
 
 class LedgerError(DomainError):
@@ -320,7 +322,73 @@ def grant_agreement_sign(
         )
     )
     Project.objects.filter(pk=project.pk).update(committed_total=F("committed_total") + amount)
+    agreement_version_make(agreement=agreement)
     return agreement
+
+
+@transaction.atomic
+def agreement_commitment_increase(
+    *,
+    agreement: GrantAgreement,
+    amount: Decimal,
+    value_date: dt.date,
+    tranches: Sequence[TrancheSpec],
+    description: str = "",
+    recorded_by: User | None = None,
+) -> Transaction:
+    """Commit more money to a signed agreement (a cost extension): a new commitment row, the agreement's amount,
+    the project's approved budget and commitment raised together, and the new tranches that pay it.
+
+    Refused when the fund's unallocated balance in the agreement's currency (`fund_unallocated_balance`) is
+    smaller than the amount; the contributions of that currency are locked so two increases cannot both spend
+    the same money.
+    """
+    _require_positive(amount)
+    project = Project.objects.select_for_update().get(pk=agreement.project_id)
+    agreement = GrantAgreement.objects.select_for_update().get(pk=agreement.pk)
+    _require_open_period(value_date)
+    list(Contribution.objects.select_for_update().filter(currency=agreement.currency).values_list("pk", flat=True))
+    free = fund_unallocated_balance(currency=agreement.currency)
+    if amount > free:
+        raise LedgerError(
+            _("The fund has %(free)s received and not yet committed: %(amount)s more cannot be committed.")
+            % {"free": format_money(free, agreement.currency), "amount": format_money(amount, agreement.currency)},
+            field="additional_amount",
+        )
+    tranches = tranche_schedule(amount=amount, currency=agreement.currency, tranches=tranches)
+    if not tranches:
+        raise LedgerError(_("Schedule the tranches that pay the additional amount."), field="tranches")
+    last = Tranche.objects.filter(agreement=agreement).order_by("-number").values_list("number", flat=True).first()
+    for number, spec in enumerate(sorted(tranches, key=lambda spec: spec.planned_date), start=(last or 0) + 1):
+        _save(
+            Tranche(
+                agreement=agreement,
+                number=number,
+                planned_date=spec.planned_date,
+                amount=spec.amount,
+                condition_kind=spec.kind,
+                condition=spec.condition,
+                condition_met_on=spec.release_on,
+            )
+        )
+    row = Transaction(
+        kind=TransactionKind.COMMITMENT,
+        value_date=value_date,
+        amount=amount,
+        currency=agreement.currency,
+        provider=_accountable_partner(project),
+        receiver=agreement.grantee,
+        project=project,
+        reference=agreement.reference,
+        description=description or _("Grant agreement amended: more money committed"),
+        recorded_by=recorded_by,
+    )
+    _save(row)
+    Project.objects.filter(pk=project.pk).update(
+        approved_budget=F("approved_budget") + amount, committed_total=F("committed_total") + amount
+    )
+    GrantAgreement.objects.filter(pk=agreement.pk).update(amount=F("amount") + amount)
+    return row
 
 
 @transaction.atomic

@@ -1,0 +1,39 @@
+"""The acts of amendments: programme officers request them for a grantee, the committee decides them."""
+
+from django.contrib.auth.management import create_permissions
+from django.db import migrations
+
+from members.roles import GRANTS_COMMITTEE, PROGRAMME_OFFICER, ROLES, roles_extend
+
+ACTS = {
+    PROGRAMME_OFFICER: ("grants.add_amendment",),
+    GRANTS_COMMITTEE: ("grants.add_amendment", "grants.decide_amendment"),
+}
+
+
+def extend(apps, schema_editor):
+    # Permissions are made after all migrations run; the roles need the new ones now.
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    roles_extend(
+        acts=ACTS, group_model=apps.get_model("auth", "Group"), permission_model=apps.get_model("auth", "Permission")
+    )
+
+
+def withdraw(apps, schema_editor):
+    Group, Permission = apps.get_model("auth", "Group"), apps.get_model("auth", "Permission")
+    codenames = [name.split(".", 1)[1] for names in ACTS.values() for name in names]
+    permissions = Permission.objects.filter(content_type__app_label="grants", codename__in=codenames)
+    for group in Group.objects.filter(name__in=ROLES):
+        group.permissions.remove(*permissions)
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("members", "0007_bank_accounts"),
+        ("grants", "0018_agreement_versions"),
+    ]
+
+    operations = [migrations.RunPython(extend, withdraw)]

@@ -1,0 +1,377 @@
+"""Amendments of a signed agreement: each kind applied in one transaction (budget lines, end date and the reports
+owed, more money committed with its tranches, the IATI budgets), the refusals, every door (portal, admin, API),
+and the versions of the agreement kept and shown side by side."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.core import mail
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from lxml import etree
+
+from grants.models import (
+    AgreementVersion,
+    Amendment,
+    AmendmentKind,
+    AmendmentStatus,
+    GrantBudgetLine,
+    PartnerRole,
+    Project,
+    Transaction,
+    TransactionKind,
+)
+from grants.services import BudgetLineInput, TrancheSpec, allocation_set, contribution_receive
+from grants.services.amendments import (
+    AmendmentError,
+    AmendmentTerms,
+    amendment_approve,
+    amendment_decline,
+    amendment_request,
+    amendment_withdraw,
+)
+from members.roles import FINANCE_OFFICER, GRANTS_COMMITTEE, PROGRAMME_OFFICER
+from results.models import ReportingPeriod, ReportKind
+from tests.factories import (
+    ContributionFactory,
+    GrantAgreementFactory,
+    OrganisationFactory,
+    PartnerUserFactory,
+    ProjectFactory,
+    ProjectPartnerFactory,
+    ReportingPeriodFactory,
+    staff_in_role,
+)
+
+pytestmark = pytest.mark.django_db
+
+K = AmendmentKind
+S = AmendmentStatus
+NOW = dt.datetime(2021, 3, 10, 12, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def _in_2021():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def lines(*amounts: str) -> list[BudgetLineInput]:
+    categories = ["staff", "travel", "equipment", "other"]
+    return [BudgetLineInput(categories[i], Decimal(a), f"Line {i + 1}") for i, a in enumerate(amounts)]
+
+
+@pytest.fixture
+def agreement():
+    project = ProjectFactory(code="PRJ-AMEND", end_date=dt.date(2022, 12, 31))
+    grantee = ProjectPartnerFactory(project=project, role=PartnerRole.ACCOUNTABLE).organisation
+    signed = GrantAgreementFactory(
+        project=project,
+        grantee=grantee,
+        amount=Decimal("100000.00"),
+        tranches=[
+            TrancheSpec(dt.date(2019, 3, 1), Decimal("60000")),
+            TrancheSpec(dt.date(2020, 3, 1), Decimal("40000")),
+        ],
+        budget_lines=lines("70000", "30000"),
+    )
+    # The fund received 150 000 and commits 100 000 of it: 50 000 is free.
+    contribution_receive(
+        contribution=ContributionFactory(amount=Decimal("500000")),
+        amount=Decimal("150000"),
+        value_date=dt.date(2019, 1, 5),
+    )
+    return signed
+
+
+@pytest.fixture
+def partner(agreement):
+    return PartnerUserFactory(organisation=agreement.grantee)
+
+
+@pytest.fixture
+def committee():
+    return staff_in_role(GRANTS_COMMITTEE)
+
+
+@pytest.fixture
+def officer():
+    return staff_in_role(PROGRAMME_OFFICER)
+
+
+def request(agreement, user, **terms) -> Amendment:
+    terms.setdefault("reason", "Prices went up.")
+    return amendment_request(agreement=agreement, user=user, terms=AmendmentTerms(**terms))
+
+
+def cost_extension(agreement, user, amount="20000", **more) -> Amendment:
+    more.setdefault("budget_lines", lines("80000", "40000"))
+    more.setdefault("tranches", [TrancheSpec(dt.date(2021, 9, 1), Decimal(amount))])
+    return request(agreement, user, kind=K.COST_EXTENSION, additional_amount=Decimal(amount), **more)
+
+
+# The service: each kind applied
+
+
+def test_a_budget_revision_replaces_the_lines_and_keeps_a_new_version(agreement, partner, committee):
+    amendment = request(agreement, partner, kind=K.BUDGET_REVISION, budget_lines=lines("50000", "45000", "5000"))
+    assert amendment.number == 1 and amendment.by_partner and amendment.status == S.REQUESTED
+    amendment_approve(amendment=amendment, user=committee)
+    amendment.refresh_from_db()
+    assert amendment.status == S.APPROVED and amendment.decided_by == committee
+    assert [line.amount for line in GrantBudgetLine.objects.filter(agreement=agreement).order_by("order")] == [
+        Decimal("50000"),
+        Decimal("45000"),
+        Decimal("5000"),
+    ]
+    versions = list(AgreementVersion.objects.filter(agreement=agreement).order_by("number"))
+    assert [v.number for v in versions] == [1, 2] and versions[1].amendment == amendment
+    assert [line["amount"] for line in versions[0].terms["budget_lines"]] == ["70000.00", "30000.00"]
+    assert [line["amount"] for line in versions[1].terms["budget_lines"]] == ["50000.00", "45000.00", "5000.00"]
+    assert list(amendment.transitions.values_list("from_status", "to_status", "by")) == [
+        (S.REQUESTED, S.APPROVED, committee.pk)
+    ]
+
+
+def test_a_no_cost_extension_moves_the_end_and_the_reports_owed_cover_it(agreement, partner, committee):
+    project = agreement.project
+    ReportingPeriodFactory(project=project, start_date=dt.date(2019, 1, 1), end_date=dt.date(2021, 12, 31))
+    final = ReportingPeriodFactory(
+        project=project, start_date=dt.date(2022, 1, 1), end_date=dt.date(2022, 12, 31), due_date=dt.date(2023, 2, 28)
+    )
+    ReportingPeriodFactory(
+        project=project,
+        kind=ReportKind.FINANCIAL,
+        start_date=dt.date(2019, 1, 1),
+        end_date=dt.date(2022, 12, 31),
+        due_date=dt.date(2023, 1, 31),
+    )
+    amendment = request(agreement, partner, kind=K.NO_COST_EXTENSION, new_end_date=dt.date(2023, 6, 30))
+    amendment_approve(amendment=amendment, user=committee)
+    project.refresh_from_db()
+    final.refresh_from_db()
+    assert project.end_date == dt.date(2023, 6, 30)
+    assert (final.end_date, final.due_date) == (dt.date(2023, 6, 30), dt.date(2023, 8, 28))
+    financial = ReportingPeriod.objects.get(project=project, kind=ReportKind.FINANCIAL)
+    assert (financial.end_date, financial.due_date) == (dt.date(2023, 6, 30), dt.date(2023, 7, 31))
+    assert [t.planned_date for t in agreement.tranches.order_by("number")] == [dt.date(2019, 3, 1), dt.date(2020, 3, 1)]
+    version = AgreementVersion.objects.get(agreement=agreement, number=2)
+    assert version.terms["end_date"] == "2023-06-30"
+    assert (
+        not Transaction.objects.filter(project=project, kind=TransactionKind.COMMITMENT)
+        .exclude(description="Grant agreement signed")
+        .exists()
+    )
+
+
+def test_a_period_whose_report_is_started_stays_and_a_new_one_covers_the_extension(agreement, partner, committee):
+    from results.services import report_start
+
+    period = ReportingPeriodFactory(
+        project=agreement.project,
+        start_date=dt.date(2022, 1, 1),
+        end_date=dt.date(2022, 12, 31),
+        due_date=dt.date(2023, 1, 31),
+    )
+    report_start(period=period, user=partner)
+    amendment_approve(
+        amendment=request(agreement, partner, kind=K.NO_COST_EXTENSION, new_end_date=dt.date(2023, 3, 31)),
+        user=committee,
+    )
+    periods = list(ReportingPeriod.objects.filter(project=agreement.project).order_by("start_date"))
+    assert [(p.start_date, p.end_date, p.due_date) for p in periods] == [
+        (dt.date(2022, 1, 1), dt.date(2022, 12, 31), dt.date(2023, 1, 31)),
+        (dt.date(2023, 1, 1), dt.date(2023, 3, 31), dt.date(2023, 4, 30)),
+    ]
+
+
+def test_a_cost_extension_commits_more_with_its_tranches_and_raises_every_total(agreement, officer, committee):
+    amendment = cost_extension(agreement, officer, "20000", new_end_date=dt.date(2023, 3, 31))
+    assert not amendment.by_partner
+    amendment_approve(amendment=amendment, user=committee)
+    agreement.refresh_from_db()
+    project = Project.objects.get(pk=agreement.project_id)
+    assert agreement.amount == Decimal("120000.00")
+    assert (project.approved_budget, project.committed_total) == (Decimal("270000.00"), Decimal("120000.00"))
+    assert project.end_date == dt.date(2023, 3, 31)
+    row = Transaction.objects.filter(project=project, kind=TransactionKind.COMMITMENT).latest("pk")
+    assert (row.amount, row.value_date, row.recorded_by, row.receiver) == (
+        Decimal("20000.00"),
+        dt.date(2021, 3, 10),
+        committee,
+        agreement.grantee,
+    )
+    assert [(t.number, t.planned_date, t.amount) for t in agreement.tranches.order_by("number")] == [
+        (1, dt.date(2019, 3, 1), Decimal("60000.00")),
+        (2, dt.date(2020, 3, 1), Decimal("40000.00")),
+        (3, dt.date(2021, 9, 1), Decimal("20000.00")),
+    ]
+    assert sum(line.amount for line in agreement.budget_lines.all()) == Decimal("120000")
+    terms = AgreementVersion.objects.get(agreement=agreement, number=2).terms
+    assert terms["amount"] == "120000.00" and len(terms["tranches"]) == 3
+
+
+def test_the_iati_budgets_follow_the_amended_figures(agreement, officer, committee, client):
+    def budgets():
+        response = client.get(reverse("opendata:activity", args=[agreement.project.code]))
+        document = etree.fromstring(b"".join(response.streaming_content) if response.streaming else response.content)
+        return [
+            (b.get("type"), b.find("period-start").get("iso-date"), b.findtext("value"))
+            for b in document.iter("budget")
+        ]
+
+    assert budgets() == [("1", "2019-01-01", "60000.00"), ("1", "2020-01-01", "40000.00")]
+    amendment_approve(amendment=cost_extension(agreement, officer, "20000"), user=committee)
+    assert budgets() == [
+        ("2", "2019-01-01", "60000.00"),
+        ("2", "2020-01-01", "40000.00"),
+        ("2", "2021-01-01", "20000.00"),
+    ]
+
+
+# Refusals: nothing changes
+
+
+@pytest.mark.parametrize(
+    ("terms", "field", "message"),
+    [
+        ({"kind": K.BUDGET_REVISION, "budget_lines": lines("70000", "20000")}, "budget_lines", "add up to USD"),
+        ({"kind": K.BUDGET_REVISION, "budget_lines": []}, "budget_lines", "Give the revised budget lines."),
+        ({"kind": K.BUDGET_REVISION, "budget_lines": lines("100000"), "reason": " "}, "reason", "Say why"),
+        ({"kind": K.NO_COST_EXTENSION, "new_end_date": dt.date(2022, 6, 30)}, "new_end_date", "after the current end"),
+        ({"kind": K.NO_COST_EXTENSION}, "new_end_date", "Give the new end date."),
+        (
+            {
+                "kind": K.COST_EXTENSION,
+                "additional_amount": Decimal("60000"),
+                "budget_lines": lines("100000", "60000"),
+                "tranches": [TrancheSpec(dt.date(2021, 9, 1), Decimal("60000"))],
+            },
+            "additional_amount",
+            "received and not yet committed",
+        ),
+        (
+            {
+                "kind": K.COST_EXTENSION,
+                "additional_amount": Decimal("20000"),
+                "budget_lines": lines("70000", "30000"),
+                "tranches": [TrancheSpec(dt.date(2021, 9, 1), Decimal("20000"))],
+            },
+            "budget_lines",
+            "add up to",
+        ),
+        (
+            {
+                "kind": K.COST_EXTENSION,
+                "additional_amount": Decimal("20000"),
+                "budget_lines": lines("90000", "30000"),
+                "tranches": [TrancheSpec(dt.date(2021, 9, 1), Decimal("10000"))],
+            },
+            "tranches",
+            "tranches add up to",
+        ),
+    ],
+)
+def test_a_request_that_cannot_apply_is_refused_and_nothing_is_written(agreement, partner, terms, field, message):
+    terms.setdefault("reason", "Because.")
+    with pytest.raises(AmendmentError) as refusal:
+        amendment_request(agreement=agreement, user=partner, terms=AmendmentTerms(**terms))
+    assert refusal.value.field == field and message in refusal.value.message
+    assert not Amendment.objects.exists()
+
+
+def test_the_fund_balance_counts_what_was_received_less_what_is_committed(agreement, officer, committee):
+    from grants.selectors.ledger import fund_unallocated_balance
+
+    assert fund_unallocated_balance(currency="USD") == Decimal("50000")
+    assert fund_unallocated_balance(currency="EUR") == Decimal("0")
+    allocation_set(
+        contribution=ContributionFactory(),
+        project=agreement.project,
+        amount=Decimal("1000"),
+        allocated_on=dt.date(2019, 1, 1),
+    )
+    assert fund_unallocated_balance(currency="USD") == Decimal("50000")
+    amendment_approve(
+        amendment=cost_extension(agreement, officer, "50000", budget_lines=lines("100000", "50000")), user=committee
+    )
+    assert fund_unallocated_balance(currency="USD") == Decimal("0")
+
+
+def test_a_cost_extension_is_checked_again_when_approved(agreement, officer, committee):
+    amendment = cost_extension(agreement, officer, "20000")
+    other = GrantAgreementFactory(project=ProjectFactory(), amount=Decimal("40000"))
+    with pytest.raises(AmendmentError, match="received and not yet committed"):
+        amendment_approve(amendment=amendment, user=committee)
+    amendment.refresh_from_db()
+    agreement.refresh_from_db()
+    assert amendment.status == S.REQUESTED and agreement.amount == Decimal("100000")
+    assert not amendment.transitions.exists()
+    assert other.amount == Decimal("40000")
+
+
+def test_the_member_who_requested_it_cannot_approve_it(agreement, committee):
+    amendment = request(agreement, committee, kind=K.BUDGET_REVISION, budget_lines=lines("60000", "40000"))
+    with pytest.raises(AmendmentError, match="another member of the committee decides it"):
+        amendment_approve(amendment=amendment, user=committee)
+    assert Amendment.objects.get().status == S.REQUESTED
+
+
+def test_an_amendment_is_decided_once(agreement, partner, committee):
+    amendment = request(agreement, partner, kind=K.BUDGET_REVISION, budget_lines=lines("60000", "40000"))
+    amendment_approve(amendment=amendment, user=committee)
+    with pytest.raises(AmendmentError, match="An amendment that is approved cannot be"):
+        amendment_approve(amendment=amendment, user=staff_in_role(GRANTS_COMMITTEE))
+    with pytest.raises(AmendmentError, match="approved cannot be declined"):
+        amendment_decline(amendment=amendment, user=committee, reason="No.")
+    assert AgreementVersion.objects.filter(agreement=agreement).count() == 2
+
+
+def test_staff_are_told_of_a_request_and_the_partner_of_the_decision_with_its_reason(
+    agreement, partner, committee, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        amendment = request(agreement, partner, kind=K.NO_COST_EXTENSION, new_end_date=dt.date(2023, 6, 30))
+    assert {m.subject for m in mail.outbox} == {"Amendment requested: " + agreement.reference}
+    assert committee.email in [m.to[0] for m in mail.outbox]
+    mail.outbox.clear()
+    with pytest.raises(AmendmentError, match="Say why"):
+        amendment_decline(amendment=amendment, user=committee, reason="")
+    with django_capture_on_commit_callbacks(execute=True):
+        amendment_decline(amendment=amendment, user=committee, reason="The results do not justify it.")
+    assert Amendment.objects.get().decision_reason == "The results do not justify it."
+    assert [m.to for m in mail.outbox] == [[partner.email]]
+    assert "The results do not justify it." in mail.outbox[0].body
+    assert Project.objects.get(pk=agreement.project_id).end_date == dt.date(2022, 12, 31)
+
+
+def test_only_the_requester_withdraws_and_only_one_request_waits_at_a_time(agreement, partner, officer, committee):
+    amendment = request(agreement, partner, kind=K.NO_COST_EXTENSION, new_end_date=dt.date(2023, 6, 30))
+    with pytest.raises(AmendmentError, match="already waiting for a decision"):
+        request(agreement, officer, kind=K.NO_COST_EXTENSION, new_end_date=dt.date(2023, 6, 30))
+    with pytest.raises(AmendmentError, match="cannot be withdrawn"):
+        amendment_withdraw(amendment=amendment, user=officer)
+    amendment_withdraw(amendment=amendment, user=PartnerUserFactory(organisation=agreement.grantee))
+    assert Amendment.objects.get().status == S.WITHDRAWN
+    second = request(agreement, officer, kind=K.NO_COST_EXTENSION, new_end_date=dt.date(2023, 6, 30))
+    assert second.number == 2
+    with pytest.raises(AmendmentError, match="cannot be withdrawn"):
+        amendment_withdraw(amendment=second, user=partner)
+
+
+def test_someone_else_may_not_request(agreement):
+    for user in (PartnerUserFactory(organisation=OrganisationFactory()), staff_in_role(FINANCE_OFFICER)):
+        with pytest.raises(AmendmentError, match="You may not request"):
+            request(agreement, user, kind=K.NO_COST_EXTENSION, new_end_date=dt.date(2023, 6, 30))
+
+
+def test_the_database_refuses_money_on_a_kind_that_adds_none(agreement, partner):
+    amendment = request(agreement, partner, kind=K.BUDGET_REVISION, budget_lines=lines("60000", "40000"))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Amendment.objects.filter(pk=amendment.pk).update(additional_amount=Decimal("5"))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Amendment.objects.filter(pk=amendment.pk).update(kind=K.COST_EXTENSION)

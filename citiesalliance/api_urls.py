@@ -32,6 +32,7 @@ router.register("transactions", grants_api.TransactionViewSet, basename="transac
 router.register("applications", grants_api.ApplicationViewSet, basename="application")
 router.register("payment-requests", grants_api.PaymentRequestViewSet, basename="payment-request")
 router.register("payment-runs", grants_api.PaymentRunViewSet, basename="payment-run")
+router.register("amendments", grants_api.AmendmentViewSet, basename="amendment")
 router.register("reports", reports_api.ReportViewSet, basename="report")
 router.register("indicators", results_api.IndicatorViewSet, basename="indicator")
 

@@ -361,6 +361,8 @@ SPECTACULAR_SETTINGS = {
         "AgreementStatusEnum": "grants.models.AgreementStatus",
         "ReleaseConditionEnum": "grants.models.ReleaseCondition",
         "ReportKindEnum": "results.models.ReportKind",
+        "AmendmentKindEnum": "grants.models.AmendmentKind",
+        "AmendmentStatusEnum": "grants.models.AmendmentStatus",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

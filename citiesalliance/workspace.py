@@ -24,11 +24,12 @@ from common.admin import ConditionFilter
 from common.permissions import may, model_permission
 from donors.models import DonorReport, ReportJobStatus
 from donors.selectors import failed_report_count
+from grants.admin.amendments import AmendmentWorkFilter
 from grants.admin.calls import ClosingFilter, ReviewFilter, WorkFilter
 from grants.admin.ledger import PaymentDateFilter, ReleaseConditionFilter
 from grants.admin.payments import PaymentWorkFilter
 from grants.admin.portfolio import CloseoutFilter
-from grants.models import Application, Call, PaymentRequest, Project, ReviewAssignment, Tranche
+from grants.models import Amendment, Application, Call, PaymentRequest, Project, ReviewAssignment, Tranche
 from grants.selectors import queue as grants_queue
 from members.models import User
 from results import selectors as results_selectors
@@ -208,9 +209,21 @@ def closeouts(user: User, counts: Counts) -> list[QueueLine]:
     return [_line(_("Projects past their end, not closed"), count, Project, CloseoutFilter, CloseoutFilter.WAITING)]
 
 
-# What waits on someone's approval. Amendments, when they exist, add their source here: a function of
-# (user, counts) returning the lines the user may act on, as those below do.
-AWAITING_APPROVAL: list[LineSource] = [awards_to_decide, reports_to_review, payments_to_check, payments_to_approve]
+def amendments_to_decide(user: User, counts: Counts) -> list[QueueLine]:
+    if not _may(user, "grants.decide_amendment", Amendment):
+        return []
+    by = AmendmentWorkFilter
+    return [_line(_("Amendments to decide"), grants_queue.amendments_to_decide_count(), Amendment, by, "to_decide")]
+
+
+# What waits on someone's approval: a function of (user, counts) returning the lines the user may act on.
+AWAITING_APPROVAL: list[LineSource] = [
+    awards_to_decide,
+    reports_to_review,
+    payments_to_check,
+    payments_to_approve,
+    amendments_to_decide,
+]
 
 SECTIONS: list[tuple[str, list[LineSource]]] = [
     (_("Calls and applications"), [applications_to_screen, reviews, calls_closing]),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.conf import settings
 from django.urls import reverse
@@ -283,3 +285,52 @@ class PaymentRequestForm(forms.Form):
             (account.pk, f"{account.bank_name} {account.masked_number} ({account.account_holder})")
             for account in accounts
         ]
+
+
+class AmendmentForm(forms.Form):
+    """What a request proposes besides its budget lines; the fields shown depend on the kind."""
+
+    reason = forms.CharField(
+        label=_("Why should the agreement change?"), widget=forms.Textarea(attrs={"rows": 4}), max_length=4000
+    )
+    new_end_date = forms.DateField(label=_("New end date"), widget=DateInput(), required=False)
+    additional_amount = forms.DecimalField(
+        label=_("Additional amount"), max_digits=18, decimal_places=2, min_value=Decimal("0.01"), required=False
+    )
+    tranche_date = forms.DateField(
+        label=_("Date the additional amount is paid"),
+        widget=DateInput(),
+        required=False,
+        help_text=_("One new tranche pays the whole additional amount."),
+    )
+    tranche_condition = forms.CharField(
+        label=_("What releases that tranche (optional)"), max_length=200, required=False
+    )
+
+    FIELDS_OF_KIND = {
+        "budget_revision": ("reason",),
+        "no_cost_extension": ("reason", "new_end_date"),
+        "cost_extension": ("reason", "additional_amount", "tranche_date", "tranche_condition", "new_end_date"),
+    }
+
+    def __init__(self, *args, kind: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        for name in list(self.fields):
+            if name not in self.FIELDS_OF_KIND[kind]:
+                del self.fields[name]
+        if kind == "no_cost_extension":
+            self.fields["new_end_date"].required = True
+        if kind == "cost_extension":
+            self.fields["additional_amount"].required = True
+            self.fields["tranche_date"].required = True
+            self.fields["new_end_date"].label = _("New end date (optional)")
+
+
+class DecisionForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (required to decline; the partner reads it)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=4000,
+    )

@@ -20,6 +20,7 @@ from members.selectors import organisations_of
 from . import selectors, services
 from .forms import ReviewForm
 from .models import Application, Attachment, Call, ReviewAssignment
+from .selectors.amendments import grantee_project_codes
 from .selectors.closeout import closeout_state
 from .selectors.visibility import own_projects
 from .todos import todos_for
@@ -52,11 +53,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     projects = selectors.partner_projects(request.user).select_related("closeout")[:50]
     today = timezone.localdate()
     todos = todos_for(request.user, today)
-    return render(
-        request,
-        "grants/portal/dashboard.html",
-        {"page": page, "projects": projects, "todos": todos, "today": today},
-    )
+    context = {
+        "page": page,
+        "projects": projects,
+        "todos": todos,
+        "today": today,
+        "grantee_of": grantee_project_codes(request.user),
+    }
+    return render(request, "grants/portal/dashboard.html", context)
 
 
 @login_required

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import drafting, portal, portal_payments, views
+from . import amendment_pages, drafting, portal, portal_payments, views
 
 app_name = "grants"
 
@@ -32,5 +32,9 @@ urlpatterns = [
     ),
     path("portal/projects/<str:code>/closeout/", portal.project_closeout, name="project-closeout"),
     path("portal/reviews/", portal.review_queue, name="review-queue"),
+    path("portal/projects/<str:code>/amendments/", amendment_pages.amendments, name="amendments"),
+    path("portal/projects/<str:code>/amendments/<str:kind>/", amendment_pages.amendment_new, name="amendment-new"),
+    path("portal/projects/<str:code>/versions/", amendment_pages.versions, name="versions"),
+    path("portal/amendments/<int:pk>/withdraw/", amendment_pages.amendment_withdraw_view, name="amendment-withdraw"),
     path("portal/reviews/<int:pk>/", portal.review_detail, name="review"),
 ]

@@ -30,6 +30,7 @@ from rest_framework.authtoken.models import Token
 
 from grants import services
 from grants.models import ApplicationStatus, TransactionKind
+from grants.services.amendments import AmendmentTerms, amendment_request
 from members.models import OrganisationKind, Role
 from members.roles import FINANCE_OFFICER, PROGRAMME_OFFICER, ROLES
 from members.services import bank_account_verify
@@ -180,6 +181,7 @@ REPORT_READ = readers(PARTNER_A, staff="results.view_progressreport", anonymous=
 TRANSACTION_READ = readers(PARTNER_A, staff="grants.view_transaction")  # of a project that is not public
 APPLICATION_STEP = api_own(PARTNER_A, seen_by="grants.view_application")  # a partner's step on its own draft
 REPORT_STEP = api_own(PARTNER_A, seen_by="results.view_progressreport")
+AMENDMENT_READ = readers(PARTNER_A, staff="grants.view_amendment", anonymous=UNAUTHENTICATED)
 DONORS_OWN = own(DONOR_A, staff="donors.view_donorreport")  # a donor's pages: its users and staff who see donors
 PARTNER_OWN = own(PARTNER_A)  # the portal: its organisation's partners only (staff work in the admin)
 PARTNER_ACT = own(PARTNER_A, answer=THROUGH)
@@ -551,6 +553,23 @@ EXPECTED: dict[str, Door | tuple[Door, ...] | AdminModel] = {
     "GET /api/v1/payment-runs/{id}/file.csv/": api(PAYMENT_RUN_READ, id=of("payment_run")),
     "GET /api/v1/payment-runs/{id}/file.xlsx/": api(PAYMENT_RUN_READ, id=of("payment_run")),
     "GET /api/v1/payment-runs/{id}/file.xml/": api(PAYMENT_RUN_READ, id=of("payment_run")),
+    # -- Amendments (issue 16, point 2): the grantee's partners in the portal, the committee decides
+    "grants:amendments": page(PARTNER_OWN, code=of("project.code")),
+    "grants:amendment-new": page(PARTNER_OWN, code=of("project.code"), kind="no_cost_extension"),
+    "grants:versions": page(PARTNER_OWN, code=of("project.code")),
+    "grants:amendment-withdraw": post(PARTNER_ACT, pk=of("amendment")),
+    "admin:grants_amendment_request": admin_form("grants.add_amendment", agreement=of("agreement")),
+    "admin:grants_amendment_decide": admin_form("grants.decide_amendment", pk=of("amendment")),
+    "admin:grants_amendment_versions": page(admin_page("grants.view_grantagreement"), agreement=of("agreement")),
+    "admin grants.amendment": AdminModel("grants.amendment", add=NOBODY, change=NOBODY, delete=NOBODY),
+    "GET /api/v1/amendments/": api(api_signed_in(OK), lists=("amendment", AMENDMENT_READ)),
+    "POST /api/v1/amendments/": api(api_signed_in()),  # for an agreement the partner's organisation holds
+    "GET /api/v1/amendments/{id}/": api(AMENDMENT_READ, id=of("amendment")),
+    "POST /api/v1/amendments/{id}/withdraw/": api(
+        api_own(PARTNER_A, seen_by="grants.view_amendment"), id=of("amendment")
+    ),
+    "POST /api/v1/amendments/{id}/approve/": api(api_write("grants.decide_amendment"), id=of("amendment")),
+    "POST /api/v1/amendments/{id}/decline/": api(api_write("grants.decide_amendment"), id=of("amendment")),
 }
 
 
@@ -718,6 +737,11 @@ def build_portfolio() -> dict:
     backing = evidence(report, by=people[PARTNER_A])
     donor_report = ready_donor_report(donor_org_a)
     invitation = InvitationFactory(organisation=partner_org_a, invited_by=people[PARTNER_A])
+    amendment = amendment_request(
+        agreement=agreement,
+        user=people[PARTNER_A],
+        terms=AmendmentTerms(kind="no_cost_extension", reason="More time.", new_end_date=dt.date(2023, 6, 30)),
+    )
 
     rows = {
         "partner_org_a": partner_org_a,
@@ -743,6 +767,8 @@ def build_portfolio() -> dict:
         "donor_report": donor_report,
         "invitation": invitation,
         **payments,
+        "agreement": agreement,
+        "amendment": amendment,
     }
     shown = {
         "members.user": people[PARTNER_A],
@@ -752,6 +778,7 @@ def build_portfolio() -> dict:
         "grants.application": application,
         "grants.transaction": transaction_,
         "grants.tranche": rows["tranche"],
+        "grants.amendment": amendment,
         "results.progressreport": report,
         "donors.donorreport": donor_report,
         "grants.paymentrequest": payments["payment_request"],

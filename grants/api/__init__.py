@@ -1,6 +1,7 @@
 """The REST API of the funding side: `outputs` (what it answers), `inputs` (what staff send),
 `views` (the endpoints) and `applications` (partners' applications)."""
 
+from .amendments import AmendmentViewSet
 from .applications import ApplicationViewSet
 from .outputs import ProjectRef
 from .payments import PaymentRequestViewSet, PaymentRunViewSet
@@ -16,6 +17,7 @@ from .views import (
 )
 
 __all__ = [
+    "AmendmentViewSet",
     "ApplicationViewSet",
     "CallViewSet",
     "ContributionViewSet",

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, OuterRef, Q
 
 from ..models import (
+    Amendment,
     Application,
     ApplicationStatus,
     Call,
@@ -24,6 +25,7 @@ from ..models import (
     ReviewAssignment,
     Tranche,
 )
+from .amendments import amendments_to_decide
 from .ledger import TRANCHE_UNPAID
 from .payments import payment_requests_to_approve, payment_requests_to_check, payment_requests_to_pay
 
@@ -152,3 +154,7 @@ def payment_work() -> PaymentWork:
         to_pay=Count("pk", filter=payment_requests_to_pay()),
     )
     return PaymentWork(**counts)
+
+
+def amendments_to_decide_count() -> int:
+    return Amendment.objects.filter(amendments_to_decide()).count()

@@ -5,6 +5,7 @@ and the versions of the agreement kept and shown side by side."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -12,6 +13,7 @@ import time_machine
 from django.core import mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils.formats import date_format
 from lxml import etree
 
 from grants.models import (
@@ -185,7 +187,7 @@ def test_a_period_whose_report_is_started_stays_and_a_new_one_covers_the_extensi
     periods = list(ReportingPeriod.objects.filter(project=agreement.project).order_by("start_date"))
     assert [(p.start_date, p.end_date, p.due_date) for p in periods] == [
         (dt.date(2022, 1, 1), dt.date(2022, 12, 31), dt.date(2023, 1, 31)),
-        (dt.date(2023, 1, 1), dt.date(2023, 3, 31), dt.date(2023, 4, 30)),
+        (dt.date(2023, 1, 1), dt.date(2023, 3, 31), dt.date(2023, 5, 1)),
     ]
 
 
@@ -375,3 +377,203 @@ def test_the_database_refuses_money_on_a_kind_that_adds_none(agreement, partner)
         Amendment.objects.filter(pk=amendment.pk).update(additional_amount=Decimal("5"))
     with pytest.raises(IntegrityError), transaction.atomic():
         Amendment.objects.filter(pk=amendment.pk).update(kind=K.COST_EXTENSION)
+
+
+# The portal: the grantee's partners
+
+
+def test_the_partner_requests_a_budget_revision_in_the_portal_and_sees_its_status(client, agreement, partner):
+    client.force_login(partner)
+    assert "Agreement and amendments" in client.get(reverse("grants:dashboard")).content.decode()
+    url = reverse("grants:amendment-new", args=[agreement.project.code, K.BUDGET_REVISION])
+    page = client.get(url).content.decode()
+    assert 'value="70000.00"' in page and "The lines add up to the current amount" in page
+    form = {
+        "reason": "Less travel, more staff.",
+        "budget-TOTAL_FORMS": "2",
+        "budget-INITIAL_FORMS": "0",
+        "budget-0-category": "staff",
+        "budget-0-amount": "80000",
+        "budget-1-category": "travel",
+        "budget-1-amount": "10000",
+    }
+    refused = client.post(url, form)
+    assert refused.status_code == 400
+    assert "The budget lines add up to USD\xa090,000.00 but the agreement commits USD\xa0100,000.00." in (
+        refused.content.decode()
+    )
+    assert not Amendment.objects.exists()
+    response = client.post(url, {**form, "budget-1-amount": "20000"}, follow=True)
+    page = response.content.decode()
+    assert "Your request is sent" in page and "Amendment 1: Budget revision" in page and "Requested" in page
+    amendment = Amendment.objects.get()
+    assert amendment.by_partner and [line.amount for line in amendment.budget_lines.all()] == [
+        Decimal("80000"),
+        Decimal("20000"),
+    ]
+    response = client.post(reverse("grants:amendment-withdraw", args=[amendment.pk]), follow=True)
+    assert "Your request is withdrawn." in response.content.decode()
+    assert Amendment.objects.get().status == S.WITHDRAWN
+
+
+def test_the_partner_asks_for_a_no_cost_extension_and_reads_the_versions_side_by_side(
+    client, agreement, partner, committee
+):
+    client.force_login(partner)
+    url = reverse("grants:amendment-new", args=[agreement.project.code, K.NO_COST_EXTENSION])
+    refused = client.post(url, {"reason": "Elections.", "new_end_date": "2022-06-30"})
+    assert "The new end date must be after the current end, 2022-12-31." in refused.content.decode()
+    client.post(url, {"reason": "Elections.", "new_end_date": "2023-06-30"})
+    amendment_approve(amendment=Amendment.objects.get(), user=committee)
+    page = client.get(reverse("grants:versions", args=[agreement.project.code])).content.decode()
+    assert "Version 1" in page and "Version 2" in page and "Amendment 1: No-cost extension" in page
+    assert re.findall(r'<td class="changed" data-changed="true"><mark>([^<]*)</mark>', page) == [
+        date_format(dt.date(2023, 6, 30))
+    ]
+
+
+def test_a_partner_of_another_organisation_finds_nothing(client, agreement, partner):
+    amendment = request(agreement, partner, kind=K.NO_COST_EXTENSION, new_end_date=dt.date(2023, 6, 30))
+    client.force_login(PartnerUserFactory(organisation=OrganisationFactory()))
+    code = agreement.project.code
+    for url in (
+        reverse("grants:amendments", args=[code]),
+        reverse("grants:amendment-new", args=[code, K.BUDGET_REVISION]),
+        reverse("grants:versions", args=[code]),
+    ):
+        assert client.get(url).status_code == 404
+    assert client.post(reverse("grants:amendment-withdraw", args=[amendment.pk])).status_code == 404
+    assert Amendment.objects.get().status == S.REQUESTED
+
+
+def test_the_portal_list_of_amendments_takes_the_same_queries_however_many(
+    client, agreement, partner, committee, django_assert_max_num_queries
+):
+    client.force_login(partner)
+    url = reverse("grants:amendments", args=[agreement.project.code])
+    for end in (dt.date(2023, 1, 31), dt.date(2023, 2, 28), dt.date(2023, 3, 31)):
+        amendment_approve(
+            amendment=request(agreement, partner, kind=K.NO_COST_EXTENSION, new_end_date=end), user=committee
+        )
+    with django_assert_max_num_queries(16):
+        page = client.get(url).content.decode()
+    assert page.count('data-amendment="') == 3
+
+
+# The admin: the record page, the decision, the versions, the work queue
+
+
+def test_staff_request_in_the_admin_and_another_member_of_the_committee_approves(client, agreement, officer, committee):
+    client.force_login(officer)
+    url = reverse("admin:grants_amendment_request", args=[agreement.pk]) + "?kind=no_cost_extension"
+    response = client.post(url, {"kind": "no_cost_extension", "reason": "Flooding.", "new_end_date": "2023-03-31"})
+    assert response.status_code == 302
+    amendment = Amendment.objects.get()
+    assert not amendment.by_partner and amendment.requested_by == officer
+    record = client.get(reverse("admin:grants_project_record", args=[agreement.project_id])).content.decode()
+    assert 'data-table="amendments"' in record and "Flooding." in record and "Requested" in record
+    assert client.get(reverse("admin:grants_amendment_decide", args=[amendment.pk])).status_code == 403
+
+    client.force_login(committee)
+    queue = client.get(reverse("admin:index")).content.decode()
+    assert "Amendments to decide" in queue
+    decide = reverse("admin:grants_amendment_decide", args=[amendment.pk])
+    refused = client.post(decide, {"decline": "1", "reason": ""})
+    assert "Say why the amendment is declined" in refused.content.decode()
+    client.post(decide, {"approve": "1", "reason": "Justified."})
+    assert Amendment.objects.get().status == S.APPROVED
+    assert Project.objects.get(pk=agreement.project_id).end_date == dt.date(2023, 3, 31)
+    versions = client.get(reverse("admin:grants_amendment_versions", args=[agreement.pk])).content.decode()
+    assert "Version 2" in versions and versions.count('data-changed="true"') == 1
+
+
+def test_a_committee_member_is_told_on_the_page_not_to_decide_their_own_request(client, agreement, committee):
+    client.force_login(committee)
+    client.post(
+        reverse("admin:grants_amendment_request", args=[agreement.pk]),
+        {"kind": "no_cost_extension", "reason": "Flooding.", "new_end_date": "2023-03-31"},
+    )
+    decide = reverse("admin:grants_amendment_decide", args=[Amendment.objects.get().pk])
+    response = client.post(decide, {"approve": "1"})
+    assert "another member of the committee decides it" in response.content.decode()
+    assert Amendment.objects.get().status == S.REQUESTED
+
+
+def test_the_admin_list_of_amendments_takes_the_same_queries_however_many(
+    client, agreement, partner, committee, django_assert_max_num_queries
+):
+    for end in (dt.date(2023, 1, 31), dt.date(2023, 2, 28), dt.date(2023, 3, 31)):
+        amendment_approve(
+            amendment=request(agreement, partner, kind=K.NO_COST_EXTENSION, new_end_date=end), user=committee
+        )
+    client.force_login(committee)
+    with django_assert_max_num_queries(20):
+        page = client.get(reverse("admin:grants_amendment_changelist")).content.decode()
+    assert page.count("Amendment 3 of") == 1
+    with django_assert_max_num_queries(60):
+        client.get(reverse("admin:grants_project_record", args=[agreement.project_id]))
+
+
+# The API
+
+
+def test_the_api_requests_lists_and_decides_with_a_permission_per_act(agreement, partner, officer, committee):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(partner)
+    body = {
+        "agreement": agreement.pk,
+        "kind": "cost_extension",
+        "reason": "A second city joins.",
+        "additional_amount": "20000.00",
+        "budget_lines": [{"category": "staff", "amount": "90000"}, {"category": "travel", "amount": "10000"}],
+        "tranches": [{"planned_date": "2021-09-01", "percentage": "100"}],
+    }
+    refused = api.post("/api/v1/amendments/", body, format="json")
+    assert refused.status_code == 400 and "add up to" in str(refused.data)
+    body["budget_lines"][1]["amount"] = "30000"
+    created = api.post("/api/v1/amendments/", body, format="json")
+    assert created.status_code == 201, created.data
+    assert created.data["status"] == "requested" and created.data["tranches"][0]["amount"] == "20000.00"
+    pk = created.data["id"]
+    assert api.post(f"/api/v1/amendments/{pk}/approve/", {}, format="json").status_code == 403
+
+    stranger = APIClient()
+    stranger.force_authenticate(PartnerUserFactory(organisation=OrganisationFactory()))
+    assert stranger.get("/api/v1/amendments/").data["results"] == []
+    assert stranger.get(f"/api/v1/amendments/{pk}/").status_code == 404
+
+    api.force_authenticate(officer)
+    assert len(api.get("/api/v1/amendments/").data["results"]) == 1
+    assert api.post(f"/api/v1/amendments/{pk}/approve/", {}, format="json").status_code == 403
+    api.force_authenticate(committee)
+    approved = api.post(f"/api/v1/amendments/{pk}/approve/", {"reason": "Yes."}, format="json")
+    assert approved.status_code == 200 and approved.data["status"] == "approved"
+    again = api.post(f"/api/v1/amendments/{pk}/decline/", {"reason": "No."}, format="json")
+    assert again.status_code == 400
+    agreement.refresh_from_db()
+    assert agreement.amount == Decimal("120000.00")
+
+
+def test_the_api_list_takes_the_same_queries_however_many(agreement, partner, committee, django_assert_max_num_queries):
+    from rest_framework.test import APIClient
+
+    for end in (dt.date(2023, 1, 31), dt.date(2023, 2, 28), dt.date(2023, 3, 31)):
+        amendment_approve(
+            amendment=request(agreement, partner, kind=K.NO_COST_EXTENSION, new_end_date=end), user=committee
+        )
+    api = APIClient()
+    api.force_authenticate(partner)
+    with django_assert_max_num_queries(12):
+        assert len(api.get("/api/v1/amendments/").data["results"]) == 3
+
+
+# Roles
+
+
+def test_who_may_do_what(agreement):
+    officer, finance, committee = (staff_in_role(r) for r in (PROGRAMME_OFFICER, FINANCE_OFFICER, GRANTS_COMMITTEE))
+    assert officer.has_perm("grants.add_amendment") and not officer.has_perm("grants.decide_amendment")
+    assert not finance.has_perm("grants.add_amendment") and finance.has_perm("grants.view_amendment")
+    assert committee.has_perm("grants.add_amendment") and committee.has_perm("grants.decide_amendment")

@@ -14,6 +14,7 @@ from rest_framework.authtoken.models import Token
 
 from donors.models import DonorReport
 from grants.demo import load_demo_portfolio
+from grants.demo_amendments import load_demo_amendments
 from grants.generator import generate_portfolio
 from grants.models import ApplicationStatus, Call, ReviewAssignment
 from members.demo import create_demo_logins
@@ -41,6 +42,7 @@ def portfolio(settings):
         donor=Organisation.objects.get(short_name="SECO"),
         partner=Organisation.objects.get(short_name="Jinja"),
     )
+    load_demo_amendments()
     SeatTermFactory(seat=Seat.objects.order_by("pk").first())
     application = ApplicationFactory(
         call=Call.objects.get(reference="innovation-fund-2026"), complete=True, status=ApplicationStatus.IN_REVIEW

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from grants.demo import load_demo_portfolio
+from grants.demo_amendments import load_demo_amendments
 from members.demo import DEMO_PASSWORD, create_demo_logins
 from members.models import Organisation
 from results.demo import load_demo_results
@@ -22,6 +23,7 @@ class Command(BaseCommand):
             donor=Organisation.objects.get(short_name="SECO"),
             partner=Organisation.objects.get(short_name="Jinja"),
         )
+        load_demo_amendments()
         self.stdout.write(f"Demo logins (password for each: {DEMO_PASSWORD}):")
         for login in logins:
             self.stdout.write(f"  {login.email:<28} {login.role:<18} {login.organisation}")

@@ -16,7 +16,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -277,6 +277,27 @@ def _terms_of(amendment: Amendment) -> AmendmentTerms:
     )
 
 
+def _budget_lines_replace(agreement: GrantAgreement, lines: Sequence[BudgetLineInput]) -> None:
+    """The agreement's lines become `lines`: a line of the same category and description keeps its row (what is
+    reported against it stays linked), the others are added, and the lines left out are removed."""
+    existing = {(row.category, row.description): row for row in GrantBudgetLine.objects.filter(agreement=agreement)}
+    kept = []
+    for order, line in enumerate(lines):
+        row = existing.pop((line.category, line.description), None) or GrantBudgetLine(
+            agreement=agreement, category=line.category, description=line.description
+        )
+        row.amount, row.order = line.amount, order
+        validate(row, error=AmendmentError)
+        row.save()
+        kept.append(row.pk)
+    try:
+        GrantBudgetLine.objects.filter(agreement=agreement).exclude(pk__in=kept).delete()
+    except ProtectedError as error:
+        raise AmendmentError(
+            _("Something is recorded against a budget line the amendment removes: keep that line, at a lower amount.")
+        ) from error
+
+
 @transaction.atomic
 def amendment_approve(*, amendment: Amendment, user: User, comment: str = "") -> Amendment:
     """Approve and apply the amendment, all or nothing; the terms are checked again against the agreement as it
@@ -317,17 +338,7 @@ def amendment_approve(*, amendment: Amendment, user: User, comment: str = "") ->
             raise AmendmentError(error.message, field=error.field) from error
         agreement.refresh_from_db()
     if terms.budget_lines:
-        GrantBudgetLine.objects.filter(agreement=agreement).delete()
-        for order, line in enumerate(terms.budget_lines):
-            row = GrantBudgetLine(
-                agreement=agreement,
-                category=line.category,
-                description=line.description,
-                amount=line.amount,
-                order=order,
-            )
-            validate(row, error=AmendmentError)
-            row.save()
+        _budget_lines_replace(agreement, terms.budget_lines)
     agreement_version_make(agreement=agreement, amendment=amendment)
     enqueue(tasks.notify_amendment_decided, amendment.pk)
     return amendment

@@ -120,6 +120,7 @@ def cost_extension(agreement, user, amount="20000", **more) -> Amendment:
 
 
 def test_a_budget_revision_replaces_the_lines_and_keeps_a_new_version(agreement, partner, committee):
+    kept = GrantBudgetLine.objects.get(agreement=agreement, category="staff").pk
     amendment = request(agreement, partner, kind=K.BUDGET_REVISION, budget_lines=lines("50000", "45000", "5000"))
     assert amendment.number == 1 and amendment.by_partner and amendment.status == S.REQUESTED
     amendment_approve(amendment=amendment, user=committee)
@@ -130,6 +131,7 @@ def test_a_budget_revision_replaces_the_lines_and_keeps_a_new_version(agreement,
         Decimal("45000"),
         Decimal("5000"),
     ]
+    assert GrantBudgetLine.objects.get(agreement=agreement, category="staff").pk == kept  # what reports link to stays
     versions = list(AgreementVersion.objects.filter(agreement=agreement).order_by("number"))
     assert [v.number for v in versions] == [1, 2] and versions[1].amendment == amendment
     assert [line["amount"] for line in versions[0].terms["budget_lines"]] == ["70000.00", "30000.00"]

@@ -250,6 +250,22 @@ def contribution_receive(
     return row
 
 
+def _tranches_add(agreement: GrantAgreement, tranches: Sequence[TrancheSpec], *, first: int) -> None:
+    """Save a resolved schedule as the agreement's tranches, numbered by date from `first`."""
+    for number, spec in enumerate(sorted(tranches, key=lambda spec: spec.planned_date), start=first):
+        _save(
+            Tranche(
+                agreement=agreement,
+                number=number,
+                planned_date=spec.planned_date,
+                amount=spec.amount,
+                condition_kind=spec.kind,
+                condition=spec.condition,
+                condition_met_on=spec.release_on,
+            )
+        )
+
+
 @transaction.atomic
 def grant_agreement_sign(
     *,
@@ -285,18 +301,7 @@ def grant_agreement_sign(
         currency=project.currency,
     )
     _save(agreement)
-    for number, spec in enumerate(sorted(tranches, key=lambda spec: spec.planned_date), start=1):
-        _save(
-            Tranche(
-                agreement=agreement,
-                number=number,
-                planned_date=spec.planned_date,
-                amount=spec.amount,
-                condition_kind=spec.kind,
-                condition=spec.condition,
-                condition_met_on=spec.release_on,
-            )
-        )
+    _tranches_add(agreement, tranches, first=1)
     for order, line in enumerate(budget_lines):
         _save(
             GrantBudgetLine(
@@ -359,18 +364,7 @@ def agreement_commitment_increase(
     if not tranches:
         raise LedgerError(_("Schedule the tranches that pay the additional amount."), field="tranches")
     last = Tranche.objects.filter(agreement=agreement).order_by("-number").values_list("number", flat=True).first()
-    for number, spec in enumerate(sorted(tranches, key=lambda spec: spec.planned_date), start=(last or 0) + 1):
-        _save(
-            Tranche(
-                agreement=agreement,
-                number=number,
-                planned_date=spec.planned_date,
-                amount=spec.amount,
-                condition_kind=spec.kind,
-                condition=spec.condition,
-                condition_met_on=spec.release_on,
-            )
-        )
+    _tranches_add(agreement, tranches, first=(last or 0) + 1)
     row = Transaction(
         kind=TransactionKind.COMMITMENT,
         value_date=value_date,

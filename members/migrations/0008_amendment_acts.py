@@ -33,7 +33,7 @@ def withdraw(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("members", "0007_bank_accounts"),
-        ("grants", "0018_agreement_versions"),
+        ("grants", "0019_agreement_versions"),
     ]
 
     operations = [migrations.RunPython(extend, withdraw)]

@@ -19,6 +19,7 @@ from donors.models import DonorReport, ReportJobStatus
 from grants.generator import generate_applications, generate_portfolio
 from grants.models import ApplicationStatus, PartnerRole, Project, ReviewAssignment
 from grants.services import TrancheSpec, disbursement_record, project_close, tranche_cancel, tranche_condition_meet
+from grants.services.amendments import AmendmentTerms, amendment_request, amendment_withdraw
 from members.roles import ADMINISTRATOR, FINANCE_OFFICER, GRANTS_COMMITTEE, PROGRAMME_OFFICER
 from results.generator import generate_results
 from results.models import ProgressReport, ReportStatus
@@ -47,6 +48,7 @@ REVIEWS_OVERDUE = "Reviews overdue"
 CLOSING = "Calls closing within 14 days"
 DECIDE = "Applications reviewed, awaiting a decision"
 REPORTS = "Progress reports to review"
+AMENDMENTS = "Amendments to decide"
 DUE = "Tranches due in the next 30 days"
 TRANCHES_OVERDUE = "Tranches overdue"
 CONDITIONS = "Release conditions pending, tranche due within 30 days or late"
@@ -59,6 +61,7 @@ CLOSEOUTS = "Projects past their end, not closed"
 
 EVERY_LINE = [SCREEN, OUTSTANDING, REVIEWS_OVERDUE, CLOSING, DECIDE, REPORTS, DUE, TRANCHES_OVERDUE, CONDITIONS]
 EVERY_LINE += [PARTNER_REPORTS, DONOR_REPORTS, PAYMENTS_TO_CHECK, PAYMENTS_TO_APPROVE, PAYMENTS_TO_RUN, CLOSEOUTS]
+EVERY_LINE += [AMENDMENTS]
 
 
 @pytest.fixture(autouse=True)
@@ -132,6 +135,11 @@ def _tranches() -> None:
     disbursement_record(project=project, tranche=first, amount=amount, value_date=dt.date(2026, 3, 5))
     tranche_condition_meet(tranche=second, on=dt.date(2026, 3, 20))
     disbursement_record(project=project, tranche=second, amount=amount, value_date=dt.date(2026, 4, 5))
+    # One amendment waits for the committee; one withdrawn does not.
+    officer = staff_in_role(PROGRAMME_OFFICER)
+    longer = AmendmentTerms(kind="no_cost_extension", reason="More time.", new_end_date=dt.date(2029, 6, 30))
+    amendment_withdraw(amendment=amendment_request(agreement=agreement, user=officer, terms=longer), user=officer)
+    amendment_request(agreement=agreement, user=officer, terms=longer)
 
 
 def _partner_reports() -> tuple:
@@ -212,6 +220,7 @@ def test_each_line_counts_the_work_waiting_in_the_portfolio(known_work, administ
         CLOSING: 1,
         DECIDE: 1,
         REPORTS: 2,
+        AMENDMENTS: 1,
         DUE: 2,
         TRANCHES_OVERDUE: 2,
         CONDITIONS: 2,
@@ -282,7 +291,7 @@ ROLE_LINES = {
     PROGRAMME_OFFICER: {SCREEN, OUTSTANDING, REVIEWS_OVERDUE, CLOSING, REPORTS, CONDITIONS, PARTNER_REPORTS}
     | {DONOR_REPORTS, PAYMENTS_TO_CHECK},
     FINANCE_OFFICER: {DUE, TRANCHES_OVERDUE, DONOR_REPORTS, PAYMENTS_TO_APPROVE, PAYMENTS_TO_RUN},
-    GRANTS_COMMITTEE: {DECIDE, CLOSEOUTS},
+    GRANTS_COMMITTEE: {DECIDE, CLOSEOUTS, AMENDMENTS},
     ADMINISTRATOR: set(EVERY_LINE),
 }
 
@@ -354,8 +363,8 @@ def test_the_queue_takes_as_many_queries_for_a_large_portfolio_as_for_a_small_on
     assert all(large[label] >= small[label] for label in EVERY_LINE)
     assert large[SCREEN] > small[SCREEN] and large[REPORTS] > small[REPORTS]
     # Two to read the user's permissions, then one per table: applications, reviews, calls, progress
-    # reports, tranches, reporting periods (overdue, and by partner), donor reports, payment requests and projects
-    # to close.
+    # reports, amendments, tranches, reporting periods (overdue, and by partner), donor reports, payment requests
+    # and projects to close.
     someone = staff_in_role(ADMINISTRATOR)
     with django_assert_num_queries(11):
         work_queue(someone)

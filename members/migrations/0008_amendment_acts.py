@@ -1,14 +1,18 @@
-"""The acts of amendments: programme officers request them for a grantee, the committee decides them."""
+"""The acts of amendments: programme officers request them for a grantee, the committee decides them; every staff
+role sees amendments and the versions of agreements (as `role_permissions` gives the view of every model)."""
 
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-from members.roles import GRANTS_COMMITTEE, PROGRAMME_OFFICER, ROLES, roles_extend
+from members.roles import ADMINISTRATOR, GRANTS_COMMITTEE, PROGRAMME_OFFICER, ROLES, roles_extend
 
-ACTS = {
-    PROGRAMME_OFFICER: ("grants.add_amendment",),
-    GRANTS_COMMITTEE: ("grants.add_amendment", "grants.decide_amendment"),
-}
+VIEWS = tuple(
+    f"grants.view_{model}"
+    for model in ("amendment", "amendmentbudgetline", "amendmenttranche", "amendmenttransition", "agreementversion")
+)
+ACTS = {role: VIEWS for role in ROLES if role != ADMINISTRATOR}
+ACTS[PROGRAMME_OFFICER] += ("grants.add_amendment",)
+ACTS[GRANTS_COMMITTEE] += ("grants.add_amendment", "grants.decide_amendment")
 
 
 def extend(apps, schema_editor):

@@ -27,7 +27,7 @@ from ..models import (
     GrantAgreement,
 )
 from ..sections import PageSection, staff_record
-from ..selectors.amendments import agreement_amendments, agreement_versions, amendments_to_decide, staff_agreement
+from ..selectors.amendments import agreement_versions, amendments_to_decide, staff_agreement
 from ..services.amendments import amendment_approve, amendment_decline, amendment_request
 
 
@@ -211,7 +211,10 @@ def amendments_section(project) -> PageSection | None:
         return None
     return PageSection(
         "admin/grants/record/amendments.html",
-        {"agreement": agreement, "amendments": list(agreement_amendments(agreement))},
+        {
+            "agreement": agreement,
+            "amendments": list(agreement.amendments.select_related("requested_by", "decided_by").order_by("-number")),
+        },
     )
 
 

@@ -52,6 +52,7 @@ def test_the_schema_is_openapi_3_and_names_every_endpoint(schema):
     expected |= {f"/api/v1/reports/{{id}}/{step}/" for step in ("submit", "approve", "return", "evidence")}
     steps = ("withdraw", "check", "approve", "return", "decline")
     expected |= {f"/api/v1/payment-requests/{{id}}/{step}/" for step in steps}
+    expected |= {f"/api/v1/amendments/{{id}}/{step}/" for step in ("withdraw", "approve", "decline")}
 
     assert schema["openapi"].startswith("3.")
     assert schema["info"]["title"] == "Cities Alliance portfolio API"

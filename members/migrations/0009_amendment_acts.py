@@ -36,8 +36,8 @@ def withdraw(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("members", "0007_bank_accounts"),
-        ("grants", "0019_agreement_versions"),
+        ("members", "0008_journal_acts"),
+        ("grants", "0020_agreement_versions"),
     ]
 
     operations = [migrations.RunPython(extend, withdraw)]

@@ -37,7 +37,7 @@ def withdraw(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("members", "0008_journal_acts"),
-        ("grants", "0020_agreement_versions"),
+        ("grants", "0021_agreement_versions"),
     ]
 
     operations = [migrations.RunPython(extend, withdraw)]

@@ -53,6 +53,6 @@ def forget(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("grants", "0019_amendments")]
+    dependencies = [("grants", "0020_amendments")]
 
     operations = [migrations.RunPython(first_versions, forget)]

@@ -79,7 +79,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('planned_date', models.DateField(verbose_name='planned date')),
                 ('amount', common.money.MoneyField(decimal_places=2, max_digits=18, verbose_name='amount')),
-                ('condition_kind', models.CharField(choices=[('none', 'None: due on its date'), ('report', 'A progress report approved'), ('document', 'A document received'), ('date', 'A date'), ('other', 'Another condition, recorded by staff')], default='none', max_length=10, verbose_name='released by')),
+                ('condition_kind', models.CharField(choices=[('none', 'None: due on its date'), ('report', 'A report approved'), ('document', 'A document received'), ('date', 'A date'), ('other', 'Another condition, recorded by staff')], default='none', max_length=10, verbose_name='released by')),
                 ('condition', models.CharField(blank=True, max_length=200, verbose_name='release condition')),
                 ('release_on', models.DateField(blank=True, null=True, verbose_name='released on')),
                 ('amendment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tranches', to='grants.amendment')),

@@ -49,6 +49,7 @@ from .ledger import (
     TrancheSpec,
     agreement_commitment_increase,
     budget_lines_check,
+    project_lock,
     tranche_schedule,
 )
 from .versions import agreement_version_make
@@ -305,7 +306,7 @@ def amendment_approve(*, amendment: Amendment, user: User, comment: str = "") ->
     amendment = _locked(amendment)
     if amendment.status == S.REQUESTED and amendment.requested_by_id == user.pk:
         raise AmendmentError(_("You requested this amendment: another member of the committee decides it."))
-    project = Project.objects.select_for_update().get(pk=amendment.agreement.project_id)
+    project = project_lock(amendment.agreement.project)  # a closed project takes no amendment
     agreement = GrantAgreement.objects.select_for_update().get(pk=amendment.agreement_id)
     _move(
         amendment,

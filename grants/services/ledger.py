@@ -349,7 +349,7 @@ def agreement_commitment_increase(
     the same money.
     """
     _require_positive(amount)
-    project = Project.objects.select_for_update().get(pk=agreement.project_id)
+    project = project_lock(agreement.project)
     agreement = GrantAgreement.objects.select_for_update().get(pk=agreement.pk)
     _require_open_period(value_date)
     list(Contribution.objects.select_for_update().filter(currency=agreement.currency).values_list("pk", flat=True))

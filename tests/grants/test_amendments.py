@@ -579,3 +579,20 @@ def test_who_may_do_what(agreement):
     assert officer.has_perm("grants.add_amendment") and not officer.has_perm("grants.decide_amendment")
     assert not finance.has_perm("grants.add_amendment") and finance.has_perm("grants.view_amendment")
     assert committee.has_perm("grants.add_amendment") and committee.has_perm("grants.decide_amendment")
+
+
+def test_a_closed_project_takes_no_amendment(agreement, partner, committee):
+    """Closing locks the ledger, and an amendment's approval goes through the same lock."""
+    from grants.models import Closeout, CloseoutStatus
+    from grants.services import LedgerError
+
+    amendment = request(agreement, partner, kind=K.NO_COST_EXTENSION, new_end_date=dt.date(2023, 6, 30))
+    Closeout.objects.update_or_create(project=agreement.project, defaults={"status": CloseoutStatus.CLOSED})
+
+    with pytest.raises(LedgerError) as refusal:
+        amendment_approve(amendment=amendment, user=committee)
+
+    assert "PRJ-AMEND is closed" in refusal.value.message
+    amendment.refresh_from_db()
+    agreement.project.refresh_from_db()
+    assert amendment.status == S.REQUESTED and agreement.project.end_date == dt.date(2022, 12, 31)

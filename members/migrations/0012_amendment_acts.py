@@ -36,8 +36,8 @@ def withdraw(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("members", "0008_journal_acts"),
-        ("grants", "0021_agreement_versions"),
+        ("members", "0011_closeout_acts"),
+        ("grants", "0023_agreement_versions"),
     ]
 
     operations = [migrations.RunPython(extend, withdraw)]

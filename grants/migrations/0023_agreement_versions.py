@@ -53,6 +53,6 @@ def forget(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("grants", "0020_amendments")]
+    dependencies = [("grants", "0022_amendments")]
 
     operations = [migrations.RunPython(first_versions, forget)]

@@ -366,7 +366,7 @@ def test_the_queue_takes_as_many_queries_for_a_large_portfolio_as_for_a_small_on
     # reports, amendments, tranches, reporting periods (overdue, and by partner), donor reports, payment requests
     # and projects to close.
     someone = staff_in_role(ADMINISTRATOR)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(13):
         work_queue(someone)
 
 

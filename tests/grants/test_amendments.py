@@ -587,7 +587,8 @@ def test_a_closed_project_takes_no_amendment(agreement, partner, committee):
     from grants.services import LedgerError
 
     amendment = request(agreement, partner, kind=K.NO_COST_EXTENSION, new_end_date=dt.date(2023, 6, 30))
-    Closeout.objects.update_or_create(project=agreement.project, defaults={"status": CloseoutStatus.CLOSED})
+    closed = {"status": CloseoutStatus.CLOSED, "closed_at": NOW}
+    Closeout.objects.update_or_create(project=agreement.project, defaults=closed)
 
     with pytest.raises(LedgerError) as refusal:
         amendment_approve(amendment=amendment, user=committee)

@@ -14,9 +14,10 @@ each may change is its own:
   pledge schedules, accounting periods and exchange rates, and the account mappings of the accounting
   journal, which they export for the host's books; they verify partners' bank accounts, approve checked
   payment requests and make, send and confirm payment runs;
-- the grants committee (or the director) approves and rejects awards and signs grant agreements; it alone may
-  approve an award with fewer completed reviews than the call needs, saying why; it approves or declines
-  amendments of agreements (never one its own member requested), which programme officers may also request;
+- the grants committee (or the director) approves and rejects awards, signs grant agreements, records each side's
+  signature and the signed copy, and keeps the agreement texts; it alone may approve an award with fewer
+  completed reviews than the call needs, saying why; it approves or declines amendments of agreements (never one
+  its own member requested), which programme officers may also request;
 - administrators hold every permission, including users and groups.
 
 Money is recorded by one role and decided by another: the committee approves an award and signs its
@@ -101,6 +102,8 @@ ROLES: dict[str, tuple[str, ...]] = {
         "grants.close_project",
         "grants.add_amendment",
         "grants.decide_amendment",
+        "grants.sign_grantagreement",
+        *_crud("grants", "agreementtemplate", verbs=("add", "change")),
     ),
     ADMINISTRATOR: (EVERY_PERMISSION,),
 }

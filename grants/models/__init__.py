@@ -1,3 +1,4 @@
+from .agreements import PLACEHOLDERS, AgreementSignatory, AgreementTemplate, DocumentLanguage, SignatorySide
 from .amendments import (
     AgreementVersion,
     Amendment,
@@ -37,6 +38,7 @@ from .contributions import (
 )
 from .journal import AccountMapping
 from .ledger import (
+    FULLY_SIGNED,
     RECORDED_CONDITIONS,
     AccountingPeriod,
     AgreementStatus,
@@ -60,12 +62,16 @@ from .projects import POOLED_FUND_CODE, PartnerRole, Project, ProjectCountry, Pr
 from .rates import ExchangeRate
 
 __all__ = [
+    "FULLY_SIGNED",
     "OPEN_PAYMENT_STATUSES",
+    "PLACEHOLDERS",
     "POOLED_FUND_CODE",
     "RECORDED_CONDITIONS",
     "AccountMapping",
     "AccountingPeriod",
+    "AgreementSignatory",
     "AgreementStatus",
+    "AgreementTemplate",
     "AgreementVersion",
     "Allocation",
     "Amendment",
@@ -92,6 +98,7 @@ __all__ = [
     "ContributionPhase",
     "ContributionStatus",
     "CriterionScore",
+    "DocumentLanguage",
     "ExchangeRate",
     "Facility",
     "FundingWindow",
@@ -113,6 +120,7 @@ __all__ = [
     "ReleaseCondition",
     "ReviewAssignment",
     "ReviewOverride",
+    "SignatorySide",
     "Theme",
     "Tranche",
     "TrancheStatus",

@@ -35,8 +35,18 @@ class TransactionKind(models.IntegerChoices):
 
 
 class AgreementStatus(models.TextChoices):
-    SIGNED = "signed", _("Signed")
+    AWAITING_SIGNATURES = "awaiting", _("Awaiting signatures")
+    SIGNED = "signed", _("Signed by both sides")
     CLOSED = "closed", _("Closed")
+
+
+# An agreement in one of these states was signed by both sides: money may be paid under it.
+FULLY_SIGNED = (AgreementStatus.SIGNED, AgreementStatus.CLOSED)
+
+
+def signed_copy_path(instance, filename: str) -> str:
+    """Kept under MEDIA_ROOT, which is never served directly: views check who may read a file."""
+    return f"agreements/{instance.pk}/{timezone.now():%Y%m%d%H%M%S}-signed.pdf"
 
 
 class GrantAgreement(models.Model):
@@ -49,10 +59,25 @@ class GrantAgreement(models.Model):
     grantee = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="grant_agreements", verbose_name=_("grantee")
     )
-    signed_on = models.DateField(_("signed on"))
+    signed_on = models.DateField(
+        _("signed on"), help_text=_("The date of the commitment; each side's signature keeps its own date.")
+    )
     amount = MoneyField(_("amount committed"))
     currency = CurrencyField()
-    status = models.CharField(_("status"), max_length=10, choices=AgreementStatus.choices, default="signed")
+    status = models.CharField(
+        _("status"), max_length=10, choices=AgreementStatus.choices, default=AgreementStatus.AWAITING_SIGNATURES
+    )
+    signed_copy = models.FileField(_("signed copy"), upload_to=signed_copy_path, blank=True, editable=False)
+    signed_copy_uploaded_at = models.DateTimeField(_("signed copy uploaded"), null=True, blank=True, editable=False)
+    signed_copy_uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("signed copy uploaded by"),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     history = HistoricalRecords()
 
@@ -60,6 +85,7 @@ class GrantAgreement(models.Model):
         verbose_name = _("grant agreement")
         verbose_name_plural = _("grant agreements")
         ordering = ["-signed_on", "reference"]
+        permissions = [("sign_grantagreement", _("Can record the signatures and signed copy of grant agreements"))]
         constraints = [
             models.CheckConstraint(
                 condition=Q(amount__gt=0),
@@ -71,6 +97,11 @@ class GrantAgreement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} · {self.project.code}"
+
+    @property
+    def is_fully_signed(self) -> bool:
+        """Both sides signed: only then is any money paid under the agreement."""
+        return self.status in FULLY_SIGNED
 
 
 class TrancheStatus(models.TextChoices):

@@ -27,6 +27,7 @@ from members.models import (
     Seat,
 )
 
+from .demo_agreements import demo_signatures, load_demo_awaiting_signature
 from .demo_closeout import load_demo_closeout_ledger
 from .models import (
     AccountingPeriod,
@@ -790,6 +791,7 @@ def _load_ledger(orgs: dict[str, Organisation]) -> None:
             grantee=orgs[grantee],
             signed_on=dt.date(*signed),
             amount=sum((D(amount) for _, amount, _, _ in schedule), D(0)),
+            signatures=demo_signatures(dt.date(*signed), orgs[grantee].name),
             tranches=[
                 services.TrancheSpec(
                     dt.date(*planned), D(amount), which, kind=kind, release_on=dt.date(*on) if on else None
@@ -932,6 +934,7 @@ def load_demo_portfolio() -> None:
     _load_projects(organisations)
     _load_ledger(organisations)
     load_demo_closeout_ledger(organisations)
+    load_demo_awaiting_signature(organisations)
     _load_accounting_periods()
     _load_account_mappings()
     _load_calls()

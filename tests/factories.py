@@ -234,7 +234,8 @@ class ExchangeRateFactory(factory.django.DjangoModelFactory):
 class GrantAgreementFactory(factory.django.DjangoModelFactory):
     """Signed through `grant_agreement_sign`, so the commitment row and the running total exist too.
 
-    Pass `tranches=[TrancheSpec(...), ...]` for a schedule; they must add up to `amount`.
+    Pass `tranches=[TrancheSpec(...), ...]` for a schedule; they must add up to `amount`. Both sides sign on
+    `signed_on` unless `signed=False`, which leaves the agreement awaiting their signatures.
     """
 
     class Meta:
@@ -248,15 +249,29 @@ class GrantAgreementFactory(factory.django.DjangoModelFactory):
     currency = factory.SelfAttribute("project.currency")
     tranches = ()
 
+    signed = True
+
     @classmethod
-    def _build(cls, model_class, *args, tranches=(), **kwargs):
+    def _build(cls, model_class, *args, tranches=(), signed=True, **kwargs):
         return super()._build(model_class, *args, **kwargs)
 
     @classmethod
-    def _create(cls, model_class, *args, tranches=(), currency=None, **kwargs):
+    def _create(cls, model_class, *args, tranches=(), currency=None, signed=True, **kwargs):
         from grants.services import grant_agreement_sign
 
-        return grant_agreement_sign(tranches=tranches, **kwargs)
+        return grant_agreement_sign(
+            tranches=tranches, signatures=both_sides(kwargs["signed_on"]) if signed else (), **kwargs
+        )
+
+
+def both_sides(on: dt.date) -> list:
+    """Signatures of both sides of an agreement on one day, for `grant_agreement_sign(signatures=...)`."""
+    from grants.services import SignatureInput
+
+    return [
+        SignatureInput(side="partner", name="Amina Okello", title="Executive Director", signed_on=on),
+        SignatureInput(side="secretariat", name="Julia Moreno", title="Head of Programmes", signed_on=on),
+    ]
 
 
 class TrancheFactory(factory.django.DjangoModelFactory):

@@ -23,7 +23,7 @@ from grants import services
 from grants.models import Project, Theme, Transaction
 from members.models import Organisation
 from results.models import Indicator, Outcome
-from tests.factories import OrganisationFactory, ProjectFactory, StaffFactory, VerifiedUserFactory
+from tests.factories import OrganisationFactory, ProjectFactory, StaffFactory, VerifiedUserFactory, both_sides
 
 pytestmark = pytest.mark.django_db
 
@@ -142,6 +142,7 @@ def signed_project() -> Project:
         reference="GA-1",
         grantee=OrganisationFactory(),
         signed_on=dt.date(2024, 1, 10),
+        signatures=both_sides(dt.date(2024, 1, 10)),
         amount=Decimal("1000.00"),
     )
     return project

@@ -129,7 +129,12 @@ class GrantAgreementAdmin(ReadOnlyLedgerMixin, HistoryAdmin):
             except DomainError as error:
                 schedule.show(error, form)
             else:
-                self.message_user(request, _("%(agreement)s is signed.") % {"agreement": agreement}, messages.SUCCESS)
+                self.message_user(
+                    request,
+                    _("%(agreement)s is recorded with its commitment; it awaits the signatures of both sides.")
+                    % {"agreement": agreement},
+                    messages.SUCCESS,
+                )
                 return redirect("admin:grants_grantagreement_change", agreement.pk)
         context = {
             **self.admin_site.each_context(request),

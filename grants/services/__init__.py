@@ -1,5 +1,12 @@
 """Every change of state on the funding side: the ledger, and calls with their applications."""
 
+from .agreements import (
+    AgreementError,
+    SignatureInput,
+    agreement_signature_record,
+    agreement_signed_copy_upload,
+    sides_awaited,
+)
 from .applications import (
     DRAFT_FIELDS,
     ApplicationError,
@@ -61,6 +68,7 @@ from .projects import PublicationError, project_publish, project_unpublish
 
 __all__ = [
     "DRAFT_FIELDS",
+    "AgreementError",
     "ApplicationError",
     "ApplicationIncomplete",
     "BudgetLineInput",
@@ -68,8 +76,11 @@ __all__ = [
     "LedgerError",
     "PaymentError",
     "PublicationError",
+    "SignatureInput",
     "TrancheSpec",
     "accounting_period_close",
+    "agreement_signature_record",
+    "agreement_signed_copy_upload",
     "allocation_set",
     "application_approve",
     "application_save",
@@ -107,6 +118,7 @@ __all__ = [
     "review_submit",
     "reviewer_assign",
     "reviews_completed",
+    "sides_awaited",
     "submission_problems",
     "tranche_cancel",
     "tranche_condition_meet",

@@ -39,6 +39,7 @@ from ..models import (
 )
 from ..models.ledger import RECORDED_CONDITIONS, condition_problem
 from ..selectors.ledger import fund_unallocated_balance
+from .agreements import SignatureInput, sides_awaited, signatures_record
 from .versions import agreement_version_make
 
 
@@ -196,6 +197,17 @@ def project_lock(project: Project) -> Project:
     return project
 
 
+def _require_fully_signed(project: Project) -> None:
+    """THE rule of signing: nothing is disbursed before both sides signed the agreement."""
+    agreement = GrantAgreement.objects.select_for_update().filter(project=project).first()
+    if agreement is not None and not agreement.is_fully_signed:
+        raise LedgerError(
+            _("%(reference)s is not signed by both sides yet: waiting for the signature of %(sides)s.")
+            % {"reference": agreement.reference, "sides": _(" and ").join(sides_awaited(agreement))},
+            field="project",
+        )
+
+
 def _save(instance) -> None:
     validate(instance, error=LedgerError)
     instance.save()
@@ -276,9 +288,13 @@ def grant_agreement_sign(
     amount: Decimal,
     tranches: Sequence[TrancheSpec] = (),
     budget_lines: Sequence[BudgetLineInput] = (),
+    signatures: Sequence[SignatureInput] = (),
     recorded_by: User | None = None,
 ) -> GrantAgreement:
-    """Sign a project's grant agreement: the ledger's commitment, its schedule of tranches and its budget."""
+    """Make a project's grant agreement: the ledger's commitment, its schedule of tranches and its budget.
+
+    It awaits the signatures of both sides (given here or recorded later with `agreement_signature_record`);
+    nothing is paid under it before both sides have signed."""
     _require_positive(amount)
     project = project_lock(project)
     if GrantAgreement.objects.filter(project=project).exists():
@@ -328,6 +344,8 @@ def grant_agreement_sign(
     )
     Project.objects.filter(pk=project.pk).update(committed_total=F("committed_total") + amount)
     agreement_version_make(agreement=agreement)
+    if signatures:
+        signatures_record(agreement=agreement, signatures=signatures, recorded_by=recorded_by)
     return agreement
 
 
@@ -403,6 +421,7 @@ def disbursement_record(
     project = project_lock(project)
     _require_currency(currency, books=project.currency, subject=project.code)
     _require_open_period(value_date)
+    _require_fully_signed(project)
     if tranche is not None:
         tranche = Tranche.objects.select_for_update().select_related("agreement").get(pk=tranche.pk)
         if tranche.agreement.project_id != project.pk:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grants import services as ledger
@@ -18,6 +19,7 @@ from grants.models import (
     ContributionStatus,
     PartnerRole,
     Project,
+    SignatorySide,
     Tranche,
     Transaction,
     TransactionKind,
@@ -53,6 +55,7 @@ def project_transactions(project: Project, element, outcome: ActivityOutcome) ->
                 signed_on=row.value_date,
                 amount=row.amount,
                 tranches=_schedule(element, project, row.amount),
+                signatures=_signed_by_both_sides(row.value_date),
             )
         elif row.kind == TransactionKind.DISBURSEMENT:
             tranche = _settled_tranche(project, row.amount)
@@ -61,6 +64,14 @@ def project_transactions(project: Project, element, outcome: ActivityOutcome) ->
             ledger.expenditure_record(project=project, **row.booking())
         changed = True
     return changed
+
+
+def _signed_by_both_sides(on) -> list[ledger.SignatureInput]:
+    """A commitment in our own IATI file is an agreement both sides signed, on the commitment's date: the file does
+    not name the signatories, so they are recorded as such (a commitment dated ahead counts as signed today)."""
+    name = _("Signed, as the IATI commitment records")
+    on = min(on, timezone.localdate())
+    return [ledger.SignatureInput(side=side, name=name, signed_on=on) for side in SignatorySide.values]
 
 
 def _schedule(element, project: Project, committed: Decimal) -> list[ledger.TrancheSpec]:

@@ -21,6 +21,7 @@ from tests.factories import (
     OrganisationFactory,
     ProjectFactory,
     StaffFactory,
+    both_sides,
     staff_in_role,
 )
 from tests.grants.record_pages import figures, links, page, rows, text
@@ -71,6 +72,7 @@ def seco():
             reference=f"GA-{code}",
             grantee=OrganisationFactory(),
             signed_on=dt.date(2024, 1, 2),
+            signatures=both_sides(dt.date(2024, 1, 2)),
             amount=D(committed),
         )
         services.allocation_set(
@@ -277,6 +279,7 @@ def contribution_of_size(size: int):
             reference=f"GA-{size}-{n}",
             grantee=OrganisationFactory(),
             signed_on=dt.date(2020, 1, 2),
+            signatures=both_sides(dt.date(2020, 1, 2)),
             amount=D(1000),
         )
         services.allocation_set(

@@ -18,6 +18,7 @@ from tests.factories import (
     OrganisationFactory,
     ProjectFactory,
     StaffFactory,
+    both_sides,
     reviewed,
 )
 
@@ -30,6 +31,7 @@ def sign(project, lines):
         reference="GA-1",
         grantee=OrganisationFactory(),
         signed_on=dt.date(2019, 2, 1),
+        signatures=both_sides(dt.date(2019, 2, 1)),
         amount=Decimal("100000.00"),
         budget_lines=lines,
     )

@@ -47,6 +47,7 @@ from tests.factories import (
     ProjectFactory,
     ProjectPartnerFactory,
     StaffFactory,
+    both_sides,
 )
 
 pytestmark = pytest.mark.django_db
@@ -416,6 +417,7 @@ AMOUNT_SERVICES = {
         reference="GA-NEW",
         grantee=OrganisationFactory(),
         signed_on=dt.date(2019, 3, 1),
+        signatures=both_sides(dt.date(2019, 3, 1)),
         amount=amount,
     ),
     "disbursement_record": lambda a, amount: disbursement_record(
@@ -511,6 +513,7 @@ DATED_SERVICES = {
         reference=f"GA-{on.isoformat()}",
         grantee=OrganisationFactory(),
         signed_on=on,
+        signatures=both_sides(on),
         amount=Decimal("10.00"),
     ),
     "disbursement_record": lambda b, on: disbursement_record(project=b.project, amount=Decimal("10.00"), value_date=on),

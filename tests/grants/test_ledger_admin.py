@@ -15,7 +15,7 @@ from django.urls import reverse
 from grants import services
 from grants.models import AccountingPeriod, Allocation, Contribution, Project, Tranche, Transaction, TransactionKind
 from grants.resources import LedgerImportResource
-from tests.factories import ContributionFactory, OrganisationFactory, ProjectFactory, StaffFactory
+from tests.factories import ContributionFactory, OrganisationFactory, ProjectFactory, StaffFactory, both_sides
 
 pytestmark = pytest.mark.django_db
 
@@ -28,6 +28,7 @@ def signed_project():
         reference="GA-1",
         grantee=OrganisationFactory(name="Jinja"),
         signed_on=dt.date(2024, 1, 10),
+        signatures=both_sides(dt.date(2024, 1, 10)),
         amount=Decimal("1000.00"),
         tranches=[
             services.TrancheSpec(dt.date(2024, 2, 1), Decimal("600.00")),
@@ -258,7 +259,7 @@ def test_staff_sign_a_grant_agreement_with_its_tranches(staff_client):
 
     response = staff_client.post(reverse("admin:grants_grantagreement_add"), sign_form(project), follow=True)
 
-    assert "GA-NEW" in response.content.decode() and "is signed" in response.content.decode()
+    assert "GA-NEW" in response.content.decode() and "awaits the signatures of both sides" in response.content.decode()
     project.refresh_from_db()
     assert project.committed_total == Decimal("900.00")
     assert list(project.agreement.tranches.values_list("amount", "condition")) == [

@@ -31,6 +31,7 @@ from tests.factories import (
     StaffFactory,
     ThemeFactory,
     UserFactory,
+    both_sides,
     staff_in_role,
 )
 from tests.grants.record_pages import figures, links, page, rows, text
@@ -74,6 +75,7 @@ def ghana():
         reference="GA-GHA-2024",
         grantee=assembly,
         signed_on=dt.date(2024, 1, 10),
+        signatures=both_sides(dt.date(2024, 1, 10)),
         amount=D("800.00"),
         tranches=[
             services.TrancheSpec(dt.date(2024, 2, 1), D("500.00")),
@@ -155,7 +157,12 @@ def test_the_money_adds_up_and_each_allocation_takes_its_share(staff_client, gha
 def test_each_allocations_shares_add_up_to_the_projects_money_to_the_cent():
     project = ProjectFactory(approved_budget=D("100.00"))
     services.grant_agreement_sign(
-        project=project, reference="GA-3", grantee=OrganisationFactory(), signed_on=dt.date(2024, 1, 2), amount=D("90")
+        project=project,
+        reference="GA-3",
+        grantee=OrganisationFactory(),
+        signed_on=dt.date(2024, 1, 2),
+        signatures=both_sides(dt.date(2024, 1, 2)),
+        amount=D("90"),
     )
     for _ in range(3):  # three equal allocations covering the whole commitment: a third each
         services.allocation_set(
@@ -238,6 +245,7 @@ def test_each_role_is_offered_only_the_acts_it_may_take(client, ghana):
         reference="GA-OTHER",
         grantee=OrganisationFactory(),
         signed_on=dt.date(2024, 1, 2),
+        signatures=both_sides(dt.date(2024, 1, 2)),
         amount=D("100"),
         tranches=[services.TrancheSpec(dt.date(2024, 5, 1), D("100"), "Plan adopted")],
     )
@@ -261,6 +269,7 @@ def test_a_tranche_released_by_a_date_says_so_and_offers_no_condition_to_record(
         reference="GA-DATED",
         grantee=OrganisationFactory(),
         signed_on=dt.date(2024, 1, 2),
+        signatures=both_sides(dt.date(2024, 1, 2)),
         amount=D("100"),
         tranches=[services.TrancheSpec(dt.date(2024, 5, 1), D("100"), kind="date", release_on=dt.date(2024, 9, 1))],
     )
@@ -480,6 +489,7 @@ def project_of_size(size: int):
         reference=f"GA-{size}",
         grantee=OrganisationFactory(),
         signed_on=dt.date(2019, 1, 2),
+        signatures=both_sides(dt.date(2019, 1, 2)),
         amount=D(100 * size),
         tranches=[services.TrancheSpec(dt.date(2019, 2, n), D(100), f"Condition {n}") for n in range(1, size + 1)],
     )

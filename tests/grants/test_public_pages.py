@@ -19,6 +19,7 @@ from tests.factories import (
     ProjectFactory,
     ProjectPartnerFactory,
     VerifiedUserFactory,
+    both_sides,
 )
 
 pytestmark = pytest.mark.django_db
@@ -143,11 +144,21 @@ def test_the_home_page_shows_committed_and_disbursed_by_window_and_year_in_the_r
     in_dollars = portfolio["first"]
     in_francs = ProjectFactory(currency="CHF", approved_budget=Decimal("500"))
     services.grant_agreement_sign(
-        project=in_dollars, reference="GA-USD", grantee=grantee, signed_on=dt.date(2021, 2, 1), amount=Decimal("1000")
+        project=in_dollars,
+        reference="GA-USD",
+        grantee=grantee,
+        signed_on=dt.date(2021, 2, 1),
+        signatures=both_sides(dt.date(2021, 2, 1)),
+        amount=Decimal("1000"),
     )
     services.disbursement_record(project=in_dollars, amount=Decimal("400"), value_date=dt.date(2021, 6, 1))
     services.grant_agreement_sign(
-        project=in_francs, reference="GA-CHF", grantee=grantee, signed_on=dt.date(2022, 3, 1), amount=Decimal("500")
+        project=in_francs,
+        reference="GA-CHF",
+        grantee=grantee,
+        signed_on=dt.date(2022, 3, 1),
+        signatures=both_sides(dt.date(2022, 3, 1)),
+        amount=Decimal("500"),
     )
 
     response = client.get(reverse("home"))

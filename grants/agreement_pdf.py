@@ -1,0 +1,57 @@
+"""The grant agreement as a PDF: the staff-written text of its language, filled in and printed by WeasyPrint.
+
+The text is rendered by the sandboxed engine of `common.sandbox` from the plain values of
+`selectors.agreements.agreement_document_values`, then set in a page of our own; WeasyPrint fetches nothing
+from outside (no network, no local file): the document is made from the HTML alone.
+"""
+
+from __future__ import annotations
+
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+
+from common.sandbox import compile_template, render
+
+from .models import GrantAgreement
+from .selectors.agreements import agreement_document_values, document_template
+
+
+class DocumentUnavailable(Exception):
+    """No agreement text exists in the language asked for."""
+
+
+def refuse_fetch(url: str, *args, **kwargs):
+    """WeasyPrint's fetcher: nothing is fetched, neither remote nor local, so a text cannot reach outside."""
+    raise ValueError(f"The agreement document fetches no resource: {url[:80]}")
+
+
+def agreement_html(agreement: GrantAgreement, language: str) -> str:
+    values = agreement_document_values(agreement, language)
+    template = document_template(values.language)
+    if template is None:
+        raise DocumentUnavailable(_("There is no agreement text in this language: add one in the admin."))
+    body = render(compile_template(template.body), values.values)
+    with translation.override(values.language):
+        return render_to_string(
+            "grants/agreement/document.html",
+            {
+                # The text is the sandbox's output: staff markup with every value escaped.
+                "body": mark_safe(body),  # noqa: S308
+                "language": values.language,
+                "agreement": agreement,
+                "made_on": timezone.localdate(),
+                "template": template,
+            },
+        )
+
+
+def agreement_pdf(agreement: GrantAgreement, language: str) -> bytes:
+    from weasyprint import HTML  # heavy: loaded on first use
+
+    return HTML(string=agreement_html(agreement, language), url_fetcher=refuse_fetch).write_pdf()
+
+
+def document_filename(agreement: GrantAgreement, language: str) -> str:
+    return f"{agreement.reference}-{language}.pdf"

@@ -7,14 +7,16 @@ from outside (no network, no local file): the document is made from the HTML alo
 
 from __future__ import annotations
 
+from django.http import Http404, HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from common.sandbox import compile_template, render
+from common.uploads import PDF, file_download
 
-from .models import GrantAgreement
+from .models import DocumentLanguage, GrantAgreement
 from .selectors.agreements import agreement_document_values, document_template
 
 
@@ -55,3 +57,23 @@ def agreement_pdf(agreement: GrantAgreement, language: str) -> bytes:
 
 def document_filename(agreement: GrantAgreement, language: str) -> str:
     return f"{agreement.reference}-{language}.pdf"
+
+
+def document_response(agreement: GrantAgreement, language: str) -> HttpResponse:
+    """The agreement's PDF in `language`, made now; 404 for a language without a text."""
+    if language not in DocumentLanguage.values:
+        raise Http404
+    try:
+        content = agreement_pdf(agreement, language)
+    except DocumentUnavailable:
+        raise Http404 from None
+    response = HttpResponse(content, content_type=PDF)
+    response["Content-Disposition"] = f'attachment; filename="{document_filename(agreement, language)}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def signed_copy_response(agreement: GrantAgreement):
+    if not agreement.signed_copy:
+        raise Http404
+    return file_download(agreement.signed_copy, name=f"{agreement.reference}-signed.pdf", content_type=PDF)

@@ -18,8 +18,10 @@ from members.models import Organisation, Role
 from members.selectors import organisations_of
 
 from . import selectors, services
+from .agreement_pdf import document_response, signed_copy_response
 from .forms import ReviewForm
-from .models import Application, Attachment, Call, ReviewAssignment
+from .models import Application, Attachment, Call, DocumentLanguage, GrantAgreement, ReviewAssignment
+from .selectors.agreements import partner_agreement, partner_agreements, signed_sides
 from .selectors.amendments import grantee_project_codes
 from .selectors.closeout import closeout_state
 from .selectors.visibility import own_projects
@@ -53,12 +55,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     projects = selectors.partner_projects(request.user).select_related("closeout")[:50]
     today = timezone.localdate()
     todos = todos_for(request.user, today)
+    agreements = partner_agreements(request.user)[:50]
     context = {
         "page": page,
         "projects": projects,
         "todos": todos,
         "today": today,
         "grantee_of": grantee_project_codes(request.user),
+        "agreements": agreements,
     }
     return render(request, "grants/portal/dashboard.html", context)
 
@@ -154,3 +158,35 @@ def project_closeout(request: HttpRequest, code: str) -> HttpResponse:
     """A partner's view of its project's closeout: closed or not, and what the secretariat still needs from it."""
     project = get_object_or_404(own_projects(request.user), code=code)
     return render(request, "grants/portal/closeout.html", {"state": closeout_state(project)})
+
+
+def _agreement(request: HttpRequest, code: str) -> GrantAgreement:
+    """The agreement of a project the user's organisation is the grantee of; 404 for any other."""
+    try:
+        return partner_agreement(request.user, code)
+    except GrantAgreement.DoesNotExist:
+        raise Http404 from None
+
+
+@login_required
+def agreement_detail(request: HttpRequest, code: str) -> HttpResponse:
+    agreement = _agreement(request, code)
+    sides = signed_sides(agreement)
+    context = {
+        "agreement": agreement,
+        "partner_signatories": sides["partner"],
+        "secretariat_signatories": sides["secretariat"],
+        "languages": DocumentLanguage.choices,
+        "awaited": services.sides_awaited(agreement),
+    }
+    return render(request, "grants/portal/agreement.html", context)
+
+
+@login_required
+def agreement_document(request: HttpRequest, code: str, language: str) -> HttpResponse:
+    return document_response(_agreement(request, code), language)
+
+
+@login_required
+def agreement_signed_copy(request: HttpRequest, code: str) -> FileResponse:
+    return signed_copy_response(_agreement(request, code))

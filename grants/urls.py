@@ -31,6 +31,13 @@ urlpatterns = [
         name="payment-request-withdraw",
     ),
     path("portal/projects/<str:code>/closeout/", portal.project_closeout, name="project-closeout"),
+    path("portal/projects/<str:code>/agreement/", portal.agreement_detail, name="agreement"),
+    path(
+        "portal/projects/<str:code>/agreement/<str:language>.pdf", portal.agreement_document, name="agreement-document"
+    ),
+    path(
+        "portal/projects/<str:code>/agreement/signed-copy/", portal.agreement_signed_copy, name="agreement-signed-copy"
+    ),
     path("portal/reviews/", portal.review_queue, name="review-queue"),
     path("portal/projects/<str:code>/amendments/", amendment_pages.amendments, name="amendments"),
     path("portal/projects/<str:code>/amendments/<str:kind>/", amendment_pages.amendment_new, name="amendment-new"),

@@ -48,6 +48,7 @@ from ..resources import LedgerImportResource
 from ..selectors import queue
 from ..selectors.journal import period_journal
 from ..selectors.ledger import TRANCHE_UNPAID
+from .agreements import AgreementDocumentAdminMixin, SignatoryInline
 from .closeout import TrancheCancelAdmin
 from .schedule import Schedule, TrancheLines
 
@@ -99,13 +100,13 @@ class SignAgreementForm(forms.Form):
 
 
 @admin.register(GrantAgreement)
-class GrantAgreementAdmin(ReadOnlyLedgerMixin, HistoryAdmin):
+class GrantAgreementAdmin(AgreementDocumentAdminMixin, ReadOnlyLedgerMixin, HistoryAdmin):
     list_display = ["reference", "project", "grantee", "signed_on", "committed", "status"]
     list_filter = ["status", "currency", "project__facility"]
     list_select_related = ["project", "grantee"]
     search_fields = ["reference", "project__code", "project__title", "grantee__name"]
     date_hierarchy = "signed_on"
-    inlines = [TrancheInline, BudgetLineInline]
+    inlines = [SignatoryInline, TrancheInline, BudgetLineInline]
 
     @admin.display(description=_("committed"), ordering="amount")
     def committed(self, obj: GrantAgreement) -> str:

@@ -3,6 +3,7 @@ contributions and transactions, with amounts as decimal strings beside their cur
 
 from __future__ import annotations
 
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -10,6 +11,7 @@ from common.api import money_field
 from members.models import Organisation
 
 from ..models import (
+    AgreementSignatory,
     Allocation,
     AssessmentCriterion,
     Call,
@@ -309,15 +311,70 @@ class TrancheOutput(serializers.ModelSerializer):
         ]
 
 
+class SignatoryOutput(serializers.ModelSerializer):
+    class Meta:
+        model = AgreementSignatory
+        fields = ["side", "name", "title", "signed_on"]
+
+
+class AgreementDocumentLinks(serializers.Serializer):
+    en = serializers.URLField(help_text="The agreement document in English (PDF).")
+    fr = serializers.URLField(help_text="The agreement document in French (PDF).")
+    signed_copy = serializers.URLField(allow_null=True, help_text="The signed copy (PDF), once uploaded.")
+
+
 class AgreementOutput(serializers.ModelSerializer):
+    """The agreement; its signatories and documents only for those who may read the document (staff who view
+    agreements, the grantee's partners): empty and null for anyone else."""
+
     project = ProjectRef(read_only=True)
     grantee = OrganisationRef(read_only=True)
     amount = money_field(help_text="Amount committed, in `currency`.")
     tranches = TrancheOutput(many=True, read_only=True)
+    is_fully_signed = serializers.BooleanField(
+        read_only=True, help_text="Signed by both sides: only then is money paid under it."
+    )
+    signatories = serializers.SerializerMethodField()
+    documents = serializers.SerializerMethodField()
 
     class Meta:
         model = GrantAgreement
-        fields = ["id", "project", "reference", "grantee", "signed_on", "amount", "currency", "status", "tranches"]
+        fields = [
+            "id",
+            "project",
+            "reference",
+            "grantee",
+            "signed_on",
+            "amount",
+            "currency",
+            "status",
+            "is_fully_signed",
+            "signatories",
+            "documents",
+            "tranches",
+        ]
+
+    def _may_read_document(self, agreement: GrantAgreement) -> bool:
+        return bool(self.context.get("document_readable", {}).get(agreement.pk))
+
+    @extend_schema_field(SignatoryOutput(many=True))
+    def get_signatories(self, agreement: GrantAgreement) -> list:
+        if not self._may_read_document(agreement):
+            return []
+        return SignatoryOutput(agreement.signatories.all(), many=True).data
+
+    @extend_schema_field(AgreementDocumentLinks(allow_null=True))
+    def get_documents(self, agreement: GrantAgreement) -> dict | None:
+        if not self._may_read_document(agreement):
+            return None
+        request = self.context["request"]
+        document = reverse("api:project-agreement-document", args=[agreement.project_id])
+        signed_copy = reverse("api:project-agreement-signed-copy", args=[agreement.project_id])
+        return {
+            "en": request.build_absolute_uri(f"{document}?language=en"),
+            "fr": request.build_absolute_uri(f"{document}?language=fr"),
+            "signed_copy": request.build_absolute_uri(signed_copy) if agreement.signed_copy else None,
+        }
 
 
 class ChecklistItemOutput(serializers.Serializer):

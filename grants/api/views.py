@@ -9,12 +9,13 @@ through its services (receipts, payments, expenditure, reversals), never by edit
 from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -26,6 +27,7 @@ from common.permissions import may
 from common.spreadsheets import spreadsheet_response
 
 from .. import services
+from ..agreement_pdf import document_response, signed_copy_response
 from ..filters import CallFilter, ContributionFilter, FacilityFilter, ProjectFilter, TransactionFilter
 from ..models import (
     AccountingPeriod,
@@ -33,6 +35,7 @@ from ..models import (
     Call,
     CallQuestion,
     Contribution,
+    DocumentLanguage,
     Facility,
     FundingWindow,
     GrantAgreement,
@@ -42,6 +45,7 @@ from ..models import (
     Transaction,
 )
 from ..selectors import visible_calls, visible_contributions, visible_projects, visible_transactions
+from ..selectors.agreements import visible_agreements
 from ..selectors.closeout import closeout_state
 from ..selectors.journal import JournalIncomplete, period_journal
 from ..selectors.visibility import own_projects
@@ -172,6 +176,8 @@ class ProjectViewSet(StaffRecordViewSet):
         )
 
     def get_serializer_class(self):
+        if self.action in ("agreement_document", "agreement_signed_copy"):
+            return AgreementOutput
         if self.action in ("publish", "unpublish"):
             return ProjectOutput
         if self.action in ("closeout", "close", "reopen"):
@@ -238,17 +244,67 @@ class ProjectViewSet(StaffRecordViewSet):
         if request.method == "POST":
             signing = self.get_serializer(data=request.data)
             signing.is_valid(raise_exception=True)
-            signed = AgreementOutput(signing.sign(project), context=context).data
+            agreement = signing.sign(project)
+            context["document_readable"] = {
+                agreement.pk: visible_agreements(request.user).filter(pk=agreement.pk).exists()
+            }
+            signed = AgreementOutput(agreement, context=context).data
             return Response(signed, status=status.HTTP_201_CREATED)
         agreement = (
             GrantAgreement.objects.select_related("project", "grantee")
-            .prefetch_related("tranches")
+            .prefetch_related("tranches", "signatories")
             .filter(project=project)
             .first()
         )
         if agreement is None:
             raise NotFound(_("%(code)s has no grant agreement yet.") % {"code": project.code})
+        readable = visible_agreements(request.user).filter(pk=agreement.pk).exists()
+        context["document_readable"] = {agreement.pk: readable}
         return Response(AgreementOutput(agreement, context=context).data)
+
+    def _readable_agreement(self) -> GrantAgreement:
+        """The project's agreement for staff who view agreements and the grantee's partners; 404 for anyone else."""
+        project = self.get_object()
+        agreement = visible_agreements(self.request.user).filter(project=project).first()
+        if agreement is None:
+            raise NotFound(_("There is no agreement document here that you may read."))
+        return agreement
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "language",
+                str,
+                enum=DocumentLanguage.values,
+                default="en",
+                description="The language of the document.",
+            )
+        ],
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY},
+    )
+    @action(detail=True, methods=["get"], url_path="agreement/document", url_name="agreement-document")
+    def agreement_document(self, request: Request, pk: str) -> HttpResponse:
+        """The agreement document as a PDF, made now from the agreement's text in that language: staff who view
+        agreements and the grantee's partners only."""
+        language = request.query_params.get("language", "en")
+        if language not in DocumentLanguage.values:
+            raise ValidationError({"language": _("Choose en or fr.")})
+        agreement = self._readable_agreement()
+        try:
+            return document_response(agreement, language)
+        except Http404:
+            raise NotFound(_("There is no agreement text in this language.")) from None
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"], url_path="agreement/signed-copy", url_name="agreement-signed-copy")
+    def agreement_signed_copy(self, request: Request, pk: str):
+        """The signed copy of the agreement (PDF), once uploaded: staff who view agreements and the grantee's
+        partners only."""
+        agreement = self._readable_agreement()
+        try:
+            return signed_copy_response(agreement)
+        except Http404:
+            raise NotFound(_("No signed copy is uploaded yet.")) from None
 
 
 @staff_editable(ContributionOutput, deletable=False)

@@ -96,6 +96,17 @@ def partner_agreement(user: User, code: str) -> GrantAgreement:
     return agreement_with_signatories(visible_agreements(user)).get(project__code=code)
 
 
+def partner_agreements(user: User) -> QuerySet[GrantAgreement]:
+    """The agreements the user's organisations are the grantee of, newest first (for the portal's dashboard)."""
+    if not user.is_authenticated:
+        return GrantAgreement.objects.none()
+    return (
+        GrantAgreement.objects.filter(grantee__in=organisations_of(user=user, role=Role.PARTNER))
+        .select_related("project")
+        .order_by("-signed_on", "reference")
+    )
+
+
 def document_template(language: str) -> AgreementTemplate | None:
     return AgreementTemplate.objects.filter(language=language).order_by("-is_default", "-updated_at").first()
 

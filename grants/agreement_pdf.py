@@ -25,8 +25,23 @@ class DocumentUnavailable(Exception):
 
 
 def refuse_fetch(url: str, *args, **kwargs):
-    """WeasyPrint's fetcher: nothing is fetched, neither remote nor local, so a text cannot reach outside."""
+    """Nothing is fetched, neither remote nor local, so a text cannot reach outside the document."""
     raise ValueError(f"The agreement document fetches no resource: {url[:80]}")
+
+
+def _fetcher():
+    """WeasyPrint's fetcher that refuses every URL: a `URLFetcher` where WeasyPrint has the class (70 and
+    later), the plain function before."""
+    try:
+        from weasyprint.urls import URLFetcher
+    except ImportError:  # pragma: no cover - older WeasyPrint takes a function
+        return refuse_fetch
+
+    class Refusing(URLFetcher):
+        def fetch(self, url, headers=None):
+            return refuse_fetch(url)
+
+    return Refusing(allowed_protocols=())
 
 
 def agreement_html(agreement: GrantAgreement, language: str) -> str:
@@ -52,7 +67,7 @@ def agreement_html(agreement: GrantAgreement, language: str) -> str:
 def agreement_pdf(agreement: GrantAgreement, language: str) -> bytes:
     from weasyprint import HTML  # heavy: loaded on first use
 
-    return HTML(string=agreement_html(agreement, language), url_fetcher=refuse_fetch).write_pdf()
+    return HTML(string=agreement_html(agreement, language), url_fetcher=_fetcher()).write_pdf()
 
 
 def document_filename(agreement: GrantAgreement, language: str) -> str:

@@ -183,6 +183,7 @@ APPLICATION_STEP = api_own(PARTNER_A, seen_by="grants.view_application")  # a pa
 REPORT_STEP = api_own(PARTNER_A, seen_by="results.view_progressreport")
 AMENDMENT_READ = readers(PARTNER_A, staff="grants.view_amendment", anonymous=UNAUTHENTICATED)
 DONORS_OWN = own(DONOR_A, staff="donors.view_donorreport")  # a donor's pages: its users and staff who see donors
+AGREEMENT_READ = own(PARTNER_A, staff="grants.view_grantagreement")  # the grantee's partners; staff who view
 PARTNER_OWN = own(PARTNER_A)  # the portal: its organisation's partners only (staff work in the admin)
 PARTNER_ACT = own(PARTNER_A, answer=THROUGH)
 DONOR = {"pk": of("donor_org_a")}
@@ -408,6 +409,27 @@ EXPECTED: dict[str, Door | tuple[Door, ...] | AdminModel] = {
     "admin results.reportingperiod": AdminModel("results.reportingperiod"),
     "admin results.progressreport": AdminModel("results.progressreport", add=NOBODY, change=NOBODY, delete=NOBODY),
     "admin donors.donorreport": AdminModel("donors.donorreport", add=NOBODY, change=NOBODY),
+    # -- The agreement document (issue 16, point 1): the grantee's partners and staff who view agreements read it;
+    # the grants committee records signatures and the signed copy, and keeps the agreement texts
+    "grants:agreement": page(AGREEMENT_READ, code=of("project.code")),
+    "grants:agreement-document": page(AGREEMENT_READ, code=of("project.code"), language="en"),
+    "grants:agreement-signed-copy": page(AGREEMENT_READ, code=of("project.code")),
+    "admin:grants_grantagreement_document": page(
+        admin_page("grants.view_grantagreement"), pk=of("agreement"), language="fr"
+    ),
+    "admin:grants_grantagreement_signature": admin_form("grants.sign_grantagreement", pk=of("agreement")),
+    "admin:grants_grantagreement_signed_copy": admin_form("grants.sign_grantagreement", pk=of("agreement")),
+    "admin:grants_grantagreement_signed_copy_download": page(
+        admin_page("grants.view_grantagreement"), pk=of("agreement")
+    ),
+    "admin grants.agreementtemplate": AdminModel("grants.agreementtemplate"),
+    **deletes("grants.agreementtemplate"),
+    "GET /api/v1/projects/{id}/agreement/document/": api(
+        readers(PARTNER_A, staff="grants.view_grantagreement"), id=of("project")
+    ),
+    "GET /api/v1/projects/{id}/agreement/signed-copy/": api(
+        readers(PARTNER_A, staff="grants.view_grantagreement"), id=of("project")
+    ),
     # -- Admin actions
     **deletes(
         "auth.group",
@@ -711,6 +733,9 @@ def build_portfolio() -> dict:
     services.evaluation_upload(  # closeout: a file to download
         project=project, upload=SimpleUploadedFile("evaluation.pdf", PDF), by=people[SUPERUSER]
     )
+    services.agreement_signed_copy_upload(
+        agreement=agreement, upload=SimpleUploadedFile("signed.pdf", PDF), user=people[SUPERUSER]
+    )
     ExchangeRateFactory()
     AccountingPeriodFactory()
     for kind in TransactionKind:  # every row has its accounts: a period's journal is exported, not refused
@@ -755,6 +780,7 @@ def build_portfolio() -> dict:
         "public_project": public_project,
         "project_type": ContentType.objects.get_for_model(project),
         "tranche": agreement.tranches.get(),
+        "agreement": agreement,
         "transaction": transaction_,
         "call": call,
         "application": application,

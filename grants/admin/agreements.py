@@ -17,7 +17,7 @@ from common.permissions import may, requires
 
 from .. import services
 from ..agreement_pdf import document_response, signed_copy_response
-from ..models import AgreementSignatory, AgreementTemplate, DocumentLanguage, GrantAgreement, SignatorySide
+from ..models import AgreementSignatory, AgreementTemplate, GrantAgreement, SignatorySide
 
 
 @admin.register(AgreementTemplate)
@@ -32,7 +32,7 @@ class AgreementTemplateAdmin(HistoryAdmin):
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
         if db_field.name == "body":
-            field.widget.attrs.update({"rows": 30, "cols": 110, "style": "font-family: monospace"})
+            field.widget.attrs.update({"rows": 30, "cols": 110})
         return field
 
 
@@ -98,7 +98,6 @@ class AgreementDocumentAdminMixin:
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = {
             **(extra_context or {}),
-            "languages": DocumentLanguage.choices,
             "may_record_signatures": may(request.user, "grants.sign_grantagreement"),
         }
         return super().change_view(request, object_id, form_url, extra_context)

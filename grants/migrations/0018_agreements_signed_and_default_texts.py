@@ -2,6 +2,7 @@
 agreement texts in English and French, which staff may edit in the admin."""
 
 from django.db import migrations
+from django.utils import timezone
 
 ENGLISH = '<h1>Grant agreement</h1>\n<p class="reference">Reference {{ agreement.reference }} &middot; Project {{ project.code }}</p>\n\n<h2>1. Parties</h2>\n<p>This grant agreement is made between <strong>{{ fund.name }}</strong>, acting through its secretariat (the "Secretariat"), and <strong>{{ grantee.name }}</strong>{% if grantee.country %}, {{ grantee.country }}{% endif %}{% if grantee.registration_number %}, registration number {{ grantee.registration_number }}{% endif %} (the "Grantee").</p>\n\n<h2>2. Purpose</h2>\n<p>The grant supports the project <strong>{{ project.title }}</strong> ({{ project.code }}){% if project.countries %} in {{ project.countries }}{% endif %}.</p>\n{% if project.summary %}{{ project.summary|linebreaks }}{% endif %}\n<p>The Grantee uses the grant only for the project, as described in its approved proposal and in the budget below.</p>\n\n<h2>3. Amount of the grant</h2>\n<p>The Secretariat grants the Grantee a sum of <strong>{{ amount.figures }}</strong> ({{ amount.words }}), in {{ amount.currency_name }} ({{ amount.currency }}). This is the most the Secretariat will pay under this agreement.</p>\n{% if budget_lines %}\n<table>\n  <thead><tr><th>Budget line</th><th class="num">Amount</th></tr></thead>\n  <tbody>{% for line in budget_lines %}<tr><td>{{ line.category }}{% if line.description %}: {{ line.description }}{% endif %}</td><td class="num">{{ line.amount }}</td></tr>{% endfor %}</tbody>\n</table>\n<p>The Grantee may not move money between budget lines without the Secretariat\'s written approval.</p>\n{% endif %}\n\n<h2>4. Schedule of payments</h2>\n{% if tranches %}\n<p>The grant is paid in the following tranches. A tranche is paid once its date has come and its release condition is met.</p>\n<table>\n  <thead><tr><th>Tranche</th><th>Planned date</th><th class="num">Amount</th><th>Release condition</th></tr></thead>\n  <tbody>{% for tranche in tranches %}<tr><td>{{ tranche.number }}</td><td>{{ tranche.date }}</td><td class="num">{{ tranche.amount }}</td><td>{{ tranche.condition|default:"None: due on its date" }}</td></tr>{% endfor %}</tbody>\n</table>\n{% else %}\n<p>The grant is paid as the project advances, on the Grantee\'s request and the Secretariat\'s approval.</p>\n{% endif %}\n<p>No payment is made before both parties have signed this agreement.</p>\n\n<h2>5. Reporting</h2>\n{% if reports %}\n<p>The Grantee submits the following reports, through the partner portal, by their due dates:</p>\n<table>\n  <thead><tr><th>Report</th><th>Period</th><th>Due</th></tr></thead>\n  <tbody>{% for report in reports %}<tr><td>{{ report.kind }}{% if report.final %} (final){% endif %}</td><td>{{ report.period }}</td><td>{{ report.due_date }}</td></tr>{% endfor %}</tbody>\n</table>\n{% else %}\n<p>The Secretariat will set the reporting periods with the Grantee; each report is submitted through the partner portal by its due date.</p>\n{% endif %}\n<p>The Grantee keeps the records and supporting documents of its expenditure for five years after the end of the project and makes them available to the Secretariat and its auditors on request.</p>\n\n<h2>6. Bank account of the Grantee</h2>\n{% if bank.confirmed %}\n<table class="pairs">\n  <tr><th>Account holder</th><td>{{ bank.account_holder }}</td></tr>\n  <tr><th>Bank</th><td>{{ bank.bank_name }}, {{ bank.bank_country }}</td></tr>\n  {% if bank.iban %}<tr><th>IBAN</th><td>{{ bank.iban }}</td></tr>{% else %}<tr><th>Account number</th><td>{{ bank.account_number }}</td></tr>{% endif %}\n  <tr><th>BIC (SWIFT)</th><td>{{ bank.bic }}</td></tr>\n  <tr><th>Currency of the account</th><td>{{ bank.currency }}</td></tr>\n</table>\n{% else %}\n<p>To be confirmed: the Grantee\'s bank account is verified by the Secretariat before the first payment.</p>\n{% endif %}\n\n<h2>7. Term</h2>\n<p>The project runs from {{ project.start_date }} to {{ project.end_date }}. This agreement takes effect on the date of the last signature and ends when the Secretariat has approved the final reports and the accounts of the grant are closed.</p>\n\n<h2>8. General conditions</h2>\n<p>Any change to the amount, the budget, the schedule or the term is agreed in writing as an amendment to this agreement. Funds not spent on the project at its end are returned to the Secretariat. Either party may suspend or end the agreement with written notice if the other does not meet its obligations.</p>\n\n<h2>Signatures</h2>\n<div class="signatures">\n  <div class="side">\n    <h3>For the Grantee: {{ grantee.name }}</h3>\n    {% for person in signatories_partner %}<p class="signed">{{ person.name }}{% if person.title %}, {{ person.title }}{% endif %}<br>Signed on {{ person.signed_on }}</p>{% empty %}<p class="blank">Name and title:<br>Signature:<br>Date:</p>{% endfor %}\n  </div>\n  <div class="side">\n    <h3>For the Secretariat: {{ fund.name }}</h3>\n    {% for person in signatories_secretariat %}<p class="signed">{{ person.name }}{% if person.title %}, {{ person.title }}{% endif %}<br>Signed on {{ person.signed_on }}</p>{% empty %}<p class="blank">Name and title:<br>Signature:<br>Date:</p>{% endfor %}\n  </div>\n</div>\n'
 
@@ -20,12 +21,25 @@ def forwards(apps, schema_editor):
         for agreement in signed.only("pk", "signed_on").iterator()
         for side in ("partner", "secretariat")
     )
-    AgreementTemplate.objects.get_or_create(
-        name="Grant agreement (English)", defaults={"language": "en", "body": ENGLISH, "is_default": True}
-    )
-    AgreementTemplate.objects.get_or_create(
-        name="Accord de subvention (français)", defaults={"language": "fr", "body": FRENCH, "is_default": True}
-    )
+    HistoricalAgreementTemplate = apps.get_model("grants", "HistoricalAgreementTemplate")
+    for name, language, body in (
+        ("Grant agreement (English)", "en", ENGLISH),
+        ("Accord de subvention (français)", "fr", FRENCH),
+    ):
+        template, created = AgreementTemplate.objects.get_or_create(
+            name=name, defaults={"language": language, "body": body, "is_default": True}
+        )
+        if created:  # the history starts with the text as shipped
+            HistoricalAgreementTemplate.objects.create(
+                id=template.pk,
+                name=name,
+                language=language,
+                body=body,
+                is_default=True,
+                updated_at=template.updated_at,
+                history_date=timezone.now(),
+                history_type="+",
+            )
 
 
 def backwards(apps, schema_editor):

@@ -11,7 +11,8 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
@@ -306,7 +307,7 @@ def test_staff_record_signatures_and_upload_the_signed_copy_in_the_admin(client,
         {"file": SimpleUploadedFile("signed.pdf", MINIMAL_PDF)},
     )
 
-    assert "Agreement document (PDF, English)" in page and "Record a signature" in page
+    assert "Agreement document (PDF)" in page and "En français" in page and "Record a signature" in page
     assert "Nothing is paid under this agreement before both sides have signed." in page
     assert (
         refused.status_code == 400 and "A signature cannot be dated on a day still to come." in refused.content.decode()
@@ -517,3 +518,31 @@ def test_the_api_document_refuses_an_unknown_language(agreement):
 
     assert response.status_code == 400
     assert response.json()["error"]["fields"] == {"language": ["Choose en or fr."]}
+
+
+def test_the_project_record_page_offers_the_document_in_both_languages(client, agreement):
+    client.force_login(staff_in_role(PROGRAMME_OFFICER))
+
+    page = client.get(reverse("admin:grants_project_record", args=[agreement.project_id])).content.decode()
+
+    assert reverse("admin:grants_grantagreement_document", args=[agreement.pk, "en"]) in page
+    assert reverse("admin:grants_grantagreement_document", args=[agreement.pk, "fr"]) in page
+    assert "Nothing is paid before both sides have signed." in page
+
+
+def test_the_dashboard_lists_the_grantees_agreements_in_a_constant_number_of_queries(
+    client, agreement, django_assert_max_num_queries
+):
+    partner = grantee_partner(agreement)
+    client.force_login(partner)
+    url = reverse("grants:dashboard")
+    client.get(url)
+    with CaptureQueriesContext(connection) as one:
+        client.get(url)
+    for number in range(3):
+        GrantAgreementFactory(grantee=agreement.grantee, reference=f"GA-MORE-{number}")
+
+    with django_assert_max_num_queries(len(one)):
+        page = client.get(url).content.decode()
+
+    assert all(f"GA-MORE-{number}" in page for number in range(3))

@@ -42,7 +42,7 @@ def withdraw(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("members", "0007_bank_accounts"),
-        ("grants", "0018_agreements_signed_and_default_texts"),
+        ("grants", "0019_agreements_signed_and_default_texts"),
     ]
 
     operations = [migrations.RunPython(extend, withdraw)]

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('grants', '0016_grant_budget'),
+        ('grants', '0017_application_form_limits'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -39,6 +39,7 @@ WORDS = {
         "period": "%(start)s to %(end)s",
         "yes": "yes",
         "not_before": "Not before %(date)s",
+        "colon": ": ",
     },
     "fr": {
         "and": "et",
@@ -46,6 +47,7 @@ WORDS = {
         "period": "du %(start)s au %(end)s",
         "yes": "oui",
         "not_before": "Pas avant le %(date)s",
+        "colon": "\u00a0: ",
     },
 }
 LABELS_FR = {
@@ -161,12 +163,12 @@ def agreement_document_values(agreement: GrantAgreement, language: str) -> Docum
             condition = ""
             if tranche.condition_kind == ReleaseCondition.DATE:
                 condition = words["not_before"] % {"date": day(tranche.condition_met_on)}
-                condition = f"{condition}: {tranche.condition}" if tranche.condition else condition
+                condition = f"{condition}{words['colon']}{tranche.condition}" if tranche.condition else condition
             elif tranche.condition_kind == ReleaseCondition.OTHER:
                 condition = tranche.condition
             elif tranche.condition_kind != ReleaseCondition.NONE:
                 kind = _label(language, tranche.condition_kind, str(tranche.get_condition_kind_display()))
-                condition = f"{kind}: {tranche.condition}"
+                condition = f"{kind}{words['colon']}{tranche.condition}"
             tranches.append(
                 {
                     "number": str(tranche.number),

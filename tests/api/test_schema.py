@@ -45,6 +45,7 @@ def test_the_schema_is_openapi_3_and_names_every_endpoint(schema):
     expected |= set(FILE_DOWNLOADS)
     expected |= {"/api/v1/transactions/{id}/reverse/", "/api/v1/contributions/{id}/allocate/"}
     expected |= {"/api/v1/projects/{id}/agreement/", "/api/v1/projects/{id}/periods/"}
+    expected |= {"/api/v1/projects/{id}/agreement/document/", "/api/v1/projects/{id}/agreement/signed-copy/"}
     expected |= {"/api/v1/projects/{id}/publish/", "/api/v1/projects/{id}/unpublish/"}
     expected |= {f"/api/v1/projects/{{id}}/{step}/" for step in ("closeout", "close", "reopen")}
     expected |= {"/api/v1/projects/{id}/periods/{period}/targets/", "/api/v1/me/token/"}
@@ -82,7 +83,8 @@ def test_every_operation_documents_its_answer_and_its_errors(schema):
                 if path not in READ_DOWNLOADS:
                     assert "403" in responses, (method, path)  # a read that is an act of its own
             elif success != "204":
-                assert "schema" in responses[success]["content"]["application/json"], (method, path)
+                content = responses[success]["content"]  # JSON, or an agreement's PDF
+                assert "schema" in (content.get("application/json") or content["application/pdf"]), (method, path)
             assert {"401", "429"} <= set(responses), (method, path)
             if method in ("post", "put", "patch", "delete"):
                 assert {"400", "403"} <= set(responses) or method == "delete", (method, path)

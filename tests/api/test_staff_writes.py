@@ -368,7 +368,10 @@ def test_staff_sign_a_projects_agreement_which_books_the_commitment_and_anyone_r
     assert project.committed_total == Decimal("250000.00")
     commitment = Transaction.objects.get(project=project, kind=TransactionKind.COMMITMENT)
     assert (commitment.amount, commitment.reference) == (Decimal("250000.00"), "GA-CP-NEW")
-    assert read.status_code == 200 and read.json() == body  # public project: its schedule is public
+    assert (body["status"], body["is_fully_signed"], body["signatories"]) == ("awaiting", False, [])
+    assert body["documents"]["en"].endswith(f"/api/v1/projects/{project.pk}/agreement/document/?language=en")
+    # Public project: its schedule is public; its signatories and documents are the grantee's and staff's.
+    assert read.status_code == 200 and read.json() == {**body, "signatories": [], "documents": None}
     assert hidden.status_code == 404
 
 

@@ -5,10 +5,12 @@ disbursed before both sides signed, at every door."""
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import io
 from decimal import Decimal
 
 import pytest
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
@@ -190,7 +192,7 @@ def test_the_french_document_writes_figures_words_dates_and_labels_in_french(agr
     assert "USD 100 000,50" in text or "USD 100\u202f000,50" in text
     assert "cent mille dollars des États-Unis et 50/100" in text
     assert "1 mars 2019" in text
-    assert "Approbation d'un rapport : Inception report".replace(" :", ":") in text
+    assert "Approbation d'un rapport : Inception report" in text.replace("\u00a0", " ")
     assert "Rapport financier (final)" in text
     assert "À confirmer" in text  # no verified bank account
     assert "Nom et fonction" in text  # blank signature blocks
@@ -546,3 +548,19 @@ def test_the_dashboard_lists_the_grantees_agreements_in_a_constant_number_of_que
         page = client.get(url).content.decode()
 
     assert all(f"GA-MORE-{number}" in page for number in range(3))
+
+
+def test_agreements_signed_before_signatures_were_kept_count_as_signed_by_both_sides_on_their_date(agreement):
+    """The migration's data step; an agreement awaiting signatures stays so."""
+    older = GrantAgreementFactory(signed=False, signed_on=dt.date(2015, 5, 4))
+    GrantAgreement.objects.filter(pk=older.pk).update(status=AgreementStatus.SIGNED)
+    migration = importlib.import_module("grants.migrations.0019_agreements_signed_and_default_texts")
+
+    migration.forwards(apps, None)
+
+    assert set(older.signatories.values_list("side", "name", "signed_on")) == {
+        ("partner", "Signed before signatories were recorded", dt.date(2015, 5, 4)),
+        ("secretariat", "Signed before signatories were recorded", dt.date(2015, 5, 4)),
+    }
+    assert not agreement.signatories.exists()
+    assert AgreementTemplate.objects.filter(is_default=True).count() == 2

@@ -16,9 +16,7 @@ from tests.e2e.conftest import PHONE
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_the_grantee_opens_its_agreement_on_a_phone_and_downloads_the_pdf(
-    new_context, live_server, demo, log_in, shot, tmp_path
-):
+def test_the_grantee_opens_its_agreement_on_a_phone_and_downloads_the_pdf(new_context, live_server, demo, log_in, shot):
     page = new_context(viewport=PHONE).new_page()
     log_in(page, "partner@example.org")
     page.goto(f"{live_server.url}/portal/")
@@ -31,13 +29,15 @@ def test_the_grantee_opens_its_agreement_on_a_phone_and_downloads_the_pdf(
     expect(page.get_by_text("Helena Marsh, Head of Programmes")).to_be_visible()
     assert page.evaluate("() => document.scrollingElement.scrollWidth <= window.innerWidth")
     shot(page, "agreement-portal-phone")
+    link = page.get_by_role("link", name="Download the PDF (French)")
     with page.expect_download() as download:
-        page.get_by_role("link", name="Download the PDF (French)").click()
-    path = tmp_path / "agreement.pdf"
-    download.value.save_as(path)
+        link.click()
+    # The file as the browser receives it, read through the page's own session.
+    response = page.request.get(f"{live_server.url}{link.get_attribute('href')}")
 
     assert download.value.suggested_filename == f"GA-{AWAITING_CODE}-fr.pdf"
-    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(path.read_bytes())).pages)
+    assert response.headers["content-type"] == "application/pdf"
+    text = " ".join(sheet.extract_text() for sheet in PdfReader(io.BytesIO(response.body())).pages)
     assert "Accord de subvention" in text and "trois cent mille dollars des États-Unis" in " ".join(text.split())
 
 

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('grants', '0017_application_form_limits'),
+        ('grants', '0019_release_by_any_report'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

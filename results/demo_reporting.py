@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from grants.demo_agreements import demo_signatures
 from grants.models import (
     BudgetCategory,
     Facility,
@@ -70,6 +71,7 @@ def load_demo_reporting() -> None:
             ),
         ],
         budget_lines=[BudgetLineInput(category, D(amount), text) for category, amount, text in BUDGET],
+        signatures=demo_signatures(dt.date(2026, 1, 15), jinja.name),
     )
     quarter = {"start_date": dt.date(2026, 1, 1), "end_date": dt.date(2026, 3, 31), "due_date": dt.date(2026, 4, 30)}
     financial = reporting_period_add(

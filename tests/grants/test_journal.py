@@ -30,6 +30,7 @@ from tests.factories import (
     OrganisationFactory,
     PartnerUserFactory,
     ProjectFactory,
+    both_sides,
     staff_in_role,
 )
 
@@ -58,11 +59,17 @@ def ledger(settings):
         reference="GA-CITY",
         grantee=grantee,
         signed_on=dt.date(2023, 12, 20),  # the year before
+        signatures=both_sides(dt.date(2023, 12, 20)),
         amount=Decimal("1000.00"),
         tranches=[services.TrancheSpec(dt.date(2024, 2, 1), Decimal("1000.00"))],
     )
     services.grant_agreement_sign(
-        project=joint, reference="GA-JOINT", grantee=grantee, signed_on=dt.date(2024, 3, 5), amount=Decimal("500.00")
+        project=joint,
+        reference="GA-JOINT",
+        grantee=grantee,
+        signed_on=dt.date(2024, 3, 5),
+        signatures=both_sides(dt.date(2024, 3, 5)),
+        amount=Decimal("500.00"),
     )
     paid = services.disbursement_record(
         project=city,

@@ -13,7 +13,7 @@ from .models.catalogue import Facility
 from .services import SignatureInput, TrancheSpec, agreement_signature_record, grant_agreement_sign
 
 SECRETARIAT_SIGNATORY = ("Helena Marsh", "Head of Programmes, Cities Alliance Secretariat")
-AWAITING_CODE = "CUF-UGA-2026"
+AWAITING_CODE = "CUF-UGA-2027"
 
 
 def demo_signatures(on: dt.date, grantee: str) -> list[SignatureInput]:
@@ -31,7 +31,7 @@ def load_demo_awaiting_signature(orgs: dict) -> None:
         Project,
         {"code": AWAITING_CODE},
         {
-            "title": "Jinja Community Upgrading Fund: second round",
+            "title": "Jinja Community Upgrading Fund: street lights and footpaths",
             "summary": "Small works chosen by the settlement forums of Jinja: drainage, footpaths and street lights.",
             "facility": Facility.objects.get(code="community-upgrading-fund"),
             "status": ProjectStatus.IMPLEMENTATION,

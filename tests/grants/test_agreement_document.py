@@ -177,7 +177,7 @@ def test_the_english_document_shows_parties_amounts_tranches_reports_bank_detail
     assert "USD 100,000.50" in text
     assert "one hundred thousand US dollars and 50/100" in text
     assert "1 USD 60,000.00" in text.replace("1 Mar 2019 ", "") or "USD 60,000.00" in text
-    assert "A progress report approved: Inception report" in text
+    assert "A report approved: Inception report" in text
     assert "Financial report (final)" in text
     assert "IBAN CH9300762011623852957" in text and "BIC (SWIFT) BCGECHGGXXX" in text
     assert "Grace Nakato, Mayor Signed on 10 Feb 2019" in text

@@ -793,7 +793,6 @@ def build_portfolio() -> dict:
         "donor_report": donor_report,
         "invitation": invitation,
         **payments,
-        "agreement": agreement,
         "amendment": amendment,
     }
     shown = {

@@ -78,9 +78,8 @@ def _require_released(tranche: Tranche, today: dt.date) -> None:
 
 
 def _require_signed(agreement: GrantAgreement) -> None:
-    # The agreement document's signatures, where they are kept (`is_fully_signed`); an agreement recorded as
-    # signed otherwise counts as signed by both sides.
-    if not getattr(agreement, "is_fully_signed", True):
+    # A request waits for the signatures too, so a partner is not told it may ask for money it cannot receive.
+    if not agreement.is_fully_signed:
         raise PaymentError(
             _("The grant agreement %(reference)s is not yet signed by both sides: nothing can be paid before it is.")
             % {"reference": agreement.reference}

@@ -518,3 +518,15 @@ def test_the_api_takes_each_step_with_its_permission(grant):
     api.force_authenticate(grant.finance)
     assert api.post(url + "return/", {"reason": ""}, format="json").status_code == 400
     assert api.post(url + "approve/").json()["status"] == "approved"
+
+
+
+def test_no_payment_is_requested_on_an_agreement_awaiting_a_signature(grant):
+    """The agreement document's rule at the payment request's door: nothing is asked before both sides signed."""
+    from grants.models import AgreementStatus, GrantAgreement
+
+    GrantAgreement.objects.filter(pk=grant.agreement.pk).update(status=AgreementStatus.AWAITING_SIGNATURES)
+
+    with pytest.raises(PaymentError, match="is not yet signed by both sides"):
+        requested(grant, "100.00")
+    assert not PaymentRequest.objects.exists()

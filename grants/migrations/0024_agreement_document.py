@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('grants', '0019_release_by_any_report'),
+        ('grants', '0023_agreement_versions'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -20,8 +20,8 @@ ACTS = {
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("members", "0008_journal_acts"),
-        ("grants", "0021_agreements_signed_and_default_texts"),
+        ("members", "0012_amendment_acts"),
+        ("grants", "0025_agreements_signed_and_default_texts"),
     ]
 
     operations = [migrations.RunPython(*acts_migration(ACTS))]

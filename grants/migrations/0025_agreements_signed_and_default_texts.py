@@ -50,6 +50,6 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("grants", "0020_agreement_document")]
+    dependencies = [("grants", "0024_agreement_document")]
 
     operations = [migrations.RunPython(forwards, backwards)]

@@ -16,6 +16,7 @@ from common.records import ensure, ensure_m2m
 from members.models import Organisation
 
 from . import services
+from .demo_agreements import demo_signatures
 from .models import City, Facility, GrantAgreement, PartnerRole, Project, ProjectCountry, ProjectPartner, ProjectStatus
 
 CODE = "IF-UGA-2019"
@@ -54,6 +55,7 @@ def load_demo_closeout_ledger(orgs: dict[str, Organisation]) -> Project:
         reference=f"GA-{CODE}",
         grantee=orgs["Jinja"],
         signed_on=dt.date(2019, 7, 15),
+        signatures=demo_signatures(dt.date(2019, 7, 15), orgs["Jinja"].name),
         amount=D("150000.00"),
         tranches=[
             services.TrancheSpec(dt.date(2019, 8, 1), D("60000.00")),

@@ -554,7 +554,7 @@ def test_agreements_signed_before_signatures_were_kept_count_as_signed_by_both_s
     """The migration's data step; an agreement awaiting signatures stays so."""
     older = GrantAgreementFactory(signed=False, signed_on=dt.date(2015, 5, 4))
     GrantAgreement.objects.filter(pk=older.pk).update(status=AgreementStatus.SIGNED)
-    migration = importlib.import_module("grants.migrations.0021_agreements_signed_and_default_texts")
+    migration = importlib.import_module("grants.migrations.0025_agreements_signed_and_default_texts")
 
     migration.forwards(apps, None)
 

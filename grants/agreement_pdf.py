@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from common.pdf import pdf_response, sealed_pdf
 from common.sandbox import compile_template, render
 from common.uploads import PDF, file_download
 
@@ -22,26 +23,6 @@ from .selectors.agreements import agreement_document_values, document_template
 
 class DocumentUnavailable(Exception):
     """No agreement text exists in the language asked for."""
-
-
-def refuse_fetch(url: str, *args, **kwargs):
-    """Nothing is fetched, neither remote nor local, so a text cannot reach outside the document."""
-    raise ValueError(f"The agreement document fetches no resource: {url[:80]}")
-
-
-def _fetcher():
-    """WeasyPrint's fetcher that refuses every URL: a `URLFetcher` where WeasyPrint has the class (70 and
-    later), the plain function before."""
-    try:
-        from weasyprint.urls import URLFetcher
-    except ImportError:  # pragma: no cover - older WeasyPrint takes a function
-        return refuse_fetch
-
-    class Refusing(URLFetcher):
-        def fetch(self, url, headers=None):
-            return refuse_fetch(url)
-
-    return Refusing(allowed_protocols=())
 
 
 def agreement_html(agreement: GrantAgreement, language: str) -> str:
@@ -65,9 +46,7 @@ def agreement_html(agreement: GrantAgreement, language: str) -> str:
 
 
 def agreement_pdf(agreement: GrantAgreement, language: str) -> bytes:
-    from weasyprint import HTML  # heavy: loaded on first use
-
-    return HTML(string=agreement_html(agreement, language), url_fetcher=_fetcher()).write_pdf()
+    return sealed_pdf(agreement_html(agreement, language))
 
 
 def document_filename(agreement: GrantAgreement, language: str) -> str:
@@ -82,10 +61,7 @@ def document_response(agreement: GrantAgreement, language: str) -> HttpResponse:
         content = agreement_pdf(agreement, language)
     except DocumentUnavailable:
         raise Http404 from None
-    response = HttpResponse(content, content_type=PDF)
-    response["Content-Disposition"] = f'attachment; filename="{document_filename(agreement, language)}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return pdf_response(content, document_filename(agreement, language))
 
 
 def signed_copy_response(agreement: GrantAgreement):

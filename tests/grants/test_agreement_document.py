@@ -20,8 +20,9 @@ from django.utils import timezone
 from pypdf import PdfReader
 from rest_framework.test import APIClient
 
+from common.pdf import refuse_fetch
 from grants import services
-from grants.agreement_pdf import agreement_html, agreement_pdf, refuse_fetch
+from grants.agreement_pdf import agreement_html, agreement_pdf
 from grants.demo import load_reference_data
 from grants.models import (
     AgreementStatus,

@@ -520,7 +520,6 @@ def test_the_api_takes_each_step_with_its_permission(grant):
     assert api.post(url + "approve/").json()["status"] == "approved"
 
 
-
 def test_no_payment_is_requested_on_an_agreement_awaiting_a_signature(grant):
     """The agreement document's rule at the payment request's door: nothing is asked before both sides signed."""
     from grants.models import AgreementStatus, GrantAgreement

@@ -235,7 +235,10 @@ def save_a_draft(page, application, shot) -> None:
     control(page, "Title").fill(TITLE)
     control(page, "Summary").fill("Market stalls and savings groups run by women from Gulu's informal settlements.")
     pick(page, "Target countries", "Uganda")
-    pick(page, "Target cities", "Gulu")
+    # Gulu is new to the portfolio: typed and kept as a proposal, which the secretariat confirms later.
+    control(page, "Target cities").fill("Gulu")
+    expect(page.get_by_role("option", name=re.compile(r"^Gulu \(a new city"))).to_be_visible()
+    control(page, "Target cities").press("Enter")
     control(page, "Amount requested (USD)").fill("120000")
     page.get_by_role("button", name="Save draft").click()
 

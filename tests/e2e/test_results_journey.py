@@ -355,7 +355,7 @@ def return_for_changes(staff, live_server, report, shot) -> None:
 
     report.refresh_from_db()
     assert (report.status, report.review_comment) == (ReportStatus.RETURNED, RETURN_COMMENT)
-    [decision] = mail_to(PARTNER)
+    [decision] = [message for message in mail_to(PARTNER) if "progress report" in message.subject]
     assert decision.subject == f"Your progress report on {PROJECT} is returned for changes"
     assert RETURN_COMMENT in decision.body
 

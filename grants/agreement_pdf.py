@@ -33,7 +33,7 @@ def agreement_html(agreement: GrantAgreement, language: str) -> str:
     body = render(compile_template(template.body), values.values)
     with translation.override(values.language):
         return render_to_string(
-            "grants/agreement/document.html",
+            "grants/pdf/agreement.html",
             {
                 # The text is the sandbox's output: staff markup with every value escaped.
                 "body": mark_safe(body),  # noqa: S308

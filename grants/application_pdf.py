@@ -17,7 +17,7 @@ def application_pdf_response(application: Application) -> HttpResponse:
     """`application` comes with its lines, answers, files, cities, questions and steps (the selectors' prefetch)."""
     budget_total = sum((line.amount for line in application.budget_lines.all()), Decimal(0))
     html = render_to_string(
-        "grants/application/document.html",
+        "grants/pdf/application.html",
         {"application": application, "budget_total": budget_total, "made_at": timezone.now()},
     )
     return pdf_response(sealed_pdf(html), f"application-{application.pk}.pdf")

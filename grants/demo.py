@@ -27,6 +27,7 @@ from members.models import (
     Seat,
 )
 
+from .agreement_texts import default_agreement_texts_ensure
 from .demo_agreements import demo_signatures, load_demo_awaiting_signature
 from .demo_closeout import load_demo_closeout_ledger
 from .models import (
@@ -283,7 +284,9 @@ FIRST_RATE_YEAR = 2013
 
 
 def load_reference_data() -> None:
-    """The partnership's fixed structure: constituencies, governance, windows, facilities, themes."""
+    """The partnership's fixed structure: constituencies, governance, windows, facilities, themes; and the default
+    agreement texts."""
+    default_agreement_texts_ensure()
     for order, (code, name) in enumerate(CONSTITUENCIES, start=1):
         ensure(Constituency, {"code": code}, {"name": name, "order": order})
     ensure(

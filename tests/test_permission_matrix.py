@@ -29,6 +29,7 @@ from django.test import Client, override_settings
 from rest_framework.authtoken.models import Token
 
 from grants import services
+from grants.agreement_texts import default_agreement_texts_ensure
 from grants.models import ApplicationStatus, TransactionKind
 from grants.services.amendments import AmendmentTerms, amendment_request
 from members.models import OrganisationKind, Role
@@ -736,6 +737,7 @@ def build_portfolio() -> dict:
     services.agreement_signed_copy_upload(
         agreement=agreement, upload=SimpleUploadedFile("signed.pdf", PDF), user=people[SUPERUSER]
     )
+    default_agreement_texts_ensure()  # a flushed test database lost the texts the migration seeded
     ExchangeRateFactory()
     AccountingPeriodFactory()
     for kind in TransactionKind:  # every row has its accounts: a period's journal is exported, not refused

@@ -23,6 +23,7 @@ from rest_framework.test import APIClient
 from common.pdf import refuse_fetch
 from grants import services
 from grants.agreement_pdf import agreement_html, agreement_pdf
+from grants.agreement_texts import default_agreement_texts_ensure
 from grants.demo import load_reference_data
 from grants.models import (
     AgreementStatus,
@@ -55,6 +56,13 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _shipped_texts():
+    """The texts the data migration seeds, put back where a browser test's flush took them."""
+    default_agreement_texts_ensure()
+
 
 MINIMAL_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -111,7 +119,7 @@ def grantee_partner(agreement: GrantAgreement):
 # -- Texts staff write -------------------------------------------------------------------------------------------
 
 
-def test_the_default_texts_in_english_and_french_come_with_the_database():
+def test_the_default_texts_in_english_and_french_come_with_the_database_or_the_reference_data():
     defaults = dict(AgreementTemplate.objects.filter(is_default=True).values_list("language", "name"))
     assert set(defaults) == {"en", "fr"}
 

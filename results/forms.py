@@ -9,7 +9,8 @@ from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from grants.models import Facility, FundingWindow, ProjectCountry, Theme
+from grants.models import Facility, FundingWindow, Theme
+from grants.selectors.portfolio import public_country_codes
 
 from .models import Aggregation, Disaggregation, IndicatorPeriod, SexCategory
 from .selectors import FinancialRow, FinancialStatement, Scope, donors
@@ -36,8 +37,7 @@ class ScopeForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        codes = ProjectCountry.objects.filter(project__is_public=True).values_list("country", flat=True).distinct()
-        choices = sorted(((code, countries.name(code)) for code in codes), key=lambda pair: pair[1])
+        choices = sorted(((code, countries.name(code)) for code in public_country_codes()), key=lambda pair: pair[1])
         self.fields["country"].choices = [("", _("All countries")), *choices]
         self.fields["donor"].queryset = donors()
 

@@ -81,6 +81,17 @@ def public_projects() -> QuerySet[Project]:
     return Project.objects.filter(is_public=True)
 
 
+def public_country_codes() -> list[str]:
+    """The countries of the public projects, each once. The model's default ordering (by project) would
+    make DISTINCT keep a row per project, so it is cleared."""
+    return list(
+        ProjectCountry.objects.filter(project__is_public=True)
+        .order_by("country")
+        .values_list("country", flat=True)
+        .distinct()
+    )
+
+
 def public_transactions() -> QuerySet[Transaction]:
     return Transaction.objects.filter(project__is_public=True)
 

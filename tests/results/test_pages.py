@@ -180,6 +180,18 @@ def test_the_results_page_filters_by_country_and_ignores_bad_filters(client, fra
     assert "Select a valid choice" in nonsense.content.decode()
 
 
+def test_the_results_page_offers_each_country_of_the_public_projects_once(client):
+    for country in ("GH", "GH", "GH", "UG"):
+        ProjectCountryFactory(project=ProjectFactory(is_public=True), country=country)
+    ProjectCountryFactory(project=ProjectFactory(is_public=False), country="KE")
+
+    page = client.get(reverse("results:portfolio")).content.decode()
+
+    assert page.count('<option value="GH"') == 1
+    assert page.count('<option value="UG"') == 1
+    assert '<option value="KE"' not in page
+
+
 def test_the_results_page_needs_the_same_queries_for_one_project_or_many(client, framework, reporting):
     with CaptureQueriesContext(connection) as small:
         client.get(reverse("results:portfolio"))

@@ -10,6 +10,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import quote, unquote
 from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, Sum
 from django.http import Http404
@@ -65,6 +66,55 @@ class ConditionFilter(admin.SimpleListFilter):
         if value not in cls.conditions:
             raise ValueError(f"{cls.__name__} has no choice {value!r}")
         return urlencode({cls.parameter_name: value})
+
+
+class SearchedRelatedFilter(admin.RelatedFieldListFilter):
+    """A filter on a related row picked by typing (the admin's own autocomplete), for relations with too many rows
+    to list: it shows "All" and the row chosen, never the whole table. The related model's admin needs
+    `search_fields`; the model admin using it adds `SearchedFilterMedia`."""
+
+    template = "admin/searched_filter.html"
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        self.admin_site = model_admin.admin_site
+        super().__init__(field, request, params, model, model_admin, field_path)
+
+    def field_choices(self, field, request, model_admin):
+        related = field.remote_field.model._default_manager
+        try:
+            return [(row.pk, str(row)) for row in related.filter(pk__in=self.lookup_val or [])]
+        except (ValueError, ValidationError):
+            return []
+
+    def has_output(self):
+        return True
+
+    def search_widget(self) -> str:
+        """The select the admin's autocomplete turns into a search box; choosing a row reloads the list on it."""
+        widget = AutocompleteSelect(
+            self.field,
+            self.admin_site,
+            attrs={
+                "data-filter-parameter": self.lookup_kwarg,
+                "aria-label": _("Find %(title)s") % {"title": self.title},
+            },
+        )
+        choice = forms.ModelChoiceField(self.field.remote_field.model._default_manager.all(), widget=widget)
+        chosen = self.lookup_choices[0][0] if self.lookup_choices else None
+        return choice.widget.render(self.lookup_kwarg, chosen, attrs={"id": f"searched-filter-{self.field_path}"})
+
+
+class SearchedFilterMedia:
+    """The admin's autocomplete scripts, and the one that reloads the list, for lists using SearchedRelatedFilter."""
+
+    @property
+    def media(self):
+        return (
+            super().media
+            + AutocompleteSelect(None, self.admin_site).media
+            # Named after jquery.init.js so that the media merge keeps it after `django.jQuery` exists.
+            + forms.Media(js=["admin/js/jquery.init.js", "js/admin-searched-filter.js"])
+        )
 
 
 def next_url(request, *, default: str) -> str:

@@ -319,6 +319,22 @@ def test_the_transactions_list_shows_its_net_total_and_offers_import_and_export(
     shot(page, "ledger-admin-transactions-import")
 
 
+def test_the_transactions_list_is_filtered_on_a_provider_found_by_typing(page, live_server, demo, log_in, shot):
+    seco = Transaction.objects.filter(provider__short_name="SECO").select_related("provider").first().provider
+    log_in_to_admin(page, live_server, log_in)
+    page.goto(f"{live_server.url}/admin/grants/transaction/")
+
+    page.locator("#changelist-filter .searched-filter .select2-selection").click()
+    page.locator(".select2-search__field").fill("SECO")
+    page.get_by_role("option", name=str(seco)).click()
+
+    expect(page).to_have_url(re.compile(rf"provider__id__exact={seco.pk}"))
+    rows = page.locator("#result_list tbody tr")
+    expect(rows).to_have_count(Transaction.objects.filter(provider=seco).count())
+    expect(page.locator("#changelist-filter .searched-filter")).to_contain_text(seco.name)
+    shot(page, "ledger-admin-transactions-provider-filter")
+
+
 def test_the_admins_export_toggle_and_history_work_under_the_content_security_policy(page, live_server, demo, log_in):
     """The export page's inline "select all" handler runs because the admin's policy allows it by hash;
     any refusal on these pages fails the test (tests/e2e/conftest.py)."""

@@ -332,3 +332,42 @@ def test_the_history_of_a_contribution_shows_who_changed_what(client):
     assert "Finance Officer" in history
     assert contribution.history.first().title == "Corrected title"
     assert contribution.history.first().history_user == staff
+
+
+def test_the_transaction_list_lets_a_provider_be_found_by_typing_rather_than_listing_every_organisation(
+    client, signed_project
+):
+    from members.roles import FINANCE_OFFICER
+    from tests.factories import staff_in_role
+
+    donor = OrganisationFactory(name="Swiss State Secretariat for Economic Affairs")
+    unrelated = [OrganisationFactory(name=f"Unrelated body {n}") for n in range(5)]
+    services.contribution_receive(
+        contribution=ContributionFactory(donor=donor, currency="CHF", amount=Decimal("500.00")),
+        amount=Decimal("500.00"),
+        value_date=dt.date(2024, 2, 1),
+    )
+    client.force_login(staff_in_role(FINANCE_OFFICER))
+    url = reverse("admin:grants_transaction_changelist")
+
+    whole = client.get(url).content.decode()
+    assert 'data-filter-parameter="provider__id__exact"' in whole
+    assert all(body.name not in whole for body in [donor, *unrelated])
+
+    filtered = client.get(url, {"provider__id__exact": donor.pk}).content.decode()
+    assert f'<option value="{donor.pk}" selected>{donor.name}</option>' in filtered
+    assert "500.00" in filtered and "1,000.00" not in filtered
+
+    found = client.get(
+        reverse("admin:autocomplete"),
+        {"term": "Swiss", "app_label": "grants", "model_name": "transaction", "field_name": "provider"},
+    ).json()
+    assert [row["text"] for row in found["results"]] == [donor.name]
+
+
+def test_a_provider_filter_on_a_missing_or_malformed_organisation_lists_nothing_and_answers(staff_client):
+    url = reverse("admin:grants_transaction_changelist")
+
+    assert staff_client.get(url, {"provider__id__exact": "999999"}).status_code == 200
+    malformed = staff_client.get(url, {"provider__id__exact": "abc"})
+    assert malformed.status_code == 302 and malformed["Location"] == f"{url}?e=1"  # the admin's "bad filter" answer

@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "common.middleware.RefuseMalformedRequests",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "citiesalliance.db_router.ReadsFromReplica",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -108,12 +109,26 @@ TEMPLATES = [
 
 VAR_DIR.mkdir(exist_ok=True)
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
-if DATABASES["default"]["ENGINE"].endswith("postgresql"):
-    DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
-    # A connection that died with a restart of PostgreSQL is replaced at the next request, not reused.
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    # A server that does not answer fails a request in seconds, not when the client gives up.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
+# Read replicas (PostgreSQL streaming replicas of DATABASE_URL), comma-separated: the public and donor pages
+# read from them, everything else and every write uses the primary (citiesalliance.db_router). In tests a
+# replica is the primary's test database (MIRROR), as Django's test runner does for replicas.
+DATABASE_REPLICAS = []
+for _number, _url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[]), start=1):
+    DATABASES[f"replica{_number}"] = {**environ.Env.db_url_config(_url), "TEST": {"MIRROR": "default"}}
+    DATABASE_REPLICAS.append(f"replica{_number}")
+for _database in DATABASES.values():
+    if _database["ENGINE"].endswith("postgresql"):
+        _database.setdefault("CONN_MAX_AGE", 60)
+        # A connection that died with a restart of PostgreSQL is replaced at the next request, not reused.
+        _database["CONN_HEALTH_CHECKS"] = True
+        # A server that does not answer fails a request in seconds, not when the client gives up.
+        _database.setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
+if any(DATABASES[alias]["ENGINE"] != DATABASES["default"]["ENGINE"] for alias in DATABASE_REPLICAS):
+    raise ImproperlyConfigured("DATABASE_REPLICA_URLS must name replicas of DATABASE_URL's database engine.")
+DATABASE_ROUTERS = ["citiesalliance.db_router.ReplicaRouter"]
+# Seconds a browser that wrote something (any POST) reads from the primary: it sees its own change although
+# a replica lags behind by that much at most.
+DATABASE_REPLICA_PIN_SECONDS = env.int("DATABASE_REPLICA_PIN_SECONDS", default=10)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "members.User"
@@ -198,8 +213,52 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 REQUEST_MAX_BYTES = max(UPLOAD_MAX_BYTES, IATI_UPLOAD_MAX_BYTES) + DATA_UPLOAD_MAX_MEMORY_SIZE
 if min(UPLOAD_MAX_BYTES, IATI_UPLOAD_MAX_BYTES) <= 0:
     raise ImproperlyConfigured("UPLOAD_MAX_BYTES and IATI_UPLOAD_MAX_BYTES must be numbers of bytes above 0.")
+# Uploaded files (attachments, evidence, signed agreements, evaluations, donor reports) go through Django's
+# storage API only, so that web processes on several machines share them: a folder they all mount
+# (filesystem, MEDIA_ROOT) or an S3-compatible bucket (s3). The bucket stays private: every download streams
+# through a view that checks who may read the file, never through a bucket URL.
+STORAGE_BACKEND = env.str("STORAGE_BACKEND", default="filesystem")
+_S3_VARIABLES = ("S3_BUCKET", "S3_ENDPOINT_URL", "S3_REGION", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY", "S3_PREFIX")
+if STORAGE_BACKEND == "filesystem":
+    _stray = [name for name in _S3_VARIABLES if env.str(name, default="")]
+    if _stray and not DEBUG:
+        raise ImproperlyConfigured(
+            f"{', '.join(_stray)} set but STORAGE_BACKEND is filesystem: set STORAGE_BACKEND=s3 to keep uploads "
+            "in the bucket, or unset them."
+        )
+    DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+elif STORAGE_BACKEND == "s3":
+    _s3 = {name: env.str(name, default="") for name in _S3_VARIABLES}
+    if not _s3["S3_BUCKET"]:
+        raise ImproperlyConfigured("STORAGE_BACKEND=s3 needs S3_BUCKET, the bucket that keeps uploaded files.")
+    if bool(_s3["S3_ACCESS_KEY_ID"]) != bool(_s3["S3_SECRET_ACCESS_KEY"]):
+        raise ImproperlyConfigured(
+            "Set both S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY, or neither (the machine's own credentials)."
+        )
+    if not DEBUG and _s3["S3_ENDPOINT_URL"].startswith("http://"):
+        raise ImproperlyConfigured("S3_ENDPOINT_URL must be an https:// address when DEBUG is off.")
+    DEFAULT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": _s3["S3_BUCKET"],
+            "endpoint_url": _s3["S3_ENDPOINT_URL"] or None,
+            "region_name": _s3["S3_REGION"] or None,
+            "access_key": _s3["S3_ACCESS_KEY_ID"] or None,
+            "secret_key": _s3["S3_SECRET_ACCESS_KEY"] or None,
+            "location": _s3["S3_PREFIX"],
+            # Private objects, no public domain; a URL, were one ever made, is signed and short-lived.
+            "default_acl": "private",
+            "custom_domain": None,
+            "querystring_auth": True,
+            "querystring_expire": 300,
+            # As on a disk: a second file of the same name gets a new name instead of replacing the first.
+            "file_overwrite": False,
+        },
+    }
+else:
+    raise ImproperlyConfigured(f"STORAGE_BACKEND {STORAGE_BACKEND!r} is neither filesystem nor s3.")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
@@ -210,6 +269,9 @@ STORAGES = {
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="portfolio@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Sessions are kept in the database (Django's default), so any web process reads any visitor's session.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:

@@ -82,6 +82,10 @@ def django_db_modify_db_settings(django_db_modify_db_settings):
 
     for alias in connections:
         connections.settings[alias]["CONN_MAX_AGE"] = 0
+    # A read replica as DATABASE_REPLICA_URLS would name one: here the test database itself (a mirror), so
+    # that tests see which alias the router chose. Only tests that set DATABASE_REPLICAS read from it.
+    default = connections.settings["default"]
+    connections.settings.setdefault("replica", {**default, "TEST": {**default["TEST"], "MIRROR": "default"}})
 
 
 @pytest.fixture(scope="session")

@@ -26,6 +26,14 @@ CONFIG_VARIABLES = [
     "DONOR_REPORT_HEARTBEAT",
     "DJANGO_SETTINGS_MODULE",
     "DJANGO_ALLOW_ASYNC_UNSAFE",
+    "STORAGE_BACKEND",
+    "S3_BUCKET",
+    "S3_ENDPOINT_URL",
+    "S3_REGION",
+    "S3_ACCESS_KEY_ID",
+    "S3_SECRET_ACCESS_KEY",
+    "S3_PREFIX",
+    "DATABASE_REPLICA_URLS",
 ]
 PRINT_SETTINGS = """
 import json, django
@@ -47,7 +55,10 @@ print(json.dumps({
     "database_options": settings.DATABASES["default"].get("OPTIONS", {}),
     "health_checks": settings.DATABASES["default"].get("CONN_HEALTH_CHECKS"),
     "visibility_timeout": app.conf.broker_transport_options["visibility_timeout"],
-}))
+    "storage": settings.STORAGES["default"],
+    "sessions": settings.SESSION_ENGINE,
+    "replicas": {alias: settings.DATABASES[alias] for alias in settings.DATABASE_REPLICAS},
+}, default=str))
 """
 
 
@@ -157,3 +168,91 @@ def test_production_settings_pass_the_deployment_checks_without_warnings():
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_uploads_go_to_the_filesystem_by_default_and_sessions_to_the_database_any_web_process_reads():
+    configured = settings_with()
+
+    assert configured["storage"] == {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    assert configured["sessions"] == "django.contrib.sessions.backends.db"
+    assert configured["replicas"] == {}
+
+
+S3 = {
+    "STORAGE_BACKEND": "s3",
+    "S3_BUCKET": "portfolio-uploads",
+    "S3_ENDPOINT_URL": "https://s3.example.org",
+    "S3_REGION": "eu-west-3",
+    "S3_ACCESS_KEY_ID": "AKIDEXAMPLE",
+    "S3_SECRET_ACCESS_KEY": "secret-example",
+}
+
+
+def test_production_keeps_uploads_in_a_private_s3_bucket_when_told_to():
+    configured = settings_with(**PRODUCTION, **S3, S3_PREFIX="media")
+
+    assert configured["storage"]["BACKEND"] == "storages.backends.s3.S3Storage"
+    assert configured["storage"]["OPTIONS"] == {
+        "bucket_name": "portfolio-uploads",
+        "endpoint_url": "https://s3.example.org",
+        "region_name": "eu-west-3",
+        "access_key": "AKIDEXAMPLE",
+        "secret_key": "secret-example",
+        "location": "media",
+        "default_acl": "private",
+        "custom_domain": None,
+        "querystring_auth": True,
+        "querystring_expire": 300,
+        "file_overwrite": False,
+    }
+
+
+def test_without_keys_the_bucket_is_reached_with_the_machines_own_credentials():
+    configured = settings_with(**PRODUCTION, STORAGE_BACKEND="s3", S3_BUCKET="portfolio-uploads")
+
+    assert configured["storage"]["OPTIONS"]["access_key"] is None
+    assert configured["storage"]["OPTIONS"]["endpoint_url"] is None
+
+
+@pytest.mark.parametrize(
+    ("environment", "message"),
+    [
+        ({**S3, "S3_BUCKET": ""}, "STORAGE_BACKEND=s3 needs S3_BUCKET"),
+        ({**S3, "S3_SECRET_ACCESS_KEY": ""}, "Set both S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY, or neither"),
+        ({**S3, "S3_ACCESS_KEY_ID": ""}, "Set both S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY, or neither"),
+        ({**S3, "S3_ENDPOINT_URL": "http://s3.example.org"}, "S3_ENDPOINT_URL must be an https:// address"),
+        ({"S3_BUCKET": "portfolio-uploads"}, "S3_BUCKET set but STORAGE_BACKEND is filesystem"),
+        ({"STORAGE_BACKEND": "nfs"}, "STORAGE_BACKEND 'nfs' is neither filesystem nor s3"),
+    ],
+    ids=["no bucket", "no secret", "no key id", "plain http", "bucket without the backend", "unknown backend"],
+)
+def test_production_refuses_to_start_on_half_configured_object_storage(environment, message):
+    result = run_python(PRINT_SETTINGS, **PRODUCTION, **environment)
+
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_read_replicas_are_named_after_the_primary_and_mirror_it_in_tests():
+    configured = settings_with(
+        DATABASE_URL="postgres://portfolio@primary.internal:5432/portfolio",
+        DATABASE_REPLICA_URLS="postgres://reader@replica-a.internal:5432/portfolio,"
+        "postgres://reader@replica-b.internal:5432/portfolio",
+    )
+
+    assert list(configured["replicas"]) == ["replica1", "replica2"]
+    first = configured["replicas"]["replica1"]
+    assert (first["HOST"], first["USER"], first["NAME"]) == ("replica-a.internal", "reader", "portfolio")
+    assert first["TEST"]["MIRROR"] == "default"
+    assert first["CONN_HEALTH_CHECKS"] is True and first["OPTIONS"] == {"connect_timeout": 5}
+
+
+def test_a_replica_of_another_engine_is_refused():
+    result = run_python(
+        PRINT_SETTINGS,
+        DATABASE_URL="postgres://portfolio@primary.internal:5432/portfolio",
+        DATABASE_REPLICA_URLS="sqlite:////tmp/replica.sqlite3",
+    )
+
+    assert result.returncode != 0
+    assert "DATABASE_REPLICA_URLS must name replicas of DATABASE_URL's database engine" in result.stderr

@@ -4,6 +4,9 @@ A backup is a folder named by its UTC time under `BACKUP_DIR`: the database (`pg
 format on PostgreSQL, a copy made with SQLite's backup API on SQLite), a tar of `MEDIA_ROOT`, and a
 manifest with each file's SHA-256, checked before a restore changes anything. A backup is written
 under `<folder>.partial` and renamed when complete, so a folder without that suffix is whole.
+
+The files are packed from `MEDIA_ROOT` only while the site keeps them there (STORAGE_BACKEND=filesystem):
+an S3 bucket is kept by its own versioning and replication, and its backups hold the database alone.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
-from django.conf import settings
+from django.core.files.storage import FileSystemStorage, storages
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 
@@ -53,12 +56,16 @@ def backup_create(*, backup_dir: Path, database: str = "default") -> Path:
             connection.ensure_connection()
             with closing(sqlite3.connect(dump)) as copy:
                 connection.connection.backup(copy)
-        _media_pack(Path(settings.MEDIA_ROOT), partial / MEDIA_ARCHIVE)
+        packed = [dump]
+        media_root = _media_root()
+        if media_root is not None:
+            _media_pack(media_root, partial / MEDIA_ARCHIVE)
+            packed.append(partial / MEDIA_ARCHIVE)
         manifest = {
             "vendor": vendor,
             "database": str(connection.settings_dict["NAME"]),
             "created": datetime.now(tz=UTC).isoformat(timespec="seconds"),
-            "sha256": {path.name: _sha256(path) for path in (dump, partial / MEDIA_ARCHIVE)},
+            "sha256": {path.name: _sha256(path) for path in packed},
         }
         (partial / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
         partial.rename(folder)
@@ -80,7 +87,12 @@ def backup_restore(*, folder: Path, confirm: bool, database: str = "default") ->
     manifest = _manifest_checked(folder)
     if manifest["vendor"] != vendor:
         raise BackupError(f"{folder} is a {manifest['vendor']} backup; this site's database is {vendor}.")
-    media_root = Path(settings.MEDIA_ROOT)
+    media_root = _media_root()
+    if media_root is None and MEDIA_ARCHIVE in manifest["sha256"]:
+        raise BackupError(
+            f"{folder} holds uploaded files from a folder, and this site keeps them in object storage: "
+            f"upload what {MEDIA_ARCHIVE} holds to the bucket, or restore with STORAGE_BACKEND=filesystem."
+        )
     held = _data_held(connection, media_root)
     if held and not confirm:
         found = " and ".join(held)
@@ -107,7 +119,14 @@ def backup_restore(*, folder: Path, confirm: bool, database: str = "default") ->
         connection.ensure_connection()
         with closing(sqlite3.connect(dump)) as copy:
             copy.backup(connection.connection)
-    _media_unpack(folder / MEDIA_ARCHIVE, media_root)
+    if media_root is not None and MEDIA_ARCHIVE in manifest["sha256"]:
+        _media_unpack(folder / MEDIA_ARCHIVE, media_root)
+
+
+def _media_root() -> Path | None:
+    """The folder the uploaded files are in; None when they are in object storage, not in a folder."""
+    storage = storages["default"]
+    return Path(storage.location) if isinstance(storage, FileSystemStorage) else None
 
 
 def _vendor(connection: BaseDatabaseWrapper) -> str:
@@ -145,7 +164,7 @@ def _run(tool: str, *args: str, connection: BaseDatabaseWrapper) -> None:
         raise BackupError(f"{tool} failed: {finished.stderr.strip()}")
 
 
-def _data_held(connection: BaseDatabaseWrapper, media_root: Path) -> list[str]:
+def _data_held(connection: BaseDatabaseWrapper, media_root: Path | None) -> list[str]:
     held = []
     with connection.cursor() as cursor:
         tables = connection.introspection.table_names(cursor)
@@ -155,7 +174,7 @@ def _data_held(connection: BaseDatabaseWrapper, media_root: Path) -> list[str]:
             filled += cursor.fetchone() is not None
     if filled:
         held.append(f"the database {connection.settings_dict['NAME']} has {filled} table(s) with rows")
-    if media_root.is_dir() and any(media_root.iterdir()):
+    if media_root is not None and media_root.is_dir() and any(media_root.iterdir()):
         held.append(f"{media_root} holds files")
     return held
 

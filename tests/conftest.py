@@ -107,6 +107,46 @@ def _test_settings(settings, _media_root):
     }
 
 
+S3_BUCKET = "portfolio-uploads"
+
+
+def s3_storage(**options) -> dict:
+    """The default storage STORAGE_BACKEND=s3 gives (citiesalliance/settings.py), on S3_BUCKET."""
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "region_name": "us-east-1",
+            "access_key": "test",
+            "secret_key": "test",
+            "location": "media",
+            "default_acl": "private",
+            "custom_domain": None,
+            "querystring_auth": True,
+            "querystring_expire": 300,
+            "file_overwrite": False,
+            **options,
+        },
+    }
+
+
+@pytest.fixture
+def s3_bucket(settings, tmp_path, monkeypatch):
+    """Uploads kept in an empty S3 bucket, moto's, in-process (no network): yields a boto3 client on it.
+    MEDIA_ROOT is a folder that does not exist, and must stay so."""
+    import boto3
+    from moto import mock_aws
+
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    settings.MEDIA_ROOT = tmp_path / "media"
+    with mock_aws():
+        client = boto3.client("s3", region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
+        client.create_bucket(Bucket=S3_BUCKET)
+        settings.STORAGES = {**settings.STORAGES, "default": s3_storage()}
+        yield client
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _eager_celery():
     """Unit tests run tasks in-process; the worker tests switch this off for themselves."""

@@ -127,3 +127,27 @@ def test_backup_names_the_package_to_install_when_pg_dump_is_missing(portfolio, 
         call_command("backup", dir=tmp_path / "backups")
 
     assert list((tmp_path / "backups").iterdir()) == []
+
+
+def test_with_uploads_in_object_storage_a_backup_holds_the_database_alone(s3_bucket, tmp_path):
+    AllocationFactory()
+    default_storage.save(EVIDENCE, ContentFile(b"%PDF-1.4 evidence of a site visit\n"))
+
+    folder = back_up(tmp_path)
+
+    dump = "database.dump" if connection.vendor == "postgresql" else "database.sqlite3"
+    assert sorted(path.name for path in folder.iterdir()) == sorted([dump, "manifest.json"])
+    assert list(json.loads((folder / "manifest.json").read_text())["sha256"]) == [dump]
+
+
+def test_a_backup_of_a_media_folder_is_not_restored_onto_a_site_that_keeps_files_in_a_bucket(
+    portfolio, tmp_path, request
+):
+    folder = back_up(tmp_path / "made-with-a-folder")
+    request.getfixturevalue("s3_bucket")
+    AllocationFactory()
+
+    with pytest.raises(CommandError, match=r"holds uploaded files from a folder.*keeps them in object storage"):
+        call_command("restore", folder, confirm=True)
+
+    assert Project.objects.count() == 3

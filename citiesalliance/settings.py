@@ -235,8 +235,6 @@ elif STORAGE_BACKEND == "s3":
         raise ImproperlyConfigured(
             "Set both S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY, or neither (the machine's own credentials)."
         )
-    if not DEBUG and _s3["S3_ENDPOINT_URL"].startswith("http://"):
-        raise ImproperlyConfigured("S3_ENDPOINT_URL must be an https:// address when DEBUG is off.")
     DEFAULT_STORAGE = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {

@@ -56,7 +56,7 @@ class DonorReportAdmin(admin.ModelAdmin):
     actions = ["make_again"]
     readonly_fields = [
         "donor", "period_start", "period_end", "status", "is_scheduled", "requested_by", "requested_at",
-        "started_at", "heartbeat_at", "finished_at", "attempts", "pages", "failure_reason",
+        "started_at", "heartbeat_at", "worker", "finished_at", "attempts", "pages", "failure_reason",
     ]  # fmt: skip
     exclude = ["file"]
 

@@ -44,6 +44,9 @@ class DonorReport(models.Model):
     )
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    worker = models.CharField(
+        _("worker"), max_length=200, blank=True, help_text=_("The Celery worker that took the report last.")
+    )
     file = models.FileField(_("PDF"), upload_to="donor-reports/%Y/", blank=True)
     pages = models.PositiveSmallIntegerField(_("pages"), null=True, blank=True)
     failure_reason = models.TextField(_("why it failed"), blank=True)

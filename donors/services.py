@@ -142,8 +142,9 @@ def _abandoned(now: dt.datetime) -> Q:
     return Q(status=ReportJobStatus.RUNNING, heartbeat_at__lt=now - STALE_AFTER)
 
 
-def report_claim(*, report_id: int, now: dt.datetime | None = None) -> bool:
-    """Take the job for this worker: True for exactly one worker, however many got the message.
+def report_claim(*, report_id: int, now: dt.datetime | None = None, worker: str = "") -> bool:
+    """Take the job for this worker (named by its Celery hostname, for the operators): True for exactly one
+    worker, however many got the message.
 
     A conditional UPDATE does it: queued jobs, or running ones whose worker died (no sign of life
     for STALE_AFTER), move to running; a job whose worker lives, or a finished one, is left alone. A job
@@ -160,7 +161,12 @@ def report_claim(*, report_id: int, now: dt.datetime | None = None) -> bool:
     )
     claimable = Q(status=ReportJobStatus.QUEUED) | _abandoned(now)
     updated = DonorReport.objects.filter(claimable, pk=report_id).update(
-        status=ReportJobStatus.RUNNING, started_at=now, heartbeat_at=now, attempts=F("attempts") + 1, failure_reason=""
+        status=ReportJobStatus.RUNNING,
+        started_at=now,
+        heartbeat_at=now,
+        attempts=F("attempts") + 1,
+        failure_reason="",
+        worker=worker[:200],
     )
     return updated == 1
 

@@ -52,7 +52,7 @@ def make_donor_report(self, report_id: int) -> str:
     from . import services
     from .models import DonorReport, ReportJobStatus
 
-    if not services.report_claim(report_id=report_id):
+    if not services.report_claim(report_id=report_id, worker=self.request.hostname or ""):
         held = DonorReport.objects.filter(pk=report_id, status=ReportJobStatus.RUNNING).exists()
         if held and self.request.retries < self.max_retries:
             # Delivered again while a worker holds the job, as when the process making it died: look again

@@ -23,9 +23,10 @@ from django.http import HttpRequest, HttpResponse
 
 # The portfolio's own data; other apps (accounts, sessions, permissions, memberships) read from the primary.
 REPLICA_APPS = frozenset({"grants", "results", "donors", "opendata"})
-# Pages read from a replica on GET and HEAD: "/" is the home page only. A donor's report jobs are read
+# Pages read from a replica on GET and HEAD: the home page, the public projects, results, calls (not
+# applying) and IATI files (not staff's import), and the donors' pages but their report jobs, which are read
 # where workers write them, or a report just made could answer 404 on a replica that lags.
-REPLICA_PAGES = re.compile(r"^/(?:$|projects/|results/|calls/|iati/|donors/(?!\d+/reports/))")
+REPLICA_PAGES = re.compile(r"^/(?:$|projects/|results/$|calls/(?:[\w-]+/)?$|iati/(?!import/)|donors/(?!\d+/reports/))")
 PIN_COOKIE = "primary_reads"
 
 

@@ -11,13 +11,13 @@ from django.db import connections, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from citiesalliance.db_router import PIN_COOKIE, ReplicaRouter, reads_from_replica
+from citiesalliance.db_router import PIN_COOKIE, REPLICA_PAGES, ReplicaRouter, reads_from_replica
 from grants.models import Project
 from members.models import Role, User
 from tests.factories import OrganisationFactory, OrganisationRoleFactory, ProjectFactory, VerifiedUserFactory
 
 # Committed rows: a transaction left open by the test would send every read to the primary.
-pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "replica"])
+both_databases = pytest.mark.django_db(transaction=True, databases=["default", "replica"])
 
 
 @pytest.fixture
@@ -54,6 +54,7 @@ def _tables_in(sql: str) -> list[str]:
     return re.findall(r'\bFROM "(\w+)"', sql)
 
 
+@both_databases
 def test_without_a_replica_the_public_pages_read_from_the_primary(client):
     ProjectFactory(title="Kampala drainage")
     with Reads() as reads:
@@ -63,6 +64,7 @@ def test_without_a_replica_the_public_pages_read_from_the_primary(client):
     assert "grants_project" in reads.primary_tables
 
 
+@both_databases
 def test_the_public_project_list_reads_the_portfolio_from_the_replica(client, with_replica):
     ProjectFactory(title="Kampala drainage")
     with Reads() as reads:
@@ -72,6 +74,7 @@ def test_the_public_project_list_reads_the_portfolio_from_the_replica(client, wi
     assert "grants_project" not in reads.primary_tables
 
 
+@both_databases
 def test_a_donors_dashboard_reads_figures_from_the_replica_and_who_the_user_is_from_the_primary(client, with_replica):
     donor = OrganisationFactory(short_name="SECO")
     user = VerifiedUserFactory()
@@ -85,6 +88,7 @@ def test_a_donors_dashboard_reads_figures_from_the_replica_and_who_the_user_is_f
     assert not any(table.startswith(("members_", "django_", "auth_")) for table in reads.replica_tables)
 
 
+@both_databases
 def test_a_donors_report_jobs_are_read_from_the_primary_where_workers_write_them(client, with_replica):
     donor = OrganisationFactory()
     user = VerifiedUserFactory()
@@ -95,6 +99,7 @@ def test_a_donors_report_jobs_are_read_from_the_primary_where_workers_write_them
     assert not reads.replica.captured_queries
 
 
+@both_databases
 def test_the_portal_and_the_admin_read_from_the_primary(staff_client, with_replica):
     ProjectFactory()
     with Reads() as reads:
@@ -103,6 +108,7 @@ def test_the_portal_and_the_admin_read_from_the_primary(staff_client, with_repli
     assert not reads.replica.captured_queries
 
 
+@both_databases
 def test_a_browser_that_posted_reads_from_the_primary_for_a_while(client, with_replica, settings):
     settings.DATABASE_REPLICA_PIN_SECONDS = 7
     ProjectFactory(title="Kampala drainage")
@@ -113,6 +119,7 @@ def test_a_browser_that_posted_reads_from_the_primary_for_a_while(client, with_r
     assert not reads.replica.captured_queries
 
 
+@both_databases
 def test_after_a_write_the_rest_of_the_block_reads_from_the_primary(with_replica):
     project = ProjectFactory()
     router = ReplicaRouter()
@@ -135,3 +142,33 @@ def test_nothing_is_migrated_or_written_on_a_replica():
     assert router.allow_migrate("default", "grants") is True
     with reads_from_replica():
         assert router.db_for_write(Project) == "default"
+
+
+@pytest.mark.parametrize(
+    ("path", "replica"),
+    [
+        ("/", True),
+        ("/projects/", True),
+        ("/projects/CP-UGA-2024/", True),
+        ("/results/", True),
+        ("/calls/", True),
+        ("/calls/urban-2030/", True),
+        ("/iati/activities.xml", True),
+        ("/donors/", True),
+        ("/donors/7/", True),
+        ("/donors/7/projects/CP-UGA-2024/", True),
+        ("/donors/7/contributions.csv", True),
+        ("/calls/urban-2030/apply/", False),
+        ("/iati/import/", False),
+        ("/donors/7/reports/", False),
+        ("/donors/7/reports/3/pdf/", False),
+        ("/portal/", False),
+        ("/portal/reports/", False),
+        ("/admin/", False),
+        ("/api/v1/projects/", False),
+        ("/accounts/login/", False),
+        ("/health/", False),
+    ],
+)
+def test_which_pages_may_read_from_a_replica(path, replica):
+    assert bool(REPLICA_PAGES.match(path)) is replica

@@ -13,11 +13,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.formats import time_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from common.drafts import answer, saved_at, wants_json
 from common.errors import DomainError
 
 from . import selectors, services
@@ -36,14 +35,6 @@ def _load(request: HttpRequest, pk: int) -> Application:
         raise Http404 from None
 
 
-def _wants_json(request: HttpRequest) -> bool:
-    return "application/json" in request.headers.get("Accept", "")
-
-
-def _saved_at() -> str:
-    return _("Draft saved at %(time)s.") % {"time": time_format(timezone.localtime(), "H:i")}
-
-
 @login_required
 def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     application = _load(request, pk)
@@ -53,9 +44,9 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     forms = ApplicationDraftForms(request, application)
     if request.method == "POST":
         outcome = _save_draft(request, application, forms)
-        if _wants_json(request):
+        if wants_json(request):
             if outcome == SAVED:
-                return JsonResponse({"saved": True, "message": _saved_at()})
+                return JsonResponse({"saved": True, "message": saved_at()})
             reasons = outcome if outcome != INVALID else " ".join(message for _anchor, message in forms.summary())
             return JsonResponse(
                 {"saved": False, "message": _("Not saved: %(reasons)s") % {"reasons": reasons}}, status=400
@@ -148,19 +139,14 @@ def application_review(request: HttpRequest, pk: int) -> HttpResponse:
 def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
     """Attach a file alone (the page's script sends it as soon as it is chosen); the form is left as typed."""
     application = _load(request, pk)
+    to = reverse("grants:application", args=[pk]) + "#files"
     forms = ApplicationDraftForms(request, application)
     try:
         attachment = services.attachment_add(application=application, user=request.user, **forms.upload_values())
     except DomainError as error:
-        if _wants_json(request):
-            return JsonResponse({"message": error.message}, status=400)
-        messages.error(request, error.message)
-    else:
-        message = _("%(name)s is attached.") % {"name": attachment.original_name}
-        if _wants_json(request):
-            return JsonResponse({"message": message, "file": _file_row(request, attachment)})
-        messages.success(request, message)
-    return redirect(reverse("grants:application", args=[pk]) + "#files")
+        return answer(request, error.message, to=to, refused=True)
+    message = _("%(name)s is attached.") % {"name": attachment.original_name}
+    return answer(request, message, to=to, **({"file": _file_row(request, attachment)} if wants_json(request) else {}))
 
 
 @login_required
@@ -170,18 +156,12 @@ def attachment_remove(request: HttpRequest, pk: int) -> HttpResponse:
         attachment = selectors.partner_attachment(request.user, pk)
     except Attachment.DoesNotExist:
         raise Http404 from None
+    to = reverse("grants:application", args=[attachment.application_id]) + "#files"
     try:
         services.attachment_remove(attachment=attachment, user=request.user)
     except DomainError as error:
-        if _wants_json(request):
-            return JsonResponse({"message": error.message}, status=400)
-        messages.error(request, error.message)
-    else:
-        message = _("%(name)s is removed.") % {"name": attachment.original_name}
-        if _wants_json(request):
-            return JsonResponse({"message": message})
-        messages.success(request, message)
-    return redirect(reverse("grants:application", args=[attachment.application_id]) + "#files")
+        return answer(request, error.message, to=to, refused=True)
+    return answer(request, _("%(name)s is removed.") % {"name": attachment.original_name}, to=to)
 
 
 @login_required

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from django import forms
@@ -12,7 +13,7 @@ from django_countries import countries
 from grants.models import Facility, FundingWindow, Theme
 from grants.selectors.portfolio import public_country_codes
 
-from .models import Aggregation, Disaggregation, IndicatorPeriod, SexCategory
+from .models import Aggregation, Disaggregation, Evidence, IndicatorPeriod, ProgressReport, SexCategory
 from .selectors import FinancialRow, FinancialStatement, Scope, donors
 from .services import ExpenditureInput, ValueInput
 
@@ -144,8 +145,27 @@ def attach_errors(shown: list[ValueRow], errors: dict[str, list[str]]) -> None:
 
 
 class EvidenceForm(forms.Form):
+    """A file for a report, chosen alone or with the draft's other fields; it may take the place of one listed."""
+
     file = forms.FileField(label=_("File"), help_text=_("PDF, XLSX, DOCX, PNG or JPEG, up to 10 MB."))
     description = forms.CharField(label=_("What it shows"), max_length=250, required=False)
+    replaces = forms.ModelChoiceField(
+        Evidence.objects.none(), label=_("In place of"), required=False, empty_label=_("— a file added to the list —")
+    )
+
+    def __init__(self, *args, report: ProgressReport, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["replaces"].queryset = report.evidence.all()
+        self.fields["replaces"].widget.attrs["data-replaces"] = ""
+        if not report.evidence.all():
+            self.fields["replaces"].widget = forms.HiddenInput()
+
+    def given(self) -> bool:
+        return bool(self.files.get(self.add_prefix("file")))
+
+    def problem(self) -> str:
+        """The first reason the file was refused, as a sentence."""
+        return next(iter(error for errors in self.errors.values() for error in errors), _("Choose a file to upload."))
 
 
 @dataclass
@@ -185,3 +205,21 @@ def spent_from_post(
 def attach_spent_errors(shown: list[SpentEntry], errors: dict[str, list[str]]) -> None:
     for entry in shown:
         entry.errors = errors.get(entry.key, [])
+
+
+def error_summary(
+    errors: Mapping[str, list[str]], rows: list[ValueRow], spent: list[SpentEntry]
+) -> list[tuple[str, str]]:
+    """(anchor, message) for each refused field, in the order of the page, each message naming its field."""
+    summary = []
+    for item in rows:
+        name = item.row.project_indicator.name
+        summary += [(item.key, f"{name}: {message}") for message in errors.get(item.key, [])]
+        for field_name, label, _typed, _errors in item.split_fields:
+            summary += [(field_name, f"{name} ({label.lower()}): {message}") for message in errors.get(field_name, [])]
+    for entry in spent:
+        summary += [(entry.key, f"{entry.row.line}: {message}") for message in errors.get(entry.key, [])]
+    summary += [("narrative", message) for message in errors.get("narrative", [])]
+    summary += [("report-errors", message) for message in errors.get("expenditure", [])]
+    summary += [("id_file", message) for message in errors.get("evidence", [])]
+    return summary

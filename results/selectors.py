@@ -28,6 +28,7 @@ from members.selectors import organisations_of
 
 from .models import (
     Aggregation,
+    Evidence,
     ExpenditureLine,
     Indicator,
     IndicatorPeriod,
@@ -425,6 +426,13 @@ def reporter_report(user: User, pk: int) -> ProgressReport:
         ProgressReport.objects.select_related("project", "period")
         .prefetch_related("evidence")
         .get(pk=pk, project__in=projects)
+    )
+
+
+def reporter_evidence(user: User, pk: int) -> Evidence:
+    """A file of a report on one of the user's projects; DoesNotExist otherwise, whatever the id."""
+    return Evidence.objects.select_related("report__project", "report__period").get(
+        pk=pk, report__project__in=_reporting_projects(user)
     )
 
 

@@ -66,6 +66,10 @@ class ReportInvalid(ResultsError):
         self.errors = dict(errors)
 
 
+class ReportPartlySaved(ReportInvalid):
+    """A draft was saved with everything it could keep; the values in `errors` were refused and left as they were."""
+
+
 @dataclass(frozen=True)
 class ValueInput:
     """What a reporter typed for one indicator in the report's period; all text, parsed here."""
@@ -489,7 +493,6 @@ def _write_expenditure(report: ProgressReport, given: Mapping[int, ExpenditureIn
     )
 
 
-@transaction.atomic
 def report_save(
     *,
     report: ProgressReport,
@@ -497,29 +500,58 @@ def report_save(
     narrative: str,
     values: Mapping[int, ValueInput] | None = None,
     expenditure: Mapping[int, ExpenditureInput] | None = None,
+    keep_valid: bool = False,
 ) -> ProgressReport:
     """Save a draft's narrative with its indicator values (progress reports, keyed by indicator-period id) or its
-    expenditure (financial reports, keyed by budget-line id): all of them, or none."""
+    expenditure (financial reports, keyed by budget-line id): all of them, or none (ReportInvalid).
+
+    With `keep_valid` (the portal's form, saving as the partner types) nothing typed is lost for one bad figure:
+    the narrative and every accepted value are saved, and ReportPartlySaved then names the refused ones, which
+    keep what they held before. The transaction is committed before it is raised."""
+    report, errors = _report_save(
+        report=report,
+        user=user,
+        narrative=narrative,
+        values=values or {},
+        expenditure=expenditure or {},
+        keep_valid=keep_valid,
+    )
+    if errors:
+        raise ReportPartlySaved(_("The draft is saved, except the values marked: correct them and save again."), errors)
+    return report
+
+
+@transaction.atomic
+def _report_save(
+    *,
+    report: ProgressReport,
+    user: User,
+    narrative: str,
+    values: Mapping[int, ValueInput],
+    expenditure: Mapping[int, ExpenditureInput],
+    keep_valid: bool,
+) -> tuple[ProgressReport, dict[str, list[str]]]:
     report = _locked(report)
     if actor_for(user, report.project) != Actor.REPORTER:
         raise ResultsError(_("Only the project's partners edit its reports."))
     if not report.is_editable:
         raise ResultsError(_("A submitted report can no longer be changed."))
-    values, expenditure = values or {}, expenditure or {}
     if expenditure and report.period.kind != ReportKind.FINANCIAL:
         raise ResultsError(_("Only a financial report accounts for expenditure."))
     rows = list(IndicatorPeriod.objects.filter(period=report.period).select_related("project_indicator__indicator"))
     checked, errors = _check_values(rows, values, report.project)
     spent, spent_errors = _check_expenditure(report, expenditure) if expenditure else ({}, {})
     errors.update(spent_errors)
-    if errors:
+    if errors and not keep_valid:
         raise ReportInvalid(_("Some values were refused; nothing was saved. See the messages by each field."), errors)
     report.narrative = narrative.strip()
     report.save(update_fields=["narrative", "updated_at"])
-    _write_values(report, checked)
+    refused = {int(key.split("-")[1]) for key in errors}  # value-<row>[-<category>], spent-<line>
+    _write_values(report, {pk: item for pk, item in checked.items() if pk not in refused})
     if expenditure:
-        _write_expenditure(report, expenditure, spent)
-    return report
+        kept = {pk: item for pk, item in expenditure.items() if pk not in refused}
+        _write_expenditure(report, kept, {pk: item for pk, item in spent.items() if pk not in refused})
+    return report, dict(errors)
 
 
 def _write_values(report: ProgressReport, checked: Mapping[int, _Checked]) -> None:
@@ -663,8 +695,16 @@ def _expenditure_book(report: ProgressReport, user: User) -> None:
 
 
 @transaction.atomic
-def evidence_add(*, report: ProgressReport, user: User, upload: UploadedFile, description: str = "") -> Evidence:
-    """Keep a file backing the report, after checking its type by its content."""
+def evidence_add(
+    *,
+    report: ProgressReport,
+    user: User,
+    upload: UploadedFile,
+    description: str = "",
+    replaces: Evidence | None = None,
+) -> Evidence:
+    """Keep a file backing the report, after checking its type by its content; in place of `replaces` (a file of
+    the same report) if given, which goes only if the new one is kept."""
     report = _locked(report)
     if actor_for(user, report.project) != Actor.REPORTER or not report.is_editable:
         raise ResultsError(_("Evidence is added to a draft by the project's partners."), field="file")
@@ -672,6 +712,11 @@ def evidence_add(*, report: ProgressReport, user: User, upload: UploadedFile, de
         content_type = upload_type(upload)
     except DomainError as error:
         raise ResultsError(error.message, field="file") from None
+    if replaces is not None:
+        if replaces.report_id != report.pk:
+            raise ResultsError(_("Only a file of this report can be replaced here."), field="file")
+        evidence_remove(evidence=replaces, user=user)
+        description = description.strip() or replaces.description
     return Evidence.objects.create(
         report=report,
         file=upload,
@@ -681,3 +726,14 @@ def evidence_add(*, report: ProgressReport, user: User, upload: UploadedFile, de
         description=description.strip()[:250],
         uploaded_by=user,
     )
+
+
+@transaction.atomic
+def evidence_remove(*, evidence: Evidence, user: User) -> None:
+    """Take a file off a draft report: the partner attached the wrong one, or replaces it."""
+    report = _locked(evidence.report)
+    if actor_for(user, report.project) != Actor.REPORTER or not report.is_editable:
+        raise ResultsError(_("Files are removed from a draft by the project's partners."), field="file")
+    storage, name = evidence.file.storage, evidence.file.name
+    evidence.delete()
+    transaction.on_commit(lambda: storage.delete(name))  # the file goes only once its row is gone for good

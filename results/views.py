@@ -10,7 +10,6 @@ from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from common.charts import BarChart, bar_chart
@@ -26,16 +25,9 @@ from members.selectors import organisations_of
 
 from . import selectors, services
 from .forms import (
-    EvidenceForm,
     ScopeForm,
-    attach_errors,
-    attach_spent_errors,
-    rows_from_post,
-    rows_from_saved,
-    spent_from_post,
-    spent_from_saved,
 )
-from .models import Evidence, ProgressReport, ReportingPeriod, ReportKind
+from .models import Evidence, ReportingPeriod
 from .templatetags.results import format_measure
 
 
@@ -105,98 +97,6 @@ def report_start(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as error:
         messages.error(request, error.message)
         return redirect("results:reports")
-    return redirect("results:report", pk=report.pk)
-
-
-def _load(request: HttpRequest, pk: int) -> ProgressReport:
-    try:
-        return selectors.reporter_report(request.user, pk)
-    except ProgressReport.DoesNotExist:
-        raise Http404 from None
-
-
-@login_required
-def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """A report of any kind: its values (progress), its expenditure by budget line (financial), its narrative."""
-    report = _load(request, pk)
-    kind = report.period.kind
-    rows = selectors.report_rows(report) if kind == ReportKind.PROGRESS else []
-    statement = selectors.financial_statement(report) if kind == ReportKind.FINANCIAL else None
-    context = {
-        "report": report,
-        "history": selectors.report_history(report),
-        "project_cities": report.project.cities.order_by("name"),
-        "project_countries": report.project.countries.order_by("country"),
-        "evidence_form": EvidenceForm(),
-        "statement": statement,
-        "spent": spent_from_saved(statement) if statement else [],
-    }
-    if not report.is_editable:
-        return render(request, "results/portal/report_readonly.html", {**context, "rows": rows_from_saved(rows)})
-    if request.method != "POST":
-        return render(request, "results/portal/report_form.html", {**context, "rows": rows_from_saved(rows)})
-    shown, values = rows_from_post(rows, request.POST)
-    spent, expenditure = spent_from_post(statement, request.POST) if statement else ([], {})
-    narrative = request.POST.get("narrative", "")
-
-    def form_again(invalid: services.ReportInvalid, message: str, status: int) -> HttpResponse:
-        attach_errors(shown, invalid.errors)
-        attach_spent_errors(spent, invalid.errors)
-        messages.error(request, message)
-        report.narrative = narrative
-        context.update(
-            rows=shown,
-            spent=spent,
-            narrative_errors=invalid.errors.get("narrative", []),
-            report_errors=[*invalid.errors.get("expenditure", []), *invalid.errors.get("evidence", [])],
-        )
-        return render(request, "results/portal/report_form.html", context, status=status)
-
-    try:
-        services.report_save(
-            report=report, user=request.user, narrative=narrative, values=values, expenditure=expenditure
-        )
-    except services.ReportInvalid as invalid:
-        return form_again(invalid, invalid.message, status=400)
-    except DomainError as error:
-        messages.error(request, error.message)
-        return redirect("results:report", pk=report.pk)
-    if request.POST.get("action") != "submit":
-        messages.success(request, _("Draft saved."))
-        return redirect("results:report", pk=report.pk)
-    try:
-        services.report_submit(report=report, user=request.user)
-    except services.ReportInvalid as invalid:
-        if statement:
-            context["statement"] = selectors.financial_statement(report)
-            spent[:] = spent_from_saved(context["statement"])
-        return form_again(invalid, _("Draft saved. %(reason)s") % {"reason": invalid.message}, status=200)
-    except DomainError as error:
-        messages.error(request, error.message)
-        return redirect("results:report", pk=report.pk)
-    messages.success(request, _("Your report is submitted. The secretariat will review it."))
-    return redirect("results:report", pk=report.pk)
-
-
-@login_required
-@require_POST
-def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
-    report = _load(request, pk)
-    form = EvidenceForm(request.POST, request.FILES)
-    if not form.is_valid():
-        messages.error(request, _("Choose a file to upload."))
-        return redirect("results:report", pk=report.pk)
-    try:
-        services.evidence_add(
-            report=report,
-            user=request.user,
-            upload=form.cleaned_data["file"],
-            description=form.cleaned_data["description"],
-        )
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("File added."))
     return redirect("results:report", pk=report.pk)
 
 

@@ -1,7 +1,5 @@
 // The application form, made easier where scripts run; without them every part still works by plain posts.
-//  - The draft saves itself a moment after typing stops, and when the page is left, and says when it did.
-//  - A chosen file is sent at once and listed (or refused, with the reason) without reloading the page;
-//    a listed file is removed in place.
+// Saving as one types, files and the error summary are draft-form.js's, as on every draft form.
 //  - Budget lines are added and removed in place, with their total against the amount requested and the
 //    call's ceiling.
 //  - Text with a limit shows how many characters are left.
@@ -10,121 +8,7 @@
   "use strict";
   var form = document.getElementById("application-form");
   if (!form || !window.fetch) return;
-  var SAVE_AFTER = 1500;
   var lang = document.documentElement.lang || "en";
-
-  function post(url, data) {
-    return fetch(url, {
-      method: "POST",
-      body: data,
-      credentials: "same-origin",
-      headers: { Accept: "application/json" },
-    }).then(function (response) {
-      return response.json().then(
-        function (body) { return { ok: response.ok, body: body }; },
-        function () { return { ok: false, body: { message: form.dataset.failed || "The server did not answer." } }; }
-      );
-    });
-  }
-
-  // --- saving as one types ------------------------------------------------------------------------------
-  var status = document.getElementById("save-status");
-  var timer = null;
-  var dirty = false;
-  var saving = false;
-
-  function draftData() {
-    var data = new FormData(form);
-    data.delete("file");
-    data.delete("question");
-    return data;
-  }
-
-  function say(text) { status.textContent = text; }
-
-  function save() {
-    clearTimeout(timer);
-    if (!dirty) return;
-    if (saving) { timer = setTimeout(save, SAVE_AFTER); return; }
-    dirty = false;
-    saving = true;
-    say(status.dataset.saving || "Saving…");
-    post(window.location.pathname, draftData()).then(function (answer) {
-      say(answer.body.message);
-      if (!answer.ok) status.classList.add("save-refused"); else status.classList.remove("save-refused");
-    }, function () {
-      dirty = true;
-      say(status.dataset.offline || "Not saved: no connection. Trying again…");
-      timer = setTimeout(save, 10000);
-    }).then(function () { saving = false; });
-  }
-
-  function changed(event) {
-    if (event.target.type === "file" || event.target.name === "question" || !event.target.name) return;
-    dirty = true;
-    clearTimeout(timer);
-    timer = setTimeout(save, SAVE_AFTER);
-  }
-  form.addEventListener("input", changed);
-  form.addEventListener("change", changed);
-  window.addEventListener("online", save);
-  // Leaving the page (closing the tab, following a link): the last words typed are sent as it goes.
-  document.addEventListener("visibilitychange", function () {
-    if (document.visibilityState === "hidden" && dirty && navigator.sendBeacon) {
-      dirty = false;
-      navigator.sendBeacon(window.location.pathname, draftData());
-    }
-  });
-  form.addEventListener("submit", function () { clearTimeout(timer); dirty = false; });
-
-  // --- files ----------------------------------------------------------------------------------------------
-  var fileList = document.getElementById("file-list");
-  var uploadStatus = document.getElementById("upload-status");
-  var fileInput = form.querySelector("input[type=file][name=file]");
-
-  function listIsEmpty() {
-    if (!fileList.querySelector(".file-row")) {
-      fileList.innerHTML = "";
-      var empty = document.createElement("li");
-      empty.className = "muted";
-      empty.textContent = fileList.dataset.empty;
-      fileList.appendChild(empty);
-    }
-  }
-
-  form.addEventListener("click", function (event) {
-    var button = event.target.closest("button");
-    if (!button) return;
-    if (button.name === "upload") {
-      event.preventDefault();
-      if (!fileInput.files.length) { fileInput.focus(); return; }
-      var data = new FormData();
-      data.append("csrfmiddlewaretoken", form.elements.csrfmiddlewaretoken.value);
-      data.append("file", fileInput.files[0]);
-      if (form.elements.question) data.append("question", form.elements.question.value);
-      button.disabled = true;
-      uploadStatus.textContent = uploadStatus.dataset.sending || "Sending the file…";
-      post(form.dataset.uploadUrl, data).then(function (answer) {
-        uploadStatus.textContent = answer.body.message;
-        uploadStatus.classList.toggle("upload-refused", !answer.ok);
-        if (answer.ok) {
-          fileList.querySelectorAll("li:not(.file-row)").forEach(function (item) { item.remove(); });
-          fileList.insertAdjacentHTML("beforeend", answer.body.file);
-          fileInput.value = "";
-        }
-      }, function () {
-        uploadStatus.textContent = uploadStatus.dataset.offline || "Not sent: no connection. Try again.";
-      }).then(function () { button.disabled = false; });
-    } else if (button.name === "remove_file") {
-      event.preventDefault();
-      var removal = new FormData();
-      removal.append("csrfmiddlewaretoken", form.elements.csrfmiddlewaretoken.value);
-      post(button.dataset.removeUrl, removal).then(function (answer) {
-        uploadStatus.textContent = answer.body.message;
-        if (answer.ok) { button.closest("li").remove(); listIsEmpty(); }
-      });
-    }
-  });
 
   // --- budget lines -----------------------------------------------------------------------------------------
   var table = form.querySelector("table.budget-lines tbody");
@@ -171,8 +55,7 @@
       row.querySelectorAll("input, select").forEach(function (input) { input.value = ""; });
       row.hidden = true;
       showTotal();
-      dirty = true;
-      save();
+      row.querySelector("input").dispatchEvent(new Event("change", { bubbles: true }));  // saves the draft
     });
     cell.appendChild(button);
     row.appendChild(cell);
@@ -405,8 +288,4 @@
       },
     });
   }
-
-  // --- after a refused post, the summary of what to correct is where the reader starts ------------------
-  var summary = document.getElementById("error-summary");
-  if (summary) summary.focus();
 })();

@@ -306,7 +306,7 @@ def form_data(progress: ProgressReport, **overrides) -> dict:
     return data
 
 
-def test_a_bad_value_is_refused_by_its_field_and_nothing_is_saved(client, reporting):
+def test_a_bad_value_is_refused_by_its_field_and_the_rest_of_the_draft_is_kept(client, reporting):
     progress = services.report_start(period=reporting.periods[1], user=reporting.partner)
     client.force_login(reporting.partner)
 
@@ -318,9 +318,11 @@ def test_a_bad_value_is_refused_by_its_field_and_nothing_is_saved(client, report
     assert response.status_code == 400
     page = response.content.decode()
     assert "Enter a number, for example 12 or 12.5." in page and 'value="twelve"' in page
-    assert not ReportedValue.objects.filter(report=progress).exists()
+    assert "The draft is saved, except the values marked" in page
+    saved = ReportedValue.objects.filter(report=progress)
+    assert list(saved.values_list("indicator__code", "value")) == [("IMP-2", 0)]
     progress.refresh_from_db()
-    assert progress.narrative == ""
+    assert progress.narrative == "Drainage cleared in two settlements."
 
 
 def test_an_incomplete_submission_keeps_the_draft_and_says_what_is_missing(client, reporting):

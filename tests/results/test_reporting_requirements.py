@@ -477,7 +477,7 @@ def test_a_partner_fills_in_a_financial_report_and_sees_the_totals(client, grant
     response = client.post(url, {f"spent-{staff.pk}": "20,000", f"spent-{works.pk}": "-3", "action": "save"})
     assert response.status_code == 400
     assert "Expenditure cannot be negative." in response.content.decode()
-    assert not ExpenditureLine.objects.exists()
+    assert list(ExpenditureLine.objects.values_list("budget_line_id", "amount")) == [(staff.pk, 20000)]  # kept
 
     client.post(url, {f"spent-{staff.pk}": "20,000", f"spent-{works.pk}": "500", "action": "save"})
     page = client.get(url).content.decode()

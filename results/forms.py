@@ -157,8 +157,6 @@ class EvidenceForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["replaces"].queryset = report.evidence.all()
         self.fields["replaces"].widget.attrs["data-replaces"] = ""
-        if not report.evidence.all():
-            self.fields["replaces"].widget = forms.HiddenInput()
 
     def given(self) -> bool:
         return bool(self.files.get(self.add_prefix("file")))

@@ -236,6 +236,8 @@ EXPECTED: dict[str, Door | tuple[Door, ...] | AdminModel] = {
     "results:report-start": post(PARTNER_ACT, pk=of("period")),
     "results:report": page(PARTNER_OWN, pk=of("report")),
     "results:evidence-upload": post(PARTNER_ACT, pk=of("report")),
+    "results:report-autosave": post(PARTNER_ACT, pk=of("report")),
+    "results:evidence-remove": post(PARTNER_ACT, pk=of("evidence")),
     "results:evidence": page(own(PARTNER_A, staff="results.view_evidence"), pk=of("evidence")),
     "members:organisation-list": page(signed_in().but({REVIEWER: ELSEWHERE})),  # acts for none: to onboarding
     "members:onboarding": page(signed_in(ELSEWHERE).but({REVIEWER: OK})),  # for those who act for none

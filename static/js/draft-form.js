@@ -76,9 +76,10 @@
   form.addEventListener("input", changed);
   form.addEventListener("change", changed);
   window.addEventListener("online", save);
-  // Leaving the page (closing the tab, following a link): the last words typed are sent as it goes.
+  // Leaving the page (closing the tab, following a link): the last words typed are sent as it goes, also when
+  // a save was under way (leaving may cut it off).
   document.addEventListener("visibilitychange", function () {
-    if (document.visibilityState === "hidden" && dirty && navigator.sendBeacon) {
+    if (document.visibilityState === "hidden" && (dirty || saving) && navigator.sendBeacon) {
       dirty = false;
       navigator.sendBeacon(form.dataset.draftUrl, draftData());
     }
@@ -104,6 +105,8 @@
     var row = document.getElementById(rowId);
     if (row) row.remove();
     form.querySelectorAll("option[data-row='" + rowId + "']").forEach(function (option) { option.remove(); });
+    var replaces = uploadFields && uploadFields.querySelector("select[data-replaces]");
+    if (replaces && replaces.options.length < 2) replaces.closest(".field").hidden = true;
     listIsEmpty();
   }
 
@@ -127,7 +130,10 @@
         fileList.insertAdjacentHTML("beforeend", answer.body.file);
         if (answer.body.option) {
           var replaces = uploadFields.querySelector("select[data-replaces]");
-          if (replaces) replaces.insertAdjacentHTML("beforeend", answer.body.option);
+          if (replaces) {
+            replaces.insertAdjacentHTML("beforeend", answer.body.option);
+            replaces.closest(".field").hidden = false;
+          }
         }
         uploadFields.querySelectorAll("input").forEach(function (field) { field.value = ""; });
         uploadFields.querySelectorAll("select").forEach(function (field) { field.selectedIndex = 0; });

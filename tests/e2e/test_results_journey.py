@@ -166,7 +166,7 @@ def start_the_report(page, live_server, log_in, period, shot) -> ProgressReport:
 
 def refuse_bad_values(page, report, shot) -> None:
     """Step 2: a word for a number, and women and men adding up to more than the total: both are explained
-    by their fields, what was typed is kept, and nothing is saved or submitted."""
+    by their fields and at the top, what was typed is kept, the rest of the draft is saved and nothing submitted."""
     before = report_snapshot(report)
     trained = indicator_group(page, STAFF_TRAINED)
     key = f"value-{row_id(report.period, STAFF_TRAINED)}"
@@ -177,8 +177,10 @@ def refuse_bad_values(page, report, shot) -> None:
     page.get_by_role("button", name="Submit to the secretariat").click()
 
     expect(status_message(page)).to_have_text(
-        "Some values were refused; nothing was saved. See the messages by each field.", timeout=TIMEOUT
+        "The draft is saved, except the values marked: correct them and save again.", timeout=TIMEOUT
     )
+    expect(page.locator("#error-summary")).to_be_focused()
+    expect(page.locator("#error-summary li")).to_have_count(2)
     women = trained.locator(".field").filter(has=page.locator(f"#{key}-female"))
     expect(women.locator(".errorlist")).to_have_text("Enter a number, for example 12 or 12.5.")
     expect(page.locator(f"#{key}-female")).to_have_attribute("aria-invalid", "true")
@@ -199,8 +201,13 @@ def refuse_bad_values(page, report, shot) -> None:
     trained.scroll_into_view_if_needed()
     shot(page, "results-03-refused-values")
 
-    assert report_snapshot(report) == before, "a refused submission saved something"
+    after = report_snapshot(report)
     assert before["values"] == [] and before["narrative"] == ""
+    assert {key: after[key] for key in ("status", "submitted_at", "transitions", "evidence")} == {
+        key: before[key] for key in ("status", "submitted_at", "transitions", "evidence")
+    }
+    assert after["narrative"] == NARRATIVE  # what was typed beside the refused figures is kept
+    assert row_id(report.period, STAFF_TRAINED) not in dict(after["values"]), "a refused figure was saved"
 
 
 def save_a_draft(page, report, shot) -> None:
@@ -249,7 +256,7 @@ def add_evidence(page, live_server, report, png, shot) -> None:
     evidence.get_by_label("What it shows").fill("Attendance sheet of the planning course")
     evidence.get_by_role("button", name="Upload").click()
 
-    expect(status_message(page)).to_have_text("File added.", timeout=TIMEOUT)
+    expect(page.locator("#upload-status")).to_have_text(f"{png.name} is attached.", timeout=TIMEOUT)
     link = evidence.get_by_role("link", name=png.name)
     expect(link).to_be_visible()
     download = page.request.get(f"{live_server.url}{link.get_attribute('href')}")

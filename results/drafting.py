@@ -122,8 +122,9 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as error:
         messages.error(request, error.message)
         return redirect("results:report", pk=report.pk)
-    if not _files(request, report):
-        return _form_again(request, report, typed, {}, status=400)
+    refused_file = _files(request, report)
+    if refused_file:
+        return _form_again(request, report, typed, {"file": [refused_file]}, status=400)
     if request.POST.get("action") == "submit":
         return _submit(request, report, typed)
     messages.success(request, _("Draft saved."))
@@ -131,8 +132,8 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(reverse("results:report", args=[report.pk]) + anchor)
 
 
-def _files(request: HttpRequest, report: ProgressReport) -> bool:
-    """Attach the file the plain form chose, or remove the one it names; False (with a message) if refused."""
+def _files(request: HttpRequest, report: ProgressReport) -> str:
+    """Attach the file the plain form chose, or remove the one it names; why not, if refused."""
     form = EvidenceForm(request.POST, request.FILES, report=report)
     try:
         if form.given():
@@ -148,8 +149,8 @@ def _files(request: HttpRequest, report: ProgressReport) -> bool:
             messages.success(request, _("%(name)s is removed.") % {"name": removed.original_name})
     except DomainError as error:
         messages.error(request, _("The draft is saved, but not the file: %(reason)s") % {"reason": error.message})
-        return False
-    return True
+        return error.message
+    return ""
 
 
 def _add(request: HttpRequest, report: ProgressReport, form: EvidenceForm) -> Evidence:

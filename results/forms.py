@@ -219,5 +219,5 @@ def error_summary(
         summary += [(entry.key, f"{entry.row.line}: {message}") for message in errors.get(entry.key, [])]
     summary += [("narrative", message) for message in errors.get("narrative", [])]
     summary += [("report-errors", message) for message in errors.get("expenditure", [])]
-    summary += [("id_file", message) for message in errors.get("evidence", [])]
+    summary += [("id_file", message) for message in [*errors.get("evidence", []), *errors.get("file", [])]]
     return summary

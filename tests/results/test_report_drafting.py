@@ -301,3 +301,19 @@ def test_the_save_cannot_remove_a_file_of_another_report(client, setup, draft):
 
     assert response.status_code == 404
     assert Evidence.objects.filter(pk=other.pk).exists()
+
+
+def test_without_javascript_a_refused_file_is_in_the_summary_and_the_typed_draft_is_saved(client, setup, draft):
+    client.force_login(setup.partner)
+    fake = SimpleUploadedFile("notes.pdf", b"<html>not a pdf</html>")
+
+    response = client.post(
+        reverse("results:report", args=[draft.pk]), {**form_data(draft), "file": fake, "upload": "1"}
+    )
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'id="error-summary"' in page and '<a href="#id_file">' in page
+    assert "The draft is saved, but not the file" in page
+    draft.refresh_from_db()
+    assert draft.narrative == "Drainage cleared in two settlements." and not draft.evidence.exists()

@@ -125,6 +125,12 @@ def test_a_file_uploads_without_a_reload_keeping_what_is_typed_and_is_replaced_t
     assert page.evaluate("() => window.stillTheSamePage") is True
     shot(page, "report-form-file-uploaded")
 
+    # Enter in a field saves the draft (the form's default button), never removes the file listed above it.
+    people(page).get_by_label("Comment (optional)").press("Enter")
+    expect(page.get_by_role("status").filter(has_text="Draft saved.")).to_be_visible()
+    expect(files.get_by_role("link", name="minutes.pdf")).to_be_visible()
+    expect(narrative(page)).to_have_value("Typed, perhaps not yet saved.")
+
     # The file just listed may be replaced by another.
     files.get_by_label("File").set_input_files(pdf("minutes-signed.pdf"))
     files.get_by_label("In place of").select_option(label="minutes.pdf")

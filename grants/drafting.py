@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,6 +24,7 @@ from . import selectors, services
 from .application_pdf import application_pdf_response
 from .forms import ApplicationDraftForms
 from .models import Application, Attachment
+from .selectors.consortia import LEAD, VIEW, application_access, consortium_of
 from .workflow import Actor, next_steps
 
 SAVED, INVALID = "saved", "invalid"
@@ -35,11 +37,29 @@ def _load(request: HttpRequest, pk: int) -> Application:
         raise Http404 from None
 
 
+def _editable(request: HttpRequest, pk: int) -> Application:
+    """An application the user may change: a co-applicant who may only view it is refused (403)."""
+    application = _load(request, pk)
+    if application_access(request.user, application) == VIEW:
+        raise PermissionDenied
+    return application
+
+
+def _consortium(request: HttpRequest, application: Application) -> dict:
+    """What the consortium section shows: who takes part, and whether this reader leads (and so invites)."""
+    access = application_access(request.user, application)
+    return {"access": access, "is_lead": access == LEAD, "consortium": consortium_of(application)}
+
+
 @login_required
 def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     application = _load(request, pk)
-    if not application.is_editable:
-        context = {"application": application, "can_withdraw": "withdrawn" in next_steps(application, Actor.APPLICANT)}
+    consortium = _consortium(request, application)
+    if not application.is_editable or consortium["access"] == VIEW:
+        if request.method == "POST" and consortium["access"] == VIEW:
+            raise PermissionDenied
+        withdraw = consortium["is_lead"] and "withdrawn" in next_steps(application, Actor.APPLICANT)
+        context = {"application": application, "can_withdraw": withdraw, **consortium}
         return render(request, "grants/portal/application_readonly.html", context)
     forms = ApplicationDraftForms(request, application)
     if request.method == "POST":
@@ -107,16 +127,25 @@ def _to_review(request: HttpRequest, application: Application, forms: Applicatio
 
 
 def _form_page(request: HttpRequest, application: Application, forms: ApplicationDraftForms) -> HttpResponse:
-    context = {"application": application, "forms": forms, "form": forms.form, "errors": forms.summary()}
+    context = {
+        "application": application,
+        "forms": forms,
+        "form": forms.form,
+        "errors": forms.summary(),
+        **_consortium(request, application),
+    }
     return render(request, "grants/portal/application_form.html", context)
 
 
 @login_required
 def application_review(request: HttpRequest, pk: int) -> HttpResponse:
     """The whole draft as it will be sent, what still stops it, and the one button that submits it."""
-    application = _load(request, pk)
+    application = _editable(request, pk)
     if not application.is_editable:
         return redirect("grants:application", pk=pk)
+    is_lead = application_access(request.user, application) == LEAD
+    if request.method == "POST" and not is_lead:
+        raise PermissionDenied  # a co-applicant edits the draft; only the lead submits it
     missing = services.submission_problems(application=application)
     if request.method == "POST" and not missing:
         try:
@@ -131,14 +160,15 @@ def application_review(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("grants:application", pk=pk)
     labels = ApplicationDraftForms(request, application).labels()
     problems = [(labels.get(field, _("The application")), field, messages_) for field, messages_ in missing.items()]
-    return render(request, "grants/portal/application_review.html", {"application": application, "problems": problems})
+    context = {"application": application, "problems": problems, "is_lead": is_lead}
+    return render(request, "grants/portal/application_review.html", context)
 
 
 @login_required
 @require_POST
 def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
     """Attach a file alone (the page's script sends it as soon as it is chosen); the form is left as typed."""
-    application = _load(request, pk)
+    application = _editable(request, pk)
     to = reverse("grants:application", args=[pk]) + "#files"
     forms = ApplicationDraftForms(request, application)
     try:
@@ -156,6 +186,8 @@ def attachment_remove(request: HttpRequest, pk: int) -> HttpResponse:
         attachment = selectors.partner_attachment(request.user, pk)
     except Attachment.DoesNotExist:
         raise Http404 from None
+    if application_access(request.user, attachment.application) == VIEW:
+        raise PermissionDenied
     to = reverse("grants:application", args=[attachment.application_id]) + "#files"
     try:
         services.attachment_remove(attachment=attachment, user=request.user)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -24,6 +25,7 @@ from .models import Application, Attachment, Call, DocumentLanguage, GrantAgreem
 from .selectors.agreements import partner_agreement, partner_agreements, signed_sides
 from .selectors.amendments import grantee_project_codes
 from .selectors.closeout import closeout_state
+from .selectors.consortia import LEAD, application_access, invitations_waiting
 from .selectors.visibility import own_projects
 from .todos import todos_for
 
@@ -57,6 +59,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     todos = todos_for(request.user, today)
     agreements = partner_agreements(request.user)[:50]
     context = {
+        "requests": invitations_waiting(request.user)[:20],
+        "my_organisation_ids": set(organisations_of(user=request.user, role=Role.PARTNER).values_list("pk", flat=True)),
         "page": page,
         "projects": projects,
         "todos": todos,
@@ -95,6 +99,8 @@ def _load(request: HttpRequest, pk: int) -> Application:
 @require_POST
 def application_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     application = _load(request, pk)
+    if application_access(request.user, application) != LEAD:
+        raise PermissionDenied  # a co-applicant sees the application; only the lead withdraws it
     try:
         services.application_withdraw(
             application=application, user=request.user, comment=request.POST.get("reason", "")

@@ -9,7 +9,15 @@ from common.mail import send_each
 from members.models import Role
 from members.selectors import emails_about, staff_emails
 
-from .models import Amendment, Application, Closeout, PaymentRequest, ReviewAssignment
+from .models import (
+    Amendment,
+    Application,
+    Closeout,
+    ConsortiumMember,
+    ConsortiumStatus,
+    PaymentRequest,
+    ReviewAssignment,
+)
 
 RETRY = {"autoretry_for": (ConnectionError, TimeoutError), "retry_backoff": 30, "max_retries": 5}
 
@@ -134,4 +142,42 @@ def notify_amendment_decided(amendment_id: int) -> int:
         template="grants/email/amendment_decided.txt",
         context={"amendment": amendment},
         recipients=sorted({*partners, amendment.requested_by.email}),
+    )
+
+
+def _member(member_id: int) -> ConsortiumMember:
+    return ConsortiumMember.objects.select_related(
+        "application__call", "application__organisation", "organisation", "invited_by"
+    ).get(pk=member_id)
+
+
+@shared_task(**RETRY)
+def notify_consortium_invited(member_id: int) -> int:
+    """The invited organisation's partners learn who asks them to apply together, and where to answer."""
+    member = _member(member_id)
+    if member.status != ConsortiumStatus.INVITED:
+        return 0  # answered or withdrawn before the e-mail went
+    return send_each(
+        subject=_("%(lead)s invites you to apply with it: %(title)s")
+        % {"lead": member.application.organisation, "title": member.application},
+        template="grants/email/consortium_invited.txt",
+        context={"member": member},
+        recipients=emails_about(organisations=[member.organisation], role=Role.PARTNER),
+    )
+
+
+@shared_task(**RETRY)
+def notify_consortium_answered(member_id: int) -> int:
+    """The lead's partners learn that an invited organisation joined or declined."""
+    member = _member(member_id)
+    return send_each(
+        subject=_("%(org)s %(answer)s your invitation: %(title)s")
+        % {
+            "org": member.organisation,
+            "answer": _("accepted") if member.status == ConsortiumStatus.ACCEPTED else _("declined"),
+            "title": member.application,
+        },
+        template="grants/email/consortium_answered.txt",
+        context={"member": member},
+        recipients=emails_about(organisations=[member.application.organisation_id], role=Role.PARTNER),
     )

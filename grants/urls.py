@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import amendment_pages, drafting, portal, portal_payments, views
+from . import amendment_pages, consortium_pages, drafting, portal, portal_payments, views
 
 app_name = "grants"
 
@@ -16,6 +16,11 @@ urlpatterns = [
     path("portal/applications/<int:pk>/review/", drafting.application_review, name="application-review"),
     path("portal/applications/<int:pk>/files/", drafting.attachment_upload, name="attachment-upload"),
     path("portal/cities/", drafting.city_suggestions, name="city-suggestions"),
+    path("portal/applications/<int:pk>/consortium/", consortium_pages.consortium_invite, name="consortium-invite"),
+    path("portal/consortium/<int:pk>/remove/", consortium_pages.consortium_remove, name="consortium-remove"),
+    path("portal/consortium/<int:pk>/accept/", consortium_pages.consortium_accept, name="consortium-accept"),
+    path("portal/consortium/<int:pk>/decline/", consortium_pages.consortium_decline, name="consortium-decline"),
+    path("portal/organisations/", consortium_pages.organisation_search, name="organisation-suggestions"),
     path("portal/files/<int:pk>/remove/", drafting.attachment_remove, name="attachment-remove"),
     path("portal/applications/<int:pk>/withdraw/", portal.application_withdraw, name="application-withdraw"),
     path("portal/files/<int:pk>/", portal.attachment_download, name="attachment"),

@@ -33,6 +33,7 @@ from ..models import (
     AssessmentCriterion,
     Call,
     CallQuestion,
+    ConsortiumMember,
     ReviewAssignment,
     review_due_default,
 )
@@ -188,6 +189,17 @@ class TransitionInline(ReadOnlyInline):
     fields = ["at", "from_status", "to_status", "by", "comment"]
 
 
+class ConsortiumInline(ReadOnlyInline):
+    """The co-applicants the lead invited, and how each answered; the lead's partners keep them in the portal."""
+
+    model = ConsortiumMember
+    fields = ["organisation", "rights", "status", "invited_by", "invited_at", "answered_at", "removed_at"]
+    verbose_name_plural = _("Consortium: co-applicants")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("organisation", "invited_by")
+
+
 class AssignReviewerForm(forms.Form):
     reviewer = forms.ModelChoiceField(label=_("Reviewer"), queryset=User.objects.filter(is_active=True))
     due_on = forms.DateField(
@@ -238,7 +250,7 @@ class ApplicationAdmin(LongListMixin, HistoryAdmin):
     actions = ["to_screening", "to_review", "reject"]
     # Answers, files, budget and reviews are shown from `application_dossier` (change_form.html), in a constant
     # number of queries; the history of steps stays an inline.
-    inlines = [TransitionInline]
+    inlines = [ConsortiumInline, TransitionInline]
     readonly_fields = [
         "call",
         "organisation",

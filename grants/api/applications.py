@@ -9,7 +9,7 @@ id answers 404.
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, permissions, serializers, status, viewsets
@@ -25,8 +25,19 @@ from members.selectors import organisations_of
 
 from .. import services
 from ..filters import ApplicationFilter
-from ..models import Application, ApplicationStatus, Attachment, BudgetCategory, Call, QuestionKind
+from ..models import (
+    Application,
+    ApplicationStatus,
+    Attachment,
+    BudgetCategory,
+    Call,
+    ConsortiumMember,
+    ConsortiumRights,
+    ConsortiumStatus,
+    QuestionKind,
+)
 from ..selectors import visible_applications
+from ..selectors.consortia import LEAD, application_access, consortium_of
 from .outputs import OrganisationRef
 
 
@@ -75,6 +86,16 @@ class AttachmentInput(serializers.Serializer):
         )
 
 
+class ConsortiumMemberOutput(serializers.Serializer):
+    organisation = OrganisationRef(read_only=True)
+    rights = serializers.ChoiceField(
+        choices=ConsortiumRights.choices, help_text="What its partners may do: view or edit."
+    )
+    status = serializers.ChoiceField(choices=ConsortiumStatus.choices)
+    invited_at = serializers.DateTimeField()
+    answered_at = serializers.DateTimeField(allow_null=True)
+
+
 class ApplicationOutput(serializers.ModelSerializer):
     call = CallRef(read_only=True)
     organisation = OrganisationRef(read_only=True)
@@ -87,6 +108,7 @@ class ApplicationOutput(serializers.ModelSerializer):
     answers = AnswerOutput(many=True, read_only=True)
     attachments = AttachmentOutput(many=True, read_only=True)
     project = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    consortium = serializers.SerializerMethodField(help_text="The co-applicants invited or taking part, with the lead.")
 
     class Meta:
         model = Application
@@ -111,8 +133,13 @@ class ApplicationOutput(serializers.ModelSerializer):
             "submitted_at",
             "decided_at",
             "project",
+            "consortium",
             "updated_at",
         ]
+
+    @extend_schema_field(ConsortiumMemberOutput(many=True))
+    def get_consortium(self, application: Application) -> list[dict]:
+        return ConsortiumMemberOutput(consortium_of(application), many=True).data
 
     def get_countries(self, application: Application) -> list[str]:
         """ISO 3166-1 alpha-2 codes."""
@@ -236,7 +263,13 @@ class ApplicationViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, views
         return (
             visible_applications(self.request.user)
             .select_related("call", "organisation", "project")
-            .prefetch_related("budget_lines", "answers", "cities", "attachments")
+            .prefetch_related(
+                "budget_lines",
+                "answers",
+                "cities",
+                "attachments",
+                Prefetch("consortium", queryset=ConsortiumMember.objects.select_related("organisation")),
+            )
         )
 
     def get_serializer_class(self):
@@ -249,8 +282,11 @@ class ApplicationViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, views
         }.get(self.action, ApplicationOutput)
 
     def is_own(self, user, application: Application) -> bool:
-        """A draft is edited, submitted and withdrawn by the applying organisation's partners."""
-        return services.is_partner_of(user, application.organisation)
+        """A draft is submitted and withdrawn by the lead applicant's partners; edited by them and by co-applicants
+        who may edit (a co-applicant who may only view is refused, 403)."""
+        if self.action in ("partial_update", "attachments"):
+            return services.may_edit_draft(user, application)
+        return application_access(user, application) == LEAD
 
     def _answer(self, application: Application, code: int = status.HTTP_200_OK) -> Response:
         fresh = self.get_queryset().get(pk=application.pk)

@@ -28,6 +28,7 @@ from .calls import (
 )
 from .catalogue import City, Facility, FundingWindow, Theme
 from .closeout import Closeout, CloseoutStatus, CloseoutTransition
+from .consortia import ConsortiumMember, ConsortiumRights, ConsortiumStatus
 from .contributions import (
     Contribution,
     ContributionPhase,
@@ -94,6 +95,9 @@ __all__ = [
     "Closeout",
     "CloseoutStatus",
     "CloseoutTransition",
+    "ConsortiumMember",
+    "ConsortiumRights",
+    "ConsortiumStatus",
     "Contribution",
     "ContributionPhase",
     "ContributionStatus",

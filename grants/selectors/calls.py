@@ -27,12 +27,14 @@ from ..models import (
     Call,
     CallQuestion,
     City,
+    ConsortiumMember,
     CriterionScore,
     Project,
     ReviewAssignment,
     ReviewOverride,
 )
 from ..todos import Todo
+from .consortia import co_applied_ids
 
 
 def open_calls(now=None) -> QuerySet[Call]:
@@ -55,9 +57,11 @@ def published_call(*, reference: str) -> Call:
 
 
 def partner_applications(user: User) -> QuerySet[Application]:
-    """Applications of the organisations the user acts for as a partner: never anyone else's."""
+    """Applications of the organisations the user acts for as a partner, as lead or accepted co-applicant: never
+    anyone else's."""
+    organisations = organisations_of(user=user, role=Role.PARTNER)
     return (
-        Application.objects.filter(organisation__in=organisations_of(user=user, role=Role.PARTNER))
+        Application.objects.filter(Q(organisation__in=organisations) | Q(pk__in=co_applied_ids(organisations)))
         .select_related("call", "organisation", "project")
         .order_by("-updated_at")
     )
@@ -68,7 +72,15 @@ def partner_application(user: User, pk: int) -> Application:
     return (
         partner_applications(user)
         .select_related("call__facility")
-        .prefetch_related("budget_lines", "answers", "attachments", "cities", "call__questions", "transitions__by")
+        .prefetch_related(
+            "budget_lines",
+            "answers",
+            "attachments",
+            "cities",
+            "call__questions",
+            "transitions__by",
+            Prefetch("consortium", queryset=ConsortiumMember.objects.select_related("organisation")),
+        )
         .get(pk=pk)
     )
 
@@ -98,19 +110,20 @@ def city_suggestions(*, user: User, countries: list[str], text: str, limit: int 
 
 
 def partner_attachment(user: User, pk: int) -> Attachment:
-    """A file of one of the user's organisation's applications; DoesNotExist for anyone else's."""
+    """A file of an application of the user's organisations, as lead or co-applicant; DoesNotExist for anyone
+    else's."""
     return Attachment.objects.select_related("application").get(
-        pk=pk, application__organisation__in=organisations_of(user=user, role=Role.PARTNER)
+        pk=pk, application__in=partner_applications(user).order_by().values("pk")
     )
 
 
 def attachment_for(user: User, pk: int) -> Attachment:
-    """A file, for staff who may view attachments, the owning organisation's partners and the application's
-    reviewers only."""
+    """A file, for staff who may view attachments, the partners of the applying organisation and of its accepted
+    co-applicants, and the application's reviewers only."""
     attachments = Attachment.objects.select_related("application")
     if not may(user, "grants.view_attachment"):
         attachments = attachments.filter(
-            Q(application__organisation__in=organisations_of(user=user, role=Role.PARTNER))
+            Q(application__in=partner_applications(user).order_by().values("pk"))
             | Q(application__reviews__reviewer=user)
         ).distinct()
     return attachments.get(pk=pk)
@@ -359,7 +372,8 @@ CLOSING_SOON_DAYS = 14
 def draft_todos(user: User, today: dt.date) -> list[Todo]:
     """The user's organisations' drafts to calls still open: to finish and submit before the call closes."""
     drafts = (
-        partner_applications(user)
+        partner_applications(user)  # the lead's: a co-applicant neither submits nor is asked to
+        .filter(organisation__in=organisations_of(user=user, role=Role.PARTNER))
         .filter(status=ApplicationStatus.DRAFT, call__closes_at__gt=timezone.now())
         .order_by("call__closes_at", "pk")[:20]
     )

@@ -32,6 +32,7 @@ from ..models import (
     Call,
     CallQuestion,
     City,
+    ConsortiumStatus,
     CriterionScore,
     PartnerRole,
     Project,
@@ -43,6 +44,7 @@ from ..models import (
     ReviewOverride,
     review_due_default,
 )
+from ..selectors.consortia import EDIT, LEAD, application_access
 from ..workflow import WORKFLOW, Actor, is_allowed
 from .ledger import BudgetLineInput, TrancheSpec, grant_agreement_sign
 
@@ -69,6 +71,12 @@ def _actor(user: User, application: Application) -> Actor | None:
     if is_partner_of(user, application.organisation):
         return Actor.APPLICANT
     return None
+
+
+def may_edit_draft(user: User, application: Application) -> bool:
+    """The lead applicant's partners, and those of co-applicants with the right to edit, change a draft; only the
+    lead submits or withdraws it (the workflow's applicant)."""
+    return application_access(user, application) in (LEAD, EDIT)
 
 
 def _move(application: Application, to_status: str, user: User, comment: str = "", **changes) -> None:
@@ -125,8 +133,8 @@ def application_save(
 ) -> Application:
     """Save a draft as it stands; completeness is checked only on submission."""
     application = _locked(application)
-    if _actor(user, application) != Actor.APPLICANT:
-        raise ApplicationError(_("Only the applying organisation edits its application."))
+    if not may_edit_draft(user, application):
+        raise ApplicationError(_("Only the applying organisation and co-applicants who may edit change the draft."))
     if not application.is_editable:
         raise ApplicationError(_("A submitted application can no longer be changed."))
     for name, value in fields.items():
@@ -209,7 +217,7 @@ def attachment_add(
 ) -> Attachment:
     """Keep a file with the application after checking its type by its content, not its name."""
     application = _locked(application)
-    if _actor(user, application) != Actor.APPLICANT or not application.is_editable:
+    if not may_edit_draft(user, application) or not application.is_editable:
         raise ApplicationError(_("Files are added to a draft by the applying organisation."), field="file")
     try:
         content_type = upload_type(upload)
@@ -230,7 +238,7 @@ def attachment_add(
 def attachment_remove(*, attachment: Attachment, user: User) -> None:
     """Take a file off a draft: the applicant changed its mind or attached the wrong one."""
     application = _locked(attachment.application)
-    if _actor(user, application) != Actor.APPLICANT or not application.is_editable:
+    if not may_edit_draft(user, application) or not application.is_editable:
         raise ApplicationError(_("Files are removed from a draft by the applying organisation."), field="file")
     storage, name = attachment.file.storage, attachment.file.name
     attachment.delete()
@@ -535,8 +543,13 @@ def application_approve(
         percentage = Decimal(100) - share * (len(countries) - 1) if last else share
         ProjectCountry.objects.create(project=project, country=country.code, percentage=percentage)
     ProjectPartner.objects.create(project=project, organisation=application.organisation, role=PartnerRole.IMPLEMENTING)
+    for member in application.consortium.filter(status=ConsortiumStatus.ACCEPTED).select_related("organisation"):
+        # Co-applicants implement the grant with the lead: they are its partners on every page and in IATI.
+        ProjectPartner.objects.get_or_create(
+            project=project, organisation=member.organisation, role=PartnerRole.IMPLEMENTING
+        )
     if accountable:
-        ProjectPartner.objects.create(project=project, organisation=accountable, role=PartnerRole.ACCOUNTABLE)
+        ProjectPartner.objects.get_or_create(project=project, organisation=accountable, role=PartnerRole.ACCOUNTABLE)
     grant_agreement_sign(
         project=project,
         reference=f"GA-{grant_reference}",

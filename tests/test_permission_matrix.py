@@ -229,6 +229,13 @@ EXPECTED: dict[str, Door | tuple[Door, ...] | AdminModel] = {
     "grants:attachment-remove": post(PARTNER_ACT, pk=of("attachment")),
     "grants:city-suggestions": page(signed_in()),
     "grants:application-withdraw": post(PARTNER_ACT, pk=of("application")),
+    # -- Consortia (issue 17, point 5): partner A leads the application, invites and removes co-applicants; it is
+    # itself invited to another organisation's draft and answers. Partner B is outside both: 404.
+    "grants:consortium-invite": post(PARTNER_ACT, pk=of("application")),
+    "grants:consortium-remove": post(PARTNER_ACT, pk=of("consortium_member")),
+    "grants:consortium-accept": post(PARTNER_ACT, pk=of("consortium_invitation")),
+    "grants:consortium-decline": post(PARTNER_ACT, pk=of("consortium_invitation")),
+    "grants:organisation-suggestions": page(signed_in()),
     "grants:attachment": page(own(PARTNER_A, REVIEWER, staff="grants.view_attachment"), pk=of("attachment")),
     "grants:review-queue": page(signed_in()),
     "grants:review": page(own(REVIEWER), pk=of("review")),
@@ -753,6 +760,13 @@ def build_portfolio() -> dict:
     attachment = services.attachment_add(
         application=application, user=people[PARTNER_A], upload=SimpleUploadedFile("plan.pdf", PDF)
     )
+    co_applicant = PartnerUserFactory(email="co-applicant@example.org")
+    co_org = co_applicant.organisation_roles.get().organisation
+    consortium_member = services.consortium_invite(application=application, user=people[PARTNER_A], organisation=co_org)
+    other_draft = ApplicationFactory(call=call, organisation=co_org, created_by=co_applicant)
+    consortium_invitation = services.consortium_invite(
+        application=other_draft, user=co_applicant, organisation=partner_org_a, rights="edit"
+    )
     application.status = ApplicationStatus.IN_REVIEW  # straight to review: its steps are not the matrix's subject
     application.save(update_fields=["status"])
     review = services.reviewer_assign(application=application, reviewer=people[REVIEWER], assigned_by=people[SUPERUSER])
@@ -789,6 +803,8 @@ def build_portfolio() -> dict:
         "call": call,
         "application": application,
         "attachment": attachment,
+        "consortium_member": consortium_member,
+        "consortium_invitation": consortium_invitation,
         "review": review,
         "indicator": indicator,
         "period": period,

@@ -941,6 +941,8 @@ def load_demo_portfolio() -> None:
     _load_accounting_periods()
     _load_account_mappings()
     _load_calls()
+    from .demo_consortia import load_demo_consortia
     from .demo_payments import load_demo_payments
 
     load_demo_payments()
+    load_demo_consortia()

@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand
 
 from grants.demo import load_demo_portfolio
 from grants.demo_amendments import load_demo_amendments
+from grants.demo_consortia import CO_APPLICANTS
 from members.demo import DEMO_PASSWORD, create_demo_logins
 from members.models import Organisation
 from results.demo import load_demo_results
@@ -27,6 +28,9 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo logins (password for each: {DEMO_PASSWORD}):")
         for login in logins:
             self.stdout.write(f"  {login.email:<28} {login.role:<18} {login.organisation}")
+        for short_name, (email, _name) in CO_APPLICANTS.items():  # Jinja's co-applicants (grants/demo_consortia.py)
+            organisation = Organisation.objects.get(short_name=short_name)
+            self.stdout.write(f"  {email:<28} {'Partner':<18} {organisation.name}")
         if settings.MFA_REQUIRED_FOR_STAFF:
             self.stdout.write(
                 "Staff must set up two-factor authentication at their first visit to /admin/ (an authenticator "

@@ -391,7 +391,12 @@ def test_the_award_makes_the_accepted_co_applicants_implementing_partners(client
         ("Habitat for Humanity International", PartnerRole.IMPLEMENTING),
     }
     client.force_login(team.viewer)  # the project is not published: its partners see it all the same
-    assert "IF-UGA-2030" in client.get(reverse("grants:dashboard")).content.decode()
+    home = client.get(reverse("grants:dashboard")).content.decode()
+    assert "IF-UGA-2030" in home
+    # The agreement, its payments and amendments are the grantee's, the lead's: not the co-applicants'.
+    assert reverse("grants:payments", args=["IF-UGA-2030"]) not in home
+    for name in ("grants:payments", "grants:agreement", "grants:amendments"):
+        assert client.get(reverse(name, args=["IF-UGA-2030"])).status_code == 404, name
     page = client.get(project.get_absolute_url()).content.decode()
     assert "Habitat for Humanity International" in page and "Slum Dwellers International" in page
     client.force_login(team.outsider)

@@ -17,6 +17,7 @@ from grants.models import (
     Contribution,
     Facility,
     FundingWindow,
+    PartnerRole,
     Project,
     Theme,
 )
@@ -112,8 +113,35 @@ def test_demo_logins_are_created_only_with_debug_on(settings, capsys):
         "donor@example.org",
         "partner@example.org",
         "treasurer.monrovia@example.org",  # asks for the demo's payments (grants/demo_payments.py)
+        "partner.sdi@example.org",  # Jinja's co-applicants (grants/demo_consortia.py)
+        "partner.habitat@example.org",
     }
     assert "donor@example.org" in output and "demo-portfolio" in output
+    assert "partner.sdi@example.org" in output and "Slum Dwellers International" in output
+
+
+def test_the_demo_shows_a_draft_and_a_grant_made_by_consortia(settings):
+    settings.DEBUG = True
+    call_command("load_demo")
+    call_command("load_demo")  # a second run changes nothing
+
+    consortia = {
+        application.title: sorted(application.consortium.values_list("organisation__short_name", "rights", "status"))
+        for application in Application.objects.filter(consortium__isnull=False).distinct()
+    }
+    assert consortia == {
+        "Women's market stalls in Jinja's settlements": [
+            ("Habitat for Humanity", "view", "invited"),
+            ("SDI", "edit", "accepted"),
+        ],
+        "Water kiosks run by women's groups in Jinja": [("SDI", "edit", "accepted")],
+    }
+    grant = Project.objects.get(code="IF-UGA-2025")
+    assert grant.is_public and set(grant.partners.values_list("organisation__short_name", "role")) == {
+        ("Jinja", PartnerRole.IMPLEMENTING),
+        ("SDI", PartnerRole.IMPLEMENTING),
+        ("UNOPS", PartnerRole.ACCOUNTABLE),
+    }
 
 
 def test_a_generated_portfolio_is_the_same_for_the_same_seed():

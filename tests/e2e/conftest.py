@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from tests.conftest import require_tool
@@ -132,6 +133,16 @@ def new_context(browser, browser_context_args) -> Iterator[Callable]:
     yield create
     for context in contexts:
         context.close()
+
+
+def serious_violations(page) -> list[str]:
+    """What axe-core finds serious or critical on the page, one line each (rule, help, where)."""
+    results = Axe().run(page)
+    return [
+        f"{violation['id']}: {violation['help']}: {', '.join(str(node['target']) for node in violation['nodes'])}"
+        for violation in results.response["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]
 
 
 @pytest.fixture

@@ -10,12 +10,11 @@ import re
 from decimal import Decimal
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 from pypdf import PdfWriter
 
 from grants.models import Application, ApplicationStatus, QuestionKind
-from tests.e2e.conftest import PHONE, TIMEOUT
+from tests.e2e.conftest import PHONE, TIMEOUT, serious_violations
 from tests.factories import ApplicationFactory, CallFactory, CallQuestionFactory, CityFactory, EmailAddressFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -57,15 +56,6 @@ def form_page(page, live_server, log_in, draft):
     page.goto(f"{live_server.url}/portal/applications/{draft.pk}/")
     expect(page.get_by_role("heading", level=1)).to_have_text("New application")
     return page
-
-
-def serious_violations(page) -> list[str]:
-    results = Axe().run(page)
-    return [
-        f"{violation['id']}: {violation['help']}: {', '.join(str(node['target']) for node in violation['nodes'])}"
-        for violation in results.response["violations"]
-        if violation["impact"] in ("serious", "critical")
-    ]
 
 
 def test_the_draft_saves_itself_as_the_partner_types_and_is_there_after_a_reload(form_page, draft, shot):

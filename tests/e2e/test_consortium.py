@@ -7,11 +7,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from grants.models import Application, ApplicationStatus, ConsortiumMember, QuestionKind
-from tests.e2e.conftest import PHONE
+from tests.e2e.conftest import PHONE, serious_violations
 from tests.factories import (
     ApplicationFactory,
     CallQuestionFactory,
@@ -26,15 +25,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 PASSWORD = "a-long-test-password"
 SAVED = re.compile(r"^Draft saved at \d\d:\d\d\.$")
 QUESTION = "Who does what in the consortium?"
-
-
-def serious_violations(page) -> list[str]:
-    results = Axe().run(page)
-    return [
-        f"{violation['id']}: {violation['help']}: {', '.join(str(node['target']) for node in violation['nodes'])}"
-        for violation in results.response["violations"]
-        if violation["impact"] in ("serious", "critical")
-    ]
 
 
 def person(email: str, organisation):

@@ -495,7 +495,7 @@ def test_only_the_applying_organisation_saves_its_draft(who):
             budget_lines=[BudgetLineInput("staff", Decimal("1.00"))],
         )
 
-    assert refusal.value.message == "Only the applying organisation edits its application."
+    assert refusal.value.message == "Only the applying organisation and co-applicants who may edit change the draft."
     assert Application.objects.get(pk=application.pk).title == TITLE
     assert list(BudgetLine.objects.values_list("amount", flat=True)) == [Decimal("80000.00")]
 

@@ -23,7 +23,13 @@ RETRY = {"autoretry_for": (ConnectionError, TimeoutError), "retry_backoff": 30, 
 
 
 def _applicant_emails(application: Application) -> list[str]:
-    return [application.created_by.email, *emails_about(organisations=[application.organisation], role=Role.PARTNER)]
+    """The lead's partners, who started it, and those of its accepted co-applicants, who apply with it."""
+    co_applicants = application.consortium.filter(status=ConsortiumStatus.ACCEPTED).values("organisation")
+    return [
+        application.created_by.email,
+        *emails_about(organisations=[application.organisation], role=Role.PARTNER),
+        *emails_about(organisations=co_applicants, role=Role.PARTNER),
+    ]
 
 
 @shared_task(**RETRY)

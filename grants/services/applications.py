@@ -79,6 +79,13 @@ def may_edit_draft(user: User, application: Application) -> bool:
     return application_access(user, application) in (LEAD, EDIT)
 
 
+def _co_applicants(application: Application) -> list[int]:
+    """The organisations that apply with the lead: accepted members of its consortium."""
+    return list(
+        application.consortium.filter(status=ConsortiumStatus.ACCEPTED).values_list("organisation_id", flat=True)
+    )
+
+
 def _move(application: Application, to_status: str, user: User, comment: str = "", **changes) -> None:
     WORKFLOW.move(
         application,
@@ -382,7 +389,8 @@ def reviewer_assign(
         raise ApplicationError(_("Only the secretariat assigns reviewers."))
     if application.status not in (ApplicationStatus.SCREENING, ApplicationStatus.IN_REVIEW):
         raise ApplicationError(_("Reviewers are assigned during screening or review."))
-    if organisations_of(user=reviewer).filter(pk=application.organisation_id).exists():
+    applicants = [application.organisation_id, *_co_applicants(application)]
+    if organisations_of(user=reviewer).filter(pk__in=applicants).exists():
         raise ApplicationError(_("A reviewer cannot review their own organisation's application."), field="reviewer")
     if ReviewAssignment.objects.filter(application=application, reviewer=reviewer).exists():
         raise ApplicationError(_("This reviewer is already assigned to the application."), field="reviewer")

@@ -363,6 +363,39 @@ def test_the_consortium_answers_in_the_api_by_each_right():
     assert Application.objects.get(pk=pk).title == "Changed by Habitat"
 
 
+def test_a_co_applicants_people_neither_review_the_application_and_are_told_its_decision(
+    team, django_capture_on_commit_callbacks
+):
+    Application.objects.filter(pk=team.application.pk).update(status=S.SCREENING)
+    with pytest.raises(ApplicationError, match="cannot review their own organisation's application"):
+        services.reviewer_assign(application=team.application, reviewer=team.viewer, assigned_by=StaffFactory())
+
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.application_screen(application=team.application, user=StaffFactory(), to_status=S.REJECTED)
+
+    assert {team.lead.email, team.viewer.email, team.editor.email} <= {m.to[0] for m in mail.outbox}
+    assert team.outsider.email not in {m.to[0] for m in mail.outbox}
+
+
+@pytest.mark.parametrize("members", [1, 6])
+def test_the_api_lists_applications_in_the_same_queries_whatever_their_consortia(
+    django_assert_max_num_queries, members
+):
+    lead = partner("Lead city")
+    for _ in range(3):
+        application = ApplicationFactory(complete=True, organisation=org_of(lead), created_by=lead)
+        for number in range(members):
+            join(application, lead, partner(f"Co-applicant {application.pk}-{number}"), "view")
+    api = APIClient()
+    api.force_authenticate(lead)
+
+    with django_assert_max_num_queries(6):
+        listed = api.get("/api/v1/applications/").json()["results"]
+
+    assert [len(row["consortium"]) for row in listed] == [members] * 3
+
+
 # -- The award -------------------------------------------------------------------------------------------------
 
 

@@ -18,9 +18,9 @@ from django.conf import settings
 from django.db import transaction
 
 from common.records import ensure
-from members.demo import STAFF_LOGINS, _ensure_user
+from members.demo import _ensure_user, staff_login
 from members.models import Organisation, OrganisationRole, Role, User
-from members.roles import GRANTS_COMMITTEE, PROGRAMME_OFFICER, role_group
+from members.roles import GRANTS_COMMITTEE, PROGRAMME_OFFICER
 
 from . import services
 from .models import Application, ApplicationStatus, Call, Facility, Theme
@@ -37,13 +37,6 @@ CO_APPLICANTS = {
 def _partner(organisation: Organisation, email: str, name: str) -> User:
     user = _ensure_user(email, name)
     ensure(OrganisationRole, {"user": user, "organisation": organisation, "role": Role.PARTNER})
-    return user
-
-
-def _staff(role: str) -> User:
-    email, name, _role = next(login for login in STAFF_LOGINS if login[2] == role)
-    user = _ensure_user(email, name, is_staff=True)
-    user.groups.add(role_group(role))
     return user
 
 
@@ -122,7 +115,7 @@ def load_demo_consortia() -> None:
     )
     project = services.application_approve(
         application=awarded,
-        user=_staff(GRANTS_COMMITTEE),
+        user=staff_login(GRANTS_COMMITTEE),
         grant_reference=AWARDED_CODE,
         signed_on=dt.date(2026, 2, 10),
         tranches=[
@@ -133,4 +126,4 @@ def load_demo_consortia() -> None:
         accountable=Organisation.objects.get(short_name="UNOPS"),
         override_reason="The second review was not needed for a grant of this size. (Demo data.)",
     )
-    services.project_publish(project=project, user=_staff(PROGRAMME_OFFICER))
+    services.project_publish(project=project, user=staff_login(PROGRAMME_OFFICER))

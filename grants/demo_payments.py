@@ -15,9 +15,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from common.records import ensure
-from members.demo import STAFF_LOGINS, _ensure_user
-from members.models import BankAccount, Organisation, OrganisationRole, Role, User
-from members.roles import FINANCE_OFFICER, PROGRAMME_OFFICER, role_group
+from members.demo import _ensure_user, staff_login
+from members.models import BankAccount, Organisation, OrganisationRole, Role
+from members.roles import FINANCE_OFFICER, PROGRAMME_OFFICER
 from members.services import bank_account_save, bank_account_verify
 
 from . import services
@@ -29,13 +29,6 @@ RELEASED_ON = dt.date(2026, 6, 1)  # the day its report was approved, in the dem
 
 
 TREASURER = ("treasurer.monrovia@example.org", "Monrovia Treasurer Demo")
-
-
-def _staff(role: str) -> User:
-    email, name, _role = next(login for login in STAFF_LOGINS if login[2] == role)
-    user = _ensure_user(email, name, is_staff=True)
-    user.groups.add(role_group(role))
-    return user
 
 
 @transaction.atomic
@@ -52,7 +45,7 @@ def load_demo_payments() -> None:
     grantee: Organisation = tranche.agreement.grantee
     treasurer = _ensure_user(*TREASURER)
     ensure(OrganisationRole, {"user": treasurer, "organisation": grantee, "role": Role.PARTNER})
-    checker, approver = _staff(PROGRAMME_OFFICER), _staff(FINANCE_OFFICER)
+    checker, approver = staff_login(PROGRAMME_OFFICER), staff_login(FINANCE_OFFICER)
 
     services.tranche_condition_meet(tranche=tranche, on=RELEASED_ON)
     account = BankAccount.objects.filter(organisation=grantee, currency=tranche.agreement.currency).first()

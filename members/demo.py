@@ -40,6 +40,14 @@ STAFF_LOGINS = [
 ]
 
 
+def staff_login(role: str) -> User:
+    """The demo's staff login of `role` (STAFF_LOGINS), in its role's group."""
+    email, name, _role = next(login for login in STAFF_LOGINS if login[2] == role)
+    user = _ensure_user(email, name, is_staff=True)
+    user.groups.add(role_group(role))
+    return user
+
+
 @transaction.atomic
 def create_demo_logins(*, host: Organisation, donor: Organisation, partner: Organisation) -> list[DemoLogin]:
     logins = []

@@ -52,6 +52,14 @@ urlpatterns = [
     re_path(
         r"^v1/accounting-periods/(?P<pk>[^/.]+)/journal/$", grants_api.JournalView.as_view(), name="period-journal"
     ),
+    re_path(
+        r"^v1/applications/(?P<pk>[^/.]+)/messages/$",
+        grants_api.ApplicationMessagesView.as_view(),
+        name="application-messages",
+    ),
+    re_path(
+        r"^v1/projects/(?P<pk>[^/.]+)/messages/$", grants_api.ProjectMessagesView.as_view(), name="project-messages"
+    ),
     path("v1/me/token/", members_api.OwnTokenView.as_view(), name="own-token"),
     path("v1/portfolio-progress/", results_api.PortfolioProgressView.as_view(), name="portfolio-progress"),
     path("v1/", include(router.urls)),

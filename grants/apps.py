@@ -16,12 +16,14 @@ class GrantsConfig(AppConfig):
         from .sections import staff_record
         from .selectors.calls import draft_todos
         from .selectors.consortia import invitation_todos
+        from .selectors.messages import message_todos
         from .services.catalogue import refuse_deleting_a_record_in_use
         from .todos import register_todos
 
         register_landing(partner_landing)
         register_todos(draft_todos)
         register_todos(invitation_todos)
+        register_todos(message_todos)
 
         staff_record.register(project_payments_section)
 

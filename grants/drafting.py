@@ -22,9 +22,10 @@ from common.errors import DomainError
 
 from . import selectors, services
 from .application_pdf import application_pdf_response
-from .forms import ApplicationDraftForms
+from .forms import ApplicationDraftForms, MessageForm
 from .models import Application, Attachment
 from .selectors.consortia import LEAD, VIEW, application_access, consortium_of
+from .selectors.messages import conversation
 from .workflow import Actor, next_steps
 
 SAVED, INVALID = "saved", "invalid"
@@ -59,7 +60,14 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if request.method == "POST" and consortium["access"] == VIEW:
             raise PermissionDenied
         withdraw = consortium["is_lead"] and "withdrawn" in next_steps(application, Actor.APPLICANT)
-        context = {"application": application, "can_withdraw": withdraw, **consortium}
+        context = {
+            "application": application,
+            "can_withdraw": withdraw,
+            "conversation": conversation(application),
+            "form": MessageForm(),
+            "messages_url": reverse("grants:application-messages", args=[pk]),
+            **consortium,
+        }
         return render(request, "grants/portal/application_readonly.html", context)
     forms = ApplicationDraftForms(request, application)
     if request.method == "POST":

@@ -11,6 +11,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .models import Application, BudgetCategory, Call, CallQuestion, QuestionKind
+from .models.messages import BODY_MAX_LENGTH as MESSAGE_MAX_LENGTH
+from .services.messages import FILES_PER_MESSAGE
 
 
 class DateInput(forms.DateInput):
@@ -334,3 +336,38 @@ class DecisionForm(forms.Form):
         required=False,
         max_length=4000,
     )
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field; each is checked by its content in the service, not here."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(item, initial) for item in data if item]
+        return [super().clean(data, initial)] if data else []
+
+
+class MessageForm(forms.Form):
+    """A message of a record's conversation, with its files; the same form in the portal and the admin."""
+
+    body = forms.CharField(
+        label=_("Your message"), widget=forms.Textarea(attrs={"rows": 5}), max_length=MESSAGE_MAX_LENGTH
+    )
+    files = MultipleFileField(label=_("Files (optional)"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["files"].help_text = _(
+            "Up to %(n)s files: PDF, XLSX, DOCX, PNG or JPEG, up to %(size)g MB each."
+        ) % {
+            "n": FILES_PER_MESSAGE,
+            "size": settings.UPLOAD_MAX_BYTES / 1_000_000,
+        }

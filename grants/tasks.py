@@ -15,6 +15,8 @@ from .models import (
     Closeout,
     ConsortiumMember,
     ConsortiumStatus,
+    Message,
+    MessageSide,
     PaymentRequest,
     ReviewAssignment,
 )
@@ -187,3 +189,35 @@ def notify_consortium_answered(member_id: int) -> int:
         context={"member": member},
         recipients=emails_about(organisations=[member.application.organisation_id], role=Role.PARTNER),
     )
+
+
+@shared_task(**RETRY)
+def notify_message_posted(message_id: int, site_url: str = "") -> int:
+    """Tell the other side of a conversation that a message is waiting, never its author."""
+    from .selectors.messages import message_recipients, record_url
+
+    message = Message.objects.select_related(
+        "author", "application__organisation", "application__created_by", "application__call", "project"
+    ).get(pk=message_id)
+    to_staff = message.side == MessageSide.ORGANISATION
+    record = message.record
+    return send_each(
+        subject=_("New message on %(record)s") % {"record": message.project.code if message.project_id else record},
+        template="grants/email/message_posted.txt",
+        context={
+            "message": message,
+            "record": record,
+            "files": list(message.files.values_list("original_name", flat=True)),
+            "url": site_url.rstrip("/") + record_url(message, staff=to_staff),
+        },
+        recipients=message_recipients(message),
+    )
+
+
+@shared_task(soft_time_limit=300, time_limit=360)
+def send_mailing_chunk(mailing_id: int, recipient_ids: list[int], site_url: str = "") -> int:
+    """Send one chunk of a mailing; each failure is recorded on its recipient's row, never retried here (staff
+    retry the failed ones from the mailing's page)."""
+    from .services.messages import mailing_deliver
+
+    return mailing_deliver(mailing_id=mailing_id, recipient_ids=recipient_ids, site_url=site_url)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import amendment_pages, consortium_pages, drafting, portal, portal_payments, views
+from . import amendment_pages, consortium_pages, drafting, portal, portal_messages, portal_payments, views
 
 app_name = "grants"
 
@@ -49,4 +49,7 @@ urlpatterns = [
     path("portal/projects/<str:code>/versions/", amendment_pages.versions, name="versions"),
     path("portal/amendments/<int:pk>/withdraw/", amendment_pages.amendment_withdraw_view, name="amendment-withdraw"),
     path("portal/reviews/<int:pk>/", portal.review_detail, name="review"),
+    path("portal/applications/<int:pk>/messages/", portal_messages.application_messages, name="application-messages"),
+    path("portal/projects/<str:code>/messages/", portal_messages.project_messages, name="project-messages"),
+    path("portal/message-files/<int:pk>/", portal_messages.message_file, name="message-file"),
 ]

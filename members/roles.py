@@ -9,7 +9,8 @@ each may change is its own:
 
 - programme officers run calls (screening, reviewer assignment, ranking), the results framework and the
   review of progress reports, keep projects (publishing them too) and the catalogue, and check partners'
-  payment requests against the project;
+  payment requests against the project; they answer partners' messages on applications and projects, keep the
+  e-mail templates and send bulk e-mail to a call's applicants;
 - finance officers keep the ledger: receipts, disbursements and expenditure, allocations, reversals,
   pledge schedules, accounting periods and exchange rates, and the account mappings of the accounting
   journal, which they export for the host's books; they verify partners' bank accounts, approve checked
@@ -17,7 +18,7 @@ each may change is its own:
 - the grants committee (or the director) approves and rejects awards, signs grant agreements, records each side's
   signature and the signed copy, and keeps the agreement texts; it alone may approve an award with fewer
   completed reviews than the call needs, saying why; it approves or declines amendments of agreements (never one
-  its own member requested), which programme officers may also request;
+  its own member requested), which programme officers may also request; it answers partners' messages too;
 - administrators hold every permission, including users and groups.
 
 Money is recorded by one role and decided by another: the committee approves an award and signs its
@@ -63,6 +64,9 @@ ROLES: dict[str, tuple[str, ...]] = {
         "grants.check_paymentrequest",
         "grants.import_iati",
         "grants.add_amendment",
+        "grants.add_message",
+        *_crud("grants", "emailtemplate", verbs=("add", "change")),
+        "grants.add_mailing",
         *_crud(
             "results",
             "outcome",
@@ -104,6 +108,7 @@ ROLES: dict[str, tuple[str, ...]] = {
         "grants.decide_amendment",
         "grants.sign_grantagreement",
         *_crud("grants", "agreementtemplate", verbs=("add", "change")),
+        "grants.add_message",
     ),
     ADMINISTRATOR: (EVERY_PERMISSION,),
 }

@@ -38,6 +38,8 @@ from ..models import (
     review_due_default,
 )
 from ..selectors import application_dossier, call_ranking, queue
+from ..selectors.messages import secretariat_applications
+from .messages import CallMailingMixin, ConversationMixin
 from .schedule import Schedule, TrancheLines
 
 
@@ -117,7 +119,8 @@ class CriterionInline(admin.TabularInline):
 
 
 @admin.register(Call)
-class CallAdmin(admin.ModelAdmin):  # a call keeps no version history: its history is the admin's log
+class CallAdmin(CallMailingMixin, admin.ModelAdmin):  # a call keeps no version history: its history is the admin's log
+    change_form_template = "admin/grants/call/change_form.html"  # with "E-mail the applicants"
     form = CallForm
     list_display = ["title", "facility", "opens_at", "closes_at", "ceiling_money", "is_published", "application_count"]
     list_filter = [ClosingFilter, "is_published", "facility__window", "facility", "themes"]
@@ -146,6 +149,7 @@ class CallAdmin(admin.ModelAdmin):  # a call keeps no version history: its histo
                 self.admin_site.admin_view(requires("grants.view_ranking")(self.ranking_view)),
                 name="grants_call_ranking",
             ),
+            *self.mailing_urls(),
             *super().get_urls(),
         ]
 
@@ -236,7 +240,7 @@ class DecisionForm(forms.Form):
 
 
 @admin.register(Application)
-class ApplicationAdmin(LongListMixin, HistoryAdmin):
+class ApplicationAdmin(ConversationMixin, LongListMixin, HistoryAdmin):
     list_display = ["__str__", "organisation", "call", "status", "requested", "submitted_at", "reviews_done"]
     list_filter = [WorkFilter, "status", "call", "organisation__kind"]
     list_select_related = ["organisation", "call"]
@@ -302,6 +306,7 @@ class ApplicationAdmin(LongListMixin, HistoryAdmin):
             path("<int:pk>/assign/", view(assign), name="grants_application_assign"),
             path("<int:pk>/pdf/", view(pdf), name="grants_application_pdf"),
             path("<int:pk>/approve/", view(approve), name="grants_application_approve"),
+            *self.conversation_urls(),
             *super().get_urls(),
         ]
 
@@ -313,6 +318,12 @@ class ApplicationAdmin(LongListMixin, HistoryAdmin):
             pk=pk,
         )
         return application_pdf_response(application)
+
+    def conversation_records(self, request):
+        return secretariat_applications(request.user).select_related("call", "organisation")
+
+    def conversation_back(self, record: Application) -> str:
+        return reverse("admin:grants_application_change", args=[record.pk])
 
     @admin.display(description=_("requested"), ordering="requested_amount")
     def requested(self, obj: Application) -> str:
@@ -368,6 +379,7 @@ class ApplicationAdmin(LongListMixin, HistoryAdmin):
         if str(object_id).isdigit() and self.has_view_or_change_permission(request):
             with suppress(Application.DoesNotExist):  # the admin then answers as for any unknown id
                 extra["dossier"] = application_dossier(int(object_id))
+                extra.update(self.conversation_context(request, extra["dossier"].application))
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
 
     def _form_page(self, request, application, form, title: str, button: str, template: str = "step", **extra):

@@ -45,7 +45,9 @@ from ..models import (
 from ..resources import ContributionResource, ExchangeRateResource, ProjectResource
 from ..sections import staff_record
 from ..selectors import contribution_figures, contribution_record, project_record, queue
+from ..selectors.messages import secretariat_projects
 from .closeout import ProjectCloseoutAdmin
+from .messages import ConversationMixin
 
 
 class CatalogueAdmin(admin.ModelAdmin):
@@ -259,7 +261,9 @@ class CloseoutFilter(ConditionFilter):
 
 
 @admin.register(Project)
-class ProjectAdmin(ProjectCloseoutAdmin, RecordPageMixin, MoneyTotalsMixin, HistoryAdmin, CheckedImportExportAdmin):
+class ProjectAdmin(
+    ConversationMixin, ProjectCloseoutAdmin, RecordPageMixin, MoneyTotalsMixin, HistoryAdmin, CheckedImportExportAdmin
+):
     resource_classes = [ProjectResource]
     record_template = "admin/grants/record/project.html"
     change_list_template = "admin/grants/project/change_list.html"  # with links to the IATI import and file
@@ -315,7 +319,14 @@ class ProjectAdmin(ProjectCloseoutAdmin, RecordPageMixin, MoneyTotalsMixin, Hist
             "may_sign": may(request.user, "grants.add_grantagreement"),
             "closeout_url": reverse("admin:grants_project_closeout", args=[obj.pk]),
             **self._publish_button(request, obj.pk),
+            **self.conversation_context(request, obj),
         }
+
+    def conversation_records(self, request):
+        return secretariat_projects(request.user)
+
+    def conversation_back(self, record: Project) -> str:
+        return reverse("admin:grants_project_record", args=[record.pk])
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "cities":  # a proposal counts in no project until the secretariat confirms it
@@ -335,6 +346,7 @@ class ProjectAdmin(ProjectCloseoutAdmin, RecordPageMixin, MoneyTotalsMixin, Hist
         return [
             path("<int:pk>/publish/", self.admin_site.admin_view(require_POST(publish)), name="grants_project_publish"),
             *self.closeout_urls(),
+            *self.conversation_urls(),
             *super().get_urls(),
         ]
 

@@ -3,6 +3,7 @@
 
 from .amendments import AmendmentViewSet
 from .applications import ApplicationViewSet
+from .messages import ApplicationMessagesView, ProjectMessagesView
 from .outputs import ProjectRef
 from .payments import PaymentRequestViewSet, PaymentRunViewSet
 from .views import (
@@ -18,6 +19,7 @@ from .views import (
 
 __all__ = [
     "AmendmentViewSet",
+    "ApplicationMessagesView",
     "ApplicationViewSet",
     "CallViewSet",
     "ContributionViewSet",
@@ -25,6 +27,7 @@ __all__ = [
     "JournalView",
     "PaymentRequestViewSet",
     "PaymentRunViewSet",
+    "ProjectMessagesView",
     "ProjectRef",
     "ProjectViewSet",
     "ThemeViewSet",

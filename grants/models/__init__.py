@@ -51,6 +51,16 @@ from .ledger import (
     Transaction,
     TransactionKind,
 )
+from .messages import (
+    EMAIL_PLACEHOLDERS,
+    EmailTemplate,
+    Mailing,
+    MailingRecipient,
+    Message,
+    MessageAttachment,
+    MessageSide,
+    RecipientStatus,
+)
 from .payments import (
     OPEN_PAYMENT_STATUSES,
     PaymentRequest,
@@ -63,6 +73,7 @@ from .projects import POOLED_FUND_CODE, PartnerRole, Project, ProjectCountry, Pr
 from .rates import ExchangeRate
 
 __all__ = [
+    "EMAIL_PLACEHOLDERS",
     "FULLY_SIGNED",
     "OPEN_PAYMENT_STATUSES",
     "PLACEHOLDERS",
@@ -103,11 +114,17 @@ __all__ = [
     "ContributionStatus",
     "CriterionScore",
     "DocumentLanguage",
+    "EmailTemplate",
     "ExchangeRate",
     "Facility",
     "FundingWindow",
     "GrantAgreement",
     "GrantBudgetLine",
+    "Mailing",
+    "MailingRecipient",
+    "Message",
+    "MessageAttachment",
+    "MessageSide",
     "PartnerRole",
     "PaymentRequest",
     "PaymentRequestStatus",
@@ -121,6 +138,7 @@ __all__ = [
     "ProjectPartner",
     "ProjectStatus",
     "QuestionKind",
+    "RecipientStatus",
     "ReleaseCondition",
     "ReviewAssignment",
     "ReviewOverride",

@@ -58,8 +58,9 @@ def render(template: Template, values: Mapping) -> str:
 
 def render_text(template: Template, values: Mapping) -> str:
     """For a plain-text e-mail, which no browser reads as HTML: values are written as they are ("O'Brien", not
-    "O&#x27;Brien"). The subset still reaches nothing but the plain values it is given."""
-    return template.render(Context(dict(values), autoescape=False))
+    "O&#x27;Brien"). The subset still reaches nothing but the plain values it is given. The text is returned as a
+    plain string, not marked safe: a page that shows it (the admin's preview of a mailing) escapes it."""
+    return str.__str__(template.render(Context(dict(values), autoescape=False)))
 
 
 def _expressions(nodelist: NodeList, scope: frozenset[str]) -> Iterator[tuple[FilterExpression, frozenset[str]]]:

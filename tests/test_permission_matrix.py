@@ -30,8 +30,9 @@ from rest_framework.authtoken.models import Token
 
 from grants import services
 from grants.agreement_texts import default_agreement_texts_ensure
-from grants.models import ApplicationStatus, TransactionKind
+from grants.models import ApplicationStatus, EmailTemplate, MessageSide, TransactionKind
 from grants.services.amendments import AmendmentTerms, amendment_request
+from grants.services.messages import mailing_send, message_post
 from members.models import OrganisationKind, Role
 from members.roles import FINANCE_OFFICER, PROGRAMME_OFFICER, ROLES
 from members.services import bank_account_verify
@@ -191,6 +192,23 @@ DONOR = {"pk": of("donor_org_a")}
 PAYMENT_REQUEST_READ = readers(PARTNER_A, staff="grants.view_paymentrequest", anonymous=UNAUTHENTICATED)
 PAYMENT_RUN_READ = readers(staff="grants.view_paymentrun", anonymous=UNAUTHENTICATED)
 PAYMENT_REFUSAL = api_write(AnyOf("grants.check_paymentrequest", "grants.approve_paymentrequest"))
+
+
+def conversation_post(record_permission: str) -> Rule:
+    """Writing in a record's conversation through the API: its organisation's partners; staff who read it (holding
+    `grants.view_message` and the record's view) answer with `grants.add_message`; anyone else: no such record."""
+
+    def decide(who: matrix.Who):
+        if who.user is None:
+            return UNAUTHENTICATED
+        if who.column == PARTNER_A:
+            return THROUGH
+        if who.holds(AllOf("grants.view_message", record_permission)):
+            return THROUGH if who.holds("grants.add_message") else FORBIDDEN
+        return MISSING
+
+    return Rule(f"conversation_post({record_permission})", decide)
+
 
 EXPECTED: dict[str, Door | tuple[Door, ...] | AdminModel] = {
     # -- Public pages and open data
@@ -597,6 +615,43 @@ EXPECTED: dict[str, Door | tuple[Door, ...] | AdminModel] = {
     "GET /api/v1/amendments/": api(api_signed_in(OK), lists=("amendment", AMENDMENT_READ)),
     "POST /api/v1/amendments/": api(api_signed_in()),  # for an agreement the partner's organisation holds
     "GET /api/v1/amendments/{id}/": api(AMENDMENT_READ, id=of("amendment")),
+    # -- Conversations and bulk e-mail (issue 17, point 6): the record's organisation in the portal, staff who read
+    # messages in the admin (programme officers and the committee answer), programme officers e-mail a call's
+    # applicants from templates they keep.
+    "grants:application-messages": (
+        page(PARTNER_OWN, pk=of("application")),
+        post(PARTNER_ACT, pk=of("application")),
+    ),
+    "grants:project-messages": (
+        page(PARTNER_OWN, code=of("project.code")),
+        post(PARTNER_ACT, code=of("project.code")),
+    ),
+    "grants:message-file": page(
+        own(PARTNER_A, staff=AllOf("grants.view_message", "grants.view_application")), pk=of("message_file")
+    ),
+    "admin:grants_application_messages": (
+        page(admin_page("grants.view_message"), pk=of("application")),
+        post(admin_page("grants.add_message", THROUGH), pk=of("application")),
+    ),
+    "admin:grants_project_messages": (
+        page(admin_page("grants.view_message"), pk=of("project")),
+        post(admin_page("grants.add_message", THROUGH), pk=of("project")),
+    ),
+    "admin:grants_call_mailing": admin_form("grants.add_mailing", pk=of("call")),
+    "admin grants.emailtemplate": AdminModel("grants.emailtemplate"),
+    **deletes("grants.emailtemplate"),
+    "admin grants.mailing": AdminModel("grants.mailing", add=NOBODY, change=NOBODY, delete=NOBODY),
+    "action grants.mailing retry_failed": act("grants.add_mailing", view="grants.view_mailing"),
+    "GET /api/v1/applications/{id}/messages/": api(
+        readers(PARTNER_A, staff=AllOf("grants.view_message", "grants.view_application"), anonymous=UNAUTHENTICATED),
+        id=of("application"),
+    ),
+    "POST /api/v1/applications/{id}/messages/": api(conversation_post("grants.view_application"), id=of("application")),
+    "GET /api/v1/projects/{id}/messages/": api(
+        readers(PARTNER_A, staff=AllOf("grants.view_message", "grants.view_project"), anonymous=UNAUTHENTICATED),
+        id=of("project"),
+    ),
+    "POST /api/v1/projects/{id}/messages/": api(conversation_post("grants.view_project"), id=of("project")),
     "POST /api/v1/amendments/{id}/withdraw/": api(
         api_own(PARTNER_A, seen_by="grants.view_amendment"), id=of("amendment")
     ),
@@ -786,6 +841,16 @@ def build_portfolio() -> dict:
         terms=AmendmentTerms(kind="no_cost_extension", reason="More time.", new_end_date=dt.date(2023, 6, 30)),
     )
 
+    message = message_post(
+        record=application,
+        author=people[PARTNER_A],
+        side=MessageSide.ORGANISATION,
+        body="When is the decision expected?",
+        uploads=[SimpleUploadedFile("question.pdf", PDF)],
+    )
+    template = EmailTemplate.objects.create(name="Reminder", subject="{{ call.title }}", body="Dear applicant")
+    mailing_send(call=call, template=template, statuses=[ApplicationStatus.IN_REVIEW], user=people[SUPERUSER])
+
     rows = {
         "partner_org_a": partner_org_a,
         "donor_org_a": donor_org_a,
@@ -814,6 +879,7 @@ def build_portfolio() -> dict:
         "invitation": invitation,
         **payments,
         "amendment": amendment,
+        "message_file": message.files.get(),
     }
     shown = {
         "members.user": people[PARTNER_A],

@@ -55,7 +55,7 @@ class MessageInput(serializers.Serializer):
     )
 
 
-RECORD_ID = OpenApiParameter("pk", int, OpenApiParameter.PATH)
+RECORD_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="Id of the application or project.")
 
 
 class ConversationView(APIView):

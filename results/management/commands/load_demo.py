@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 from grants.demo import load_demo_portfolio
 from grants.demo_amendments import load_demo_amendments
 from grants.demo_consortia import CO_APPLICANTS
+from grants.demo_messages import load_demo_messages
 from members.demo import DEMO_PASSWORD, create_demo_logins
 from members.models import Organisation
 from results.demo import load_demo_results
@@ -25,6 +26,7 @@ class Command(BaseCommand):
             partner=Organisation.objects.get(short_name="Jinja"),
         )
         load_demo_amendments()
+        load_demo_messages()
         self.stdout.write(f"Demo logins (password for each: {DEMO_PASSWORD}):")
         for login in logins:
             self.stdout.write(f"  {login.email:<28} {login.role:<18} {login.organisation}")

@@ -169,7 +169,10 @@ class Mailing(models.Model):
         ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
-        return f"{self.subject} · {self.call}"
+        return _("E-mail of %(date)s to applicants of %(call)s") % {
+            "date": timezone.localtime(self.created_at).strftime("%Y-%m-%d %H:%M"),
+            "call": self.call,
+        }
 
     @property
     def status_labels(self) -> list[str]:

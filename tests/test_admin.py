@@ -15,6 +15,7 @@ from rest_framework.authtoken.models import Token
 from donors.models import DonorReport
 from grants.demo import load_demo_portfolio
 from grants.demo_amendments import load_demo_amendments
+from grants.demo_messages import load_demo_messages
 from grants.generator import generate_portfolio
 from grants.models import ApplicationStatus, Call, ReviewAssignment
 from members.demo import create_demo_logins
@@ -43,6 +44,7 @@ def portfolio(settings):
         partner=Organisation.objects.get(short_name="Jinja"),
     )
     load_demo_amendments()
+    load_demo_messages()
     SeatTermFactory(seat=Seat.objects.order_by("pk").first())
     application = ApplicationFactory(
         call=Call.objects.get(reference="innovation-fund-2026"), complete=True, status=ApplicationStatus.IN_REVIEW

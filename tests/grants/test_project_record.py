@@ -513,8 +513,8 @@ def project_of_size(size: int):
 # countries and partners (5), allocations, transactions, tranches (3), the application's scores (2), the
 # timeline's five histories, two many-to-many histories and the four kinds of row its changes name (11), and
 # the results section (5) with the reports the project owes (1), the payment requests (1), and the amendments
-# section: the agreement and its amendments (2).
-RECORD_QUERIES = 33
+# section: the agreement and its amendments (2), and the conversation (1: no message, so no files to read).
+RECORD_QUERIES = 34
 
 
 @pytest.mark.parametrize("size", [1, 6])

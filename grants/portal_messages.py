@@ -45,7 +45,8 @@ def _conversation(request: HttpRequest, record: Application | Project, back: str
     form = MessageForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and post_message(request, record, MessageSide.ORGANISATION, form):
         messages.success(request, _("Your message is sent to the secretariat."))
-        return redirect(request.path + "#messages")
+        # Back where it was written: the record's own page, or the conversation's.
+        return redirect((back if "from_record" in request.POST else request.path) + "#messages")
     context = {
         "record": record,
         "back": back,

@@ -60,6 +60,7 @@ def test_a_partner_asks_with_a_file_the_officer_answers_and_the_partner_reads_it
     )
     section.get_by_role("button", name="Send the message").click()
     expect(partner.locator(".messages")).to_contain_text("Your message is sent to the secretariat")
+    expect(partner.get_by_role("heading", level=1)).to_have_text("Market women's savings circles")  # its own page
     expect(partner.locator('[data-side="organisation"]')).to_contain_text("May the council co-lead")
     expect(partner.get_by_role("link", name="budget-notes.pdf")).to_be_visible()
     assert partner.evaluate(FITS_THE_SCREEN)

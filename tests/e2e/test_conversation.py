@@ -7,12 +7,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from grants.models import ApplicationStatus, Call, EmailTemplate, Message, MessageSide
 from members.models import Organisation, User
-from tests.e2e.conftest import DESKTOP, PHONE
+from tests.e2e.conftest import DESKTOP, PHONE, serious_violations
 from tests.factories import PDF, ApplicationFactory, PartnerUserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -20,15 +19,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 PARTNER = "partner@example.org"  # demo login of the Municipal Council of Jinja
 OFFICER = "programme@example.org"  # demo login of a programme officer
 FITS_THE_SCREEN = "() => document.documentElement.scrollWidth <= window.innerWidth"
-
-
-def serious_violations(page) -> list[str]:
-    results = Axe().run(page)
-    return [
-        f"{violation['id']}: {violation['help']}: {', '.join(str(node['target']) for node in violation['nodes'])}"
-        for violation in results.response["violations"]
-        if violation["impact"] in ("serious", "critical")
-    ]
 
 
 @pytest.fixture
@@ -109,7 +99,7 @@ def test_the_officer_emails_the_applicants_and_reads_each_status(
     officer.get_by_label("Submitted").check()
     officer.get_by_label("Template").select_option(label="Your application is received")
     officer.get_by_role("button", name="Preview").click()
-    expect(officer.locator('[data-figure="recipients"]')).to_contain_text("2 recipients, for 1 applications.")
+    expect(officer.locator('[data-figure="recipients"]')).to_contain_text("2 recipients, for 1 application.")
     expect(officer.locator('[data-preview="body"]')).to_contain_text("Dear Municipal Council of Jinja")
     shot(officer, "mailing-01-preview")
     officer.get_by_role("button", name="Send").click()

@@ -201,8 +201,10 @@ def notify_message_posted(message_id: int, site_url: str = "") -> int:
     ).get(pk=message_id)
     to_staff = message.side == MessageSide.ORGANISATION
     record = message.record
+    title = message.project.code if message.project_id else str(record)
     return send_each(
-        subject=_("New message on %(record)s") % {"record": message.project.code if message.project_id else record},
+        # One line whatever the title holds: a header never carries a line break.
+        subject=_("New message on %(record)s") % {"record": " ".join(title.split())},
         template="grants/email/message_posted.txt",
         context={
             "message": message,

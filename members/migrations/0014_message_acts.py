@@ -23,7 +23,7 @@ ACTS = {
 class Migration(migrations.Migration):
     dependencies = [
         ("members", "0013_agreement_document_acts"),
-        ("grants", "0026_messages"),
+        ("grants", "0027_messages"),
     ]
 
     operations = [migrations.RunPython(*acts_migration(ACTS))]

@@ -186,13 +186,3 @@ def log_in(live_server) -> Callable:
         page.get_by_role("button", name="Log in").click()
 
     return submit
-
-
-def serious_violations(page) -> list[str]:
-    """axe-core's serious and critical accessibility violations on the page, each with where it is."""
-    results = Axe().run(page)
-    return [
-        f"{violation['id']}: {violation['help']}: {', '.join(str(node['target']) for node in violation['nodes'])}"
-        for violation in results.response["violations"]
-        if violation["impact"] in ("serious", "critical")
-    ]

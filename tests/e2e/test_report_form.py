@@ -12,8 +12,7 @@ from playwright.sync_api import expect
 
 from results import services
 from results.models import ProgressReport, ReportStatus
-from tests.e2e.conftest import PHONE, TIMEOUT
-from tests.e2e.test_application_form import serious_violations
+from tests.e2e.conftest import PHONE, TIMEOUT, serious_violations
 from tests.factories import PDF, EmailAddressFactory
 from tests.results.test_pages import Reporting, framework, set_up_project  # noqa: F401 (a fixture)
 

@@ -20,18 +20,9 @@ from .models import (
     PaymentRequest,
     ReviewAssignment,
 )
+from .selectors.consortia import applicant_emails
 
 RETRY = {"autoretry_for": (ConnectionError, TimeoutError), "retry_backoff": 30, "max_retries": 5}
-
-
-def _applicant_emails(application: Application) -> list[str]:
-    """The lead's partners, who started it, and those of its accepted co-applicants, who apply with it."""
-    co_applicants = application.consortium.filter(status=ConsortiumStatus.ACCEPTED).values("organisation")
-    return [
-        application.created_by.email,
-        *emails_about(organisations=[application.organisation], role=Role.PARTNER),
-        *emails_about(organisations=co_applicants, role=Role.PARTNER),
-    ]
 
 
 @shared_task(**RETRY)
@@ -42,7 +33,7 @@ def notify_application_submitted(application_id: int) -> int:
         subject=_("We received your application: %(title)s") % {"title": application.title},
         template="grants/email/application_submitted.txt",
         context=context,
-        recipients=_applicant_emails(application),
+        recipients=applicant_emails(application),
     )
     sent += send_each(
         subject=_("New application to %(call)s") % {"call": application.call},
@@ -62,7 +53,7 @@ def notify_application_decided(application_id: int) -> int:
         subject=_("Decision on your application: %(title)s") % {"title": application.title},
         template="grants/email/application_decided.txt",
         context={"application": application},
-        recipients=_applicant_emails(application),
+        recipients=applicant_emails(application),
     )
 
 

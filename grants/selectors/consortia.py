@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from members.models import Organisation, OrganisationRole, Role, User
-from members.selectors import organisations_of, visible_organisations
+from members.selectors import emails_about, organisations_of, visible_organisations
 
 from ..models import Application, ApplicationStatus, ConsortiumMember, ConsortiumRights, ConsortiumStatus
 from ..todos import Todo
@@ -25,6 +25,17 @@ def co_applied_ids(organisations: QuerySet[Organisation]) -> QuerySet[Consortium
     return ConsortiumMember.objects.filter(organisation__in=organisations, status=ConsortiumStatus.ACCEPTED).values(
         "application_id"
     )
+
+
+def applicant_emails(application: Application) -> list[str]:
+    """Who hears of an application as its applicant: who started it, the lead's partners and those of its accepted
+    co-applicants, who apply with it."""
+    co_applicants = application.consortium.filter(status=ConsortiumStatus.ACCEPTED).values("organisation")
+    return [
+        application.created_by.email,
+        *emails_about(organisations=[application.organisation], role=Role.PARTNER),
+        *emails_about(organisations=co_applicants, role=Role.PARTNER),
+    ]
 
 
 def application_access(user: User, application: Application) -> str | None:

@@ -36,6 +36,7 @@ from ..models import (
     RecipientStatus,
 )
 from ..todos import Todo
+from .consortia import applicant_emails
 from .visibility import own_projects, visible_applications, visible_projects
 
 
@@ -108,17 +109,15 @@ def waiting_for_answer(user: User) -> list[Message]:
 
 def message_recipients(message: Message) -> list[str]:
     """Whom to e-mail about a new message: the other side, never its author. The secretariat is the staff who
-    answer messages (hold `grants.add_message`); the organisation is the record's partners."""
+    answer messages (hold `grants.add_message`); the organisation is the record's partners (an application's
+    lead and accepted co-applicants)."""
     if message.side == MessageSide.ORGANISATION:
         emails = staff_answering_emails()
     else:
         if message.application_id:
-            organisations = [message.application.organisation_id]
-            extra = [message.application.created_by.email]
+            emails = applicant_emails(message.application)
         else:
-            organisations = message.project.partners.values("organisation")
-            extra = []
-        emails = [*emails_about(organisations=organisations, role=Role.PARTNER), *extra]
+            emails = emails_about(organisations=message.project.partners.values("organisation"), role=Role.PARTNER)
     return sorted({email for email in emails if email.lower() != message.author.email.lower()})
 
 

@@ -327,3 +327,36 @@ def test_the_api_lists_and_posts_messages_for_those_who_read_the_record(
     client.force_login(officer)
     assert client.post(f"/api/v1/projects/{project.pk}/messages/", {"body": "Report due."}).status_code == 201
     assert Message.objects.filter(project=project, side=MessageSide.SECRETARIAT).exists()
+
+
+def test_a_co_applicant_reads_the_conversation_and_hears_of_the_secretariats_answer(
+    client, application, partner, officer, django_capture_on_commit_callbacks
+):
+    from grants import services
+
+    joined = PartnerUserFactory(email="partner@sdi.example.org", organisation=OrganisationFactory(name="SDI"))
+    invited = PartnerUserFactory(email="partner@hfh.example.org", organisation=OrganisationFactory(name="HfH"))
+    application.status = ApplicationStatus.DRAFT
+    application.save(update_fields=["status"])
+    for user in (joined, invited):
+        member = services.consortium_invite(
+            application=application,
+            user=partner,
+            organisation=user.organisation_roles.get().organisation,
+            rights="view",
+        )
+    services.consortium_accept(member=application.consortium.get(organisation__name="SDI"), user=joined)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        message_post(record=application, author=officer, side=MessageSide.SECRETARIAT, body="Please send the budget.")
+
+    assert [m.to for m in mail.outbox] == [[partner.email], [joined.email]]  # not the one yet to answer
+    client.force_login(joined)
+    assert (
+        "Please send the budget."
+        in client.get(reverse("grants:application-messages", args=[application.pk])).content.decode()
+    )
+    client.force_login(invited)
+    assert client.get(reverse("grants:application-messages", args=[application.pk])).status_code == 404
+    assert member.status == "invited"

@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from members.models import OrganisationKind
+
 from .models import Application, BudgetCategory, Call, CallQuestion, QuestionKind
 from .models.messages import BODY_MAX_LENGTH as MESSAGE_MAX_LENGTH
 from .services.messages import FILES_PER_MESSAGE
@@ -116,9 +118,9 @@ def question_field(question: CallQuestion) -> forms.Field:
 class QuestionsForm(forms.Form):
     """The call's own questions; file questions are answered with an upload."""
 
-    def __init__(self, *args, call: Call, answers: dict[int, str], **kwargs):
+    def __init__(self, *args, questions: list[CallQuestion], answers: dict[int, str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.call_questions = list(call.questions.all())
+        self.call_questions = questions
         for question in self.call_questions:
             if question.kind == QuestionKind.FILE:
                 continue
@@ -138,9 +140,11 @@ class UploadForm(forms.Form):
         label=_("Answers the question"), queryset=CallQuestion.objects.none(), required=False
     )
 
-    def __init__(self, *args, call: Call, **kwargs):
+    def __init__(self, *args, application: Application, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["question"].queryset = call.questions.filter(kind=QuestionKind.FILE)
+        self.fields["question"].queryset = application.call.questions.filter(
+            kind=QuestionKind.FILE, stage=application.stage
+        )
         self.fields["file"].help_text = _("PDF, XLSX, DOCX, PNG or JPEG, up to %(size)g MB.") % {
             "size": settings.UPLOAD_MAX_BYTES / 1_000_000
         }
@@ -194,10 +198,10 @@ class ApplicationDraftForms:
         self.form = ApplicationForm(data, instance=application)
         # Bound forms compare with `initial` and drop lines that did not change: give it only to the blank form.
         self.budget = BudgetLineFormSet(data, prefix="budget", initial=None if data else saved_lines)
-        self.questions = QuestionsForm(data, call=application.call, answers=answers)
+        self.questions = QuestionsForm(data, questions=application.questions, answers=answers)
         # Bound only when a file is sent: a plain save is no failed upload.
         files = request.FILES or None
-        self.upload = UploadForm(data if files else None, files, call=application.call)
+        self.upload = UploadForm(data if files else None, files, application=application)
         self._files = request.FILES
         self.file_errors: list[str] = []  # a refused file, or a file question without its file
 
@@ -371,3 +375,28 @@ class MessageForm(forms.Form):
             "n": FILES_PER_MESSAGE,
             "size": settings.UPLOAD_MAX_BYTES / 1_000_000,
         }
+
+
+class EligibilityForm(forms.Form):
+    """A call's eligibility check: the kind of organisation when the call accepts only some, and its yes/no
+    questions. Anyone may answer it, with or without an account."""
+
+    YES_NO = [("yes", _("Yes")), ("no", _("No"))]
+
+    def __init__(self, *args, call: Call, **kwargs):
+        super().__init__(*args, **kwargs)
+        if call.eligible_kinds:
+            self.fields["kind"] = forms.ChoiceField(
+                label=_("What kind of organisation would apply?"),
+                choices=[("", "—"), *OrganisationKind.choices],
+            )
+        for question in call.eligibility_questions.all():
+            self.fields[f"q{question.pk}"] = forms.ChoiceField(
+                label=question.text,
+                help_text=question.help_text,
+                choices=self.YES_NO,
+                widget=forms.RadioSelect,
+            )
+
+    def answers(self) -> dict[str, str]:
+        return {name[1:]: value for name, value in self.cleaned_data.items() if name.startswith("q")}

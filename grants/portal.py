@@ -20,8 +20,16 @@ from members.selectors import organisations_of
 
 from . import selectors, services
 from .agreement_pdf import document_response, signed_copy_response
-from .forms import ReviewForm
-from .models import Application, Attachment, Call, DocumentLanguage, GrantAgreement, ReviewAssignment
+from .forms import EligibilityForm, ReviewForm
+from .models import (
+    Application,
+    Attachment,
+    Call,
+    CallDocument,
+    DocumentLanguage,
+    GrantAgreement,
+    ReviewAssignment,
+)
 from .selectors.agreements import partner_agreement, partner_agreements, signed_sides
 from .selectors.amendments import grantee_project_codes
 from .selectors.closeout import closeout_state
@@ -31,18 +39,74 @@ from .todos import todos_for
 
 
 def call_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "grants/call_list.html", {"calls": selectors.open_calls()})
+    return render(request, "grants/call_list.html", {"calls": selectors.open_calls(user=request.user)})
+
+
+def _call(request: HttpRequest, reference: str) -> Call:
+    """A published call the visitor may see: an invitation-only one answers 404 to anyone it does not invite."""
+    try:
+        return selectors.published_call(reference=reference, user=request.user)
+    except Call.DoesNotExist:
+        raise Http404 from None
+
+
+# The visitor's answers to calls' eligibility checks, by call, kept in the session: answered before signing up,
+# they are still there when the new account comes back to apply.
+ELIGIBILITY_SESSION_KEY = "call_eligibility"
+
+
+def _eligibility_given(request: HttpRequest, call: Call) -> dict:
+    return request.session.get(ELIGIBILITY_SESSION_KEY, {}).get(str(call.pk), {})
+
+
+def _eligibility(request: HttpRequest, call: Call) -> services.Eligibility | None:
+    """The outcome of the visitor's check for the call; None when the call asks nothing."""
+    questions = list(call.eligibility_questions.all())
+    if not questions and not call.eligible_kinds:
+        return None
+    given = _eligibility_given(request, call)
+    return services.eligibility_check(
+        call=call, answers=given.get("answers"), kind=given.get("kind"), questions=questions
+    )
 
 
 def call_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    try:
-        call = selectors.published_call(reference=reference)
-    except Call.DoesNotExist:
-        raise Http404 from None
+    call = _call(request, reference)
     organisations = []
     if request.user.is_authenticated:
         organisations = organisations_of(user=request.user, role=Role.PARTNER)
-    return render(request, "grants/call_detail.html", {"call": call, "organisations": organisations})
+    context = {"call": call, "organisations": organisations, "eligibility": _eligibility(request, call)}
+    return render(request, "grants/call_detail.html", context)
+
+
+def call_eligibility(request: HttpRequest, reference: str) -> HttpResponse:
+    """The call's eligibility check, answered by anyone, with or without an account: eligible, or why not."""
+    call = _call(request, reference)
+    given = _eligibility_given(request, call)
+    form = EligibilityForm(
+        request.POST or None,
+        call=call,
+        initial={"kind": given.get("kind"), **{f"q{pk}": value for pk, value in given.get("answers", {}).items()}},
+    )
+    result = None
+    if request.method == "POST" and form.is_valid():
+        kept = {"answers": form.answers(), "kind": form.cleaned_data.get("kind", "")}
+        request.session[ELIGIBILITY_SESSION_KEY] = {
+            **request.session.get(ELIGIBILITY_SESSION_KEY, {}),
+            str(call.pk): kept,
+        }
+        result = services.eligibility_check(call=call, answers=kept["answers"], kind=kept["kind"])
+    context = {"call": call, "form": form, "result": result}
+    return render(request, "grants/call_eligibility.html", context, status=200)
+
+
+def call_document_download(request: HttpRequest, reference: str, pk: int) -> FileResponse:
+    """A call's document, for whoever may see the call; 404 for anyone else."""
+    try:
+        document = selectors.call_document(reference=reference, pk=pk, user=request.user)
+    except CallDocument.DoesNotExist:
+        raise Http404 from None
+    return file_download(document.file, name=document.original_name, content_type=document.content_type)
 
 
 def partner_landing(user) -> str | None:
@@ -74,13 +138,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def application_start(request: HttpRequest, reference: str) -> HttpResponse:
+    call = _call(request, reference)
     try:
-        call = selectors.published_call(reference=reference)
         organisation = organisations_of(user=request.user, role=Role.PARTNER).get(pk=request.POST.get("organisation"))
-    except (Call.DoesNotExist, Organisation.DoesNotExist, ValueError):
+    except (Organisation.DoesNotExist, ValueError):
         raise Http404 from None
     try:
-        application = services.application_start(call=call, organisation=organisation, user=request.user)
+        application = services.application_start(
+            call=call,
+            organisation=organisation,
+            user=request.user,
+            eligibility=_eligibility_given(request, call).get("answers"),
+        )
     except DomainError as error:
         messages.error(request, error.message)
         return redirect(call.get_absolute_url())
@@ -135,7 +204,7 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
         review = selectors.reviewer_assignment(request.user, pk)
     except ReviewAssignment.DoesNotExist:
         raise Http404 from None
-    criteria = review.application.call.criteria.all()
+    criteria = review.application.criteria
     form = ReviewForm(request.POST or None, criteria=criteria)
     if request.method == "POST" and form.is_valid():
         try:

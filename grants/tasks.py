@@ -58,6 +58,17 @@ def notify_application_decided(application_id: int) -> int:
 
 
 @shared_task(**RETRY)
+def notify_concept_note_shortlisted(application_id: int) -> int:
+    application = Application.objects.select_related("call", "organisation", "created_by").get(pk=application_id)
+    return send_each(
+        subject=_("Shortlisted: send your full proposal for %(title)s") % {"title": application.title},
+        template="grants/email/concept_note_shortlisted.txt",
+        context={"application": application},
+        recipients=applicant_emails(application),
+    )
+
+
+@shared_task(**RETRY)
 def notify_reviewer_assigned(review_id: int) -> int:
     review = ReviewAssignment.objects.select_related("application__call", "reviewer").get(pk=review_id)
     return send_each(

@@ -1,6 +1,7 @@
 """The application workflow: the one place that says which step is allowed for whom.
 
 draft → submitted → screening → in review → approved / rejected
+(a concept note of a two-stage call: in review → shortlisted / rejected; its full proposal starts as a draft)
 (the applicant may withdraw until a decision; staff may reject at screening)
 """
 
@@ -31,11 +32,12 @@ TRANSITIONS: dict[tuple[str, str], Actor] = {
     (S.SUBMITTED, S.SCREENING): Actor.STAFF,
     (S.SCREENING, S.IN_REVIEW): Actor.STAFF,
     (S.SCREENING, S.REJECTED): Actor.STAFF,
+    (S.IN_REVIEW, S.SHORTLISTED): Actor.STAFF,  # a concept note: its full proposal is invited
     (S.IN_REVIEW, S.APPROVED): Actor.STAFF,
     (S.IN_REVIEW, S.REJECTED): Actor.STAFF,
 }
 
-DECIDED = {S.APPROVED, S.REJECTED, S.WITHDRAWN}
+DECIDED = {S.APPROVED, S.REJECTED, S.WITHDRAWN, S.SHORTLISTED}
 
 WORKFLOW = Workflow(TRANSITIONS, refusal=_("An application that is %(status)s cannot be moved to %(to)s by you."))
 is_allowed = WORKFLOW.is_allowed

@@ -15,7 +15,8 @@ each may change is its own:
   pledge schedules, accounting periods and exchange rates, and the account mappings of the accounting
   journal, which they export for the host's books; they verify partners' bank accounts, approve checked
   payment requests and make, send and confirm payment runs;
-- the grants committee (or the director) approves and rejects awards, signs grant agreements, records each side's
+- the grants committee (or the director) shortlists the concept notes of two-stage calls (inviting their full
+  proposals) and turns down the others, approves and rejects awards, signs grant agreements, records each side's
   signature and the signed copy, and keeps the agreement texts; it alone may approve an award with fewer
   completed reviews than the call needs, saying why; it approves or declines amendments of agreements (never one
   its own member requested), which programme officers may also request; it answers partners' messages too;
@@ -54,6 +55,7 @@ def _crud(app: str, *models: str, verbs: tuple[str, ...] = ("add", "change", "de
 ROLES: dict[str, tuple[str, ...]] = {
     PROGRAMME_OFFICER: (
         *_crud("grants", "call", "callquestion", "assessmentcriterion", "fundingwindow", "facility", "theme", "city"),
+        *_crud("grants", "eligibilityquestion", "callinvitation", "calldocument"),
         *_crud("grants", "project", "projectpartner", "projectcountry", verbs=("add", "change")),
         "grants.screen_application",
         "grants.assign_reviewer",
@@ -99,6 +101,7 @@ ROLES: dict[str, tuple[str, ...]] = {
     ),
     GRANTS_COMMITTEE: (
         "grants.decide_application",
+        "grants.shortlist_application",
         "grants.override_review_minimum",
         "grants.view_ranking",
         "grants.add_grantagreement",

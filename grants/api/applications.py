@@ -78,7 +78,9 @@ class AttachmentInput(serializers.Serializer):
         question_id = self.validated_data.get("question")
         question = None
         if question_id is not None:
-            question = application.call.questions.filter(pk=question_id, kind=QuestionKind.FILE).first()
+            question = application.call.questions.filter(
+                pk=question_id, kind=QuestionKind.FILE, stage=application.stage
+            ).first()
             if question is None:
                 raise serializers.ValidationError({"question": ["Not a file question of this call."]})
         return services.attachment_add(

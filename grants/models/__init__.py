@@ -9,6 +9,7 @@ from .amendments import (
     AmendmentTransition,
 )
 from .budget import GrantBudgetLine
+from .call_rules import CallDocument, CallDocumentKind, CallInvitation, EligibilityQuestion
 from .calls import (
     Answer,
     Application,
@@ -19,7 +20,9 @@ from .calls import (
     BudgetCategory,
     BudgetLine,
     Call,
+    CallKind,
     CallQuestion,
+    CallStage,
     CriterionScore,
     QuestionKind,
     ReviewAssignment,
@@ -101,7 +104,12 @@ __all__ = [
     "BudgetCategory",
     "BudgetLine",
     "Call",
+    "CallDocument",
+    "CallDocumentKind",
+    "CallInvitation",
+    "CallKind",
     "CallQuestion",
+    "CallStage",
     "City",
     "Closeout",
     "CloseoutStatus",
@@ -114,6 +122,7 @@ __all__ = [
     "ContributionStatus",
     "CriterionScore",
     "DocumentLanguage",
+    "EligibilityQuestion",
     "EmailTemplate",
     "ExchangeRate",
     "Facility",

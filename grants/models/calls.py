@@ -23,8 +23,22 @@ from .catalogue import City, Facility, Theme
 from .projects import Project
 
 
+class CallKind(models.TextChoices):
+    SINGLE_STAGE = "single", _("Single stage: full proposals")
+    TWO_STAGE = "two_stage", _("Two stages: concept notes, then invited full proposals")
+
+
+class CallStage(models.TextChoices):
+    CONCEPT_NOTE = "concept_note", _("Concept note")
+    FULL_PROPOSAL = "full_proposal", _("Full proposal")
+
+
 class Call(models.Model):
-    """A call for proposals of a competitive facility, open between two moments."""
+    """A call for proposals of a competitive facility, open between two moments.
+
+    A two-stage call takes concept notes until it closes; the organisations whose concept note is shortlisted
+    are invited to send a full proposal by `full_proposals_close_at`. An invitation-only call is seen and
+    answered only by the organisations it invites."""
 
     reference = models.SlugField(_("reference"), max_length=60, unique=True)
     title = models.CharField(_("title"), max_length=200)
@@ -55,6 +69,18 @@ class Call(models.Model):
         ),
     )
     is_published = models.BooleanField(_("published"), default=False)
+    kind = models.CharField(_("stages"), max_length=12, choices=CallKind.choices, default=CallKind.SINGLE_STAGE)
+    full_proposals_close_at = models.DateTimeField(
+        _("full proposals close at"),
+        null=True,
+        blank=True,
+        help_text=_("A two-stage call: the deadline of the invited full proposals."),
+    )
+    invitation_only = models.BooleanField(
+        _("by invitation only"),
+        default=False,
+        help_text=_("Seen and answered only by the organisations invited below."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -80,6 +106,15 @@ class Call(models.Model):
                 name="call_needs_a_review",
                 violation_error_message=_("An application needs at least one completed review."),
             ),
+            models.CheckConstraint(
+                condition=Q(kind=CallKind.SINGLE_STAGE, full_proposals_close_at__isnull=True)
+                | Q(kind=CallKind.TWO_STAGE, full_proposals_close_at__gt=F("closes_at")),
+                name="call_full_proposals_close_after_concept_notes",
+                violation_error_message=_(
+                    "A two-stage call takes full proposals until a date after its concept notes close; "
+                    "a single-stage call has no such date."
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -103,6 +138,27 @@ class Call(models.Model):
         return self.is_published and self.opens_at <= now < self.closes_at
 
     @property
+    def is_two_stage(self) -> bool:
+        return self.kind == CallKind.TWO_STAGE
+
+    @property
+    def first_stage(self) -> str:
+        return CallStage.CONCEPT_NOTE if self.is_two_stage else CallStage.FULL_PROPOSAL
+
+    def deadline(self, stage: str) -> dt.datetime:
+        """When applications of `stage` close: full proposals of a two-stage call have their own date."""
+        if self.is_two_stage and stage == CallStage.FULL_PROPOSAL and self.full_proposals_close_at:
+            return self.full_proposals_close_at
+        return self.closes_at
+
+    def questions_of(self, stage: str) -> list[CallQuestion]:
+        """The questions asked at `stage`, from the prefetched questions when there are."""
+        return [question for question in self.questions.all() if question.stage == stage]
+
+    def criteria_of(self, stage: str) -> list[AssessmentCriterion]:
+        return [criterion for criterion in self.criteria.all() if criterion.stage == stage]
+
+    @property
     def eligible_kind_labels(self) -> list[str]:
         return [str(OrganisationKind(kind).label) for kind in self.eligible_kinds or []]
 
@@ -111,8 +167,19 @@ class Call(models.Model):
         return self.facility.window
 
 
+def stage_field() -> models.CharField:
+    return models.CharField(
+        _("stage"),
+        max_length=16,
+        choices=CallStage.choices,
+        default=CallStage.FULL_PROPOSAL,
+        help_text=_("On a two-stage call: the concept note's or the full proposal's."),
+    )
+
+
 class AssessmentCriterion(models.Model):
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="criteria", verbose_name=_("call"))
+    stage = stage_field()
     name = models.CharField(_("criterion"), max_length=120)
     description = models.TextField(_("what reviewers look for"), blank=True)
     weight = models.DecimalField(_("weight"), max_digits=5, decimal_places=2, validators=[MinValueValidator(0.01)])
@@ -148,6 +215,13 @@ class CallQuestion(models.Model):
     """A question of the call's own, asked after the core application form."""
 
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="questions", verbose_name=_("call"))
+    stage = stage_field()
+    key = models.SlugField(
+        _("key"),
+        max_length=40,
+        blank=True,
+        help_text=_("A concept note's answer is carried over to the full proposal's question with the same key."),
+    )
     label = models.CharField(_("question"), max_length=250)
     help_text = models.CharField(_("help text"), max_length=250, blank=True)
     kind = models.CharField(_("kind"), max_length=12, choices=QuestionKind.choices)
@@ -185,6 +259,7 @@ class ApplicationStatus(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted")
     SCREENING = "screening", _("Screening")
     IN_REVIEW = "in_review", _("In review")
+    SHORTLISTED = "shortlisted", _("Shortlisted")
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
     WITHDRAWN = "withdrawn", _("Withdrawn")
@@ -207,6 +282,16 @@ class Application(models.Model):
     )
     status = models.CharField(
         _("status"), max_length=12, choices=ApplicationStatus.choices, default=ApplicationStatus.DRAFT
+    )
+    stage = models.CharField(_("stage"), max_length=16, choices=CallStage.choices, default=CallStage.FULL_PROPOSAL)
+    concept_note = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="full_proposal",
+        verbose_name=_("concept note"),
+        help_text=_("The shortlisted concept note this full proposal was invited from."),
     )
     title = models.CharField(_("title"), max_length=250, blank=True)
     summary = models.TextField(
@@ -247,6 +332,7 @@ class Application(models.Model):
         ordering = ["-updated_at"]
         permissions = [
             ("screen_application", _("Can screen applications, send them to review, reject them before review")),
+            ("shortlist_application", _("Can shortlist a concept note, inviting its full proposal")),
             ("assign_reviewer", _("Can assign reviewers to applications")),
             ("decide_application", _("Can approve an award, or reject an application in review")),
             (
@@ -278,6 +364,16 @@ class Application(models.Model):
                 name="application_amounts_positive",
                 violation_error_message=_("The amount requested is more than zero; co-financing is not negative."),
             ),
+            models.CheckConstraint(
+                condition=Q(concept_note__isnull=True) | Q(stage=CallStage.FULL_PROPOSAL),
+                name="application_only_a_full_proposal_follows_a_concept_note",
+                violation_error_message=_("Only a full proposal follows a concept note."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="shortlisted") | Q(stage=CallStage.CONCEPT_NOTE),
+                name="application_only_a_concept_note_is_shortlisted",
+                violation_error_message=_("Only a concept note is shortlisted."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -290,6 +386,23 @@ class Application(models.Model):
     @property
     def is_editable(self) -> bool:
         return self.status == ApplicationStatus.DRAFT
+
+    @property
+    def is_concept_note(self) -> bool:
+        return self.stage == CallStage.CONCEPT_NOTE
+
+    @property
+    def questions(self) -> list[CallQuestion]:
+        """The call's questions of this application's stage."""
+        return self.call.questions_of(self.stage)
+
+    @property
+    def criteria(self) -> list[AssessmentCriterion]:
+        return self.call.criteria_of(self.stage)
+
+    @property
+    def deadline(self) -> dt.datetime:
+        return self.call.deadline(self.stage)
 
 
 class BudgetCategory(models.TextChoices):

@@ -25,7 +25,10 @@ from ..models import (
     BudgetCategory,
     BudgetLine,
     Call,
+    CallDocument,
+    CallInvitation,
     CallQuestion,
+    CallStage,
     City,
     ConsortiumMember,
     CriterionScore,
@@ -37,22 +40,49 @@ from ..todos import Todo
 from .consortia import co_applied_ids
 
 
-def open_calls(now=None) -> QuerySet[Call]:
+def calls_seen_by(user: User | None) -> QuerySet[Call]:
+    """Published calls `user` may see: every public one; one by invitation only to the partners of the
+    organisations it invites and to staff who view calls. Anyone else is told it does not exist."""
+    published = Call.objects.filter(is_published=True)
+    if user is not None and may(user, "grants.view_call"):
+        return published
+    if user is None or not user.is_authenticated:
+        return published.filter(invitation_only=False)
+    invited = CallInvitation.objects.filter(organisation__in=organisations_of(user=user, role=Role.PARTNER))
+    return published.filter(Q(invitation_only=False) | Q(pk__in=invited.values("call_id")))
+
+
+def open_calls(now=None, *, user: User | None = None) -> QuerySet[Call]:
     now = now or timezone.now()
     return (
-        Call.objects.filter(is_published=True, opens_at__lte=now, closes_at__gt=now)
+        calls_seen_by(user)
+        .filter(opens_at__lte=now, closes_at__gt=now)
         .select_related("facility__window")
         .prefetch_related("themes")
         .order_by("closes_at")
     )
 
 
-def published_call(*, reference: str) -> Call:
+def published_call(*, reference: str, user: User | None = None) -> Call:
+    """The call's public page: its questions, criteria, eligibility questions and documents, in order."""
     return (
-        Call.objects.filter(is_published=True)
+        calls_seen_by(user)
         .select_related("facility__window")
-        .prefetch_related("themes", "questions", "criteria")
+        .prefetch_related(
+            "themes",
+            "questions",
+            Prefetch("criteria", queryset=AssessmentCriterion.objects.order_by("stage", "order", "pk")),
+            "eligibility_questions",
+            "documents",
+        )
         .get(reference=reference)
+    )
+
+
+def call_document(*, reference: str, pk: int, user: User | None) -> CallDocument:
+    """A document of a call `user` may see; DoesNotExist otherwise."""
+    return CallDocument.objects.select_related("call").get(
+        pk=pk, call__reference=reference, call__in=calls_seen_by(user)
     )
 
 
@@ -72,6 +102,7 @@ def partner_application(user: User, pk: int) -> Application:
     return (
         partner_applications(user)
         .select_related("call__facility")
+        .select_related("concept_note")
         .prefetch_related(
             "budget_lines",
             "answers",
@@ -80,6 +111,7 @@ def partner_application(user: User, pk: int) -> Application:
             "call__questions",
             "transitions__by",
             Prefetch("consortium", queryset=ConsortiumMember.objects.select_related("organisation")),
+            "full_proposal",
         )
         .get(pk=pk)
     )
@@ -193,7 +225,7 @@ def application_scores(application: Application) -> ApplicationScores:
     them. Two queries."""
     submitted = Q(scores__review__application=application, scores__review__submitted_at__isnull=False)
     criteria = list(
-        AssessmentCriterion.objects.filter(call_id=application.call_id)
+        AssessmentCriterion.objects.filter(call_id=application.call_id, stage=application.stage)
         .annotate(mean=Avg("scores__score", filter=submitted))
         .order_by("order", "pk")
     )
@@ -206,20 +238,23 @@ def application_scores(application: Application) -> ApplicationScores:
     return ApplicationScores(means, weighted_score(scored, total_weight), reviews["done"], reviews["assigned"])
 
 
-def call_ranking(call: Call) -> list[RankedApplication]:
-    """Applications of a call by weighted average score (0-5): the sum over criteria of weight x mean
-    score, divided by the sum of weights. Three queries, whatever the number of applications."""
+def call_ranking(call: Call, stage: str = CallStage.FULL_PROPOSAL) -> list[RankedApplication]:
+    """Applications of a call at `stage` by weighted average score (0-5): the sum over the stage's criteria of
+    weight x mean score, divided by the sum of weights. Three queries, whatever the number of applications."""
     applications = list(
-        call.applications.exclude(status__in=[ApplicationStatus.DRAFT, ApplicationStatus.WITHDRAWN])
+        call.applications.filter(stage=stage)
+        .exclude(status__in=[ApplicationStatus.DRAFT, ApplicationStatus.WITHDRAWN])
         .select_related("organisation")
         .annotate(
             reviews_assigned=Count("reviews", distinct=True),
             reviews_done=Count("reviews", filter=Q(reviews__submitted_at__isnull=False), distinct=True),
         )
     )
-    total_weight = call.criteria.aggregate(total=Sum("weight"))["total"] or Decimal(0)
+    total_weight = call.criteria.filter(stage=stage).aggregate(total=Sum("weight"))["total"] or Decimal(0)
     means = (
-        CriterionScore.objects.filter(review__application__call=call, review__submitted_at__isnull=False)
+        CriterionScore.objects.filter(
+            review__application__call=call, review__application__stage=stage, review__submitted_at__isnull=False
+        )
         .values("review__application_id", "criterion__weight", "criterion_id")
         .annotate(mean=Avg("score"))
     )
@@ -322,7 +357,7 @@ def application_dossier(pk: int) -> ApplicationDossier:
     call = application.call
     answers = {answer.question_id: answer.value for answer in application.answers.all()}
     files: dict[int | None, list[Attachment]] = defaultdict(list)
-    questions = list(call.questions.all())
+    questions = application.questions
     asked = {question.pk for question in questions}
     for attachment in application.attachments.all():
         files[attachment.question_id if attachment.question_id in asked else None].append(attachment)
@@ -330,13 +365,13 @@ def application_dossier(pk: int) -> ApplicationDossier:
     by_category: dict[str, Decimal] = defaultdict(Decimal)
     for line in lines:
         by_category[line.category] += line.amount
-    criteria = list(call.criteria.all())
+    criteria = application.criteria
     review_rows = []
     for review in application.reviews.all():
         given = {score.criterion_id: score for score in review.scores.all()}
         scores = [ScoreRow(criterion, given.get(criterion.pk)) for criterion in criteria]
         review_rows.append(ReviewRow(review, scores, _weighted(scores) if review.submitted_at else None))
-    ranking = [row for row in call_ranking(call) if row.weighted_score is not None]
+    ranking = [row for row in call_ranking(call, application.stage) if row.weighted_score is not None]
     position = next((n for n, row in enumerate(ranking, start=1) if row.application.pk == application.pk), None)
     return ApplicationDossier(
         application=application,
@@ -371,19 +406,29 @@ CLOSING_SOON_DAYS = 14
 
 def draft_todos(user: User, today: dt.date) -> list[Todo]:
     """The user's organisations' drafts to calls still open: to finish and submit before the call closes."""
+    now = timezone.now()
+    full_proposal = Q(stage=CallStage.FULL_PROPOSAL, call__full_proposals_close_at__isnull=False)
     drafts = (
         partner_applications(user)  # the lead's: a co-applicant neither submits nor is asked to
         .filter(organisation__in=organisations_of(user=user, role=Role.PARTNER))
-        .filter(status=ApplicationStatus.DRAFT, call__closes_at__gt=timezone.now())
+        .filter(status=ApplicationStatus.DRAFT)
+        .filter(
+            (full_proposal & Q(call__full_proposals_close_at__gt=now)) | (~full_proposal & Q(call__closes_at__gt=now))
+        )
         .order_by("call__closes_at", "pk")[:20]
     )
     return [
         Todo(
-            title=_("Finish and submit: %(application)s") % {"application": draft},
+            title=(
+                _("Invited: finish and submit your full proposal %(application)s")
+                if draft.concept_note_id
+                else _("Finish and submit: %(application)s")
+            )
+            % {"application": draft},
             detail=_("%(call)s closes on %(date)s.")
-            % {"call": draft.call, "date": date_format(timezone.localtime(draft.call.closes_at).date())},
+            % {"call": draft.call, "date": date_format(timezone.localtime(draft.deadline).date())},
             url=reverse("grants:application", args=[draft.pk]),
-            due=timezone.localtime(draft.call.closes_at).date(),
+            due=timezone.localtime(draft.deadline).date(),
             overdue=False,
         )
         for draft in drafts

@@ -14,7 +14,7 @@ from members.models import Role, User
 from members.selectors import organisations_of
 
 from ..models import Application, Call, Contribution, Project, ProjectPartner, Transaction
-from .calls import partner_applications
+from .calls import calls_seen_by, partner_applications
 from .portfolio import active_contributions, public_projects, public_transactions
 
 
@@ -49,7 +49,9 @@ def visible_contributions(user: User) -> QuerySet[Contribution]:
 
 
 def visible_calls(user: User) -> QuerySet[Call]:
-    return Call.objects.all() if may(user, "grants.view_call") else Call.objects.filter(is_published=True)
+    """Staff who view calls see drafts too; anyone else the published calls they may see (an invitation-only
+    call only by the partners of its invited organisations)."""
+    return Call.objects.all() if may(user, "grants.view_call") else calls_seen_by(user)
 
 
 def visible_applications(user: User) -> QuerySet[Application]:

@@ -103,13 +103,29 @@ def _locked(application: Application) -> Application:
 
 
 @transaction.atomic
-def application_start(*, call: Call, organisation: Organisation, user: User, now: dt.datetime | None = None):
-    """Open a draft for an organisation the user acts for, while the call is open."""
+def application_start(
+    *,
+    call: Call,
+    organisation: Organisation,
+    user: User,
+    now: dt.datetime | None = None,
+    eligibility: Mapping[str, str] | None = None,
+    stage: str | None = None,
+):
+    """Open a draft for an organisation the user acts for, while the call is open: to an invitation-only call
+    only for an invited organisation, after the call's eligibility check (`eligibility`, the answers the
+    visitor gave), and on a two-stage call a concept note (full proposals are started by the shortlist)."""
+    from .calls import call_start_refusal  # the call's rules build on this module's workflow helpers
+
     if not is_partner_of(user, organisation):
         raise ApplicationError(_("You do not act for %(org)s.") % {"org": organisation})
     if not call.is_open(now):
         raise ApplicationError(_("This call is not open for applications."))
-    return Application.objects.create(call=call, organisation=organisation, created_by=user)
+    stage = stage or call.first_stage
+    refusal = call_start_refusal(call=call, organisation=organisation, eligibility=eligibility, stage=stage)
+    if refusal:
+        raise ApplicationError(refusal)
+    return Application.objects.create(call=call, organisation=organisation, created_by=user, stage=stage)
 
 
 # The fields a draft may leave empty but a submission may not.
@@ -161,7 +177,7 @@ def application_save(
             application=application, category=line.category, description=line.description, amount=line.amount
         )
     for question_id, value in (answers or {}).items():
-        question = application.call.questions.filter(pk=question_id).first()
+        question = application.call.questions.filter(pk=question_id, stage=application.stage).first()
         if question is None:
             raise ApplicationError(_("That question belongs to another call."), field=f"question_{question_id}")
         if question.max_length and len(value.strip()) > question.max_length:
@@ -265,12 +281,13 @@ def submission_errors(application: Application, now: dt.datetime) -> dict[str, l
     for name in REQUIRED_TO_SUBMIT:
         if not getattr(application, name):
             errors[name].append(_("This field is required."))
-    if call.is_published and now >= call.closes_at:
-        closes = timezone.localtime(call.closes_at, ZoneInfo(call.time_zone))
+    deadline = application.deadline
+    if call.is_published and now >= deadline:
+        closes = timezone.localtime(deadline, ZoneInfo(call.time_zone))
         errors["__all__"].append(
             _("The call closed on %(date)s.") % {"date": f"{closes:%d %b %Y %H:%M} ({call.time_zone})"}
         )
-    elif not call.is_open(now):
+    elif not (call.is_published and call.opens_at <= now):
         errors["__all__"].append(_("This call is not open for applications."))
     if call.eligible_kinds and application.organisation.kind not in call.eligible_kinds:
         errors["__all__"].append(
@@ -297,7 +314,7 @@ def submission_errors(application: Application, now: dt.datetime) -> dict[str, l
         )
     answers = {a.question_id: a.value for a in application.answers.all()}
     files = {a.question_id for a in application.attachments.all()}
-    for question in call.questions.all():
+    for question in application.questions:
         key = f"question_{question.pk}"
         if question.kind == QuestionKind.FILE:
             if question.required and question.pk not in files:
@@ -366,12 +383,14 @@ def application_screen(*, application: Application, user: User, to_status: str, 
     reject before review; rejecting an application in review is an award decision, the committee's."""
     application = _locked(application)
     if to_status == ApplicationStatus.REJECTED and application.status == ApplicationStatus.IN_REVIEW:
-        if not may(user, "grants.decide_application"):
+        # Concept notes left off the shortlist are turned down by whoever shortlists.
+        deciders = ("grants.decide_application", "grants.shortlist_application")
+        if not any(may(user, permission) for permission in deciders[: 2 if application.is_concept_note else 1]):
             raise ApplicationError(_("Only the grants committee rejects an application in review."))
     elif not may(user, "grants.screen_application"):
         raise ApplicationError(_("Only the secretariat screens, reviews and rejects applications."))
-    if to_status in (ApplicationStatus.APPROVED, ApplicationStatus.WITHDRAWN):
-        raise ApplicationError(_("Approve with the approval step; only the applicant withdraws."))
+    if to_status in (ApplicationStatus.APPROVED, ApplicationStatus.WITHDRAWN, ApplicationStatus.SHORTLISTED):
+        raise ApplicationError(_("Approve or shortlist with their own step; only the applicant withdraws."))
     decided = {"decided_at": timezone.now()} if to_status == ApplicationStatus.REJECTED else {}
     _move(application, to_status, user, comment, **decided)
     if to_status == ApplicationStatus.REJECTED:
@@ -414,7 +433,12 @@ def review_submit(
     overall_comment: str = "",
 ) -> ReviewAssignment:
     """A reviewer declares no conflict of interest and scores every criterion, 0 to 5, with a comment."""
-    review = ReviewAssignment.objects.select_for_update().select_related("application__call").get(pk=review.pk)
+    review = (
+        ReviewAssignment.objects.select_for_update()
+        .select_related("application__call")
+        .prefetch_related("application__call__criteria")
+        .get(pk=review.pk)
+    )
     if review.reviewer_id != user.pk:
         raise ApplicationError(_("Only the assigned reviewer submits this review."))
     if review.submitted_at:
@@ -429,7 +453,7 @@ def review_submit(
             ),
             field="no_conflict",
         )
-    criteria = list(review.application.call.criteria.all())
+    criteria = review.application.criteria
     errors = {}
     for criterion in criteria:
         score, _comment = scores.get(criterion.pk, (None, ""))
@@ -511,6 +535,10 @@ def application_approve(
         user, "grants.decide_application"
     ):
         raise ApplicationError(_("Only an application in review is approved, by the secretariat."))
+    if application.is_concept_note:
+        raise ApplicationError(
+            _("On a two-stage call only a full proposal is awarded: shortlist the concept note to invite one.")
+        )
     _review_minimum_check(application, user, override_reason)
     proposed = [str(city) for city in application.cities.all() if not city.confirmed]
     if proposed:

@@ -32,8 +32,12 @@ from ..models import (
     ApplicationTransition,
     AssessmentCriterion,
     Call,
+    CallDocument,
+    CallInvitation,
     CallQuestion,
+    CallStage,
     ConsortiumMember,
+    EligibilityQuestion,
     ReviewAssignment,
     review_due_default,
 )
@@ -92,6 +96,9 @@ class CallForm(forms.ModelForm):
             "reference",
             "description",
             "is_published",
+            "kind",
+            "full_proposals_close_at",
+            "invitation_only",
             "facility",
             "themes",
             "eligible_countries",
@@ -109,13 +116,36 @@ class CallForm(forms.ModelForm):
 class QuestionInline(admin.StackedInline):
     model = CallQuestion
     extra = 0
-    fields = [("label", "kind", "required", "order"), "help_text", "choices", "max_length"]
+    fields = [("label", "kind", "required", "order"), ("stage", "key"), "help_text", "choices", "max_length"]
 
 
 class CriterionInline(admin.TabularInline):
     model = AssessmentCriterion
     extra = 0
-    fields = ["name", "description", "weight", "order"]
+    fields = ["name", "stage", "description", "weight", "order"]
+
+
+class EligibilityQuestionInline(admin.TabularInline):
+    model = EligibilityQuestion
+    extra = 0
+    fields = ["text", "qualifying_answer", "why_not", "help_text", "order"]
+
+
+class InvitationInline(admin.TabularInline):
+    model = CallInvitation
+    extra = 0
+    fields = ["organisation", "invited_by", "invited_at"]
+    readonly_fields = ["invited_by", "invited_at"]
+    autocomplete_fields = ["organisation"]
+
+
+class DocumentInline(admin.TabularInline):
+    """Files are checked by their content (the model's clean), as every upload is."""
+
+    model = CallDocument
+    extra = 0
+    fields = ["title", "kind", "file", "order", "size"]
+    readonly_fields = ["size"]
 
 
 @admin.register(Call)
@@ -129,18 +159,29 @@ class CallAdmin(CallMailingMixin, admin.ModelAdmin):  # a call keeps no version 
     prepopulated_fields = {"reference": ["title"]}
     autocomplete_fields = ["facility", "themes"]
     date_hierarchy = "closes_at"
-    inlines = [QuestionInline, CriterionInline]
+    inlines = [EligibilityQuestionInline, InvitationInline, DocumentInline, QuestionInline, CriterionInline]
     fieldsets = [
         (None, {"fields": ["title", "reference", "description", "is_published"]}),
         (_("Where it funds"), {"fields": ["facility", "themes"]}),
-        (_("Who may apply"), {"fields": ["eligible_countries", "eligible_kinds"]}),
+        (_("Who may apply"), {"fields": ["eligible_countries", "eligible_kinds", "invitation_only"]}),
         (_("When"), {"fields": ["opens_at", "closes_at", "time_zone"]}),
+        (_("Stages"), {"fields": ["kind", "full_proposals_close_at"]}),
         (_("Money"), {"fields": ["currency", "ceiling", "envelope"]}),
         (_("Review"), {"fields": ["reviews_required"]}),
     ]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(application_total=Count("applications"))
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is CallInvitation:
+            for invitation in formset.save(commit=False):
+                invitation.invited_by = invitation.invited_by or request.user
+                invitation.save()
+            for gone in formset.deleted_objects:
+                gone.delete()
+            return
+        super().save_formset(request, form, formset, change)
 
     def get_urls(self):
         return [
@@ -164,11 +205,16 @@ class CallAdmin(CallMailingMixin, admin.ModelAdmin):  # a call keeps no version 
 
     def ranking_view(self, request, pk: int):
         call = get_object_or_404(Call, pk=pk)
+        stage = request.GET.get("stage", CallStage.FULL_PROPOSAL)
+        if stage not in CallStage.values:
+            raise Http404
         context = {
             **self.admin_site.each_context(request),
             "title": _("Ranking: %(call)s") % {"call": call},
             "call": call,
-            "ranking": call_ranking(call),
+            "stage": stage,
+            "stages": CallStage.choices if call.is_two_stage else [],
+            "ranking": call_ranking(call, stage),
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/grants/call/ranking.html", context)
@@ -214,6 +260,10 @@ class AssignReviewerForm(forms.Form):
     )
 
 
+class ShortlistForm(forms.Form):
+    comment = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
 class DecisionForm(forms.Form):
     grant_reference = forms.CharField(label=_("Project code"), max_length=40)
     signed_on = forms.DateField(label=_("Agreement signed on"), initial=timezone.localdate)
@@ -241,8 +291,8 @@ class DecisionForm(forms.Form):
 
 @admin.register(Application)
 class ApplicationAdmin(ConversationMixin, LongListMixin, HistoryAdmin):
-    list_display = ["__str__", "organisation", "call", "status", "requested", "submitted_at", "reviews_done"]
-    list_filter = [WorkFilter, "status", "call", "organisation__kind"]
+    list_display = ["__str__", "organisation", "call", "stage", "status", "requested", "submitted_at", "reviews_done"]
+    list_filter = [WorkFilter, "status", "stage", "call", "organisation__kind"]
     list_select_related = ["organisation", "call"]
     search_fields = ["title", "summary", "organisation__name", "call__title"]
     date_hierarchy = "submitted_at"
@@ -251,7 +301,7 @@ class ApplicationAdmin(ConversationMixin, LongListMixin, HistoryAdmin):
     # A call brings thousands of applications, worked through by status: half Django's hundred rows
     # halves the time to render a page (every row's cells and its action checkbox).
     list_per_page = 50
-    actions = ["to_screening", "to_review", "reject"]
+    actions = ["to_screening", "to_review", "shortlist", "reject"]
     # Answers, files, budget and reviews are shown from `application_dossier` (change_form.html), in a constant
     # number of queries; the history of steps stays an inline.
     inlines = [ConsortiumInline, TransitionInline]
@@ -260,6 +310,8 @@ class ApplicationAdmin(ConversationMixin, LongListMixin, HistoryAdmin):
         "organisation",
         "created_by",
         "status",
+        "stage",
+        "concept_note",
         "title",
         "summary",
         "target_countries",
@@ -301,12 +353,14 @@ class ApplicationAdmin(ConversationMixin, LongListMixin, HistoryAdmin):
         view = self.admin_site.admin_view
         assign = requires("grants.assign_reviewer")(self.assign_view)
         approve = requires("grants.decide_application")(self.approve_view)
+        shortlist = requires("grants.shortlist_application")(self.shortlist_view)
         pdf = requires("grants.view_application")(self.pdf_view)
         return [
             path("<int:pk>/assign/", view(assign), name="grants_application_assign"),
             path("<int:pk>/pdf/", view(pdf), name="grants_application_pdf"),
             path("<int:pk>/approve/", view(approve), name="grants_application_approve"),
             *self.conversation_urls(),
+            path("<int:pk>/shortlist/", view(shortlist), name="grants_application_shortlist"),
             *super().get_urls(),
         ]
 
@@ -358,6 +412,26 @@ class ApplicationAdmin(ConversationMixin, LongListMixin, HistoryAdmin):
         """Before review a programme officer rejects; in review, the committee (the service tells which)."""
         return self.has_screen_permission(request) or may(request.user, "grants.decide_application")
 
+    def has_shortlist_permission(self, request) -> bool:
+        return may(request.user, "grants.shortlist_application")
+
+    @admin.action(description=_("Shortlist concept notes (invites their full proposals)"), permissions=["shortlist"])
+    def shortlist(self, request, queryset):
+        invited = 0
+        for application in queryset:
+            try:
+                services.concept_note_shortlist(application=application, user=request.user)
+                invited += 1
+            except DomainError as error:
+                self.message_user(request, f"{application}: {error.message}", messages.ERROR)
+        if invited:
+            self.message_user(
+                request,
+                _("%(n)s shortlisted: their full proposals are started and the organisations told by e-mail.")
+                % {"n": invited},
+                messages.SUCCESS,
+            )
+
     @admin.action(description=_("Start screening"), permissions=["screen"])
     def to_screening(self, request, queryset):
         self._move(request, queryset, ApplicationStatus.SCREENING)
@@ -376,6 +450,8 @@ class ApplicationAdmin(ConversationMixin, LongListMixin, HistoryAdmin):
             extra["assign_url"] = reverse("admin:grants_application_assign", args=[object_id])
         if may(request.user, "grants.decide_application"):
             extra["approve_url"] = reverse("admin:grants_application_approve", args=[object_id])
+        if may(request.user, "grants.shortlist_application"):
+            extra["shortlist_url"] = reverse("admin:grants_application_shortlist", args=[object_id])
         if str(object_id).isdigit() and self.has_view_or_change_permission(request):
             with suppress(Application.DoesNotExist):  # the admin then answers as for any unknown id
                 extra["dossier"] = application_dossier(int(object_id))
@@ -406,6 +482,26 @@ class ApplicationAdmin(ConversationMixin, LongListMixin, HistoryAdmin):
                 self.message_user(request, _("Reviewer assigned and told by email."), messages.SUCCESS)
                 return redirect("admin:grants_application_change", pk)
         return self._form_page(request, application, form, _("Assign a reviewer"), _("Assign"))
+
+    def shortlist_view(self, request, pk: int):
+        """Shortlist one concept note from its record, with a comment kept in its history of steps."""
+        application = get_object_or_404(Application.objects.select_related("call", "organisation"), pk=pk)
+        form = ShortlistForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                full = services.concept_note_shortlist(
+                    application=application, user=request.user, comment=form.cleaned_data["comment"]
+                )
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                self.message_user(
+                    request,
+                    _("Shortlisted: the full proposal is started from the concept note and the organisation told."),
+                    messages.SUCCESS,
+                )
+                return redirect("admin:grants_application_change", full.pk)
+        return self._form_page(request, application, form, _("Shortlist the concept note"), _("Shortlist"))
 
     def approve_view(self, request, pk: int):
         """The award: project code, agreement, the grant's dates and its schedule of tranches, beside the reviews,

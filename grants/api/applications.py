@@ -31,12 +31,13 @@ from ..models import (
     Attachment,
     BudgetCategory,
     Call,
+    CallStage,
     ConsortiumMember,
     ConsortiumRights,
     ConsortiumStatus,
     QuestionKind,
 )
-from ..selectors import visible_applications
+from ..selectors import calls_seen_by, visible_applications
 from ..selectors.consortia import LEAD, application_access, consortium_of
 from .outputs import OrganisationRef
 
@@ -111,6 +112,9 @@ class ApplicationOutput(serializers.ModelSerializer):
     attachments = AttachmentOutput(many=True, read_only=True)
     project = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     consortium = serializers.SerializerMethodField(help_text="The co-applicants invited or taking part, with the lead.")
+    concept_note = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="A full proposal: the shortlisted concept note it was invited from."
+    )
 
     class Meta:
         model = Application
@@ -120,6 +124,8 @@ class ApplicationOutput(serializers.ModelSerializer):
             "organisation",
             "status",
             "status_name",
+            "stage",
+            "concept_note",
             "title",
             "summary",
             "countries",
@@ -218,20 +224,51 @@ class _OwnOrganisationField(serializers.PrimaryKeyRelatedField):
         return organisations_of(user=self.context["request"].user, role=Role.PARTNER)
 
 
+@extend_schema_field(OpenApiTypes.INT)
+class _SeenCallField(serializers.PrimaryKeyRelatedField):
+    """A published call the caller may see: an invitation-only call it is not invited to is unknown."""
+
+    def get_queryset(self):
+        return calls_seen_by(self.context["request"].user)
+
+
+class EligibilityAnswerInput(serializers.Serializer):
+    question = serializers.IntegerField(help_text="Id of one of the call's eligibility questions.")
+    answer = serializers.ChoiceField(choices=["yes", "no"])
+
+
 class ApplicationCreateInput(ApplicationInput):
-    call = serializers.PrimaryKeyRelatedField(queryset=Call.objects.filter(is_published=True))
+    call = _SeenCallField()
     organisation = _OwnOrganisationField(help_text="The organisation you act for that applies.")
+    eligibility = EligibilityAnswerInput(
+        many=True, required=False, help_text="Answers to the call's eligibility questions, each qualifying."
+    )
+    stage = serializers.ChoiceField(
+        choices=CallStage.choices,
+        required=False,
+        help_text="Defaults to the call's first stage; a two-stage call's full proposal is started by its shortlist.",
+    )
 
     @transaction.atomic
     def create(self, validated_data: dict) -> Application:
         application = services.application_start(
-            call=validated_data["call"], organisation=validated_data["organisation"], user=self.context["request"].user
+            call=validated_data["call"],
+            organisation=validated_data["organisation"],
+            user=self.context["request"].user,
+            eligibility={str(given["question"]): given["answer"] for given in validated_data.get("eligibility", [])},
+            stage=validated_data.get("stage"),
         )
         return self.save_draft(application)
 
 
 class WithdrawInput(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=2_000)
+
+
+class ShortlistInput(serializers.Serializer):
+    comment = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=2_000, help_text="Kept with the step."
+    )
 
 
 class ScreenInput(serializers.Serializer):
@@ -253,7 +290,8 @@ class ApplicationViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, views
         "create": None,  # for an organisation the partner acts for (the input's field)
         **dict.fromkeys(["partial_update", "attachments", "submit", "withdraw"], OWN_ROW),
         # Programme officers screen; rejecting an application in review is the committee's (the service says).
-        "screen": ("grants.screen_application", "grants.decide_application"),
+        "screen": ("grants.screen_application", "grants.decide_application", "grants.shortlist_application"),
+        "shortlist": "grants.shortlist_application",
     }
     filterset_class = ApplicationFilter
     search_fields = ["title"]
@@ -281,6 +319,7 @@ class ApplicationViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, views
             "withdraw": WithdrawInput,
             "attachments": AttachmentInput,
             "screen": ScreenInput,
+            "shortlist": ShortlistInput,
         }.get(self.action, ApplicationOutput)
 
     def is_own(self, user, application: Application) -> bool:
@@ -349,3 +388,15 @@ class ApplicationViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, views
             application=self.get_object(), user=request.user, **step.validated_data
         )
         return self._answer(application)
+
+    @extend_schema(request=ShortlistInput, responses={201: ApplicationOutput})
+    @action(detail=True, methods=["post"])
+    def shortlist(self, request: Request, pk: str) -> Response:
+        """The grants committee: shortlist a concept note in review. Its full proposal is started, filled in from
+        the concept note, and answered here; the organisation is told by e-mail."""
+        step = self.get_serializer(data=request.data)
+        step.is_valid(raise_exception=True)
+        full = services.concept_note_shortlist(
+            application=self.get_object(), user=request.user, comment=step.validated_data["comment"]
+        )
+        return self._answer(full, status.HTTP_201_CREATED)

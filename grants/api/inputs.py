@@ -100,6 +100,9 @@ class CallInput(CheckedModelSerializer):
             "ceiling",
             "envelope",
             "reviews_required",
+            "kind",
+            "full_proposals_close_at",
+            "invitation_only",
             "is_published",
         ]
 

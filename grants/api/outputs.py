@@ -15,8 +15,10 @@ from ..models import (
     Allocation,
     AssessmentCriterion,
     Call,
+    CallDocument,
     CallQuestion,
     Contribution,
+    EligibilityQuestion,
     Facility,
     FundingWindow,
     GrantAgreement,
@@ -83,7 +85,7 @@ class CriterionOutput(serializers.ModelSerializer):
 
     class Meta:
         model = AssessmentCriterion
-        fields = ["name", "description", "weight"]
+        fields = ["name", "stage", "description", "weight"]
 
 
 class QuestionOutput(serializers.ModelSerializer):
@@ -93,7 +95,27 @@ class QuestionOutput(serializers.ModelSerializer):
 
     class Meta:
         model = CallQuestion
-        fields = ["id", "label", "help_text", "kind", "options", "required"]
+        fields = ["id", "stage", "key", "label", "help_text", "kind", "options", "required"]
+
+
+class EligibilityQuestionOutput(serializers.ModelSerializer):
+    class Meta:
+        model = EligibilityQuestion
+        fields = ["id", "text", "help_text", "qualifying_answer", "why_not"]
+
+
+class CallDocumentOutput(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CallDocument
+        fields = ["id", "title", "kind", "original_name", "content_type", "size", "url"]
+
+    def get_url(self, document: CallDocument) -> str:
+        """Its download, for whoever may see the call."""
+        path = reverse("grants:call-document", args=[document.call.reference, document.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
 
 
 class CallOutput(serializers.ModelSerializer):
@@ -111,6 +133,12 @@ class CallOutput(serializers.ModelSerializer):
     questions = QuestionOutput(
         many=True, read_only=True, help_text="The call's own questions; an application answers them by `id`."
     )
+    eligibility_questions = EligibilityQuestionOutput(
+        many=True,
+        read_only=True,
+        help_text="Yes/no questions; a starting application answers them (`eligibility`) with the qualifying answer.",
+    )
+    documents = CallDocumentOutput(many=True, read_only=True, help_text="Terms of reference, templates, guidance.")
     ceiling = money_field(help_text="Largest grant, in `currency`.")
     envelope = money_field(help_text="Total of the call, in `currency`.")
     web_url = serializers.SerializerMethodField()
@@ -135,6 +163,11 @@ class CallOutput(serializers.ModelSerializer):
             "ceiling",
             "envelope",
             "reviews_required",
+            "kind",
+            "full_proposals_close_at",
+            "invitation_only",
+            "eligibility_questions",
+            "documents",
             "criteria",
             "questions",
             "web_url",

@@ -33,6 +33,7 @@ from ..models import (
     AccountingPeriod,
     AssessmentCriterion,
     Call,
+    CallDocument,
     CallQuestion,
     Contribution,
     DocumentLanguage,
@@ -140,6 +141,8 @@ class CallViewSet(StaffEditableViewSet):
                 Prefetch("themes", queryset=Theme.objects.order_by("name")),
                 Prefetch("criteria", queryset=AssessmentCriterion.objects.order_by("order", "pk")),
                 Prefetch("questions", queryset=CallQuestion.objects.order_by("order", "pk")),
+                "eligibility_questions",
+                Prefetch("documents", queryset=CallDocument.objects.select_related("call")),
             )
         )
 

@@ -357,6 +357,13 @@ class CallFactory(factory.django.DjangoModelFactory):
     envelope = Decimal("1000000.00")
     is_published = True
 
+    class Params:
+        # Concept notes until it closes, then invited full proposals for two months.
+        two_stage = factory.Trait(
+            kind=grants.CallKind.TWO_STAGE,
+            full_proposals_close_at=factory.LazyAttribute(lambda o: o.closes_at + dt.timedelta(days=60)),
+        )
+
     @factory.post_generation
     def themes(obj, create, extracted, **kwargs):
         if create and extracted:

@@ -24,6 +24,7 @@ from grants.models import (
     ApplicationTransition,
     Attachment,
     BudgetLine,
+    CallStage,
     City,
     GrantAgreement,
     PartnerRole,
@@ -50,6 +51,7 @@ from grants.services import (
     application_submit,
     application_withdraw,
     attachment_add,
+    concept_note_shortlist,
 )
 from grants.workflow import TRANSITIONS, Actor, is_allowed
 from members.models import OrganisationKind, Role
@@ -927,6 +929,8 @@ def take_step(application: Application, to_status: str, user, comment: str = "")
         return application_submit(application=application, user=user)
     if to_status == S.WITHDRAWN:
         return application_withdraw(application=application, user=user, comment=comment)
+    if to_status == S.SHORTLISTED:
+        return concept_note_shortlist(application=application, user=user, comment=comment)
     if to_status == S.APPROVED:
         reviewed(application)
         return application_approve(
@@ -961,6 +965,7 @@ TABLE = [
     (S.SUBMITTED, S.SCREENING, Actor.STAFF, STAFF_ONLY),
     (S.SCREENING, S.IN_REVIEW, Actor.STAFF, STAFF_ONLY),
     (S.SCREENING, S.REJECTED, Actor.STAFF, STAFF_ONLY),
+    (S.IN_REVIEW, S.SHORTLISTED, Actor.STAFF, "Only the grants committee shortlists concept notes."),
     (S.IN_REVIEW, S.APPROVED, Actor.STAFF, APPROVAL_REFUSED),
     (S.IN_REVIEW, S.REJECTED, Actor.STAFF, "Only the grants committee rejects an application in review."),
 ]
@@ -975,7 +980,11 @@ def test_the_cases_below_cover_every_step_of_the_workflow():
     [pytest.param(*case, id=f"{case[0]}-to-{case[1]}") for case in TABLE],
 )
 def test_each_step_is_taken_by_its_actor_only(from_status, to_status, actor, refusal_message):
-    application = ApplicationFactory(complete=True, status=from_status)
+    # Only a concept note of a two-stage call is shortlisted.
+    concept_note = {"call": CallFactory(two_stage=True), "stage": CallStage.CONCEPT_NOTE}
+    application = ApplicationFactory(
+        complete=True, status=from_status, **(concept_note if to_status == S.SHORTLISTED else {})
+    )
     staff = StaffFactory()
     right, wrong = (application.created_by, staff) if actor == Actor.APPLICANT else (staff, application.created_by)
     other = Actor.STAFF if actor == Actor.APPLICANT else Actor.APPLICANT
@@ -1061,7 +1070,7 @@ def test_the_screening_step_neither_approves_nor_withdraws(to_status):
     with pytest.raises(ApplicationError) as refusal:
         application_screen(application=application, user=StaffFactory(), to_status=to_status)
 
-    assert refusal.value.message == "Approve with the approval step; only the applicant withdraws."
+    assert refusal.value.message == "Approve or shortlist with their own step; only the applicant withdraws."
     assert (Application.objects.get(pk=application.pk).status, steps(application)) == (S.IN_REVIEW, [])
 
 

@@ -84,7 +84,7 @@ def call_eligibility(request: HttpRequest, reference: str) -> HttpResponse:
     call = _call(request, reference)
     given = _eligibility_given(request, call)
     form = EligibilityForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         call=call,
         initial={"kind": given.get("kind"), **{f"q{pk}": value for pk, value in given.get("answers", {}).items()}},
     )

@@ -129,6 +129,13 @@ def awards_to_decide(user: User, counts: Counts) -> list[QueueLine]:
     return [_line(label, counts.applications.awaiting_decision, Application, by, by.AWAITING_DECISION)]
 
 
+def concept_notes_to_shortlist(user: User, counts: Counts) -> list[QueueLine]:
+    if not _may(user, "grants.shortlist_application", Application):
+        return []
+    label, by = _("Concept notes reviewed, to shortlist"), WorkFilter
+    return [_line(label, counts.applications.to_shortlist, Application, by, by.TO_SHORTLIST)]
+
+
 def reports_to_review(user: User, counts: Counts) -> list[QueueLine]:
     if not _may(user, "results.review_progressreport", ProgressReport):
         return []
@@ -219,6 +226,7 @@ def amendments_to_decide(user: User, counts: Counts) -> list[QueueLine]:
 # What waits on someone's approval: a function of (user, counts) returning the lines the user may act on.
 AWAITING_APPROVAL: list[LineSource] = [
     awards_to_decide,
+    concept_notes_to_shortlist,
     reports_to_review,
     payments_to_check,
     payments_to_approve,

@@ -929,6 +929,8 @@ def _load_calls() -> None:
 @transaction.atomic
 def load_demo_portfolio() -> None:
     """Load (or bring up to date) the whole demo portfolio; a second run changes nothing."""
+    from .demo_calls import load_demo_calls
+
     load_reference_data()
     _load_board_seats()
     organisations = _load_organisations()
@@ -941,6 +943,7 @@ def load_demo_portfolio() -> None:
     _load_accounting_periods()
     _load_account_mappings()
     _load_calls()
+    load_demo_calls()
     from .demo_consortia import load_demo_consortia
     from .demo_payments import load_demo_payments
 

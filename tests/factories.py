@@ -370,6 +370,21 @@ class CallFactory(factory.django.DjangoModelFactory):
             obj.themes.set(extracted)
 
 
+def call_document_add(
+    call: grants.Call, content: bytes = PDF, title: str = "Terms of reference"
+) -> grants.CallDocument:
+    """A document of the call, its file checked by its content as the admin checks it."""
+    document = grants.CallDocument(
+        call=call,
+        title=title,
+        kind=grants.CallDocumentKind.TERMS_OF_REFERENCE,
+        file=SimpleUploadedFile("terms.pdf", content),
+    )
+    document.full_clean()
+    document.save()
+    return document
+
+
 class CallQuestionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = grants.CallQuestion

@@ -30,7 +30,7 @@ from rest_framework.authtoken.models import Token
 
 from grants import services
 from grants.agreement_texts import default_agreement_texts_ensure
-from grants.models import ApplicationStatus, EmailTemplate, MessageSide, TransactionKind
+from grants.models import ApplicationStatus, CallInvitation, EmailTemplate, MessageSide, TransactionKind
 from grants.services.amendments import AmendmentTerms, amendment_request
 from grants.services.messages import mailing_send, message_post
 from members.models import OrganisationKind, Role
@@ -71,6 +71,7 @@ from tests.factories import (
     StaffWithoutPermissionsFactory,
     ThemeFactory,
     UserFactory,
+    call_document_add,
     ready_donor_report,
     staff_in_role,
     with_totp,
@@ -186,6 +187,8 @@ REPORT_STEP = api_own(PARTNER_A, seen_by="results.view_progressreport")
 AMENDMENT_READ = readers(PARTNER_A, staff="grants.view_amendment", anonymous=UNAUTHENTICATED)
 DONORS_OWN = own(DONOR_A, staff="donors.view_donorreport")  # a donor's pages: its users and staff who see donors
 AGREEMENT_READ = own(PARTNER_A, staff="grants.view_grantagreement")  # the grantee's partners; staff who view
+# An invitation-only call: the partners of the organisations it invites and staff who view calls; anyone else 404.
+INVITED_CALL_READ = readers(PARTNER_A, staff="grants.view_call")
 PARTNER_OWN = own(PARTNER_A)  # the portal: its organisation's partners only (staff work in the admin)
 PARTNER_ACT = own(PARTNER_A, answer=THROUGH)
 DONOR = {"pk": of("donor_org_a")}
@@ -221,7 +224,18 @@ EXPECTED: dict[str, Door | tuple[Door, ...] | AdminModel] = {
         page(PROJECT_READ, code=of("project.code")),  # not published: seen by its partners and staff only
     ),
     "grants:call-list": page(PUBLIC),
-    "grants:call-detail": page(PUBLIC, reference=of("call.reference")),
+    "grants:call-detail": (
+        page(PUBLIC, reference=of("call.reference")),
+        page(INVITED_CALL_READ, reference=of("invited_call.reference")),  # by invitation: partner A's organisation
+    ),
+    "grants:call-eligibility": (
+        page(PUBLIC, reference=of("call.reference")),
+        page(INVITED_CALL_READ, reference=of("invited_call.reference")),
+    ),
+    "grants:call-document": (
+        page(PUBLIC, reference=of("call.reference"), pk=of("call_document")),
+        page(INVITED_CALL_READ, reference=of("invited_call.reference"), pk=of("invited_call_document")),
+    ),
     "results:portfolio": page(PUBLIC),
     "opendata:index": page(PUBLIC),
     "opendata:activities": page(PUBLIC),
@@ -332,6 +346,7 @@ EXPECTED: dict[str, Door | tuple[Door, ...] | AdminModel] = {
     "admin:grants_call_ranking": page(admin_page("grants.view_ranking"), pk=of("call")),
     "admin:grants_application_assign": admin_form("grants.assign_reviewer", pk=of("application")),
     "admin:grants_application_approve": admin_form("grants.decide_application", pk=of("application")),
+    "admin:grants_application_shortlist": admin_form("grants.shortlist_application", pk=of("application")),
     "admin:grants_application_pdf": Door(admin_page("grants.view_application"), kwargs={"pk": of("application")}),
     "admin:grants_tranche_disburse": admin_form("grants.add_transaction", pk=of("tranche")),
     "admin:grants_tranche_condition_met": admin_form("grants.change_tranche", pk=of("tranche")),
@@ -493,6 +508,7 @@ EXPECTED: dict[str, Door | tuple[Door, ...] | AdminModel] = {
     "action account.emailaddress make_verified": act("account.change_emailaddress", view="account.view_emailaddress"),
     "action grants.application to_screening": act("grants.screen_application", view="grants.view_application"),
     "action grants.application to_review": act("grants.screen_application", view="grants.view_application"),
+    "action grants.application shortlist": act("grants.shortlist_application", view="grants.view_application"),
     "action grants.application reject": act(
         AnyOf("grants.screen_application", "grants.decide_application"), view="grants.view_application"
     ),
@@ -521,8 +537,10 @@ EXPECTED: dict[str, Door | tuple[Door, ...] | AdminModel] = {
     "POST /api/v1/applications/{id}/submit/": api(APPLICATION_STEP, id=of("application")),
     "POST /api/v1/applications/{id}/withdraw/": api(APPLICATION_STEP, id=of("application")),
     "POST /api/v1/applications/{id}/screen/": api(
-        api_write(AnyOf("grants.screen_application", "grants.decide_application")), id=of("application")
+        api_write(AnyOf("grants.screen_application", "grants.decide_application", "grants.shortlist_application")),
+        id=of("application"),
     ),
+    "POST /api/v1/applications/{id}/shortlist/": api(api_write("grants.shortlist_application"), id=of("application")),
     **staff_editable("/api/v1/calls/", "grants.call", "call"),
     **staff_editable("/api/v1/constituencies/", "members.constituency", "constituency"),
     **staff_editable("/api/v1/contributions/", "grants.contribution", "contribution_a", deletable=False),
@@ -811,6 +829,10 @@ def build_portfolio() -> dict:
     call = CallFactory()
     AssessmentCriterionFactory(call=call)
     CallQuestionFactory(call=call)
+    call_document = call_document_add(call, PDF)
+    invited_call = CallFactory(invitation_only=True)
+    CallInvitation.objects.create(call=invited_call, organisation=partner_org_a)
+    invited_call_document = call_document_add(invited_call, PDF)
     application = ApplicationFactory(complete=True, call=call, organisation=partner_org_a, created_by=people[PARTNER_A])
     attachment = services.attachment_add(
         application=application, user=people[PARTNER_A], upload=SimpleUploadedFile("plan.pdf", PDF)
@@ -866,6 +888,9 @@ def build_portfolio() -> dict:
         "agreement": agreement,
         "transaction": transaction_,
         "call": call,
+        "call_document": call_document,
+        "invited_call": invited_call,
+        "invited_call_document": invited_call_document,
         "application": application,
         "attachment": attachment,
         "consortium_member": consortium_member,

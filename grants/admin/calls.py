@@ -62,10 +62,11 @@ class ClosingFilter(ConditionFilter):
 class WorkFilter(ConditionFilter):
     title = _("work to do")
     parameter_name = "work"
-    TO_SCREEN, AWAITING_DECISION = "screen", "decide"
+    TO_SCREEN, AWAITING_DECISION, TO_SHORTLIST = "screen", "decide", "shortlist"
     conditions = {
         TO_SCREEN: (_("To screen"), queue.applications_to_screen),
         AWAITING_DECISION: (_("Reviews in, awaiting a decision"), queue.applications_awaiting_decision),
+        TO_SHORTLIST: (_("Concept notes reviewed, to shortlist"), queue.concept_notes_to_shortlist),
     }
 
 

@@ -53,7 +53,12 @@ class CallInvitation(models.Model):
         Organisation, on_delete=models.CASCADE, related_name="call_invitations", verbose_name=_("organisation")
     )
     invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, verbose_name=_("invited by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("invited by"),
     )
     invited_at = models.DateTimeField(_("invited at"), default=timezone.now)
 

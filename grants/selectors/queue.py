@@ -17,6 +17,7 @@ from ..models import (
     Application,
     ApplicationStatus,
     Call,
+    CallStage,
     CloseoutStatus,
     PaymentRequest,
     PaymentRequestStatus,
@@ -38,14 +39,24 @@ def applications_to_screen() -> Q:
     return Q(status__in=[ApplicationStatus.SUBMITTED, ApplicationStatus.SCREENING])
 
 
-def applications_awaiting_decision() -> Q:
-    """In review, with every assigned review submitted: ready for the committee to approve or reject."""
+def _reviewed() -> Q:
+    """In review, with every assigned review submitted."""
     reviews = ReviewAssignment.objects.filter(application=OuterRef("pk"))
     return (
         Q(status=ApplicationStatus.IN_REVIEW)
         & Q(Exists(reviews))
         & ~Q(Exists(reviews.filter(submitted_at__isnull=True)))
     )
+
+
+def applications_awaiting_decision() -> Q:
+    """Full proposals reviewed: ready for the committee to approve or reject."""
+    return _reviewed() & Q(stage=CallStage.FULL_PROPOSAL)
+
+
+def concept_notes_to_shortlist() -> Q:
+    """Concept notes of two-stage calls reviewed: ready for the committee to shortlist or turn down."""
+    return _reviewed() & Q(stage=CallStage.CONCEPT_NOTE)
 
 
 def reviews_outstanding() -> Q:
@@ -94,6 +105,7 @@ def projects_to_close_count(*, today: dt.date) -> int:
 class ApplicationWork:
     to_screen: int
     awaiting_decision: int
+    to_shortlist: int
 
 
 @dataclass(frozen=True)
@@ -114,6 +126,7 @@ def application_work() -> ApplicationWork:
     counts = Application.objects.filter(status__in=in_progress).aggregate(
         to_screen=Count("pk", filter=applications_to_screen()),
         awaiting_decision=Count("pk", filter=applications_awaiting_decision()),
+        to_shortlist=Count("pk", filter=concept_notes_to_shortlist()),
     )
     return ApplicationWork(**counts)
 

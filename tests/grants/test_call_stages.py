@@ -21,7 +21,6 @@ from grants.models import (
     ApplicationStatus,
     ApplicationTransition,
     CallDocument,
-    CallDocumentKind,
     CallInvitation,
     CallStage,
     EligibilityQuestion,
@@ -31,6 +30,7 @@ from grants.services import ApplicationError
 from members.models import OrganisationKind
 from members.roles import GRANTS_COMMITTEE, PROGRAMME_OFFICER
 from tests.factories import (
+    PDF,
     ApplicationFactory,
     AssessmentCriterionFactory,
     CallFactory,
@@ -38,12 +38,12 @@ from tests.factories import (
     OrganisationFactory,
     PartnerUserFactory,
     StaffFactory,
+    call_document_add,
     staff_in_role,
 )
 from tests.grants.test_applications import minimal_png
 
 API = "/api/v1"
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 S = ApplicationStatus
 
 pytestmark = pytest.mark.django_db
@@ -255,24 +255,11 @@ def test_a_partner_of_an_organisation_not_invited_cannot_start_through_the_api(i
 # -- Call documents ------------------------------------------------------------------------------------------
 
 
-def _document(call, **kwargs) -> CallDocument:
-    document = CallDocument(
-        call=call,
-        title="Terms of reference",
-        kind=CallDocumentKind.TERMS_OF_REFERENCE,
-        file=SimpleUploadedFile("tor.pdf", PDF),
-        **kwargs,
-    )
-    document.full_clean()
-    document.save()
-    return document
-
-
 def test_a_call_document_is_listed_and_downloaded_by_whoever_sees_the_call(client, invited_call):
     public = CallFactory()
-    shown = _document(public)
+    shown = call_document_add(public, PDF)
     call, invited = invited_call
-    hidden = _document(call)
+    hidden = call_document_add(call, PDF)
 
     page = client.get(public.get_absolute_url())
     download = client.get(reverse("grants:call-document", args=[public.reference, shown.pk]))

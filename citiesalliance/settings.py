@@ -423,6 +423,9 @@ SPECTACULAR_SETTINGS = {
         "ReportKindEnum": "results.models.ReportKind",
         "AmendmentKindEnum": "grants.models.AmendmentKind",
         "AmendmentStatusEnum": "grants.models.AmendmentStatus",
+        "CallKindEnum": "grants.models.CallKind",
+        "CallStageEnum": "grants.models.CallStage",
+        "CallDocumentKindEnum": "grants.models.CallDocumentKind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

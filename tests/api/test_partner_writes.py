@@ -102,6 +102,8 @@ def test_a_partner_reads_the_calls_questions_and_answers_them_by_id(api, applica
     assert read["questions"] == [
         {
             "id": scale.pk,
+            "stage": "full_proposal",
+            "key": "",
             "label": "Scale",
             "help_text": "",
             "kind": "choice",
@@ -110,6 +112,8 @@ def test_a_partner_reads_the_calls_questions_and_answers_them_by_id(api, applica
         },
         {
             "id": staff.pk,
+            "stage": "full_proposal",
+            "key": "",
             "label": "How many staff will work on it?",
             "help_text": "",
             "kind": "number",

@@ -49,7 +49,9 @@ def test_the_schema_is_openapi_3_and_names_every_endpoint(schema):
     expected |= {"/api/v1/projects/{id}/publish/", "/api/v1/projects/{id}/unpublish/"}
     expected |= {f"/api/v1/projects/{{id}}/{step}/" for step in ("closeout", "close", "reopen")}
     expected |= {"/api/v1/projects/{id}/periods/{period}/targets/", "/api/v1/me/token/"}
-    expected |= {f"/api/v1/applications/{{id}}/{step}/" for step in ("submit", "withdraw", "screen", "shortlist", "attachments")}
+    expected |= {
+        f"/api/v1/applications/{{id}}/{step}/" for step in ("submit", "withdraw", "screen", "shortlist", "attachments")
+    }
     expected |= {f"/api/v1/reports/{{id}}/{step}/" for step in ("submit", "approve", "return", "evidence")}
     steps = ("withdraw", "check", "approve", "return", "decline")
     expected |= {f"/api/v1/payment-requests/{{id}}/{step}/" for step in steps}

@@ -638,3 +638,22 @@ def test_the_call_list_takes_the_same_queries_whatever_the_number_of_calls(
         page = client.get(reverse("grants:call-list"))
 
     assert page.text.count("By invitation") == (calls + 1) // 2
+
+
+def test_the_committee_finds_reviewed_concept_notes_to_shortlist_in_its_work_queue(two_stage, client):
+    _call, concept, user = two_stage
+    _to_review(concept, user)
+    reviewer = StaffFactory()
+    review = services.reviewer_assign(application=concept, reviewer=reviewer, assigned_by=StaffFactory())
+    services.review_submit(
+        review=review, user=reviewer, no_conflict=True, scores={c.pk: (4, "") for c in concept.criteria}
+    )
+    client.force_login(staff_in_role(GRANTS_COMMITTEE))
+
+    home = client.get(reverse("admin:index"))
+    listed = client.get(reverse("admin:grants_application_changelist"), {"work": "shortlist"})
+    awards = client.get(reverse("admin:grants_application_changelist"), {"work": "decide"})
+
+    assert "Concept notes reviewed, to shortlist" in home.text
+    assert "Upgrading Kisenyi" in listed.text
+    assert "Upgrading Kisenyi" not in awards.text  # a concept note is shortlisted, never awarded

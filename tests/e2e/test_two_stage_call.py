@@ -115,20 +115,26 @@ def test_a_city_checks_eligibility_signs_up_sends_a_concept_note_and_is_invited_
     expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
     page.goto(link_in(mail.outbox[-1], "/accounts/confirm-email/"))
     page.get_by_role("button", name="Confirm").click()
+    # Signed in, back on the call: its organisation is registered next, and the way leads back here again.
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("Catalytic Fund 2027"))
+    shot(page, "two-stage-03-signed-up-back-to-the-call")
+    page.get_by_role("region", name="Send a concept note").get_by_role(
+        "link", name="Register your organisation"
+    ).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your organisation")
     page.get_by_label("Name of the organisation").fill("Municipal Council of Tororo")
     page.get_by_label("Kind of organisation").select_option(label="City or local government")
     page.get_by_label("Country").select_option(label="Uganda")
     page.get_by_role("button", name="Register the organisation").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("Catalytic Fund 2027"))
-    shot(page, "two-stage-03-back-to-the-call")
+    shot(page, "two-stage-04-organisation-registered-back-to-the-call")
 
     # Not asked again: the answers given before the account are still there.
     apply = page.get_by_role("region", name="Send a concept note")
     expect(apply.get_by_role("link", name="Check your eligibility")).to_have_count(0)
     apply.get_by_role("button", name="Start a concept note").click()
     expect(page.get_by_role("main")).to_contain_text("The first stage of a two-stage call")
-    shot(page, "two-stage-04-concept-note-form")
+    shot(page, "two-stage-05-concept-note-form")
     concept = Application.objects.get(organisation__name="Municipal Council of Tororo")
     assert concept.stage == CallStage.CONCEPT_NOTE
     partner = concept.created_by
@@ -137,7 +143,7 @@ def test_a_city_checks_eligibility_signs_up_sends_a_concept_note_and_is_invited_
     page.goto(f"{live_server.url}{reverse('grants:application-review', args=[concept.pk])}")
     page.get_by_role("button", name=re.compile("^Submit")).click()
     expect(page.get_by_role("main")).to_contain_text("Submitted")
-    shot(page, "two-stage-05-concept-note-submitted")
+    shot(page, "two-stage-06-concept-note-submitted")
     concept.refresh_from_db()
     assert concept.status == ApplicationStatus.SUBMITTED
     officer = User.objects.get(email="programme@example.org")
@@ -152,23 +158,23 @@ def test_a_city_checks_eligibility_signs_up_sends_a_concept_note_and_is_invited_
     director.get_by_label("Action").select_option(label="Shortlist concept notes (invites their full proposals)")
     director.get_by_role("button", name="Run").click()
     expect(director.locator(".messagelist")).to_contain_text("1 shortlisted")
-    shot(director, "two-stage-06-shortlisted-in-the-admin")
+    shot(director, "two-stage-07-shortlisted-in-the-admin")
 
     # The partner finds the invitation on its home page and the full proposal filled in from the concept note.
     page.goto(f"{live_server.url}{reverse('grants:dashboard')}")
     invitation = page.get_by_role("link", name=re.compile("Invited: finish and submit your full proposal"))
     expect(invitation).to_be_visible()
-    shot(page, "two-stage-07-invitation")
+    shot(page, "two-stage-08-invitation")
     invitation.click()
     expect(page.get_by_role("main")).to_contain_text("Your concept note was shortlisted")
     expect(page.get_by_label(re.compile("^Title"))).to_have_value("Tororo flood plan")
     expect(page.get_by_label(re.compile("^The idea, as the full proposal sets it out"))).to_have_value(
         "Residents map the floods; the council plans with them."
     )
-    shot(page, "two-stage-08-full-proposal-prefilled")
+    shot(page, "two-stage-09-full-proposal-prefilled")
     page.set_viewport_size(PHONE)
     assert not page.evaluate(SCROLLS_SIDEWAYS), "the full proposal scrolls sideways at phone width"
-    shot(page, "two-stage-09-full-proposal-phone")
+    shot(page, "two-stage-10-full-proposal-phone")
     assert [m.subject for m in mail.outbox if "Shortlisted" in m.subject] == [
         "Shortlisted: send your full proposal for Tororo flood plan"
     ]

@@ -78,6 +78,8 @@ def call_start_refusal(
     who may answer a call, said once for the portal and the API."""
     if call.invitation_only and not is_invited(call, organisation):
         return _("This call is by invitation only, and %(org)s is not invited.") % {"org": organisation}
+    if stage == CallStage.CONCEPT_NOTE and not call.is_two_stage:
+        return _("This call takes full proposals only: it has no concept note stage.")
     if stage == CallStage.FULL_PROPOSAL and call.is_two_stage:
         return _(
             "Full proposals to this call are by invitation: send a concept note first; if it is shortlisted, "

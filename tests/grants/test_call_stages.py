@@ -457,6 +457,22 @@ def test_a_full_proposal_is_not_started_without_an_invitation(two_stage):
     assert Application.objects.count() == 1
 
 
+def test_a_single_stage_call_takes_no_concept_note():
+    call = CallFactory()
+    organisation = OrganisationFactory()
+
+    with pytest.raises(ApplicationError) as refusal:
+        services.application_start(
+            call=call,
+            organisation=organisation,
+            user=PartnerUserFactory(organisation=organisation),
+            stage=CallStage.CONCEPT_NOTE,
+        )
+
+    assert refusal.value.message == "This call takes full proposals only: it has no concept note stage."
+    assert not Application.objects.exists()
+
+
 def test_the_api_refuses_a_full_proposal_without_an_invitation(two_stage):
     call, concept, user = two_stage
     organisation = concept.organisation

@@ -390,7 +390,8 @@ def generate_applications(*, count: int, seed: int) -> GeneratedApplications:
     )
     busiest = User.objects.create_user(email=f"{prefix.lower()}.partner@example.org", password=None)
     OrganisationRole.objects.create(user=busiest, organisation=organisations[0], role=Role.PARTNER)
-    statuses = list(ApplicationStatus.values)
+    # The synthetic call takes full proposals: every status but a concept note's shortlist.
+    statuses = [status for status in ApplicationStatus.values if status != ApplicationStatus.SHORTLISTED]
     rows = []
     for k in range(count):
         organisation = organisations[0] if k < 50 else rng.choice(organisations[1:] or organisations)

@@ -47,6 +47,7 @@ OUTSTANDING = "Reviews outstanding"
 REVIEWS_OVERDUE = "Reviews overdue"
 CLOSING = "Calls closing within 14 days"
 DECIDE = "Applications reviewed, awaiting a decision"
+SHORTLIST = "Concept notes reviewed, to shortlist"
 REPORTS = "Progress reports to review"
 AMENDMENTS = "Amendments to decide"
 DUE = "Tranches due in the next 30 days"
@@ -61,7 +62,7 @@ CLOSEOUTS = "Projects past their end, not closed"
 
 EVERY_LINE = [SCREEN, OUTSTANDING, REVIEWS_OVERDUE, CLOSING, DECIDE, REPORTS, DUE, TRANCHES_OVERDUE, CONDITIONS]
 EVERY_LINE += [PARTNER_REPORTS, DONOR_REPORTS, PAYMENTS_TO_CHECK, PAYMENTS_TO_APPROVE, PAYMENTS_TO_RUN, CLOSEOUTS]
-EVERY_LINE += [AMENDMENTS]
+EVERY_LINE += [AMENDMENTS, SHORTLIST]
 
 
 @pytest.fixture(autouse=True)
@@ -219,6 +220,7 @@ def test_each_line_counts_the_work_waiting_in_the_portfolio(known_work, administ
         REVIEWS_OVERDUE: 1,
         CLOSING: 1,
         DECIDE: 1,
+        SHORTLIST: 0,
         REPORTS: 2,
         AMENDMENTS: 1,
         DUE: 2,
@@ -291,7 +293,7 @@ ROLE_LINES = {
     PROGRAMME_OFFICER: {SCREEN, OUTSTANDING, REVIEWS_OVERDUE, CLOSING, REPORTS, CONDITIONS, PARTNER_REPORTS}
     | {DONOR_REPORTS, PAYMENTS_TO_CHECK},
     FINANCE_OFFICER: {DUE, TRANCHES_OVERDUE, DONOR_REPORTS, PAYMENTS_TO_APPROVE, PAYMENTS_TO_RUN},
-    GRANTS_COMMITTEE: {DECIDE, CLOSEOUTS, AMENDMENTS},
+    GRANTS_COMMITTEE: {DECIDE, SHORTLIST, CLOSEOUTS, AMENDMENTS},
     ADMINISTRATOR: set(EVERY_LINE),
 }
 

@@ -155,8 +155,10 @@ def test_a_city_checks_eligibility_signs_up_sends_a_concept_note_and_is_invited_
     log_in(director, "director@example.org")
     director.goto(f"{live_server.url}{reverse('admin:grants_application_changelist')}?stage__exact=concept_note")
     director.locator(f'input[name="_selected_action"][value="{concept.pk}"]').check()
-    director.get_by_label("Action").select_option(label="Shortlist concept notes (invites their full proposals)")
-    director.get_by_role("button", name="Run").click()
+    director.locator('select[name="action"]').select_option(
+        label="Shortlist concept notes (invites their full proposals)"
+    )
+    director.get_by_role("button", name="Go").click()
     expect(director.locator(".messagelist")).to_contain_text("1 shortlisted")
     shot(director, "two-stage-07-shortlisted-in-the-admin")
 

@@ -97,7 +97,16 @@ def call_start_refusal(
 
 
 # What a shortlisted concept note hands on to its full proposal.
-CARRIED_OVER = ("title", "summary", "countries", "start_date", "end_date", "requested_amount", "co_financing")
+CARRIED_OVER = (
+    "title",
+    "summary",
+    "countries",
+    "start_date",
+    "end_date",
+    "requested_amount",
+    "co_financing",
+    "expected_results",
+)
 
 
 @transaction.atomic
@@ -123,7 +132,6 @@ def concept_note_shortlist(*, application: Application, user: User, comment: str
         created_by=concept.created_by,
         stage=CallStage.FULL_PROPOSAL,
         concept_note=concept,
-        expected_results="",
         **{name: getattr(concept, name) for name in CARRIED_OVER},
     )
     full.cities.set(concept.cities.all())

@@ -60,11 +60,13 @@ def _eligibility_given(request: HttpRequest, call: Call) -> dict:
 
 
 def _eligibility(request: HttpRequest, call: Call) -> services.Eligibility | None:
-    """The outcome of the visitor's check for the call; None when the call asks nothing."""
+    """The outcome of the visitor's check for the call; None when the call asks nothing. A call that only limits
+    the kinds of organisation asks nothing before applying (the organisation's own kind is checked when it
+    starts), but shows why not to a visitor whose answer did not qualify."""
     questions = list(call.eligibility_questions.all())
-    if not questions and not call.eligible_kinds:
-        return None
     given = _eligibility_given(request, call)
+    if not questions and not (call.eligible_kinds and given):
+        return None
     return services.eligibility_check(
         call=call, answers=given.get("answers"), kind=given.get("kind"), questions=questions
     )

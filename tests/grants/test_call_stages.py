@@ -673,3 +673,15 @@ def test_the_committee_finds_reviewed_concept_notes_to_shortlist_in_its_work_que
     assert "Concept notes reviewed, to shortlist" in home.text
     assert "Upgrading Kisenyi" in listed.text
     assert "Upgrading Kisenyi" not in awards.text  # a concept note is shortlisted, never awarded
+
+
+def test_a_call_that_only_limits_kinds_is_applied_to_without_a_check(client):
+    call = CallFactory(eligible_kinds=[OrganisationKind.LOCAL_GOVERNMENT])
+    organisation = OrganisationFactory(kind=OrganisationKind.LOCAL_GOVERNMENT)
+    client.force_login(PartnerUserFactory(organisation=organisation))
+
+    page = client.get(call.get_absolute_url())
+    started = client.post(reverse("grants:application-start", args=[call.reference]), {"organisation": organisation.pk})
+
+    assert "Start an application" in page.text and "Check your eligibility" not in page.text
+    assert started.headers["Location"] == reverse("grants:application", args=[Application.objects.get().pk])

@@ -101,8 +101,7 @@ def partner_application(user: User, pk: int) -> Application:
     """One of the user's organisation's applications with what its page shows; DoesNotExist otherwise."""
     return (
         partner_applications(user)
-        .select_related("call__facility")
-        .select_related("concept_note")
+        .select_related("call__facility", "concept_note", "full_proposal")
         .prefetch_related(
             "budget_lines",
             "answers",
@@ -111,7 +110,6 @@ def partner_application(user: User, pk: int) -> Application:
             "call__questions",
             "transitions__by",
             Prefetch("consortium", queryset=ConsortiumMember.objects.select_related("organisation")),
-            "full_proposal",
         )
         .get(pk=pk)
     )

@@ -56,6 +56,7 @@ def test_the_schema_is_openapi_3_and_names_every_endpoint(schema):
     steps = ("withdraw", "check", "approve", "return", "decline")
     expected |= {f"/api/v1/payment-requests/{{id}}/{step}/" for step in steps}
     expected |= {f"/api/v1/amendments/{{id}}/{step}/" for step in ("withdraw", "approve", "decline")}
+    expected |= {"/api/v1/applications/{id}/messages/", "/api/v1/projects/{id}/messages/"}
 
     assert schema["openapi"].startswith("3.")
     assert schema["info"]["title"] == "Cities Alliance portfolio API"

@@ -190,7 +190,7 @@ def test_sending_is_refused_without_recipients_states_or_the_permission(call, te
     for statuses, user, said in (
         ([S.APPROVED], officer, "nobody to write to"),
         ([], officer, "Choose the states"),
-        (["shortlisted"], officer, "Choose the states"),
+        (["no-such-state"], officer, "Choose the states"),
         ([S.SUBMITTED], finance, "You may not send"),
     ):
         with pytest.raises(MessageError, match=said):

@@ -302,7 +302,12 @@ def test_each_role_is_offered_the_admin_actions_of_its_own_acts_only(client):
             "applications": set(),
             "projects": set(),
         },
-        GRANTS_COMMITTEE: {"transactions": set(), "periods": set(), "applications": {"reject"}, "projects": set()},
+        GRANTS_COMMITTEE: {
+            "transactions": set(),
+            "periods": set(),
+            "applications": {"reject", "shortlist"},
+            "projects": set(),
+        },
     }
 
 

@@ -34,8 +34,8 @@ def withdraw(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("members", "0013_agreement_document_acts"),
-        ("grants", "0026_two_stage_and_invitation_calls"),
+        ("members", "0014_message_acts"),
+        ("grants", "0028_two_stage_and_invitation_calls"),
     ]
 
     operations = [migrations.RunPython(extend, withdraw)]

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('grants', '0025_agreements_signed_and_default_texts'),
+        ('grants', '0027_messages'),
         ('members', '0013_agreement_document_acts'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

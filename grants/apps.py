@@ -14,6 +14,7 @@ class GrantsConfig(AppConfig):
         from .models import City, Facility, FundingWindow, Theme
         from .portal import partner_landing
         from .sections import staff_record
+        from .selectors.agreements import signature_todos
         from .selectors.calls import draft_todos
         from .selectors.consortia import invitation_todos
         from .selectors.messages import message_todos
@@ -24,6 +25,7 @@ class GrantsConfig(AppConfig):
         register_todos(draft_todos)
         register_todos(invitation_todos)
         register_todos(message_todos)
+        register_todos(signature_todos)
 
         staff_record.register(project_payments_section)
 

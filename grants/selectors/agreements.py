@@ -7,14 +7,17 @@ staff-written template reaches nothing else.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
 from babel.numbers import get_currency_name
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.urls import reverse
 from django.utils import translation
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 from num2words import num2words
 
 from common.money import format_money, money_locale
@@ -24,12 +27,14 @@ from members.selectors import organisations_of
 
 from ..models import (
     AgreementSignatory,
+    AgreementStatus,
     AgreementTemplate,
     DocumentLanguage,
     GrantAgreement,
     ReleaseCondition,
     SignatorySide,
 )
+from ..todos import Todo
 
 # The words the document takes from the data, in each language (the interface itself is in English only).
 WORDS = {
@@ -107,6 +112,27 @@ def partner_agreements(user: User) -> QuerySet[GrantAgreement]:
         .select_related("project")
         .order_by("-signed_on", "reference")
     )
+
+
+def signature_todos(user: User, today: dt.date) -> list[Todo]:
+    """The portal home's agreements to sign: those of the user's organisations still awaiting the grantee's
+    signature (the secretariat records it from the signed copy returned). One query."""
+    partner_signed = AgreementSignatory.objects.filter(agreement=OuterRef("pk"), side=SignatorySide.PARTNER)
+    waiting = (
+        partner_agreements(user)
+        .filter(status=AgreementStatus.AWAITING_SIGNATURES)
+        .exclude(Exists(partner_signed))
+        .select_related("grantee")[:20]
+    )
+    return [
+        Todo(
+            title=_("Sign the grant agreement of %(code)s") % {"code": agreement.project.code},
+            detail=_("Download it, have it signed for %(grantee)s and return the signed copy to the secretariat.")
+            % {"grantee": agreement.grantee},
+            url=reverse("grants:agreement", args=[agreement.project.code]),
+        )
+        for agreement in waiting
+    ]
 
 
 def document_template(language: str) -> AgreementTemplate | None:

@@ -67,7 +67,7 @@ def test_the_home_lists_what_is_late_first_then_what_is_due_and_the_drafts_to_fi
     ReportingPeriodFactory(project=theirs, due_date=dt.date(2020, 1, 31))
     client.force_login(partner)
 
-    with django_assert_max_num_queries(15):  # each kind of to-do is one query
+    with django_assert_max_num_queries(16):  # each kind of to-do is one query
         page = client.get(reverse("grants:dashboard")).content.decode()
 
     todos = page[page.index('id="todo-title"') : page.index("My applications</h2>")]
@@ -136,3 +136,23 @@ def test_an_address_elsewhere_is_not_followed_after_registering(client):
     )
 
     assert response["Location"] == reverse("members:organisation", args=[Organisation.objects.get().pk])
+
+
+def test_an_agreement_awaiting_the_grantees_signature_is_a_todo_until_it_is_signed(client):
+    from grants.services.agreements import agreement_signature_record
+    from tests.factories import GrantAgreementFactory
+
+    partner, organisation, project = partner_with_a_project()
+    agreement = GrantAgreementFactory(project=project, grantee=organisation, signed=False)
+    others = GrantAgreementFactory(signed=False)  # another organisation's
+    client.force_login(partner)
+
+    page = client.get(reverse("grants:dashboard")).content.decode()
+    assert "Sign the grant agreement of CA-JIN-01" in page
+    assert reverse("grants:agreement", args=["CA-JIN-01"]) in page
+    assert others.project.code not in page
+
+    agreement_signature_record(
+        agreement=agreement, side="partner", name="Amina Okello", signed_on=dt.date(2020, 2, 2), recorded_by=None
+    )
+    assert "Sign the grant agreement" not in client.get(reverse("grants:dashboard")).content.decode()

@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 
 from citiesalliance.celery import app as celery_app
+from tests.live_server_gate import gate_of
 
 IN_CI = bool(os.environ.get("CI"))
 
@@ -153,6 +154,20 @@ def _eager_celery():
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True
     yield
+
+
+@pytest.fixture(autouse=True)
+def _live_server_idle_before_flush(request):
+    """A test using the live server hands the database back only once the server is idle (see
+    tests/live_server_gate.py): set up after the database, so torn down before its flush."""
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    gate = gate_of(request.getfixturevalue("live_server"))
+    gate.open()
+    yield
+    gate.close_when_idle()
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""The grant agreement as a PDF: the staff-written text of its language, filled in and printed by WeasyPrint.
+"""The grant agreement as a PDF (the staff-written text of its language, filled in and printed by WeasyPrint),
+and the letter of each approved amendment, for both sides to sign.
 
 The text is rendered by the sandboxed engine of `common.sandbox` from the plain values of
 `selectors.agreements.agreement_document_values`, then set in a page of our own; WeasyPrint fetches nothing
@@ -17,8 +18,9 @@ from common.pdf import pdf_response, sealed_pdf
 from common.sandbox import compile_template, render
 from common.uploads import PDF, file_download
 
-from .models import DocumentLanguage, GrantAgreement
+from .models import Amendment, AmendmentStatus, DocumentLanguage, GrantAgreement
 from .selectors.agreements import agreement_document_values, document_template
+from .selectors.amendments import amendment_letter
 
 
 class DocumentUnavailable(Exception):
@@ -68,3 +70,28 @@ def signed_copy_response(agreement: GrantAgreement):
     if not agreement.signed_copy:
         raise Http404
     return file_download(agreement.signed_copy, name=f"{agreement.reference}-signed.pdf", content_type=PDF)
+
+
+def amendment_letter_pdf(amendment: Amendment) -> bytes:
+    """The letter both sides sign: the amendment, each term it changed before and after, the signature blocks."""
+    letter = amendment_letter(amendment)
+    html = render_to_string(
+        "grants/pdf/amendment.html",
+        {"letter": letter, "amendment": amendment, "agreement": amendment.agreement, "made_on": timezone.localdate()},
+    )
+    return sealed_pdf(html)
+
+
+def amendment_letter_response(amendment: Amendment) -> HttpResponse:
+    """The letter of an approved amendment; 404 for one not approved (nothing to sign)."""
+    if amendment.status != AmendmentStatus.APPROVED:
+        raise Http404
+    content = amendment_letter_pdf(amendment)
+    return pdf_response(content, f"{amendment.agreement.reference}-amendment-{amendment.number}.pdf")
+
+
+def amendment_signed_copy_response(amendment: Amendment):
+    if not amendment.signed_copy:
+        raise Http404
+    name = f"{amendment.agreement.reference}-amendment-{amendment.number}-signed.pdf"
+    return file_download(amendment.signed_copy, name=name, content_type=PDF)

@@ -12,10 +12,11 @@ from django.views.decorators.http import require_POST
 
 from common.errors import DomainError
 
+from .agreement_pdf import amendment_letter_response, amendment_signed_copy_response
 from .forms import AmendmentForm, BudgetLineFormSet
-from .models import AmendmentKind, AmendmentStatus, GrantAgreement
+from .models import Amendment, AmendmentKind, AmendmentStatus, GrantAgreement
 from .selectors.amendments import agreement_amendments, agreement_versions, partner_agreement, partner_amendments
-from .services import BudgetLineInput, TrancheSpec
+from .services import BudgetLineInput, TrancheSpec, sides_awaited
 from .services.amendments import AmendmentTerms, amendment_request, amendment_withdraw
 
 
@@ -91,6 +92,7 @@ def amendments(request: HttpRequest, code: str) -> HttpResponse:
             amendment,
             amendment.status == AmendmentStatus.REQUESTED
             and (amendment.by_partner or amendment.requested_by_id == request.user.pk),
+            sides_awaited(amendment) if amendment.awaits_signatures else [],
         )
         for amendment in agreement_amendments(agreement)
     ]
@@ -144,3 +146,21 @@ def versions(request: HttpRequest, code: str) -> HttpResponse:
     agreement = _agreement(request, code)
     context = {"comparison": agreement_versions(agreement), "project": agreement.project}
     return render(request, "grants/portal/versions.html", context)
+
+
+def _own_amendment(request: HttpRequest, pk: int) -> Amendment:
+    """An amendment of an agreement the user's organisation holds as grantee; 404 for any other."""
+    try:
+        return partner_amendments(request.user).get(pk=pk)
+    except Amendment.DoesNotExist:
+        raise Http404 from None
+
+
+@login_required
+def amendment_letter_download(request: HttpRequest, pk: int) -> HttpResponse:
+    return amendment_letter_response(_own_amendment(request, pk))
+
+
+@login_required
+def amendment_signed_copy_download(request: HttpRequest, pk: int) -> HttpResponse:
+    return amendment_signed_copy_response(_own_amendment(request, pk))

@@ -50,6 +50,12 @@ urlpatterns = [
     path("portal/projects/<str:code>/amendments/<str:kind>/", amendment_pages.amendment_new, name="amendment-new"),
     path("portal/projects/<str:code>/versions/", amendment_pages.versions, name="versions"),
     path("portal/amendments/<int:pk>/withdraw/", amendment_pages.amendment_withdraw_view, name="amendment-withdraw"),
+    path("portal/amendments/<int:pk>/letter/", amendment_pages.amendment_letter_download, name="amendment-letter"),
+    path(
+        "portal/amendments/<int:pk>/signed-copy/",
+        amendment_pages.amendment_signed_copy_download,
+        name="amendment-signed-copy",
+    ),
     path("portal/reviews/<int:pk>/", portal.review_detail, name="review"),
     path("portal/applications/<int:pk>/messages/", portal_messages.application_messages, name="application-messages"),
     path("portal/projects/<str:code>/messages/", portal_messages.project_messages, name="project-messages"),

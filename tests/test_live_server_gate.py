@@ -5,7 +5,6 @@ import threading
 from tests.live_server_gate import LiveServerGate
 
 
-
 def test_a_closed_gate_answers_503_without_calling_the_application():
     calls = []
     gate = LiveServerGate(lambda environ, start_response: calls.append(environ) or [b"served"])

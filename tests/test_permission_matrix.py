@@ -31,7 +31,8 @@ from rest_framework.authtoken.models import Token
 from grants import services
 from grants.agreement_texts import default_agreement_texts_ensure
 from grants.models import ApplicationStatus, CallInvitation, EmailTemplate, MessageSide, TransactionKind
-from grants.services.amendments import AmendmentTerms, amendment_request
+from grants.services.amendment_signatures import amendment_signed_copy_upload
+from grants.services.amendments import AmendmentTerms, amendment_approve, amendment_request
 from grants.services.messages import mailing_send, message_post
 from members.models import OrganisationKind, Role
 from members.roles import FINANCE_OFFICER, PROGRAMME_OFFICER, ROLES
@@ -633,6 +634,15 @@ EXPECTED: dict[str, Door | tuple[Door, ...] | AdminModel] = {
     "GET /api/v1/amendments/": api(api_signed_in(OK), lists=("amendment", AMENDMENT_READ)),
     "POST /api/v1/amendments/": api(api_signed_in()),  # for an agreement the partner's organisation holds
     "GET /api/v1/amendments/{id}/": api(AMENDMENT_READ, id=of("amendment")),
+    # -- Amendments to sign (issue 17, point 3): the letter and the signed copy read like the amendment; the
+    # secretariat records signatures and the signed copy with the act of signing agreements
+    "grants:amendment-letter": page(PARTNER_OWN, pk=of("amendment")),
+    "grants:amendment-signed-copy": page(PARTNER_OWN, pk=of("amendment")),
+    "admin:grants_amendment_letter": page(admin_page("grants.view_amendment"), pk=of("amendment")),
+    "admin:grants_amendment_signed_copy_download": page(admin_page("grants.view_amendment"), pk=of("amendment")),
+    "admin:grants_amendment_signature": admin_form("grants.sign_grantagreement", pk=of("amendment")),
+    "admin:grants_amendment_signed_copy": admin_form("grants.sign_grantagreement", pk=of("amendment")),
+    "POST /api/v1/amendments/{id}/signatures/": api(api_write("grants.sign_grantagreement"), id=of("amendment")),
     # -- Conversations and bulk e-mail (issue 17, point 6): the record's organisation in the portal, staff who read
     # messages in the admin (programme officers and the committee answer), programme officers e-mail a call's
     # applicants from templates they keep.
@@ -861,6 +871,12 @@ def build_portfolio() -> dict:
         agreement=agreement,
         user=people[PARTNER_A],
         terms=AmendmentTerms(kind="no_cost_extension", reason="More time.", new_end_date=dt.date(2023, 6, 30)),
+    )
+    # Approved, so that its letter and its signed copy exist (the acts on a request answer past the permission
+    # layer whatever the amendment's state).
+    amendment = amendment_approve(amendment=amendment, user=people[SUPERUSER])
+    amendment_signed_copy_upload(
+        amendment=amendment, upload=SimpleUploadedFile("amendment.pdf", PDF), user=people[SUPERUSER]
     )
 
     message = message_post(

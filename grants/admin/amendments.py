@@ -6,29 +6,34 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from common.admin import ConditionFilter
+from common.admin import ConditionFilter, next_url
 from common.errors import DomainError
-from common.permissions import may
+from common.permissions import may, requires
 
+from ..agreement_pdf import amendment_letter_response, amendment_signed_copy_response
 from ..amendment_pages import amendment_forms, amendment_terms, forms_valid, show_refusal
 from ..forms import DecisionForm
 from ..models import (
     Amendment,
     AmendmentBudgetLine,
     AmendmentKind,
+    AmendmentSignatory,
     AmendmentTranche,
     AmendmentTransition,
     GrantAgreement,
 )
 from ..sections import PageSection, staff_record
 from ..selectors.amendments import agreement_versions, amendments_to_decide, staff_agreement
+from ..services.agreements import sides_awaited
+from ..services.amendment_signatures import amendment_signature_record, amendment_signed_copy_upload
 from ..services.amendments import amendment_approve, amendment_decline, amendment_request
+from .agreements import SignatureForm, SignedCopyForm
 
 
 class AmendmentWorkFilter(ConditionFilter):
@@ -56,6 +61,14 @@ class LineInline(ReadOnlyInline):
 class NewTrancheInline(ReadOnlyInline):
     model = AmendmentTranche
     fields = ["planned_date", "amount", "condition_kind", "condition", "release_on"]
+
+
+class SignatoryInline(ReadOnlyInline):
+    """Who signed the approved amendment for each side: recorded with "Record a signature", never edited here."""
+
+    model = AmendmentSignatory
+    fields = ["side", "name", "title", "email", "signed_on", "recorded_by", "recorded_at"]
+    readonly_fields = fields
 
 
 class TransitionInline(ReadOnlyInline):
@@ -86,9 +99,12 @@ class AmendmentAdmin(admin.ModelAdmin):
         "decided_by",
         "decided_at",
         "decision_reason",
+        "signed_on",
+        "signed_copy_uploaded_at",
+        "signed_copy_uploaded_by",
     ]
     fields = readonly_fields
-    inlines = [LineInline, NewTrancheInline, TransitionInline]
+    inlines = [LineInline, NewTrancheInline, SignatoryInline, TransitionInline]
 
     def has_add_permission(self, request):
         return False
@@ -105,11 +121,35 @@ class AmendmentAdmin(admin.ModelAdmin):
             path("request/<int:agreement>/", view(self.request_view), name="grants_amendment_request"),
             path("<int:pk>/decide/", view(self.decide_view), name="grants_amendment_decide"),
             path("versions/<int:agreement>/", view(self.versions_view), name="grants_amendment_versions"),
+            path(
+                "<int:pk>/letter/",
+                view(requires("grants.view_amendment")(self.letter_view)),
+                name="grants_amendment_letter",
+            ),
+            path(
+                "<int:pk>/signature/",
+                view(requires("grants.sign_grantagreement")(self.signature_view)),
+                name="grants_amendment_signature",
+            ),
+            path(
+                "<int:pk>/signed-copy/",
+                view(requires("grants.sign_grantagreement")(self.signed_copy_view)),
+                name="grants_amendment_signed_copy",
+            ),
+            path(
+                "<int:pk>/signed-copy/download/",
+                view(requires("grants.view_amendment")(self.signed_copy_download)),
+                name="grants_amendment_signed_copy_download",
+            ),
             *super().get_urls(),
         ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra = {"may_decide": may(request.user, "grants.decide_amendment"), **(extra_context or {})}
+        extra = {
+            "may_decide": may(request.user, "grants.decide_amendment"),
+            "may_record_signatures": may(request.user, "grants.sign_grantagreement"),
+            **(extra_context or {}),
+        }
         return super().change_view(request, object_id, form_url, extra)
 
     def _agreement(self, pk: int) -> GrantAgreement:
@@ -118,9 +158,9 @@ class AmendmentAdmin(admin.ModelAdmin):
         except GrantAgreement.DoesNotExist:
             raise Http404 from None
 
-    def _page(self, request, template: str, title: str, **context) -> TemplateResponse:
+    def _page(self, request, template: str, title: str, status: int = 200, **context) -> TemplateResponse:
         context = {**self.admin_site.each_context(request), "title": title, "opts": self.model._meta, **context}
-        return TemplateResponse(request, template, context)
+        return TemplateResponse(request, template, context, status=status)
 
     def request_view(self, request, agreement: int):
         if not may(request.user, "grants.add_amendment"):
@@ -191,6 +231,93 @@ class AmendmentAdmin(admin.ModelAdmin):
             own=amendment.requested_by_id == request.user.pk,
         )
 
+    def _amendment(self, pk: int) -> Amendment:
+        return get_object_or_404(Amendment.objects.select_related("agreement__project", "agreement__grantee"), pk=pk)
+
+    def letter_view(self, request, pk: int):
+        return amendment_letter_response(self._amendment(pk))
+
+    def signed_copy_download(self, request, pk: int):
+        return amendment_signed_copy_response(self._amendment(pk))
+
+    def _back(self, request, amendment: Amendment) -> str:
+        return next_url(request, default=reverse("admin:grants_project_record", args=[amendment.agreement.project_id]))
+
+    def _act_page(self, request, amendment: Amendment, *, title: str, form, submit_label: str):
+        return self._page(
+            request,
+            "admin/grants/amendment/act_page.html",
+            title,
+            amendment=amendment,
+            agreement=amendment.agreement,
+            form=form,
+            submit_label=submit_label,
+            next=self._back(request, amendment),
+            status=400 if form.is_bound else 200,
+        )
+
+    def signature_view(self, request, pk: int):
+        amendment = self._amendment(pk)
+        form = SignatureForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                amendment_signature_record(amendment=amendment, recorded_by=request.user, **form.cleaned_data)
+            except DomainError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                amendment.refresh_from_db()
+                done = (
+                    _("It is signed by both sides.")
+                    if amendment.signed_on
+                    else _("Waiting for the signature of %(sides)s.")
+                    % {"sides": _(" and ").join(sides_awaited(amendment))}
+                )
+                self.message_user(
+                    request,
+                    _("The signature of %(name)s is recorded on %(amendment)s. %(done)s")
+                    % {"name": form.cleaned_data["name"], "amendment": amendment, "done": done},
+                    messages.SUCCESS,
+                )
+                return redirect(
+                    next_url(
+                        request, default=reverse("admin:grants_project_record", args=[amendment.agreement.project_id])
+                    )
+                )
+        return self._act_page(
+            request,
+            amendment,
+            title=_("Record a signature of %(amendment)s") % {"amendment": amendment},
+            form=form,
+            submit_label=_("Record the signature"),
+        )
+
+    def signed_copy_view(self, request, pk: int):
+        amendment = self._amendment(pk)
+        form = SignedCopyForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                amendment_signed_copy_upload(amendment=amendment, upload=form.cleaned_data["file"], user=request.user)
+            except DomainError as error:
+                form.add_error("file", error.message)
+            else:
+                self.message_user(
+                    request,
+                    _("The signed copy is kept with %(amendment)s.") % {"amendment": amendment},
+                    messages.SUCCESS,
+                )
+                return redirect(
+                    next_url(
+                        request, default=reverse("admin:grants_project_record", args=[amendment.agreement.project_id])
+                    )
+                )
+        return self._act_page(
+            request,
+            amendment,
+            title=_("Upload the signed copy of %(amendment)s") % {"amendment": amendment},
+            form=form,
+            submit_label=_("Upload"),
+        )
+
     def versions_view(self, request, agreement: int):
         if not may(request.user, "grants.view_grantagreement"):
             raise PermissionDenied
@@ -213,7 +340,12 @@ def amendments_section(project) -> PageSection | None:
         "admin/grants/record/amendments.html",
         {
             "agreement": agreement,
-            "amendments": list(agreement.amendments.select_related("requested_by", "decided_by").order_by("-number")),
+            "amendments": [
+                (amendment, sides_awaited(amendment) if amendment.awaits_signatures else [])
+                for amendment in agreement.amendments.select_related("requested_by", "decided_by")
+                .prefetch_related("signatories")
+                .order_by("-number")
+            ],
         },
     )
 

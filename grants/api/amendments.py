@@ -19,7 +19,7 @@ from members.models import Role
 from members.selectors import organisations_of
 
 from .. import services
-from ..models import Amendment, AmendmentKind, GrantAgreement
+from ..models import Amendment, AmendmentKind, GrantAgreement, SignatorySide
 from ..selectors.amendments import visible_amendments
 from ..services import amendments as amending
 from .applications import BudgetLineInput, BudgetLineOutput
@@ -41,6 +41,13 @@ class TransitionOutput(serializers.Serializer):
     comment = serializers.CharField()
 
 
+class SignatoryOutput(serializers.Serializer):
+    side = serializers.CharField()
+    name = serializers.CharField()
+    title = serializers.CharField()
+    signed_on = serializers.DateField()
+
+
 class AmendmentOutput(serializers.ModelSerializer):
     agreement = serializers.SlugRelatedField(slug_field="reference", read_only=True)
     project = serializers.CharField(source="agreement.project.code", read_only=True)
@@ -50,6 +57,13 @@ class AmendmentOutput(serializers.ModelSerializer):
     budget_lines = BudgetLineOutput(many=True, read_only=True)
     tranches = AmendmentTrancheOutput(many=True, read_only=True)
     transitions = TransitionOutput(many=True, read_only=True)
+    signatories = SignatoryOutput(many=True, read_only=True)
+    signed_on = serializers.DateField(
+        read_only=True, allow_null=True, help_text="The day both sides had signed the approved amendment."
+    )
+    awaiting_signature_of = serializers.SerializerMethodField(
+        help_text="The sides whose signature an approved amendment awaits: partner, secretariat."
+    )
 
     class Meta:
         model = Amendment
@@ -72,8 +86,17 @@ class AmendmentOutput(serializers.ModelSerializer):
             "tranches",
             "decided_at",
             "decision_reason",
+            "signatories",
+            "signed_on",
+            "awaiting_signature_of",
             "transitions",
         ]
+
+    def get_awaiting_signature_of(self, amendment: Amendment) -> list[str]:
+        if not amendment.awaits_signatures:
+            return []
+        signed = {signatory.side for signatory in amendment.signatories.all()}
+        return [side for side in SignatorySide.values if side not in signed]
 
 
 @extend_schema_field(OpenApiTypes.INT)
@@ -120,6 +143,16 @@ class ReasonInput(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
 
 
+class SignatureInput(serializers.Serializer):
+    """Who signed the approved amendment for one side, and when (from the signed letter)."""
+
+    side = serializers.ChoiceField(choices=SignatorySide.choices)
+    name = serializers.CharField(max_length=140)
+    title = serializers.CharField(max_length=140, required=False, allow_blank=True, default="")
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    signed_on = serializers.DateField()
+
+
 class AmendmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Amendments of grant agreements: staff read all of them, a partner those of its organisations' agreements."""
 
@@ -129,6 +162,7 @@ class AmendmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         "withdraw": OWN_ROW,
         "approve": "grants.decide_amendment",
         "decline": "grants.decide_amendment",
+        "signatures": "grants.sign_grantagreement",
     }
     ordering = ["-requested_at"]
     http_method_names = ["get", "post", "head", "options"]
@@ -137,9 +171,14 @@ class AmendmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return visible_amendments(self.request.user)
 
     def get_serializer_class(self):
-        return {"create": AmendmentInput, "withdraw": ReasonInput, "approve": ReasonInput, "decline": ReasonInput}.get(
-            self.action, AmendmentOutput
-        )
+        inputs = {
+            "create": AmendmentInput,
+            "withdraw": ReasonInput,
+            "approve": ReasonInput,
+            "decline": ReasonInput,
+            "signatures": SignatureInput,
+        }
+        return inputs.get(self.action, AmendmentOutput)
 
     def is_own(self, user, amendment: Amendment) -> bool:
         """A request is withdrawn by whoever made it, or for a partner's request by the grantee's partners."""
@@ -189,3 +228,14 @@ class AmendmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return self._answer(
             amending.amendment_decline(amendment=amendment, user=request.user, reason=self._reason(request))
         )
+
+    @extend_schema(request=SignatureInput, responses={200: AmendmentOutput})
+    @action(detail=True, methods=["post"])
+    def signatures(self, request: Request, pk: str) -> Response:
+        """The secretariat: record a signature of the approved amendment for one side; once both sides have
+        signed, the tranches it added may be paid."""
+        amendment = self.get_object()
+        signature = self.get_serializer(data=request.data)
+        signature.is_valid(raise_exception=True)
+        services.amendment_signature_record(amendment=amendment, recorded_by=request.user, **signature.validated_data)
+        return self._answer(amendment)

@@ -93,12 +93,9 @@ class SignatorySide(models.TextChoices):
     SECRETARIAT = "secretariat", _("Secretariat")
 
 
-class AgreementSignatory(models.Model):
-    """A person who signed the agreement for one side, and the day they signed."""
+class Signatory(models.Model):
+    """A person who signed for one side, and the day they signed: of an agreement or of an amendment."""
 
-    agreement = models.ForeignKey(
-        GrantAgreement, on_delete=models.CASCADE, related_name="signatories", verbose_name=_("agreement")
-    )
     side = models.CharField(_("side"), max_length=12, choices=SignatorySide.choices)
     name = models.CharField(_("name"), max_length=140)
     title = models.CharField(_("title"), max_length=140, blank=True)
@@ -113,6 +110,20 @@ class AgreementSignatory(models.Model):
         verbose_name=_("recorded by"),
     )
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_side_display()})"
+
+
+class AgreementSignatory(Signatory):
+    """A person who signed the agreement for one side, and the day they signed."""
+
+    agreement = models.ForeignKey(
+        GrantAgreement, on_delete=models.CASCADE, related_name="signatories", verbose_name=_("agreement")
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -120,6 +131,3 @@ class AgreementSignatory(models.Model):
         verbose_name_plural = _("signatories")
         ordering = ["agreement", "side", "signed_on", "pk"]
         indexes = [models.Index(fields=["agreement", "side"], name="signatory_agreement_side")]
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.get_side_display()})"

@@ -2,7 +2,9 @@
 
 An amendment is requested (by the grantee's partner in the portal or by staff) with its proposed terms, and
 approved or declined by the committee; approving applies it in one transaction (grants/services/amendments.py)
-and keeps a new `AgreementVersion`, so every version of the agreement can be read side by side.
+and keeps a new `AgreementVersion`, so every version of the agreement can be read side by side. An approved
+amendment is then signed by both sides, as the agreement was (`AmendmentSignatory`, recorded by the secretariat
+from the signed letter); until it is, the money it adds is not paid.
 """
 
 from __future__ import annotations
@@ -15,8 +17,14 @@ from django.utils.translation import gettext_lazy as _
 
 from common.money import CurrencyField, MoneyField
 
+from .agreements import Signatory
 from .calls import BudgetCategory
 from .ledger import GrantAgreement, ReleaseCondition
+
+
+def amendment_signed_copy_path(instance, filename: str) -> str:
+    """Kept under MEDIA_ROOT, which is never served directly: views check who may read a file."""
+    return f"amendments/{instance.pk}/{timezone.now():%Y%m%d%H%M%S}-signed.pdf"
 
 
 class AmendmentKind(models.TextChoices):
@@ -62,6 +70,24 @@ class Amendment(models.Model):
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_reason = models.TextField(_("reason for the decision"), blank=True)
+    signed_on = models.DateField(
+        _("signed by both sides on"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("The day the second side signed the approved amendment; empty while it awaits signatures."),
+    )
+    signed_copy = models.FileField(_("signed copy"), upload_to=amendment_signed_copy_path, blank=True, editable=False)
+    signed_copy_uploaded_at = models.DateTimeField(_("signed copy uploaded"), null=True, blank=True, editable=False)
+    signed_copy_uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("signed copy uploaded by"),
+    )
 
     class Meta:
         verbose_name = _("amendment")
@@ -92,6 +118,11 @@ class Amendment(models.Model):
                 violation_error_message=_("A no-cost extension gives the new end date."),
             ),
             models.CheckConstraint(
+                condition=Q(signed_on__isnull=True) | Q(status=AmendmentStatus.APPROVED),
+                name="amendment_signed_only_when_approved",
+                violation_error_message=_("Only an approved amendment is signed."),
+            ),
+            models.CheckConstraint(
                 condition=~Q(kind=AmendmentKind.BUDGET_REVISION) | Q(new_end_date__isnull=True),
                 name="amendment_revision_keeps_end_date",
                 violation_error_message=_("A budget revision does not move the end date."),
@@ -107,6 +138,24 @@ class Amendment(models.Model):
     @property
     def new_amount(self):
         return self.agreement.amount + (self.additional_amount or 0)
+
+    @property
+    def awaits_signatures(self) -> bool:
+        return self.status == AmendmentStatus.APPROVED and self.signed_on is None
+
+
+class AmendmentSignatory(Signatory):
+    """A person who signed an approved amendment for one side, and the day they signed."""
+
+    amendment = models.ForeignKey(
+        Amendment, on_delete=models.PROTECT, related_name="signatories", verbose_name=_("amendment")
+    )
+
+    class Meta:
+        verbose_name = _("signatory of an amendment")
+        verbose_name_plural = _("signatories of amendments")
+        ordering = ["amendment", "side", "signed_on", "pk"]
+        indexes = [models.Index(fields=["amendment", "side"], name="amendment_signatory_side")]
 
 
 class AmendmentBudgetLine(models.Model):

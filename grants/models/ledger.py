@@ -173,6 +173,16 @@ class Tranche(LedgerTotalsKept):
     condition_met_on = models.DateField(
         _("condition met on"), null=True, blank=True, help_text=_("For a date condition, its date.")
     )
+    amendment = models.ForeignKey(
+        "grants.Amendment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="tranches_added",
+        verbose_name=_("added by amendment"),
+        help_text=_("A cost extension's tranche: paid only once the amendment is signed by both sides."),
+    )
     disbursed_total = MoneyField(_("disbursed"), default=0, editable=False)
     # What a cancellation took off the unpaid remainder: the sum of the tranche's decommitments, kept like
     # `disbursed_total`.

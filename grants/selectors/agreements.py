@@ -35,6 +35,7 @@ from ..models import (
     SignatorySide,
 )
 from ..todos import Todo
+from .amendments import amendments_awaiting_signature
 
 # The words the document takes from the data, in each language (the interface itself is in English only).
 WORDS = {
@@ -115,8 +116,8 @@ def partner_agreements(user: User) -> QuerySet[GrantAgreement]:
 
 
 def signature_todos(user: User, today: dt.date) -> list[Todo]:
-    """The portal home's agreements to sign: those of the user's organisations still awaiting the grantee's
-    signature (the secretariat records it from the signed copy returned). One query."""
+    """The portal home's agreements and amendments to sign: those of the user's organisations still awaiting the
+    grantee's signature (the secretariat records it from the signed copy returned). Two queries."""
     partner_signed = AgreementSignatory.objects.filter(agreement=OuterRef("pk"), side=SignatorySide.PARTNER)
     waiting = (
         partner_agreements(user)
@@ -132,6 +133,25 @@ def signature_todos(user: User, today: dt.date) -> list[Todo]:
             url=reverse("grants:agreement", args=[agreement.project.code]),
         )
         for agreement in waiting
+    ] + _amendment_signature_todos(user)
+
+
+def _amendment_signature_todos(user: User) -> list[Todo]:
+    """Approved amendments the grantee has still to sign: one query."""
+    waiting = (
+        amendments_awaiting_signature(user)
+        .select_related(None)
+        .prefetch_related(None)
+        .select_related("agreement__project")[:20]
+    )
+    return [
+        Todo(
+            title=_("Sign amendment %(number)s of %(code)s")
+            % {"number": amendment.number, "code": amendment.agreement.project.code},
+            detail=_("Download the amendment letter, have it signed and return the signed copy to the secretariat."),
+            url=reverse("grants:amendments", args=[amendment.agreement.project.code]),
+        )
+        for amendment in waiting
     ]
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -15,7 +15,16 @@ from common.permissions import may
 from members.models import Role, User
 from members.selectors import organisations_of
 
-from ..models import AgreementVersion, Amendment, AmendmentStatus, BudgetCategory, GrantAgreement, ReleaseCondition
+from ..models import (
+    AgreementVersion,
+    Amendment,
+    AmendmentSignatory,
+    AmendmentStatus,
+    BudgetCategory,
+    GrantAgreement,
+    ReleaseCondition,
+    SignatorySide,
+)
 
 
 def amendments_to_decide() -> Q:
@@ -26,7 +35,7 @@ def amendments_to_decide() -> Q:
 def amendment_list() -> QuerySet[Amendment]:
     return (
         Amendment.objects.select_related("agreement__project", "agreement__grantee", "requested_by", "decided_by")
-        .prefetch_related("budget_lines", "tranches", "transitions__by")
+        .prefetch_related("budget_lines", "tranches", "transitions__by", "signatories")
         .order_by("-requested_at", "-pk")
     )
 
@@ -150,3 +159,34 @@ def agreement_versions(agreement: GrantAgreement) -> VersionComparison:
         row.changed = [index > 0 and cell != row.cells[index - 1] for index, cell in enumerate(row.cells)]
     columns = [VersionColumn(v.number, v.made_at, v.amendment) for v in versions]
     return VersionComparison(agreement=agreement, columns=columns, rows=rows)
+
+
+@dataclass(frozen=True)
+class AmendmentLetter:
+    """What an amendment's letter shows: the amendment, and each term it changed, before and after."""
+
+    amendment: Amendment
+    changes: list[tuple[str, str, str]]
+
+
+def amendment_letter(amendment: Amendment) -> AmendmentLetter:
+    """The terms `amendment` changed, from the version of the agreement before it to the version it made (the
+    comparison of `agreement_versions`, two of its columns). An amendment not approved changed nothing yet."""
+    comparison = agreement_versions(amendment.agreement)
+    made = [index for index, column in enumerate(comparison.columns) if column.amendment == amendment]
+    if not made or made[0] == 0:
+        return AmendmentLetter(amendment=amendment, changes=[])
+    after = made[0]
+    changes = [(row.label, row.cells[after - 1], row.cells[after]) for row in comparison.rows if row.changed[after]]
+    return AmendmentLetter(amendment=amendment, changes=changes)
+
+
+def amendments_awaiting_signature(user: User) -> QuerySet[Amendment]:
+    """Approved amendments of the agreements `user`'s organisations hold as partner that the grantee has not
+    signed yet: the portal home's "amendments to sign"."""
+    grantee_signed = AmendmentSignatory.objects.filter(amendment=OuterRef("pk"), side=SignatorySide.PARTNER)
+    return (
+        partner_amendments(user)
+        .filter(status=AmendmentStatus.APPROVED, signed_on__isnull=True)
+        .exclude(Exists(grantee_signed))
+    )

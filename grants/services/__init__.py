@@ -7,6 +7,7 @@ from .agreements import (
     agreement_signed_copy_upload,
     sides_awaited,
 )
+from .amendment_signatures import amendment_signature_record, amendment_signed_copy_upload, tranche_unsigned_refusal
 from .applications import (
     DRAFT_FIELDS,
     ApplicationError,
@@ -98,6 +99,8 @@ __all__ = [
     "agreement_signature_record",
     "agreement_signed_copy_upload",
     "allocation_set",
+    "amendment_signature_record",
+    "amendment_signed_copy_upload",
     "application_approve",
     "application_save",
     "application_screen",
@@ -150,5 +153,6 @@ __all__ = [
     "tranche_condition_meet",
     "tranche_requestable",
     "tranche_schedule",
+    "tranche_unsigned_refusal",
     "transaction_reverse",
 ]

@@ -37,7 +37,8 @@ class SignatureInput:
     email: str = ""
 
 
-def _signature_check(agreement: GrantAgreement, signature: SignatureInput) -> None:
+def signature_check(signature: SignatureInput) -> None:
+    """What any signature recorded gives: its side, a name, a date not to come (of an agreement or an amendment)."""
     if signature.side not in SignatorySide.values:
         raise AgreementError(_("Choose the side the signatory signed for."), field="side")
     if not signature.name.strip():
@@ -46,8 +47,25 @@ def _signature_check(agreement: GrantAgreement, signature: SignatureInput) -> No
         raise AgreementError(_("Give the date the signatory signed."), field="signed_on")
     if signature.signed_on > timezone.localdate():
         raise AgreementError(_("A signature cannot be dated on a day still to come."), field="signed_on")
+
+
+def _signature_check(agreement: GrantAgreement, signature: SignatureInput) -> None:
+    signature_check(signature)
     if agreement.status == AgreementStatus.CLOSED:
         raise AgreementError(_("%(reference)s is closed.") % {"reference": agreement.reference})
+
+
+def signed_copy_check(upload: UploadedFile) -> None:
+    """A signed copy is a PDF, checked by its content."""
+    try:
+        content_type = upload_type(upload)
+    except DomainError as error:
+        raise AgreementError(error.message, field="file") from None
+    if content_type != PDF:
+        raise AgreementError(
+            _("%(name)s is not a PDF file: upload the signed copy as a PDF.") % {"name": upload.name},
+            field="file",
+        )
 
 
 def signatures_record(
@@ -112,15 +130,7 @@ def agreement_signed_copy_upload(*, agreement: GrantAgreement, upload: UploadedF
     """Keep the signed copy of the agreement (a PDF, checked by its content); a new copy replaces the last one,
     whose upload the agreement's history keeps."""
     agreement = GrantAgreement.objects.select_for_update().get(pk=agreement.pk)
-    try:
-        content_type = upload_type(upload)
-    except DomainError as error:
-        raise AgreementError(error.message, field="file") from None
-    if content_type != PDF:
-        raise AgreementError(
-            _("%(name)s is not a PDF file: upload the signed copy as a PDF.") % {"name": upload.name},
-            field="file",
-        )
+    signed_copy_check(upload)
     agreement.signed_copy.save(f"{agreement.reference}-signed.pdf", upload, save=False)
     agreement.signed_copy_uploaded_at = timezone.now()
     agreement.signed_copy_uploaded_by = user

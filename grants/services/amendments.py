@@ -4,7 +4,8 @@ requested → approved | declined (by the committee, with the act `grants.decide
 member who requested it) | withdrawn (by whoever requested it: the staff member, or the grantee's partners).
 Approval applies every change in one transaction with the agreement and its project locked: the budget lines
 replaced, the end date moved (and the reports owed with it, through the apps that keep them), more money
-committed through the ledger with its new tranches, and a new version of the agreement kept.
+committed through the ledger with its new tranches, and a new version of the agreement kept. An approved
+amendment then awaits both sides' signatures (grants/services/amendment_signatures.py).
 """
 
 from __future__ import annotations
@@ -326,6 +327,7 @@ def amendment_approve(*, amendment: Amendment, user: User, comment: str = "") ->
         project.save(update_fields=["end_date", "updated_at"])
         end_date_moved.run(project)  # the reports owed cover the new end (results/apps.py registers it)
     if terms.kind == AmendmentKind.COST_EXTENSION:
+        tranches_before = set(agreement.tranches.values_list("pk", flat=True))
         try:
             agreement_commitment_increase(
                 agreement=agreement,
@@ -337,6 +339,8 @@ def amendment_approve(*, amendment: Amendment, user: User, comment: str = "") ->
             )
         except LedgerError as error:
             raise AmendmentError(error.message, field=error.field) from error
+        # Its tranches wait for the amendment's signatures (grants/services/amendment_signatures.py).
+        agreement.tranches.exclude(pk__in=tranches_before).update(amendment=amendment)
         agreement.refresh_from_db()
     if terms.budget_lines:
         _budget_lines_replace(agreement, terms.budget_lines)

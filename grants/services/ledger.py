@@ -40,6 +40,7 @@ from ..models import (
 from ..models.ledger import RECORDED_CONDITIONS, condition_problem
 from ..selectors.ledger import fund_unallocated_balance
 from .agreements import SignatureInput, sides_awaited, signatures_record
+from .amendment_signatures import tranche_unsigned_refusal
 from .versions import agreement_version_make
 
 
@@ -423,9 +424,16 @@ def disbursement_record(
     _require_open_period(value_date)
     _require_fully_signed(project)
     if tranche is not None:
-        tranche = Tranche.objects.select_for_update().select_related("agreement").get(pk=tranche.pk)
+        tranche = (
+            Tranche.objects.select_for_update(of=("self", "agreement"))
+            .select_related("agreement", "amendment")
+            .get(pk=tranche.pk)
+        )
         if tranche.agreement.project_id != project.pk:
             raise LedgerError(_("That tranche belongs to another project."), field="tranche")
+        unsigned = tranche_unsigned_refusal(tranche)
+        if unsigned:
+            raise LedgerError(unsigned, field="tranche")
         if not tranche.condition_met_by(value_date):
             raise LedgerError(
                 _("Tranche %(number)s waits for its condition: %(condition)s.")

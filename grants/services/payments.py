@@ -35,6 +35,7 @@ from ..models import (
     TrancheStatus,
 )
 from ..payment_workflow import PERMISSIONS, WORKFLOW, Actor
+from .amendment_signatures import tranche_unsigned_refusal
 from .ledger import disbursement_record
 
 S = PaymentRequestStatus
@@ -60,6 +61,9 @@ def tranche_requestable(tranche: Tranche) -> Decimal:
 
 
 def _require_released(tranche: Tranche, today: dt.date) -> None:
+    unsigned = tranche_unsigned_refusal(tranche)
+    if unsigned:
+        raise PaymentError(unsigned, field="tranche")
     status = tranche.status_on(today)
     if status == TrancheStatus.PAID:
         raise PaymentError(_("Tranche %(number)s is paid in full.") % {"number": tranche.number}, field="tranche")
@@ -115,7 +119,7 @@ def payment_request_create(
     agreement = GrantAgreement.objects.select_for_update().get(pk=tranche.agreement_id)
     if not _acts_for(requested_by, agreement.grantee_id):
         raise PaymentError(_("Only the grantee's partners can request its payments."))
-    tranche = Tranche.objects.select_for_update().get(pk=tranche.pk)
+    tranche = Tranche.objects.select_for_update(of=("self",)).select_related("amendment").get(pk=tranche.pk)
     _require_signed(agreement)
     _require_released(tranche, timezone.localdate())
     _require_payable_account(bank_account, agreement)

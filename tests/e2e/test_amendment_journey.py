@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from grants.models import Amendment, AmendmentStatus, PartnerRole, Project
 from grants.services import TrancheSpec
 from members.models import Organisation
-from tests.e2e.conftest import PHONE
+from tests.e2e.conftest import PHONE, serious_violations
 from tests.factories import GrantAgreementFactory, ProjectFactory, ProjectPartnerFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -93,3 +93,30 @@ def test_a_partner_asks_for_more_time_on_a_phone_and_the_director_approves(
     partner.get_by_role("link", name="Every version, side by side").click()
     expect(partner.locator("td.changed")).to_have_count(1)
     shot(partner, "amend-07-partner-versions-phone")
+
+    # The approved amendment is then signed: the partner is asked to on its home and downloads the letter; the
+    # director records both signatures from the signed letter on the grant's record.
+    partner.goto(f"{live_server.url}/portal/")
+    todo = partner.get_by_role("link", name="Sign amendment 1 of JIN-UPG-2026")
+    expect(todo).to_be_visible()
+    shot(partner, "amend-08-partner-home-sign-phone")
+    todo.click()
+    expect(partner.locator('[data-signatures="1"]')).to_contain_text("Awaiting the signature of the grantee")
+    with partner.expect_download() as download:
+        partner.get_by_role("link", name="Download the amendment letter (PDF)").click()
+    assert download.value.suggested_filename == "GA-JIN-UPG-2026-amendment-1.pdf"
+    assert partner.evaluate(FITS_THE_SCREEN)
+    assert serious_violations(partner) == []
+    shot(partner, "amend-09-partner-letter-phone")
+
+    for side, name in [("Grantee", "Grace Nakato"), ("Secretariat", "Helena Marsh")]:
+        director.goto(f"{live_server.url}/admin/grants/project/{jinja_grant.pk}/record/")
+        director.locator('[data-signatures="1"]').get_by_role("link", name="Record a signature").click()
+        director.get_by_label("Signed for").select_option(label=side)
+        director.get_by_label("Name").fill(name)
+        director.get_by_role("button", name="Record the signature").click()
+        expect(director.locator(".messagelist")).to_contain_text(f"The signature of {name} is recorded")
+    expect(director.locator('[data-signatures="1"]')).to_contain_text("Signed by both sides on")
+    shot(director, "amend-10-admin-record-signed")
+    partner.goto(f"{live_server.url}/portal/")
+    expect(partner.get_by_role("link", name="Sign amendment 1 of JIN-UPG-2026")).to_have_count(0)

@@ -501,7 +501,7 @@ def test_the_portal_home_takes_the_same_queries_whatever_the_requests(
         invite(ApplicationFactory(organisation=org_of(lead), created_by=lead), lead, invited)
     client.force_login(invited)
 
-    with django_assert_max_num_queries(15):  # with conversations to answer and agreements to sign
+    with django_assert_max_num_queries(16):  # with conversations to answer, agreements and amendments to sign
         response = client.get(reverse("grants:dashboard"))
 
     assert response.content.decode().count("data-request=") == invitations

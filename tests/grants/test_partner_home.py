@@ -67,7 +67,7 @@ def test_the_home_lists_what_is_late_first_then_what_is_due_and_the_drafts_to_fi
     ReportingPeriodFactory(project=theirs, due_date=dt.date(2020, 1, 31))
     client.force_login(partner)
 
-    with django_assert_max_num_queries(16):  # each kind of to-do is one query
+    with django_assert_max_num_queries(17):  # each kind of to-do is one query
         page = client.get(reverse("grants:dashboard")).content.decode()
 
     todos = page[page.index('id="todo-title"') : page.index("My applications</h2>")]

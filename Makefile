@@ -34,8 +34,11 @@ demo: migrate
 run: system-packages-run demo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+# The suite runs on every core (pytest-xdist), each test worker with its own database and its own Redis database
+# (tests/xdist_redis.py, which `python -m` can import); `make test TEST_WORKERS=0` runs it in one process.
+TEST_WORKERS ?= auto
 test: system-packages install
-	$(BIN)/pytest
+	$(BIN)/python -m pytest -p tests.xdist_redis -n $(TEST_WORKERS)
 
 lint: install
 	$(BIN)/ruff check .

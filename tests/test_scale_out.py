@@ -121,9 +121,9 @@ def s3_server(log_dir):
         deadline = time.monotonic() + 60
         while True:
             try:
-                requests.get(endpoint, timeout=2)
+                requests.get(endpoint, timeout=30)
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"moto's S3 server did not start:\n{log.read_text()}") from None
                 time.sleep(0.2)

@@ -73,9 +73,10 @@ def gunicorn_server(log_dir: Path, timeout: float = 60, **environment: str):
 
 
 def _answers(url: str) -> bool:
-    """Whether the server answers at all (the health check's answer also depends on Redis)."""
+    """Whether the server answers at all (the health check's answer also depends on Redis). A first request that
+    is slow to answer (a worker still loading Django on a busy machine) is asked again, up to the start's deadline."""
     try:
-        requests.get(f"{url}/health/", timeout=5)
-    except requests.ConnectionError:
+        requests.get(f"{url}/health/", timeout=30)
+    except (requests.ConnectionError, requests.Timeout):
         return False
     return True

@@ -423,6 +423,7 @@ SPECTACULAR_SETTINGS = {
         "ReportKindEnum": "results.models.ReportKind",
         "AmendmentKindEnum": "grants.models.AmendmentKind",
         "AmendmentStatusEnum": "grants.models.AmendmentStatus",
+        "SignatorySideEnum": "grants.models.SignatorySide",
         "CallKindEnum": "grants.models.CallKind",
         "CallStageEnum": "grants.models.CallStage",
         "CallDocumentKindEnum": "grants.models.CallDocumentKind",

@@ -41,7 +41,7 @@ class TransitionOutput(serializers.Serializer):
     comment = serializers.CharField()
 
 
-class SignatoryOutput(serializers.Serializer):
+class AmendmentSignatoryOutput(serializers.Serializer):
     side = serializers.CharField()
     name = serializers.CharField()
     title = serializers.CharField()
@@ -57,7 +57,7 @@ class AmendmentOutput(serializers.ModelSerializer):
     budget_lines = BudgetLineOutput(many=True, read_only=True)
     tranches = AmendmentTrancheOutput(many=True, read_only=True)
     transitions = TransitionOutput(many=True, read_only=True)
-    signatories = SignatoryOutput(many=True, read_only=True)
+    signatories = AmendmentSignatoryOutput(many=True, read_only=True)
     signed_on = serializers.DateField(
         read_only=True, allow_null=True, help_text="The day both sides had signed the approved amendment."
     )

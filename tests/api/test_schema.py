@@ -55,7 +55,7 @@ def test_the_schema_is_openapi_3_and_names_every_endpoint(schema):
     expected |= {f"/api/v1/reports/{{id}}/{step}/" for step in ("submit", "approve", "return", "evidence")}
     steps = ("withdraw", "check", "approve", "return", "decline")
     expected |= {f"/api/v1/payment-requests/{{id}}/{step}/" for step in steps}
-    expected |= {f"/api/v1/amendments/{{id}}/{step}/" for step in ("withdraw", "approve", "decline")}
+    expected |= {f"/api/v1/amendments/{{id}}/{step}/" for step in ("withdraw", "approve", "decline", "signatures")}
     expected |= {"/api/v1/applications/{id}/messages/", "/api/v1/projects/{id}/messages/"}
 
     assert schema["openapi"].startswith("3.")

@@ -60,6 +60,7 @@ urlpatterns = [
     re_path(
         r"^v1/projects/(?P<pk>[^/.]+)/messages/$", grants_api.ProjectMessagesView.as_view(), name="project-messages"
     ),
+    re_path(r"^v1/projects/(?P<pk>[^/.]+)/updates/$", grants_api.ProjectUpdatesView.as_view(), name="project-updates"),
     path("v1/me/token/", members_api.OwnTokenView.as_view(), name="own-token"),
     path("v1/portfolio-progress/", results_api.PortfolioProgressView.as_view(), name="portfolio-progress"),
     path("v1/", include(router.urls)),

@@ -29,8 +29,19 @@ from grants.admin.calls import ClosingFilter, ReviewFilter, WorkFilter
 from grants.admin.ledger import PaymentDateFilter, ReleaseConditionFilter
 from grants.admin.payments import PaymentWorkFilter
 from grants.admin.portfolio import CloseoutFilter
-from grants.models import Amendment, Application, Call, PaymentRequest, Project, ReviewAssignment, Tranche
+from grants.admin.updates import ModerationFilter
+from grants.models import (
+    Amendment,
+    Application,
+    Call,
+    PaymentRequest,
+    Project,
+    ProjectUpdate,
+    ReviewAssignment,
+    Tranche,
+)
 from grants.selectors import queue as grants_queue
+from grants.selectors import updates as grants_updates
 from members.models import User
 from results import selectors as results_selectors
 from results.admin.projects import DueFilter, PartnerFilter
@@ -223,6 +234,14 @@ def amendments_to_decide(user: User, counts: Counts) -> list[QueueLine]:
     return [_line(_("Amendments to decide"), grants_queue.amendments_to_decide_count(), Amendment, by, "to_decide")]
 
 
+def updates_to_moderate(user: User, counts: Counts) -> list[QueueLine]:
+    if not _may(user, "grants.moderate_projectupdate", ProjectUpdate):
+        return []
+    by = ModerationFilter
+    label = _("Project updates to moderate")
+    return [_line(label, grants_updates.to_moderate_count(), ProjectUpdate, by, by.TO_MODERATE)]
+
+
 # What waits on someone's approval: a function of (user, counts) returning the lines the user may act on.
 AWAITING_APPROVAL: list[LineSource] = [
     awards_to_decide,
@@ -231,6 +250,7 @@ AWAITING_APPROVAL: list[LineSource] = [
     payments_to_check,
     payments_to_approve,
     amendments_to_decide,
+    updates_to_moderate,
 ]
 
 SECTIONS: list[tuple[str, list[LineSource]]] = [

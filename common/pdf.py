@@ -27,6 +27,20 @@ def _fetcher():
     return Refusing(allowed_protocols=())
 
 
+def inline_only_fetcher():
+    """WeasyPrint's fetcher for a document whose images are inlined as `data:` URIs: those it reads, any other URL
+    (remote or local) it refuses."""
+    from weasyprint.urls import URLFetcher
+
+    class InlineOnly(URLFetcher):
+        def fetch(self, url, headers=None):
+            if not url.startswith("data:"):
+                return refuse_fetch(url)
+            return super().fetch(url, headers)
+
+    return InlineOnly(allowed_protocols=("data",))
+
+
 def sealed_pdf(html: str) -> bytes:
     from weasyprint import HTML  # heavy: loaded on first use
 

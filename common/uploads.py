@@ -31,8 +31,9 @@ EXTENSIONS = {
 }
 
 
-def upload_type(upload: UploadedFile) -> str:
-    """The MIME type of an accepted upload; DomainError (field "file") for one too big or of another kind."""
+def upload_type(upload: UploadedFile, *, accepted: dict[str, str] | None = None) -> str:
+    """The MIME type of an accepted upload; DomainError (field "file") for one too big or of another kind.
+    `accepted` narrows the kinds (MIME type → name) from every kind an upload may be."""
     limit = settings.UPLOAD_MAX_BYTES
     if upload.size > limit:
         raise DomainError(
@@ -45,6 +46,14 @@ def upload_type(upload: UploadedFile) -> str:
     # Office files are zip archives: their type is read from the whole archive.
     kind = filetype.guess(upload.read() if head.startswith(b"PK\x03\x04") else head)
     upload.seek(0)
+    if accepted is not None and (kind is None or kind.mime not in accepted):
+        names = list(accepted.values())
+        kinds = (
+            _("%(some)s or %(last)s") % {"some": ", ".join(names[:-1]), "last": names[-1]}
+            if len(names) > 1
+            else names[0]
+        )
+        raise DomainError(_("%(name)s is not a %(kinds)s file.") % {"name": upload.name, "kinds": kinds}, field="file")
     if kind is None or kind.mime not in ACCEPTED_UPLOADS:
         raise DomainError(
             _("%(name)s is not a PDF, XLSX, DOCX, PNG or JPEG file.") % {"name": upload.name}, field="file"

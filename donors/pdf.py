@@ -20,10 +20,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from common.charts import BarChart, bar_chart, compact
+from common.images import data_uri
 from common.money import format_money, quantize
 from grants.currency import AppliedRate, MissingRate, RateTable
-from grants.models import Allocation, Contribution, Project, Transaction, TransactionKind
+from grants.models import Allocation, Contribution, Project, ProjectUpdate, Transaction, TransactionKind, UpdatePhoto
 from grants.selectors import AllocationFigures, ContributionFigures
+from grants.selectors.updates import updates_on
 from results.models import Outcome
 from results.selectors import IndicatorProgress, ProjectResults, projects_results
 
@@ -57,6 +59,8 @@ USE_KINDS = {
 }
 # Projects listed one by one in the contents; more are listed, with their pages, in the projects' chapter.
 CONTENTS_PROJECTS = 20
+# The latest updates of the period the report shows, with their photos.
+REPORT_UPDATES = 12
 
 
 def _date(day: dt.date) -> str:
@@ -498,6 +502,42 @@ def report_document(
     )
 
 
+@dataclass(frozen=True)
+class UpdatePhotoInline:
+    src: str  # a data: URI: the PDF fetches nothing
+    caption: str
+
+
+@dataclass(frozen=True)
+class UpdateEntry:
+    update: ProjectUpdate
+    photos: list[UpdatePhotoInline]
+
+
+def _thumbnail(photo: UpdatePhoto) -> UpdatePhotoInline | None:
+    try:
+        with photo.thumbnail.open("rb") as handle:
+            return UpdatePhotoInline(src=data_uri(handle.read()), caption=photo.caption)
+    except (FileNotFoundError, OSError):
+        return None  # a file the storage lost: the update is still told, without it
+
+
+def report_updates(statement: DonorStatement) -> list[UpdateEntry]:
+    """The updates partners published on the funded projects during the report's period, with their thumbnails
+    inlined; three queries, and one read of the storage per photo."""
+    projects = Project.objects.filter(pk__in=[project.pk for project in statement.projects])
+    updates = updates_on(projects, REPORT_UPDATES, start=statement.period_start, end=statement.period_end)
+    return [
+        UpdateEntry(update, [inline for inline in map(_thumbnail, update.photos.all()) if inline is not None])
+        for update in updates
+    ]
+
+
 def report_context(report: DonorReport, statement: DonorStatement) -> dict:
     """The context of `donors/pdf/report.html`."""
-    return {"report": report, "statement": statement, "doc": report_document(report, statement)}
+    return {
+        "report": report,
+        "statement": statement,
+        "doc": report_document(report, statement),
+        "updates": report_updates(statement),
+    }

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from common.errors import DomainError
 from common.outbox import enqueue
+from common.pdf import inline_only_fetcher
 from common.permissions import may
 from members.models import Organisation, User
 
@@ -239,7 +240,8 @@ def _collector_paused() -> Iterator[None]:
 def _html_to_pdf(html: str) -> tuple[bytes, int]:
     from weasyprint import HTML  # heavy: loaded by workers only
 
-    document = HTML(string=html, base_url=str(settings.BASE_DIR)).render()
+    # Nothing is fetched: the report's styles are inline and its photos come as `data:` URIs.
+    document = HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=inline_only_fetcher()).render()
     buffer = io.BytesIO()
     document.write_pdf(buffer)
     return buffer.getvalue(), len(document.pages)

@@ -26,6 +26,7 @@ from common.spreadsheets import csv_response
 from common.uploads import PDF, file_download
 from grants.models import Project
 from grants.selectors import project_money
+from grants.selectors.updates import updates_on
 from members.models import Organisation, User
 from results.selectors import project_results
 from results.views import charted_progress
@@ -105,6 +106,7 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         ],
         "reports": selectors.donor_reports(donor)[:5],
         "report_form": ReportRequestForm(initial=_default_period()),
+        "updates": updates_on(selectors.funded_projects(donor)),
     }
     return render(request, "donors/dashboard.html", context)
 

@@ -14,7 +14,11 @@ from members.models import OrganisationKind
 
 from .models import Application, BudgetCategory, Call, CallQuestion, QuestionKind
 from .models.messages import BODY_MAX_LENGTH as MESSAGE_MAX_LENGTH
+from .models.updates import CAPTION_MAX_LENGTH as UPDATE_CAPTION_MAX_LENGTH
+from .models.updates import TEXT_MAX_LENGTH as UPDATE_TEXT_MAX_LENGTH
+from .models.updates import TITLE_MAX_LENGTH as UPDATE_TITLE_MAX_LENGTH
 from .services.messages import FILES_PER_MESSAGE
+from .services.updates import PHOTOS_PER_UPDATE
 
 
 class DateInput(forms.DateInput):
@@ -400,3 +404,57 @@ class EligibilityForm(forms.Form):
 
     def answers(self) -> dict[str, str]:
         return {name[1:]: value for name, value in self.cleaned_data.items() if name.startswith("q")}
+
+
+class ProjectUpdateForm(forms.Form):
+    """A project update with up to `PHOTOS_PER_UPDATE` photos, each with its caption (its text for screen
+    readers): fixed pairs of fields, so that the form works without JavaScript."""
+
+    title = forms.CharField(label=_("Title"), max_length=UPDATE_TITLE_MAX_LENGTH)
+    text = forms.CharField(
+        label=_("What happened"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=UPDATE_TEXT_MAX_LENGTH,
+    )
+    event_date = forms.DateField(label=_("Date of the news (optional)"), required=False, widget=DateInput())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["text"].help_text = _("Up to %(n)s characters.") % {"n": UPDATE_TEXT_MAX_LENGTH}
+        for number in range(1, PHOTOS_PER_UPDATE + 1):
+            self.fields[f"photo_{number}"] = forms.FileField(
+                label=_("Photo %(n)s") % {"n": number},
+                required=False,
+                widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png"}),
+                help_text=_("JPEG or PNG, up to %(size)g MB. Its location and camera data are removed.")
+                % {"size": settings.UPLOAD_MAX_BYTES / 1_000_000}
+                if number == 1
+                else "",
+            )
+            self.fields[f"caption_{number}"] = forms.CharField(
+                label=_("What photo %(n)s shows") % {"n": number},
+                required=False,
+                max_length=UPDATE_CAPTION_MAX_LENGTH,
+                help_text=_("Read out to those who cannot see the photo.") if number == 1 else "",
+            )
+
+    def photo_fields(self) -> list[tuple]:
+        return [(self[f"photo_{n}"], self[f"caption_{n}"]) for n in range(1, PHOTOS_PER_UPDATE + 1)]
+
+    def clean(self):
+        data = super().clean()
+        for number in range(1, PHOTOS_PER_UPDATE + 1):
+            if data.get(f"photo_{number}") and not (data.get(f"caption_{number}") or "").strip():
+                self.add_error(
+                    f"caption_{number}", _("Describe the photo: the caption is its text for screen readers.")
+                )
+        return data
+
+    def photos(self) -> list:
+        from .services.updates import PhotoUpload
+
+        return [
+            PhotoUpload(file=self.cleaned_data[f"photo_{n}"], caption=self.cleaned_data.get(f"caption_{n}", ""))
+            for n in range(1, PHOTOS_PER_UPDATE + 1)
+            if self.cleaned_data.get(f"photo_{n}")
+        ]

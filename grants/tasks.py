@@ -225,3 +225,25 @@ def send_mailing_chunk(mailing_id: int, recipient_ids: list[int], site_url: str 
     from .services.messages import mailing_deliver
 
     return mailing_deliver(mailing_id=mailing_id, recipient_ids=recipient_ids, site_url=site_url)
+
+
+@shared_task(**RETRY)
+def notify_update_decided(update_id: int) -> int:
+    """Tell the author of a project update that the secretariat published it, or rejected it and why."""
+    from .models import ProjectUpdate, UpdateStatus
+
+    update = ProjectUpdate.objects.select_related("project", "author").get(pk=update_id)
+    if update.status not in (UpdateStatus.PUBLISHED, UpdateStatus.REJECTED):
+        return 0  # withdrawn before the e-mail went
+    subject = (
+        _("Your update is published: %(title)s")
+        if update.status == UpdateStatus.PUBLISHED
+        else _("Your update is not published: %(title)s")
+    )
+    return send_each(
+        # One line whatever the title holds: a header never carries a line break.
+        subject=subject % {"title": " ".join(update.title.split())},
+        template="grants/email/update_decided.txt",
+        context={"update": update, "published": update.status == UpdateStatus.PUBLISHED},
+        recipients=[update.author.email],
+    )

@@ -1,12 +1,24 @@
 from django.urls import path
 
-from . import amendment_pages, consortium_pages, drafting, portal, portal_messages, portal_payments, views
+from . import (
+    amendment_pages,
+    consortium_pages,
+    drafting,
+    portal,
+    portal_messages,
+    portal_payments,
+    portal_updates,
+    views,
+)
 
 app_name = "grants"
 
 urlpatterns = [
     path("projects/", views.project_list, name="project-list"),
     path("projects/<str:code>/", views.project_detail, name="project-detail"),
+    path("updates/", portal_updates.update_list, name="update-list"),
+    path("updates/feed/", portal_updates.update_feed, name="update-feed"),
+    path("updates/photos/<int:pk>/<str:variant>/", portal_updates.update_photo, name="update-photo"),
     path("calls/", portal.call_list, name="call-list"),
     path("calls/<slug:reference>/", portal.call_detail, name="call-detail"),
     path("calls/<slug:reference>/eligibility/", portal.call_eligibility, name="call-eligibility"),
@@ -60,4 +72,6 @@ urlpatterns = [
     path("portal/applications/<int:pk>/messages/", portal_messages.application_messages, name="application-messages"),
     path("portal/projects/<str:code>/messages/", portal_messages.project_messages, name="project-messages"),
     path("portal/message-files/<int:pk>/", portal_messages.message_file, name="message-file"),
+    path("portal/projects/<str:code>/updates/", portal_updates.project_updates, name="project-updates"),
+    path("portal/updates/<int:pk>/withdraw/", portal_updates.project_update_withdraw, name="project-update-withdraw"),
 ]

@@ -7,6 +7,7 @@ from django.shortcuts import render
 from . import selectors
 from .models import Project
 from .sections import public_page
+from .selectors.updates import project_public_updates
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -30,5 +31,10 @@ def project_detail(request: HttpRequest, code: str) -> HttpResponse:
         project = selectors.project_detail(code=code, projects=selectors.visible_projects(request.user))
     except Project.DoesNotExist:
         raise Http404 from None
-    context = {"project": project, "money": selectors.project_money(project), "sections": public_page.of(project)}
+    context = {
+        "project": project,
+        "money": selectors.project_money(project),
+        "sections": public_page.of(project),
+        "updates": project_public_updates(project),
+    }
     return render(request, "grants/project_detail.html", context)

@@ -10,7 +10,8 @@ each may change is its own:
 - programme officers run calls (screening, reviewer assignment, ranking), the results framework and the
   review of progress reports, keep projects (publishing them too) and the catalogue, and check partners'
   payment requests against the project; they answer partners' messages on applications and projects, keep the
-  e-mail templates and send bulk e-mail to a call's applicants;
+  e-mail templates and send bulk e-mail to a call's applicants; they publish or reject the updates partners post
+  on their projects;
 - finance officers keep the ledger: receipts, disbursements and expenditure, allocations, reversals,
   pledge schedules, accounting periods and exchange rates, and the account mappings of the accounting
   journal, which they export for the host's books; they verify partners' bank accounts, approve checked
@@ -69,6 +70,7 @@ ROLES: dict[str, tuple[str, ...]] = {
         "grants.add_message",
         *_crud("grants", "emailtemplate", verbs=("add", "change")),
         "grants.add_mailing",
+        "grants.moderate_projectupdate",
         *_crud(
             "results",
             "outcome",

@@ -6,6 +6,7 @@ from .applications import ApplicationViewSet
 from .messages import ApplicationMessagesView, ProjectMessagesView
 from .outputs import ProjectRef
 from .payments import PaymentRequestViewSet, PaymentRunViewSet
+from .updates import ProjectUpdatesView
 from .views import (
     CallViewSet,
     ContributionViewSet,
@@ -29,6 +30,7 @@ __all__ = [
     "PaymentRunViewSet",
     "ProjectMessagesView",
     "ProjectRef",
+    "ProjectUpdatesView",
     "ProjectViewSet",
     "ThemeViewSet",
     "TransactionViewSet",

@@ -75,6 +75,7 @@ from .payments import (
 )
 from .projects import POOLED_FUND_CODE, PartnerRole, Project, ProjectCountry, ProjectPartner, ProjectStatus
 from .rates import ExchangeRate
+from .updates import ProjectUpdate, UpdatePhoto, UpdateStatus
 
 __all__ = [
     "EMAIL_PLACEHOLDERS",
@@ -148,6 +149,7 @@ __all__ = [
     "ProjectCountry",
     "ProjectPartner",
     "ProjectStatus",
+    "ProjectUpdate",
     "QuestionKind",
     "RecipientStatus",
     "ReleaseCondition",
@@ -159,6 +161,8 @@ __all__ = [
     "TrancheStatus",
     "Transaction",
     "TransactionKind",
+    "UpdatePhoto",
+    "UpdateStatus",
     "pledge_schedule_error",
     "review_due_default",
 ]

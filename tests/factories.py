@@ -18,6 +18,12 @@ from results import models as results
 
 # The smallest file that is a PDF by its content.
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+# A small photo by its content: a PNG of 4 by 3 pixels.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000004000000030802000000"
+    "3b9639910000001449444154789c633c51a1c100034c0c4800850300354401"
+    "6ef4272f230000000049454e44ae426082"
+)
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -34,12 +34,14 @@ from grants.models import ApplicationStatus, CallInvitation, EmailTemplate, Mess
 from grants.services.amendment_signatures import amendment_signed_copy_upload
 from grants.services.amendments import AmendmentTerms, amendment_approve, amendment_request
 from grants.services.messages import mailing_send, message_post
+from grants.services.updates import PhotoUpload, update_post, update_publish
 from members.models import OrganisationKind, Role
 from members.roles import FINANCE_OFFICER, PROGRAMME_OFFICER, ROLES
 from members.services import bank_account_verify
 from tests import matrix
 from tests.factories import (
     PDF,
+    PNG,
     AccountingPeriodFactory,
     AccountMappingFactory,
     AllocationFactory,
@@ -685,6 +687,34 @@ EXPECTED: dict[str, Door | tuple[Door, ...] | AdminModel] = {
     ),
     "POST /api/v1/amendments/{id}/approve/": api(api_write("grants.decide_amendment"), id=of("amendment")),
     "POST /api/v1/amendments/{id}/decline/": api(api_write("grants.decide_amendment"), id=of("amendment")),
+    # -- Project updates (issue 19, point 4): a project's partners post them in the portal and the API; programme
+    # officers publish or reject them; the public reads the published ones. A photo of an update not published yet
+    # is for the posting organisation and staff who see updates only.
+    "grants:update-list": page(PUBLIC),
+    "grants:update-feed": page(PUBLIC),
+    "grants:update-photo": (
+        page(PUBLIC, pk=of("public_update_photo"), variant="thumbnail"),
+        page(readers(PARTNER_A, staff="grants.view_projectupdate"), pk=of("update_photo"), variant="image"),
+    ),
+    "grants:project-updates": (
+        page(PARTNER_OWN, code=of("project.code")),
+        post(PARTNER_ACT, code=of("project.code")),
+    ),
+    "grants:project-update-withdraw": post(PARTNER_ACT, pk=of("update")),
+    "admin:grants_projectupdate_publish": (  # its button on the update's page, which posts
+        page(admin_page(ANY_STAFF, NOT_ALLOWED), pk=of("update")),
+        post(admin_page("grants.moderate_projectupdate", THROUGH), pk=of("update")),
+    ),
+    "admin:grants_projectupdate_reject": admin_form("grants.moderate_projectupdate", pk=of("update")),
+    "admin grants.projectupdate": AdminModel("grants.projectupdate", add=NOBODY, change=NOBODY, delete=NOBODY),
+    "action grants.projectupdate publish_updates": act(
+        "grants.moderate_projectupdate", view="grants.view_projectupdate"
+    ),
+    "action grants.projectupdate reject_updates": act(
+        "grants.moderate_projectupdate", view="grants.view_projectupdate"
+    ),
+    "GET /api/v1/projects/{id}/updates/": api(PROJECT_READ, id=of("project")),
+    "POST /api/v1/projects/{id}/updates/": api(api_own(PARTNER_A, seen_by="grants.view_project"), id=of("project")),
 }
 
 
@@ -886,6 +916,23 @@ def build_portfolio() -> dict:
         body="When is the decision expected?",
         uploads=[SimpleUploadedFile("question.pdf", PDF)],
     )
+    update = update_post(
+        project=project,
+        author=people[PARTNER_A],
+        title="Market opens",
+        text="Traders moved in.",
+        photos=[PhotoUpload(file=SimpleUploadedFile("market.png", PNG), caption="The market")],
+    )
+    public_update = update_publish(
+        update=update_post(
+            project=public_project,
+            author=people[PARTNER_B],
+            title="Roofs",
+            text="New roofs.",
+            photos=[PhotoUpload(file=SimpleUploadedFile("roof.png", PNG), caption="A roof")],
+        ),
+        user=people[SUPERUSER],
+    )
     template = EmailTemplate.objects.create(name="Reminder", subject="{{ call.title }}", body="Dear applicant")
     mailing_send(call=call, template=template, statuses=[ApplicationStatus.IN_REVIEW], user=people[SUPERUSER])
 
@@ -921,6 +968,9 @@ def build_portfolio() -> dict:
         **payments,
         "amendment": amendment,
         "message_file": message.files.get(),
+        "update": update,
+        "update_photo": update.photos.get(),
+        "public_update_photo": public_update.photos.get(),
     }
     shown = {
         "members.user": people[PARTNER_A],
@@ -936,6 +986,7 @@ def build_portfolio() -> dict:
         "grants.paymentrequest": payments["payment_request"],
         "grants.paymentrun": payments["payment_run"],
         "members.bankaccount": payments["bank_account"],
+        "grants.projectupdate": update,
     }
     for model in admin.site._registry:
         label = model._meta.label_lower

@@ -70,7 +70,7 @@ class ProjectUpdateAdmin(ReadOnlyMixin, admin.ModelAdmin):
         return [
             path(
                 "<int:pk>/publish/",
-                self.admin_site.admin_view(requires(MODERATE)(require_POST(self.publish_view))),
+                self.admin_site.admin_view(require_POST(requires(MODERATE)(self.publish_view))),
                 name="grants_projectupdate_publish",
             ),
             path(

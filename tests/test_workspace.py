@@ -28,6 +28,7 @@ from tests.factories import (
     CallFactory,
     GrantAgreementFactory,
     OrganisationFactory,
+    PartnerUserFactory,
     ProjectFactory,
     ProjectPartnerFactory,
     ReportingPeriodFactory,
@@ -59,10 +60,11 @@ PAYMENTS_TO_CHECK = "Payments to check"
 PAYMENTS_TO_APPROVE = "Payments to approve"
 PAYMENTS_TO_RUN = "Payments approved, for the next payment run"
 CLOSEOUTS = "Projects past their end, not closed"
+UPDATES = "Project updates to moderate"
 
 EVERY_LINE = [SCREEN, OUTSTANDING, REVIEWS_OVERDUE, CLOSING, DECIDE, REPORTS, DUE, TRANCHES_OVERDUE, CONDITIONS]
 EVERY_LINE += [PARTNER_REPORTS, DONOR_REPORTS, PAYMENTS_TO_CHECK, PAYMENTS_TO_APPROVE, PAYMENTS_TO_RUN, CLOSEOUTS]
-EVERY_LINE += [AMENDMENTS, SHORTLIST]
+EVERY_LINE += [AMENDMENTS, SHORTLIST, UPDATES]
 
 
 @pytest.fixture(autouse=True)
@@ -192,6 +194,17 @@ def _donor_reports() -> None:
         )
 
 
+def _updates() -> None:
+    """Two updates waiting for moderation, one published."""
+    from grants.services.updates import update_post, update_publish
+
+    partner = PartnerUserFactory()
+    project = ProjectFactory()
+    ProjectPartnerFactory(project=project, organisation=partner.organisation_roles.get().organisation)
+    waiting = [update_post(project=project, author=partner, title=f"Update {n}", text="News.") for n in range(3)]
+    update_publish(update=waiting[0], user=staff_in_role(PROGRAMME_OFFICER))
+
+
 @pytest.fixture
 def known_work():
     _applications_and_reviews()
@@ -200,6 +213,7 @@ def known_work():
     partners = _partner_reports()
     _donor_reports()
     _closeouts()
+    _updates()
     return partners
 
 
@@ -232,6 +246,7 @@ def test_each_line_counts_the_work_waiting_in_the_portfolio(known_work, administ
         PAYMENTS_TO_APPROVE: 0,
         PAYMENTS_TO_RUN: 0,
         CLOSEOUTS: 1,
+        UPDATES: 2,
     }
     assert [str(section.title) for section in sections] == [
         "Calls and applications",
@@ -291,7 +306,7 @@ def test_the_home_page_shows_the_queue_above_the_lists_of_records(client, known_
 
 ROLE_LINES = {
     PROGRAMME_OFFICER: {SCREEN, OUTSTANDING, REVIEWS_OVERDUE, CLOSING, REPORTS, CONDITIONS, PARTNER_REPORTS}
-    | {DONOR_REPORTS, PAYMENTS_TO_CHECK},
+    | {DONOR_REPORTS, PAYMENTS_TO_CHECK, UPDATES},
     FINANCE_OFFICER: {DUE, TRANCHES_OVERDUE, DONOR_REPORTS, PAYMENTS_TO_APPROVE, PAYMENTS_TO_RUN},
     GRANTS_COMMITTEE: {DECIDE, SHORTLIST, CLOSEOUTS, AMENDMENTS},
     ADMINISTRATOR: set(EVERY_LINE),
@@ -365,10 +380,10 @@ def test_the_queue_takes_as_many_queries_for_a_large_portfolio_as_for_a_small_on
     assert all(large[label] >= small[label] for label in EVERY_LINE)
     assert large[SCREEN] > small[SCREEN] and large[REPORTS] > small[REPORTS]
     # Two to read the user's permissions, then one per table: applications, reviews, calls, progress
-    # reports, amendments, tranches, reporting periods (overdue, and by partner), donor reports, payment requests
-    # and projects to close.
+    # reports, amendments, tranches, reporting periods (overdue, and by partner), donor reports, payment requests,
+    # projects to close and project updates.
     someone = staff_in_role(ADMINISTRATOR)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         work_queue(someone)
 
 

@@ -6,6 +6,7 @@ from grants.demo_amendments import load_demo_amendments
 from grants.demo_calls import load_demo_concept_notes
 from grants.demo_consortia import CO_APPLICANTS
 from grants.demo_messages import load_demo_messages
+from grants.demo_updates import load_demo_updates
 from members.demo import DEMO_PASSWORD, create_demo_logins
 from members.models import Organisation, User
 from results.demo import load_demo_results
@@ -31,6 +32,7 @@ class Command(BaseCommand):
         load_demo_concept_notes(
             User.objects.get(email="partner@example.org"), Organisation.objects.get(short_name="Jinja")
         )
+        load_demo_updates()
         self.stdout.write(f"Demo logins (password for each: {DEMO_PASSWORD}):")
         for login in logins:
             self.stdout.write(f"  {login.email:<28} {login.role:<18} {login.organisation}")

@@ -57,6 +57,7 @@ def test_the_schema_is_openapi_3_and_names_every_endpoint(schema):
     expected |= {f"/api/v1/payment-requests/{{id}}/{step}/" for step in steps}
     expected |= {f"/api/v1/amendments/{{id}}/{step}/" for step in ("withdraw", "approve", "decline", "signatures")}
     expected |= {"/api/v1/applications/{id}/messages/", "/api/v1/projects/{id}/messages/"}
+    expected |= {"/api/v1/projects/{id}/updates/"}
 
     assert schema["openapi"].startswith("3.")
     assert schema["info"]["title"] == "Cities Alliance portfolio API"

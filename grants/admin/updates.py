@@ -145,44 +145,43 @@ class ProjectUpdateAdmin(ReadOnlyMixin, admin.ModelAdmin):
     def has_moderate_permission(self, request) -> bool:
         return may(request.user, MODERATE)
 
-    @admin.action(description=_("Publish the selected updates"), permissions=["moderate"])
-    def publish_updates(self, request, queryset):
-        done, refused = 0, []
+    def _each(self, request, queryset, act, said) -> None:
+        """Take `act` on each selected update; say how many it was taken on, and why each other was refused."""
+        done_count, refused = 0, []
         for update in queryset.order_by("pk"):
             try:
-                services.update_publish(update=update, user=request.user)
+                act(update)
             except DomainError as error:
                 refused.append(f"{update.title}: {error.message}")
             else:
-                done += 1
-        self.message_user(
-            request,
-            ngettext("%(n)s update published.", "%(n)s updates published.", done) % {"n": done},
-            messages.SUCCESS,
-        )
+                done_count += 1
+        self.message_user(request, said(done_count), messages.SUCCESS)
         for line in refused:
             self.message_user(request, line, messages.WARNING)
+
+    @admin.action(description=_("Publish the selected updates"), permissions=["moderate"])
+    def publish_updates(self, request, queryset):
+        def publish(update):
+            services.update_publish(update=update, user=request.user)
+
+        def said(n: int) -> str:
+            return ngettext("%(n)s update published.", "%(n)s updates published.", n) % {"n": n}
+
+        self._each(request, queryset, publish, said)
 
     @admin.action(description=_("Reject the selected updates, saying why"), permissions=["moderate"])
     def reject_updates(self, request, queryset):
         """A page asking for the reason, then every selected update rejected with it (each author e-mailed)."""
         form = RejectForm(request.POST if "reason" in request.POST else None)
         if form.is_bound and form.is_valid():
-            done, refused = 0, []
-            for update in queryset.order_by("pk"):
-                try:
-                    services.update_reject(update=update, user=request.user, reason=form.cleaned_data["reason"])
-                except DomainError as error:
-                    refused.append(f"{update.title}: {error.message}")
-                else:
-                    done += 1
-            self.message_user(
-                request,
-                ngettext("%(n)s update rejected.", "%(n)s updates rejected.", done) % {"n": done},
-                messages.SUCCESS,
-            )
-            for line in refused:
-                self.message_user(request, line, messages.WARNING)
+
+            def reject(update):
+                services.update_reject(update=update, user=request.user, reason=form.cleaned_data["reason"])
+
+            def said(n: int) -> str:
+                return ngettext("%(n)s update rejected.", "%(n)s updates rejected.", n) % {"n": n}
+
+            self._each(request, queryset, reject, said)
             return None
         context = {
             **self.admin_site.each_context(request),

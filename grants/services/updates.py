@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -20,6 +21,7 @@ from common import outbox
 from common.errors import DomainError, validate
 from common.images import CleanPhoto, photo_clean
 from common.permissions import may
+from common.text import validate_writable_text
 from members.models import Organisation, Role, User
 from members.selectors import organisations_of
 
@@ -57,6 +59,10 @@ def _text(value: str, *, field: str, limit: int, missing: str, what: str) -> str
     value = (value or "").strip()
     if not value:
         raise UpdateError(missing, field=field)
+    try:
+        validate_writable_text(value)
+    except ValidationError as refusal:
+        raise UpdateError(" ".join(refusal.messages), field=field) from None
     if len(value) > limit:
         raise UpdateError(
             _("%(what)s is at most %(limit)s characters; this one has %(n)s.")

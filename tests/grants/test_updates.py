@@ -181,6 +181,8 @@ def test_the_text_title_captions_and_number_of_photos_are_limited(project, partn
         post(project, partner, photos=[photo(png(), caption=" ")])
     with pytest.raises(UpdateError, match=f"Add at most {PHOTOS_PER_UPDATE} photos"):
         post(project, partner, photos=[photo(png()) for _ in range(PHOTOS_PER_UPDATE + 1)])
+    with pytest.raises(UpdateError, match="Remove the invisible control character U\\+0007 at position 5"):
+        post(project, partner, photos=[photo(png(), caption="Bell\a")])
     with pytest.raises(UpdateError, match="cannot be in the future"):
         post(project, partner, event_date=dt.date.today() + dt.timedelta(days=2))
     assert not ProjectUpdate.objects.exists()

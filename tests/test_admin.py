@@ -16,6 +16,7 @@ from donors.models import DonorReport
 from grants.demo import load_demo_portfolio
 from grants.demo_amendments import load_demo_amendments
 from grants.demo_messages import load_demo_messages
+from grants.demo_updates import load_demo_updates
 from grants.generator import generate_portfolio
 from grants.models import ApplicationStatus, Call, ReviewAssignment
 from members.demo import create_demo_logins
@@ -45,6 +46,7 @@ def portfolio(settings):
     )
     load_demo_amendments()
     load_demo_messages()
+    load_demo_updates()
     SeatTermFactory(seat=Seat.objects.order_by("pk").first())
     application = ApplicationFactory(
         call=Call.objects.get(reference="innovation-fund-2026"), complete=True, status=ApplicationStatus.IN_REVIEW

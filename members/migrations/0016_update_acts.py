@@ -12,7 +12,7 @@ ACTS[PROGRAMME_OFFICER] = (*SEEN, "grants.moderate_projectupdate")
 class Migration(migrations.Migration):
     dependencies = [
         ("members", "0015_call_acts"),
-        ("grants", "0029_project_updates"),
+        ("grants", "0030_project_updates"),
     ]
 
     operations = [migrations.RunPython(*acts_migration(ACTS))]

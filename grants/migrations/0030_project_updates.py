@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('grants', '0028_two_stage_and_invitation_calls'),
+        ('grants', '0029_amendment_signatures'),
         ('members', '0015_call_acts'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install system-packages system-packages-run run serve test lint format worker beat migrate demo bench backup restore clean
+.PHONY: install system-packages system-packages-run run serve test lint format worker beat migrate demo bench load backup restore clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is required.") if sys.version_info < (3, 11) else None'
@@ -59,6 +59,17 @@ beat: install
 # environment's DATABASE_URL to every other recipe, `make test` included.)
 bench: install
 	DATABASE_URL="$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/citiesalliance}" $(BIN)/python manage.py bench $(BENCH_ARGS)
+
+# gunicorn with production's settings on a throw-away database of its own (load_<name>), driven by Locust; sizes
+# and flags are overridable: `make load LOAD_PROJECTS=50000 LOAD_WORKERS=2,3 LOAD_ARGS="--worker-class gthread"`.
+# Figures to var/load/results.json and var/load/results.md. REDIS_URL, when set, holds the cache as in production.
+LOAD_PROJECTS ?= 5000
+LOAD_WORKERS ?= 2,3,4,5
+LOAD_USERS ?= 40
+LOAD_DURATION ?= 120
+load: install
+	DATABASE_URL="$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/citiesalliance}" $(BIN)/python devtools/load/run.py \
+	  --projects $(LOAD_PROJECTS) --workers $(LOAD_WORKERS) --users $(LOAD_USERS) --duration $(LOAD_DURATION) $(LOAD_ARGS)
 
 # A timestamped folder under BACKUP_DIR (var/backups unless set): the database and the uploaded files.
 backup: install

@@ -54,7 +54,7 @@ def test_the_load_runner_reports_every_kind_of_request_without_an_error(tmp_path
         # Weights 6:2:2:1 give eleven users one staff member; each makes each of its requests first.
         "--users=11",
         "--spawn-rate=11",
-        "--duration=8",
+        "--duration=20",
         "--wait",
         "0.1",
         "0.3",

@@ -102,6 +102,9 @@ class SiteUser(HttpUser):
         number = next(_addresses)
         self.client.headers.update(
             {
+                # As production's proxy (nginx speaks HTTP/1.0 to gunicorn): a connection per request. Kept
+                # open, a gthread worker closes it after its keep-alive (2 s), racing the user's next request.
+                "Connection": "close",
                 "X-Forwarded-Proto": "https",
                 "X-Forwarded-For": f"10.{_run}.{number // 250}.{number % 250 + 1}",
                 "Origin": "https://" + self.host.split("://", 1)[1].rstrip("/"),
@@ -155,19 +158,41 @@ class SiteUser(HttpUser):
             {"csrfmiddlewaretoken": token, "login": email, "password": PASSWORD},
         )
         if secret and "/2fa/authenticate" in response.headers.get("Location", ""):
-            token = self.csrf_of("/accounts/2fa/authenticate/", "sign in: code form")
-            counter = int(time.time()) // 30
-            while (email, counter) in _used_codes:  # another user of this account took this step's code
-                time.sleep(30 - time.time() % 30 + 0.5)
-                counter = int(time.time()) // 30
-            _used_codes.add((email, counter))
-            self.post(
-                "/accounts/2fa/authenticate/",
-                "sign in: code",
-                {"csrfmiddlewaretoken": token, "code": totp(secret, counter)},
-            )
+            self.enter_code(email, secret)
         self.keep_cookies()
         self.client.get("/portal/organisation/start/", name="sign in: landing", allow_redirects=True)
+
+    def enter_code(self, email: str, secret: str) -> None:
+        """The authenticator app's code, typed as a person does. A code is good for its 30 s step only, and a
+        request can wait in gunicorn's queue past the end of the step: refused then, it is counted apart ("sign in:
+        code expired while queued") and the next code is typed, as a person would. A code refused within its
+        own step is an error."""
+        for _attempt in range(3):
+            token = self.csrf_of("/accounts/2fa/authenticate/", "sign in: code form")
+            while True:  # a fresh code, with at least 15 s of its step left, that no other user of the account took
+                now = time.time()
+                counter = int(now) // 30
+                if now % 30 <= 15 and (email, counter) not in _used_codes:
+                    break
+                time.sleep(30 - now % 30 + 0.2)
+            _used_codes.add((email, counter))
+            self.keep_cookies()
+            with self.client.post(
+                "/accounts/2fa/authenticate/",
+                data={"csrfmiddlewaretoken": token, "code": totp(secret, counter)},
+                headers={"Referer": self.origin + "/accounts/2fa/authenticate/"},
+                name="sign in: code",
+                catch_response=True,
+                allow_redirects=False,
+            ) as response:
+                if response.status_code == 302:
+                    return
+                if response.status_code == 200 and int(time.time()) // 30 != counter:
+                    response.request_meta["name"] = "sign in: code expired while queued"
+                    response.success()
+                    continue
+                response.failure(f"{response.status_code}: the code of its own time step was refused")
+                return
 
 
 class Anonymous(SiteUser):
@@ -229,14 +254,6 @@ class Partner(SiteUser):
         self.report = f"/portal/reports/{CONFIG['partner']['report']}/"
         self.each_task_once()
 
-    @task(3)
-    def portal(self):
-        self.get("/portal/", "partner: portal home")
-
-    @task(1)
-    def reports(self):
-        self.get("/portal/reports/", "partner: reports")
-
     @task(2)
     def save_draft(self):
         page = self.get(self.report, "partner: report page")
@@ -251,6 +268,14 @@ class Partner(SiteUser):
             referer=self.report,
             answer='"saved": true',
         )
+
+    @task(3)
+    def portal(self):
+        self.get("/portal/", "partner: portal home")
+
+    @task(1)
+    def reports(self):
+        self.get("/portal/reports/", "partner: reports")
 
 
 class Donor(SiteUser):
@@ -293,6 +318,13 @@ class Staff(SiteUser):
         self.sign_in(account["email"], account["totp_secret"])
         self.each_task_once()
 
+    @task(1)
+    def add_city(self):
+        token = self.csrf_of("/admin/grants/city/add/", "staff: add city form")
+        name = f"Load {random.getrandbits(40):x}"
+        data = {"csrfmiddlewaretoken": token, "name": name, "country": "UG", "confirmed": "on", "_save": "Save"}
+        self.post("/admin/grants/city/add/", "staff: add city (write)", data)
+
     @task(3)
     def work_queue(self):
         self.get("/admin/", "staff: work queue")
@@ -308,10 +340,3 @@ class Staff(SiteUser):
     @task(1)
     def applications(self):
         self.get("/admin/grants/application/", "staff: admin applications")
-
-    @task(1)
-    def add_city(self):
-        token = self.csrf_of("/admin/grants/city/add/", "staff: add city form")
-        name = f"Load {random.getrandbits(40):x}"
-        data = {"csrfmiddlewaretoken": token, "name": name, "country": "UG", "confirmed": "on", "_save": "Save"}
-        self.post("/admin/grants/city/add/", "staff: add city (write)", data)

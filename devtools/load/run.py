@@ -22,6 +22,7 @@ import csv
 import json
 import os
 import platform
+import resource
 import secrets
 import signal
 import socket
@@ -182,6 +183,21 @@ def cpu_seconds(pid: int) -> float:
         return 0.0
 
 
+def machine_cpu() -> tuple[float, float]:
+    """The machine's busy and total CPU seconds since it started, every core."""
+    import psutil
+
+    times = psutil.cpu_times()
+    total = sum(times)
+    return total - times.idle - getattr(times, "iowait", 0.0), total
+
+
+def children_cpu() -> float:
+    """CPU seconds of this process's finished children (Locust, once it has exited)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_once(options, workers: int, number: int, env: dict[str, str], config: Path, folder: Path) -> dict:
     port = free_port()
     worker_args = ["--worker-class", options.worker_class]
@@ -211,6 +227,7 @@ def run_once(options, workers: int, number: int, env: dict[str, str], config: Pa
         wait_for(f"http://127.0.0.1:{port}/health/", server)
         prefix = folder / f"locust-{workers}"
         before, cpu_before, started = load_average(), cpu_seconds(server.pid), time.perf_counter()
+        machine_before, locust_before = machine_cpu(), children_cpu()
         say(f"{workers} {options.worker_class} workers: Locust, {options.users} users for {options.duration} s")
         subprocess.run(
             [
@@ -248,6 +265,8 @@ def run_once(options, workers: int, number: int, env: dict[str, str], config: Pa
         elapsed = time.perf_counter() - started
         server_cpu = cpu_seconds(server.pid) - cpu_before
         after = load_average()
+        machine_busy, machine_total = (now - then for now, then in zip(machine_cpu(), machine_before, strict=True))
+        locust_cpu = children_cpu() - locust_before
     finally:
         server.send_signal(signal.SIGTERM)
         try:
@@ -268,6 +287,9 @@ def run_once(options, workers: int, number: int, env: dict[str, str], config: Pa
         "load_average_after": after,
         "server_cpu_s": round(server_cpu, 1),
         "server_cpu_share": round(server_cpu / elapsed / (os.cpu_count() or 1), 2) if elapsed else None,
+        # How busy the whole machine was (every process, PostgreSQL's and other users' too), and Locust's part.
+        "machine_cpu_busy": round(machine_busy / machine_total, 2) if machine_total else None,
+        "locust_cpu_share": round(locust_cpu / elapsed / (os.cpu_count() or 1), 2) if elapsed else None,
         "failures": read_failures(prefix.with_name(prefix.name + "_failures.csv")),
         "total": total,
         "requests": requests,
@@ -350,6 +372,10 @@ def best(runs: list[dict]) -> dict:
     return chosen
 
 
+def _share(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
 def _ms(value: float | None) -> str:
     return "—" if value is None else f"{value:,.0f}"
 
@@ -363,7 +389,7 @@ def markdown(results: dict) -> str:
         f"PostgreSQL and Redis on the same machine; Locust on it too.",
         "",
         "| projects | transactions | gunicorn workers | users | req/s | p50 ms | p95 ms | p99 ms | requests | errors "
-        "| load avg before → after | server CPU |",
+        "| load avg before → after | CPU: machine busy / gunicorn / Locust |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for run in results["runs"]:
@@ -373,7 +399,9 @@ def markdown(results: dict) -> str:
             f"| {portfolio['projects']:,} | {portfolio['transactions']:,} | {run['workers']} {kind} | {run['users']} "
             f"| {total['rps']} | {_ms(total['p50_ms'])} | {_ms(total['p95_ms'])} | {_ms(total['p99_ms'])} "
             f"| {total['requests']:,} | {total['failures']} ({total['error_rate']:.2%}) "
-            f"| {run['load_average_before'][0]} → {run['load_average_after'][0]} | {run['server_cpu_share']:.0%} |"
+            f"| {run['load_average_before'][0]} → {run['load_average_after'][0]} "
+            f"| {_share(run.get('machine_cpu_busy'))} / {_share(run.get('server_cpu_share'))} "
+            f"/ {_share(run.get('locust_cpu_share'))} |"
         )
     for size, chosen in results["best"].items():
         lines += [
@@ -395,7 +423,8 @@ def markdown(results: dict) -> str:
                 f"| {_ms(row['p99_ms'])} | {row['failures']} |"
             )
         for failure in run["failures"]:
-            lines.append(f"\nFailed: {failure['request']}, {failure['times']} times: {failure['error']}")
+            times = failure.get("times", failure.get("occurrences"))
+            lines.append(f"\nFailed: {failure['request']}, {times} times: {failure['error']}")
     return "\n".join(lines) + "\n"
 
 

@@ -29,7 +29,7 @@ from grants.models import (
     Transaction,
     TransactionKind,
 )
-from grants.selectors import AllocationFigures, ContributionFigures, contribution_figures, rate_on
+from grants.selectors import AllocationFigures, ContributionFigures, contribution_figures, converted_sums, rate_on
 from grants.selectors.portfolio import CONVERTED_OUTPUT
 from members.models import Organisation, Role, User
 from members.selectors import organisations_of
@@ -203,17 +203,12 @@ def _received_reporting(contributions: list[Contribution], quote: str) -> dict[i
 
 def _disbursed_by_year(projects: QuerySet, quote: str) -> dict[int, dict[int, Decimal]]:
     """Each project's disbursements per year, in the reporting currency at each value date."""
-    rows = (
-        Transaction.objects.filter(project_id__in=projects, kind=TransactionKind.DISBURSEMENT)
-        .annotate(rate=rate_on(currency="currency", on="value_date", quote=quote), year=ExtractYear("value_date"))
-        .filter(rate__isnull=False)
-        .values("project_id", "year")
-        .annotate(total=Sum(ExpressionWrapper(F("amount") * F("rate"), output_field=CONVERTED_OUTPUT)))
-        .order_by()
+    rows = Transaction.objects.filter(project_id__in=projects, kind=TransactionKind.DISBURSEMENT).annotate(
+        year=ExtractYear("value_date")
     )
     by_project: dict[int, dict[int, Decimal]] = defaultdict(dict)
-    for row in rows:
-        by_project[row["project_id"]][row["year"]] = row["total"]
+    for (project_id, year), total in converted_sums(rows, by=["project_id", "year"], quote=quote).items():
+        by_project[project_id][year] = total
     return by_project
 
 

@@ -8,10 +8,21 @@ class GrantsConfig(AppConfig):
     verbose_name = _("Funding and projects")
 
     def ready(self) -> None:
+        from common.figures import watch
         from members.landing import register_landing
 
         from .admin.payments import project_payments_section
-        from .models import City, Facility, FundingWindow, Theme
+        from .models import (
+            City,
+            Contribution,
+            ExchangeRate,
+            Facility,
+            FundingWindow,
+            Project,
+            ProjectCountry,
+            Theme,
+            Transaction,
+        )
         from .portal import partner_landing
         from .sections import staff_record
         from .selectors.agreements import signature_todos
@@ -31,3 +42,6 @@ class GrantsConfig(AppConfig):
 
         for model in (FundingWindow, Facility, Theme, City):
             pre_delete.connect(refuse_deleting_a_record_in_use, sender=model, dispatch_uid=f"in-use-{model.__name__}")
+
+        # What the portfolio's cached figures (the home page's) are made of: a change forgets them.
+        watch([Transaction, ExchangeRate, Contribution, Project, ProjectCountry, FundingWindow, Facility, Theme, City])

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+
+from common.paging import page_of
 
 from . import selectors
 from .models import Project
@@ -11,17 +12,13 @@ from .selectors.updates import project_public_updates
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    transactions = selectors.public_transactions()
-    context = {
-        "headline": selectors.portfolio_headline(),
-        "by_window": selectors.money_by("window", transactions=transactions),
-        "by_year": selectors.money_by("year", transactions=transactions),
-    }
+    figures = selectors.home_figures()
+    context = {"headline": figures.headline, "by_window": figures.by_window, "by_year": figures.by_year}
     return render(request, "grants/home.html", context)
 
 
 def project_list(request: HttpRequest) -> HttpResponse:
-    page = Paginator(selectors.project_list(), 25).get_page(request.GET.get("page"))
+    page = page_of(selectors.project_list(), request.GET.get("page"), per_page=25)
     return render(request, "grants/project_list.html", {"page": page})
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 from django.conf import settings
 from django.db.models import Count, ExpressionWrapper, F, Q, QuerySet, Sum, Value
@@ -14,11 +14,18 @@ from django.db.models.functions import Coalesce, ExtractYear
 from django.utils import timezone
 from django_countries import countries
 
+from common.figures import cached_figures
 from common.money import quantize
 
 from ..currency import AppliedRate, MissingRate, RateTable
 from ..models import Allocation, Contribution, Project, Tranche, TrancheStatus, Transaction, TransactionKind
-from .portfolio import CONVERTED_OUTPUT, active_contributions, rate_on
+from .portfolio import (
+    CONVERTED_OUTPUT,
+    PortfolioHeadline,
+    active_contributions,
+    portfolio_headline,
+    public_transactions,
+)
 
 ZERO = Decimal(0)
 
@@ -287,7 +294,9 @@ def money_by(dimension: str, *, transactions: QuerySet[Transaction] | None = Non
     """Committed and disbursed, in the reporting currency at each value date's rate, per dimension.
 
     Countries share a project's money by their percentage; a project with two themes counts in both.
-    Two queries, whatever the number of transactions.
+    Two queries, whatever the number of transactions: the ledger is summed per label, kind, currency and
+    value date in the database, and each day's sum converted here at that day's rate (or the last earlier
+    one), rather than a rate looked up for every transaction.
     """
     path, weight = DIMENSIONS[dimension]
     quote = settings.REPORTING_CURRENCY
@@ -300,33 +309,59 @@ def money_by(dimension: str, *, transactions: QuerySet[Transaction] | None = Non
     # Multiplying by 0.01 rather than dividing by 100: SQLite stores 50.00 as the integer 50, and 50 / 100 is 0.
     share = Coalesce(F(weight), Value(Decimal(100))) * Value(Decimal("0.01")) if weight else Value(Decimal(1))
     weighted = ExpressionWrapper(F("amount") * share, output_field=CONVERTED_OUTPUT)
-    converted = rows.annotate(rate=rate_on(currency="currency", on="value_date", quote=quote))
-    totals = (
-        converted.filter(rate__isnull=False)
-        .values(path, "kind")
-        .annotate(total=Coalesce(Sum(ExpressionWrapper(weighted * F("rate"), output_field=CONVERTED_OUTPUT)), ZERO))
-        .order_by()
+    daily = list(
+        rows.values_list(path, "kind", "currency", "value_date").annotate(total=Sum(weighted), n=Count("pk")).order_by()
     )
-    originals = rows.values(path, "kind", "currency").annotate(total=Sum(weighted)).order_by()
-    missing = converted.filter(rate__isnull=True).values("currency").annotate(n=Count("pk")).order_by()
+    # The direct pairs only (currency -> reporting currency), as `rate_on` reads them in the database.
+    table = RateTable.load_direct(quote=quote, currencies={row[2] for row in daily})
 
-    table: dict[str, BreakdownRow] = {}
-    for row in totals:
-        label = _label(dimension, row[path])
-        entry = table.setdefault(label, BreakdownRow(label))
-        if row["kind"] == TransactionKind.COMMITMENT:
-            entry.committed += quantize(row["total"])
-        else:
-            entry.disbursed += quantize(row["total"])
-    for row in originals:
-        label = _label(dimension, row[path])
-        entry = table.setdefault(label, BreakdownRow(label))
-        kind = "committed" if row["kind"] == TransactionKind.COMMITMENT else "disbursed"
-        entry.by_currency.setdefault(row["currency"], {"committed": ZERO, "disbursed": ZERO})[kind] += quantize(
-            row["total"]
-        )
-    ordered = sorted(table.values(), key=lambda r: r.label if dimension == "year" else (-r.disbursed, r.label))
-    return Breakdown(dimension, quote, ordered, {row["currency"]: row["n"] for row in missing})
+    labelled: dict[str, BreakdownRow] = {}
+    missing: dict[str, int] = defaultdict(int)
+    converted: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
+    with localcontext() as exact:
+        exact.prec = 60  # sums of products of money and rates, quantized once at the end as the database did
+        for value, kind, currency, value_date, total, count in daily:
+            label = _label(dimension, value)
+            entry = labelled.setdefault(label, BreakdownRow(label))
+            column = "committed" if kind == TransactionKind.COMMITMENT else "disbursed"
+            by_currency = entry.by_currency.setdefault(currency, {"committed": ZERO, "disbursed": ZERO})
+            by_currency[column] += total
+            try:
+                rate = table.rate(currency, value_date).rate
+            except MissingRate:
+                missing[currency] += count
+                continue
+            converted[(label, column)] += total * rate
+    for (label, column), total in converted.items():
+        setattr(labelled[label], column, quantize(total))
+    for entry in labelled.values():
+        for amounts in entry.by_currency.values():
+            for column, total in amounts.items():
+                amounts[column] = quantize(total)
+    ordered = sorted(labelled.values(), key=lambda r: r.label if dimension == "year" else (-r.disbursed, r.label))
+    return Breakdown(dimension, quote, ordered, dict(missing))
+
+
+@dataclass(frozen=True)
+class HomeFigures:
+    headline: PortfolioHeadline
+    by_window: Breakdown
+    by_year: Breakdown
+
+
+def home_figures() -> HomeFigures:
+    """The public home page's figures: read from the whole ledger, so kept in the cache until a row they are
+    made of changes (common.figures)."""
+    return cached_figures("home", _home_figures)
+
+
+def _home_figures() -> HomeFigures:
+    transactions = public_transactions()
+    return HomeFigures(
+        headline=portfolio_headline(),
+        by_window=money_by("window", transactions=transactions),
+        by_year=money_by("year", transactions=transactions),
+    )
 
 
 def _label(dimension: str, value) -> str:

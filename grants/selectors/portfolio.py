@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
+from django.db import connections
 from django.db.models import (
     Case,
     Count,
@@ -53,6 +55,41 @@ def rate_on(*, currency: str, on: str, quote: str) -> Case:
         default=Subquery(latest, output_field=RATE_OUTPUT),
         output_field=RATE_OUTPUT,
     )
+
+
+def converted_sums(rows: QuerySet[Transaction], *, by: Sequence[str], quote: str) -> dict[tuple, Decimal]:
+    """The rows' amounts summed per the values named `by`, in `quote`, each at the rate of its value date (or
+    the last earlier one, as `rate_on`); rows whose currency has no rate by then are left out.
+
+    One query, in which the rate is looked up once per currency and day rather than once per row: the
+    rows are summed per day first, and the days joined with their rates.
+    """
+    keys = {f"key{number}": F(name) for number, name in enumerate(by)}
+    daily = rows.annotate(**keys).values(*keys, "currency", "value_date").annotate(day_total=Sum("amount")).order_by()
+    inner, params = daily.query.sql_with_params()
+    connection = connections[rows.db]
+    quoted = connection.ops.quote_name
+    names = ", ".join(f"daily.{quoted(key)}" for key in keys)
+    # Built from Django's own compiled query and quoted names; every value is a parameter.
+    sql = f"""
+        WITH daily AS ({inner}),
+        days AS (SELECT DISTINCT currency, value_date FROM daily),
+        rated AS (
+            SELECT days.currency, days.value_date, CASE WHEN days.currency = %s THEN 1 ELSE (
+                SELECT rate.rate FROM {quoted(ExchangeRate._meta.db_table)} rate
+                WHERE rate.currency = days.currency AND rate.quote_currency = %s AND rate.date <= days.value_date
+                ORDER BY rate.date DESC LIMIT 1
+            ) END AS rate
+            FROM days
+        )
+        SELECT {names}, SUM(daily.day_total * rated.rate)
+        FROM daily JOIN rated ON rated.currency = daily.currency AND rated.value_date = daily.value_date
+        WHERE rated.rate IS NOT NULL
+        GROUP BY {names}
+    """  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, quote, quote])
+        return {tuple(row[:-1]): Decimal(row[-1]) for row in cursor.fetchall()}
 
 
 @dataclass(frozen=True)

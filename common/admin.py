@@ -26,6 +26,7 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.forms import ConfirmImportForm, ImportForm
 from simple_history.admin import SimpleHistoryAdmin
 
+from .figures import cached_query
 from .import_widgets import ISO_DATE, date_format_choices
 from .money import format_money
 
@@ -229,6 +230,16 @@ class LongListMixin:
         )
 
 
+class KeptValuesFilter(admin.AllValuesFieldListFilter):
+    """Django's filter by the values a column holds, those values kept in the cache until a row changes
+    (common.figures): listing the few currencies of a ledger of a million rows reads every row."""
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        values = self.lookup_choices
+        self.lookup_choices = cached_query("admin-values", values, lambda: list(values))
+
+
 class MoneyTotalsMixin:
     """Shows, under a changelist, the total of a money column per currency for the filtered rows.
 
@@ -247,15 +258,19 @@ class MoneyTotalsMixin:
         changelist = getattr(response, "context_data", {}).get("cl")
         if changelist is None:
             return response
+        selected = changelist.queryset
+        if selected.query.distinct or selected.query.annotations:  # a many-valued join: each row once
+            selected = self.model._default_manager.filter(pk__in=selected.values("pk"))
         rows = (
-            self.model._default_manager.filter(pk__in=changelist.queryset.values("pk"))
-            .values(self.totals_currency_field)
+            selected.values(self.totals_currency_field)
             .annotate(total=Sum(self.totals_amount_field))
             .order_by(self.totals_currency_field)
         )
-        response.context_data["money_totals"] = [
-            format_money(row["total"], row[self.totals_currency_field]) for row in rows
-        ]
+        # A sum over a whole ledger: kept until a row of the tables it reads changes (common.figures).
+        totals = cached_query(
+            "admin-totals", rows, lambda: [(row[self.totals_currency_field], row["total"]) for row in rows]
+        )
+        response.context_data["money_totals"] = [format_money(total, currency) for currency, total in totals]
         response.context_data["money_totals_label"] = self.totals_label
         return response
 

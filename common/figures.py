@@ -14,13 +14,15 @@ the database's name, so that a benchmark's or a test's database never reads anot
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
+from django.apps import apps
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 T = TypeVar("T")
@@ -29,6 +31,8 @@ T = TypeVar("T")
 # own cache (common.cache) and a change made in one process does not reach the others' copies.
 TIMEOUT = 15 * 60
 
+_watched: set[str] = set()  # labels of the models whose changes replace the version
+
 
 def _prefix() -> str:
     return f"portfolio-figures:{connection.settings_dict['NAME']}"
@@ -36,6 +40,11 @@ def _prefix() -> str:
 
 def _replace_version() -> None:
     cache.set(f"{_prefix()}:version", uuid.uuid4().hex, None)
+
+
+def forget_figures() -> None:
+    """Forget every cached figure at once (a test's database starts afresh, say)."""
+    _replace_version()
 
 
 def portfolio_changed(**_signal) -> None:
@@ -59,9 +68,23 @@ def cached_figures(name: str, compute: Callable[[], T]) -> T:
     return figures
 
 
+def cached_query(name: str, queryset: QuerySet, compute: Callable[[], T]) -> T:
+    """What `compute()` reads from `queryset` (a whole-table aggregate, say), kept in the cache under the
+    query's SQL when every table the SQL names (subqueries included) is watched; computed afresh otherwise."""
+    sql, params = queryset.query.sql_with_params()
+    quote = connection.ops.quote_name
+    named = {model._meta.db_table for model in apps.get_models() if quote(model._meta.db_table) in sql}
+    watched = {apps.get_model(label)._meta.db_table for label in _watched}
+    if not named or not named <= watched:
+        return compute()
+    digest = hashlib.sha256(repr((sql, params)).encode()).hexdigest()
+    return cached_figures(f"{name}:{digest}", compute)
+
+
 def watch(models: Iterable[type[Model]]) -> None:
     """Forget the cached figures whenever a row of one of `models` (or of their many-to-many tables) changes."""
     for model in models:
+        _watched.add(model._meta.label)
         uid = f"portfolio-figures-{model._meta.label}"
         post_save.connect(portfolio_changed, sender=model, dispatch_uid=f"{uid}-save")
         post_delete.connect(portfolio_changed, sender=model, dispatch_uid=f"{uid}-delete")

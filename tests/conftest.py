@@ -170,6 +170,15 @@ def _live_server_idle_before_flush(request):
     gate.close_when_idle()
 
 
+@pytest.fixture(autouse=True)
+def _figures_of_this_test_only():
+    """The portfolio's cached figures (common.figures) of an earlier test, whose rows were rolled back, are
+    not this test's: each test starts with none."""
+    from common.figures import forget_figures
+
+    forget_figures()
+
+
 @pytest.fixture
 def staff_client(client):
     from tests.factories import StaffFactory

@@ -21,6 +21,7 @@ from common.admin import (
     CheckedImportExportAdmin,
     ConditionFilter,
     HistoryAdmin,
+    KeptValuesFilter,
     MoneyTotalsMixin,
     ReadOnlyMixin,
     SearchedFilterMedia,
@@ -380,7 +381,12 @@ class TransactionAdmin(
     resource_classes = [LedgerImportResource]
     list_display = ["value_date", "kind", "money", "project", "contribution", "reference"]
     # Providers are every donor and grantee (20,500 organisations at 50,000 projects): picked by typing.
-    list_filter = ["kind", "currency", ("provider", SearchedRelatedFilter), "project__facility__window"]
+    list_filter = [
+        "kind",
+        ("currency", KeptValuesFilter),
+        ("provider", SearchedRelatedFilter),
+        "project__facility__window",
+    ]
     list_select_related = ["project", "contribution"]
     search_fields = ["reference", "description", "project__code", "contribution__reference"]
     date_hierarchy = "value_date"

@@ -111,6 +111,14 @@ class Project(LedgerTotalsKept):
             models.Index(fields=["facility", "status"], name="project_facility_status"),
             models.Index(fields=["start_date"], name="project_start"),
             models.Index(fields=["is_public", "status"], name="project_public_status"),
+            # The public list's order, with the key: a page's projects are found in the index alone
+            # (common.paging), however far down the list.
+            models.Index(
+                fields=["-start_date", "code"],
+                include=["id"],
+                condition=Q(is_public=True),
+                name="project_public_order",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

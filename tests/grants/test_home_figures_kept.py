@@ -1,0 +1,165 @@
+"""The home page's figures are read from the whole ledger once and kept (common.figures): every door that
+writes what they are made of shows its change on the next visit, and a kept visit reads no ledger row."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+import tablib
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from grants import services
+from grants.models import ExchangeRate, Project, Tranche
+from grants.resources import LedgerImportResource
+from opendata import iati
+from opendata.importer import import_activities
+from tests.factories import (
+    OrganisationFactory,
+    ProjectCountryFactory,
+    ProjectFactory,
+    StaffFactory,
+    both_sides,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def signed() -> Project:
+    project = ProjectFactory(code="CP-UGA-2014", approved_budget=Decimal("1000.00"))
+    services.grant_agreement_sign(
+        project=project,
+        reference="GA-1",
+        grantee=OrganisationFactory(name="Jinja"),
+        signed_on=dt.date(2024, 1, 10),
+        signatures=both_sides(dt.date(2024, 1, 10)),
+        amount=Decimal("1000.00"),
+        tranches=[services.TrancheSpec(dt.date(2024, 2, 1), Decimal("1000.00"))],
+    )
+    project.refresh_from_db()
+    return project
+
+
+@pytest.fixture
+def signed_project() -> Project:
+    return signed()
+
+
+def home(client) -> tuple[Decimal, Decimal]:
+    """Committed and disbursed, all windows, as the home page shows them."""
+    response = client.get(reverse("home"))
+    assert response.status_code == 200
+    return response.context["by_window"].committed, response.context["by_window"].disbursed
+
+
+def test_a_disbursement_recorded_by_the_service_shows_on_the_next_visit(client, signed_project):
+    assert home(client) == (Decimal("1000.00"), Decimal(0))
+
+    services.disbursement_record(project=signed_project, amount=Decimal("250.00"), value_date=dt.date(2024, 3, 1))
+
+    assert home(client) == (Decimal("1000.00"), Decimal("250.00"))
+
+
+def test_a_tranche_paid_on_the_admin_form_shows_on_the_next_visit(client, staff_client, signed_project):
+    assert home(client)[1] == Decimal(0)
+    tranche = Tranche.objects.get(agreement__project=signed_project)
+
+    staff_client.post(
+        reverse("admin:grants_tranche_disburse", args=[tranche.pk]),
+        {"amount": "600.00", "value_date": "2024-02-05", "reference": "PAY-1"},
+    )
+
+    assert home(client)[1] == Decimal("600.00")
+
+
+def test_a_disbursement_imported_from_a_spreadsheet_shows_on_the_next_visit(client, signed_project):
+    assert home(client)[1] == Decimal(0)
+    rows = tablib.Dataset(headers=["type", "value_date", "amount", "currency", "project", "tranche", "reference"])
+    rows.append(["disbursement", "2024-02-03", "400.00", "USD", "CP-UGA-2014", "1", "PAY-1"])
+
+    result = LedgerImportResource().import_data(
+        rows, dry_run=False, use_transactions=True, rollback_on_validation_errors=True, user=StaffFactory()
+    )
+
+    assert not result.has_errors() and not result.has_validation_errors()
+    assert home(client)[1] == Decimal("400.00")
+
+
+def test_a_disbursement_recorded_through_the_api_shows_on_the_next_visit(client, signed_project):
+    assert home(client)[1] == Decimal(0)
+    api = APIClient()
+    api.force_authenticate(StaffFactory())
+
+    response = api.post(
+        "/api/v1/transactions/",
+        {"kind": 3, "project": signed_project.pk, "amount": "125.00", "value_date": "2024-03-01"},
+        format="json",
+    )
+
+    assert response.status_code == 201
+    assert home(client)[1] == Decimal("125.00")
+
+
+def test_a_disbursement_imported_from_an_iati_file_shows_on_the_next_visit(client, signed_project):
+    # The file records a payment that is then rolled back: the import finds it new.
+    with transaction.atomic():
+        services.disbursement_record(project=signed_project, amount=Decimal("300.00"), value_date=dt.date(2024, 3, 1))
+        content = b"".join(iati.activities_xml(Project.objects.filter(pk=signed_project.pk)))
+        transaction.set_rollback(True)
+    assert home(client) == (Decimal("1000.00"), Decimal(0))
+
+    report = import_activities(content)
+
+    assert [outcome.action for outcome in report.outcomes] == ["updated"], [o.reason for o in report.outcomes]
+    assert home(client) == (Decimal("1000.00"), Decimal("300.00"))
+
+
+def test_a_rate_added_in_the_admin_converts_on_the_next_visit(client, staff_client):
+    project = ProjectFactory(currency="CHF", approved_budget=Decimal("1000.00"))
+    services.grant_agreement_sign(
+        project=project,
+        reference="GA-CHF",
+        grantee=OrganisationFactory(),
+        signed_on=dt.date(2024, 1, 10),
+        signatures=both_sides(dt.date(2024, 1, 10)),
+        amount=Decimal("1000.00"),
+        tranches=[services.TrancheSpec(dt.date(2024, 2, 1), Decimal("1000.00"))],
+    )
+    assert home(client)[0] == Decimal(0)  # no CHF rate yet: left out, and said so
+
+    staff_client.post(
+        reverse("admin:grants_exchangerate_add"),
+        {"currency": "CHF", "quote_currency": "USD", "date": "2024-01-01", "rate": "1.10", "source": "SNB"},
+    )
+
+    assert ExchangeRate.objects.filter(currency="CHF").exists()
+    assert home(client)[0] == Decimal("1100.00")
+
+
+def test_a_project_withdrawn_from_the_public_portfolio_leaves_the_home_page(client, signed_project):
+    assert home(client)[0] == Decimal("1000.00")
+
+    services.project_unpublish(project=signed_project, user=StaffFactory(is_superuser=True))
+
+    assert home(client)[0] == Decimal(0)
+
+
+def test_a_kept_visit_reads_no_ledger_row_and_the_same_queries_for_one_or_many_projects(client, signed_project):
+    def visit() -> list[str]:
+        with CaptureQueriesContext(connection) as queries:
+            client.get(reverse("home"))
+        return [query["sql"] for query in queries.captured_queries]
+
+    first = visit()
+    kept = visit()
+    assert any("grants_transaction" in sql for sql in first)
+    assert not any("grants_transaction" in sql for sql in kept)
+
+    for _ in range(5):
+        ProjectCountryFactory(project=ProjectFactory(), country="KE")
+    assert len(visit()) == len(first)
+    assert len(visit()) == len(kept)

@@ -16,6 +16,7 @@ from django.db.models import ExpressionWrapper, F, Max, Min, Prefetch, QuerySet,
 from django.db.models.functions import ExtractYear
 from django_countries import countries
 
+from common.figures import cached_figures
 from common.money import quantize
 from common.permissions import may
 from grants.currency import AppliedRate
@@ -33,7 +34,7 @@ from grants.selectors import AllocationFigures, ContributionFigures, contributio
 from grants.selectors.portfolio import CONVERTED_OUTPUT
 from members.models import Organisation, Role, User
 from members.selectors import organisations_of
-from results.selectors import OutcomeProgress, Scope, portfolio_progress
+from results.selectors import OutcomeProgress, donor_progress
 
 from .models import DonorReport, ReportJobStatus
 
@@ -244,7 +245,10 @@ def _breakdowns(
         if country not in names:
             names[country] = str(countries.name(country))
         shares[project_id].append((names[country], percentage))
-    by_year = _disbursed_by_year(projects, quote)
+    # Every payment to the projects the donor funds, converted: kept until a row it is made of changes.
+    by_year = cached_figures(
+        f"disbursed-by-year:{quote}:{sorted(c.pk for c in contributions)}", lambda: _disbursed_by_year(projects, quote)
+    )
     tables: dict[str, dict[str, ShareRow]] = {dimension: {} for dimension in DIMENSIONS}
 
     def add(dimension: str, label: str, project_id: int, allocated: Decimal, disbursed: Decimal) -> None:
@@ -319,7 +323,7 @@ def _add(total: Decimal | None, amount: Decimal | None) -> Decimal | None:
 
 def donor_results(donor: Organisation) -> list[OutcomeProgress]:
     """Results against targets of the projects the donor funds (approved reports only)."""
-    return portfolio_progress(scope=Scope(donor=donor.pk))
+    return donor_progress(donor=donor.pk)
 
 
 def donor_project_list(donor: Organisation) -> QuerySet[Project]:

@@ -10,9 +10,11 @@ class GrantsConfig(AppConfig):
     def ready(self) -> None:
         from common.figures import watch
         from members.landing import register_landing
+        from members.models import Organisation
 
         from .admin.payments import project_payments_section
         from .models import (
+            Allocation,
             City,
             Contribution,
             ExchangeRate,
@@ -43,5 +45,19 @@ class GrantsConfig(AppConfig):
         for model in (FundingWindow, Facility, Theme, City):
             pre_delete.connect(refuse_deleting_a_record_in_use, sender=model, dispatch_uid=f"in-use-{model.__name__}")
 
-        # What the portfolio's cached figures (the home page's) are made of: a change forgets them.
-        watch([Transaction, ExchangeRate, Contribution, Project, ProjectCountry, FundingWindow, Facility, Theme, City])
+        # What the portfolio's cached figures (the home page's, results') are made of: a change forgets them.
+        watch(
+            [
+                Transaction,
+                ExchangeRate,
+                Contribution,
+                Allocation,
+                Project,
+                ProjectCountry,
+                FundingWindow,
+                Facility,
+                Theme,
+                City,
+                Organisation,
+            ]
+        )

@@ -7,6 +7,7 @@ class ResultsConfig(AppConfig):
     verbose_name = _("Results framework")
 
     def ready(self) -> None:
+        from common.figures import watch
         from grants.hooks import awarded, end_date_moved
         from grants.sections import public_page, staff_record
         from grants.selectors.closeout import report_checks
@@ -23,6 +24,9 @@ class ResultsConfig(AppConfig):
         awarded.register(plan_at_award)
         report_checks.register(closeout_report_items)
         end_date_moved.register(reporting_periods_extend)
+        # The results against targets on the public and donor pages are kept in the cache (common.figures):
+        # a change of any row of this app forgets them.
+        watch(self.get_models())
 
 
 def plan_at_award(project) -> None:

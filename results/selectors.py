@@ -20,6 +20,7 @@ from django.db.models.functions import ExtractYear, RowNumber
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from common.figures import cached_figures
 from common.permissions import may
 from grants.models import GrantBudgetLine, PartnerRole, Project, ProjectPartner
 from grants.selectors.closeout import ChecklistItem, Owner
@@ -179,6 +180,17 @@ def _trend_distinct(first_years: list[int]) -> list[YearPoint]:
     for year in first_years:
         new[year] += 1
     return _trend_sum({year: Decimal(count) for year, count in new.items()})
+
+
+def public_progress(*, scope: Scope, projects: QuerySet[Project]) -> list[OutcomeProgress]:
+    """`portfolio_progress` of the public projects, sliced by `scope`: read from every approved value, so kept
+    in the cache until a row it is made of changes (common.figures)."""
+    return cached_figures(f"results:public:{scope!r}", lambda: portfolio_progress(scope=scope, projects=projects))
+
+
+def donor_progress(*, donor: int) -> list[OutcomeProgress]:
+    """`portfolio_progress` of the projects a donor funds, kept as `public_progress` is."""
+    return cached_figures(f"results:donor:{donor}", lambda: portfolio_progress(scope=Scope(donor=donor)))
 
 
 def portfolio_progress(

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.errors import DomainError, validate
+from common.figures import portfolio_changed
 from common.outbox import enqueue
 from common.permissions import may
 from common.uploads import upload_type
@@ -665,6 +666,7 @@ def report_approve(*, report: ProgressReport, user: User, comment: str = "") -> 
     if report.period.kind == ReportKind.FINANCIAL:
         _expenditure_book(report, user)
     ReportedValue.objects.filter(report=report).update(is_approved=True)
+    portfolio_changed()  # an update goes around the signals that forget the cached results (common.figures)
     if report.period.releases_tranche_id:
         tranche = Tranche.objects.get(pk=report.period.releases_tranche_id)
         tranche_condition_meet(tranche=tranche, on=timezone.localdate(now))

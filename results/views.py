@@ -52,7 +52,7 @@ def charted_progress(progress: selectors.IndicatorProgress) -> ChartedProgress:
 def portfolio(request: HttpRequest) -> HttpResponse:
     form = ScopeForm(request.GET or None)
     scope = form.scope()
-    outcomes = selectors.portfolio_progress(scope=scope, projects=public_projects())
+    outcomes = selectors.public_progress(scope=scope, projects=public_projects())
     charted = [(outcome.outcome, [charted_progress(item) for item in outcome.indicators]) for outcome in outcomes]
     context = {"form": form, "scope": scope, "outcomes": charted, "active_filters": active_filter_count(request.GET)}
     return render(request, "results/portfolio.html", context)

@@ -13,6 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from grants import services as grants_services
 from grants.models import City, Project
 from members.models import User
 from results import services
@@ -377,3 +378,28 @@ def test_the_reports_page_needs_the_same_queries_for_one_project_or_many(client,
         client.get(reverse("results:reports"))
 
     assert len(many) == len(one)
+
+
+# The results against targets are read from every approved value once and kept in the cache
+# (common.figures): an approval, and a project leaving the public portfolio, show on the next visit.
+
+
+def people_reached(client) -> str:
+    return indicator_block(client.get(reverse("results:portfolio")).content.decode(), "IMP-1")
+
+
+def test_a_report_approved_shows_on_the_next_visit_of_the_results_page(client, reporting):
+    progress = report(reporting, reporting.periods[1], people="800", cities=[], status=ReportStatus.SUBMITTED)
+    assert "1,200" in people_reached(client) and "2,000" not in people_reached(client)
+
+    services.report_approve(report=progress, user=reporting.staff)
+
+    assert "2,000" in people_reached(client)
+
+
+def test_a_project_withdrawn_from_the_public_leaves_the_results_page_on_the_next_visit(client, reporting):
+    assert "1,200" in people_reached(client)
+
+    grants_services.project_unpublish(project=reporting.project, user=StaffFactory(is_superuser=True))
+
+    assert "1,200" not in people_reached(client)

@@ -245,10 +245,7 @@ def _breakdowns(
         if country not in names:
             names[country] = str(countries.name(country))
         shares[project_id].append((names[country], percentage))
-    # Every payment to the projects the donor funds, converted: kept until a row it is made of changes.
-    by_year = cached_figures(
-        f"disbursed-by-year:{quote}:{sorted(c.pk for c in contributions)}", lambda: _disbursed_by_year(projects, quote)
-    )
+    by_year = _disbursed_by_year(projects, quote)
     tables: dict[str, dict[str, ShareRow]] = {dimension: {} for dimension in DIMENSIONS}
 
     def add(dimension: str, label: str, project_id: int, allocated: Decimal, disbursed: Decimal) -> None:
@@ -310,7 +307,12 @@ def donor_figures(donor: Organisation) -> DonorFigures:
         donor=donor,
         contributions=figures,
         totals=totals,
-        breakdowns=_breakdowns(parts, quote, contributions),
+        # Every payment to the projects the donor funds, converted and shared out along five dimensions: kept
+        # until a row it is made of changes (common.figures).
+        breakdowns=cached_figures(
+            f"donor-breakdowns:{quote}:{sorted(c.pk for c in contributions)}",
+            lambda: _breakdowns(parts, quote, contributions),
+        ),
         rates=sorted(rates.values(), key=lambda rate: (rate.currency, rate.rate_date)),
         missing_rates=sorted(missing),
         project_count=len({part.allocation.project_id for part in parts}),

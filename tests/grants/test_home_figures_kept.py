@@ -163,3 +163,25 @@ def test_a_kept_visit_reads_no_ledger_row_and_the_same_queries_for_one_or_many_p
         ProjectCountryFactory(project=ProjectFactory(), country="KE")
     assert len(visit()) == len(first)
     assert len(visit()) == len(kept)
+
+
+def test_the_ledger_totals_and_currencies_of_the_admin_list_follow_a_new_payment(staff_client, signed_project):
+    url = reverse("admin:grants_transaction_changelist")
+    assert staff_client.get(url).context["money_totals"] == ["USD\xa01,000.00"]
+
+    services.disbursement_record(project=signed_project, amount=Decimal("250.00"), value_date=dt.date(2024, 3, 1))
+    ExchangeRate.objects.create(currency="CHF", quote_currency="USD", date=dt.date(2024, 1, 1), rate=Decimal("1.1"))
+    chf = ProjectFactory(currency="CHF", approved_budget=Decimal("500.00"))
+    services.grant_agreement_sign(
+        project=chf,
+        reference="GA-CHF",
+        grantee=OrganisationFactory(),
+        signed_on=dt.date(2024, 1, 10),
+        signatures=both_sides(dt.date(2024, 1, 10)),
+        amount=Decimal("500.00"),
+        tranches=[services.TrancheSpec(dt.date(2024, 2, 1), Decimal("500.00"))],
+    )
+
+    listing = staff_client.get(url)
+    assert listing.context["money_totals"] == ["CHF\xa0500.00", "USD\xa01,250.00"]
+    assert "?currency=CHF" in listing.content.decode()

@@ -318,9 +318,34 @@ def money_by(dimension: str, *, transactions: QuerySet[Transaction] | None = Non
     daily = list(
         rows.values_list(path, "kind", "currency", "value_date").annotate(total=Sum(weighted), n=Count("pk")).order_by()
     )
-    # The direct pairs only (currency -> reporting currency), as `rate_on` reads them in the database.
-    table = RateTable.load_direct(quote=quote, currencies={row[2] for row in daily})
+    return _breakdown(dimension, daily, quote)
 
+
+def money_by_window_and_year(*, transactions: QuerySet[Transaction]) -> tuple[Breakdown, Breakdown]:
+    """`money_by("window")` and `money_by("year")` from one pass over the ledger: a day's sums per window
+    also make its year's."""
+    quote = settings.REPORTING_CURRENCY
+    path, _weight = DIMENSIONS["window"]
+    daily = list(
+        transactions.filter(kind__in=[TransactionKind.COMMITMENT, TransactionKind.DISBURSEMENT])
+        .values_list(path, "kind", "currency", "value_date")
+        .annotate(total=Sum("amount"), n=Count("pk"))
+        .order_by()
+    )
+    table = _direct_rates(daily, quote)
+    by_year = [(day.year, kind, currency, day, total, count) for _, kind, currency, day, total, count in daily]
+    return _breakdown("window", daily, quote, table), _breakdown("year", by_year, quote, table)
+
+
+def _direct_rates(daily: list[tuple], quote: str) -> RateTable:
+    # The direct pairs only (currency -> reporting currency), as `rate_on` reads them in the database.
+    return RateTable.load_direct(quote=quote, currencies={row[2] for row in daily})
+
+
+def _breakdown(dimension: str, daily: list[tuple], quote: str, table: RateTable | None = None) -> Breakdown:
+    """The breakdown from the ledger's sums per (label, kind, currency, value date, sum, count): each day's sum
+    converted at that day's rate."""
+    table = table or _direct_rates(daily, quote)
     labelled: dict[str, BreakdownRow] = {}
     missing: dict[str, int] = defaultdict(int)
     converted: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
@@ -362,12 +387,8 @@ def home_figures() -> HomeFigures:
 
 
 def _home_figures() -> HomeFigures:
-    transactions = public_transactions()
-    return HomeFigures(
-        headline=portfolio_headline(),
-        by_window=money_by("window", transactions=transactions),
-        by_year=money_by("year", transactions=transactions),
-    )
+    by_window, by_year = money_by_window_and_year(transactions=public_transactions())
+    return HomeFigures(headline=portfolio_headline(), by_window=by_window, by_year=by_year)
 
 
 def _label(dimension: str, value) -> str:

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('grants', '0028_two_stage_and_invitation_calls'),
+        ('grants', '0030_project_updates'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -29,6 +29,7 @@ COPY donors ./donors
 COPY opendata ./opendata
 RUN pip install --upgrade pip setuptools && pip install .
 
+# Everything else but .dockerignore's list, which keeps out the development tools (`devtools/`).
 COPY . .
 # With production settings, so the manifest the running site looks files up in is written. The key signs
 # nothing: it only lets the settings load without DEBUG.

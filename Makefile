@@ -8,11 +8,13 @@ PORT ?= 8000
 
 .PHONY: install system-packages system-packages-run run serve test lint format worker beat migrate demo bench load backup restore clean
 
-$(INSTALLED): pyproject.toml
+# The product with its dev extra, and the development tools (benchmarks, generators, demo records: `devtools/`, a
+# distribution of its own that a production install never carries).
+$(INSTALLED): pyproject.toml devtools/pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is required.") if sys.version_info < (3, 11) else None'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip setuptools
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev]' -e ./devtools
 	touch $(INSTALLED)
 
 install: $(INSTALLED)

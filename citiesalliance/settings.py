@@ -7,6 +7,7 @@ mail to the console. `DEBUG=0` is production: it refuses to start without a real
 
 from __future__ import annotations
 
+from importlib import metadata
 from pathlib import Path
 
 import environ
@@ -67,6 +68,21 @@ INSTALLED_APPS = [
     "donors",
     "opendata",
 ]
+
+
+def _installed(distribution: str) -> bool:
+    try:
+        metadata.distribution(distribution)
+    except metadata.PackageNotFoundError:
+        return False
+    return True
+
+
+# The development tools (`manage.py bench`, `generate_portfolio`, `load_demo`) only where they are installed, by
+# `make install`: their folder may sit beside the code in a checkout, but a production install (`pip install .`)
+# never carries them.
+if _installed("citiesalliance-devtools"):
+    INSTALLED_APPS.append("devtools")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -12,16 +12,16 @@ from django.urls import reverse
 from django.utils.html import escape
 from rest_framework.authtoken.models import Token
 
+from devtools.demo.amendments import load_demo_amendments
+from devtools.demo.logins import create_demo_logins
+from devtools.demo.messages import load_demo_messages
+from devtools.demo.portfolio import load_demo_portfolio
+from devtools.demo.results import load_demo_results
+from devtools.demo.updates import load_demo_updates
+from devtools.generators.portfolio import generate_portfolio
 from donors.models import DonorReport
-from grants.demo import load_demo_portfolio
-from grants.demo_amendments import load_demo_amendments
-from grants.demo_messages import load_demo_messages
-from grants.demo_updates import load_demo_updates
-from grants.generator import generate_portfolio
 from grants.models import ApplicationStatus, Call, ReviewAssignment
-from members.demo import create_demo_logins
 from members.models import Organisation, Seat
-from results.demo import load_demo_results
 from tests.factories import ApplicationFactory, SeatTermFactory, StaffFactory, UserFactory, with_totp
 
 pytestmark = pytest.mark.django_db

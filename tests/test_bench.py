@@ -8,49 +8,50 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from donors import bench as donors_bench
+from devtools.bench import donors as donors_bench
+from devtools.bench import harness
+from devtools.bench import opendata as opendata_bench
+from devtools.bench import results as results_bench
 from grants.models import Transaction
-from opendata import bench as opendata_bench
-from results.management.commands import bench
 from results.models import ProgressReport, ReportStatus
 
 pytestmark = pytest.mark.django_db
 
 
 def test_every_scenario_is_timed_with_its_query_count():
-    seeded = bench.seed_benchmark(projects=3, seed=4, runs=2, warmup=1)
+    seeded = results_bench.seed_benchmark(projects=3, seed=4, runs=2, warmup=1)
 
-    measured = dict(bench.run_scenarios(bench.SCENARIOS, seeded, runs=2, warmup=1))
+    measured = dict(harness.run_scenarios(results_bench.SCENARIOS, seeded, runs=2, warmup=1))
 
-    assert [m.scenario for m in measured.values()] == [scenario.name for scenario in bench.SCENARIOS]
+    assert [m.scenario for m in measured.values()] == [scenario.name for scenario in results_bench.SCENARIOS]
     for scenario, m in measured.items():
         assert m.status == "ok", (scenario.name, m.note)
         assert m.runs == 2
         assert 0 < m.median_ms <= m.p95_ms <= m.max_ms
         assert m.queries > 0 and m.queries_constant is not None
-        assert bench.verdict(scenario, m) in (None, "PASS", "FAIL")
+        assert harness.verdict(scenario, m) in (None, "PASS", "FAIL")
     assert ProgressReport.objects.filter(status=ReportStatus.APPROVED, pk__in=seeded.reports_to_approve).count() == 3
 
 
 def test_a_scenario_that_fails_is_reported_and_the_others_still_run():
-    seeded = bench.seed_benchmark(projects=2, seed=4, runs=1, warmup=0)
+    seeded = results_bench.seed_benchmark(projects=2, seed=4, runs=1, warmup=0)
 
     def broken(seeded):
         raise RuntimeError("boom")
 
     def missing(seeded):
-        raise bench.Unavailable("no such page")
+        raise harness.Unavailable("no such page")
 
     # The working scenario's target counts queries only: how fast one run is depends on the machine's load.
-    working = bench.SCENARIOS[0]
+    working = results_bench.SCENARIOS[0]
     scenarios = [
-        bench.Scenario("broken", "fails", broken, bench.Target(constant_queries=True)),
-        bench.Scenario("missing", "not there", missing, bench.Target(median_ms=30)),
-        bench.Scenario(working.name, working.description, working.prepare, bench.Target(constant_queries=True)),
+        harness.Scenario("broken", "fails", broken, harness.Target(constant_queries=True)),
+        harness.Scenario("missing", "not there", missing, harness.Target(median_ms=30)),
+        harness.Scenario(working.name, working.description, working.prepare, harness.Target(constant_queries=True)),
     ]
-    measured = bench.run_scenarios(scenarios, seeded, runs=1, warmup=0)
+    measured = harness.run_scenarios(scenarios, seeded, runs=1, warmup=0)
 
-    assert [(m.status, bench.verdict(s, m)) for s, m in measured] == [
+    assert [(m.status, harness.verdict(s, m)) for s, m in measured] == [
         ("error", "FAIL"),
         ("not available", "N/A"),
         ("ok", "PASS"),
@@ -71,8 +72,10 @@ def test_a_measurement_passes_only_when_it_meets_every_part_of_its_target(
     median_ms, p95_ms, queries, constant, expected
 ):
     """The comparison with a target, on given figures: the suite never judges a time it measured itself."""
-    scenario = bench.Scenario("page", "a page", lambda seeded: None, bench.Target(30, 50, 12, constant_queries=True))
-    measured = bench.Measurement(
+    scenario = harness.Scenario(
+        "page", "a page", lambda seeded: None, harness.Target(30, 50, 12, constant_queries=True)
+    )
+    measured = harness.Measurement(
         "page",
         "a page",
         runs=5,
@@ -83,12 +86,12 @@ def test_a_measurement_passes_only_when_it_meets_every_part_of_its_target(
         queries_constant=constant,
     )
 
-    assert bench.verdict(scenario, measured) == expected
+    assert harness.verdict(scenario, measured) == expected
 
 
 def test_the_command_writes_every_scenario_and_the_machine_to_json(tmp_path, monkeypatch, capsys):
     # The test database is already a throw-away one: creating another inside a test is not possible.
-    monkeypatch.setattr(bench, "throwaway_database", contextlib.nullcontext)
+    monkeypatch.setattr(harness, "throwaway_database", contextlib.nullcontext)
     output = tmp_path / "bench" / "results.json"
 
     call_command("bench", suite="results", projects=3, runs=2, warmup=1, output=output)
@@ -96,7 +99,7 @@ def test_the_command_writes_every_scenario_and_the_machine_to_json(tmp_path, mon
     report = json.loads(output.read_text())
     assert list(report["suites"]) == ["results"]
     section = report["suites"]["results"]
-    assert {s["scenario"] for s in section["scenarios"]} == {scenario.name for scenario in bench.SCENARIOS}
+    assert {s["scenario"] for s in section["scenarios"]} == {scenario.name for scenario in results_bench.SCENARIOS}
     assert all({"median_ms", "p95_ms", "max_ms", "queries", "queries_constant"} <= set(s) for s in section["scenarios"])
     assert report["machine"]["cpu_count"] and report["machine"]["database"]["vendor"]
     assert section["sizes"]["projects"] == 3 and section["sizes"]["values"] == 3 * 3 * 3 * 8
@@ -114,14 +117,14 @@ def test_the_command_refuses_sizes_it_cannot_run_before_creating_any_database(op
     def refuse():
         raise AssertionError("no database should be created")
 
-    monkeypatch.setattr(bench, "throwaway_database", refuse)
+    monkeypatch.setattr(harness, "throwaway_database", refuse)
 
     with pytest.raises(CommandError, match=message):
         call_command("bench", **options)
 
 
 def test_the_donors_suite_times_the_donor_pages_the_report_and_the_application_lists(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(bench, "throwaway_database", contextlib.nullcontext)
+    monkeypatch.setattr(harness, "throwaway_database", contextlib.nullcontext)
     output = tmp_path / "results.json"
 
     call_command("bench", suite="donors", donor_projects=20, applications=60, runs=2, warmup=0, output=output)
@@ -145,14 +148,14 @@ def test_the_donors_suite_times_the_donor_pages_the_report_and_the_application_l
 
 
 def test_the_donors_suite_refuses_sizes_it_cannot_run(monkeypatch):
-    monkeypatch.setattr(bench, "throwaway_database", lambda: pytest.fail("no database should be created"))
+    monkeypatch.setattr(harness, "throwaway_database", lambda: pytest.fail("no database should be created"))
 
     with pytest.raises(CommandError, match="--donor-projects"):
         call_command("bench", suite="donors", donor_projects=1)
 
 
 def test_the_open_data_suite_times_the_api_lists_and_the_iati_file(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(bench, "throwaway_database", contextlib.nullcontext)
+    monkeypatch.setattr(harness, "throwaway_database", contextlib.nullcontext)
     output = tmp_path / "results.json"
 
     call_command("bench", suite="opendata", donor_projects=20, runs=2, warmup=0, output=output)

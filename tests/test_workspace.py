@@ -15,13 +15,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from citiesalliance.workspace import work_queue
+from devtools.generators.portfolio import generate_applications, generate_portfolio
+from devtools.generators.results import generate_results
 from donors.models import DonorReport, ReportJobStatus
-from grants.generator import generate_applications, generate_portfolio
 from grants.models import ApplicationStatus, PartnerRole, Project, ReviewAssignment
 from grants.services import TrancheSpec, disbursement_record, project_close, tranche_cancel, tranche_condition_meet
 from grants.services.amendments import AmendmentTerms, amendment_request, amendment_withdraw
 from members.roles import ADMINISTRATOR, FINANCE_OFFICER, GRANTS_COMMITTEE, PROGRAMME_OFFICER
-from results.generator import generate_results
 from results.models import ProgressReport, ReportStatus
 from tests.factories import (
     ApplicationFactory,

@@ -26,9 +26,9 @@ def prepare() -> dict:
     from django.contrib.auth.models import AnonymousUser
     from django.db.models import Count
 
+    from devtools.demo.logins import DEMO_PASSWORD, STAFF_LOGINS
     from grants.models import Allocation, FundingWindow, Project, ProjectCountry
     from grants.selectors.visibility import visible_projects
-    from members.demo import DEMO_PASSWORD, STAFF_LOGINS
     from members.models import Organisation, OrganisationRole, Role, User
     from results.models import ReportingPeriod, ReportKind
     from results.services import report_start

@@ -16,13 +16,13 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from common.money import format_money, quantize
+from devtools.demo.logins import create_demo_logins
+from devtools.demo.portfolio import load_demo_portfolio
+from devtools.demo.results import load_demo_results
 from donors import services, tasks
 from donors.models import DonorReport, ReportJobStatus
-from grants.demo import load_demo_portfolio
 from grants.models import Contribution, ContributionStatus, ExchangeRate
-from members.demo import create_demo_logins
 from members.models import Organisation, User
-from results.demo import load_demo_results
 from tests.factories import ContributionFactory, OrganisationFactory
 from tests.worker import celery_worker, children_of, empty_broker
 

@@ -162,8 +162,8 @@ def shot() -> Callable:
 @pytest.fixture
 def demo(transactional_db):
     """The demo portfolio and its three demo logins, committed so the live server thread sees them."""
-    from grants.demo import load_demo_portfolio
-    from members.demo import create_demo_logins
+    from devtools.demo.logins import create_demo_logins
+    from devtools.demo.portfolio import load_demo_portfolio
     from members.models import Organisation
 
     load_demo_portfolio()
@@ -177,7 +177,7 @@ def demo(transactional_db):
 @pytest.fixture
 def log_in(live_server) -> Callable:
     """Log in through the site's own login page, as a user would."""
-    from members.demo import DEMO_PASSWORD
+    from devtools.demo.logins import DEMO_PASSWORD
 
     def submit(page, email: str, password: str = DEMO_PASSWORD) -> None:
         page.goto(f"{live_server.url}/accounts/login/")

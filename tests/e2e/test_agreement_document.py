@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from grants.demo_agreements import AWAITING_CODE
+from devtools.demo.agreements import AWAITING_CODE
 from grants.models import GrantAgreement
 from tests.e2e.conftest import PHONE
 

@@ -18,6 +18,7 @@ from playwright.sync_api import expect
 from pypdf import PdfWriter
 
 from common.money import format_money
+from devtools.demo.logins import DEMO_PASSWORD
 from grants import services
 from grants.models import (
     Application,
@@ -28,7 +29,6 @@ from grants.models import (
     Project,
     ReviewAssignment,
 )
-from members.demo import DEMO_PASSWORD
 from members.models import Organisation, OrganisationKind
 from tests.e2e.conftest import DESKTOP, PHONE, TIMEOUT
 from tests.factories import ApplicationFactory, OrganisationFactory, OrganisationRoleFactory, VerifiedUserFactory

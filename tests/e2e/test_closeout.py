@@ -18,7 +18,7 @@ DIRECTOR = "director@example.org"  # the demo's grants committee login
 
 @pytest.fixture
 def ready(transactional_db):
-    from members.demo import create_demo_logins
+    from devtools.demo.logins import create_demo_logins
 
     create_demo_logins(
         host=OrganisationFactory(short_name="UNOPS"),

@@ -14,10 +14,10 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from common.money import format_money
+from devtools.demo.results import load_demo_results
 from donors import selectors
 from donors.models import DonorReport, ReportJobStatus
 from members.models import Organisation
-from results.demo import load_demo_results
 from tests.e2e.conftest import PHONE, TIMEOUT
 
 pytestmark = pytest.mark.django_db(transaction=True)

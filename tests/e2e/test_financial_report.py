@@ -11,10 +11,10 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
+from devtools.demo.logins import DEMO_PASSWORD
+from devtools.demo.reporting import CODE
+from devtools.demo.results import load_demo_results
 from grants.models import Transaction, TransactionKind
-from members.demo import DEMO_PASSWORD
-from results.demo import load_demo_results
-from results.demo_reporting import CODE
 from results.models import ProgressReport, ReportingPeriod, ReportKind, ReportStatus
 from results.services import reporting_period_add
 from tests.e2e.conftest import DESKTOP, PHONE, TIMEOUT

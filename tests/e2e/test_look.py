@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from devtools.demo.results import load_demo_results
 from members.models import Organisation
-from results.demo import load_demo_results
 from tests.e2e.conftest import PHONE
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -17,8 +17,8 @@ from django.core.cache import cache
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from members.demo import DEMO_PASSWORD
-from results.demo import load_demo_results
+from devtools.demo.logins import DEMO_PASSWORD
+from devtools.demo.results import load_demo_results
 from results.models import Evidence, IndicatorPeriod, ProgressReport, ReportingPeriod, ReportStatus
 from tests.e2e.conftest import DESKTOP, PHONE, TIMEOUT
 from tests.factories import OrganisationFactory, OrganisationRoleFactory, VerifiedUserFactory

@@ -17,8 +17,8 @@ from django.core.cache import cache
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from devtools.demo.calls import CATALYTIC
 from grants import services
-from grants.demo_calls import CATALYTIC
 from grants.models import Application, ApplicationStatus, Call, CallStage
 from members.models import User
 from tests.e2e.conftest import DESKTOP, PHONE

@@ -24,7 +24,6 @@ from common.pdf import refuse_fetch
 from grants import services
 from grants.agreement_pdf import agreement_html, agreement_pdf
 from grants.agreement_texts import default_agreement_texts_ensure
-from grants.demo import load_reference_data
 from grants.models import (
     AgreementStatus,
     AgreementTemplate,
@@ -35,12 +34,13 @@ from grants.models import (
     Transaction,
     TransactionKind,
 )
+from grants.reference import load_reference_data
 from members.models import BankAccount
 from members.roles import FINANCE_OFFICER, GRANTS_COMMITTEE, PROGRAMME_OFFICER
 from opendata import iati
 from opendata.importer import import_activities
-from results.demo import load_framework
 from results.models import ReportKind
+from results.reference import load_framework
 from tests.admin_imports import preview
 from tests.factories import (
     BankAccountFactory,

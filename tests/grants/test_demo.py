@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Sum
 
-from grants.generator import generate_applications, generate_portfolio
+from devtools.generators.portfolio import generate_applications, generate_portfolio
 from grants.models import (
     Allocation,
     Application,
@@ -112,8 +112,8 @@ def test_demo_logins_are_created_only_with_debug_on(settings, capsys):
         "director@example.org",
         "donor@example.org",
         "partner@example.org",
-        "treasurer.monrovia@example.org",  # asks for the demo's payments (grants/demo_payments.py)
-        "partner.sdi@example.org",  # Jinja's co-applicants (grants/demo_consortia.py)
+        "treasurer.monrovia@example.org",  # asks for the demo's payments (devtools/demo/payments.py)
+        "partner.sdi@example.org",  # Jinja's co-applicants (devtools/demo/consortia.py)
         "partner.habitat@example.org",
     }
     assert "donor@example.org" in output and "demo-portfolio" in output

@@ -419,7 +419,7 @@ def test_finance_keeps_the_mappings_in_the_admin(ledger, client):
 
 
 def test_every_period_of_the_demo_exports_its_journal(settings):
-    from grants.demo import load_demo_portfolio
+    from devtools.demo.portfolio import load_demo_portfolio
 
     settings.REPORTING_CURRENCY = "USD"
     load_demo_portfolio()

@@ -15,12 +15,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from lxml import etree
 
+from devtools.generators.portfolio import generate_portfolio
+from devtools.generators.results import generate_results
 from grants import services as ledger
-from grants.generator import generate_portfolio
 from grants.models import Contribution, ContributionStatus, Project, Transaction, TransactionKind
 from opendata import iati
 from opendata.importer import import_activities
-from results.generator import generate_results
 from results.models import ReportedValue, ReportStatus
 from tests.factories import ContributionFactory, ProjectCountryFactory
 

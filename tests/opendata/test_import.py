@@ -15,14 +15,14 @@ from django.urls import reverse
 from lxml import etree
 
 from grants import services as ledger
-from grants.demo import load_reference_data
 from grants.models import Contribution, Project, ProjectPartner, Transaction, TransactionKind
+from grants.reference import load_reference_data
 from members.models import Organisation
 from opendata import iati
 from opendata.importer import ActivityOutcome, ImportRefused, import_activities
 from opendata.importer import ledger as importer_ledger
-from results.demo import load_framework
 from results.models import ProjectIndicator, ReportedValue
+from results.reference import load_framework
 from tests.factories import ContributionFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db

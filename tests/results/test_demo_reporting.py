@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 
+from devtools.demo.reporting import CODE
 from grants.models import Transaction, TransactionKind
-from results.demo_reporting import CODE
 from results.models import ReportingPeriod, ReportStatus
 from results.selectors import financial_statement, overdue_by_partner
 from results.services import report_approve

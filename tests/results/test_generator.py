@@ -9,10 +9,10 @@ from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Count, Sum
 
-from grants.generator import generate_portfolio
+from devtools.generators.portfolio import generate_portfolio
+from devtools.generators.results import DUE_AFTER, generate_results
 from grants.models import Project
 from results import services
-from results.generator import DUE_AFTER, generate_results
 from results.models import (
     Aggregation,
     Disaggregation,

@@ -11,9 +11,9 @@ from django.core import mail
 from django.core.management import call_command
 from django.db.models import F, Q
 
+from devtools.generators.results import generate_results
 from grants.models import Project
 from results import tasks
-from results.generator import generate_results
 from results.models import Aggregation, Indicator, ProgressReport, ReportedValue, ReportStatus
 from results.selectors import portfolio_progress
 from results.services import report_approve

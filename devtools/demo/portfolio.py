@@ -1,8 +1,9 @@
 """The demo portfolio, taken from public documents about the partnership.
 
-Facts stated in those documents are loaded exactly: the six constituencies, the members and
-donors they name, UNOPS as host and contract partner, the two windows and their facilities,
-the four 2018-2021 themes, the SECO agreement. Everything else (project budgets, other donors'
+It starts from the reference data a real deployment starts from (`grants.reference`: the six
+constituencies, the two windows and their facilities, the four 2018-2021 themes). Facts stated in
+those documents are loaded exactly: the members and donors they name, UNOPS as host and contract
+partner, the SECO agreement. Everything else (project budgets, other donors'
 agreements, membership dates, board seats, exchange rates) is illustrative and flagged
 `is_demo` where the model has the flag.
 """
@@ -16,21 +17,9 @@ from decimal import Decimal
 from django.db import transaction
 
 from common.records import ensure, ensure_m2m
-from members.models import (
-    Constituency,
-    GoverningBody,
-    GoverningBodyKind,
-    Membership,
-    MembershipKind,
-    Organisation,
-    OrganisationKind,
-    Seat,
-)
-
-from .agreement_texts import default_agreement_texts_ensure
-from .demo_agreements import demo_signatures, load_demo_awaiting_signature
-from .demo_closeout import load_demo_closeout_ledger
-from .models import (
+from devtools.demo.agreements import demo_signatures, load_demo_awaiting_signature
+from devtools.demo.closeout import load_demo_closeout_ledger
+from grants.models import (
     AccountingPeriod,
     AccountMapping,
     Allocation,
@@ -57,73 +46,20 @@ from .models import (
     Theme,
     TransactionKind,
 )
+from grants.reference import load_reference_data
+from members.models import (
+    Constituency,
+    GoverningBody,
+    GoverningBodyKind,
+    Membership,
+    MembershipKind,
+    Organisation,
+    OrganisationKind,
+    Seat,
+)
 
 D = Decimal
 DEMO_RATE_SOURCE = "Illustrative annual rates (demo data)"
-
-CONSTITUENCIES = [
-    ("national-governments", "National Governments"),
-    ("multilateral-institutions", "Multilateral Institutions"),
-    ("local-government-associations", "Associations of Local Governments"),
-    ("ngos", "Non-Governmental Organisations"),
-    ("private-sector-foundations", "Private Sector and Foundations"),
-    ("universities-knowledge-networks", "Universities and Knowledge Networks"),
-]
-
-WINDOWS = [
-    (
-        "country-city",
-        "Country/City Window",
-        "Technical assistance at the city and national level across multiple countries; includes the Innovation Fund.",
-        [
-            (
-                "country-programmes",
-                "Country Programmes",
-                False,
-                "Work at the community, local and national levels in rapidly urbanising countries.",
-            ),
-            (
-                "innovation-fund",
-                "Innovation Fund",
-                True,
-                "Small grants to local authorities and communities for innovative approaches to urban transformation.",
-            ),
-            (
-                "catalytic-fund",
-                "Catalytic Fund",
-                True,
-                "A competitive open grant facility to promote innovation and city transformation.",
-            ),
-            (
-                "community-upgrading-fund",
-                "Community Upgrading Fund",
-                False,
-                "Infrastructure projects selected and managed by the communities they serve.",
-            ),
-        ],
-    ),
-    (
-        "global",
-        "Global Window",
-        "New analytical and collaborative approaches to key policy issues; includes regional and Joint "
-        "Work Programmes.",
-        [
-            (
-                "joint-work-programmes",
-                "Joint Work Programmes",
-                False,
-                "Member-led analytical and strategic activities focused on major policy issues.",
-            ),
-        ],
-    ),
-]
-
-THEMES = [
-    ("equitable-economic-growth", "Equitable economic growth"),
-    ("resilience-climate", "Resilience, cities and climate change"),
-    ("gender-equality", "Gender equality and women's empowerment"),
-    ("cities-migration", "Cities and migration"),
-]
 
 
 @dataclass(frozen=True)
@@ -281,47 +217,6 @@ DEMO_USD_RATES = {
     ],
 }
 FIRST_RATE_YEAR = 2013
-
-
-def load_reference_data() -> None:
-    """The partnership's fixed structure: constituencies, governance, windows, facilities, themes; and the default
-    agreement texts."""
-    default_agreement_texts_ensure()
-    for order, (code, name) in enumerate(CONSTITUENCIES, start=1):
-        ensure(Constituency, {"code": code}, {"name": name, "order": order})
-    ensure(
-        GoverningBody,
-        {"kind": GoverningBodyKind.ASSEMBLY},
-        {
-            "name": "Assembly",
-            "seat_count": None,
-            "description": "All members, meeting annually; approves activities through the Medium-Term Strategy.",
-        },
-    )
-    ensure(
-        GoverningBody,
-        {"kind": GoverningBodyKind.MANAGEMENT_BOARD},
-        {
-            "name": "Management Board",
-            "seat_count": 12,
-            "description": "Twelve members representing the six constituencies; oversees the partnership's activities.",
-        },
-    )
-    for order, (code, name, description, facilities) in enumerate(WINDOWS, start=1):
-        window = ensure(FundingWindow, {"code": code}, {"name": name, "description": description, "order": order})
-        for facility_code, facility_name, competitive, facility_description in facilities:
-            ensure(
-                Facility,
-                {"code": facility_code},
-                {
-                    "window": window,
-                    "name": facility_name,
-                    "is_competitive": competitive,
-                    "description": facility_description,
-                },
-            )
-    for code, name in THEMES:
-        ensure(Theme, {"code": code}, {"name": name, "start_year": 2018, "end_year": 2021})
 
 
 def _load_board_seats() -> None:
@@ -781,7 +676,7 @@ ALLOCATIONS = [
 
 
 def _load_ledger(orgs: dict[str, Organisation]) -> None:
-    from . import services
+    from grants import services
 
     projects = {p.code: p for p in Project.objects.filter(code__in=[a[0] for a in AGREEMENTS])}
     for code, reference, grantee, signed, schedule in AGREEMENTS:
@@ -846,7 +741,7 @@ def _load_ledger(orgs: dict[str, Organisation]) -> None:
 
 def _load_accounting_periods() -> None:
     """Financial years up to last year are closed; the current one is open."""
-    from . import services
+    from grants import services
 
     for year in range(FIRST_RATE_YEAR, 2027):
         period = ensure(
@@ -929,7 +824,7 @@ def _load_calls() -> None:
 @transaction.atomic
 def load_demo_portfolio() -> None:
     """Load (or bring up to date) the whole demo portfolio; a second run changes nothing."""
-    from .demo_calls import load_demo_calls
+    from devtools.demo.calls import load_demo_calls
 
     load_reference_data()
     _load_board_seats()
@@ -944,8 +839,8 @@ def load_demo_portfolio() -> None:
     _load_account_mappings()
     _load_calls()
     load_demo_calls()
-    from .demo_consortia import load_demo_consortia
-    from .demo_payments import load_demo_payments
+    from devtools.demo.consortia import load_demo_consortia
+    from devtools.demo.payments import load_demo_payments
 
     load_demo_payments()
     load_demo_consortia()

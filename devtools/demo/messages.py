@@ -14,10 +14,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from grants.models import Application, ApplicationStatus, Call, EmailTemplate, MessageSide, Project
+from grants.services.messages import mailing_send, message_post
 from members.models import Organisation, User
-
-from .models import Application, ApplicationStatus, Call, EmailTemplate, MessageSide, Project
-from .services.messages import mailing_send, message_post
 
 CALL, PROJECT = "innovation-fund-2026", "CUF-UGA-2026"
 PARTNER, OFFICER = "partner@example.org", "programme@example.org"

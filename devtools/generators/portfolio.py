@@ -11,10 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from common.money import CENT
-from members.models import Organisation, OrganisationKind, OrganisationRole, Role, User
-
-from .demo import load_demo_rates, load_reference_data
-from .models import (
+from devtools.demo.portfolio import load_demo_rates
+from grants.models import (
     Allocation,
     Application,
     ApplicationStatus,
@@ -35,6 +33,8 @@ from .models import (
     Transaction,
     TransactionKind,
 )
+from grants.reference import load_reference_data
+from members.models import Organisation, OrganisationKind, OrganisationRole, Role, User
 
 COUNTRIES = [
     "GH",

@@ -8,9 +8,8 @@ from allauth.account.models import EmailAddress
 from django.db import transaction
 
 from common.records import ensure
-
-from .models import Organisation, OrganisationRole, Role, User
-from .roles import ADMINISTRATOR, FINANCE_OFFICER, GRANTS_COMMITTEE, PROGRAMME_OFFICER, role_group
+from members.models import Organisation, OrganisationRole, Role, User
+from members.roles import ADMINISTRATOR, FINANCE_OFFICER, GRANTS_COMMITTEE, PROGRAMME_OFFICER, role_group
 
 DEMO_PASSWORD = "demo-portfolio"  # noqa: S105 - a published demo password, only created with DEBUG on
 

@@ -7,10 +7,9 @@ import datetime as dt
 from decimal import Decimal as D
 
 from common.records import ensure
-
-from .models import GrantAgreement, PartnerRole, Project, ProjectCountry, ProjectPartner, ProjectStatus
-from .models.catalogue import Facility
-from .services import SignatureInput, TrancheSpec, agreement_signature_record, grant_agreement_sign
+from grants.models import GrantAgreement, PartnerRole, Project, ProjectCountry, ProjectPartner, ProjectStatus
+from grants.models.catalogue import Facility
+from grants.services import SignatureInput, TrancheSpec, agreement_signature_record, grant_agreement_sign
 
 SECRETARIAT_SIGNATORY = ("Helena Marsh", "Head of Programmes, Cities Alliance Secretariat")
 AWAITING_CODE = "CUF-UGA-2027"

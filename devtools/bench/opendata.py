@@ -19,10 +19,10 @@ from urllib.parse import urlencode
 from django.db.models import Count
 from django.test import Client
 
-from grants.generator import generate_portfolio
+from devtools.bench.harness import Options, Prepared, Scenario, Suite, Target, analyze, get_page, url_of
+from devtools.generators.portfolio import generate_portfolio
+from devtools.generators.results import generate_results
 from grants.models import Allocation, Project, ProjectCountry, Transaction
-from results.generator import generate_results
-from results.management.commands.bench import Options, Prepared, Scenario, Suite, Target, analyze, get_page, url_of
 
 PAYMENTS_PER_TRANCHE = (6, 10)  # as in the donors suite: about 22 transactions a project
 RESULTS_SHARE = 10  # one project in ten reports results

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
+from devtools.generators.results import generate_results
 from grants.models import Project
-from results.generator import generate_results
 
 
 class Command(BaseCommand):

@@ -19,11 +19,7 @@ from django.db.models import Count, Min
 from django.test import Client
 from django.utils import timezone
 
-from grants.generator import generate_applications, generate_portfolio
-from grants.models import Allocation, Application, Contribution, FundingWindow, Project, Transaction
-from members.models import Organisation, OrganisationRole, Role, User
-from results.generator import generate_results
-from results.management.commands.bench import (
+from devtools.bench.harness import (
     Options,
     Prepared,
     Scenario,
@@ -34,10 +30,13 @@ from results.management.commands.bench import (
     get_page,
     url_of,
 )
+from devtools.generators.portfolio import generate_applications, generate_portfolio
+from devtools.generators.results import generate_results
+from donors import selectors, services
+from donors.models import DonorReport
+from grants.models import Allocation, Application, Contribution, FundingWindow, Project, Transaction
+from members.models import Organisation, OrganisationRole, Role, User
 from results.models import ReportedValue
-
-from . import selectors, services
-from .models import DonorReport
 
 logger = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 whose grantee refunded part of its unspent balance and whose rest was written off, with its evaluation.
 
 Its ledger is loaded with the portfolio, before the demo closes its past accounting periods; its final reports and
-its closing come with the demo's results (`results.demo_closeout`), the app that keeps reports.
+its closing come with the demo's results (`devtools.demo.closeout_reports`), the app that keeps reports.
 """
 
 from __future__ import annotations
@@ -13,11 +13,19 @@ from decimal import Decimal as D
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from common.records import ensure, ensure_m2m
+from devtools.demo.agreements import demo_signatures
+from grants import services
+from grants.models import (
+    City,
+    Facility,
+    GrantAgreement,
+    PartnerRole,
+    Project,
+    ProjectCountry,
+    ProjectPartner,
+    ProjectStatus,
+)
 from members.models import Organisation
-
-from . import services
-from .demo_agreements import demo_signatures
-from .models import City, Facility, GrantAgreement, PartnerRole, Project, ProjectCountry, ProjectPartner, ProjectStatus
 
 CODE = "IF-UGA-2019"
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from grants.demo_agreements import demo_signatures
+from devtools.demo.agreements import demo_signatures
 from grants.models import (
     BudgetCategory,
     Facility,
@@ -22,9 +22,8 @@ from grants.models import (
 )
 from grants.services import BudgetLineInput, TrancheSpec, grant_agreement_sign
 from members.models import Organisation
-
-from .models import ExpenditureLine, ProgressReport, ReportKind, ReportStatus, ReportTransition
-from .services import reporting_period_add
+from results.models import ExpenditureLine, ProgressReport, ReportKind, ReportStatus, ReportTransition
+from results.services import reporting_period_add
 
 CODE = "CUF-UGA-2026"
 D = Decimal

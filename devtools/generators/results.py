@@ -21,8 +21,7 @@ from django.utils import timezone
 
 from grants.models import Project
 from members.models import User
-
-from .models import (
+from results.models import (
     Aggregation,
     Counted,
     Disaggregation,
@@ -231,7 +230,7 @@ def _generate_chunk(
     reports, transitions, values, splits, places = [], [], [], [], []
     for project in projects:
         # Seeded by the code, so a project's figures do not depend on which others are generated with it.
-        rng = random.Random(f"results-{seed}-{project.code}")  # noqa: S311 (synthetic data, not secrets)
+        rng = random.Random(f"results-{seed}-{project.code}")
         cities = sorted(project.cities.all(), key=lambda city: (str(city.country), city.name))
         countries = sorted({str(row.country) for row in project.countries.all()})
         dates = _split(project.start_date, project.end_date, periods)

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from grants.generator import generate_portfolio
+from devtools.generators.portfolio import generate_portfolio
 
 
 class Command(BaseCommand):

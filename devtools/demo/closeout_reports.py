@@ -1,5 +1,5 @@
 """The demo's closed grant, its reporting side (demo data): its final narrative and financial reports approved,
-then the grant closed. Its ledger comes with the demo portfolio (`grants.demo_closeout`)."""
+then the grant closed. Its ledger comes with the demo portfolio (`devtools.demo.closeout`)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,10 @@ import datetime as dt
 from django.utils import timezone
 
 from common.records import ensure
-from grants.demo_closeout import CODE
+from devtools.demo.closeout import CODE
 from grants.models import Closeout, CloseoutStatus, Project
 from grants.services import project_close
-
-from .models import ProgressReport, ReportingPeriod, ReportKind, ReportStatus, ReportTransition
+from results.models import ProgressReport, ReportingPeriod, ReportKind, ReportStatus, ReportTransition
 
 
 def load_demo_closeout_reports() -> None:

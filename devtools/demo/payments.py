@@ -15,13 +15,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from common.records import ensure
-from members.demo import _ensure_user, staff_login
+from devtools.demo.logins import _ensure_user, staff_login
+from grants import services
+from grants.models import PaymentRequest, Tranche
 from members.models import BankAccount, Organisation, OrganisationRole, Role
 from members.roles import FINANCE_OFFICER, PROGRAMME_OFFICER
 from members.services import bank_account_save, bank_account_verify
-
-from . import services
-from .models import PaymentRequest, Tranche
 
 PROJECT = "CUF-LBR-2019"
 TRANCHE = 3

@@ -14,12 +14,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from common.records import ensure, ensure_m2m
-from members.demo import STAFF_LOGINS, _ensure_user
-from members.models import Organisation, OrganisationKind, User
-from members.roles import GRANTS_COMMITTEE, PROGRAMME_OFFICER, role_group
-
-from . import services
-from .models import (
+from devtools.demo.logins import STAFF_LOGINS, _ensure_user
+from grants import services
+from grants.models import (
     AssessmentCriterion,
     Call,
     CallDocument,
@@ -33,6 +30,8 @@ from .models import (
     QuestionKind,
     Theme,
 )
+from members.models import Organisation, OrganisationKind, User
+from members.roles import GRANTS_COMMITTEE, PROGRAMME_OFFICER, role_group
 
 CATALYTIC = "catalytic-fund-2027"
 BY_INVITATION = "secondary-cities-learning-2027"

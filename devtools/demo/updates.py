@@ -15,10 +15,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from grants.models import Project, ProjectUpdate
+from grants.services.updates import PhotoUpload, update_post, update_publish
 from members.models import User
-
-from .models import Project, ProjectUpdate
-from .services.updates import PhotoUpload, update_post, update_publish
 
 OFFICER = "programme@example.org"
 

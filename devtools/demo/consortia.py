@@ -18,12 +18,11 @@ from django.conf import settings
 from django.db import transaction
 
 from common.records import ensure
-from members.demo import _ensure_user, staff_login
+from devtools.demo.logins import _ensure_user, staff_login
+from grants import services
+from grants.models import Application, ApplicationStatus, Call, Facility, Theme
 from members.models import Organisation, OrganisationRole, Role, User
 from members.roles import GRANTS_COMMITTEE, PROGRAMME_OFFICER
-
-from . import services
-from .models import Application, ApplicationStatus, Call, Facility, Theme
 
 DRAFT_TITLE = "Women's market stalls in Jinja's settlements"
 AWARDED_TITLE = "Water kiosks run by women's groups in Jinja"

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from grants.models import GrantAgreement
 from members.models import User
-
-from .models import GrantAgreement
 
 REFERENCE = "GA-CP-GHA-2014"
 # The demo's logins act in its history: the programme officer asks, the director (grants committee) approves.
@@ -18,8 +17,8 @@ REQUESTER, APPROVER = "programme@example.org", "director@example.org"
 def load_demo_amendments() -> None:
     """Once, when the demo logins exist (with DEBUG on): request and approve the budget revision; a second run
     finds it and changes nothing."""
-    from .services import BudgetLineInput
-    from .services.amendments import AmendmentTerms, amendment_approve, amendment_request
+    from grants.services import BudgetLineInput
+    from grants.services.amendments import AmendmentTerms, amendment_approve, amendment_request
 
     agreement = GrantAgreement.objects.filter(reference=REFERENCE).first()
     requester, approver = (User.objects.filter(email=email).first() for email in (REQUESTER, APPROVER))

@@ -1,21 +1,26 @@
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from grants.demo import load_demo_portfolio
-from grants.demo_amendments import load_demo_amendments
-from grants.demo_calls import load_demo_concept_notes
-from grants.demo_consortia import CO_APPLICANTS
-from grants.demo_messages import load_demo_messages
-from grants.demo_updates import load_demo_updates
-from members.demo import DEMO_PASSWORD, create_demo_logins
+from devtools.demo.amendments import load_demo_amendments
+from devtools.demo.calls import load_demo_concept_notes
+from devtools.demo.consortia import CO_APPLICANTS
+from devtools.demo.logins import DEMO_PASSWORD, create_demo_logins
+from devtools.demo.messages import load_demo_messages
+from devtools.demo.portfolio import load_demo_portfolio
+from devtools.demo.results import load_demo_results
+from devtools.demo.updates import load_demo_updates
 from members.models import Organisation, User
-from results.demo import load_demo_results
 
 
 class Command(BaseCommand):
-    help = "Load the demo portfolio (idempotent) and, with DEBUG on, create and print demo logins."
+    help = (
+        "Load the reference data (`load_reference_data`), then the demo portfolio on it (idempotent) and, with "
+        "DEBUG on, create and print demo logins."
+    )
 
     def handle(self, *args, **options):
+        call_command("load_reference_data", stdout=self.stdout, stderr=self.stderr)
         load_demo_portfolio()
         load_demo_results()
         self.stdout.write(self.style.SUCCESS("Demo portfolio loaded."))
@@ -36,7 +41,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo logins (password for each: {DEMO_PASSWORD}):")
         for login in logins:
             self.stdout.write(f"  {login.email:<28} {login.role:<18} {login.organisation}")
-        for short_name, (email, _name) in CO_APPLICANTS.items():  # Jinja's co-applicants (grants/demo_consortia.py)
+        for short_name, (email, _name) in CO_APPLICANTS.items():  # Jinja's co-applicants (devtools/demo/consortia.py)
             organisation = Organisation.objects.get(short_name=short_name)
             self.stdout.write(f"  {email:<28} {'Partner':<18} {organisation.name}")
         if settings.MFA_REQUIRED_FOR_STAFF:

@@ -1,0 +1,321 @@
+"""The benchmark harness: time what must stay fast as the portfolio grows, on throw-away databases.
+
+`manage.py bench` never reads or writes the configured database: like the test runner, it creates
+a database of its own for each suite (`bench_<name>` on PostgreSQL, in memory on SQLite), seeds
+it, times every scenario of the suite and drops the database.
+
+A suite is a name, a `seed` function and its scenarios (`devtools/bench/<suite>.py`, listed in
+`devtools.bench.suites`). A scenario is a name, a `prepare` function that receives the seeded
+data and returns the call to time (which gets the run's number, counting warm-up runs), and
+optional targets. To time something new, append a `Scenario` to a suite's scenarios.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import math
+import os
+import platform
+import statistics
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from typing import Any
+from unittest import mock
+
+import django
+from celery.app.task import Task
+from django.conf import settings
+from django.core.management.base import CommandError
+from django.db import connection
+from django.http import HttpResponse
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, override_settings
+from django.urls import NoReverseMatch, reverse
+
+logger = logging.getLogger(__name__)
+
+
+class Unavailable(Exception):
+    """What a scenario times does not exist (yet): it is reported, not failed."""
+
+
+@dataclass(frozen=True)
+class Prepared:
+    call: Callable[[int], object]
+    note: str = ""
+    # What the last run returned, said in a few words for the note (a PDF's pages, say).
+    outcome: Callable[[Any], str] | None = None
+
+
+@dataclass(frozen=True)
+class Target:
+    median_ms: float | None = None
+    p95_ms: float | None = None
+    max_queries: int | None = None
+    constant_queries: bool = False
+    same_queries_as: str | None = None  # another scenario of the suite, which must make as many queries
+
+    def __str__(self) -> str:
+        parts = [f"median under {_limit(self.median_ms)}"] if self.median_ms else []
+        if self.p95_ms:
+            parts.append(f"95th percentile under {_limit(self.p95_ms)}")
+        if self.max_queries is not None:
+            parts.append(f"at most {self.max_queries} queries")
+        if self.constant_queries:
+            parts.append("same query count on every run")
+        if self.same_queries_as:
+            parts.append(f"as many queries as {self.same_queries_as}")
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    description: str
+    prepare: Callable[[Any], Prepared]  # gets its suite's seeded data; raises Unavailable when there is nothing to time
+    target: Target | None = None
+    # A slow scenario (a whole PDF) is timed fewer times than --runs, and may skip the warm-up.
+    runs: int | None = None
+    warmup: int | None = None
+
+
+@dataclass(frozen=True)
+class Options:
+    """The command's options, for every suite's checks and seeding."""
+
+    runs: int
+    warmup: int
+    seed: int
+    projects: int  # the results suite's portfolio
+    donor_projects: int  # the donors and open data suites' portfolio
+    applications: int
+
+
+@dataclass(frozen=True)
+class Suite:
+    """Scenarios timed on one throw-away database, seeded for them.
+
+    `seed` returns the data the scenarios prepare from, with `sizes` and `seconds` attributes
+    (what was seeded, and how long it took); `check` refuses options the suite cannot run with
+    (ValueError), before any database is created.
+    """
+
+    name: str
+    description: str
+    seed: Callable[[Options], Any]
+    scenarios: list[Scenario]
+    check: Callable[[Options], None] = lambda options: None
+
+
+@dataclass
+class Measurement:
+    scenario: str
+    description: str
+    status: str = "ok"  # "ok", "not available" or "error"
+    note: str = ""
+    runs: int = 0
+    median_ms: float | None = None
+    p95_ms: float | None = None
+    max_ms: float | None = None
+    queries: int | None = None  # the most any run made
+    queries_constant: bool | None = None
+    query_counts: list[int] = field(default_factory=list)  # every distinct count seen
+    sql: list[dict] = field(default_factory=list)  # the last run's queries with their times, to EXPLAIN
+
+
+def get_page(client: Client, url: str, **request) -> HttpResponse:
+    """A GET that must answer 200: a redirect to the login page would time the wrong page."""
+    response = client.get(url, **request)
+    if response.status_code != 200:
+        raise RuntimeError(f"GET {url} answered {response.status_code}")
+    return response
+
+
+def url_of(name: str, **kwargs) -> str:
+    try:
+        return reverse(name, kwargs=kwargs or None)
+    except NoReverseMatch:
+        raise Unavailable(f"no URL named {name}") from None
+
+
+def analyze() -> None:
+    """Bulk-loaded tables have no statistics yet and, on PostgreSQL, wait for autovacuum; production's do not.
+
+    VACUUM cannot run in a transaction, as in a test: ANALYZE alone does there.
+    """
+    statement = {"postgresql": "VACUUM ANALYZE", "sqlite": "ANALYZE"}.get(connection.vendor)
+    if statement and connection.in_atomic_block:
+        statement = "ANALYZE"
+    if statement:
+        with connection.cursor() as cursor:
+            cursor.execute(statement)
+
+
+def _p95(timings: Sequence[float]) -> float:
+    ordered = sorted(timings)
+    return ordered[math.ceil(0.95 * len(ordered)) - 1]
+
+
+def measure(scenario: Scenario, seeded: Any, *, runs: int, warmup: int) -> Measurement:
+    measurement = Measurement(scenario.name, scenario.description)
+    try:
+        prepared = scenario.prepare(seeded)
+    except Unavailable as reason:
+        measurement.status, measurement.note = "not available", str(reason)
+        return measurement
+    if scenario.runs is not None:
+        runs = min(runs, scenario.runs)
+    if scenario.warmup is not None:
+        warmup = min(warmup, scenario.warmup)
+    with _frozen_heap():
+        _time(prepared, measurement, runs=runs, warmup=warmup)
+    return measurement
+
+
+@contextmanager
+def _frozen_heap() -> Iterator[None]:
+    """Time as a web server process serves: what it loaded before its first request is frozen out of
+    the garbage collector's full collections (`citiesalliance/wsgi.py`), and here, what seeding left."""
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+def _time(prepared: Prepared, measurement: Measurement, *, runs: int, warmup: int) -> None:
+    for run in range(warmup):
+        prepared.call(run)
+    timings, counts = [], []
+    for run in range(warmup, warmup + runs):
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter_ns()
+            returned = prepared.call(run)
+            timings.append((time.perf_counter_ns() - started) / 1e6)
+        counts.append(len(queries))
+    outcome = prepared.outcome(returned) if prepared.outcome else ""
+    measurement.note = ", ".join(part for part in (prepared.note, outcome) if part)
+    measurement.runs = runs
+    measurement.median_ms = round(statistics.median(timings), 2)
+    measurement.p95_ms = round(_p95(timings), 2)
+    measurement.max_ms = round(max(timings), 2)
+    measurement.queries = max(counts)
+    measurement.query_counts = sorted(set(counts))
+    measurement.queries_constant = len(measurement.query_counts) == 1
+    measurement.sql = [{"ms": float(query["time"]) * 1000, "sql": query["sql"]} for query in queries.captured_queries]
+
+
+def run_scenarios(
+    scenarios: Sequence[Scenario], seeded: Any, *, runs: int, warmup: int
+) -> list[tuple[Scenario, Measurement]]:
+    """Measure every scenario; one that fails is reported as an error and the others still run."""
+    measured = []
+    with _tasks_held(), override_settings(ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"]):
+        for scenario in scenarios:
+            try:
+                measurement = measure(scenario, seeded, runs=runs, warmup=warmup)
+            except Exception as error:
+                logger.exception("Scenario %s failed", scenario.name)
+                measurement = Measurement(scenario.name, scenario.description, status="error", note=repr(error))
+            measured.append((scenario, measurement))
+    return measured
+
+
+@contextmanager
+def _tasks_held() -> Iterator[None]:
+    """Queue no Celery task: no worker can see the throw-away database, and no one should get its mail."""
+    with mock.patch.object(Task, "apply_async", return_value=None):
+        yield
+
+
+def verdict(
+    scenario: Scenario, measurement: Measurement, others: Mapping[str, Measurement] | None = None
+) -> str | None:
+    """PASS or FAIL against the scenario's target; `others` are the suite's measurements, by scenario."""
+    target = scenario.target
+    if target is None:
+        return None
+    if measurement.status == "not available":
+        return "N/A"
+    if measurement.status != "ok":
+        return "FAIL"
+    fast = (target.median_ms is None or measurement.median_ms < target.median_ms) and (
+        target.p95_ms is None or measurement.p95_ms < target.p95_ms
+    )
+    few = target.max_queries is None or measurement.queries <= target.max_queries
+    steady = not target.constant_queries or measurement.queries_constant
+    if target.same_queries_as:
+        other = (others or {}).get(target.same_queries_as)
+        steady = steady and other is not None and other.query_counts == measurement.query_counts
+    return "PASS" if fast and few and steady else "FAIL"
+
+
+def duration(ms: float) -> str:
+    return f"{ms / 1000:.2f} s" if ms >= 10_000 else f"{ms:.2f} ms"
+
+
+def _limit(ms: float) -> str:
+    return f"{ms / 1000:g} s" if ms >= 1000 else f"{ms:g} ms"
+
+
+def machine(*, load_average: Sequence[float]) -> dict:
+    return {
+        "cpu_count": os.cpu_count(),
+        # Figures taken while something else keeps the CPUs busy are not comparable.
+        "load_average_at_start": [round(load, 2) for load in load_average],
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "django": django.get_version(),
+        "database": {
+            "vendor": connection.vendor,
+            "version": ".".join(str(part) for part in connection.get_database_version()),
+            "name": str(connection.settings_dict["NAME"]),
+        },
+    }
+
+
+@contextmanager
+def throwaway_database() -> Iterator[None]:
+    """A database of the benchmark's own, dropped at the end, as the test runner makes one."""
+    creation = connection.creation
+    configured = connection.settings_dict["NAME"]
+    test_settings = connection.settings_dict.setdefault("TEST", {})
+    test_name = test_settings.get("NAME")
+    if connection.vendor != "sqlite":  # SQLite's is in memory
+        # A name of its own, so that it never clobbers the test suite's database.
+        test_settings["NAME"] = f"bench_{configured}"
+    try:
+        creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False, serialize=False)
+        if connection.settings_dict["NAME"] == configured:
+            raise CommandError("The throw-away database is the configured one; refusing to go on.")
+        yield
+    finally:
+        if connection.settings_dict["NAME"] != configured:
+            creation.destroy_test_db(configured, verbosity=0, keepdb=False)
+        test_settings["NAME"] = test_name
+
+
+def section(suite: Suite, seeded: Any, measured: list[tuple[Scenario, Measurement]], load: Sequence[float]) -> dict:
+    """A suite's part of the JSON file: what it seeded, every measurement and the verdict on each target."""
+    by_name = {m.scenario: m for _, m in measured}
+    return {
+        "description": suite.description,
+        "sizes": seeded.sizes,
+        "seeding_seconds": seeded.seconds,
+        # Figures taken while something else keeps the CPUs busy are not comparable.
+        "load_average_before_timing": [round(figure, 2) for figure in load],
+        "scenarios": [asdict(measurement) for _, measurement in measured],
+        "targets": [
+            {"scenario": scenario.name, "target": str(scenario.target), "result": verdict(scenario, m, by_name)}
+            for scenario, m in measured
+            if scenario.target is not None
+        ],
+    }
+
+
+def listed(figures: dict) -> str:
+    return ", ".join(f"{name.replace('_', ' ')} {value:,}" for name, value in figures.items())

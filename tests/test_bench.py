@@ -12,6 +12,7 @@ from devtools.bench import donors as donors_bench
 from devtools.bench import harness
 from devtools.bench import opendata as opendata_bench
 from devtools.bench import results as results_bench
+from devtools.bench import scale as scale_bench
 from grants.models import Transaction
 from results.models import ProgressReport, ReportStatus
 
@@ -169,3 +170,48 @@ def test_the_open_data_suite_times_the_api_lists_and_the_iati_file(tmp_path, mon
     assert "Targets (opendata, load" in capsys.readouterr().out
     with pytest.raises(CommandError, match="--donor-projects"):
         call_command("bench", suite="opendata", donor_projects=5)
+
+
+def test_the_scale_suite_times_every_page_with_its_floor_queries_and_memory(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(harness, "throwaway_database", contextlib.nullcontext)
+    output = tmp_path / "results.json"
+    output.write_text(json.dumps({"suites": {"results": {"sizes": {"projects": 200}}}}))
+
+    call_command("bench", suite="scale", projects=30, runs=2, warmup=1, output=output)
+
+    report = json.loads(output.read_text())
+    assert report["suites"]["results"] == {"sizes": {"projects": 200}}, "a section run before stays"
+    section = report["suites"]["scale"]
+    measured = {s["scenario"]: s for s in section["scenarios"]}
+    assert list(measured) == [scenario.name for scenario in scale_bench.SCENARIOS]
+    for name, figures in measured.items():
+        assert figures["status"] == "ok", (name, figures["note"])
+        assert 0 < figures["median_ms"] <= figures["p95_ms"] <= figures["max_ms"], name
+        assert figures["queries"] > 0 and figures["queries_constant"] is not None, name
+        assert figures["floor_ms"] > 0 and figures["floor_sql"].upper().lstrip().startswith(("SELECT", "WITH")), name
+        assert figures["page_over_floor"] > 0 and figures["peak_rss_mb"] > 0, name
+    assert measured["iati_file"]["runs"] == 1 and measured["donor_report_pdf"]["runs"] == 2
+    assert measured["report_approve"]["runs"] == 2
+    sizes = section["sizes"]
+    assert sizes["projects"] == 30 and sizes["indicator_values"] == 300 and sizes["applications"] == 30
+    assert sizes["donors"] == 2 and 400 <= sizes["transactions"] <= 800  # about 20 a project
+    assert sizes["pdf_donor_projects"] == 30 and sizes["major_donor_projects"] >= sizes["small_donor_projects"]
+    assert {"portfolio", "results", "applications", "total"} <= set(section["seeding_seconds"])
+    assert section["machine"]["cpu_count"] and section["settings"]["projects"] == 30
+    out = capsys.readouterr().out
+    assert "scale: home median" in out and "peak RSS" in out
+
+    call_command("bench_table", input=output)
+
+    table = capsys.readouterr().out
+    assert "| scenario | median ms | p95 ms | floor ms | page / floor |" in table
+    assert all(f"| {name} |" in table for name in measured) and "30 projects" in table
+
+
+def test_the_scale_suite_refuses_sizes_it_cannot_run(monkeypatch):
+    monkeypatch.setattr(harness, "throwaway_database", lambda: pytest.fail("no database should be created"))
+
+    with pytest.raises(CommandError, match="--transactions"):
+        call_command("bench", suite="scale", projects=100, transactions=100)
+    with pytest.raises(CommandError, match="--donors"):
+        call_command("bench", suite="scale", projects=100, donors=1)

@@ -45,6 +45,7 @@ logger = logging.getLogger(__name__)
 PAYMENTS_PER_TRANCHE = (6, 10)
 WANTED_TRANSACTIONS = 100_000
 PAGE_ROWS = 25  # the donor's project list, a page
+APPLICATIONS = 5000  # unless --applications says otherwise
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ class Seeded:
 def check(options: Options) -> None:
     if options.donor_projects < 2:
         raise ValueError("--donor-projects must be at least 2: the suite compares a major and a small donor.")
-    if options.applications < 1:
+    if options.size("applications", APPLICATIONS) < 1:
         raise ValueError("--applications must be at least 1.")
 
 
@@ -76,11 +77,8 @@ def _donor_user(donor: Organisation, email: str) -> User:
     return user
 
 
-def seed(options: Options) -> Seeded:
-    """A portfolio with its ledger, results for the major donor's projects, and applications to one call."""
-    started = time.perf_counter()
-    generate_portfolio(projects=options.donor_projects, seed=options.seed, payments_per_tranche=PAYMENTS_PER_TRANCHE)
-    seeded_portfolio = time.perf_counter()
+def donors_by_projects() -> list[dict]:
+    """Donors (`contribution__donor`) with the number of projects they fund (`projects`), the most first."""
     funders = list(
         Allocation.objects.values("contribution__donor")
         .annotate(projects=Count("project", distinct=True))
@@ -88,11 +86,20 @@ def seed(options: Options) -> Seeded:
     )
     if len(funders) < 2:
         raise ValueError("Fewer than two donors fund a project: seed more projects.")
+    return funders
+
+
+def seed(options: Options) -> Seeded:
+    """A portfolio with its ledger, results for the major donor's projects, and applications to one call."""
+    started = time.perf_counter()
+    generate_portfolio(projects=options.donor_projects, seed=options.seed, payments_per_tranche=PAYMENTS_PER_TRANCHE)
+    seeded_portfolio = time.perf_counter()
+    funders = donors_by_projects()
     major = Organisation.objects.get(pk=funders[0]["contribution__donor"])
     small = Organisation.objects.get(pk=funders[-1]["contribution__donor"])
     generate_results(projects=selectors.funded_projects(major).order_by("code"), seed=options.seed)
     seeded_results = time.perf_counter()
-    applications = generate_applications(count=options.applications, seed=options.seed)
+    applications = generate_applications(count=options.size("applications", APPLICATIONS), seed=options.seed)
     seeded_applications = time.perf_counter()
     analyze()
     transactions = Transaction.objects.count()

@@ -18,10 +18,12 @@ import math
 import os
 import platform
 import statistics
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 from unittest import mock
 
@@ -89,9 +91,17 @@ class Options:
     runs: int
     warmup: int
     seed: int
-    projects: int  # the results suite's portfolio
-    donor_projects: int  # the donors and open data suites' portfolio
-    applications: int
+    # Sizes left out (None) take each suite's own default, read with `size`.
+    projects: int | None = None  # the results suite's portfolio (200) and the scale suite's (50,000)
+    donor_projects: int = 5000  # the donors and open data suites' portfolio
+    applications: int | None = None  # the donors suite's (5,000) and the scale suite's (one a project)
+    transactions: int | None = None  # the scale suite's (20 a project)
+    indicator_values: int | None = None  # the scale suite's (10 a project)
+    donors: int | None = None  # the scale suite's (one for every 250 projects)
+
+    def size(self, name: str, default: int) -> int:
+        value = getattr(self, name)
+        return default if value is None else value
 
 
 @dataclass(frozen=True)
@@ -108,6 +118,8 @@ class Suite:
     seed: Callable[[Options], Any]
     scenarios: list[Scenario]
     check: Callable[[Options], None] = lambda options: None
+    # Also time each scenario's floor: its slowest SELECT alone, re-executed bare (see `floor`).
+    floors: bool = False
 
 
 @dataclass
@@ -124,6 +136,13 @@ class Measurement:
     queries_constant: bool | None = None
     query_counts: list[int] = field(default_factory=list)  # every distinct count seen
     sql: list[dict] = field(default_factory=list)  # the last run's queries with their times, to EXPLAIN
+    # The floor (suites with `floors`): the last run's slowest SELECT, re-executed alone on a bare cursor.
+    floor_ms: float | None = None
+    floor_sql: str = ""
+    page_over_floor: float | None = None  # the median over the floor: what the page adds to its main query
+    # The process's resident memory: its peak while the timed runs ran, and how far above the start that is.
+    peak_rss_mb: float | None = None
+    rss_growth_mb: float | None = None
 
 
 def get_page(client: Client, url: str, **request) -> HttpResponse:
@@ -159,7 +178,7 @@ def _p95(timings: Sequence[float]) -> float:
     return ordered[math.ceil(0.95 * len(ordered)) - 1]
 
 
-def measure(scenario: Scenario, seeded: Any, *, runs: int, warmup: int) -> Measurement:
+def measure(scenario: Scenario, seeded: Any, *, runs: int, warmup: int, floors: bool = False) -> Measurement:
     measurement = Measurement(scenario.name, scenario.description)
     try:
         prepared = scenario.prepare(seeded)
@@ -172,7 +191,33 @@ def measure(scenario: Scenario, seeded: Any, *, runs: int, warmup: int) -> Measu
         warmup = min(warmup, scenario.warmup)
     with _frozen_heap():
         _time(prepared, measurement, runs=runs, warmup=warmup)
+    if floors:
+        floor(measurement, runs=min(runs, FLOOR_RUNS))
     return measurement
+
+
+FLOOR_RUNS = 5
+
+
+def floor(measurement: Measurement, *, runs: int) -> None:
+    """Time the scenario's main query alone: the slowest SELECT of its last run, as it was sent (Django binds
+    parameters on the client, so the captured text is the statement itself), on the driver's own cursor, rows
+    fetched. What a page takes beyond it is Python's: the ORM, templates, serialising."""
+    selects = [query for query in measurement.sql if query["sql"].lstrip().upper().startswith(("SELECT", "WITH"))]
+    if not selects:
+        return
+    slowest = max(selects, key=lambda query: query["ms"])
+    timings = []
+    with connection.cursor() as cursor:
+        for _ in range(max(1, runs)):
+            started = time.perf_counter_ns()
+            cursor.cursor.execute(slowest["sql"])
+            cursor.cursor.fetchall()
+            timings.append((time.perf_counter_ns() - started) / 1e6)
+    measurement.floor_ms = round(statistics.median(timings), 2)
+    measurement.floor_sql = slowest["sql"]
+    if measurement.median_ms is not None and measurement.floor_ms > 0:
+        measurement.page_over_floor = round(measurement.median_ms / measurement.floor_ms, 1)
 
 
 @contextmanager
@@ -191,12 +236,16 @@ def _time(prepared: Prepared, measurement: Measurement, *, runs: int, warmup: in
     for run in range(warmup):
         prepared.call(run)
     timings, counts = [], []
-    for run in range(warmup, warmup + runs):
-        with CaptureQueriesContext(connection) as queries:
-            started = time.perf_counter_ns()
-            returned = prepared.call(run)
-            timings.append((time.perf_counter_ns() - started) / 1e6)
-        counts.append(len(queries))
+    with _resident_memory() as memory:
+        for run in range(warmup, warmup + runs):
+            with CaptureQueriesContext(connection) as queries:
+                started = time.perf_counter_ns()
+                returned = prepared.call(run)
+                timings.append((time.perf_counter_ns() - started) / 1e6)
+            counts.append(len(queries))
+    if memory.peak:
+        measurement.peak_rss_mb = round(memory.peak / 2**20, 1)
+        measurement.rss_growth_mb = round((memory.peak - memory.start) / 2**20, 1)
     outcome = prepared.outcome(returned) if prepared.outcome else ""
     measurement.note = ", ".join(part for part in (prepared.note, outcome) if part)
     measurement.runs = runs
@@ -210,19 +259,64 @@ def _time(prepared: Prepared, measurement: Measurement, *, runs: int, warmup: in
 
 
 def run_scenarios(
-    scenarios: Sequence[Scenario], seeded: Any, *, runs: int, warmup: int
+    scenarios: Sequence[Scenario],
+    seeded: Any,
+    *,
+    runs: int,
+    warmup: int,
+    floors: bool = False,
+    progress: Callable[[Measurement], None] | None = None,
 ) -> list[tuple[Scenario, Measurement]]:
-    """Measure every scenario; one that fails is reported as an error and the others still run."""
+    """Measure every scenario; one that fails is reported as an error and the others still run.
+
+    `progress` hears of each measurement as soon as it is taken (a long run says where it is)."""
     measured = []
     with _tasks_held(), override_settings(ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"]):
         for scenario in scenarios:
             try:
-                measurement = measure(scenario, seeded, runs=runs, warmup=warmup)
+                measurement = measure(scenario, seeded, runs=runs, warmup=warmup, floors=floors)
             except Exception as error:
                 logger.exception("Scenario %s failed", scenario.name)
                 measurement = Measurement(scenario.name, scenario.description, status="error", note=repr(error))
             measured.append((scenario, measurement))
+            if progress:
+                progress(measurement)
     return measured
+
+
+class _Sampler:
+    start: int = 0
+    peak: int = 0
+
+
+@contextmanager
+def _resident_memory(every: float = 0.01) -> Iterator[_Sampler]:
+    """The process's resident set size, sampled by a thread while the block runs (Linux; nothing elsewhere)."""
+    sampler = _Sampler()
+    statm = Path("/proc/self/statm")
+    if not statm.exists():
+        yield sampler
+        return
+    page = os.sysconf("SC_PAGE_SIZE")
+
+    def resident() -> int:
+        return int(statm.read_text().split()[1]) * page
+
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(every):
+            sampler.peak = max(sampler.peak, resident())
+
+    sampler.start = sampler.peak = resident()
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    try:
+        yield sampler
+    finally:
+        done.set()
+        thread.join()
+        sampler.peak = max(sampler.peak, resident())
 
 
 @contextmanager

@@ -38,6 +38,7 @@ from results.models import (
 from results.selectors import Scope, portfolio_progress, project_results
 from results.services import report_approve
 
+PROJECTS = 200  # the portfolio's size unless --projects says otherwise
 PERIODS = 8  # reporting periods per generated project
 SAMPLE = 20  # projects whose results and pages are read in turn
 REVIEWER_EMAIL = "bench-reviewer@example.org"
@@ -128,7 +129,7 @@ SCENARIOS: list[Scenario] = [
 
 def _check_results(options: Options) -> None:
     queued = reports_kept_for_approval(runs=options.runs, warmup=options.warmup)
-    if options.projects <= queued:
+    if options.size("projects", PROJECTS) <= queued:
         raise ValueError(
             f"--projects must be more than {queued}: the reports of {queued} projects are kept for approving."
         )
@@ -138,7 +139,7 @@ SUITE = Suite(
     "results",
     "the results framework: project results, portfolio figures and report approval",
     seed=lambda options: seed_benchmark(
-        projects=options.projects, seed=options.seed, runs=options.runs, warmup=options.warmup
+        projects=options.size("projects", PROJECTS), seed=options.seed, runs=options.runs, warmup=options.warmup
     ),
     scenarios=SCENARIOS,
     check=_check_results,

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from common.money import CENT
 from devtools.demo.portfolio import load_demo_rates
+from devtools.generators.bulk import insert_rows
 from grants.models import (
     Allocation,
     Application,
@@ -97,13 +98,14 @@ def _money(rng: random.Random, low: int, high: int) -> Decimal:
 
 @transaction.atomic
 def generate_portfolio(
-    *, projects: int, seed: int, payments_per_tranche: tuple[int, int] = (1, 3)
+    *, projects: int, seed: int, payments_per_tranche: tuple[int, int] = (1, 3), donors: int | None = None
 ) -> GeneratedPortfolio:
     """Create `projects` synthetic projects with donors, agreements, partners and cities.
 
     The same seed gives the same portfolio; a seed already generated is left as it is. The first
     donor is a major one: besides the random allocations, it funds every tenth project.
-    `payments_per_tranche` sets how many disbursements pay each tranche (the ledger's size).
+    `payments_per_tranche` sets how many disbursements pay each tranche (the ledger's size);
+    `donors` how many donors there are (one for every hundred projects, at least five, by default).
     """
     prefix = f"G{seed}"
     if Project.objects.filter(code__startswith=f"{prefix}-").exists():
@@ -114,7 +116,7 @@ def generate_portfolio(
     facilities = list(Facility.objects.order_by("code"))
     themes = list(Theme.objects.order_by("code"))
 
-    donor_count = max(5, projects // 100)
+    donor_count = donors or max(5, projects // 100)
     partner_count = max(10, projects // 5)
     organisations = Organisation.objects.bulk_create(
         [
@@ -202,10 +204,10 @@ def generate_portfolio(
         city_rows += [
             Project.cities.through(project=project, city=city) for city in rng.sample(cities, rng.randint(1, 3))
         ]
-    ProjectCountry.objects.bulk_create(countries, batch_size=BATCH)
-    ProjectPartner.objects.bulk_create(partner_rows, batch_size=BATCH)
-    Project.themes.through.objects.bulk_create(theme_rows, batch_size=BATCH)
-    Project.cities.through.objects.bulk_create(city_rows, batch_size=BATCH)
+    insert_rows(ProjectCountry, countries)
+    insert_rows(ProjectPartner, partner_rows)
+    insert_rows(Project.themes.through, theme_rows)
+    insert_rows(Project.cities.through, city_rows)
     transactions = _generate_ledger(rng, prefix, new_projects, contributions, partners, payments_per_tranche)
     return GeneratedPortfolio(len(new_projects), len(contributions), len(organisations), len(cities), transactions)
 
@@ -338,8 +340,8 @@ def _generate_ledger(
                     reference=f"{contribution.reference}-IN-{number}",
                 )
             )
-    Transaction.objects.bulk_create(rows, batch_size=BATCH)
-    Allocation.objects.bulk_create(allocations, batch_size=BATCH)
+    insert_rows(Transaction, rows)
+    insert_rows(Allocation, allocations)
     Project.objects.bulk_update(projects, ["committed_total", "disbursed_total", "spent_total"], batch_size=BATCH)
     Contribution.objects.bulk_update(contributions, ["received_total", "allocated_total"], batch_size=BATCH)
     return len(rows)

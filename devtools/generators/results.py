@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from devtools.generators.bulk import insert_rows
 from grants.models import Project
 from members.models import User
 from results.models import (
@@ -304,12 +305,12 @@ def _generate_chunk(
         (ReportingPeriod, reporting_periods),
         (IndicatorPeriod, indicator_periods),
         (ProgressReport, reports),
-        (ReportTransition, transitions),
         (ReportedValue, values),
-        (ValueSplit, splits),
-        (ReportedPlace, places),
     ]:
         model.objects.bulk_create(rows, batch_size=BATCH)
+    # Rows no other row points to: written without reading their keys back.
+    for model, rows in [(ReportTransition, transitions), (ValueSplit, splits), (ReportedPlace, places)]:
+        insert_rows(model, rows)
     return Counter(
         projects=len(projects),
         results=len(results),

@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.utils import timezone
 
-from devtools.bench import harness, suites
+from devtools.bench import DEFAULT_SUITES, harness, suites
 from devtools.bench.harness import Measurement, Options, Scenario, Suite, run_scenarios
 
 
@@ -30,9 +30,13 @@ class Command(BaseCommand):
             "--suite",
             choices=[*suites(), "all"],
             default="all",
-            help="The suite to run, each on a database of its own (default all).",
+            help=f"The suite to run, each on a database of its own (default all: {', '.join(DEFAULT_SUITES)}).",
         )
-        parser.add_argument("--projects", type=int, default=200, help="Projects of the results suite (default 200).")
+        parser.add_argument(
+            "--projects",
+            type=int,
+            help="Projects of the results suite (default 200) and of the scale suite (default 50,000).",
+        )
         parser.add_argument(
             "--donor-projects",
             type=int,
@@ -40,7 +44,20 @@ class Command(BaseCommand):
             help="Projects of the donors and open data suites (default 5000).",
         )
         parser.add_argument(
-            "--applications", type=int, default=5000, help="Applications of the donors suite (default 5000)."
+            "--applications",
+            type=int,
+            help="Applications of the donors suite (default 5000) and of the scale suite (default one a project).",
+        )
+        parser.add_argument(
+            "--transactions", type=int, help="Transactions of the scale suite, about (default 20 a project)."
+        )
+        parser.add_argument(
+            "--indicator-values",
+            type=int,
+            help="Reported indicator values of the scale suite (default 10 a project).",
+        )
+        parser.add_argument(
+            "--donors", type=int, help="Donors of the scale suite (default one for every 250 projects, at least 2)."
         )
         parser.add_argument("--runs", type=int, default=50, help="Timed runs per scenario (default 50).")
         parser.add_argument("--warmup", type=int, default=5, help="Untimed runs first (default 5).")
@@ -56,9 +73,12 @@ class Command(BaseCommand):
         self,
         *args,
         suite: str,
-        projects: int,
+        projects: int | None,
         donor_projects: int,
-        applications: int,
+        applications: int | None,
+        transactions: int | None,
+        indicator_values: int | None,
+        donors: int | None,
         runs: int,
         warmup: int,
         seed: int,
@@ -69,7 +89,7 @@ class Command(BaseCommand):
         if runs < 1 or warmup < 0:
             raise CommandError("--runs must be at least 1 and --warmup at least 0.")
         known = suites()
-        chosen = list(known.values()) if suite == "all" else [known[suite]]
+        chosen = [known[name] for name in DEFAULT_SUITES] if suite == "all" else [known[suite]]
         given = Options(
             runs=runs,
             warmup=warmup,
@@ -77,6 +97,9 @@ class Command(BaseCommand):
             projects=projects,
             donor_projects=donor_projects,
             applications=applications,
+            transactions=transactions,
+            indicator_values=indicator_values,
+            donors=donors,
         )
         for each in chosen:
             try:
@@ -94,7 +117,8 @@ class Command(BaseCommand):
             "timestamp": timezone.now().isoformat(timespec="seconds"),
             "machine": {},
             "settings": {**asdict(given), "suites": [each.name for each in chosen]},
-            "suites": {},
+            # The sections of suites run before into the same file stay, each with its own machine and time.
+            "suites": _previous_sections(output),
         }
         measured_by_suite = {}
         for each in chosen:
@@ -102,7 +126,12 @@ class Command(BaseCommand):
                 report["machine"] = report["machine"] or harness.machine(load_average=load_average)
                 seeded, measured, load = self._run(each, given)
             measured_by_suite[each.name] = measured
-            report["suites"][each.name] = harness.section(each, seeded, measured, load)
+            report["suites"][each.name] = {
+                "timestamp": report["timestamp"],
+                "machine": report["machine"],
+                "settings": asdict(given),
+                **harness.section(each, seeded, measured, load),
+            }
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(json.dumps(report, indent=2) + "\n")
         self._print_machine(report)
@@ -130,7 +159,15 @@ class Command(BaseCommand):
             "warm-up runs, fewer where a scenario says so"
         )
         load = os.getloadavg()
-        return seeded, run_scenarios(suite.scenarios, seeded, runs=given.runs, warmup=given.warmup), load
+        measured = run_scenarios(
+            suite.scenarios,
+            seeded,
+            runs=given.runs,
+            warmup=given.warmup,
+            floors=suite.floors,
+            progress=lambda m: self.stdout.write(f"{suite.name}: {_progress(m)}"),
+        )
+        return seeded, measured, load
 
     def _print_machine(self, report: dict) -> None:
         database = report["machine"]["database"]
@@ -141,7 +178,10 @@ class Command(BaseCommand):
 
     def _print(self, name: str, section: dict, measured: list[tuple[Scenario, Measurement]]) -> None:
         self.stdout.write(f"\n{name}: {harness.listed(section['sizes'])}\n")
-        header = f"{'scenario':<24} {'median':>10} {'p95':>10} {'max':>10} {'queries':>8} {'same':>5}  note"
+        header = (
+            f"{'scenario':<24} {'median':>10} {'p95':>10} {'max':>10} {'floor':>10} {'/floor':>7} {'queries':>8} "
+            f"{'same':>5} {'peak RSS':>9}  note"
+        )
         self.stdout.write(header)
         self.stdout.write("-" * len(header))
         for _, m in measured:
@@ -151,9 +191,29 @@ class Command(BaseCommand):
             same = "yes" if m.queries_constant else "NO"
             queries = str(m.queries) if m.queries_constant else "-".join(str(n) for n in m.query_counts)
             median, p95, most = (harness.duration(ms) for ms in (m.median_ms, m.p95_ms, m.max_ms))
-            self.stdout.write(f"{m.scenario:<24} {median:>10} {p95:>10} {most:>10} {queries:>8} {same:>5}  {m.note}")
+            floor = harness.duration(m.floor_ms) if m.floor_ms is not None else "-"
+            over = f"{m.page_over_floor:g}x" if m.page_over_floor is not None else "-"
+            rss = f"{m.peak_rss_mb:g} MB" if m.peak_rss_mb is not None else "-"
+            self.stdout.write(
+                f"{m.scenario:<24} {median:>10} {p95:>10} {most:>10} {floor:>10} {over:>7} {queries:>8} {same:>5} "
+                f"{rss:>9}  {m.note}"
+            )
         self.stdout.write(f"\nTargets ({name}, load {section['load_average_before_timing'][0]:g} before timing)")
         for target in section["targets"]:
             result = target["result"]
             style = {"PASS": self.style.SUCCESS, "FAIL": self.style.ERROR}.get(result, self.style.WARNING)
             self.stdout.write(f"  {style(result):<4} {target['scenario']}: {target['target']}")
+
+
+def _previous_sections(output: Path) -> dict:
+    try:
+        return json.loads(output.read_text()).get("suites", {})
+    except (OSError, ValueError, AttributeError):
+        return {}
+
+
+def _progress(m: Measurement) -> str:
+    if m.status != "ok":
+        return f"{m.scenario} {m.status}: {m.note}"
+    floor = f", floor {m.floor_ms:g} ms" if m.floor_ms is not None else ""
+    return f"{m.scenario} median {harness.duration(m.median_ms)}, p95 {harness.duration(m.p95_ms)}{floor}"

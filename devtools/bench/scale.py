@@ -1,0 +1,485 @@
+"""The scale suite of `manage.py bench --suite scale`: every page that grows with the portfolio, at ten times
+the other suites' size.
+
+It seeds (sizes are flags) 50,000 projects with about 1,000,000 transactions among 200 donors, 500,000
+reported indicator values (every project reports on two indicators over five periods) and 50,000
+applications, with COPY where rows need not be read back (`devtools/generators/bulk.py`), and says how long
+each part took. Then it times, as the people who see them: the public home, project list (page 100) and
+project page, the results page; the dashboard and project list of the donor funding the most projects and of
+the one funding the fewest; the admin's work queue and its project, transaction and application lists,
+searched and filtered; the API's project and transaction lists; one project's IATI activity and the whole
+IATI file, streamed; the PDF report of a donor funding 500 projects; approving a progress report and
+recording a disbursement. For each it also times the floor (the slowest SELECT of the last run, alone) and
+the process's peak resident memory.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+from urllib.parse import urlencode
+
+from django.db.models import Count, F, Min
+from django.test import Client
+from django.utils import timezone
+
+from devtools.bench.donors import donors_by_projects
+from devtools.bench.harness import Options, Prepared, Scenario, Suite, Unavailable, analyze, get_page, url_of
+from devtools.generators.portfolio import generate_applications, generate_portfolio
+from devtools.generators.results import generate_results
+from donors import selectors as donor_selectors
+from donors.models import DonorReport
+from donors.services import render_report_pdf
+from grants.models import (
+    AgreementStatus,
+    Allocation,
+    Application,
+    ApplicationStatus,
+    Contribution,
+    FundingWindow,
+    GrantAgreement,
+    Project,
+    ProjectStatus,
+    ReleaseCondition,
+    Tranche,
+    Transaction,
+    TransactionKind,
+)
+from grants.services import disbursement_record
+from members.models import Organisation, OrganisationRole, Role, User
+from members.roles import PROGRAMME_OFFICER, role_group
+from results.models import ProgressReport, ReportedValue, ReportStatus
+from results.services import report_approve
+
+PROJECTS = 50_000
+TRANSACTIONS_PER_PROJECT = 20  # 1,000,000 at 50,000 projects
+VALUES_PER_PROJECT = 10  # 500,000
+PROJECTS_PER_DONOR = 250  # 200 donors
+PDF_PROJECTS = 500  # the donor report's projects
+# Every project with results reports on one result's two indicators over five periods: ten values.
+RESULT_SHAPE = {"results_per_project": 1, "indicators_per_result": 2, "periods": 5}
+VALUES_PER_RESULTS_PROJECT = 10
+SAMPLE = 20  # project pages read in turn
+PAGE = 100  # the public project list's page, or its last if it has fewer
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """What to seed, from the options: each size a flag, the others scaled from the projects."""
+
+    projects: int
+    transactions: int
+    indicator_values: int
+    donors: int
+    applications: int
+
+    @classmethod
+    def of(cls, options: Options) -> Sizes:
+        projects = options.size("projects", PROJECTS)
+        return cls(
+            projects=projects,
+            transactions=options.size("transactions", projects * TRANSACTIONS_PER_PROJECT),
+            indicator_values=options.size("indicator_values", projects * VALUES_PER_PROJECT),
+            donors=options.size("donors", max(2, projects // PROJECTS_PER_DONOR)),
+            applications=options.size("applications", projects),
+        )
+
+    def payments_per_tranche(self) -> tuple[int, int]:
+        """Disbursements per tranche that give about `transactions`: a project has a commitment, an expenditure
+        and three tranches, of which about 2.5 are paid by the time it is seeded (measured on the generator)."""
+        per_tranche = max(1.0, (self.transactions / self.projects - 2) / 2.5)
+        fewest = max(1, math.floor(per_tranche) - 2)
+        return fewest, max(fewest, round(2 * per_tranche) - fewest)
+
+
+@dataclass(frozen=True)
+class Seeded:
+    """What the scenarios work on."""
+
+    projects: list[str]  # codes of public projects with results, read in turn
+    list_page: int
+    window: FundingWindow
+    major: Organisation
+    small: Organisation
+    major_user: User
+    small_user: User
+    staff: User
+    reviewer: User
+    report: DonorReport  # the PDF donor's, on a period covering every transaction
+    pdf_projects: int
+    reports_to_approve: list[int]
+    tranche: int | None  # a tranche with money left to pay, for recording disbursements
+    sizes: dict[str, int] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def check(options: Options) -> None:
+    sizes = Sizes.of(options)
+    if sizes.projects < 10:
+        raise ValueError("--projects must be at least 10 for the scale suite.")
+    if sizes.donors < 2 or sizes.donors > sizes.projects:
+        raise ValueError(
+            "--donors must be at least 2 and at most --projects: the suite compares a major and a small donor."
+        )
+    if sizes.transactions < 3 * sizes.projects:
+        raise ValueError("--transactions must be at least 3 a project: a commitment, a payment, an expenditure.")
+    if sizes.applications < 1 or sizes.indicator_values < VALUES_PER_RESULTS_PROJECT:
+        raise ValueError(f"--applications must be at least 1 and --indicator-values {VALUES_PER_RESULTS_PROJECT}.")
+
+
+def _reports_to_keep(options: Options) -> int:
+    return options.runs + options.warmup
+
+
+def seed(options: Options) -> Seeded:
+    sizes = Sizes.of(options)
+    seconds: dict[str, float] = {}
+    started = time.perf_counter()
+    generate_portfolio(
+        projects=sizes.projects,
+        seed=options.seed,
+        payments_per_tranche=sizes.payments_per_tranche(),
+        donors=sizes.donors,
+    )
+    seconds["portfolio"] = _since(started)
+
+    started = time.perf_counter()
+    today = timezone.localdate()
+    with_results = min(sizes.projects, math.ceil(sizes.indicator_values / VALUES_PER_RESULTS_PROJECT))
+    last = list(Project.objects.order_by("code").values_list("code", flat=True)[:with_results])[-1]
+    # Projects whose periods have all ended leave their reports submitted: one is approved each run.
+    ended = Project.objects.filter(code__lte=last, end_date__lt=today).order_by("-code")
+    queued = list(ended.values_list("code", flat=True)[: math.ceil(_reports_to_keep(options) / 5) + 1])
+    reporting = Project.objects.filter(code__lte=last).exclude(code__in=queued)
+    generate_results(projects=reporting, seed=options.seed, today=today, **RESULT_SHAPE)
+    generate_results(
+        projects=Project.objects.filter(code__in=queued), seed=options.seed, approve=False, today=today, **RESULT_SHAPE
+    )
+    seconds["results"] = _since(started)
+
+    started = time.perf_counter()
+    generate_applications(count=sizes.applications, seed=options.seed)
+    seconds["applications"] = _since(started)
+
+    started = time.perf_counter()
+    major, small = _major_and_small()
+    pdf_donor, pdf_projects = _pdf_donor(exclude=[major.pk, small.pk], wanted=min(PDF_PROJECTS, sizes.projects))
+    tranche = _tranche_to_pay(today)
+    seconds["the scenarios' own rows"] = _since(started)
+    started = time.perf_counter()
+    analyze()
+    seconds["analyze"] = _since(started)
+
+    first = Transaction.objects.aggregate(first=Min("value_date"))["first"] or today
+    public = Project.objects.filter(is_public=True)
+    reviewer, _ = User.objects.get_or_create(email="bench-scale-reviewer@example.org", defaults={"is_staff": True})
+    reviewer.groups.add(role_group(PROGRAMME_OFFICER))
+    submitted = ProgressReport.objects.filter(status=ReportStatus.SUBMITTED).order_by(
+        "project__code", "period__start_date"
+    )
+    window = public.values("facility__window").annotate(rows=Count("pk")).order_by("-rows", "facility__window").first()
+    return Seeded(
+        projects=_sample(reporting.filter(is_public=True)),
+        list_page=min(PAGE, max(1, math.ceil(public.count() / 25))),
+        window=FundingWindow.objects.get(pk=window["facility__window"]),
+        major=major,
+        small=small,
+        major_user=_donor_user(major, "bench-scale-major@example.org"),
+        small_user=_donor_user(small, "bench-scale-small@example.org"),
+        staff=User.objects.create_superuser(email="bench-scale-staff@example.org", password=None),
+        reviewer=reviewer,
+        report=DonorReport.objects.create(donor=pdf_donor, period_start=first, period_end=max(first, today)),
+        pdf_projects=pdf_projects,
+        reports_to_approve=list(submitted.values_list("pk", flat=True)[: _reports_to_keep(options)]),
+        tranche=tranche,
+        sizes={
+            "projects": Project.objects.count(),
+            "transactions": Transaction.objects.count(),
+            "indicator_values": ReportedValue.objects.count(),
+            "donors": Contribution.objects.values("donor").distinct().count(),
+            "applications": Application.objects.count(),
+            "major_donor_projects": donor_selectors.funded_projects(major).count(),
+            "small_donor_projects": donor_selectors.funded_projects(small).count(),
+            "pdf_donor_projects": pdf_projects,
+        },
+        seconds={**seconds, "total": round(sum(seconds.values()), 2)},
+    )
+
+
+def _sample(projects) -> list[str]:
+    """SAMPLE codes spread over the projects."""
+    codes = list(projects.order_by("code").values_list("code", flat=True))
+    return codes[:: max(1, len(codes) // SAMPLE)][:SAMPLE]
+
+
+def _since(started: float) -> float:
+    return round(time.perf_counter() - started, 2)
+
+
+def _major_and_small() -> tuple[Organisation, Organisation]:
+    funders = donors_by_projects()
+    return (
+        Organisation.objects.get(pk=funders[0]["contribution__donor"]),
+        Organisation.objects.get(pk=funders[-1]["contribution__donor"]),
+    )
+
+
+def _pdf_donor(*, exclude: list[int], wanted: int) -> tuple[Organisation, int]:
+    """The donor funding the number of projects nearest to `wanted`, topped up to `wanted` by small allocations
+    from its largest contribution to projects it does not fund yet."""
+    every = Allocation.objects.values("contribution__donor").annotate(projects=Count("project", distinct=True))
+    # Another donor than the two whose dashboards are timed, unless there are only those two.
+    funders = [row for row in every if row["contribution__donor"] not in exclude] or list(every)
+    chosen = min(funders, key=lambda row: (abs(row["projects"] - wanted), row["contribution__donor"]))
+    donor = Organisation.objects.get(pk=chosen["contribution__donor"])
+    missing = wanted - chosen["projects"]
+    if missing > 0:
+        contribution = Contribution.objects.filter(donor=donor).order_by("-amount", "pk").first()
+        funded = donor_selectors.funded_projects(donor).values("pk")
+        projects = list(Project.objects.exclude(pk__in=funded).order_by("code")[:missing])
+        amount = Decimal("1.00")
+        Allocation.objects.bulk_create(
+            [
+                Allocation(contribution=contribution, project=project, amount=amount, allocated_on=project.start_date)
+                for project in projects
+            ]
+        )
+        # The agreement grows by what is added, so that it is never allocated beyond its amount.
+        added = amount * len(projects)
+        Contribution.objects.filter(pk=contribution.pk).update(
+            amount=F("amount") + added, allocated_total=F("allocated_total") + added
+        )
+    return donor, donor_selectors.funded_projects(donor).count()
+
+
+def _tranche_to_pay(today) -> int | None:
+    """A tranche whose condition is met with money left to pay, its agreement signed by both sides."""
+    tranche = (
+        Tranche.objects.filter(planned_date__lt=today, amount__gt=F("disbursed_total") + 1000)
+        .filter(condition_kind=ReleaseCondition.NONE)
+        .order_by("agreement__project__code", "number")
+        .first()
+    )
+    if tranche is None:
+        return None
+    GrantAgreement.objects.filter(pk=tranche.agreement_id).update(status=AgreementStatus.SIGNED)
+    return tranche.pk
+
+
+def _donor_user(donor: Organisation, email: str) -> User:
+    user = User.objects.create_user(email=email, password=None)
+    OrganisationRole.objects.create(user=user, organisation=donor, role=Role.DONOR)
+    return user
+
+
+def _client(user: User | None = None) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def _page(url: str | callable, *, as_user=None, note=lambda seeded: "", **request):
+    """A GET timed as the user `as_user(seeded)` picks (anonymous when None)."""
+
+    def prepare(seeded: Seeded) -> Prepared:
+        client = _client(as_user(seeded) if as_user else None)
+        address = url(seeded) if callable(url) else url
+        return Prepared(lambda run: get_page(client, address, **request), note(seeded))
+
+    return prepare
+
+
+def _query(name: str, params=lambda seeded: {}, **kwargs):
+    def url(seeded: Seeded) -> str:
+        address = url_of(name, **{key: value(seeded) for key, value in kwargs.items()})
+        query = params(seeded)
+        return f"{address}?{urlencode(query)}" if query else address
+
+    return url
+
+
+def _project_page(seeded: Seeded) -> Prepared:
+    client = Client()
+    urls = [url_of("grants:project-detail", code=code) for code in seeded.projects]
+    if not urls:
+        raise Unavailable("no public project with results")
+    return Prepared(lambda run: get_page(client, urls[run % len(urls)]), f"{len(urls)} projects in turn")
+
+
+def _api(name: str):
+    def prepare(seeded: Seeded) -> Prepared:
+        client, url = Client(), url_of(f"api:{name}-list")
+        # Each run from an address of its own, so that the anonymous throttle never answers 429.
+        return Prepared(
+            lambda run: get_page(client, url, REMOTE_ADDR=f"10.{run // 65536 % 256}.{run // 256 % 256}.{run % 256}")
+        )
+
+    return prepare
+
+
+def _streamed(client: Client, url: str) -> int:
+    return sum(len(piece) for piece in get_page(client, url).streaming_content)
+
+
+def _activities_file(seeded: Seeded) -> Prepared:
+    client, url = Client(), url_of("opendata:activities")
+    return Prepared(
+        lambda run: _streamed(client, url),
+        f"{seeded.sizes['projects']:,} activities",
+        outcome=lambda size: f"{size / 2**20:.0f} MB of XML",
+    )
+
+
+def _report_pdf(seeded: Seeded) -> Prepared:
+    report = seeded.report
+    return Prepared(
+        lambda run: render_report_pdf(report),
+        f"{seeded.report.donor.name}, {seeded.pdf_projects:,} projects",
+        outcome=lambda made: f"{made[1]:,} pages, {len(made[0]) / 2**20:.1f} MB",
+    )
+
+
+def _report_approve(seeded: Seeded) -> Prepared:
+    reports = ProgressReport.objects.in_bulk(seeded.reports_to_approve)
+    queue = [reports[pk] for pk in seeded.reports_to_approve]
+    if not queue:
+        raise Unavailable("no submitted report to approve")
+    return Prepared(
+        lambda run: report_approve(report=queue[run % len(queue)], user=seeded.reviewer),
+        f"a different submitted report each run, {len(queue)} in all",
+    )
+
+
+def _disbursement(seeded: Seeded) -> Prepared:
+    if seeded.tranche is None:
+        raise Unavailable("no tranche has money left to pay")
+    tranche = Tranche.objects.select_related("agreement__project").get(pk=seeded.tranche)
+    project, today = tranche.agreement.project, timezone.localdate()
+    return Prepared(
+        lambda run: disbursement_record(
+            project=project, tranche=tranche, amount=Decimal("1.00"), value_date=today, reference=f"BENCH-{run}"
+        ),
+        f"1.00 {project.currency} on {project.code}, tranche {tranche.number}",
+    )
+
+
+def _donor(which: str):
+    return lambda seeded: getattr(seeded, which).pk
+
+
+def _donor_user_of(which: str):
+    return lambda seeded: getattr(seeded, f"{which}_user")
+
+
+def _donor_note(which: str):
+    return lambda seeded: f"{getattr(seeded, which).name}, {seeded.sizes[f'{which}_donor_projects']:,} projects"
+
+
+def _staff(seeded: Seeded) -> User:
+    return seeded.staff
+
+
+SCENARIOS: list[Scenario] = [
+    Scenario("home", "GET / (public home)", _page("/")),
+    Scenario(
+        "project_list",
+        "GET /projects/?page=100 (the public list has no filter)",
+        _page(
+            lambda seeded: f"{url_of('grants:project-list')}?page={seeded.list_page}",
+            note=lambda seeded: f"page {seeded.list_page}",
+        ),
+    ),
+    Scenario("project_page", "GET /projects/<code>/ (public project page)", _project_page),
+    Scenario("results_page", "GET /results/ (public results page)", _page(_query("results:portfolio"))),
+    *[
+        Scenario(
+            f"donor_{page}_{which}",
+            f"GET {path} as the donor funding the {'most' if which == 'major' else 'fewest'} projects",
+            _page(
+                _query(f"donors:{url_name}", pk=_donor(which)),
+                as_user=_donor_user_of(which),
+                note=_donor_note(which),
+            ),
+        )
+        for page, url_name, path in [
+            ("dashboard", "dashboard", "/donors/<pk>/"),
+            ("projects", "project-list", "/donors/<pk>/projects/"),
+        ]
+        for which in ("major", "small")
+    ],
+    Scenario("admin_work_queue", "GET /admin/ (the work queue, as a superuser)", _page("/admin/", as_user=_staff)),
+    Scenario(
+        "admin_projects",
+        "GET /admin/grants/project/?q=…&status=…&window=…",
+        _page(
+            _query(
+                "admin:grants_project_changelist",
+                lambda seeded: {
+                    "q": "Synthetic project 12",
+                    "status__exact": ProjectStatus.IMPLEMENTATION,
+                    "facility__window__id__exact": seeded.window.pk,
+                },
+            ),
+            as_user=_staff,
+        ),
+    ),
+    Scenario(
+        "admin_transactions",
+        "GET /admin/grants/transaction/?q=…&kind=…&window=…",
+        _page(
+            _query(
+                "admin:grants_transaction_changelist",
+                lambda seeded: {
+                    "q": "-P2-",
+                    "kind__exact": TransactionKind.DISBURSEMENT,
+                    "project__facility__window__id__exact": seeded.window.pk,
+                },
+            ),
+            as_user=_staff,
+        ),
+    ),
+    Scenario(
+        "admin_applications",
+        "GET /admin/grants/application/?q=…&status=…",
+        _page(
+            _query(
+                "admin:grants_application_changelist",
+                lambda seeded: {"q": "Synthetic application 1", "status__exact": ApplicationStatus.SUBMITTED},
+            ),
+            as_user=_staff,
+        ),
+    ),
+    Scenario("api_projects", "GET /api/v1/projects/ (page 1, anonymous)", _api("project")),
+    Scenario("api_transactions", "GET /api/v1/transactions/ (page 1, anonymous)", _api("transaction")),
+    Scenario(
+        "iati_activity",
+        "GET /iati/activities/<code>.xml (a project with results)",
+        _page(
+            _query("opendata:activity", code=lambda seeded: seeded.projects[0]), note=lambda seeded: seeded.projects[0]
+        ),
+    ),
+    # The whole file takes minutes at full size: one run says enough.
+    Scenario("iati_file", "GET /iati/activities.xml, streamed to the end", _activities_file, runs=1, warmup=0),
+    Scenario(
+        "donor_report_pdf",
+        "render_report_pdf(): a donor's report on 500 projects",
+        _report_pdf,
+        runs=2,
+        warmup=0,
+    ),
+    Scenario("report_approve", "report_approve(): approving a submitted progress report", _report_approve),
+    Scenario("disbursement_record", "disbursement_record(): recording a disbursement", _disbursement),
+]
+
+SUITE = Suite(
+    "scale",
+    "50,000 projects, 1,000,000 transactions, 500,000 indicator values, 200 donors and 50,000 applications "
+    "(or the sizes given)",
+    seed=seed,
+    scenarios=SCENARIOS,
+    check=check,
+    floors=True,
+)

@@ -4,6 +4,7 @@ import ctypes.util
 import functools
 import os
 import shutil
+import sys
 
 import pytest
 from django.db import connection
@@ -87,6 +88,30 @@ def django_db_modify_db_settings(django_db_modify_db_settings):
     # that tests see which alias the router chose. Only tests that set DATABASE_REPLICAS read from it.
     default = connections.settings["default"]
     connections.settings.setdefault("replica", {**default, "TEST": {**default["TEST"], "MIRROR": "default"}})
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _test_database_left_alone(django_db_setup, django_db_blocker):
+    """Before the test database is dropped, this process closes its connections (the replica alias, a mirror,
+    holds one of its own), and any session still open on it is ended and named on stderr: a test server or
+    worker that outlived its test would otherwise fail the drop ("is being accessed by other users")."""
+    yield
+    from django.db import connections
+
+    connections.close_all()
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid, application_name, state, left(query, 120) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        left = cursor.fetchall()
+        for pid, *_ in left:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+    connection.close()
+    for pid, application, state, query in left:
+        sys.stderr.write(f"Ended a session left on the test database: {pid} {application!r} {state} {query!r}\n")
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import (
     Case,
@@ -66,7 +67,10 @@ def converted_sums(rows: QuerySet[Transaction], *, by: Sequence[str], quote: str
     """
     keys = {f"key{number}": F(name) for number, name in enumerate(by)}
     daily = rows.annotate(**keys).values(*keys, "currency", "value_date").annotate(day_total=Sum("amount")).order_by()
-    inner, params = daily.query.sql_with_params()
+    try:
+        inner, params = daily.query.sql_with_params()
+    except EmptyResultSet:  # rows that cannot match anything (`pk__in=[]`): nothing to sum
+        return {}
     connection = connections[rows.db]
     quoted = connection.ops.quote_name
     names = ", ".join(f"daily.{quoted(key)}" for key in keys)

@@ -14,6 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from grants.models import Contribution, PartnerRole, Project, Transaction, TransactionKind
+from grants.selectors.portfolio import converted_sums
 from grants.selectors import contribution_figures, money_by, project_money
 from grants.selectors.ledger import DIMENSIONS
 from grants.services import (
@@ -480,3 +481,7 @@ def test_a_contribution_is_attributed_only_its_share_of_a_project_funded_beyond_
 
     assert half.disbursed == Decimal("500.00")  # USD 1,500 x 1,100 / 3,000 = USD 550 = CHF 500
     assert full.disbursed == Decimal("1000.00") == full.allocated
+
+
+def test_converted_sums_of_rows_that_cannot_match_anything_are_empty():
+    assert converted_sums(Transaction.objects.filter(pk__in=[]), by=["kind"], quote="USD") == {}

@@ -14,9 +14,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from grants.models import Contribution, PartnerRole, Project, Transaction, TransactionKind
-from grants.selectors.portfolio import converted_sums
 from grants.selectors import contribution_figures, money_by, project_money
 from grants.selectors.ledger import DIMENSIONS
+from grants.selectors.portfolio import converted_sums
 from grants.services import (
     TrancheSpec,
     contribution_receive,

@@ -128,7 +128,8 @@ def test_the_donors_suite_times_the_donor_pages_the_report_and_the_application_l
     monkeypatch.setattr(harness, "throwaway_database", contextlib.nullcontext)
     output = tmp_path / "results.json"
 
-    call_command("bench", suite="donors", donor_projects=20, applications=60, runs=2, warmup=0, output=output)
+    # One warm-up, as the bench's own default has: a dashboard's first visit computes the figures it then keeps.
+    call_command("bench", suite="donors", donor_projects=20, applications=60, runs=2, warmup=1, output=output)
 
     section = json.loads(output.read_text())["suites"]["donors"]
     measured = {s["scenario"]: s for s in section["scenarios"]}
@@ -187,9 +188,12 @@ def test_the_scale_suite_times_every_page_with_its_floor_queries_and_memory(tmp_
     for name, figures in measured.items():
         assert figures["status"] == "ok", (name, figures["note"])
         assert 0 < figures["median_ms"] <= figures["p95_ms"] <= figures["max_ms"], name
-        assert figures["queries"] > 0 and figures["queries_constant"] is not None, name
+        assert figures["queries_constant"] is not None and figures["peak_rss_mb"] > 0, name
+        if figures["queries"] == 0:  # served from figures kept in the cache: no query to floor
+            assert name in {"home", "results_page"} and figures["floor_ms"] is None, name
+            continue
         assert figures["floor_ms"] > 0 and figures["floor_sql"].upper().lstrip().startswith(("SELECT", "WITH")), name
-        assert figures["page_over_floor"] > 0 and figures["peak_rss_mb"] > 0, name
+        assert figures["page_over_floor"] > 0, name
     assert measured["iati_file"]["runs"] == 1 and measured["donor_report_pdf"]["runs"] == 2
     assert measured["report_approve"]["runs"] == 2
     sizes = section["sizes"]

@@ -108,7 +108,10 @@ def test_with_database_and_redis_urls_the_site_uses_postgresql_and_a_worker_over
     assert configured["currency"] == "EUR"
     # Faults: a Redis outage lets throttles allow, a dead connection is replaced, a dead worker's task returns.
     assert configured["cache"] == "common.cache.ForgivingRedisCache"
-    assert configured["health_checks"] is True and configured["database_options"] == {"connect_timeout": 5}
+    assert configured["health_checks"] is True and configured["database_options"] == {
+        "connect_timeout": 5,
+        "options": "-c jit=off",
+    }
     assert configured["visibility_timeout"] == 600
 
 
@@ -238,7 +241,7 @@ def test_read_replicas_are_named_after_the_primary_and_mirror_it_in_tests():
     first = configured["replicas"]["replica1"]
     assert (first["HOST"], first["USER"], first["NAME"]) == ("replica-a.internal", "reader", "portfolio")
     assert first["TEST"]["MIRROR"] == "default"
-    assert first["CONN_HEALTH_CHECKS"] is True and first["OPTIONS"] == {"connect_timeout": 5}
+    assert first["CONN_HEALTH_CHECKS"] is True and first["OPTIONS"] == {"connect_timeout": 5, "options": "-c jit=off"}
 
 
 def test_a_replica_of_another_engine_is_refused():

@@ -25,6 +25,7 @@ from django.db.models import Count, F, Min
 from django.test import Client
 from django.utils import timezone
 
+from common.figures import portfolio_changed
 from devtools.bench.donors import donors_by_projects
 from devtools.bench.harness import Options, Prepared, Scenario, Suite, Unavailable, analyze, get_page, url_of
 from devtools.generators.portfolio import generate_applications, generate_portfolio
@@ -281,13 +282,20 @@ def _client(user: User | None = None) -> Client:
     return client
 
 
-def _page(url: str | callable, *, as_user=None, note=lambda seeded: "", **request):
-    """A GET timed as the user `as_user(seeded)` picks (anonymous when None)."""
+def _page(url: str | callable, *, as_user=None, note=lambda seeded: "", forgotten=False, **request):
+    """A GET timed as the user `as_user(seeded)` picks (anonymous when None); `forgotten`: each run after a change
+    to the portfolio, so that the figures the page keeps (common/figures.py) are computed again."""
 
     def prepare(seeded: Seeded) -> Prepared:
         client = _client(as_user(seeded) if as_user else None)
         address = url(seeded) if callable(url) else url
-        return Prepared(lambda run: get_page(client, address, **request), note(seeded))
+
+        def run(number: int):
+            if forgotten:
+                portfolio_changed()
+            return get_page(client, address, **request)
+
+        return Prepared(run, note(seeded))
 
     return prepare
 
@@ -383,7 +391,8 @@ def _staff(seeded: Seeded) -> User:
 
 
 SCENARIOS: list[Scenario] = [
-    Scenario("home", "GET / (public home)", _page("/")),
+    Scenario("home", "GET / (public home, its figures kept)", _page("/")),
+    Scenario("home_after_change", "GET / after the portfolio changed", _page("/", forgotten=True)),
     Scenario(
         "project_list",
         "GET /projects/?page=100 (the public list has no filter)",
@@ -393,7 +402,12 @@ SCENARIOS: list[Scenario] = [
         ),
     ),
     Scenario("project_page", "GET /projects/<code>/ (public project page)", _project_page),
-    Scenario("results_page", "GET /results/ (public results page)", _page(_query("results:portfolio"))),
+    Scenario("results_page", "GET /results/ (its figures kept)", _page(_query("results:portfolio"))),
+    Scenario(
+        "results_page_after_change",
+        "GET /results/ after the portfolio changed",
+        _page(_query("results:portfolio"), forgotten=True),
+    ),
     *[
         Scenario(
             f"donor_{page}_{which}",

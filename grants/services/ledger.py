@@ -198,20 +198,30 @@ def project_lock(project: Project) -> Project:
     return project
 
 
-def _require_fully_signed(project: Project) -> None:
-    """THE rule of signing: nothing is disbursed before both sides signed the agreement."""
-    agreement = GrantAgreement.objects.select_for_update().filter(project=project).first()
+def _require_fully_signed(project: Project) -> GrantAgreement | None:
+    """THE rule of signing: nothing is disbursed before both sides signed the agreement. Returns the agreement
+    (with its grantee), locked."""
+    agreement = (
+        GrantAgreement.objects.select_for_update(of=("self",)).select_related("grantee").filter(project=project).first()
+    )
     if agreement is not None and not agreement.is_fully_signed:
         raise LedgerError(
             _("%(reference)s is not signed by both sides yet: waiting for the signature of %(sides)s.")
             % {"reference": agreement.reference, "sides": _(" and ").join(sides_awaited(agreement))},
             field="project",
         )
+    return agreement
 
 
 def _save(instance) -> None:
     validate(instance, error=LedgerError)
     instance.save()
+
+
+def _record(row: Transaction) -> None:
+    """Save a ledger row this module built: the rules above were checked on the rows it read (common.errors)."""
+    validate(row, error=LedgerError, built_by_code=True)
+    row.save()
 
 
 def _accountable_partner(project: Project) -> Organisation | None:
@@ -258,7 +268,7 @@ def contribution_receive(
         description=description,
         recorded_by=recorded_by,
     )
-    _save(row)
+    _record(row)
     Contribution.objects.filter(pk=contribution.pk).update(received_total=F("received_total") + amount)
     return row
 
@@ -329,7 +339,7 @@ def grant_agreement_sign(
                 order=order,
             )
         )
-    _save(
+    _record(
         Transaction(
             kind=TransactionKind.COMMITMENT,
             value_date=signed_on,
@@ -396,7 +406,7 @@ def agreement_commitment_increase(
         description=description or _("Grant agreement amended: more money committed"),
         recorded_by=recorded_by,
     )
-    _save(row)
+    _record(row)
     Project.objects.filter(pk=project.pk).update(
         approved_budget=F("approved_budget") + amount, committed_total=F("committed_total") + amount
     )
@@ -422,7 +432,7 @@ def disbursement_record(
     project = project_lock(project)
     _require_currency(currency, books=project.currency, subject=project.code)
     _require_open_period(value_date)
-    _require_fully_signed(project)
+    agreement = _require_fully_signed(project)
     if tranche is not None:
         tranche = (
             Tranche.objects.select_for_update(of=("self", "agreement"))
@@ -458,7 +468,6 @@ def disbursement_record(
             field="amount",
         )
     if receiver is None:
-        agreement = GrantAgreement.objects.filter(project=project).select_related("grantee").first()
         receiver = agreement.grantee if agreement else None
     row = Transaction(
         kind=TransactionKind.DISBURSEMENT,
@@ -473,7 +482,7 @@ def disbursement_record(
         description=description,
         recorded_by=recorded_by,
     )
-    _save(row)
+    _record(row)
     Project.objects.filter(pk=project.pk).update(disbursed_total=F("disbursed_total") + amount)
     if tranche is not None:
         Tranche.objects.filter(pk=tranche.pk).update(disbursed_total=F("disbursed_total") + amount)
@@ -508,7 +517,7 @@ def expenditure_record(
         description=description,
         recorded_by=recorded_by,
     )
-    _save(row)
+    _record(row)
     Project.objects.filter(pk=project.pk).update(spent_total=F("spent_total") + amount)
     return row
 
@@ -572,7 +581,7 @@ def transaction_reverse(
         description=_("Reversal: %(reason)s") % {"reason": reason.strip()},
         recorded_by=recorded_by,
     )
-    _save(reversal)
+    _record(reversal)
     return reversal
 
 

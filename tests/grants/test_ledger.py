@@ -228,6 +228,20 @@ def test_a_disbursement_pays_the_grantee_and_moves_the_running_totals(agreement)
     assert fresh(first).disbursed_total == Decimal("250.00")
 
 
+def test_a_disbursement_asks_the_database_only_what_it_must(agreement, django_assert_max_num_queries):
+    """The row is built from rows just read and locked: their existence and the ledger's check constraints are
+    not asked again (the database enforces the constraints on insert), whatever the size of the ledger."""
+    first = agreement.tranches.get(number=1)
+    project = Project.objects.get(pk=agreement.project_id)
+
+    # Lock and read project, closed-out state, open period, agreement, tranche, accountable partner; the row,
+    # its history, the two running totals; the transaction's own statements.
+    with django_assert_max_num_queries(13):
+        disbursement_record(project=project, tranche=first, amount=Decimal("10.00"), value_date=dt.date(2019, 3, 10))
+
+    assert fresh(first).disbursed_total == Decimal("10.00")
+
+
 def test_a_copy_read_before_a_payment_and_saved_after_keeps_the_ledgers_totals(agreement, contribution):
     project, first = Project.objects.get(pk=agreement.project_id), agreement.tranches.get(number=1)
     stale_contribution = Contribution.objects.get(pk=contribution.pk)

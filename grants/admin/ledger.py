@@ -28,6 +28,7 @@ from common.admin import (
     SearchedRelatedFilter,
     next_url,
 )
+from common.admin_large_lists import LargeListAdminMixin
 from common.errors import DomainError
 from common.money import format_money
 from common.permissions import may, requires
@@ -376,7 +377,12 @@ class ReverseForm(forms.Form):
 
 @admin.register(Transaction)
 class TransactionAdmin(
-    SearchedFilterMedia, MoneyTotalsMixin, ReadOnlyLedgerMixin, HistoryAdmin, CheckedImportExportAdmin
+    LargeListAdminMixin,
+    SearchedFilterMedia,
+    MoneyTotalsMixin,
+    ReadOnlyLedgerMixin,
+    HistoryAdmin,
+    CheckedImportExportAdmin,
 ):
     resource_classes = [LedgerImportResource]
     list_display = ["value_date", "kind", "money", "project", "contribution", "reference"]

@@ -22,6 +22,7 @@ from common.admin import (
     MoneyTotalsMixin,
     RecordPageMixin,
 )
+from common.admin_large_lists import LargeListAdminMixin
 from common.errors import DomainError
 from common.money import format_money
 from common.permissions import may, requires
@@ -262,7 +263,13 @@ class CloseoutFilter(ConditionFilter):
 
 @admin.register(Project)
 class ProjectAdmin(
-    ConversationMixin, ProjectCloseoutAdmin, RecordPageMixin, MoneyTotalsMixin, HistoryAdmin, CheckedImportExportAdmin
+    LargeListAdminMixin,
+    ConversationMixin,
+    ProjectCloseoutAdmin,
+    RecordPageMixin,
+    MoneyTotalsMixin,
+    HistoryAdmin,
+    CheckedImportExportAdmin,
 ):
     resource_classes = [ProjectResource]
     record_template = "admin/grants/record/project.html"

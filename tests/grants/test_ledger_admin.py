@@ -371,3 +371,36 @@ def test_a_provider_filter_on_a_missing_or_malformed_organisation_lists_nothing_
     assert staff_client.get(url, {"provider__id__exact": "999999"}).status_code == 200
     malformed = staff_client.get(url, {"provider__id__exact": "abc"})
     assert malformed.status_code == 302 and malformed["Location"] == f"{url}?e=1"  # the admin's "bad filter" answer
+
+
+def _drill_down_links(page: str, parameter: str) -> list[str]:
+    """The values of the date drill-down's links, as the list shows them."""
+    import re
+
+    return re.findall(rf'<a href="\?[^"]*{parameter}=(\d+)[^"]*"', page)
+
+
+def test_the_ledgers_date_drill_down_lists_the_years_and_months_its_filtered_rows_have(staff_client, signed_project):
+    """Walked from the index rather than read from every row: the same links, no year without a row."""
+    for value_date in (dt.date(2024, 2, 5), dt.date(2024, 4, 1), dt.date(2026, 3, 2)):
+        services.disbursement_record(project=signed_project, amount=Decimal("10.00"), value_date=value_date)
+    services.expenditure_record(project=signed_project, amount=Decimal("5.00"), value_date=dt.date(2025, 6, 1))
+    url = reverse("admin:grants_transaction_changelist")
+
+    disbursements = staff_client.get(url, {"kind__exact": TransactionKind.DISBURSEMENT}).content.decode()
+    every_kind = staff_client.get(url).content.decode()
+    months = staff_client.get(url, {"kind__exact": TransactionKind.DISBURSEMENT, "value_date__year": "2024"})
+
+    assert _drill_down_links(disbursements, "value_date__year") == ["2024", "2026"]  # no 2025: only an expenditure
+    assert _drill_down_links(every_kind, "value_date__year") == ["2024", "2025", "2026"]
+    assert _drill_down_links(months.content.decode(), "value_date__month") == ["2", "4"]
+
+
+def test_a_ledger_of_one_year_opens_on_that_year(staff_client, signed_project):
+    services.disbursement_record(project=signed_project, amount=Decimal("10.00"), value_date=dt.date(2024, 2, 5))
+    services.disbursement_record(project=signed_project, amount=Decimal("10.00"), value_date=dt.date(2024, 4, 1))
+
+    page = staff_client.get(reverse("admin:grants_transaction_changelist")).content.decode()
+
+    # As Django does: one year, its months at once (January: the commitment made when the agreement was signed).
+    assert _drill_down_links(page, "value_date__month") == ["1", "2", "4"]

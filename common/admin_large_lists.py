@@ -1,0 +1,98 @@
+"""Admin lists over tables of a million rows: their date drill-down ("2019 2020 2021 …" over a list).
+
+Django's drill-down reads the list's first and last date (MIN and MAX) and then every distinct year, each a
+pass over every row the filters and the search keep, joins included: about a second each over the ledger at
+50,000 projects. Here the first and last dates are read by walking the date's index from either end and
+stopping at the first row the filters keep, and the years by reading the first row kept of each year between
+them, each walk bounded by its year: the same links, in as many queries as Django's, each made of reads that
+stop early. A list made DISTINCT (searched or filtered across a many-valued relation) keeps Django's reads:
+its rows cannot be walked in the date's order.
+"""
+
+from __future__ import annotations
+
+from django.db import connections
+from django.db.models import Max, Min, QuerySet
+
+
+class DrillDownQuerySet(QuerySet):
+    """A list's rows, with the drill-down's two reads each made of reads that stop at the first row they need."""
+
+    def aggregate(self, *args, **kwargs):
+        bounds = _first_and_last(kwargs) if not args and self._walkable() else None
+        if bounds is None:
+            return super().aggregate(*args, **kwargs)
+        (first_name, last_name), field = bounds
+        if not hasattr(self, "_drill_down_bounds"):  # asked by Django's drill-down, then by `dates()` below
+            dated = self.filter(**{f"{field}__isnull": False}).values_list(field, flat=True)
+            ends = sorted(dated.order_by(field)[:1].union(dated.order_by(f"-{field}")[:1], all=True))
+            self._drill_down_bounds = (ends[0], ends[-1]) if ends else (None, None)
+        first, last = self._drill_down_bounds
+        return {first_name: first, last_name: last}
+
+    def dates(self, field_name, kind, order="ASC"):
+        """The years (or months) that have a row: in one query, the first row of each period between the first
+        and the last row, each read walking the date's index over that period only."""
+        if kind not in ("year", "month") or not self._walkable():
+            return super().dates(field_name, kind, order)
+        bounds = self.aggregate(first=Min(field_name), last=Max(field_name))
+        if bounds["first"] is None:
+            return []
+        dated = self.values_list(field_name, flat=True).order_by(field_name)
+        firsts = [
+            dated.filter(**{f"{field_name}__gte": start, f"{field_name}__lt": _next_period(start, kind)})[:1]
+            for start in _periods(bounds["first"], bounds["last"], kind)
+        ]
+        found = firsts[0].union(*firsts[1:], all=True) if len(firsts) > 1 else firsts[0]
+        periods = sorted({_period_start(day, kind) for day in found})
+        return periods if order == "ASC" else periods[::-1]
+
+    def _walkable(self) -> bool:
+        """Whether the rows can be walked in a date's order and the walks made one query: not a DISTINCT list
+        (searched or filtered across a many-valued relation), and a database that limits each part of a UNION
+        (PostgreSQL; SQLite's small databases keep Django's reads)."""
+        return not self.query.distinct and connections[self.db].features.supports_slicing_ordering_in_compound
+
+
+def _first_and_last(aggregates: dict) -> tuple[tuple[str, str], str] | None:
+    """`(names, field)` where the aggregates are exactly a Min and a Max of one plain field, as the drill-down asks."""
+    if len(aggregates) != 2:
+        return None
+    (first_name, first), (last_name, last) = sorted(aggregates.items(), key=lambda item: not isinstance(item[1], Min))
+    if not (isinstance(first, Min) and isinstance(last, Max)) or first.filter or last.filter:
+        return None
+    names = {
+        getattr(expression, "name", None) for aggregate in (first, last) for expression in aggregate.source_expressions
+    }
+    if len(names) != 1 or None in names:
+        return None
+    return (first_name, last_name), names.pop()
+
+
+def _period_start(day, kind: str):
+    return day.replace(month=1, day=1) if kind == "year" else day.replace(day=1)
+
+
+def _next_period(start, kind: str):
+    if kind == "year":
+        return start.replace(year=start.year + 1)
+    return start.replace(year=start.year + 1, month=1) if start.month == 12 else start.replace(month=start.month + 1)
+
+
+def _periods(first, last, kind: str):
+    """The first day of each year (or month) from `first`'s to `last`'s."""
+    start = _period_start(first, kind)
+    while start <= last:
+        yield start
+        start = _next_period(start, kind)
+
+
+class LargeListAdminMixin:
+    """For a changelist over a large table: with `date_hierarchy`, the drill-down's reads stop early; the table
+    is not counted a second time for the "N total" beside the search."""
+
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        rows = super().get_queryset(request)
+        return DrillDownQuerySet(model=rows.model, query=rows.query, using=rows._db, hints=rows._hints)

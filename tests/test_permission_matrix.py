@@ -861,7 +861,9 @@ def build_portfolio() -> dict:
     )
     default_agreement_texts_ensure()  # a flushed test database lost the texts the migration seeded
     ExchangeRateFactory()
-    AccountingPeriodFactory()
+    # The period whose journal the matrix exports: 2019, its rows all in USD (the factory would number the year
+    # after the periods earlier tests made in this process).
+    AccountingPeriodFactory(name="FY2019", start_date=dt.date(2019, 1, 1))
     for kind in TransactionKind:  # every row has its accounts: a period's journal is exported, not refused
         AccountMappingFactory(kind=kind)
     payments = payments_portfolio(partner_org_a, people)

@@ -1,4 +1,4 @@
-"""How many filters a list's query string sets, for the summary of its folded filter panel."""
+"""A list's filters in its query string: how many are set, and the query string its page links carry."""
 
 from __future__ import annotations
 
@@ -9,3 +9,12 @@ NOT_FILTERS = ("page", "ordering", "format")
 
 def active_filter_count(query: QueryDict) -> int:
     return sum(1 for name, values in query.lists() if name not in NOT_FILTERS and any(v.strip() for v in values))
+
+
+def filters_query(query: QueryDict) -> str:
+    """`query` without its page number or empty values, for the links to the list's other pages."""
+    kept = QueryDict(mutable=True)
+    for name, values in query.lists():
+        if name != "page":
+            kept.setlist(name, [value for value in values if value.strip()])
+    return kept.urlencode()

@@ -1,22 +1,66 @@
-"""Pages of a long list that cost the same on the last page as on the first.
+"""Pages of a long list that cost the same on the last page as on the first, and never count the list.
 
 Django's paginator asks the database for a page's rows with OFFSET: for the last of 2,000 pages
 the database reads, joins and throws away every earlier row. Here the page's primary keys are
 found first, in the list's order, from an index that holds the sort columns (the keys only, no
 join), and then only those rows are read with their relations.
+
+Nor is the list counted (for a search or a filter, counting is reading every match): one key more
+than a page holds says whether a next page follows. Only an address past the end (an old link, a
+typed number) counts, to show the last page instead.
 """
 
 from __future__ import annotations
 
-from django.core.paginator import Page, Paginator
+import math
+from dataclasses import dataclass, field
+
 from django.db.models import Model, QuerySet
 
+# Beyond this a page number is past the end of any list here (and its OFFSET would overflow a bigint).
+LAST_PAGE_NUMBER = 1_000_000
 
-def page_of(rows: QuerySet, number: str | int | None, *, per_page: int) -> Page:
-    """The page `number` (the last one if too large, the first if not a number) of the ordered `rows`."""
+
+@dataclass
+class OpenPage:
+    """A page of a list of unknown length: it knows its number and whether another page follows."""
+
+    object_list: list[Model]
+    number: int
+    has_next: bool
+    paginator: None = field(default=None, init=False)  # no count, so no "page 3 of 12"
+
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    def has_other_pages(self) -> bool:
+        return self.has_previous() or self.has_next
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+
+def page_number(value: str | int | None) -> int:
+    """The page number `value` asks for: 1 when it is not a whole number or less than 1."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return 1
+    return min(max(number, 1), LAST_PAGE_NUMBER)
+
+
+def page_of(rows: QuerySet, number: str | int | None, *, per_page: int) -> OpenPage:
+    """The page `number` (the last one if past the end, the first if not a number) of the ordered `rows`."""
     ordered_keys = rows.select_related(None).prefetch_related(None).values_list("pk", flat=True)
-    page = Paginator(ordered_keys, per_page).get_page(number)
-    wanted = list(page.object_list)
-    by_key: dict[object, Model] = {row.pk: row for row in rows.filter(pk__in=wanted).order_by()}
-    page.object_list = [by_key[key] for key in wanted]
-    return page
+    number = page_number(number)
+    wanted = list(ordered_keys[(number - 1) * per_page : number * per_page + 1])
+    if not wanted and number > 1:
+        number = max(1, math.ceil(ordered_keys.count() / per_page))
+        wanted = list(ordered_keys[(number - 1) * per_page : number * per_page + 1])
+    has_next = len(wanted) > per_page
+    wanted = wanted[:per_page]
+    by_key: dict[object, Model] = {row.pk: row for row in rows.filter(pk__in=wanted).order_by()} if wanted else {}
+    return OpenPage(object_list=[by_key[key] for key in wanted], number=number, has_next=has_next)

@@ -6,9 +6,13 @@ a subquery, so a project matches once however many of its rows do, without DISTI
 
 from __future__ import annotations
 
+import datetime as dt
+
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from common.api import IdFilter, date_range
@@ -32,6 +36,7 @@ from .models import (
     TransactionKind,
 )
 from .selectors import visible_projects
+from .selectors.search import projects_matching, public_search_choices
 
 
 def _country_choices():
@@ -180,3 +185,70 @@ class TransactionFilter(django_filters.FilterSet):
 def _visible_projects(request):
     # A project the caller may not see is refused like one that does not exist.
     return visible_projects(request.user) if request is not None else Project.objects.none()
+
+
+class PublicProjectFilter(django_filters.FilterSet):
+    """The public project list's search and filters (the page's form): each value a visitor can pick is one of
+    the published portfolio's, and a value that is not (an unknown window, the year "abc") is a form error."""
+
+    q = django_filters.CharFilter(
+        method="search",
+        label=_("Search"),
+        max_length=200,
+        widget=forms.SearchInput,
+        help_text=_("Words from a title or summary, a city or a partner's name."),
+    )
+    window = django_filters.ModelChoiceFilter(
+        queryset=FundingWindow.objects.all(), method="filter_window", label=_("Window"), empty_label=_("All")
+    )
+    facility = django_filters.ModelChoiceFilter(
+        queryset=Facility.objects.all(), label=_("Facility"), empty_label=_("All")
+    )
+    theme = django_filters.ModelChoiceFilter(
+        queryset=Theme.objects.all(), method="filter_theme", label=_("Theme"), empty_label=_("All")
+    )
+    country = django_filters.ChoiceFilter(
+        choices=lambda: public_search_choices().countries,
+        method="filter_country",
+        label=_("Country"),
+        empty_label=_("All"),
+    )
+    status = django_filters.ChoiceFilter(choices=ProjectStatus.choices, label=_("Status"), empty_label=_("All"))
+    year = django_filters.ChoiceFilter(
+        choices=lambda: [(str(year), year) for year in public_search_choices().years],
+        method="filter_year",
+        label=_("Year"),
+        empty_label=_("Any"),
+        help_text=_("Projects under way at some time in that year."),
+    )
+
+    class Meta:
+        model = Project
+        fields = ["q", "window", "facility", "theme", "country", "status", "year"]
+
+    def search(self, queryset, name, value):
+        return projects_matching(queryset, value)
+
+    def filter_window(self, queryset, name, value):
+        # By the window's facilities (a handful), so the list's keys come from the project table's index alone.
+        return queryset.filter(facility__in=Facility.objects.filter(window=value).values("pk"))
+
+    def filter_theme(self, queryset, name, value):
+        return queryset.filter(pk__in=Project.themes.through.objects.filter(theme=value).values("project_id"))
+
+    def filter_country(self, queryset, name, value):
+        return queryset.filter(pk__in=ProjectCountry.objects.filter(country=value).values("project_id"))
+
+    def filter_year(self, queryset, name, value):
+        year = int(value)  # one of the choices
+        return queryset.filter(start_date__lte=dt.date(year, 12, 31), end_date__gte=dt.date(year, 1, 1))
+
+    def described(self) -> list[str]:
+        """What the list is narrowed to, in the visitor's words: the search text, then each valid filter's value."""
+        data = getattr(self.form, "cleaned_data", {})
+        words = {
+            "q": lambda text: f"“{text}”",
+            "country": countries.name,
+            "status": lambda code: ProjectStatus(int(code)).label,
+        }
+        return [str(words.get(name, str)(data[name])) for name in self.form.fields if data.get(name) not in (None, "")]

@@ -3,9 +3,11 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from common.filtering import active_filter_count, filters_query
 from common.paging import page_of
 
 from . import selectors
+from .filters import PublicProjectFilter
 from .models import Project
 from .sections import public_page
 from .selectors.updates import project_public_updates
@@ -18,8 +20,18 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def project_list(request: HttpRequest) -> HttpResponse:
-    page = page_of(selectors.project_list(), request.GET.get("page"), per_page=25)
-    return render(request, "grants/project_list.html", {"page": page})
+    filterset = PublicProjectFilter(request.GET or None, queryset=selectors.project_list())
+    # A value the form refuses (an unknown window, the year "abc") is said beside its field, with a 400; the
+    # list shows what the other, valid, values select.
+    valid = not filterset.is_bound or filterset.is_valid()
+    context = {
+        "filter": filterset,
+        "page": page_of(filterset.qs, request.GET.get("page"), per_page=25),
+        "query": filters_query(request.GET),
+        "described": filterset.described(),
+        "active_filters": active_filter_count(request.GET),
+    }
+    return render(request, "grants/project_list.html", context, status=200 if valid else 400)
 
 
 def project_detail(request: HttpRequest, code: str) -> HttpResponse:

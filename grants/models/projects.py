@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -95,8 +96,13 @@ class Project(LedgerTotalsKept):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # What the public search reads on PostgreSQL: the title, summary, code, cities and partners' names, unaccented,
+    # stemmed in French and in English. The database keeps it (triggers of migration 0032, GIN index
+    # `project_search`), whichever door wrote the project, its cities or its partners; empty on SQLite.
+    search_document = SearchVectorField(null=True, editable=False)
     history = HistoricalRecords(
-        m2m_fields=[themes, cities], excluded_fields=["committed_total", "disbursed_total", "spent_total"]
+        m2m_fields=[themes, cities],
+        excluded_fields=["committed_total", "disbursed_total", "spent_total", "search_document"],
     )
 
     class Meta:
@@ -111,11 +117,11 @@ class Project(LedgerTotalsKept):
             models.Index(fields=["facility", "status"], name="project_facility_status"),
             models.Index(fields=["start_date"], name="project_start"),
             models.Index(fields=["is_public", "status"], name="project_public_status"),
-            # The public list's order, with the key: a page's projects are found in the index alone
-            # (common.paging), however far down the list.
+            # The public list's order, with the key and what its filters read (window and facility, status, year):
+            # a page's projects are found in the index alone (common.paging), however far down the list.
             models.Index(
                 fields=["-start_date", "code"],
-                include=["id"],
+                include=["id", "facility", "status", "end_date"],
                 condition=Q(is_public=True),
                 name="project_public_order",
             ),

@@ -7,8 +7,11 @@ from django.http import QueryDict
 NOT_FILTERS = ("page", "ordering", "format")
 
 
-def active_filter_count(query: QueryDict) -> int:
-    return sum(1 for name, values in query.lists() if name not in NOT_FILTERS and any(v.strip() for v in values))
+def active_filter_count(query: QueryDict, *, besides: tuple[str, ...] = ()) -> int:
+    """How many of `query`'s parameters filter the list; `besides` names more that do not (a search box beside
+    the panel, say)."""
+    ignored = NOT_FILTERS + besides
+    return sum(1 for name, values in query.lists() if name not in ignored and any(v.strip() for v in values))
 
 
 def filters_query(query: QueryDict) -> str:

@@ -29,7 +29,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
         "page": page_of(filterset.qs, request.GET.get("page"), per_page=25),
         "query": filters_query(request.GET),
         "described": filterset.described(),
-        "active_filters": active_filter_count(request.GET),
+        "active_filters": active_filter_count(request.GET, besides=("q",)),
     }
     return render(request, "grants/project_list.html", context, status=200 if valid else 400)
 

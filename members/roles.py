@@ -66,6 +66,7 @@ ROLES: dict[str, tuple[str, ...]] = {
         "grants.publish_project",
         "grants.check_paymentrequest",
         "grants.import_iati",
+        "grants.import_foreign_iati",
         "grants.add_amendment",
         "grants.add_message",
         *_crud("grants", "emailtemplate", verbs=("add", "change")),

@@ -10,4 +10,5 @@ urlpatterns = [
     path("activities/<str:code>.xml", views.activity, name="activity"),
     path("organisation.xml", views.organisation, name="organisation"),
     path("import/", views.import_upload, name="import"),
+    path("import/foreign/", views.import_foreign, name="import-foreign"),
 ]

@@ -11,10 +11,18 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from common.permissions import requires
+from grants.models import Facility, Theme
 from grants.selectors import public_projects
 
-from . import iati, selectors
+from . import iati, selectors, staging
 from .importer import ImportRefused, import_activities
+from .importer.foreign import (
+    ActivityMapping,
+    ForeignMapping,
+    ImportRefusedMapping,
+    activity_identifiers,
+    foreign_activities_import,
+)
 
 XML = "application/xml; charset=utf-8"
 
@@ -73,3 +81,94 @@ def import_upload(request: HttpRequest) -> HttpResponse:
             status = 400
     context = {**admin.site.each_context(request), "title": _("Import IATI activities"), "form": form, "report": report}
     return render(request, "opendata/import.html", context, status=status)
+
+
+class FacilityChoice(forms.ModelChoiceField):
+    def label_from_instance(self, facility: Facility) -> str:
+        return f"{facility} ({facility.window})"
+
+
+class ActivityMappingForm(forms.Form):
+    """Where one activity goes, when it names no facility of ours."""
+
+    facility = FacilityChoice(
+        Facility.objects.select_related("window"), to_field_name="code", required=False, label=_("Facility (window)")
+    )
+    themes = forms.ModelMultipleChoiceField(
+        Theme.objects.all(),
+        to_field_name="code",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Themes"),
+    )
+
+    def mapping(self) -> ActivityMapping:
+        facility = self.cleaned_data["facility"]
+        return ActivityMapping(
+            facility=facility.code if facility else "", themes=tuple(t.code for t in self.cleaned_data["themes"])
+        )
+
+
+def _mapping_forms(identifiers: list[str], data=None) -> list[ActivityMappingForm]:
+    return [ActivityMappingForm(data, prefix=f"activity-{position}") for position, _ in enumerate(identifiers)]
+
+
+@staff_member_required
+@requires("grants.import_foreign_iati")
+def import_foreign(request: HttpRequest) -> HttpResponse:
+    """Staff load another publisher's file: upload it, see what each activity maps to and what cannot be mapped,
+    choose the facility and themes of those that name none of ours, then import the whole file or nothing."""
+    upload = ImportForm(request.POST or None, request.FILES or None)
+    action = request.POST.get("action", "")
+    staged = staging.upload_staged(request) if request.method == "GET" or action else None
+    report, forms_, status, message = None, [], 200, ""
+    if request.method == "POST" and not action:
+        if not upload.is_valid():
+            status = 413 if upload.has_error("file", code="too_large") else 400
+        else:
+            content = upload.cleaned_data["file"].read()
+            try:
+                identifiers = activity_identifiers(content)
+            except ImportRefused as refusal:
+                upload.add_error("file", _("%(reason)s Nothing was imported.") % {"reason": refusal.message})
+                status = 400
+            else:
+                staging.upload_stage(request, content=content, name=upload.cleaned_data["file"].name)
+                staged = (content, upload.cleaned_data["file"].name)
+                forms_ = _mapping_forms(identifiers)
+                report = foreign_activities_import(content=content, mapping=ForeignMapping(), dry_run=True)
+                upload = ImportForm()
+    elif action and staged is None:
+        message, status = _("Upload the file again: the one you previewed is no longer kept."), 400
+    elif staged is not None:
+        identifiers = activity_identifiers(staged[0])
+        forms_ = _mapping_forms(identifiers, request.POST if action else None)
+        if all(form.is_valid() for form in forms_):
+            mapping = ForeignMapping(
+                activities={i: form.mapping() for i, form in zip(identifiers, forms_, strict=True)} if action else {}
+            )
+            try:
+                report = foreign_activities_import(content=staged[0], mapping=mapping, dry_run=action != "import")
+            except ImportRefusedMapping as refusal:
+                message, status = refusal.message, 400
+        else:
+            status = 400
+        if report is not None and action == "import":
+            if report.written:
+                staging.upload_unstage(request)
+                staged, forms_ = None, []
+            else:
+                status = 400
+    context = {
+        **admin.site.each_context(request),
+        "title": _("Import other publishers' IATI activities"),
+        "form": upload,
+        "staged_name": staged[1] if staged else "",
+        "activities": list(zip(report.activities, forms_ or [None] * len(report.activities), strict=True))
+        if report
+        else [],
+        "report": report,
+        "imported": bool(report and report.written),
+        "message": message,
+    }
+    return render(request, "opendata/import_foreign.html", context, status=status)

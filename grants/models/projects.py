@@ -111,6 +111,7 @@ class Project(LedgerTotalsKept):
         ordering = ["-start_date", "code"]
         permissions = [
             ("import_iati", _("Can import projects from IATI activity files")),
+            ("import_foreign_iati", _("Can import other publishers' IATI activities, after mapping them")),
             ("publish_project", _("Can publish a project on the public portfolio, or withdraw it")),
         ]
         indexes = [

@@ -28,7 +28,8 @@ from . import ledger, reading, results
 from .reading import ActivityOutcome, ActivityRefused
 
 
-def _code(identifier: str) -> str:
+def code_of(identifier: str) -> str:
+    """The project code an activity identifier gives: without the partnership's prefix."""
     prefix = f"{settings.IATI_ORGANISATION_IDENTIFIER}-"
     code = identifier[len(prefix) :] if identifier.startswith(prefix) else identifier
     if not code or len(code) > 40:
@@ -37,7 +38,7 @@ def _code(identifier: str) -> str:
 
 
 def project_load(element, identifier: str) -> ActivityOutcome:
-    code = _code(identifier)
+    code = code_of(identifier)
     title = reading.text(element, "title")
     start, end = reading.date(element, "activity-date[@type='1']"), reading.date(element, "activity-date[@type='3']")
     start = start or reading.date(element, "activity-date[@type='2']")

@@ -301,15 +301,16 @@ def hostile_files(secret_file) -> dict[str, bytes]:
 DOCTYPE_REFUSED = "The file declares a document type (<!DOCTYPE>); IATI files have none, and entities are never read."
 
 
+@pytest.mark.parametrize("door", ["opendata:import", "opendata:import-foreign"])
 @pytest.mark.parametrize(
     "kind",
     ["external entity", "entity in an attribute", "entity expansion", "external DTD", "parameter entity", "UTF-16"],
 )
-def test_an_iati_upload_with_a_document_type_is_refused_and_reads_no_entity(staff, secret_file, kind):
+def test_an_iati_upload_with_a_document_type_is_refused_and_reads_no_entity(staff, secret_file, kind, door):
     before = row_counts()
     upload = SimpleUploadedFile("activities.xml", hostile_files(secret_file)[kind], "application/xml")
 
-    response = staff.post(reverse("opendata:import"), {"file": upload})
+    response = staff.post(reverse(door), {"file": upload})
 
     page = response.content.decode()
     assert response.status_code == 400
@@ -329,21 +330,23 @@ def test_the_import_command_refuses_a_file_with_a_document_type(secret_file, tmp
     assert row_counts() == before
 
 
-def test_an_iati_upload_nested_too_deep_is_refused(staff, db):
+@pytest.mark.parametrize("door", ["opendata:import", "opendata:import-foreign"])
+def test_an_iati_upload_nested_too_deep_is_refused(staff, db, door):
     nested = b'<iati-activities version="2.03">' + b"<a>" * 300 + b"</a>" * 300 + b"</iati-activities>"
 
-    response = staff.post(reverse("opendata:import"), {"file": SimpleUploadedFile("deep.xml", nested)})
+    response = staff.post(reverse(door), {"file": SimpleUploadedFile("deep.xml", nested)})
 
     assert response.status_code == 400 and "This is not a well-formed XML file" in response.content.decode()
 
 
-def test_an_iati_upload_over_the_size_limit_answers_413_and_imports_nothing(staff, settings, project):
+@pytest.mark.parametrize("door", ["opendata:import", "opendata:import-foreign"])
+def test_an_iati_upload_over_the_size_limit_answers_413_and_imports_nothing(staff, settings, project, door):
     settings.IATI_UPLOAD_MAX_BYTES = 2_000_000
     content = b"".join(iati.activities_xml())
     padded = content.replace(b"<iati-activities", b"<!--" + b" " * 2_100_000 + b"-->\n<iati-activities", 1)
     before = row_counts()
 
-    response = staff.post(reverse("opendata:import"), {"file": SimpleUploadedFile("big.xml", padded)})
+    response = staff.post(reverse(door), {"file": SimpleUploadedFile("big.xml", padded)})
 
     assert response.status_code == 413
     assert page_says(response, "big.xml is 2.1 MB; IATI files may be up to 2 MB. Nothing was imported.")

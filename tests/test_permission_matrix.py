@@ -405,6 +405,8 @@ EXPECTED: dict[str, Door | tuple[Door, ...] | AdminModel] = {
     "admin:donors_donorreport_progress": page(admin_page("donors.view_donorreport"), pk=of("donor_report")),
     "admin:donors_donorreport_status": page(admin_page("donors.view_donorreport"), pk=of("donor_report")),
     "opendata:import": admin_form("grants.import_iati"),
+    # -- Other publishers' IATI activities (issue 19, point 6): upload, map, import, by its own act.
+    "opendata:import-foreign": admin_form("grants.import_foreign_iati"),
     # -- The admin's pages of each model (list, add, record, delete, history, revert, import, export): Django's
     # permission of each unless said. NOBODY: a record kept by services, never added, changed or deleted here.
     "admin auth.group": AdminModel("auth.group"),

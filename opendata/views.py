@@ -118,55 +118,66 @@ def _mapping_forms(identifiers: list[str], data=None) -> list[ActivityMappingFor
 def import_foreign(request: HttpRequest) -> HttpResponse:
     """Staff load another publisher's file: upload it, see what each activity maps to and what cannot be mapped,
     choose the facility and themes of those that name none of ours, then import the whole file or nothing."""
-    upload = ImportForm(request.POST or None, request.FILES or None)
-    action = request.POST.get("action", "")
-    staged = staging.upload_staged(request) if request.method == "GET" or action else None
-    report, forms_, status, message = None, [], 200, ""
-    if request.method == "POST" and not action:
-        if not upload.is_valid():
-            status = 413 if upload.has_error("file", code="too_large") else 400
-        else:
-            content = upload.cleaned_data["file"].read()
-            try:
-                identifiers = activity_identifiers(content)
-            except ImportRefused as refusal:
-                upload.add_error("file", _("%(reason)s Nothing was imported.") % {"reason": refusal.message})
-                status = 400
-            else:
-                staging.upload_stage(request, content=content, name=upload.cleaned_data["file"].name)
-                staged = (content, upload.cleaned_data["file"].name)
-                forms_ = _mapping_forms(identifiers)
-                report = foreign_activities_import(content=content, mapping=ForeignMapping(), dry_run=True)
-                upload = ImportForm()
-    elif action and staged is None:
-        message, status = _("Upload the file again: the one you previewed is no longer kept."), 400
-    elif staged is not None:
-        identifiers = activity_identifiers(staged[0])
-        forms_ = _mapping_forms(identifiers, request.POST if action else None)
-        if all(form.is_valid() for form in forms_):
-            mapping = ForeignMapping(
-                activities={i: form.mapping() for i, form in zip(identifiers, forms_, strict=True)} if action else {}
-            )
-            try:
-                report = foreign_activities_import(content=staged[0], mapping=mapping, dry_run=action != "import")
-            except ImportRefusedMapping as refusal:
-                message, status = refusal.message, 400
-        else:
-            status = 400
-        if report is not None and action == "import":
-            if report.written:
-                staging.upload_unstage(request)
-                staged, forms_ = None, []
-            else:
-                status = 400
+    if request.method == "POST" and "action" not in request.POST:
+        return _foreign_upload(request)
+    return _foreign_mapping(request, action=request.POST.get("action", ""))
+
+
+def _foreign_upload(request: HttpRequest) -> HttpResponse:
+    """A file is checked, kept for its import, and previewed as it is (nothing mapped yet)."""
+    upload = ImportForm(request.POST, request.FILES)
+    if not upload.is_valid():
+        return _foreign_page(request, upload=upload, status=413 if upload.has_error("file", code="too_large") else 400)
+    content, name = upload.cleaned_data["file"].read(), upload.cleaned_data["file"].name
+    try:
+        identifiers = activity_identifiers(content)
+    except ImportRefused as refusal:
+        upload.add_error("file", _("%(reason)s Nothing was imported.") % {"reason": refusal.message})
+        return _foreign_page(request, upload=upload, status=400)
+    staging.upload_stage(request, content=content, name=name)
+    report = foreign_activities_import(content=content, mapping=ForeignMapping(), dry_run=True)
+    return _foreign_page(request, staged_name=name, report=report, forms_=_mapping_forms(identifiers))
+
+
+def _foreign_mapping(request: HttpRequest, *, action: str) -> HttpResponse:
+    """The file kept: previewed (GET), previewed with staff's choices ("preview"), or imported ("import")."""
+    staged = staging.upload_staged(request)
+    if staged is None:
+        if not action:
+            return _foreign_page(request)
+        message = _("Upload the file again: the one you previewed is no longer kept.")
+        return _foreign_page(request, message=message, status=400)
+    content, name = staged
+    identifiers = activity_identifiers(content)
+    forms_ = _mapping_forms(identifiers, request.POST if action else None)
+    if action and not all(form.is_valid() for form in forms_):
+        message = _("Choose each activity's facility and themes among those listed.")
+        return _foreign_page(request, staged_name=name, message=message, status=400)
+    choices = {i: form.mapping() for i, form in zip(identifiers, forms_, strict=True)} if action else {}
+    try:
+        report = foreign_activities_import(
+            content=content, mapping=ForeignMapping(activities=choices), dry_run=action != "import"
+        )
+    except ImportRefusedMapping as refusal:
+        return _foreign_page(request, staged_name=name, message=refusal.message, status=400)
+    if action != "import":
+        return _foreign_page(request, staged_name=name, report=report, forms_=forms_)
+    if not report.written:
+        return _foreign_page(request, staged_name=name, report=report, forms_=forms_, status=400)
+    staging.upload_unstage(request)
+    return _foreign_page(request, report=report)
+
+
+def _foreign_page(
+    request, *, upload=None, staged_name="", report=None, forms_=(), message="", status=200
+) -> HttpResponse:
+    activities = report.activities if report else []
     context = {
         **admin.site.each_context(request),
         "title": _("Import other publishers' IATI activities"),
-        "form": upload,
-        "staged_name": staged[1] if staged else "",
-        "activities": list(zip(report.activities, forms_ or [None] * len(report.activities), strict=True))
-        if report
-        else [],
+        "form": upload or ImportForm(),
+        "staged_name": staged_name,
+        "activities": list(zip(activities, forms_ or [None] * len(activities), strict=True)),
         "report": report,
         "imported": bool(report and report.written),
         "message": message,

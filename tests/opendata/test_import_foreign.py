@@ -207,6 +207,7 @@ def test_staff_upload_preview_map_and_import_in_the_admin(client):
     upload = SimpleUploadedFile("donor.xml", publisher_file("bilateral_donor.xml"), "application/xml")
 
     preview = client.post(url, {"file": upload})
+    kept = client.get(url)
     facility = {f"activity-{n}-facility": "community-upgrading-fund" for n in (0, 1)}
     partial = client.post(url, {"action": "import", "activity-0-facility": "community-upgrading-fund"})
     imported = client.post(url, {"action": "import", **facility, "activity-1-themes": ["gender-equality"]})
@@ -216,6 +217,7 @@ def test_staff_upload_preview_map_and_import_in_the_admin(client):
     assert preview.status_code == 200 and "Choose the facility this activity belongs to." in page
     assert "/iati-activities/iati-activity[1]/document-link" in page and "Documents are not fetched" in page
     assert "new: created on import" in page
+    assert kept.status_code == 200 and "donor.xml: 2 activities" in kept.content.decode()
     assert partial.status_code == 400 and "nothing is imported until each one loads" in partial.content.decode()
     assert imported.status_code == 200 and "Imported: 2 created" in imported.content.decode()
     assert list(Project.objects.get(code=MUNICIPAL).themes.values_list("code", flat=True)) == ["gender-equality"]

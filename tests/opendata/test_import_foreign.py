@@ -245,3 +245,17 @@ def test_staff_without_the_permission_are_refused(client):
 
     assert (page.status_code, sent.status_code) == (403, 403)
     assert row_counts() == before
+
+
+@pytest.mark.parametrize(("name", "most"), [("ngo_french.xml", 16), ("bilateral_donor.xml", 26)])
+def test_the_preview_of_a_kept_file_reads_a_bounded_number_of_queries(
+    client, django_assert_max_num_queries, name, most
+):
+    client.force_login(StaffFactory())
+    url = reverse("opendata:import-foreign")
+    client.post(url, {"file": SimpleUploadedFile(name, publisher_file(name))})
+
+    with django_assert_max_num_queries(most):
+        page = client.get(url)
+
+    assert page.status_code == 200 and "Choose the facility this activity belongs to." in page.content.decode()

@@ -19,7 +19,7 @@ from .importer import ImportRefused, import_activities
 from .importer.foreign import (
     ActivityMapping,
     ForeignMapping,
-    ImportRefusedMapping,
+    MappingRefused,
     activity_identifiers,
     foreign_activities_import,
 )
@@ -158,7 +158,7 @@ def _foreign_mapping(request: HttpRequest, *, action: str) -> HttpResponse:
         report = foreign_activities_import(
             content=content, mapping=ForeignMapping(activities=choices), dry_run=action != "import"
         )
-    except ImportRefusedMapping as refusal:
+    except MappingRefused as refusal:
         return _foreign_page(request, staged_name=name, message=refusal.message, status=400)
     if action != "import":
         return _foreign_page(request, staged_name=name, report=report, forms_=forms_)

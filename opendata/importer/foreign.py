@@ -11,6 +11,7 @@ our own files. A file is loaded whole in one transaction: one refused activity a
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -135,18 +136,18 @@ class ForeignMapping:
 
         def one(part: dict) -> ActivityMapping:
             if not isinstance(part, dict):
-                raise ImportRefusedMapping(_("Each mapping is an object with a facility and themes."))
+                raise MappingRefused(_("Each mapping is an object with a facility and themes."))
             return ActivityMapping(facility=str(part.get("facility") or ""), themes=tuple(part.get("themes") or ()))
 
         if not isinstance(data, dict):
-            raise ImportRefusedMapping(_("The mapping is an object with a facility, themes and activities."))
+            raise MappingRefused(_("The mapping is an object with a facility, themes and activities."))
         activities = data.get("activities") or {}
         if not isinstance(activities, dict):
-            raise ImportRefusedMapping(_("The mapping's activities are an object keyed by IATI identifier."))
+            raise MappingRefused(_("The mapping's activities are an object keyed by IATI identifier."))
         return cls(default=one(data), activities={str(key): one(value) for key, value in activities.items()})
 
 
-class ImportRefusedMapping(DomainError):
+class MappingRefused(DomainError):
     """The mapping names a facility or theme that does not exist, or is not shaped as a mapping."""
 
 
@@ -194,7 +195,7 @@ class ForeignReport:
     written: bool
 
     @property
-    def counts(self):
+    def counts(self) -> Counter:
         return ImportReport([a.outcome for a in self.activities]).counts
 
     @property
@@ -208,7 +209,7 @@ def foreign_activities_import(*, content: bytes, mapping: ForeignMapping, dry_ru
     root = parse(content)
     _check_mapping(mapping)
     elements = list(root.iterfind("iati-activity"))
-    activities = [_prepare(element, position, mapping) for position, element in enumerate(elements, 1)]
+    activities = [_prepare(element, mapping) for element in elements]
     with transaction.atomic():
         for element, activity in zip(elements, activities, strict=True):
             activity.outcome = _load(element, activity)
@@ -240,7 +241,7 @@ def _check_mapping(mapping: ForeignMapping) -> None:
     unknown = sorted(facilities - set(Facility.objects.filter(code__in=facilities).values_list("code", flat=True)))
     unknown += sorted(themes - set(Theme.objects.filter(code__in=themes).values_list("code", flat=True)))
     if unknown:
-        raise ImportRefusedMapping(
+        raise MappingRefused(
             _("The mapping names no facility or theme of this code: %(codes)s.") % {"codes": ", ".join(unknown)}
         )
 
@@ -248,9 +249,8 @@ def _check_mapping(mapping: ForeignMapping) -> None:
 class _Preparation:
     """One activity, trimmed in place to what the loaders read; each element or attribute taken out is recorded."""
 
-    def __init__(self, element, position: int):
+    def __init__(self, element):
         self.element = element
-        self.position = position
         tree = element.getroottree()
         # Paths are taken before anything is removed, so they name the element where the file has it.
         self.paths = {node: tree.getpath(node) for node in element.iter(etree.Element)}
@@ -277,8 +277,8 @@ class _Preparation:
         return list(self.element.iterfind(tag))
 
 
-def _prepare(element, position: int, mapping: ForeignMapping) -> ForeignActivity:
-    p = _Preparation(element, position)
+def _prepare(element, mapping: ForeignMapping) -> ForeignActivity:
+    p = _Preparation(element)
     identifier = (element.findtext("iati-identifier") or "").strip()
     currency = element.get("default-currency") or _first_currency(element)
     if currency and not element.get("default-currency"):

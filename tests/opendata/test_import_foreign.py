@@ -163,6 +163,21 @@ def test_a_preview_writes_nothing_and_an_activity_without_a_facility_refuses_the
     assert row_counts() == before
 
 
+def test_an_activity_ending_before_it_starts_is_refused_and_nothing_is_written():
+    content = publisher_file("ngo_french.xml").replace(
+        b'<activity-date type="3" iso-date="2026-05-31"/>', b'<activity-date type="3" iso-date="2024-05-31"/>'
+    )
+    before = row_counts()
+
+    report = foreign_activities_import(content=content, mapping=UPGRADING)
+
+    assert not report.written
+    assert [(a.identifier, a.outcome.reason) for a in report.refused] == [
+        (PIKINE, "A project cannot end before it starts.")
+    ]
+    assert row_counts() == before
+
+
 @pytest.mark.parametrize(
     ("content", "reason"),
     [

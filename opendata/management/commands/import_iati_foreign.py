@@ -4,7 +4,7 @@ import yaml
 from django.core.management.base import BaseCommand, CommandError
 
 from opendata.importer import ImportRefused
-from opendata.importer.foreign import ForeignMapping, ImportRefusedMapping, foreign_activities_import
+from opendata.importer.foreign import ForeignMapping, MappingRefused, foreign_activities_import
 
 
 class Command(BaseCommand):
@@ -29,7 +29,7 @@ class Command(BaseCommand):
             report = foreign_activities_import(content=content, mapping=choices, dry_run=dry_run)
         except yaml.YAMLError as error:
             raise CommandError(f"The mapping is neither JSON nor YAML: {error}") from None
-        except (ImportRefused, ImportRefusedMapping) as refusal:
+        except (ImportRefused, MappingRefused) as refusal:
             raise CommandError(f"{refusal.message} Nothing was imported.") from None
         for activity in report.activities:
             outcome = activity.outcome

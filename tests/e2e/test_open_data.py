@@ -3,6 +3,7 @@ render from the site's own assets."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -93,3 +94,38 @@ def test_the_api_documentation_renders_every_endpoint_from_the_sites_own_assets(
     assert all("https://cdn.redoc.ly/redoc/logo-mini.svg" in violation for violation in csp_violations)
     csp_violations.clear()
     shot(page, f"api-docs-{path.strip('/').replace('/', '-')}", full_page=False)
+
+
+def test_a_programme_officer_maps_another_publishers_file_and_sees_why_nothing_was_imported(
+    page, live_server, demo, log_in, shot
+):
+    donor_file = Path(__file__).parent.parent / "opendata" / "publishers" / "bilateral_donor.xml"
+    log_in(page, "programme@example.org")
+
+    page.goto(f"{live_server.url}/admin/grants/project/")
+    page.get_by_role("link", name="Import other publishers' activities").click()
+    page.get_by_label("IATI 2.03 activity file").set_input_files(str(donor_file))
+    page.get_by_role("button", name="Preview").click()
+
+    expect(page.get_by_role("heading", name="bilateral_donor.xml: 2 activities")).to_be_visible()
+    activities = page.locator("section.foreign-activity")
+    kampala = activities.filter(has_text="XM-EXAMPLE-DONOR-4021-A")
+    expect(kampala.locator(".outcome")).to_contain_text("Choose the facility this activity belongs to.")
+    expect(kampala.locator("table.unmapped")).to_contain_text("/iati-activities/iati-activity[1]/document-link")
+    shot(page, "iati-foreign-preview")
+    page.set_viewport_size(PHONE)
+    assert not page.evaluate("() => document.scrollingElement.scrollWidth > window.innerWidth")
+    shot(page, "iati-foreign-preview-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    for section in activities.all():
+        section.get_by_label("Facility (window)").select_option(label="Community Upgrading Fund (Country/City Window)")
+    page.get_by_role("button", name="Check again with these choices").click()
+
+    # The demo's books for 2025 are closed: the activity's 2025 commitment cannot be recorded, so nothing is.
+    expect(kampala.locator(".outcome")).to_contain_text("The accounting period FY2025 is closed")
+    expect(activities.filter(has_text="XM-EXAMPLE-DONOR-4022").locator(".outcome")).to_have_text("created")
+    page.get_by_role("button", name="Import").click()
+
+    expect(page.locator(".errornote")).to_contain_text("nothing is imported until each one loads")
+    assert not Project.objects.filter(code__startswith="XM-EXAMPLE-DONOR").exists()
+    shot(page, "iati-foreign-refused")

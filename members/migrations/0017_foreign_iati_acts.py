@@ -10,7 +10,7 @@ ACTS = {PROGRAMME_OFFICER: ("grants.import_foreign_iati",)}
 class Migration(migrations.Migration):
     dependencies = [
         ("members", "0016_update_acts"),
-        ("grants", "0032_foreign_iati_import"),
+        ("grants", "0033_foreign_iati_import"),
     ]
 
     operations = [migrations.RunPython(*acts_migration(ACTS))]

@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('grants', '0031_public_project_order'),
+        ('grants', '0032_public_search'),
     ]
 
     operations = [

@@ -31,6 +31,7 @@ from grants.models import (
     TransactionKind,
 )
 from grants.selectors import AllocationFigures, ContributionFigures, contribution_figures, converted_sums, rate_on
+from grants.selectors.maps import MapFilter, MoneyMap, filtered, money_map, years_of
 from grants.selectors.portfolio import CONVERTED_OUTPUT
 from members.models import Organisation, Role, User
 from members.selectors import organisations_of
@@ -321,6 +322,26 @@ def donor_figures(donor: Organisation) -> DonorFigures:
 
 def _add(total: Decimal | None, amount: Decimal | None) -> Decimal | None:
     return None if total is None or amount is None else quantize(total + amount)
+
+
+def donor_allocations(donor: Organisation) -> QuerySet[Allocation]:
+    """The donor's allocations (of agreements not cancelled) as rows of money: amount, currency and date."""
+    return (
+        Allocation.objects.filter(contribution__donor=donor)
+        .exclude(contribution__status=ContributionStatus.CANCELLED)
+        .annotate(currency=F("contribution__currency"), value_date=F("allocated_on"))
+    )
+
+
+def donor_map(donor: Organisation, choice: MapFilter) -> MoneyMap:
+    """Where the donor's money is committed: its allocations to the projects it funds, in the window and year
+    (of the allocation) chosen, shared among each project's countries. It adds up to the dashboard's
+    "allocated" (both convert at the allocation's date)."""
+    return money_map(filtered(donor_allocations(donor), choice, date="allocated_on"))
+
+
+def donor_map_years(donor: Organisation) -> list[int]:
+    return years_of(donor_allocations(donor), date="allocated_on")
 
 
 def donor_results(donor: Organisation) -> list[OutcomeProgress]:

@@ -24,6 +24,7 @@ from common.filtering import active_filter_count
 from common.money import format_money
 from common.spreadsheets import csv_response
 from common.uploads import PDF, file_download
+from grants.map_pages import map_context, map_filter_form
 from grants.models import Project
 from grants.selectors import project_money
 from grants.selectors.updates import updates_on
@@ -93,6 +94,9 @@ def _default_period() -> dict:
 @login_required
 def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     donor = _donor(request, pk)
+    map_form = map_filter_form(request, years=selectors.donor_map_years(donor))
+    refused = map_form.is_bound and not map_form.is_valid()
+    where = {"map_form": map_form} if refused else map_context(selectors.donor_map(donor, map_form.choice), map_form)
     figures = selectors.donor_figures(donor)
     projects = selectors.donor_project_list(donor).order_by("-start_date", "code")[:10]
     context = {
@@ -107,8 +111,9 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "reports": selectors.donor_reports(donor)[:5],
         "report_form": ReportRequestForm(initial=_default_period()),
         "updates": updates_on(selectors.funded_projects(donor)),
+        **where,
     }
-    return render(request, "donors/dashboard.html", context)
+    return render(request, "donors/dashboard.html", context, status=400 if refused else 200)
 
 
 @login_required

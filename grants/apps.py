@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import pre_delete
+from django.db.models.signals import post_save, pre_delete
 from django.utils.translation import gettext_lazy as _
 
 
@@ -32,6 +32,7 @@ class GrantsConfig(AppConfig):
         from .selectors.consortia import invitation_todos
         from .selectors.messages import message_todos
         from .services.catalogue import refuse_deleting_a_record_in_use
+        from .services.places import queue_city_locating
         from .todos import register_todos
 
         register_landing(partner_landing)
@@ -44,6 +45,8 @@ class GrantsConfig(AppConfig):
 
         for model in (FundingWindow, Facility, Theme, City):
             pre_delete.connect(refuse_deleting_a_record_in_use, sender=model, dispatch_uid=f"in-use-{model.__name__}")
+
+        post_save.connect(queue_city_locating, sender=City, dispatch_uid="locate-city")
 
         # What the portfolio's cached figures (the home page's, results') are made of: a change forgets them.
         watch(

@@ -247,3 +247,15 @@ def notify_update_decided(update_id: int) -> int:
         context={"update": update, "published": update.status == UpdateStatus.PUBLISHED},
         recipients=[update.author.email],
     )
+
+
+@shared_task(soft_time_limit=60, time_limit=90, **RETRY)
+def city_locate(city_id: int) -> int:
+    """Fill the coordinates of `city_id`, and of any other city waiting for them, from one reading of the
+    gazetteer: the jobs queued by a demo's or an import's dozens of new cities find the work done but one."""
+    from .services.places import cities_locate
+
+    return cities_locate(retry=False).located
+
+
+city_locate.long_running = True  # reading the gazetteer takes a second: off the request in the embedded setup

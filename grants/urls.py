@@ -4,6 +4,7 @@ from . import (
     amendment_pages,
     consortium_pages,
     drafting,
+    map_pages,
     portal,
     portal_messages,
     portal_payments,
@@ -14,6 +15,7 @@ from . import (
 app_name = "grants"
 
 urlpatterns = [
+    path("map/", map_pages.portfolio_map_page, name="map"),
     path("projects/", views.project_list, name="project-list"),
     path("projects/<str:code>/", views.project_detail, name="project-detail"),
     path("updates/", portal_updates.update_list, name="update-list"),

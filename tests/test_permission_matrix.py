@@ -221,6 +221,7 @@ EXPECTED: dict[str, Door | tuple[Door, ...] | AdminModel] = {
     "home": page(PUBLIC),
     "health": page(PUBLIC),
     "set_language": page(public(ELSEWHERE)),
+    "grants:map": page(PUBLIC),
     "grants:project-list": page(PUBLIC),
     "grants:project-detail": (
         page(PUBLIC, code=of("public_project.code")),

@@ -129,8 +129,9 @@ class ThemeAdmin(CountedListMixin, CatalogueAdmin):
 
 @admin.register(City)
 class CityAdmin(CatalogueAdmin):
-    list_display = ["name", "country", "confirmed", "proposed_by", "project_count"]
-    list_filter = ["confirmed", "country"]
+    list_display = ["name", "country", "confirmed", "proposed_by", "latitude", "longitude", "project_count"]
+    list_filter = ["confirmed", "position_source", "country"]
+    readonly_fields = ["position_source"]
     list_select_related = ["proposed_by"]
     search_fields = ["name"]
     ordering = ["country", "name"]  # the model's own is dropped by the count's GROUP BY
@@ -138,6 +139,11 @@ class CityAdmin(CatalogueAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(project_total=Count("projects"))
+
+    def save_model(self, request, obj, form, change) -> None:
+        # Coordinates typed here are kept; a city renamed is looked up in the gazetteer again.
+        services.city_position_edited(city=obj, changed=form.changed_data)
+        super().save_model(request, obj, form, change)
 
     def get_search_results(self, request, queryset, search_term):
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)

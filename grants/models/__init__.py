@@ -30,7 +30,7 @@ from .calls import (
     ReviewOverride,
     review_due_default,
 )
-from .catalogue import City, Facility, FundingWindow, Theme
+from .catalogue import City, Facility, FundingWindow, PositionSource, Theme
 from .closeout import Closeout, CloseoutStatus, CloseoutTransition
 from .consortia import ConsortiumMember, ConsortiumRights, ConsortiumStatus
 from .contributions import (
@@ -145,6 +145,7 @@ __all__ = [
     "PaymentRunStatus",
     "PhaseStatus",
     "PledgeInstalment",
+    "PositionSource",
     "Project",
     "ProjectCountry",
     "ProjectPartner",

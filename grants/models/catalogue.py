@@ -72,6 +72,12 @@ class Theme(models.Model):
         return self.name
 
 
+class PositionSource(models.TextChoices):
+    GAZETTEER = "gazetteer", _("Gazetteer")
+    STAFF = "staff", _("Set by the secretariat")
+    NOT_FOUND = "not-found", _("Not in the gazetteer")
+
+
 class City(models.Model):
     """A city or municipality, a row of its own so it counts once across projects."""
 
@@ -89,6 +95,10 @@ class City(models.Model):
         related_name="+",
         verbose_name=_("proposed by"),
     )
+    # Filled from the gazetteer when the city is recorded (services.city_locate); staff correct them in the admin.
+    latitude = models.DecimalField(_("latitude"), max_digits=8, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    position_source = models.CharField(_("coordinates from"), max_length=10, choices=PositionSource.choices, blank=True)
 
     class Meta:
         verbose_name = _("city")
@@ -102,7 +112,19 @@ class City(models.Model):
                 name="city_unique_per_country",
                 violation_error_message=_("This city is already recorded for that country."),
             ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(latitude__gte=-90, latitude__lte=90, longitude__gte=-180, longitude__lte=180),
+                name="city_coordinates_on_earth",
+                violation_error_message=_(
+                    "Give both coordinates, a latitude between -90 and 90 and a longitude between -180 and 180."
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.name}, {self.country.name}"
+
+    @property
+    def is_located(self) -> bool:
+        return self.latitude is not None and self.longitude is not None

@@ -13,6 +13,7 @@ from django.db.models import (
     Case,
     Count,
     DecimalField,
+    Expression,
     ExpressionWrapper,
     F,
     OuterRef,
@@ -65,8 +66,25 @@ def converted_sums(rows: QuerySet[Transaction], *, by: Sequence[str], quote: str
     One query, in which the rate is looked up once per currency and day rather than once per row: the
     rows are summed per day first, and the days joined with their rates.
     """
+    return {key: total for key, (total, _count) in converted_counts(rows, by=by, quote=quote).items()}
+
+
+def converted_counts(
+    rows: QuerySet, *, by: Sequence[str], quote: str, amount: Expression | str = "amount", counted: str | None = None
+) -> dict[tuple, tuple[Decimal, int]]:
+    """As `converted_sums`, with each sum the number of distinct values of `counted` (projects, say) it adds up.
+
+    `rows` has `amount`, `currency` and `value_date` (as fields or annotations); `amount` may weigh each row (a
+    country's share of its project). Still one query.
+    """
     keys = {f"key{number}": F(name) for number, name in enumerate(by)}
-    daily = rows.annotate(**keys).values(*keys, "currency", "value_date").annotate(day_total=Sum("amount")).order_by()
+    grouped = {**keys, **({"counted": F(counted)} if counted else {})}
+    daily = (
+        rows.annotate(**grouped)
+        .values(*grouped, "currency", "value_date")
+        .annotate(day_total=Sum(amount, output_field=CONVERTED_OUTPUT))
+        .order_by()
+    )
     try:
         inner, params = daily.query.sql_with_params()
     except EmptyResultSet:  # rows that cannot match anything (`pk__in=[]`): nothing to sum
@@ -74,6 +92,7 @@ def converted_sums(rows: QuerySet[Transaction], *, by: Sequence[str], quote: str
     connection = connections[rows.db]
     quoted = connection.ops.quote_name
     names = ", ".join(f"daily.{quoted(key)}" for key in keys)
+    count = f"COUNT(DISTINCT daily.{quoted('counted')})" if counted else "0"
     # Built from Django's own compiled query and quoted names; every value is a parameter.
     sql = f"""
         WITH daily AS ({inner}),
@@ -86,14 +105,14 @@ def converted_sums(rows: QuerySet[Transaction], *, by: Sequence[str], quote: str
             ) END AS rate
             FROM days
         )
-        SELECT {names}, SUM(daily.day_total * rated.rate)
+        SELECT {names}, {count}, SUM(daily.day_total * rated.rate)
         FROM daily JOIN rated ON rated.currency = daily.currency AND rated.value_date = daily.value_date
         WHERE rated.rate IS NOT NULL
         GROUP BY {names}
     """  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, quote, quote])
-        return {tuple(row[:-1]): Decimal(row[-1]) for row in cursor.fetchall()}
+        return {tuple(row[:-2]): (Decimal(row[-1]), row[-2]) for row in cursor.fetchall()}
 
 
 @dataclass(frozen=True)

@@ -80,6 +80,7 @@ from .payments import (
     payment_run_send,
     tranche_requestable,
 )
+from .places import cities_locate, city_position_edited
 from .projects import PublicationError, project_publish, project_unpublish
 
 __all__ = [
@@ -114,7 +115,9 @@ __all__ = [
     "call_start_refusal",
     "catalogue_delete",
     "catalogue_delete_refusal",
+    "cities_locate",
     "city_confirm",
+    "city_position_edited",
     "concept_note_shortlist",
     "consortium_accept",
     "consortium_decline",

@@ -23,8 +23,10 @@ from common.charts import BarChart, bar_chart, compact
 from common.images import data_uri
 from common.money import format_money, quantize
 from grants.currency import AppliedRate, MissingRate, RateTable
+from grants.map_pages import drawn
 from grants.models import Allocation, Contribution, Project, ProjectUpdate, Transaction, TransactionKind, UpdatePhoto
 from grants.selectors import AllocationFigures, ContributionFigures
+from grants.selectors.maps import MapFilter
 from grants.selectors.updates import updates_on
 from results.models import Outcome
 from results.selectors import IndicatorProgress, ProjectResults, projects_results
@@ -535,9 +537,12 @@ def report_updates(statement: DonorStatement) -> list[UpdateEntry]:
 
 def report_context(report: DonorReport, statement: DonorStatement) -> dict:
     """The context of `donors/pdf/report.html`."""
+    money = selectors.donor_map(statement.donor, MapFilter())  # to date, as the other breakdowns
     return {
         "report": report,
         "statement": statement,
         "doc": report_document(report, statement),
         "updates": report_updates(statement),
+        "money_map": money,
+        "drawing": drawn(money),
     }

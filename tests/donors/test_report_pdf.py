@@ -202,6 +202,22 @@ def test_the_contents_give_the_page_of_every_section(rendered):
     )
 
 
+def test_the_map_of_the_donors_allocations_is_in_the_report_with_its_table(rendered):
+    number = page_with(rendered, "On the map")
+    page = rendered.pages[number - 1]
+    # Kampala: CHF 200,000 at 1.10; Tamale: CHF 100,000 at 1.05, 60 % Ghana and 40 % Burkina Faso.
+    assert f"Uganda — 1 {usd(Decimal('220000'), 0)}" in page
+    assert f"Ghana — 1 {usd(Decimal('63000'), 0)}" in page
+    assert f"Burkina Faso — 1 {usd(Decimal('42000'), 0)}" in page
+    assert f"Total {usd(Decimal('325000'), 0)}" in page
+    # The map itself is drawn: the bubbles' blue, over land and sea, covers part of the page.
+    pixels = Image.open(rendered.images[number - 1]).convert("RGB").tobytes()
+    bluish = sum(
+        1 for red, blue in zip(pixels[0::3], pixels[2::3], strict=True) if blue > 120 and blue - red > 50 and red < 150
+    )
+    assert bluish > 100, "no bubble on the map's page"
+
+
 def assert_pages_are_filled_and_inside_the_margins(images: list[Path]) -> None:
     for number, path in enumerate(images, start=1):
         page = Image.open(path).convert("L")

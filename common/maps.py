@@ -23,6 +23,11 @@ HEIGHT = round((NORTH - SOUTH) * SCALE)
 LARGEST_RADIUS = 34.0
 SMALLEST_RADIUS = 2.5  # a small amount stays visible and can be pointed at
 TOLERANCE = 0.8  # pixels a simplified outline may stray from the original
+MARGIN = 24  # around the bubbles and dots shown
+NARROWEST_VIEW = 560  # wide enough for the legend's row
+LEGEND_BAND = 2 * LARGEST_RADIUS + 36  # the largest legend circle, the legend's title above it, a margin
+DISPLAY_SCALE = 1.3  # screen pixels per unit of the map's box, at most
+CHARACTER_WIDTH = 7.2  # of the legend's 13-unit text, on average, to lay its row out
 
 
 def project(longitude: float, latitude: float) -> tuple[float, float]:
@@ -93,40 +98,70 @@ class Dot:
 
 
 @dataclass(frozen=True)
-class LegendCircle:
+class LegendItem:
+    cx: float
+    cy: float
     r: float
     text: str
-    cy: float
 
     @property
-    def top(self) -> float:
-        return round(self.cy - self.r, 1)
+    def text_x(self) -> float:
+        return round(self.cx + self.r + 6, 1)
+
+    @property
+    def text_y(self) -> float:
+        return round(self.cy + 4, 1)
+
+
+@dataclass(frozen=True)
+class View:
+    """The part of the world shown: where the money is, with a margin, in the map's proportions."""
+
+    x: float
+    y: float
+    width: float
+    height: float
 
 
 @dataclass(frozen=True)
 class BubbleMap:
-    width: int
-    height: int
+    view: View
     land: tuple[tuple[str, str], ...]
     bubbles: list[Bubble]
     dots: list[Dot]
-    legend: list[LegendCircle]
+    legend: list[LegendItem]  # the amounts' circles
+    dot_legend: LegendItem | None
 
     @property
-    def legend_x(self) -> float:
-        return 16 + LARGEST_RADIUS
+    def band_y(self) -> float:
+        """The top of the band under the map that holds the legend, so that it never hides a bubble."""
+        return round(self.view.y + self.view.height, 1)
 
     @property
-    def legend_text_x(self) -> float:
-        return self.legend_x + LARGEST_RADIUS + 8
+    def band_height(self) -> float:
+        return LEGEND_BAND if self.legend else 0
+
+    @property
+    def height(self) -> float:
+        return round(self.view.height + self.band_height, 1)
+
+    @property
+    def view_box(self) -> str:
+        return f"{self.view.x} {self.view.y} {self.view.width} {self.height}"
+
+    @property
+    def display_width(self) -> int:
+        """The width the map is shown at where there is room: a close-up is not blown up to the page's width,
+        which would make its legend's text twice the page's."""
+        return round(self.view.width * DISPLAY_SCALE)
+
+    @property
+    def legend_title_x(self) -> float:
+        return round(self.view.x + 12, 1)
 
     @property
     def legend_title_y(self) -> float:
-        return round(min(circle.top for circle in self.legend) - 10, 1) if self.legend else 0.0
-
-    @property
-    def dot_legend_y(self) -> int:
-        return self.height - 10
+        return round(self.band_y + 18, 1)
 
 
 def radius(amount: Decimal, largest: Decimal) -> float:
@@ -137,7 +172,7 @@ def radius(amount: Decimal, largest: Decimal) -> float:
 
 
 def _legend_amounts(largest: Decimal) -> list[Decimal]:
-    """Two round amounts up to the largest, 10M and 2.5M say: a third's text would not fit at phone width."""
+    """Two round amounts up to the largest: 10M and 2.5M, say."""
     if largest <= 0:
         return []
     top = Decimal(10) ** (len(str(int(largest))) - 1)
@@ -149,13 +184,36 @@ def _legend_amounts(largest: Decimal) -> list[Decimal]:
     return [amount for amount in amounts if radius(amount, largest) > SMALLEST_RADIUS] or [top]
 
 
+def _view(bubbles: list[Bubble], dots: list[Dot]) -> View:
+    """The smallest part of the world, in the map's proportions and no narrower than `NARROWEST_VIEW`, that shows
+    every bubble and dot with a margin: a portfolio in Africa and Asia is not drawn as a strip across the Pacific."""
+    xs = [value for bubble in bubbles for value in (bubble.x - bubble.r, bubble.x + bubble.r)]
+    ys = [value for bubble in bubbles for value in (bubble.y - bubble.r, bubble.y + bubble.r)]
+    xs += [dot.x for dot in dots]
+    ys += [dot.y for dot in dots]
+    if not xs:
+        return View(0, 0, WIDTH, HEIGHT)
+    left, right, top, bottom = min(xs) - MARGIN, max(xs) + MARGIN, min(ys) - MARGIN, max(ys) + MARGIN
+    width, height = max(right - left, NARROWEST_VIEW), bottom - top
+    if width / height > WIDTH / HEIGHT:
+        height = width * HEIGHT / WIDTH
+    else:
+        width = height * WIDTH / HEIGHT
+    width, height = min(width, WIDTH), min(height, HEIGHT)
+    x = min(max((left + right - width) / 2, 0), WIDTH - width)
+    y = min(max((top + bottom - height) / 2, 0), HEIGHT - height)
+    return View(round(x, 1), round(y, 1), round(width, 1), round(height, 1))
+
+
 def bubble_map(
     bubbles: Sequence[tuple[tuple[float, float], str, Decimal]],
     dots: Sequence[tuple[tuple[float, float], str]] = (),
     *,
     text: Callable[[Decimal], str] = str,
+    dot_text: str = "",
 ) -> BubbleMap:
-    """The map of `bubbles` ((x, y), label, amount) and `dots` ((x, y), label), in the map's box.
+    """The map of `bubbles` ((x, y), label, amount) and `dots` ((x, y), label), in the map's box, with a legend
+    of two amounts' circles and, when there are dots, of what a dot means (`dot_text`).
 
     The largest bubbles are drawn first, so that a small one on top of a large one can still be pointed at.
     """
@@ -166,8 +224,14 @@ def bubble_map(
         if amount > 0
     ]
     points = [Dot(round(x, 1), round(y, 1), label) for (x, y), label in dots]
-    legend, bottom = [], HEIGHT - 28  # above the line that explains the dots
+    view = _view(drawn, points)
+    # The legend's row: each circle sits on one line at the band's foot, its amount to its right.
+    foot = view.y + view.height + LEGEND_BAND - 10
+    cursor, legend = view.x + 12, []
     for amount in _legend_amounts(largest):
         r = radius(amount, largest)
-        legend.append(LegendCircle(r, text(amount), round(bottom - r, 1)))
-    return BubbleMap(WIDTH, HEIGHT, land(), drawn, points, legend)
+        item = LegendItem(round(cursor + r, 1), round(foot - r, 1), r, text(amount))
+        legend.append(item)
+        cursor = item.text_x + len(item.text) * CHARACTER_WIDTH + 16
+    dot_legend = LegendItem(round(cursor + 3, 1), round(foot - 3, 1), 3, dot_text) if points and legend else None
+    return BubbleMap(view, land(), drawn, points, legend, dot_legend)

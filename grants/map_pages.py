@@ -72,7 +72,12 @@ def drawn(money: MoneyMap) -> BubbleMap:
         for city in money.cities
         if city.is_located
     ]
-    return bubble_map(bubbles, dots, text=lambda amount: format_money(amount, currency, whole=True))
+    return bubble_map(
+        bubbles,
+        dots,
+        text=lambda amount: format_money(amount, currency, whole=True),
+        dot_text=_("A city the projects work in"),
+    )
 
 
 def map_context(money: MoneyMap, form: MapFilterForm) -> dict:

@@ -271,6 +271,13 @@ def test_a_bubbles_area_is_proportional_to_its_amount():
     assert radius(D("1"), D("1000000")) > 0  # the smallest amount stays visible
 
 
+def test_a_map_with_nothing_on_it_shows_the_whole_world_and_no_legend():
+    drawing = bubble_map([], text=str)
+
+    assert drawing.view_box == "0 0 960 379"
+    assert drawing.legend == [] and drawing.dot_legend is None
+
+
 def test_every_country_of_the_portfolio_has_a_place_on_the_map():
     for code in ("UG", "GH", "VN", "BF", "LR", "MM", "HU", "RS", "FR", "BR"):
         assert country_point(code) is not None, code

@@ -189,6 +189,9 @@ class CityOutput(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     country = serializers.CharField(source="country.code", help_text="ISO 3166-1 alpha-2.")
+    # Numbers, as in GeoJSON: a position is no amount of money.
+    latitude = serializers.FloatField(allow_null=True, help_text="Degrees north (WGS 84); null while unknown.")
+    longitude = serializers.FloatField(allow_null=True, help_text="Degrees east (WGS 84); null while unknown.")
 
 
 class ProjectPartnerOutput(serializers.ModelSerializer):

@@ -67,6 +67,7 @@ def test_a_project_shows_where_it_works_with_whom_and_its_money_as_decimal_strin
     assert [theme["code"] for theme in project["themes"]] == ["gender"]
     assert project["countries"] == [{"code": "UG", "name": "Uganda", "percentage": "100.00"}]
     assert [city["name"] for city in project["cities"]] == ["Jinja"]
+    assert (project["cities"][0]["latitude"], project["cities"][0]["longitude"]) == (None, None)  # not located yet
     assert project["partners"][0]["organisation"]["name"] == "Jinja Municipal Council"
     assert (project["currency"], project["approved_budget"]) == ("USD", "250000.00")
     assert (project["committed"], project["disbursed"]) == ("100000.00", "40000.00")

@@ -377,3 +377,13 @@ def test_coordinates_off_the_earth_are_refused_with_a_message(client):
     assert "Give both coordinates" in response.content.decode()
     city.refresh_from_db()
     assert city.latitude is None
+
+
+def test_the_api_gives_a_project_citys_coordinates(client, portfolio):
+    from grants.models import Project
+
+    project = Project.objects.get(code="P-UG-A")
+
+    cities = client.get(f"/api/v1/projects/{project.pk}/").json()["cities"]
+
+    assert [(city["name"], city["latitude"], city["longitude"]) for city in cities] == [("Jinja", 0.43902, 33.20317)]

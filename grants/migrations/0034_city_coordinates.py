@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('grants', '0031_public_project_order'),
+        ('grants', '0033_foreign_iati_import'),
         ('members', '0016_update_acts'),
     ]
 

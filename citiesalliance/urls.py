@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from common.health import health
 from grants.views import home
+from members.views import language_set
 
 # The admin signs in through the site's login: its rate limits and second factor apply there too.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -19,7 +20,8 @@ urlpatterns = [
     path("portal/organisation/", include("members.urls")),
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # The switch also keeps a signed-in user's choice on their account (members.views.language_set).
+    path("i18n/setlang/", language_set, name="set_language"),
 ]
 
 handler400 = "common.refusals.bad_request"

@@ -37,6 +37,13 @@ class DonorReport(models.Model):
         related_name="+",
         verbose_name=_("requested by"),
     )
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_("The report is written in the language of the person who asked for it."),
+    )
     requested_at = models.DateTimeField(_("requested"), auto_now_add=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     heartbeat_at = models.DateTimeField(

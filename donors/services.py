@@ -15,7 +15,7 @@ from django.core.files.base import ContentFile
 from django.db import DatabaseError, connections, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from common.errors import DomainError
@@ -107,6 +107,10 @@ def report_request(
         if not created:
             return report
     else:
+        # In the language of the page that asked (the user's own when signed in): the same period in another
+        # language is another report.
+        language = translation.get_language() or settings.LANGUAGE_CODE
+        period["language"] = language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
         report = DonorReport.objects.filter(**period, status__in=IN_FLIGHT).order_by("requested_at", "pk").first()
         if report is not None:
             if _stuck(report, timezone.now()):
@@ -260,7 +264,7 @@ def report_build(*, report_id: int) -> DonorReport:
     report = DonorReport.objects.select_related("donor").get(pk=report_id)
     if report.status != ReportJobStatus.RUNNING:
         raise DonorReportError(_("This report is not being made by this worker."))
-    with _signs_of_life(report_id):
+    with _signs_of_life(report_id), translation.override(report.language):
         content, pages = render_report_pdf(report)
     with transaction.atomic():
         report = DonorReport.objects.select_for_update().get(pk=report_id)

@@ -9,6 +9,7 @@ from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from common.mail import send_each
@@ -86,8 +87,13 @@ def notify_report_ready(report_id: int) -> int:
     if report.requested_by is not None:
         emails.append(report.requested_by.email)
     return send_each(
-        subject=_("Your donor report is ready: %(period)s")
-        % {"period": f"{report.period_start:%d %b %Y} to {report.period_end:%d %b %Y}"},
+        subject=lambda: (
+            _("Your donor report is ready: %(period)s")
+            % {
+                "period": _("%(start)s to %(end)s")
+                % {"start": date_format(report.period_start), "end": date_format(report.period_end)}
+            }
+        ),
         template="donors/email/report_ready.txt",
         context={"report": report},
         recipients=emails,

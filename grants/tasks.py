@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from common.mail import send_each
 from members.models import Role
@@ -30,13 +31,13 @@ def notify_application_submitted(application_id: int) -> int:
     application = Application.objects.select_related("call", "organisation", "created_by").get(pk=application_id)
     context = {"application": application}
     sent = send_each(
-        subject=_("We received your application: %(title)s") % {"title": application.title},
+        subject=lambda: _("We received your application: %(title)s") % {"title": application.title},
         template="grants/email/application_submitted.txt",
         context=context,
         recipients=applicant_emails(application),
     )
     sent += send_each(
-        subject=_("New application to %(call)s") % {"call": application.call},
+        subject=lambda: _("New application to %(call)s") % {"call": application.call},
         template="grants/email/application_received_staff.txt",
         context=context,
         recipients=staff_emails(),
@@ -50,7 +51,7 @@ def notify_application_decided(application_id: int) -> int:
         pk=application_id
     )
     return send_each(
-        subject=_("Decision on your application: %(title)s") % {"title": application.title},
+        subject=lambda: _("Decision on your application: %(title)s") % {"title": application.title},
         template="grants/email/application_decided.txt",
         context={"application": application},
         recipients=applicant_emails(application),
@@ -61,7 +62,7 @@ def notify_application_decided(application_id: int) -> int:
 def notify_concept_note_shortlisted(application_id: int) -> int:
     application = Application.objects.select_related("call", "organisation", "created_by").get(pk=application_id)
     return send_each(
-        subject=_("Shortlisted: send your full proposal for %(title)s") % {"title": application.title},
+        subject=lambda: _("Shortlisted: send your full proposal for %(title)s") % {"title": application.title},
         template="grants/email/concept_note_shortlisted.txt",
         context={"application": application},
         recipients=applicant_emails(application),
@@ -72,7 +73,7 @@ def notify_concept_note_shortlisted(application_id: int) -> int:
 def notify_reviewer_assigned(review_id: int) -> int:
     review = ReviewAssignment.objects.select_related("application__call", "reviewer").get(pk=review_id)
     return send_each(
-        subject=_("Please review: %(title)s") % {"title": review.application.title},
+        subject=lambda: _("Please review: %(title)s") % {"title": review.application.title},
         template="grants/email/reviewer_assigned.txt",
         context={"review": review},
         recipients=[review.reviewer.email],
@@ -90,7 +91,7 @@ def notify_payment_requested(request_id: int) -> int:
     """Tell the secretariat a partner asked for a payment: it waits for a programme officer's check."""
     request = _payment_request(request_id)
     return send_each(
-        subject=_("Payment requested: %(number)s") % {"number": request.number},
+        subject=lambda: _("Payment requested: %(number)s") % {"number": request.number},
         template="grants/email/payment_requested_staff.txt",
         context={"request": request},
         recipients=staff_emails(),
@@ -102,8 +103,10 @@ def notify_payment_decided(request_id: int) -> int:
     """Tell the grantee's partners their request is approved, returned, declined or paid (its status now)."""
     request = _payment_request(request_id)
     return send_each(
-        subject=_("Your payment request %(number)s: %(status)s")
-        % {"number": request.number, "status": request.get_status_display().lower()},
+        subject=lambda: (
+            _("Your payment request %(number)s: %(status)s")
+            % {"number": request.number, "status": request.get_status_display().lower()}
+        ),
         template="grants/email/payment_decided.txt",
         context={"request": request},
         recipients=emails_about(organisations=[request.tranche.agreement.grantee_id], role=Role.PARTNER),
@@ -115,9 +118,9 @@ def notify_closeout_step(closeout_id: int) -> int:
     """Tell the project's partners that it was closed (or reopened, and why)."""
     closeout = Closeout.objects.select_related("project").get(pk=closeout_id)
     project = closeout.project
-    subject = _("%(code)s is closed") if closeout.is_closed else _("%(code)s is reopened")
+    subject = gettext_lazy("%(code)s is closed") if closeout.is_closed else gettext_lazy("%(code)s is reopened")
     return send_each(
-        subject=subject % {"code": project.code},
+        subject=lambda: subject % {"code": project.code},
         template="grants/email/closeout_step.txt",
         context={"closeout": closeout, "project": project},
         recipients=emails_about(organisations=project.partners.values("organisation"), role=Role.PARTNER),
@@ -134,7 +137,7 @@ def _amendment(amendment_id: int) -> Amendment:
 def notify_amendment_requested(amendment_id: int) -> int:
     amendment = _amendment(amendment_id)
     return send_each(
-        subject=_("Amendment requested: %(reference)s") % {"reference": amendment.agreement.reference},
+        subject=lambda: _("Amendment requested: %(reference)s") % {"reference": amendment.agreement.reference},
         template="grants/email/amendment_requested_staff.txt",
         context={"amendment": amendment},
         recipients=[email for email in staff_emails() if email != amendment.requested_by.email],
@@ -147,8 +150,10 @@ def notify_amendment_decided(amendment_id: int) -> int:
     amendment = _amendment(amendment_id)
     partners = emails_about(organisations=[amendment.agreement.grantee], role=Role.PARTNER)
     return send_each(
-        subject=_("Decision on amendment %(number)s of %(reference)s")
-        % {"number": amendment.number, "reference": amendment.agreement.reference},
+        subject=lambda: (
+            _("Decision on amendment %(number)s of %(reference)s")
+            % {"number": amendment.number, "reference": amendment.agreement.reference}
+        ),
         template="grants/email/amendment_decided.txt",
         context={"amendment": amendment},
         recipients=sorted({*partners, amendment.requested_by.email}),
@@ -168,8 +173,10 @@ def notify_consortium_invited(member_id: int) -> int:
     if member.status != ConsortiumStatus.INVITED:
         return 0  # answered or withdrawn before the e-mail went
     return send_each(
-        subject=_("%(lead)s invites you to apply with it: %(title)s")
-        % {"lead": member.application.organisation, "title": member.application},
+        subject=lambda: (
+            _("%(lead)s invites you to apply with it: %(title)s")
+            % {"lead": member.application.organisation, "title": member.application}
+        ),
         template="grants/email/consortium_invited.txt",
         context={"member": member},
         recipients=emails_about(organisations=[member.organisation], role=Role.PARTNER),
@@ -181,12 +188,14 @@ def notify_consortium_answered(member_id: int) -> int:
     """The lead's partners learn that an invited organisation joined or declined."""
     member = _member(member_id)
     return send_each(
-        subject=_("%(org)s %(answer)s your invitation: %(title)s")
-        % {
-            "org": member.organisation,
-            "answer": _("accepted") if member.status == ConsortiumStatus.ACCEPTED else _("declined"),
-            "title": member.application,
-        },
+        subject=lambda: (
+            _("%(org)s %(answer)s your invitation: %(title)s")
+            % {
+                "org": member.organisation,
+                "answer": _("accepted") if member.status == ConsortiumStatus.ACCEPTED else _("declined"),
+                "title": member.application,
+            }
+        ),
         template="grants/email/consortium_answered.txt",
         context={"member": member},
         recipients=emails_about(organisations=[member.application.organisation_id], role=Role.PARTNER),
@@ -206,7 +215,7 @@ def notify_message_posted(message_id: int, site_url: str = "") -> int:
     title = message.project.code if message.project_id else str(record)
     return send_each(
         # One line whatever the title holds: a header never carries a line break.
-        subject=_("New message on %(record)s") % {"record": " ".join(title.split())},
+        subject=lambda: _("New message on %(record)s") % {"record": " ".join(title.split())},
         template="grants/email/message_posted.txt",
         context={
             "message": message,
@@ -236,13 +245,13 @@ def notify_update_decided(update_id: int) -> int:
     if update.status not in (UpdateStatus.PUBLISHED, UpdateStatus.REJECTED):
         return 0  # withdrawn before the e-mail went
     subject = (
-        _("Your update is published: %(title)s")
+        gettext_lazy("Your update is published: %(title)s")
         if update.status == UpdateStatus.PUBLISHED
-        else _("Your update is not published: %(title)s")
+        else gettext_lazy("Your update is not published: %(title)s")
     )
     return send_each(
         # One line whatever the title holds: a header never carries a line break.
-        subject=subject % {"title": " ".join(update.title.split())},
+        subject=lambda: subject % {"title": " ".join(update.title.split())},
         template="grants/email/update_decided.txt",
         context={"update": update, "published": update.status == UpdateStatus.PUBLISHED},
         recipients=[update.author.email],

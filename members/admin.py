@@ -47,7 +47,7 @@ class UserAdmin(BaseUserAdmin):
     inlines = [OrganisationRoleInline]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        (_("Person"), {"fields": ["full_name"]}),
+        (_("Person"), {"fields": ["full_name", "language"]}),
         (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
         (_("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -198,3 +199,13 @@ def bank_account_verify(*, account: BankAccount, by: User) -> BankAccount:
     account.verified_at, account.verified_by = timezone.now(), by
     account.save(update_fields=["verified_at", "verified_by"])
     return account
+
+
+def user_language_set(*, user: User, language: str) -> User:
+    """Remember the language the user chose: their pages follow it on every device, their e-mails too."""
+    if language not in dict(settings.LANGUAGES):
+        raise DomainError(_("This language is not offered."), field="language")
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+    return user

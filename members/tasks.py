@@ -9,7 +9,9 @@ from celery import shared_task
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+
+from common.mail import languages_of
 
 from .models import Invitation
 
@@ -29,13 +31,13 @@ def send_invitation(invitation_id: int, site_url: str) -> bool:
         "invitation": invitation,
         "accept_url": urljoin(site_url, reverse("members:invitation", args=[invitation.token])),
     }
+    # Someone new reads the language of the colleague who invites them.
+    language = languages_of([invitation.email], default=invitation.invited_by.language)[invitation.email]
     try:
-        send_mail(
-            render_to_string("members/email/invitation_subject.txt", context).strip(),
-            render_to_string("members/email/invitation_message.txt", context),
-            None,
-            [invitation.email],
-        )
+        with translation.override(language):
+            subject = render_to_string("members/email/invitation_subject.txt", context).strip()
+            body = render_to_string("members/email/invitation_message.txt", context)
+        send_mail(subject, body, None, [invitation.email])
     except Exception:
         # Unclaim, so that the retry (or a later run) sends it.
         Invitation.objects.filter(pk=invitation_id).update(sent_at=None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from allauth.account.adapter import get_adapter
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -11,6 +12,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django.views.i18n import set_language
 
 from common.errors import DomainError
 
@@ -161,3 +163,14 @@ def bank_account_change(request: HttpRequest, pk: int, account: int) -> HttpResp
             return redirect("members:bank-accounts", pk=organisation.pk)
     context = {"organisation": organisation, "account": found, "form": form}
     return render(request, "members/bank_account_form.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+def language_set(request: HttpRequest) -> HttpResponse:
+    """Django's language switch (the cookie, back to the page), and for a signed-in user the choice kept on
+    their account, so that it follows them to every device and into their e-mails."""
+    response = set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        services.user_language_set(user=request.user, language=language)
+    return response

@@ -28,8 +28,10 @@ def _reporter_emails(project: Project) -> list[str]:
 def notify_report_submitted(report_id: int) -> int:
     report = ProgressReport.objects.select_related("project", "period").get(pk=report_id)
     return send_each(
-        subject=_("%(report)s to review: %(project)s")
-        % {"report": report.period.report_name, "project": report.project.code},
+        subject=lambda: (
+            _("%(report)s to review: %(project)s")
+            % {"report": report.period.report_name, "project": report.project.code}
+        ),
         template="results/email/report_submitted.txt",
         context={"report": report},
         recipients=staff_emails(),
@@ -40,12 +42,14 @@ def notify_report_submitted(report_id: int) -> int:
 def notify_report_decided(report_id: int) -> int:
     report = ProgressReport.objects.select_related("project", "period").get(pk=report_id)
     return send_each(
-        subject=_("Your %(report)s on %(project)s is %(status)s")
-        % {
-            "report": report.period.report_name.lower(),
-            "project": report.project.code,
-            "status": report.get_status_display().lower(),
-        },
+        subject=lambda: (
+            _("Your %(report)s on %(project)s is %(status)s")
+            % {
+                "report": report.period.report_name.lower(),
+                "project": report.project.code,
+                "status": report.get_status_display().lower(),
+            }
+        ),
         template="results/email/report_decided.txt",
         context={"report": report},
         recipients=_reporter_emails(report.project),
@@ -79,8 +83,10 @@ def remind_reports_due() -> int:
         if not _claim(period, today):
             continue
         sent += send_each(
-            subject=_("%(report)s due on %(date)s: %(project)s")
-            % {"report": period.report_name, "date": period.due_date.isoformat(), "project": period.project.code},
+            subject=lambda period=period: (
+                _("%(report)s due on %(date)s: %(project)s")
+                % {"report": period.report_name, "date": period.due_date.isoformat(), "project": period.project.code}
+            ),
             template="results/email/report_due.txt",
             context={"period": period, "today": today},
             recipients=_reporter_emails(period.project),

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from django.core import mail
 
 from common.mail import send_each
+
+pytestmark = pytest.mark.django_db  # each address's language is read from its account
 
 REVIEW = {"review": {"application": {"title": "Slum upgrading", "call": "Call 2030"}}}
 

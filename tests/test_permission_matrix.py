@@ -220,7 +220,7 @@ EXPECTED: dict[str, Door | tuple[Door, ...] | AdminModel] = {
     # -- Public pages and open data
     "home": page(PUBLIC),
     "health": page(PUBLIC),
-    "set_language": page(public(ELSEWHERE)),
+    "set_language": (page(public(NOT_ALLOWED)), post(public(ELSEWHERE), {"language": "fr", "next": "/"})),
     "grants:map": page(PUBLIC),
     "grants:project-list": page(PUBLIC),
     "grants:project-detail": (

@@ -12,11 +12,12 @@ from collections.abc import Sequence
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from common import outbox
 from common.errors import DomainError, validate
+from common.mail import languages_of
 from common.permissions import may
 from common.uploads import upload_type
 from members.models import User
@@ -163,9 +164,10 @@ def mailing_deliver(*, mailing_id: int, recipient_ids: Sequence[int], site_url: 
             continue
         recipient = MailingRecipient.objects.select_related("application__organisation", "application__call").get(pk=pk)
         try:
-            email = email_render(
-                subject=mailing.subject, body=mailing.body, application=recipient.application, site_url=site_url
-            )
+            with translation.override(languages_of([recipient.email])[recipient.email]):
+                email = email_render(
+                    subject=mailing.subject, body=mailing.body, application=recipient.application, site_url=site_url
+                )
             EmailMessage(email.subject, email.body, to=[recipient.email]).send()
         except Exception as error:  # noqa: BLE001 -- whatever stopped it is recorded on the row, for staff to see
             MailingRecipient.objects.filter(pk=pk).update(

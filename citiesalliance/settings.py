@@ -41,7 +41,10 @@ if REPORTING_CURRENCY not in legal_tender_currencies():
     raise ImproperlyConfigured(f"REPORTING_CURRENCY {REPORTING_CURRENCY!r} is not an ISO 4217 code.")
 
 INSTALLED_APPS = [
-    # First: its start-up sets rules on every app's models and on form fields before the admin loads forms.
+    # First: the columns of each translated text (title_en, title_fr: the apps' translation.py), then the site,
+    # whose start-up sets rules on every app's models (those columns too) and on form fields before the admin
+    # loads forms.
+    "modeltranslation",
     "citiesalliance.apps.SiteConfig",
     "citiesalliance.apps.PortfolioAdminConfig",
     "django.contrib.auth",
@@ -211,6 +214,11 @@ if API_TOKEN_TTL_DAYS <= 0:
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Texts staff write (calls, questions, criteria, the framework, project summaries) in each language, side by side
+# in the admin (django-modeltranslation, the apps' translation.py); a page shows the active language's text, else
+# the English, else the French, so no text is ever blank because one language is missing.
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en", "fr")
 # Dates written one way in every page, e-mail and PDF, in the active language; typed dates are ISO only.
 FORMAT_MODULE_PATH = ["citiesalliance.formats"]
 TIME_ZONE = "UTC"

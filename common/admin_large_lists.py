@@ -11,12 +11,15 @@ its rows cannot be walked in the date's order.
 
 from __future__ import annotations
 
+import functools
+
 from django.db import connections
 from django.db.models import Max, Min, QuerySet
 
 
 class DrillDownQuerySet(QuerySet):
-    """A list's rows, with the drill-down's two reads each made of reads that stop at the first row they need."""
+    """A list's rows, with the drill-down's two reads each made of reads that stop at the first row they need.
+    Mixed into the list's own queryset class (`drill_down`), whatever it is (a translated model's, say)."""
 
     def aggregate(self, *args, **kwargs):
         bounds = _first_and_last(kwargs) if not args and self._walkable() else None
@@ -94,5 +97,17 @@ class LargeListAdminMixin:
     show_full_result_count = False
 
     def get_queryset(self, request):
-        rows = super().get_queryset(request)
-        return DrillDownQuerySet(model=rows.model, query=rows.query, using=rows._db, hints=rows._hints)
+        return drill_down(super().get_queryset(request))
+
+
+def drill_down(rows: QuerySet) -> QuerySet:
+    """`rows`, their class given the drill-down's reads; what else the class does, it still does."""
+    rows = rows._chain()
+    if not isinstance(rows, DrillDownQuerySet):
+        rows.__class__ = _with_drill_down(type(rows))
+    return rows
+
+
+@functools.cache
+def _with_drill_down(queryset_class: type[QuerySet]) -> type[QuerySet]:
+    return type(f"DrillDown{queryset_class.__name__}", (DrillDownQuerySet, queryset_class), {})

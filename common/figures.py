@@ -24,6 +24,7 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Model, QuerySet
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.utils import translation
 
 T = TypeVar("T")
 
@@ -60,7 +61,9 @@ def cached_figures(name: str, compute: Callable[[], T]) -> T:
         version = uuid.uuid4().hex
         if not cache.add(f"{_prefix()}:version", version, None):
             version = cache.get(f"{_prefix()}:version", version)
-    key = f"{_prefix()}:{version}:{hashlib.sha256(name.encode()).hexdigest()}"  # any name, a safe key
+    # Per language: figures may carry names (an indicator's, a status's) in the language they were read in.
+    language = translation.get_language() or ""
+    key = f"{_prefix()}:{version}:{language}:{hashlib.sha256(name.encode()).hexdigest()}"  # any name, a safe key
     figures = cache.get(key)
     if figures is None:
         figures = compute()

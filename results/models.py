@@ -90,7 +90,7 @@ class Outcome(models.Model):
     title = models.CharField(_("title"), max_length=250)
     description = models.TextField(_("description"), blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["title_en", "title_fr", "description_en", "description_fr"])
 
     class Meta:
         verbose_name = _("outcome")
@@ -117,7 +117,7 @@ class Indicator(models.Model):
     )
     ascending = models.BooleanField(_("higher is better"), default=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["name_en", "name_fr", "definition_en", "definition_fr"])
 
     class Meta:
         verbose_name = _("indicator")

@@ -17,6 +17,7 @@ from django.utils.html import format_html
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
+from modeltranslation.admin import TranslationAdmin, TranslationStackedInline, TranslationTabularInline
 
 from common.admin import ConditionFilter, HistoryAdmin, LongListMixin, ReadOnlyMixin
 from common.admin_large_lists import LargeListAdminMixin
@@ -115,19 +116,19 @@ class CallForm(forms.ModelForm):
         ]
 
 
-class QuestionInline(admin.StackedInline):
+class QuestionInline(TranslationStackedInline):
     model = CallQuestion
     extra = 0
     fields = [("label", "kind", "required", "order"), ("stage", "key"), "help_text", "choices", "max_length"]
 
 
-class CriterionInline(admin.TabularInline):
+class CriterionInline(TranslationTabularInline):
     model = AssessmentCriterion
     extra = 0
     fields = ["name", "stage", "description", "weight", "order"]
 
 
-class EligibilityQuestionInline(admin.TabularInline):
+class EligibilityQuestionInline(TranslationTabularInline):
     model = EligibilityQuestion
     extra = 0
     fields = ["text", "qualifying_answer", "why_not", "help_text", "order"]
@@ -151,7 +152,7 @@ class DocumentInline(admin.TabularInline):
 
 
 @admin.register(Call)
-class CallAdmin(CallMailingMixin, admin.ModelAdmin):  # a call keeps no version history: its history is the admin's log
+class CallAdmin(CallMailingMixin, TranslationAdmin):  # a call keeps no version history: its history is the admin's log
     change_form_template = "admin/grants/call/change_form.html"  # with "E-mail the applicants"
     form = CallForm
     list_display = ["title", "facility", "opens_at", "closes_at", "ceiling_money", "is_published", "application_count"]

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
+from modeltranslation.admin import TranslationAdmin
 
 from common.admin import (
     CheckedImportExportAdmin,
@@ -274,6 +275,7 @@ class ProjectAdmin(
     ProjectCloseoutAdmin,
     RecordPageMixin,
     MoneyTotalsMixin,
+    TranslationAdmin,
     HistoryAdmin,
     CheckedImportExportAdmin,
 ):

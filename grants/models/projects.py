@@ -102,7 +102,16 @@ class Project(LedgerTotalsKept):
     search_document = SearchVectorField(null=True, editable=False)
     history = HistoricalRecords(
         m2m_fields=[themes, cities],
-        excluded_fields=["committed_total", "disbursed_total", "spent_total", "search_document"],
+        # The summary's columns per language (grants/translation.py) come after the history is made: it keeps
+        # `summary`, in the language it was saved in.
+        excluded_fields=[
+            "committed_total",
+            "disbursed_total",
+            "spent_total",
+            "summary_en",
+            "summary_fr",
+            "search_document",
+        ],
     )
 
     class Meta:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from common.admin import CheckedImportExportAdmin, HistoryAdmin
 
@@ -30,7 +31,7 @@ class FrameworkAdmin(HistoryAdmin, CheckedImportExportAdmin):
         return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
 
 
-class IndicatorInline(admin.TabularInline):
+class IndicatorInline(TranslationTabularInline):
     model = Indicator
     extra = 0
     fields = ["code", "name", "unit", "currency", "counted", "aggregation", "disaggregation", "order"]
@@ -38,7 +39,7 @@ class IndicatorInline(admin.TabularInline):
 
 
 @admin.register(Outcome)
-class OutcomeAdmin(FrameworkAdmin):
+class OutcomeAdmin(TranslationAdmin, FrameworkAdmin):
     resource_classes = [OutcomeResource]
     list_display = ["code", "title", "indicator_count", "order"]
     list_editable = ["order"]
@@ -60,7 +61,7 @@ class PortfolioTargetInline(admin.TabularInline):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(FrameworkAdmin):
+class IndicatorAdmin(TranslationAdmin, FrameworkAdmin):
     resource_classes = [IndicatorResource]
     list_display = ["code", "name", "outcome", "unit", "counted", "aggregation", "disaggregation"]
     list_filter = ["unit", "aggregation", "outcome", "counted", "disaggregation"]

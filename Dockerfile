@@ -7,7 +7,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
-# WeasyPrint's libraries and a font, from the same list `make run` installs; curl for the health check;
+# WeasyPrint's libraries, a font and gettext, from the same list `make run` installs; curl for the health check;
 # postgresql-client for backups.
 COPY scripts/system-packages /tmp/system-packages
 RUN apt-get update -qq \
@@ -31,11 +31,12 @@ RUN pip install --upgrade pip setuptools && pip install .
 
 # Everything else but .dockerignore's list, which keeps out the development tools (`devtools/`).
 COPY . .
-# With production settings, so the manifest the running site looks files up in is written. The key signs
-# nothing: it only lets the settings load without DEBUG.
+# With production settings, so the manifest the running site looks files up in is written; the translations
+# compiled (locale/*.po to .mo, with msgfmt from gettext). The key signs nothing: it only lets the settings load
+# without DEBUG.
 RUN DEBUG=0 ALLOWED_HOSTS=localhost \
         SECRET_KEY=collectstatic-only-build-time-key-that-never-signs-anything-0123456789 \
-        python manage.py collectstatic --noinput \
+        sh -c 'python manage.py collectstatic --noinput && python manage.py compilemessages --verbosity 0' \
     && mkdir -p /app/var/media && chown -R portfolio:portfolio /app/var
 
 USER portfolio

@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install system-packages system-packages-run run serve test lint format worker beat migrate demo bench load backup restore clean
+.PHONY: install system-packages system-packages-run messages check-translations run serve test lint format worker beat migrate demo bench load backup restore clean
 
 # The product with its dev extra, and the development tools (benchmarks, generators, demo records: `devtools/`, a
 # distribution of its own that a production install never carries).
@@ -27,7 +27,18 @@ system-packages:
 system-packages-run:
 	scripts/system-packages run
 
-migrate: install
+# The translations, compiled from locale/*/LC_MESSAGES/*.po (committed) into .mo files (not committed), again
+# whenever a catalogue changes.
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/*.po))
+messages: $(MO_FILES)
+locale/%.mo: locale/%.po
+	msgfmt --check --output-file $@ $<
+
+# CI's check: every string has its French translation, and locale/ holds every string of the code.
+check-translations: install
+	scripts/check-translations
+
+migrate: install messages
 	$(BIN)/python manage.py migrate --noinput
 
 demo: migrate
@@ -40,7 +51,7 @@ run: system-packages-run demo
 # worker with its own database and its own Redis database (tests/xdist_redis.py, which `python -m` can import).
 # Not yet the default: on PostgreSQL the permission matrix's journal cells depend on the order of the modules.
 TEST_WORKERS ?= 0
-test: system-packages install
+test: system-packages install messages
 	$(BIN)/python -m pytest -p tests.xdist_redis -n $(TEST_WORKERS)
 
 lint: install

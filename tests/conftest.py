@@ -4,7 +4,9 @@ import ctypes.util
 import functools
 import os
 import shutil
+import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -31,6 +33,7 @@ SYSTEM_TOOLS = {
     "libatomic": ("browser tests fail (Playwright's Node.js needs it)", lambda: ctypes.util.find_library("atomic")),
     "pdftoppm": ("PDF page image tests skip", lambda: shutil.which("pdftoppm")),
     "libharfbuzz-subset": ("PDF tests fail (WeasyPrint warns)", lambda: ctypes.util.find_library("harfbuzz-subset")),
+    "msgfmt": ("French pages stay English (the translations are not compiled)", lambda: shutil.which("msgfmt")),
 }
 
 
@@ -43,9 +46,20 @@ def require_tool(name: str) -> None:
     require_service(name not in missing_system_tools(), f"needs {name}: run `make system-packages`")
 
 
+def compile_translations() -> None:
+    """The .mo files `make messages` compiles, compiled here too when a catalogue is newer: a run of pytest
+    alone tests the translations as committed."""
+    for catalogue in Path(__file__).resolve().parent.parent.glob("locale/*/LC_MESSAGES/*.po"):
+        compiled = catalogue.with_suffix(".mo")
+        if not compiled.exists() or compiled.stat().st_mtime < catalogue.stat().st_mtime:
+            subprocess.run(["msgfmt", "--check", "--output-file", compiled, catalogue], check=True)
+
+
 def pytest_sessionstart(session):
     """One line at the top of every run (even with -q) naming the system tools missing here."""
     missing = missing_system_tools()
+    if "msgfmt" not in missing and not os.environ.get("PYTEST_XDIST_WORKER"):  # once, before workers start
+        compile_translations()
     if missing:
         effects = "; ".join(f"{name}: {SYSTEM_TOOLS[name][0]}" for name in missing)
         ci = " (CI is set: skips are failures)" if IN_CI else ""

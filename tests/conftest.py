@@ -9,7 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 from django.db import connection
+from django.utils import translation
 
 from citiesalliance.celery import app as celery_app
 from tests.live_server_gate import gate_of
@@ -145,6 +147,15 @@ def _test_settings(settings, _media_root):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _english_at_the_start():
+    """Each test starts in the site's language: a request leaves its language active in the thread (as in a
+    worker's, where the next request sets its own), and a test that asked for French would pass it on."""
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
 
 
 S3_BUCKET = "portfolio-uploads"

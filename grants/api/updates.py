@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.exceptions import PermissionDenied
@@ -104,7 +105,7 @@ class ProjectUpdatesView(APIView):
         """A partner of the project posts an update; it is published once the secretariat has read it."""
         project = self.project(request, pk)
         if not selectors.updatable_projects(request.user).filter(pk=project.pk).exists():
-            raise PermissionDenied("Only the project's partners post updates on it.")
+            raise PermissionDenied(_("Only the project's partners post updates on it."))
         sent = UpdateInput(data=request.data)
         sent.is_valid(raise_exception=True)
         data = sent.validated_data

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from common.dates import date_span
 from members.models import Organisation
 
 
@@ -82,7 +83,7 @@ class DonorReport(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.donor} · {self.period_start:%d %b %Y} to {self.period_end:%d %b %Y}"
+        return f"{self.donor} · {date_span(self.period_start, self.period_end)}"
 
     @property
     def is_finished(self) -> bool:

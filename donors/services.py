@@ -16,6 +16,7 @@ from django.db import DatabaseError, connections, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from common.errors import DomainError
@@ -61,10 +62,10 @@ def _check_period(donor: Organisation, start: dt.date, end: dt.date, today: dt.d
             )
             % {
                 "donor": donor,
-                "first": f"{first:%d %b %Y}",
-                "last": f"{last:%d %b %Y}",
-                "start": f"{start:%d %b %Y}",
-                "end": f"{end:%d %b %Y}",
+                "first": date_format(first),
+                "last": date_format(last),
+                "start": date_format(start),
+                "end": date_format(end),
             },
             field="period_start" if start < first else "period_end",
         )

@@ -9,9 +9,9 @@ from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from common.dates import date_span
 from common.mail import send_each
 from members.models import Role
 from members.selectors import emails_about
@@ -88,11 +88,7 @@ def notify_report_ready(report_id: int) -> int:
         emails.append(report.requested_by.email)
     return send_each(
         subject=lambda: (
-            _("Your donor report is ready: %(period)s")
-            % {
-                "period": _("%(start)s to %(end)s")
-                % {"start": date_format(report.period_start), "end": date_format(report.period_end)}
-            }
+            _("Your donor report is ready: %(period)s") % {"period": date_span(report.period_start, report.period_end)}
         ),
         template="donors/email/report_ready.txt",
         context={"report": report},

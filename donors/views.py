@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from common.charts import bar_chart
+from common.dates import date_span
 from common.errors import DomainError
 from common.filtering import active_filter_count
 from common.money import format_money
@@ -279,7 +280,7 @@ def reports(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(
                 request,
                 _("Your report of %(period)s is requested: its status below shows when it is ready.")
-                % {"period": f"{report.period_start:%d %b %Y} to {report.period_end:%d %b %Y}"},
+                % {"period": date_span(report.period_start, report.period_end)},
             )
             return redirect("donors:reports", pk=donor.pk)
     page = Paginator(selectors.donor_reports(donor), 20).get_page(request.GET.get("page"))

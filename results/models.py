@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
+from common.dates import date_span
 from common.money import CurrencyField, MoneyField
 from grants.models import RECORDED_CONDITIONS, City, GrantBudgetLine, Project, Tranche
 
@@ -328,7 +329,7 @@ class ReportingPeriod(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.start_date:%d %b %Y} to {self.end_date:%d %b %Y}"
+        return date_span(self.start_date, self.end_date)
 
     @property
     def report_name(self) -> str:

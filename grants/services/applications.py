@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext as _
 
 from common.errors import DomainError
@@ -285,7 +286,8 @@ def submission_errors(application: Application, now: dt.datetime) -> dict[str, l
     if call.is_published and now >= deadline:
         closes = timezone.localtime(deadline, ZoneInfo(call.time_zone))
         errors["__all__"].append(
-            _("The call closed on %(date)s.") % {"date": f"{closes:%d %b %Y %H:%M} ({call.time_zone})"}
+            _("The call closed on %(date)s.")
+            % {"date": f"{date_format(closes)} {time_format(closes, 'H:i')} ({call.time_zone})"}
         )
     elif not (call.is_published and call.opens_at <= now):
         errors["__all__"].append(_("This call is not open for applications."))

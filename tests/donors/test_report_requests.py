@@ -92,7 +92,7 @@ def test_a_report_since_inception_is_requested_and_made(
     ("start", "end", "field", "outside"),
     [
         ("2013-09-30", "2020-12-31", "period_start", "30 Sep 2013 to 31 Dec 2020"),
-        ("2020-01-01", "2028-01-01", "period_end", "01 Jan 2020 to 01 Jan 2028"),
+        ("2020-01-01", "2028-01-01", "period_end", "1 Jan 2020 to 1 Jan 2028"),
     ],
 )
 def test_a_period_outside_the_agreements_is_refused_with_their_span(staff_client, donor, start, end, field, outside):
@@ -100,7 +100,7 @@ def test_a_period_outside_the_agreements_is_refused_with_their_span(staff_client
 
     message = (
         "Choose a period within the agreements of State Secretariat for Economic Affairs, "
-        f"from 01 Oct 2013 to 31 Dec 2027: {outside} is outside them."
+        f"from 1 Oct 2013 to 31 Dec 2027: {outside} is outside them."
     )
     assert response.status_code == 400
     assert response.context["form"].errors == {field: [message]}

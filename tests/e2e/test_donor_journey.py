@@ -145,7 +145,7 @@ def request_and_download_a_report(page, live_server, seco, shot) -> None:
     page.get_by_label("To").fill("2022-12-31")
     page.get_by_role("button", name="Request a PDF report").click()
 
-    expect(page.get_by_text("Your report of 01 Jan 2022 to 31 Dec 2022 is requested")).to_be_visible(
+    expect(page.get_by_text("Your report of 1 Jan 2022 to 31 Dec 2022 is requested")).to_be_visible(
         timeout=REPORT_TIMEOUT
     )
     report = DonorReport.objects.get(donor=seco)

@@ -249,3 +249,14 @@ def test_the_secretariat_sees_an_organisations_invitations_in_the_admin(staff_cl
     page = staff_client.get(reverse("admin:members_organisation_change", args=[organisation.pk])).content.decode()
 
     assert COLLEAGUE in page
+
+
+def test_a_newcomer_is_invited_in_the_language_of_the_colleague_who_invites_them(organisation, partner, mailoutbox):
+    partner.language = "fr"
+    partner.save(update_fields=["language"])
+    invitation = InvitationFactory(organisation=organisation, invited_by=partner)
+
+    tasks.send_invitation(invitation.pk, "https://portfolio.example.org/")
+
+    [message] = mailoutbox
+    assert message.subject == f"[Cities Alliance] Vous êtes invité à agir au nom de {organisation.name}"

@@ -378,8 +378,8 @@ def test_the_tranche_shows_which_report_releases_it(staff_client, grant):
     record = staff_client.get(reverse("admin:grants_project_record", args=[grant.pk])).content.decode()
     tranches = staff_client.get(reverse("admin:grants_tranche_changelist")).content.decode()
 
-    assert "released by approving the Financial report for 01 Jan 2019 to 31 Dec 2019" in record
-    assert "Financial report · 01 Jan 2019 to 31 Dec 2019" in tranches
+    assert "released by approving the Financial report for 1 Jan 2019 to 31 Dec 2019" in record
+    assert "Financial report · 1 Jan 2019 to 31 Dec 2019" in tranches
 
 
 # Reminders -----------------------------------------------------------------------------------------------------

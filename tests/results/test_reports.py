@@ -628,7 +628,7 @@ def test_an_overlapping_period_is_refused(project, period):
             due_date=dt.date(2020, 7, 31),
         )
 
-    assert refusal.value.message == "This period overlaps the period 01 Jan 2019 to 31 Dec 2019."
+    assert refusal.value.message == "This period overlaps the period 1 Jan 2019 to 31 Dec 2019."
     assert list(ReportingPeriod.objects.all()) == [period]
 
 

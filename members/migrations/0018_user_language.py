@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('members', '0016_update_acts'),
+        ('members', '0017_foreign_iati_acts'),
     ]
 
     operations = [

@@ -16,7 +16,7 @@ def copy_into_english(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('grants', '0031_public_project_order'),
+        ('grants', '0034_city_coordinates'),
     ]
 
     operations = [

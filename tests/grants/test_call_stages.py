@@ -316,10 +316,12 @@ def _management_forms(page) -> dict:
 
 
 def _call_fields(call) -> dict:
-    return {
-        "title": call.title,
+    return {  # the texts staff translate are edited per language (grants/translation.py)
+        "title_en": call.title,
+        "title_fr": "",
         "reference": call.reference,
-        "description": call.description,
+        "description_en": call.description,
+        "description_fr": "",
         "is_published": "on",
         "kind": call.kind,
         "facility": call.facility_id,

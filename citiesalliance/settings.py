@@ -39,6 +39,19 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 REPORTING_CURRENCY = env.str("REPORTING_CURRENCY", default="USD").upper()
 if REPORTING_CURRENCY not in legal_tender_currencies():
     raise ImproperlyConfigured(f"REPORTING_CURRENCY {REPORTING_CURRENCY!r} is not an ISO 4217 code.")
+# The currencies the public pages offer besides the reporting currency (which is always offered, first).
+PUBLIC_CURRENCIES = [
+    REPORTING_CURRENCY,
+    *(
+        code
+        for code in dict.fromkeys(
+            c.strip().upper() for c in env.list("PUBLIC_CURRENCIES", default=["EUR", "CHF", "GBP", "SEK"])
+        )
+        if code and code != REPORTING_CURRENCY
+    ),
+]
+if unknown := [code for code in PUBLIC_CURRENCIES if code not in legal_tender_currencies()]:
+    raise ImproperlyConfigured(f"PUBLIC_CURRENCIES {', '.join(unknown)} are not ISO 4217 codes.")
 
 INSTALLED_APPS = [
     # First: the columns of each translated text (title_en, title_fr: the apps' translation.py), then the site,

@@ -40,22 +40,42 @@ class RequestForm(forms.Form):
         ),
     )
 
+    currency = forms.CharField(
+        label=_("Currency"),
+        required=False,
+        max_length=3,
+        help_text=_("Empty for the donor's own currency; or the partnership's reporting currency."),
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["donor"].queryset = selectors.donors()
+
+    def clean_currency(self) -> str:
+        return self.cleaned_data["currency"].strip().upper()
 
 
 @admin.register(DonorReport)
 class DonorReportAdmin(admin.ModelAdmin):
     change_list_template = "admin/donors/donorreport/change_list.html"
-    list_display = ["donor", "period_start", "period_end", "progress", "is_scheduled", "requested_at", "pages", "pdf"]
+    list_display = [
+        "donor",
+        "period_start",
+        "period_end",
+        "currency",
+        "progress",
+        "is_scheduled",
+        "requested_at",
+        "pages",
+        "pdf",
+    ]
     list_filter = ["status", "is_scheduled", "donor"]
     list_select_related = ["donor"]
     search_fields = ["donor__name", "donor__short_name"]
     date_hierarchy = "requested_at"
     actions = ["make_again"]
     readonly_fields = [
-        "donor", "period_start", "period_end", "status", "is_scheduled", "requested_by", "requested_at",
+        "donor", "period_start", "period_end", "currency", "status", "is_scheduled", "requested_by", "requested_at",
         "started_at", "heartbeat_at", "worker", "finished_at", "attempts", "pages", "failure_reason",
     ]  # fmt: skip
     exclude = ["file"]
@@ -110,6 +130,7 @@ class DonorReportAdmin(admin.ModelAdmin):
                     donor=form.cleaned_data["donor"],
                     period_start=form.cleaned_data["period_start"],
                     period_end=form.cleaned_data["period_end"],
+                    currency=form.cleaned_data["currency"] or None,
                     user=request.user,
                 )
             except DomainError as error:

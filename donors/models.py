@@ -8,6 +8,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from common.dates import date_span
+from common.money import CurrencyField
 from members.models import Organisation
 
 
@@ -26,6 +27,10 @@ class DonorReport(models.Model):
     )
     period_start = models.DateField(_("from"))
     period_end = models.DateField(_("to"))
+    currency = CurrencyField(
+        blank=True,
+        help_text=_("The currency of the report's totals; empty on reports made before donors chose one."),
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=ReportJobStatus.choices, default=ReportJobStatus.QUEUED
     )
@@ -83,7 +88,12 @@ class DonorReport(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.donor} · {date_span(self.period_start, self.period_end)}"
+        return f"{self.donor} · {date_span(self.period_start, self.period_end)} · {self.shown_currency}"
+
+    @property
+    def shown_currency(self) -> str:
+        """The currency of the report's totals: the one asked for, the reporting currency on older reports."""
+        return self.currency or settings.REPORTING_CURRENCY
 
     @property
     def is_finished(self) -> bool:

@@ -141,6 +141,8 @@ class RateRow:
     quote: str
     rate: Decimal
     rate_date: dt.date
+    source: str = ""
+    legs: tuple[AppliedRate, ...] = ()  # the recorded rates a cross rate is made of
     uses: list[RateUse] = field(default_factory=list)
 
     @property
@@ -393,7 +395,7 @@ def _rates(
     needs += receipts + payments
     needs = [need for need in needs if need[0] != quote]
     table = RateTable.load(quote=quote, currencies={need[0] for need in needs})
-    rows: dict[tuple[str, dt.date], RateRow] = {}
+    rows: dict[tuple, RateRow] = {}
     missing: set[str] = set()
     for currency, on, kind, codes in needs:
         try:
@@ -401,11 +403,14 @@ def _rates(
         except MissingRate:
             missing.add(currency)
             continue
-        row = rows.setdefault((currency, applied.rate_date), RateRow(currency, quote, applied.rate, applied.rate_date))
+        row = rows.setdefault(
+            applied.key,
+            RateRow(currency, quote, applied.rate, applied.rate_date, applied.source, applied.legs),
+        )
         use = RateUse(kind, codes, on, applied.is_earlier)
         if use not in row.uses:
             row.uses.append(use)
-    return sorted(rows.values(), key=lambda row: (row.currency, row.rate_date)), sorted(missing)
+    return sorted(rows.values(), key=lambda row: (row.currency, row.rate_date, row.rate)), sorted(missing)
 
 
 def report_document(
@@ -418,7 +423,7 @@ def report_document(
     parts: dict[int, AllocationFigures] = {
         part.allocation.pk: part for item in figures.contributions for part in item.allocations
     }
-    received = selectors._received_reporting([item.contribution for item in figures.contributions], quote)
+    received = selectors.received_in([item.contribution for item in figures.contributions], quote).by_contribution
     contribution_rows = [
         ContributionRow(
             figures=item,
@@ -495,7 +500,7 @@ def report_document(
             PaymentRow(line, (line.share * HUNDRED).quantize(Decimal("0.1"), ROUND_HALF_UP)) for line in statement.lines
         ],
         rates=rates,
-        missing_rates=sorted(set(missing) | set(figures.missing_rates)),
+        missing_rates=sorted(set(missing) | set(figures.missing_rates) | set(statement.missing_rates)),
         country_count=len(countries),
         funnel=_funnel(statement),
         breakdowns=_breakdowns(statement),

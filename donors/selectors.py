@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import ExpressionWrapper, F, Max, Min, Prefetch, QuerySet, Sum
+from django.db.models import Max, Min, Prefetch, QuerySet, Sum
 from django.db.models.functions import ExtractYear
 from django_countries import countries
 
 from common.figures import cached_figures
 from common.money import quantize
 from common.permissions import may
-from grants.currency import AppliedRate
+from grants.currency import AppliedRate, MissingRate, RateTable, distinct_rates
 from grants.models import (
     Allocation,
     Contribution,
@@ -30,7 +30,7 @@ from grants.models import (
     Transaction,
     TransactionKind,
 )
-from grants.selectors import AllocationFigures, ContributionFigures, contribution_figures, converted_sums, rate_on
+from grants.selectors import AllocationFigures, ContributionFigures, contribution_figures, convert_daily, converted_sums
 from grants.selectors.maps import MapFilter, MoneyMap, filtered, money_map, years_of
 from grants.selectors.portfolio import CONVERTED_OUTPUT
 from members.models import Organisation, Role, User
@@ -108,6 +108,27 @@ def donor_contributions(donor: Organisation) -> QuerySet[Contribution]:
     )
 
 
+def donor_currency(donor: Organisation) -> str:
+    """The currency a donor's pages and reports show their totals in: the one staff set on the donor, or else the
+    currency of its contributions (not cancelled) when they share one, or else the partnership's reporting
+    currency."""
+    if donor.reporting_currency:
+        return donor.reporting_currency
+    used = list(
+        Contribution.objects.filter(donor=donor)
+        .exclude(status=ContributionStatus.CANCELLED)
+        .order_by("currency")
+        .values_list("currency", flat=True)
+        .distinct()[:2]
+    )
+    return used[0] if len(used) == 1 else settings.REPORTING_CURRENCY
+
+
+def donor_currencies(donor: Organisation) -> list[str]:
+    """The currencies a donor may see its pages in: its own first, then the partnership's reporting currency."""
+    return list(dict.fromkeys([donor_currency(donor), settings.REPORTING_CURRENCY]))
+
+
 def funded_projects(donor: Organisation) -> QuerySet[Project]:
     """Projects that at least one of the donor's contributions is allocated to."""
     return Project.objects.filter(pk__in=Allocation.objects.filter(contribution__donor=donor).values("project_id"))
@@ -148,11 +169,12 @@ CHART_ROWS = 12
 
 @dataclass
 class ShareBreakdown:
-    """Where a donor's money went along one dimension, in the reporting currency."""
+    """Where a donor's money went along one dimension, in the currency of the page."""
 
     dimension: str
     currency: str
     rows: list[ShareRow]
+    missing_rates: list[str] = field(default_factory=list)  # payments left out of the years for want of a rate
 
     @property
     def label(self) -> str:
@@ -181,37 +203,59 @@ class DonorFigures:
     rates: list[AppliedRate]
     missing_rates: list[str]
     project_count: int
+    received_rates: dict[int, list[AppliedRate]] = field(default_factory=dict)  # per contribution
+
+    def rates_of(self, item: ContributionFigures) -> list[AppliedRate]:
+        """The rates a contribution's figures in the page's currency used: pledge, receipts, allocations."""
+        return distinct_rates([*item.rates, *self.received_rates.get(item.contribution.pk, [])])
 
     @property
     def has_activity(self) -> bool:
         return bool(self.contributions)
 
 
-def _received_reporting(contributions: list[Contribution], quote: str) -> dict[int, Decimal | None]:
-    """Incoming funds per contribution, each converted at its value date (None where a rate is missing)."""
-    rows = (
-        Transaction.objects.filter(contribution__in=contributions, kind=TransactionKind.INCOMING_FUNDS)
-        .annotate(rate=rate_on(currency="currency", on="value_date", quote=quote))
-        .values("contribution_id", "rate", "amount")
+@dataclass
+class Received:
+    """Incoming funds per contribution in one currency (None where a rate is missing), and the rates used."""
+
+    by_contribution: dict[int, Decimal | None]
+    rates: list[AppliedRate]
+    rates_of: dict[int, list[AppliedRate]]  # per contribution
+
+
+def received_in(contributions: list[Contribution], quote: str) -> Received:
+    """Incoming funds per contribution, each converted at its value date; two queries."""
+    rows = list(
+        Transaction.objects.filter(contribution__in=contributions, kind=TransactionKind.INCOMING_FUNDS).values_list(
+            "contribution_id", "currency", "value_date", "amount"
+        )
     )
+    table = RateTable.load(quote=quote, currencies={row[1] for row in rows})
     received: dict[int, Decimal | None] = defaultdict(lambda: ZERO)
-    for row in rows:
-        if row["rate"] is None or received[row["contribution_id"]] is None:
-            received[row["contribution_id"]] = None
+    used: dict[int, list[AppliedRate]] = defaultdict(list)
+    for contribution_id, currency, on, amount in rows:
+        try:
+            converted = table.convert(amount, currency, on)
+        except MissingRate:
+            received[contribution_id] = None
             continue
-        received[row["contribution_id"]] += quantize(row["amount"] * row["rate"])
-    return received
+        used[contribution_id].append(converted.rate)
+        if received[contribution_id] is not None:
+            received[contribution_id] += converted.amount
+    every = distinct_rates(rate for rates in used.values() for rate in rates)
+    return Received(received, every, {pk: distinct_rates(rates) for pk, rates in used.items()})
 
 
-def _disbursed_by_year(projects: QuerySet, quote: str) -> dict[int, dict[int, Decimal]]:
-    """Each project's disbursements per year, in the reporting currency at each value date."""
+def _disbursed_by_year(projects: QuerySet, quote: str) -> tuple[dict[int, dict[int, Decimal]], set[str]]:
+    """Each project's disbursements per year, in `quote` at each value date, and the currencies left out."""
     rows = Transaction.objects.filter(project_id__in=projects, kind=TransactionKind.DISBURSEMENT).annotate(
         year=ExtractYear("value_date")
     )
     by_project: dict[int, dict[int, Decimal]] = defaultdict(dict)
-    for (project_id, year), total in converted_sums(rows, by=["project_id", "year"], quote=quote).items():
+    sums = converted_sums(rows, by=["project_id", "year"], quote=quote)
+    for (project_id, year), total in sums.totals.items():
         by_project[project_id][year] = total
-    return by_project
+    return by_project, sums.missing
 
 
 def _breakdowns(
@@ -246,7 +290,7 @@ def _breakdowns(
         if country not in names:
             names[country] = str(countries.name(country))
         shares[project_id].append((names[country], percentage))
-    by_year = _disbursed_by_year(projects, quote)
+    by_year, without_rate = _disbursed_by_year(projects, quote)
     tables: dict[str, dict[str, ShareRow]] = {dimension: {} for dimension in DIMENSIONS}
 
     def add(dimension: str, label: str, project_id: int, allocated: Decimal, disbursed: Decimal) -> None:
@@ -278,23 +322,25 @@ def _breakdowns(
             rows = sorted(table.values(), key=lambda row: row.label)
         else:
             rows = sorted(table.values(), key=lambda row: (-row.allocated, row.label))
-        result[dimension] = ShareBreakdown(dimension, quote, rows)
+        result[dimension] = ShareBreakdown(dimension, quote, rows, sorted(without_rate))
     return result
 
 
-def donor_figures(donor: Organisation) -> DonorFigures:
-    """A donor's contributions, totals in the reporting currency and where the money went."""
-    quote = settings.REPORTING_CURRENCY
+def donor_figures(donor: Organisation, *, quote: str | None = None) -> DonorFigures:
+    """A donor's contributions, totals in `quote` (the partnership's reporting currency unless said) and where
+    the money went."""
+    quote = quote or settings.REPORTING_CURRENCY
     contributions = list(donor_contributions(donor))
-    figures = contribution_figures(contributions)
-    received = _received_reporting(contributions, quote)
+    figures = contribution_figures(contributions, quote=quote)
+    receipts = received_in(contributions, quote)
+    received = receipts.by_contribution
     totals = Totals(quote)
     missing: set[str] = set()
-    rates: dict[tuple, AppliedRate] = {}
+    rates: list[AppliedRate] = list(receipts.rates)
     parts: list[AllocationFigures] = []
     for item in figures:
         missing |= set(item.missing_rates)
-        rates.update({(rate.currency, rate.rate_date): rate for rate in item.rates if rate.rate_date})
+        rates += item.rates
         parts += item.allocations
         totals.pledged = _add(totals.pledged, item.pledged_reporting)
         totals.received = _add(totals.received, received[item.contribution.pk])
@@ -304,19 +350,23 @@ def donor_figures(donor: Organisation) -> DonorFigures:
         totals.allocated = _add(totals.allocated, None if None in allocated else sum(allocated, ZERO))
         disbursed = [part.disbursed_reporting for part in item.allocations]
         totals.disbursed = _add(totals.disbursed, None if None in disbursed else sum(disbursed, ZERO))
+    # Every payment to the projects the donor funds, converted and shared out along five dimensions: kept, one
+    # copy per currency, until a row it is made of changes (common.figures).
+    breakdowns = cached_figures(
+        f"donor-breakdowns:{quote}:{sorted(c.pk for c in contributions)}",
+        lambda: _breakdowns(parts, quote, contributions),
+    )
+    for breakdown in breakdowns.values():
+        missing |= set(breakdown.missing_rates)
     return DonorFigures(
         donor=donor,
         contributions=figures,
         totals=totals,
-        # Every payment to the projects the donor funds, converted and shared out along five dimensions: kept
-        # until a row it is made of changes (common.figures).
-        breakdowns=cached_figures(
-            f"donor-breakdowns:{quote}:{sorted(c.pk for c in contributions)}",
-            lambda: _breakdowns(parts, quote, contributions),
-        ),
-        rates=sorted(rates.values(), key=lambda rate: (rate.currency, rate.rate_date)),
+        breakdowns=breakdowns,
+        rates=distinct_rates(rates),
         missing_rates=sorted(missing),
         project_count=len({part.allocation.project_id for part in parts}),
+        received_rates=receipts.rates_of,
     )
 
 
@@ -333,11 +383,11 @@ def donor_allocations(donor: Organisation) -> QuerySet[Allocation]:
     )
 
 
-def donor_map(donor: Organisation, choice: MapFilter) -> MoneyMap:
+def donor_map(donor: Organisation, choice: MapFilter, *, quote: str | None = None) -> MoneyMap:
     """Where the donor's money is committed: its allocations to the projects it funds, in the window and year
     (of the allocation) chosen, shared among each project's countries. It adds up to the dashboard's
     "allocated" (both convert at the allocation's date)."""
-    return money_map(filtered(donor_allocations(donor), choice, date="allocated_on"))
+    return money_map(filtered(donor_allocations(donor), choice, date="allocated_on"), quote=quote)
 
 
 def donor_map_years(donor: Organisation) -> list[int]:
@@ -426,6 +476,7 @@ class DonorStatement:
     lines: list[StatementLine]
     results: list[OutcomeProgress]
     projects: list[Project]
+    missing_rates: list[str] = field(default_factory=list)  # payments of the period left out for want of a rate
 
     @property
     def currency(self) -> str:
@@ -440,10 +491,11 @@ class DonorStatement:
         return bool(self.receipts or self.allocations or self.lines)
 
 
-def donor_statement(donor: Organisation, *, start: dt.date, end: dt.date) -> DonorStatement:
-    """Receipts, allocations and payments of the donor's money between `start` and `end`, and its results."""
-    quote = settings.REPORTING_CURRENCY
-    figures = donor_figures(donor)
+def donor_statement(donor: Organisation, *, start: dt.date, end: dt.date, quote: str | None = None) -> DonorStatement:
+    """Receipts, allocations and payments of the donor's money between `start` and `end`, and its results, in
+    `quote` (the partnership's reporting currency unless said)."""
+    quote = quote or settings.REPORTING_CURRENCY
+    figures = donor_figures(donor, quote=quote)
     shares: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for item in figures.contributions:
         for part in item.allocations:
@@ -454,9 +506,14 @@ def donor_statement(donor: Organisation, *, start: dt.date, end: dt.date) -> Don
             contribution__donor=donor, kind=TransactionKind.INCOMING_FUNDS, value_date__range=(start, end)
         )
         .select_related("contribution")
-        .annotate(rate=rate_on(currency="currency", on="value_date", quote=quote))
         .order_by("value_date", "pk")
     )
+    table = RateTable.load(quote=quote, currencies={receipt.currency for receipt in receipts})
+    for receipt in receipts:
+        try:
+            receipt.rate = table.rate(receipt.currency, receipt.value_date).rate
+        except MissingRate:
+            receipt.rate = None
     allocations = list(
         Allocation.objects.filter(contribution__donor=donor, allocated_on__range=(start, end))
         .select_related("contribution", "project")
@@ -466,13 +523,12 @@ def donor_statement(donor: Organisation, *, start: dt.date, end: dt.date) -> Don
         Transaction.objects.filter(
             project_id__in=list(shares), kind=TransactionKind.DISBURSEMENT, value_date__range=(start, end)
         )
-        .annotate(rate=rate_on(currency="currency", on="value_date", quote=quote))
-        .filter(rate__isnull=False)
-        .values("project_id")
-        .annotate(total=Sum(ExpressionWrapper(F("amount") * F("rate"), output_field=CONVERTED_OUTPUT)))
+        .values_list("project_id", "currency", "value_date")
+        .annotate(total=Sum("amount"))
         .order_by()
     )
-    paid_by_project = {row["project_id"]: quantize(row["total"]) for row in paid}
+    paid_sums = convert_daily(((project_id, *rest) for project_id, *rest in paid), quote=quote)
+    paid_by_project = paid_sums.totals
     projects = list(
         donor_project_list(donor).prefetch_related("cities", "themes", "partners__organisation").order_by("code")
     )
@@ -492,4 +548,5 @@ def donor_statement(donor: Organisation, *, start: dt.date, end: dt.date) -> Don
         lines=lines,
         results=donor_results(donor),
         projects=projects,
+        missing_rates=sorted(paid_sums.missing),
     )

@@ -88,10 +88,12 @@ def report_request(
     period_start: dt.date,
     period_end: dt.date,
     user: User | None,
+    currency: str | None = None,
     scheduled: bool = False,
     today: dt.date | None = None,
 ) -> DonorReport:
-    """Queue a donor report; the worker starts once this transaction has committed.
+    """Queue a donor report, with its totals in `currency` (one of `selectors.donor_currencies`; the donor's own
+    currency unless said); the worker starts once this transaction has committed.
 
     Staff holding the request permission may request one for any donor, a donor user for the donors it
     acts for. A request for a period whose report is already queued or being made returns that job (a
@@ -102,9 +104,19 @@ def report_request(
         raise DonorReportError(_("You cannot request reports for this donor."))
     Organisation.objects.select_for_update().filter(pk=donor.pk).first()
     _check_period(donor, period_start, period_end, today or timezone.localdate())
+    offered = selectors.donor_currencies(donor)
+    currency = currency or offered[0]
+    if currency not in offered:
+        raise DonorReportError(
+            _("A report on %(donor)s can be made in %(offered)s, not %(currency)s.")
+            % {"donor": donor, "offered": " or ".join(offered), "currency": currency},
+            field="currency",
+        )
     period = {"donor": donor, "period_start": period_start, "period_end": period_end}
     if scheduled:
-        report, created = DonorReport.objects.get_or_create(**period, is_scheduled=True)
+        report, created = DonorReport.objects.get_or_create(
+            **period, is_scheduled=True, defaults={"currency": currency}
+        )
         if not created:
             return report
     else:
@@ -112,12 +124,16 @@ def report_request(
         # language is another report.
         language = translation.get_language() or settings.LANGUAGE_CODE
         period["language"] = language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
-        report = DonorReport.objects.filter(**period, status__in=IN_FLIGHT).order_by("requested_at", "pk").first()
+                report = (
+            DonorReport.objects.filter(**period, currency=currency, status__in=IN_FLIGHT)
+            .order_by("requested_at", "pk")
+            .first()
+        )
         if report is not None:
             if _stuck(report, timezone.now()):
                 enqueue(tasks.make_donor_report, report.pk)
             return report
-        report = DonorReport.objects.create(**period, requested_by=user)
+        report = DonorReport.objects.create(**period, currency=currency, requested_by=user)
     enqueue(tasks.make_donor_report, report.pk)
     return report
 
@@ -255,7 +271,9 @@ def _html_to_pdf(html: str) -> tuple[bytes, int]:
 def render_report_pdf(report: DonorReport) -> tuple[bytes, int]:
     """The PDF of a donor report and its number of pages, from the same HTML as a web page."""
     with _collector_paused():
-        statement = selectors.donor_statement(report.donor, start=report.period_start, end=report.period_end)
+        statement = selectors.donor_statement(
+            report.donor, start=report.period_start, end=report.period_end, quote=report.shown_currency
+        )
         html = render_to_string("donors/pdf/report.html", pdf.report_context(report, statement))
         return _html_to_pdf(html)
 

@@ -6,6 +6,8 @@ donors it acts for: any other id answers 404.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,6 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from common.charts import bar_chart
 from common.dates import date_span
+from common.currency_choice import CurrencyChoice, choose_currency
 from common.errors import DomainError
 from common.filtering import active_filter_count
 from common.money import format_money
@@ -43,6 +46,39 @@ def _donor(request: HttpRequest, pk: int) -> Organisation:
         return selectors.donor_for(request.user, pk)
     except Organisation.DoesNotExist:
         raise Http404 from None
+
+
+def _currency(request: HttpRequest, donor: Organisation) -> CurrencyChoice:
+    """The donor's own currency, or the partnership's reporting currency when asked (`?currency=USD`); the choice
+    is kept in the session for the donor's other pages and files."""
+    return choose_currency(request, selectors.donor_currencies(donor), remember=f"donor-currency-{donor.pk}")
+
+
+def _refused_file(choice: CurrencyChoice) -> HttpResponse:
+    return HttpResponse(
+        _("Figures are not offered in “%(code)s”. Choose one of %(offered)s.")
+        % {"code": choice.refused, "offered": ", ".join(choice.offered)},
+        status=400,
+        content_type="text/plain; charset=utf-8",
+    )
+
+
+def _rates_text(rates) -> str:
+    """The rates a row's figures used, for a CSV cell: `1 USD = 0.98 CHF on 2019-01-01 (source)`."""
+    texts = []
+    for rate in rates:
+        text = f"1 {rate.currency} = {rate.rate.quantize(Decimal('1e-10')).normalize():f} {rate.quote_currency}"
+        if rate.legs:
+            legs = " / ".join(
+                f"1 {leg.currency} = {leg.rate.normalize():f} {leg.quote_currency} on {leg.rate_date:%Y-%m-%d}"
+                + (f" ({leg.source})" if leg.source else "")
+                for leg in rate.legs
+            )
+            text += f" through {rate.via}: {legs}"
+        else:
+            text += f" on {rate.rate_date:%Y-%m-%d}" + (f" ({rate.source})" if rate.source else "")
+        texts.append(text)
+    return "; ".join(texts)
 
 
 def donor_landing(user: User) -> str | None:
@@ -85,6 +121,11 @@ def _charted_breakdowns(figures: selectors.DonorFigures) -> list[tuple[str, sele
 class ReportRequestForm(forms.Form):
     period_start = forms.DateField(label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}))
     period_end = forms.DateField(label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    currency = forms.ChoiceField(label=gettext_lazy("Currency"), required=False)
+
+    def __init__(self, *args, currencies: tuple[str, ...], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["currency"].choices = [(code, code) for code in currencies]
 
 
 def _default_period() -> dict:
@@ -95,13 +136,15 @@ def _default_period() -> dict:
 @login_required
 def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     donor = _donor(request, pk)
+    choice = _currency(request, donor)
     map_form = map_filter_form(request, years=selectors.donor_map_years(donor))
     refused = map_form.is_bound and not map_form.is_valid()
-    where = {"map_form": map_form} if refused else map_context(selectors.donor_map(donor, map_form.choice), map_form)
-    figures = selectors.donor_figures(donor)
+    where = {"map_form": map_form} if refused else map_context(selectors.donor_map(donor, map_form.choice, quote=choice.currency), map_form)
+    figures = selectors.donor_figures(donor, quote=choice.currency)
     projects = selectors.donor_project_list(donor).order_by("-start_date", "code")[:10]
     context = {
         "donor": donor,
+        "choice": choice,
         "figures": figures,
         "breakdowns": _charted_breakdowns(figures),
         "projects": projects,
@@ -110,11 +153,13 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
             for outcome in selectors.donor_results(donor)
         ],
         "reports": selectors.donor_reports(donor)[:5],
-        "report_form": ReportRequestForm(initial=_default_period()),
+        "report_form": ReportRequestForm(
+            initial={**_default_period(), "currency": choice.currency}, currencies=choice.offered
+        ),
         "updates": updates_on(selectors.funded_projects(donor)),
         **where,
     }
-    return render(request, "donors/dashboard.html", context, status=400 if refused else 200)
+    return render(request, "donors/dashboard.html", context, status=400 if refused else choice.status)
 
 
 @login_required
@@ -186,7 +231,10 @@ def breakdown_csv(request: HttpRequest, pk: int, dimension: str) -> HttpResponse
     donor = _donor(request, pk)
     if dimension not in selectors.DIMENSIONS:
         raise Http404
-    breakdown = selectors.donor_figures(donor).breakdowns[dimension]
+    choice = _currency(request, donor)
+    if choice.refused:
+        return _refused_file(choice)
+    breakdown = selectors.donor_figures(donor, quote=choice.currency).breakdowns[dimension]
     headers = [dimension, f"allocated ({breakdown.currency})", f"disbursed ({breakdown.currency})", "projects"]
     rows = ([row.label, row.allocated, row.disbursed, row.project_count] for row in breakdown.rows)
     return csv_response(f"{dimension}-{donor.pk}.csv", headers, rows)
@@ -195,7 +243,10 @@ def breakdown_csv(request: HttpRequest, pk: int, dimension: str) -> HttpResponse
 @login_required
 def contributions_csv(request: HttpRequest, pk: int) -> HttpResponse:
     donor = _donor(request, pk)
-    figures = selectors.donor_figures(donor)
+    choice = _currency(request, donor)
+    if choice.refused:
+        return _refused_file(choice)
+    figures = selectors.donor_figures(donor, quote=choice.currency)
     headers = [
         "reference",
         "currency",
@@ -205,6 +256,7 @@ def contributions_csv(request: HttpRequest, pk: int) -> HttpResponse:
         "disbursed",
         "balance",
         f"pledged ({figures.totals.currency})",
+        "rates used",
     ]
     rows = (
         [
@@ -216,6 +268,7 @@ def contributions_csv(request: HttpRequest, pk: int) -> HttpResponse:
             item.disbursed,
             item.balance,
             item.pledged_reporting,
+            _rates_text(figures.rates_of(item)),
         ]
         for item in figures.contributions
     )
@@ -265,13 +318,17 @@ def project_detail(request: HttpRequest, pk: int, code: str) -> HttpResponse:
 @login_required
 def reports(request: HttpRequest, pk: int) -> HttpResponse:
     donor = _donor(request, pk)
-    form = ReportRequestForm(request.POST or None, initial=_default_period())
+    choice = _currency(request, donor)
+    form = ReportRequestForm(
+        request.POST or None, initial={**_default_period(), "currency": choice.currency}, currencies=choice.offered
+    )
     if request.method == "POST" and form.is_valid():
         try:
             report = services.report_request(
                 donor=donor,
                 period_start=form.cleaned_data["period_start"],
                 period_end=form.cleaned_data["period_end"],
+                currency=form.cleaned_data["currency"] or None,
                 user=request.user,
             )
         except DomainError as error:

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from common.filtering import active_filter_count, filters_query
+from common.currency_choice import choose_currency
 from common.paging import page_of
 
 from . import selectors
@@ -14,9 +16,15 @@ from .selectors.updates import project_public_updates
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    figures = selectors.home_figures()
-    context = {"headline": figures.headline, "by_window": figures.by_window, "by_year": figures.by_year}
-    return render(request, "grants/home.html", context)
+    choice = choose_currency(request, settings.PUBLIC_CURRENCIES)
+    figures = selectors.home_figures(quote=choice.currency)
+    context = {
+        "choice": choice,
+        "headline": figures.headline,
+        "by_window": figures.by_window,
+        "by_year": figures.by_year,
+    }
+    return render(request, "grants/home.html", context, status=choice.status)
 
 
 def project_list(request: HttpRequest) -> HttpResponse:

@@ -145,6 +145,7 @@ class OrganisationAdmin(CountedListMixin, CheckedImportExportAdmin):
     fieldsets = [
         (None, {"fields": ["name", "short_name", "kind", "country"]}),
         (_("Identifiers"), {"fields": ["iati_identifier", "registration_number", "website"]}),
+        (_("Donor"), {"fields": ["reporting_currency"]}),
         (_("Record"), {"fields": ["is_demo"]}),
     ]
 

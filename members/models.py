@@ -132,6 +132,14 @@ class Organisation(models.Model):
     )
     registration_number = models.CharField(_("registration number"), max_length=100, blank=True)
     website = models.URLField(_("website"), blank=True)
+    reporting_currency = CurrencyField(
+        _("reporting currency"),
+        blank=True,
+        help_text=_(
+            "A donor's dashboard, CSV files and reports show their totals in this currency. Leave empty for the "
+            "currency of its contributions (the partnership's reporting currency when they are in several)."
+        ),
+    )
     is_demo = models.BooleanField(
         _("demo record"), default=False, help_text=_("Illustrative record loaded with the demo portfolio.")
     )

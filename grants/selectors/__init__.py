@@ -34,13 +34,13 @@ from .ledger import (
 from .portfolio import (
     PortfolioHeadline,
     active_contributions,
+    convert_daily,
     converted_sums,
     portfolio_headline,
     project_detail,
     project_list,
     public_projects,
     public_transactions,
-    rate_on,
 )
 from .records import ContributionRecord, ProjectRecord, contribution_record, project_record
 from .visibility import (
@@ -71,6 +71,7 @@ __all__ = [
     "city_suggestions",
     "contribution_figures",
     "contribution_record",
+    "convert_daily",
     "converted_sums",
     "home_figures",
     "money_by",
@@ -87,7 +88,6 @@ __all__ = [
     "public_projects",
     "public_transactions",
     "published_call",
-    "rate_on",
     "reviewer_assignment",
     "reviewer_queue",
     "staff_applications",

@@ -17,7 +17,7 @@ from django_countries import countries
 from common.figures import cached_figures
 from common.money import quantize
 
-from ..currency import AppliedRate, MissingRate, RateTable
+from ..currency import AppliedRate, MissingRate, RateTable, distinct_rates
 from ..models import Allocation, Contribution, Project, Tranche, TrancheStatus, Transaction, TransactionKind
 from .portfolio import (
     CONVERTED_OUTPUT,
@@ -114,13 +114,16 @@ class AllocationWeights:
         return self.weight_of[allocation_pk] / max(self.total_weight[project.pk], committed), set()
 
 
-def contribution_figures(contributions: Iterable[Contribution]) -> list[ContributionFigures]:
-    """Figures for several contributions in four queries, however many projects they fund.
+def contribution_figures(
+    contributions: Iterable[Contribution], *, quote: str | None = None
+) -> list[ContributionFigures]:
+    """Figures for several contributions in four queries, however many projects they fund, in `quote` (the
+    reporting currency unless said).
 
     A project's disbursements are attributed to each contribution as `AllocationWeights` shares them.
     """
     contributions = list(contributions)
-    quote = settings.REPORTING_CURRENCY
+    quote = quote or settings.REPORTING_CURRENCY
     ids = [c.pk for c in contributions]
     # A major donor funds thousands of projects: their long texts and timestamps, which no figure needs, are
     # left unread (reading a timestamp costs more than all the figures of its row).
@@ -189,20 +192,12 @@ def contribution_figures(contributions: Iterable[Contribution]) -> list[Contribu
                 disbursed=None if None in disbursed_parts else sum(disbursed_parts, ZERO),
                 reporting_currency=quote,
                 pledged_reporting=pledged_reporting,
-                rates=_distinct_rates(applied),
+                rates=distinct_rates(applied),
                 missing_rates=sorted(missing),
                 allocations=parts,
             )
         )
     return figures
-
-
-def _distinct_rates(rates: Iterable[AppliedRate]) -> list[AppliedRate]:
-    seen = {}
-    for rate in rates:
-        if rate.rate_date is not None:
-            seen.setdefault((rate.currency, rate.rate_date), rate)
-    return sorted(seen.values(), key=lambda rate: (rate.currency, rate.rate_date))
 
 
 @dataclass
@@ -296,7 +291,9 @@ class Breakdown:
         return sum((row.disbursed for row in self.rows), ZERO)
 
 
-def money_by(dimension: str, *, transactions: QuerySet[Transaction] | None = None) -> Breakdown:
+def money_by(
+    dimension: str, *, transactions: QuerySet[Transaction] | None = None, quote: str | None = None
+) -> Breakdown:
     """Committed and disbursed, in the reporting currency at each value date's rate, per dimension.
 
     Countries share a project's money by their percentage; a project with two themes counts in both.
@@ -305,7 +302,7 @@ def money_by(dimension: str, *, transactions: QuerySet[Transaction] | None = Non
     one), rather than a rate looked up for every transaction.
     """
     path, weight = DIMENSIONS[dimension]
-    quote = settings.REPORTING_CURRENCY
+    quote = quote or settings.REPORTING_CURRENCY
     rows = (transactions if transactions is not None else Transaction.objects.all()).filter(
         kind__in=[TransactionKind.COMMITMENT, TransactionKind.DISBURSEMENT]
     )
@@ -321,10 +318,12 @@ def money_by(dimension: str, *, transactions: QuerySet[Transaction] | None = Non
     return _breakdown(dimension, daily, quote)
 
 
-def money_by_window_and_year(*, transactions: QuerySet[Transaction]) -> tuple[Breakdown, Breakdown]:
+def money_by_window_and_year(
+    *, transactions: QuerySet[Transaction], quote: str | None = None
+) -> tuple[Breakdown, Breakdown]:
     """`money_by("window")` and `money_by("year")` from one pass over the ledger: a day's sums per window
     also make its year's."""
-    quote = settings.REPORTING_CURRENCY
+    quote = quote or settings.REPORTING_CURRENCY
     path, _weight = DIMENSIONS["window"]
     daily = list(
         transactions.filter(kind__in=[TransactionKind.COMMITMENT, TransactionKind.DISBURSEMENT])
@@ -332,20 +331,19 @@ def money_by_window_and_year(*, transactions: QuerySet[Transaction]) -> tuple[Br
         .annotate(total=Sum("amount"), n=Count("pk"))
         .order_by()
     )
-    table = _direct_rates(daily, quote)
+    table = _rates_of(daily, quote)
     by_year = [(day.year, kind, currency, day, total, count) for _, kind, currency, day, total, count in daily]
     return _breakdown("window", daily, quote, table), _breakdown("year", by_year, quote, table)
 
 
-def _direct_rates(daily: list[tuple], quote: str) -> RateTable:
-    # The direct pairs only (currency -> reporting currency), as `rate_on` reads them in the database.
-    return RateTable.load_direct(quote=quote, currencies={row[2] for row in daily})
+def _rates_of(daily: list[tuple], quote: str) -> RateTable:
+    return RateTable.load(quote=quote, currencies={row[2] for row in daily})
 
 
 def _breakdown(dimension: str, daily: list[tuple], quote: str, table: RateTable | None = None) -> Breakdown:
     """The breakdown from the ledger's sums per (label, kind, currency, value date, sum, count): each day's sum
     converted at that day's rate."""
-    table = table or _direct_rates(daily, quote)
+    table = table or _rates_of(daily, quote)
     labelled: dict[str, BreakdownRow] = {}
     missing: dict[str, int] = defaultdict(int)
     converted: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
@@ -380,15 +378,16 @@ class HomeFigures:
     by_year: Breakdown
 
 
-def home_figures() -> HomeFigures:
-    """The public home page's figures: read from the whole ledger, so kept in the cache until a row they are
-    made of changes (common.figures)."""
-    return cached_figures("home", _home_figures)
+def home_figures(*, quote: str | None = None) -> HomeFigures:
+    """The public home page's figures in `quote` (the reporting currency unless said): read from the whole
+    ledger, so kept in the cache, one copy per currency, until a row they are made of changes (common.figures)."""
+    quote = quote or settings.REPORTING_CURRENCY
+    return cached_figures(f"home:{quote}", lambda: _home_figures(quote))
 
 
-def _home_figures() -> HomeFigures:
-    by_window, by_year = money_by_window_and_year(transactions=public_transactions())
-    return HomeFigures(headline=portfolio_headline(), by_window=by_window, by_year=by_year)
+def _home_figures(quote: str) -> HomeFigures:
+    by_window, by_year = money_by_window_and_year(transactions=public_transactions(), quote=quote)
+    return HomeFigures(headline=portfolio_headline(quote=quote), by_window=by_window, by_year=by_year)
 
 
 def _label(dimension: str, value) -> str:

@@ -72,13 +72,13 @@ class MapFilter:
     year: int | None = None
 
 
-def money_map(rows: QuerySet, *, project: str = "project") -> MoneyMap:
+def money_map(rows: QuerySet, *, project: str = "project", quote: str | None = None) -> MoneyMap:
     """The map of `rows` (each with `amount`, `currency`, `value_date` and a project under `project`).
 
     Two queries whatever the number of rows: the money and projects per country, converted at each day's rate
-    in the database (`converted_counts`); and the cities of those projects with their coordinates.
+    (`converted_counts`); and the cities of those projects with their coordinates.
     """
-    quote = settings.REPORTING_CURRENCY
+    quote = quote or settings.REPORTING_CURRENCY
     # Multiplying by 0.01 rather than dividing by 100: SQLite stores 50.00 as the integer 50, and 50 / 100 is 0.
     share = Coalesce(F(f"{project}__countries__percentage"), Value(Decimal(100))) * Value(Decimal("0.01"))
     totals = converted_counts(

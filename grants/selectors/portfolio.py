@@ -2,71 +2,76 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from decimal import Decimal
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, localcontext
 
 from django.conf import settings
-from django.core.exceptions import EmptyResultSet
-from django.db import connections
-from django.db.models import (
-    Case,
-    Count,
-    DecimalField,
-    Expression,
-    ExpressionWrapper,
-    F,
-    OuterRef,
-    Prefetch,
-    QuerySet,
-    Subquery,
-    Sum,
-    Value,
-    When,
-)
+from django.db.models import DecimalField, Expression, F, Prefetch, QuerySet, Sum
 
 from common.money import MONEY_DIGITS, RATE_DIGITS, RATE_PLACES, quantize
 
+from ..currency import AppliedRate, MissingRate, RateTable, distinct_rates
 from ..models import (
     City,
     Contribution,
     ContributionStatus,
-    ExchangeRate,
     Project,
     ProjectCountry,
     ProjectPartner,
     Transaction,
 )
 
-RATE_OUTPUT = DecimalField(max_digits=RATE_DIGITS, decimal_places=RATE_PLACES)
 CONVERTED_OUTPUT = DecimalField(max_digits=MONEY_DIGITS + RATE_DIGITS, decimal_places=RATE_PLACES)
 
 
-def rate_on(*, currency: str, on: str, quote: str) -> Case:
-    """The rate of column `currency` in `quote` on the date in column `on`, or the last earlier one.
+@dataclass
+class ConvertedSums:
+    """Sums in one currency, each part converted at the rate of its date; the currencies left out for want of a
+    rate, and the rates used."""
 
-    Null where no rate is known: callers report that rather than guess.
-    """
-    latest = (
-        ExchangeRate.objects.filter(currency=OuterRef(currency), quote_currency=quote, date__lte=OuterRef(on))
-        .order_by("-date")
-        .values("rate")[:1]
-    )
-    return Case(
-        When(**{currency: quote}, then=Value(Decimal(1), output_field=RATE_OUTPUT)),
-        default=Subquery(latest, output_field=RATE_OUTPUT),
-        output_field=RATE_OUTPUT,
-    )
+    totals: dict[tuple, Decimal]
+    missing: set[str] = field(default_factory=set)
+    rates: list[AppliedRate] = field(default_factory=list)
 
 
-def converted_sums(rows: QuerySet[Transaction], *, by: Sequence[str], quote: str) -> dict[tuple, Decimal]:
+def convert_daily(daily: Iterable[tuple], *, quote: str, table: RateTable | None = None) -> ConvertedSums:
+    """(key, currency, date, amount) rows, converted at each date's rate and summed per key; rows whose currency
+    has no rate by their date are left out and their currency named in `missing`. Summed exactly and rounded to
+    the cent once per key."""
+    daily = list(daily)
+    table = table or RateTable.load(quote=quote, currencies={row[1] for row in daily})
+    exact: dict[tuple, Decimal] = defaultdict(Decimal)
+    result = ConvertedSums({})
+    used: list[AppliedRate] = []
+    with localcontext() as context:
+        context.prec = 60
+        for key, currency, on, amount in daily:
+            try:
+                applied = table.rate(currency, on)
+            except MissingRate:
+                result.missing.add(currency)
+                continue
+            exact[key] += amount * applied.rate
+            used.append(applied)
+    result.totals = {key: quantize(total) for key, total in exact.items()}
+    result.rates = distinct_rates(used)
+    return result
+
+
+def converted_sums(rows: QuerySet[Transaction], *, by: Sequence[str], quote: str) -> ConvertedSums:
     """The rows' amounts summed per the values named `by`, in `quote`, each at the rate of its value date (or
-    the last earlier one, as `rate_on`); rows whose currency has no rate by then are left out.
+    the last earlier one, as `RateTable` finds it); rows whose currency has no rate by then are left out, and
+    named.
 
-    One query, in which the rate is looked up once per currency and day rather than once per row: the
-    rows are summed per day first, and the days joined with their rates.
+    Two queries, in which the rows are summed per key, currency and day in the database, and each day's sum
+    converted here: a rate is looked up once per currency and day rather than once per row.
     """
-    return {key: total for key, (total, _count) in converted_counts(rows, by=by, quote=quote).items()}
+    keys = {f"key{number}": F(name) for number, name in enumerate(by)}
+    daily = rows.annotate(**keys).values_list(*keys, "currency", "value_date").annotate(day=Sum("amount")).order_by()
+    width = len(keys)
+    return convert_daily(((row[:width], row[width], row[width + 1], row[-1]) for row in daily), quote=quote)
 
 
 def converted_counts(
@@ -75,44 +80,28 @@ def converted_counts(
     """As `converted_sums`, with each sum the number of distinct values of `counted` (projects, say) it adds up.
 
     `rows` has `amount`, `currency` and `value_date` (as fields or annotations); `amount` may weigh each row (a
-    country's share of its project). Still one query.
+    country's share of its project). Still two queries; a day's rows without a rate count no value.
     """
     keys = {f"key{number}": F(name) for number, name in enumerate(by)}
     grouped = {**keys, **({"counted": F(counted)} if counted else {})}
-    daily = (
+    daily = list(
         rows.annotate(**grouped)
-        .values(*grouped, "currency", "value_date")
-        .annotate(day_total=Sum(amount, output_field=CONVERTED_OUTPUT))
+        .values_list(*grouped, "currency", "value_date")
+        .annotate(day=Sum(amount, output_field=CONVERTED_OUTPUT))
         .order_by()
     )
-    try:
-        inner, params = daily.query.sql_with_params()
-    except EmptyResultSet:  # rows that cannot match anything (`pk__in=[]`): nothing to sum
-        return {}
-    connection = connections[rows.db]
-    quoted = connection.ops.quote_name
-    names = ", ".join(f"daily.{quoted(key)}" for key in keys)
-    count = f"COUNT(DISTINCT daily.{quoted('counted')})" if counted else "0"
-    # Built from Django's own compiled query and quoted names; every value is a parameter.
-    sql = f"""
-        WITH daily AS ({inner}),
-        days AS (SELECT DISTINCT currency, value_date FROM daily),
-        rated AS (
-            SELECT days.currency, days.value_date, CASE WHEN days.currency = %s THEN 1 ELSE (
-                SELECT rate.rate FROM {quoted(ExchangeRate._meta.db_table)} rate
-                WHERE rate.currency = days.currency AND rate.quote_currency = %s AND rate.date <= days.value_date
-                ORDER BY rate.date DESC LIMIT 1
-            ) END AS rate
-            FROM days
-        )
-        SELECT {names}, {count}, SUM(daily.day_total * rated.rate)
-        FROM daily JOIN rated ON rated.currency = daily.currency AND rated.value_date = daily.value_date
-        WHERE rated.rate IS NOT NULL
-        GROUP BY {names}
-    """  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, quote, quote])
-        return {tuple(row[:-2]): (Decimal(row[-1]), row[-2]) for row in cursor.fetchall()}
+    width = len(keys)
+    table = RateTable.load(quote=quote, currencies={row[-3] for row in daily})
+    sums = convert_daily(((row[:width], row[-3], row[-2], row[-1]) for row in daily), quote=quote, table=table)
+    counted_by_key: dict[tuple, set] = defaultdict(set)
+    if counted:
+        for row in daily:
+            try:
+                table.rate(row[-3], row[-2])
+            except MissingRate:
+                continue
+            counted_by_key[row[:width]].add(row[width])
+    return {key: (total, len(counted_by_key[key])) for key, total in sums.totals.items()}
 
 
 @dataclass(frozen=True)
@@ -131,6 +120,7 @@ class PortfolioHeadline:
     countries: int
     cities: int
     donors: int
+    rates: list[AppliedRate] = field(default_factory=list)
 
 
 def active_contributions() -> QuerySet[Contribution]:
@@ -156,26 +146,28 @@ def public_transactions() -> QuerySet[Transaction]:
     return Transaction.objects.filter(project__is_public=True)
 
 
-def portfolio_headline() -> PortfolioHeadline:
-    """Headline figures of the public home page: money pledged, projects and where they work."""
-    quote = settings.REPORTING_CURRENCY
-    contributions = active_contributions().annotate(rate=rate_on(currency="currency", on="start_date", quote=quote))
-    converted = contributions.filter(rate__isnull=False).aggregate(
-        total=Sum(ExpressionWrapper(F("amount") * F("rate"), output_field=CONVERTED_OUTPUT)),
-        donors=Count("donor", distinct=True),
+def portfolio_headline(*, quote: str | None = None) -> PortfolioHeadline:
+    """Headline figures of the public home page: money pledged, projects and where they work; the pledges
+    converted to `quote` (the reporting currency unless said) at the rate of each agreement's start."""
+    quote = quote or settings.REPORTING_CURRENCY
+    pledges = list(
+        active_contributions().values_list("currency", "start_date").annotate(amount=Sum("amount")).order_by()
     )
-    by_currency = list(active_contributions().values("currency").annotate(amount=Sum("amount")).order_by("currency"))
-    without_rate = sorted(set(contributions.filter(rate__isnull=True).values_list("currency", flat=True)))
+    converted = convert_daily(((None, currency, on, amount) for currency, on, amount in pledges), quote=quote)
+    by_currency: dict[str, Decimal] = defaultdict(Decimal)
+    for currency, _on, amount in pledges:
+        by_currency[currency] += amount
     projects = public_projects()
     return PortfolioHeadline(
         reporting_currency=quote,
-        total_pledged=quantize(converted["total"] or Decimal(0)),
-        pledged_by_currency=[CurrencyTotal(row["currency"], row["amount"]) for row in by_currency],
-        currencies_without_rate=without_rate,
+        total_pledged=converted.totals.get(None, Decimal("0.00")),
+        pledged_by_currency=[CurrencyTotal(code, amount) for code, amount in sorted(by_currency.items())],
+        currencies_without_rate=sorted(converted.missing),
         projects=projects.count(),
         countries=ProjectCountry.objects.filter(project__in=projects).values("country").distinct().count(),
         cities=City.objects.filter(projects__in=projects).distinct().count(),
         donors=active_contributions().values("donor").distinct().count(),
+        rates=converted.rates,
     )
 
 

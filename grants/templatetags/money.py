@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django import template
 
-from common.money import format_money
+from common.money import RATE_PLACES, format_money
 
 register = template.Library()
 
@@ -17,8 +17,9 @@ def money(amount: Decimal | None, currency: str, whole: bool = False) -> str:
 
 @register.simple_tag
 def exchange_rate(rate: Decimal) -> str:
-    """`1.0800000000` → `1.08`: a rate as recorded, without trailing zeros."""
-    text = f"{rate:f}"
+    """`1.0800000000` → `1.08`: a rate as recorded, without trailing zeros; a rate worked out from others
+    (1 / 1.02) to ten places, as rates are recorded."""
+    text = f"{rate.quantize(Decimal(1).scaleb(-RATE_PLACES)):f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 

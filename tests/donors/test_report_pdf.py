@@ -41,6 +41,7 @@ pytestmark = pytest.mark.django_db
 DONOR = "Federal Office for Urban Cooperation"
 PERIOD = (dt.date(2021, 1, 1), dt.date(2021, 12, 31))
 RATE_2020, RATE_2021 = Decimal("1.10"), Decimal("1.05")  # CHF in USD, recorded on 1 January of each year
+RATE_SOURCE = "Swiss National Bank"
 EN_DASH = "\u2013"
 DPI = 50
 MM = DPI / 25.4  # pixels per millimetre at that resolution
@@ -80,8 +81,8 @@ def render(report: DonorReport, folder: Path) -> Rendered:
 def arrange_donor_with_a_year_of_activity() -> DonorReport:
     """CHF agreement of 2020; in 2021 a receipt, an allocation and a payment; another receipt in 2020."""
     donor = OrganisationFactory(name=DONOR, short_name="FOUC", kind=OrganisationKind.NATIONAL_GOVERNMENT)
-    ExchangeRateFactory(currency="CHF", quote_currency="USD", date=dt.date(2020, 1, 1), rate=RATE_2020)
-    ExchangeRateFactory(currency="CHF", quote_currency="USD", date=dt.date(2021, 1, 1), rate=RATE_2021)
+    for day, rate in ((dt.date(2020, 1, 1), RATE_2020), (dt.date(2021, 1, 1), RATE_2021)):
+        ExchangeRateFactory(currency="CHF", quote_currency="USD", date=day, rate=rate, source=RATE_SOURCE)
     agreement = ContributionFactory(
         donor=donor, reference="FOUC-2020", currency="CHF", amount=Decimal("3000000"), start_date=dt.date(2020, 1, 1)
     )
@@ -172,10 +173,10 @@ def test_every_exchange_rate_used_is_listed_with_what_it_was_used_for(rendered):
     rates = text[text.index("Exchange rates used Currency") :]
 
     assert (
-        "1 CHF = USD 1.1 1 Jan 2020 Pledge FOUC-2020 (1 Jan 2020); Allocation FOUC-2020 → TST-UGA-2020 (1 Jun 2020†)"
-        in rates
+        "1 CHF = USD 1.1 1 Jan 2020 Swiss National Bank Pledge FOUC-2020 (1 Jan 2020); "
+        "Allocation FOUC-2020 → TST-UGA-2020 (1 Jun 2020†)" in rates
     )
-    assert "1 CHF = USD 1.05 1 Jan 2021" in rates
+    assert "1 CHF = USD 1.05 1 Jan 2021 Swiss National Bank" in rates
     assert "Receipt FOUC-IN-2 (15 Mar 2021†)" in rates
     assert "† No rate is recorded for that day: the last earlier rate stood in." in rates
 

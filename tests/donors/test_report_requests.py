@@ -141,6 +141,7 @@ def test_a_donor_asking_twice_for_a_report_being_made_gets_that_one(client, dono
         donor=donor,
         period_start=dt.date(2024, 1, 1),
         period_end=dt.date(2024, 3, 31),
+        currency="CHF",  # SECO's own, which the page asks for unless told
         status=ReportJobStatus.RUNNING,
         started_at=TODAY,
         heartbeat_at=TODAY,
@@ -160,7 +161,9 @@ def test_a_donor_asking_twice_for_a_report_being_made_gets_that_one(client, dono
 
 
 def test_asking_again_for_a_job_no_worker_has_sends_it_again(staff_client, donor, django_capture_on_commit_callbacks):
-    lost = DonorReport.objects.create(donor=donor, period_start=dt.date(2024, 1, 1), period_end=dt.date(2024, 3, 31))
+    lost = DonorReport.objects.create(
+        donor=donor, period_start=dt.date(2024, 1, 1), period_end=dt.date(2024, 3, 31), currency="CHF"
+    )
     DonorReport.objects.filter(pk=lost.pk).update(requested_at=TODAY - dt.timedelta(hours=1))
 
     with (

@@ -484,4 +484,4 @@ def test_a_contribution_is_attributed_only_its_share_of_a_project_funded_beyond_
 
 
 def test_converted_sums_of_rows_that_cannot_match_anything_are_empty():
-    assert converted_sums(Transaction.objects.filter(pk__in=[]), by=["kind"], quote="USD") == {}
+    assert converted_sums(Transaction.objects.filter(pk__in=[]), by=["kind"], quote="USD").totals == {}

@@ -105,3 +105,46 @@ def test_a_rate_table_loads_every_currency_in_one_query(chf_rates, django_assert
     assert table.convert(Decimal("10.00"), "EUR", dt.date(2020, 3, 1)).amount == Decimal("10.50")
     assert table.convert(Decimal("10.00"), "CHF", dt.date(2020, 3, 1)).amount == Decimal("12.00")
     assert table.convert(Decimal("10.00"), "USD", dt.date(2020, 3, 1)).amount == Decimal("10.00")
+
+
+def test_without_a_rate_between_two_currencies_a_cross_rate_through_the_reporting_currency_is_stated(settings):
+    settings.REPORTING_CURRENCY = "USD"
+    ExchangeRateFactory(
+        currency="EUR", quote_currency="USD", date=dt.date(2020, 1, 1), rate=Decimal("1.10"), source="ECB"
+    )
+    ExchangeRateFactory(
+        currency="USD", quote_currency="CHF", date=dt.date(2020, 2, 1), rate=Decimal("0.80"), source="SNB"
+    )
+
+    converted = convert(Decimal("100.00"), currency="EUR", to="CHF", on=dt.date(2020, 3, 1))
+
+    assert converted.amount == Decimal("88.00")  # EUR 100 = USD 110 = CHF 88
+    assert converted.rate.via == "USD"
+    assert converted.rate.rate_date == dt.date(2020, 1, 1)  # the older of the two rates it is made of
+    assert [(leg.currency, leg.quote_currency, leg.rate, leg.source, leg.inverse) for leg in converted.rate.legs] == [
+        ("EUR", "USD", Decimal("1.10"), "ECB", False),
+        ("CHF", "USD", Decimal("1.25"), "SNB", True),
+    ]
+
+
+def test_a_recorded_rate_between_the_two_currencies_wins_over_a_cross_rate(settings):
+    settings.REPORTING_CURRENCY = "USD"
+    ExchangeRateFactory(currency="EUR", quote_currency="USD", date=dt.date(2020, 1, 1), rate=Decimal("1.10"))
+    ExchangeRateFactory(currency="CHF", quote_currency="USD", date=dt.date(2020, 1, 1), rate=Decimal("1.25"))
+    ExchangeRateFactory(currency="EUR", quote_currency="CHF", date=dt.date(2019, 1, 1), rate=Decimal("0.90"))
+
+    converted = convert(Decimal("100.00"), currency="EUR", to="CHF", on=dt.date(2020, 3, 1))
+
+    assert (converted.amount, converted.rate.legs) == (Decimal("90.00"), ())
+
+
+def test_a_cross_rate_with_a_leg_missing_is_an_error_that_says_so(settings):
+    settings.REPORTING_CURRENCY = "USD"
+    ExchangeRateFactory(currency="EUR", quote_currency="USD", date=dt.date(2020, 1, 1), rate=Decimal("1.10"))
+
+    with pytest.raises(MissingRate) as missing:
+        convert(Decimal("100.00"), currency="EUR", to="CHF", on=dt.date(2020, 3, 1))
+
+    assert missing.value.message == (
+        "No exchange rate from EUR to CHF is recorded on or before 2020-03-01, directly or through USD."
+    )

@@ -185,3 +185,21 @@ def test_the_ledger_totals_and_currencies_of_the_admin_list_follow_a_new_payment
     listing = staff_client.get(url)
     assert listing.context["money_totals"] == ["CHF\xa0500.00", "USD\xa01,250.00"]
     assert "?currency=CHF" in listing.content.decode()
+
+
+def test_each_currency_keeps_its_own_figures_and_a_change_reaches_them_all(client, signed_project):
+    ExchangeRate.objects.create(currency="EUR", quote_currency="USD", date=dt.date(2024, 1, 1), rate=Decimal("1.25"))
+
+    def disbursed(currency: str) -> Decimal:
+        response = client.get(reverse("home") + f"?currency={currency}")
+        assert response.context["by_window"].reporting_currency == currency
+        return response.context["by_window"].disbursed
+
+    assert (disbursed("USD"), disbursed("EUR")) == (Decimal(0), Decimal(0))
+    with CaptureQueriesContext(connection) as kept:
+        assert disbursed("EUR") == Decimal(0)
+    assert not any("grants_transaction" in query["sql"] for query in kept.captured_queries)
+
+    services.disbursement_record(project=signed_project, amount=Decimal("250.00"), value_date=dt.date(2024, 3, 1))
+
+    assert (disbursed("USD"), disbursed("EUR")) == (Decimal("250.00"), Decimal("200.00"))  # USD 250 at 1 / 1.25

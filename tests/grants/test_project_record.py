@@ -512,9 +512,10 @@ def project_of_size(size: int):
 # The session and the user (2), the project (1), what the page shows of it: the project with its themes, cities,
 # countries and partners (5), allocations, transactions, tranches (3), the rates of the funders' shares (1: read
 # even when all is in one currency, so that the count never depends on the currencies), the application's
-# scores (2), the timeline's five histories, two many-to-many histories and the four kinds of row its changes name (11), and
-# the results section (5) with the reports the project owes (1), the payment requests (1), and the amendments
-# section: the agreement and its amendments (2), and the conversation (1: no message, so no files to read).
+# scores (2), the timeline's five histories, two many-to-many histories and the four kinds of row its changes
+# name (11), and the results section (5) with the reports the project owes (1), the payment requests (1), and
+# the amendments section: the agreement and its amendments (2), and the conversation (1: no message, so no files
+# to read).
 RECORD_QUERIES = 35
 
 

@@ -211,6 +211,7 @@ def test_at_phone_width_the_donor_switches_its_figures_to_dollars_and_back(page,
     assert page.evaluate(FITS_THE_SCREEN), "the dashboard scrolls sideways on a phone"
     assert serious_violations(page) == []
     shot(page, "donor-phone-in-dollars")
+    shot(page, "donor-phone-switch", full_page=False)
     page.goto(f"{live_server.url}{reverse('donors:project-list', args=[seco.pk])}")
     page.goto(f"{live_server.url}{reverse('donors:dashboard', args=[seco.pk])}")  # the choice is kept
     expect(page.locator("[data-figure=pledged]")).to_contain_text("USD")

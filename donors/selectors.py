@@ -136,7 +136,7 @@ def funded_projects(donor: Organisation) -> QuerySet[Project]:
 
 @dataclass
 class Totals:
-    """A donor's figures in the reporting currency; None where a rate is missing."""
+    """A donor's figures in the currency of the page; None where a rate is missing."""
 
     currency: str
     pledged: Decimal | None = ZERO

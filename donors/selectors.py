@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Max, Min, Prefetch, QuerySet, Sum
+from django.db.models import F, Max, Min, Prefetch, QuerySet, Sum
 from django.db.models.functions import ExtractYear
 from django_countries import countries
 
@@ -32,7 +32,6 @@ from grants.models import (
 )
 from grants.selectors import AllocationFigures, ContributionFigures, contribution_figures, convert_daily, converted_sums
 from grants.selectors.maps import MapFilter, MoneyMap, filtered, money_map, years_of
-from grants.selectors.portfolio import CONVERTED_OUTPUT
 from members.models import Organisation, Role, User
 from members.selectors import organisations_of
 from results.selectors import OutcomeProgress, donor_progress

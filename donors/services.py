@@ -124,7 +124,7 @@ def report_request(
         # language is another report.
         language = translation.get_language() or settings.LANGUAGE_CODE
         period["language"] = language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
-                report = (
+        report = (
             DonorReport.objects.filter(**period, currency=currency, status__in=IN_FLIGHT)
             .order_by("requested_at", "pk")
             .first()

@@ -21,8 +21,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from common.charts import bar_chart
-from common.dates import date_span
 from common.currency_choice import CurrencyChoice, choose_currency
+from common.dates import date_span
 from common.errors import DomainError
 from common.filtering import active_filter_count
 from common.money import format_money
@@ -139,7 +139,11 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     choice = _currency(request, donor)
     map_form = map_filter_form(request, years=selectors.donor_map_years(donor))
     refused = map_form.is_bound and not map_form.is_valid()
-    where = {"map_form": map_form} if refused else map_context(selectors.donor_map(donor, map_form.choice, quote=choice.currency), map_form)
+    where = (
+        {"map_form": map_form}
+        if refused
+        else map_context(selectors.donor_map(donor, map_form.choice, quote=choice.currency), map_form)
+    )
     figures = selectors.donor_figures(donor, quote=choice.currency)
     projects = selectors.donor_project_list(donor).order_by("-start_date", "code")[:10]
     context = {

@@ -4,8 +4,8 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from common.filtering import active_filter_count, filters_query
 from common.currency_choice import choose_currency
+from common.filtering import active_filter_count, filters_query
 from common.paging import page_of
 
 from . import selectors

@@ -7,7 +7,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('members', '0016_update_acts'),
+        ('members', '0018_user_language'),
     ]
 
     operations = [

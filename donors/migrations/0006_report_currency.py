@@ -7,7 +7,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('donors', '0004_report_worker'),
+        ('donors', '0005_report_language'),
     ]
 
     operations = [

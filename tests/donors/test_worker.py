@@ -83,8 +83,12 @@ def test_a_worker_makes_the_demo_donors_report_once_the_request_commits(client, 
 
     with celery_worker():
         with transaction.atomic():
-            report = services.report_request(
-                donor=seco, period_start=dt.date(2014, 1, 1), period_end=dt.date(2019, 12, 31), user=user
+            report = services.report_request(  # in dollars, not SECO's own francs: the figure below is in USD
+                donor=seco,
+                period_start=dt.date(2014, 1, 1),
+                period_end=dt.date(2019, 12, 31),
+                user=user,
+                currency="USD",
             )
             # The worker cannot see the job before the commit: it is queued on commit, not now.
             assert report.status == ReportJobStatus.QUEUED
@@ -100,7 +104,7 @@ def test_a_worker_makes_the_demo_donors_report_once_the_request_commits(client, 
     assert pledged.replace("\xa0", " ") in text
 
     client.force_login(user)
-    dashboard = client.get(reverse("donors:dashboard", args=[seco.pk])).content.decode()
+    dashboard = client.get(reverse("donors:dashboard", args=[seco.pk]), {"currency": "USD"}).content.decode()
     assert f'data-figure="pledged">{pledged}</dd>' in dashboard  # the PDF and the page agree
 
 

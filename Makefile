@@ -47,10 +47,9 @@ demo: migrate
 run: system-packages-run demo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-# The suite runs in one process; `make test TEST_WORKERS=auto` spreads it over every core (pytest-xdist), each test
-# worker with its own database and its own Redis database (tests/xdist_redis.py, which `python -m` can import).
-# Not yet the default: on PostgreSQL the permission matrix's journal cells depend on the order of the modules.
-TEST_WORKERS ?= 0
+# The suite runs on every core (pytest-xdist), each test worker with its own database and its own Redis database
+# (tests/xdist_redis.py, which `python -m` can import); `make test TEST_WORKERS=0` runs it in one process.
+TEST_WORKERS ?= auto
 test: system-packages install messages
 	$(BIN)/python -m pytest -p tests.xdist_redis -n $(TEST_WORKERS)
 

@@ -142,6 +142,9 @@ TEMPLATES = [
 
 VAR_DIR.mkdir(exist_ok=True)
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
+# The public list's index carries extra columns for PostgreSQL's index-only scans; SQLite, the development
+# database, builds it without them, which Django warns of at every command.
+SILENCED_SYSTEM_CHECKS = ["models.W040"] if "sqlite" in DATABASES["default"]["ENGINE"] else []
 # Read replicas (PostgreSQL streaming replicas of DATABASE_URL), comma-separated: the public and donor pages
 # read from them, everything else and every write uses the primary (citiesalliance.db_router). In tests a
 # replica is the primary's test database (MIRROR), as Django's test runner does for replicas.

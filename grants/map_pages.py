@@ -7,11 +7,13 @@ with the form's message, and shows nothing else.
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from common.currency_choice import choose_currency
 from common.maps import BubbleMap, bubble_map, country_point, project
 from common.money import format_money
 
@@ -85,8 +87,9 @@ def map_context(money: MoneyMap, form: MapFilterForm) -> dict:
 
 
 def portfolio_map_page(request: HttpRequest) -> HttpResponse:
+    choice = choose_currency(request, settings.PUBLIC_CURRENCIES, keep=("window", "year"))
     form = map_filter_form(request, years=portfolio_map_years())
     if form.is_bound and not form.is_valid():
-        return render(request, "grants/map.html", {"map_form": form}, status=400)
-    context = map_context(portfolio_map(form.choice), form)
-    return render(request, "grants/map.html", context)
+        return render(request, "grants/map.html", {"map_form": form, "choice": choice}, status=400)
+    context = {**map_context(portfolio_map(form.choice, quote=choice.currency), form), "choice": choice}
+    return render(request, "grants/map.html", context, status=choice.status)

@@ -2,6 +2,8 @@
 
 from django.db import migrations
 
+from common.postgres_sql import postgresql_only
+
 CREATE = """
 CREATE OR REPLACE FUNCTION grants_transaction_append_only() RETURNS trigger AS $$
 BEGIN
@@ -18,15 +20,7 @@ DROP FUNCTION IF EXISTS grants_transaction_append_only();
 """
 
 
-def _on_postgresql(sql):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [("grants", "0003_ledger")]
 
-    operations = [migrations.RunPython(_on_postgresql(CREATE), _on_postgresql(DROP))]
+    operations = [postgresql_only(CREATE, DROP)]

@@ -6,6 +6,8 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
+from common.postgres_sql import postgresql_only
+
 
 # The lead applicant is never its own co-applicant: a check constraint cannot read the application's row, so on
 # PostgreSQL a trigger refuses such a row (the model's clean() and the services say it first).
@@ -26,14 +28,6 @@ DROP = """
 DROP TRIGGER IF EXISTS grants_consortium_member_not_lead ON grants_consortiummember;
 DROP FUNCTION IF EXISTS grants_consortium_member_not_lead();
 """
-
-
-def _on_postgresql(sql):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql)
-
-    return run
 
 
 class Migration(migrations.Migration):
@@ -263,5 +257,5 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
-        migrations.RunPython(_on_postgresql(CREATE), _on_postgresql(DROP)),
+        postgresql_only(CREATE, DROP),
     ]

@@ -13,6 +13,8 @@ import django.contrib.postgres.search
 from django.contrib.postgres.operations import UnaccentExtension
 from django.db import migrations, models
 
+from common.postgres_sql import postgresql_only
+
 CREATE = """
 CREATE TEXT SEARCH CONFIGURATION ca_french (COPY = french);
 ALTER TEXT SEARCH CONFIGURATION ca_french
@@ -129,14 +131,6 @@ DROP TEXT SEARCH CONFIGURATION IF EXISTS ca_french;
 """
 
 
-def _on_postgresql(sql):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("grants", "0031_public_project_order"),
@@ -160,5 +154,5 @@ class Migration(migrations.Migration):
             ),
         ),
         UnaccentExtension(),
-        migrations.RunPython(_on_postgresql(CREATE), _on_postgresql(DROP)),
+        postgresql_only(CREATE, DROP),
     ]

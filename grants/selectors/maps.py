@@ -126,13 +126,14 @@ def public_commitments() -> QuerySet[Transaction]:
     return public_transactions().filter(kind=TransactionKind.COMMITMENT)
 
 
-def portfolio_map(choice: MapFilter) -> MoneyMap:
-    """The public map: what is committed to the published projects, in the window and year chosen; kept in the
-    cache until a row it is made of changes (common.figures)."""
+def portfolio_map(choice: MapFilter, *, quote: str | None = None) -> MoneyMap:
+    """The public map: what is committed to the published projects, in the window and year chosen, in `quote`
+    (the reporting currency unless said); kept in the cache until a row it is made of changes (common.figures)."""
     window = choice.window.pk if choice.window else ""
+    quote = quote or settings.REPORTING_CURRENCY
     return cached_figures(
-        f"map:{settings.REPORTING_CURRENCY}:{window}:{choice.year or ''}",
-        lambda: money_map(filtered(public_commitments(), choice, date="value_date")),
+        f"map:{quote}:{window}:{choice.year or ''}",
+        lambda: money_map(filtered(public_commitments(), choice, date="value_date"), quote=quote),
     )
 
 

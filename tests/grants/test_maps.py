@@ -192,6 +192,27 @@ def test_the_filter_offers_the_years_money_was_committed_in_and_keeps_the_choice
     assert '<option value="global" selected>' in page
 
 
+def test_the_public_map_is_offered_in_a_few_currencies_and_keeps_its_filter(client, portfolio):
+    """In francs: the dollars at the CHF rate read the other way round (1 / 1.10), the francs as they are."""
+    page = client.get(reverse("grants:map"), {"currency": "CHF", "year": "2019"}).content.decode()
+
+    def chf(amount: str) -> str:
+        return format_money(D(amount), "CHF", whole=True)
+
+    placed = {country: cells[2] for country, cells in table_rows(page).items()}
+    assert placed == {"Uganda": chf("181818.18"), "Ghana": chf("60000"), "Kenya": chf("40000")}  # 200,000 USD
+    assert '<input type="hidden" name="currency" value="CHF">' in page  # the filter keeps the currency
+    assert 'href="?year=2019&amp;currency=USD"' in page  # and the currency switch keeps the filter
+
+
+def test_a_map_currency_not_offered_is_refused_in_words(client, portfolio):
+    response = client.get(reverse("grants:map"), {"currency": "XYZ"})
+
+    assert response.status_code == 400
+    assert "Figures are not offered in “XYZ”" in response.content.decode()
+    assert f'data-figure="map-total">{usd("430000")}<' in response.content.decode()  # shown in dollars
+
+
 @pytest.mark.parametrize("query", ["?year=1999", "?year=soon", "?window=no-such-window"])
 def test_a_filter_value_not_offered_is_refused_with_a_message(client, portfolio, query):
     response = client.get(reverse("grants:map") + query)

@@ -273,6 +273,17 @@ def test_french_words_are_found_without_their_accents_and_in_other_forms(client)
 
 
 @pytest.mark.postgres
+def test_a_summary_staff_translated_into_french_is_searched_too(client):
+    project = ProjectFactory(code="CIV", title="Abidjan", summary="Upgrading informal settlements")
+    ProjectFactory(code="OTHER", title="Municipal finance")
+    project.summary_fr = "Amélioration des quartiers précaires"
+    project.save()
+
+    assert listed(search(client, q="quartiers precaires")) == ["CIV"]
+    assert listed(search(client, q="informal settlement")) == ["CIV"]
+
+
+@pytest.mark.postgres
 def test_english_words_are_found_in_other_forms_and_titles_rank_before_summaries(client):
     ProjectFactory(code="SUMMARY", title="Inclusive cities", summary="Upgrading slums with their residents")
     ProjectFactory(code="TITLE", title="Slum upgrading in Kampala", start_date=dt.date(2010, 1, 1))

@@ -385,12 +385,19 @@ def donor_allocations(donor: Organisation) -> QuerySet[Allocation]:
 def donor_map(donor: Organisation, choice: MapFilter, *, quote: str | None = None) -> MoneyMap:
     """Where the donor's money is committed: its allocations to the projects it funds, in the window and year
     (of the allocation) chosen, shared among each project's countries. It adds up to the dashboard's
-    "allocated" (both convert at the allocation's date)."""
-    return money_map(filtered(donor_allocations(donor), choice, date="allocated_on"), quote=quote)
+    "allocated" (both convert at the allocation's date). Kept, as the public map, until a row it reads changes."""
+    window = choice.window.pk if choice.window else ""
+    quote = quote or settings.REPORTING_CURRENCY
+    return cached_figures(
+        f"map:donor:{donor.pk}:{quote}:{window}:{choice.year or ''}",
+        lambda: money_map(filtered(donor_allocations(donor), choice, date="allocated_on"), quote=quote),
+    )
 
 
 def donor_map_years(donor: Organisation) -> list[int]:
-    return years_of(donor_allocations(donor), date="allocated_on")
+    return cached_figures(
+        f"map-years:donor:{donor.pk}", lambda: years_of(donor_allocations(donor), date="allocated_on")
+    )
 
 
 def donor_results(donor: Organisation) -> list[OutcomeProgress]:

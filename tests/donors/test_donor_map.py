@@ -94,6 +94,21 @@ def test_another_donors_money_and_cities_are_not_on_a_donors_map(client, donors)
     assert usd("500000") not in page and usd("10000") not in page
 
 
+def test_a_donors_map_is_kept_until_an_allocation_changes(client, donors):
+    a, _b, user = donors
+    client.force_login(user)
+    assert "Tanzania" not in dashboard(client, a)  # the map is now kept
+
+    AllocationFactory(
+        contribution=a.contributions.get(reference="A-USD"),
+        project=ProjectFactory._meta.model.objects.get(code="P-TZ"),
+        amount=D("20000.00"),
+        allocated_on=dt.date(2019, 6, 1),
+    )
+
+    assert table_rows(dashboard(client, a))["Tanzania"] == ["Dodoma", "1", usd("20000")]
+
+
 def test_another_donors_map_answers_404(client, donors):
     _a, b, user = donors
     client.force_login(user)

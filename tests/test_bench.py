@@ -19,6 +19,12 @@ from results.models import ProgressReport, ReportStatus
 pytestmark = pytest.mark.django_db
 
 
+def _same_database(*, seeded_before: bool):
+    """The test's own database in place of the throw-away one; `seeded_before`: as a kept one that holds a
+    portfolio."""
+    return lambda keep=False: contextlib.nullcontext(keep and seeded_before)
+
+
 def test_every_scenario_is_timed_with_its_query_count():
     seeded = results_bench.seed_benchmark(projects=3, seed=4, runs=2, warmup=1)
 
@@ -92,7 +98,7 @@ def test_a_measurement_passes_only_when_it_meets_every_part_of_its_target(
 
 def test_the_command_writes_every_scenario_and_the_machine_to_json(tmp_path, monkeypatch, capsys):
     # The test database is already a throw-away one: creating another inside a test is not possible.
-    monkeypatch.setattr(harness, "throwaway_database", contextlib.nullcontext)
+    monkeypatch.setattr(harness, "throwaway_database", _same_database(seeded_before=False))
     output = tmp_path / "bench" / "results.json"
 
     call_command("bench", suite="results", projects=3, runs=2, warmup=1, output=output)
@@ -115,7 +121,7 @@ def test_the_command_writes_every_scenario_and_the_machine_to_json(tmp_path, mon
     [({"runs": 0}, "--runs"), ({"warmup": -1}, "--warmup"), ({"projects": 7, "runs": 50, "warmup": 5}, "--projects")],
 )
 def test_the_command_refuses_sizes_it_cannot_run_before_creating_any_database(options, message, monkeypatch):
-    def refuse():
+    def refuse(**_):
         raise AssertionError("no database should be created")
 
     monkeypatch.setattr(harness, "throwaway_database", refuse)
@@ -125,7 +131,7 @@ def test_the_command_refuses_sizes_it_cannot_run_before_creating_any_database(op
 
 
 def test_the_donors_suite_times_the_donor_pages_the_report_and_the_application_lists(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(harness, "throwaway_database", contextlib.nullcontext)
+    monkeypatch.setattr(harness, "throwaway_database", _same_database(seeded_before=False))
     output = tmp_path / "results.json"
 
     # One warm-up, as the bench's own default has: a dashboard's first visit computes the figures it then keeps.
@@ -150,14 +156,14 @@ def test_the_donors_suite_times_the_donor_pages_the_report_and_the_application_l
 
 
 def test_the_donors_suite_refuses_sizes_it_cannot_run(monkeypatch):
-    monkeypatch.setattr(harness, "throwaway_database", lambda: pytest.fail("no database should be created"))
+    monkeypatch.setattr(harness, "throwaway_database", lambda **_: pytest.fail("no database should be created"))
 
     with pytest.raises(CommandError, match="--donor-projects"):
         call_command("bench", suite="donors", donor_projects=1)
 
 
 def test_the_open_data_suite_times_the_api_lists_and_the_iati_file(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(harness, "throwaway_database", contextlib.nullcontext)
+    monkeypatch.setattr(harness, "throwaway_database", _same_database(seeded_before=False))
     output = tmp_path / "results.json"
 
     call_command("bench", suite="opendata", donor_projects=20, runs=2, warmup=0, output=output)
@@ -174,7 +180,7 @@ def test_the_open_data_suite_times_the_api_lists_and_the_iati_file(tmp_path, mon
 
 
 def test_the_scale_suite_times_every_page_with_its_floor_queries_and_memory(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(harness, "throwaway_database", contextlib.nullcontext)
+    monkeypatch.setattr(harness, "throwaway_database", _same_database(seeded_before=False))
     output = tmp_path / "results.json"
     output.write_text(json.dumps({"suites": {"results": {"sizes": {"projects": 200}}}}))
 
@@ -213,9 +219,36 @@ def test_the_scale_suite_times_every_page_with_its_floor_queries_and_memory(tmp_
 
 
 def test_the_scale_suite_refuses_sizes_it_cannot_run(monkeypatch):
-    monkeypatch.setattr(harness, "throwaway_database", lambda: pytest.fail("no database should be created"))
+    monkeypatch.setattr(harness, "throwaway_database", lambda **_: pytest.fail("no database should be created"))
 
     with pytest.raises(CommandError, match="--transactions"):
         call_command("bench", suite="scale", projects=100, transactions=100)
     with pytest.raises(CommandError, match="--donors"):
         call_command("bench", suite="scale", projects=100, donors=1)
+
+
+def test_a_kept_scale_database_is_timed_again_without_seeding_for_the_scenarios_asked(tmp_path, monkeypatch):
+    monkeypatch.setattr(harness, "throwaway_database", _same_database(seeded_before=False))
+    output = tmp_path / "results.json"
+    call_command("bench", suite="scale", projects=12, runs=1, warmup=0, scenario=["home"], output=output)
+    transactions = Transaction.objects.count()
+    monkeypatch.setattr(harness, "throwaway_database", _same_database(seeded_before=True))
+
+    call_command(
+        "bench",
+        suite="scale",
+        projects=12,
+        runs=2,
+        warmup=0,
+        scenario=["project_page"],
+        keep_database=True,
+        output=output,
+    )
+
+    section = json.loads(output.read_text())["suites"]["scale"]
+    assert [s["scenario"] for s in section["scenarios"]] == ["project_page"]
+    assert section["scenarios"][0]["status"] == "ok" and section["scenarios"][0]["runs"] == 2
+    assert section["sizes"]["projects"] == 12 and section["seeding_seconds"] == {}
+    assert Transaction.objects.count() == transactions, "nothing was seeded again"
+    with pytest.raises(CommandError, match="No such scenario: homepage"):
+        call_command("bench", suite="scale", projects=12, scenario=["homepage"], output=output)

@@ -37,6 +37,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import NoReverseMatch, reverse
 
+from grants.models import Project
+
 logger = logging.getLogger(__name__)
 
 
@@ -120,6 +122,9 @@ class Suite:
     check: Callable[[Options], None] = lambda options: None
     # Also time each scenario's floor: its slowest SELECT alone, re-executed bare (see `floor`).
     floors: bool = False
+    # Reads what the scenarios need from a database `seed` filled before (kept by --keep-database), or None when
+    # the suite can only time what it has just seeded.
+    describe: Callable[[Options], Any] | None = None
 
 
 @dataclass
@@ -373,8 +378,9 @@ def machine(*, load_average: Sequence[float]) -> dict:
 
 
 @contextmanager
-def throwaway_database() -> Iterator[None]:
-    """A database of the benchmark's own, dropped at the end, as the test runner makes one."""
+def throwaway_database(*, keep: bool = False) -> Iterator[bool]:
+    """A database of the benchmark's own, dropped at the end, as the test runner makes one. With `keep` it is
+    left for the next run, which finds it again; says whether the database already held a portfolio."""
     creation = connection.creation
     configured = connection.settings_dict["NAME"]
     test_settings = connection.settings_dict.setdefault("TEST", {})
@@ -382,14 +388,15 @@ def throwaway_database() -> Iterator[None]:
     if connection.vendor != "sqlite":  # SQLite's is in memory
         # A name of its own, so that it never clobbers the test suite's database.
         test_settings["NAME"] = f"bench_{configured}"
+    keep = keep and connection.vendor != "sqlite"
     try:
-        creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False, serialize=False)
+        creation.create_test_db(verbosity=0, autoclobber=True, keepdb=keep, serialize=False)
         if connection.settings_dict["NAME"] == configured:
             raise CommandError("The throw-away database is the configured one; refusing to go on.")
-        yield
+        yield keep and Project.objects.exists()
     finally:
         if connection.settings_dict["NAME"] != configured:
-            creation.destroy_test_db(configured, verbosity=0, keepdb=False)
+            creation.destroy_test_db(configured, verbosity=0, keepdb=keep)
         test_settings["NAME"] = test_name
 
 

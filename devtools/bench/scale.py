@@ -172,25 +172,38 @@ def seed(options: Options) -> Seeded:
 
     started = time.perf_counter()
     major, small = _major_and_small()
-    pdf_donor, pdf_projects = _pdf_donor(exclude=[major.pk, small.pk], wanted=min(PDF_PROJECTS, sizes.projects))
-    tranche = _tranche_to_pay(today)
+    _top_up_pdf_donor(exclude=[major.pk, small.pk], wanted=min(PDF_PROJECTS, sizes.projects))
     seconds["the scenarios' own rows"] = _since(started)
     started = time.perf_counter()
     analyze()
     seconds["analyze"] = _since(started)
+    return describe(options, seconds=seconds)
 
+
+def describe(options: Options, *, seconds: dict[str, float] | None = None) -> Seeded:
+    """What the scenarios work on, read from a seeded database: after `seed`, or from the database a run with
+    --keep-database left. The few rows of the scenarios' own (users, the PDF's report) are made once."""
+    sizes = Sizes.of(options)
+    today = timezone.localdate()
+    major, small = _major_and_small()
+    pdf_donor, pdf_projects = _pdf_donor(exclude=[major.pk, small.pk], wanted=min(PDF_PROJECTS, sizes.projects))
     first = Transaction.objects.aggregate(first=Min("value_date"))["first"] or today
     public = Project.objects.filter(is_public=True)
     reviewer, _ = User.objects.get_or_create(email="bench-scale-reviewer@example.org", defaults={"is_staff": True})
     reviewer.groups.add(role_group(PROGRAMME_OFFICER))
+    staff = User.objects.filter(email="bench-scale-staff@example.org").first() or User.objects.create_superuser(
+        email="bench-scale-staff@example.org", password=None
+    )
     submitted = ProgressReport.objects.filter(status=ReportStatus.SUBMITTED).order_by(
         "project__code", "period__start_date"
     )
     window = public.values("facility__window").annotate(rows=Count("pk")).order_by("-rows", "facility__window").first()
     list_filters = {"q": LIST_SEARCH, "window": window["facility__window"]}
     listed = PublicProjectFilter(list_filters, queryset=project_list()).qs
+    with_results = public.filter(results__isnull=False).distinct()
+    report, _ = DonorReport.objects.get_or_create(donor=pdf_donor, period_start=first, period_end=max(first, today))
     return Seeded(
-        projects=_sample(reporting.filter(is_public=True)),
+        projects=_sample(with_results),
         list_page=min(PAGE, max(1, math.ceil(listed.count() / 25))),
         list_filters=list_filters,
         window=FundingWindow.objects.get(pk=window["facility__window"]),
@@ -198,12 +211,12 @@ def seed(options: Options) -> Seeded:
         small=small,
         major_user=_donor_user(major, "bench-scale-major@example.org"),
         small_user=_donor_user(small, "bench-scale-small@example.org"),
-        staff=User.objects.create_superuser(email="bench-scale-staff@example.org", password=None),
+        staff=staff,
         reviewer=reviewer,
-        report=DonorReport.objects.create(donor=pdf_donor, period_start=first, period_end=max(first, today)),
+        report=report,
         pdf_projects=pdf_projects,
         reports_to_approve=list(submitted.values_list("pk", flat=True)[: _reports_to_keep(options)]),
-        tranche=tranche,
+        tranche=_tranche_to_pay(today),
         sizes={
             "projects": Project.objects.count(),
             "transactions": Transaction.objects.count(),
@@ -214,7 +227,7 @@ def seed(options: Options) -> Seeded:
             "small_donor_projects": donor_selectors.funded_projects(small).count(),
             "pdf_donor_projects": pdf_projects,
         },
-        seconds={**seconds, "total": round(sum(seconds.values()), 2)},
+        seconds={**seconds, "total": round(sum(seconds.values()), 2)} if seconds else {},
     )
 
 
@@ -237,31 +250,37 @@ def _major_and_small() -> tuple[Organisation, Organisation]:
 
 
 def _pdf_donor(*, exclude: list[int], wanted: int) -> tuple[Organisation, int]:
-    """The donor funding the number of projects nearest to `wanted`, topped up to `wanted` by small allocations
-    from its largest contribution to projects it does not fund yet."""
+    """The donor funding the number of projects nearest to `wanted` (after `_top_up_pdf_donor`, `wanted`), and
+    that number."""
     every = Allocation.objects.values("contribution__donor").annotate(projects=Count("project", distinct=True))
     # Another donor than the two whose dashboards are timed, unless there are only those two.
     funders = [row for row in every if row["contribution__donor"] not in exclude] or list(every)
     chosen = min(funders, key=lambda row: (abs(row["projects"] - wanted), row["contribution__donor"]))
-    donor = Organisation.objects.get(pk=chosen["contribution__donor"])
-    missing = wanted - chosen["projects"]
-    if missing > 0:
-        contribution = Contribution.objects.filter(donor=donor).order_by("-amount", "pk").first()
-        funded = donor_selectors.funded_projects(donor).values("pk")
-        projects = list(Project.objects.exclude(pk__in=funded).order_by("code")[:missing])
-        amount = Decimal("1.00")
-        Allocation.objects.bulk_create(
-            [
-                Allocation(contribution=contribution, project=project, amount=amount, allocated_on=project.start_date)
-                for project in projects
-            ]
-        )
-        # The agreement grows by what is added, so that it is never allocated beyond its amount.
-        added = amount * len(projects)
-        Contribution.objects.filter(pk=contribution.pk).update(
-            amount=F("amount") + added, allocated_total=F("allocated_total") + added
-        )
-    return donor, donor_selectors.funded_projects(donor).count()
+    return Organisation.objects.get(pk=chosen["contribution__donor"]), chosen["projects"]
+
+
+def _top_up_pdf_donor(*, exclude: list[int], wanted: int) -> None:
+    """The PDF's donor topped up to `wanted` projects by small allocations from its largest contribution to
+    projects it does not fund yet."""
+    donor, funding = _pdf_donor(exclude=exclude, wanted=wanted)
+    missing = wanted - funding
+    if missing <= 0:
+        return
+    contribution = Contribution.objects.filter(donor=donor).order_by("-amount", "pk").first()
+    funded = donor_selectors.funded_projects(donor).values("pk")
+    projects = list(Project.objects.exclude(pk__in=funded).order_by("code")[:missing])
+    amount = Decimal("1.00")
+    Allocation.objects.bulk_create(
+        [
+            Allocation(contribution=contribution, project=project, amount=amount, allocated_on=project.start_date)
+            for project in projects
+        ]
+    )
+    # The agreement grows by what is added, so that it is never allocated beyond its amount.
+    added = amount * len(projects)
+    Contribution.objects.filter(pk=contribution.pk).update(
+        amount=F("amount") + added, allocated_total=F("allocated_total") + added
+    )
 
 
 def _tranche_to_pay(today) -> int | None:
@@ -279,8 +298,8 @@ def _tranche_to_pay(today) -> int | None:
 
 
 def _donor_user(donor: Organisation, email: str) -> User:
-    user = User.objects.create_user(email=email, password=None)
-    OrganisationRole.objects.create(user=user, organisation=donor, role=Role.DONOR)
+    user = User.objects.filter(email=email).first() or User.objects.create_user(email=email, password=None)
+    OrganisationRole.objects.get_or_create(user=user, organisation=donor, role=Role.DONOR)
     return user
 
 
@@ -502,6 +521,7 @@ SUITE = Suite(
     "50,000 projects, 1,000,000 transactions, 500,000 indicator values, 200 donors and 50,000 applications "
     "(or the sizes given)",
     seed=seed,
+    describe=describe,
     scenarios=SCENARIOS,
     check=check,
     floors=True,

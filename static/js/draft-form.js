@@ -166,4 +166,7 @@
   // --- after a refused post, the summary of what to correct is where the reader starts ------------------
   var summary = document.getElementById("error-summary");
   if (summary) summary.focus();
+
+  // --- what is typed from here on is saved: a mark for whoever waits on it (the browser tests) -----------
+  form.dataset.draftReady = "true";
 })();

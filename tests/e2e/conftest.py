@@ -145,6 +145,11 @@ def serious_violations(page) -> list[str]:
     ]
 
 
+def draft_form_ready(page) -> None:
+    """Wait until the draft form's script listens, so that what the test types next is saved as one types."""
+    expect(page.locator("form[data-draft-ready]")).to_be_attached()
+
+
 @pytest.fixture
 def shot() -> Callable:
     """`shot(page, "home-desktop")` saves a full-page screenshot under test-artifacts/screenshots/

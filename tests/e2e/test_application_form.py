@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from pypdf import PdfWriter
 
 from grants.models import Application, ApplicationStatus, QuestionKind
-from tests.e2e.conftest import PHONE, TIMEOUT, serious_violations
+from tests.e2e.conftest import PHONE, TIMEOUT, draft_form_ready, serious_violations
 from tests.factories import ApplicationFactory, CallFactory, CallQuestionFactory, CityFactory, EmailAddressFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -55,6 +55,7 @@ def form_page(page, live_server, log_in, draft):
     expect(page.get_by_role("navigation", name="Main")).to_contain_text(draft.created_by.email)
     page.goto(f"{live_server.url}/portal/applications/{draft.pk}/")
     expect(page.get_by_role("heading", level=1)).to_have_text("New application")
+    draft_form_ready(page)
     return page
 
 

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from grants.models import Application, ApplicationStatus, ConsortiumMember, QuestionKind
-from tests.e2e.conftest import PHONE, serious_violations
+from tests.e2e.conftest import PHONE, draft_form_ready, serious_violations
 from tests.factories import (
     ApplicationFactory,
     CallQuestionFactory,
@@ -81,6 +81,7 @@ def test_the_lead_invites_the_co_applicant_accepts_and_edits_and_the_lead_submit
     requests.get_by_role("button", name="Accept the invitation of Municipal Council of Jinja").click()
     expect(partner.get_by_role("status")).to_contain_text("You are a co-applicant of Slum upgrading in Kampala")
     expect(partner.get_by_role("button", name="Review", exact=True)).to_be_visible()
+    draft_form_ready(partner)
     partner.get_by_label(re.compile(rf"^{re.escape(QUESTION)}")).fill("SDI's federations map the markets.")
     expect(partner.locator("#save-status")).to_have_text(SAVED)
     assert serious_violations(partner) == []

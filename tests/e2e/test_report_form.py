@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from results import services
 from results.models import ProgressReport, ReportStatus
-from tests.e2e.conftest import PHONE, TIMEOUT, serious_violations
+from tests.e2e.conftest import PHONE, TIMEOUT, draft_form_ready, serious_violations
 from tests.factories import PDF, EmailAddressFactory
 from tests.results.test_pages import Reporting, framework, set_up_project  # noqa: F401 (a fixture)
 
@@ -59,6 +59,7 @@ def open_report(page, live_server, log_in, setup, draft) -> None:
     expect(page.get_by_role("status")).to_contain_text(f"You are logged in as {setup.partner.email}.")
     page.goto(f"{live_server.url}/portal/reports/{draft.pk}/")
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Progress report · "))
+    draft_form_ready(page)
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +59,19 @@ class Command(BaseCommand):
         parser.add_argument(
             "--donors", type=int, help="Donors of the scale suite (default one for every 250 projects, at least 2)."
         )
+        parser.add_argument(
+            "--scenario",
+            action="append",
+            dest="scenarios",
+            metavar="NAME",
+            help="Time only this scenario of the suite (repeatable; default every one).",
+        )
+        parser.add_argument(
+            "--keep-database",
+            action="store_true",
+            help="Keep each suite's database (bench_<name>, PostgreSQL only) after the run; the next run with this "
+            "flag times it again without seeding, where the suite can read what it seeded (scale).",
+        )
         parser.add_argument("--runs", type=int, default=50, help="Timed runs per scenario (default 50).")
         parser.add_argument("--warmup", type=int, default=5, help="Untimed runs first (default 5).")
         parser.add_argument("--seed", type=int, default=1, help="Seed of the generated data (default 1).")
@@ -83,6 +96,8 @@ class Command(BaseCommand):
         warmup: int,
         seed: int,
         output: Path,
+        scenarios: list[str] | None,
+        keep_database: bool,
         **options,
     ):
         load_average = os.getloadavg()
@@ -106,6 +121,15 @@ class Command(BaseCommand):
                 each.check(given)
             except ValueError as error:
                 raise CommandError(str(error)) from None
+        if scenarios:
+            known_scenarios = {scenario.name for each in chosen for scenario in each.scenarios}
+            if unknown := sorted(set(scenarios) - known_scenarios):
+                known_names = ", ".join(sorted(known_scenarios))
+                raise CommandError(f"No such scenario: {', '.join(unknown)}. Known: {known_names}.")
+            chosen = [
+                replace(each, scenarios=[scenario for scenario in each.scenarios if scenario.name in scenarios])
+                for each in chosen
+            ]
         if connection.vendor != "postgresql":
             self.stderr.write(
                 self.style.WARNING(
@@ -122,9 +146,9 @@ class Command(BaseCommand):
         }
         measured_by_suite = {}
         for each in chosen:
-            with harness.throwaway_database():
+            with harness.throwaway_database(keep=keep_database) as seeded_before:
                 report["machine"] = report["machine"] or harness.machine(load_average=load_average)
-                seeded, measured, load = self._run(each, given)
+                seeded, measured, load = self._run(each, given, reuse=seeded_before and each.describe is not None)
             measured_by_suite[each.name] = measured
             report["suites"][each.name] = {
                 "timestamp": report["timestamp"],
@@ -142,15 +166,21 @@ class Command(BaseCommand):
         if failed:
             raise CommandError(f"These scenarios failed: {', '.join(failed)} (see the log above).")
 
-    def _run(self, suite: Suite, given: Options) -> tuple[Any, list[tuple[Scenario, Measurement]], Sequence[float]]:
-        """Seed the suite's database and time its scenarios; also the load average when timing started."""
-        self.stdout.write(
-            f"{suite.name}: seeding {suite.description}, in the throw-away database {connection.settings_dict['NAME']}"
-        )
-        try:
-            seeded = suite.seed(given)
-        except ValueError as error:
-            raise CommandError(str(error)) from None
+    def _run(
+        self, suite: Suite, given: Options, *, reuse: bool = False
+    ) -> tuple[Any, list[tuple[Scenario, Measurement]], Sequence[float]]:
+        """Seed the suite's database (or, with `reuse`, read what a kept one holds) and time its scenarios; also
+        the load average when timing started."""
+        database = connection.settings_dict["NAME"]
+        if reuse:
+            self.stdout.write(f"{suite.name}: timing again what the kept database {database} holds, without seeding")
+            seeded = suite.describe(given)
+        else:
+            self.stdout.write(f"{suite.name}: seeding {suite.description}, in the throw-away database {database}")
+            try:
+                seeded = suite.seed(given)
+            except ValueError as error:
+                raise CommandError(str(error)) from None
         self.stdout.write(
             f"{suite.name}: seeded {harness.listed(seeded.sizes)} (seconds: {harness.listed(seeded.seconds)})"
         )

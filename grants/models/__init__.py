@@ -55,6 +55,7 @@ from .ledger import (
     Transaction,
     TransactionKind,
 )
+from .ledger_days import LedgerDay
 from .messages import (
     EMAIL_PLACEHOLDERS,
     EmailTemplate,
@@ -132,6 +133,7 @@ __all__ = [
     "FundingWindow",
     "GrantAgreement",
     "GrantBudgetLine",
+    "LedgerDay",
     "Mailing",
     "MailingRecipient",
     "Message",

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, ExpressionWrapper, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, ExtractYear
 from django.utils import timezone
@@ -18,7 +19,16 @@ from common.figures import cached_figures
 from common.money import quantize
 
 from ..currency import AppliedRate, MissingRate, RateTable, distinct_rates
-from ..models import Allocation, Contribution, Project, Tranche, TrancheStatus, Transaction, TransactionKind
+from ..models import (
+    Allocation,
+    Contribution,
+    LedgerDay,
+    Project,
+    Tranche,
+    TrancheStatus,
+    Transaction,
+    TransactionKind,
+)
 from .portfolio import (
     CONVERTED_OUTPUT,
     PortfolioHeadline,
@@ -318,22 +328,32 @@ def money_by(
     return _breakdown(dimension, daily, quote)
 
 
-def money_by_window_and_year(
-    *, transactions: QuerySet[Transaction], quote: str | None = None
-) -> tuple[Breakdown, Breakdown]:
-    """`money_by("window")` and `money_by("year")` from one pass over the ledger: a day's sums per window
-    also make its year's."""
+def money_by_window_and_year(*, quote: str | None = None) -> tuple[Breakdown, Breakdown]:
+    """`money_by("window")` and `money_by("year")` of the public projects, from the ledger's sums per day
+    (`public_ledger_days`): a day's sums per window also make its year's."""
     quote = quote or settings.REPORTING_CURRENCY
+    daily = public_ledger_days()
+    table = _rates_of(daily, quote)
+    by_year = [(day.year, kind, currency, day, total, count) for _, kind, currency, day, total, count in daily]
+    return _breakdown("window", daily, quote, table), _breakdown("year", by_year, quote, table)
+
+
+def public_ledger_days() -> list[tuple]:
+    """The public projects' commitments and disbursements summed per window name, kind, currency and value date,
+    with their number: one query, of the sums PostgreSQL keeps (`LedgerDay`), a few thousand rows whatever the
+    size of the ledger; on SQLite, which keeps none, of the ledger itself."""
+    kinds = [TransactionKind.COMMITMENT, TransactionKind.DISBURSEMENT]
+    if connection.vendor == "postgresql":
+        days = LedgerDay.objects.filter(is_public=True, kind__in=kinds).exclude(rows=0)
+        return list(days.values_list("window__name", "kind", "currency", "value_date", "amount", "rows").order_by())
     path, _weight = DIMENSIONS["window"]
-    daily = list(
-        transactions.filter(kind__in=[TransactionKind.COMMITMENT, TransactionKind.DISBURSEMENT])
+    return list(
+        public_transactions()
+        .filter(kind__in=kinds)
         .values_list(path, "kind", "currency", "value_date")
         .annotate(total=Sum("amount"), n=Count("pk"))
         .order_by()
     )
-    table = _rates_of(daily, quote)
-    by_year = [(day.year, kind, currency, day, total, count) for _, kind, currency, day, total, count in daily]
-    return _breakdown("window", daily, quote, table), _breakdown("year", by_year, quote, table)
 
 
 def _rates_of(daily: list[tuple], quote: str) -> RateTable:
@@ -386,7 +406,7 @@ def home_figures(*, quote: str | None = None) -> HomeFigures:
 
 
 def _home_figures(quote: str) -> HomeFigures:
-    by_window, by_year = money_by_window_and_year(transactions=public_transactions(), quote=quote)
+    by_window, by_year = money_by_window_and_year(quote=quote)
     return HomeFigures(headline=portfolio_headline(quote=quote), by_window=by_window, by_year=by_year)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -156,6 +157,8 @@ class ShareRow:
     allocated: Decimal = ZERO
     disbursed: Decimal = ZERO
     projects: set[int] = field(default_factory=set)
+    allocated_own: dict[str, Decimal] = field(default_factory=dict)  # the allocations in their own currencies
+    missing_rates: set[str] = field(default_factory=set)  # currencies whose amounts are left out for want of a rate
 
     @property
     def project_count(self) -> int:
@@ -193,6 +196,42 @@ class ShareBreakdown:
         return self.rows[:CHART_ROWS]
 
 
+@dataclass(frozen=True)
+class Conversion:
+    """How one row's figures in another currency were reached: the rates used (none when every amount was in that
+    currency already) and the currencies that had no rate by the date an amount needed one."""
+
+    quote: str
+    rates: list[AppliedRate]
+    missing: list[str]
+
+    @property
+    def single_rate(self) -> AppliedRate | None:
+        """The rate, when all the row's converted figures used one."""
+        return self.rates[0] if len(self.rates) == 1 else None
+
+
+@dataclass(frozen=True)
+class ConvertedContribution:
+    """A contribution's figures in the page's currency (None where a rate is missing), beside its own."""
+
+    figures: ContributionFigures
+    pledged: Decimal | None
+    received: Decimal | None
+    allocated: Decimal | None
+    disbursed: Decimal | None
+    conversion: Conversion
+
+    @property
+    def balance(self) -> Decimal | None:
+        return None if self.received is None or self.disbursed is None else self.received - self.disbursed
+
+
+def _sum_or_none(amounts: Iterable[Decimal | None]) -> Decimal | None:
+    amounts = list(amounts)
+    return None if None in amounts else sum(amounts, ZERO)
+
+
 @dataclass
 class DonorFigures:
     donor: Organisation
@@ -203,10 +242,24 @@ class DonorFigures:
     missing_rates: list[str]
     project_count: int
     received_rates: dict[int, list[AppliedRate]] = field(default_factory=dict)  # per contribution
+    received_reporting: dict[int, Decimal | None] = field(default_factory=dict)  # per contribution; None: no rate
 
     def rates_of(self, item: ContributionFigures) -> list[AppliedRate]:
         """The rates a contribution's figures in the page's currency used: pledge, receipts, allocations."""
         return distinct_rates([*item.rates, *self.received_rates.get(item.contribution.pk, [])])
+
+    def converted(self, item: ContributionFigures) -> ConvertedContribution:
+        """A contribution's figures in the page's currency, as they add up to the totals."""
+        received = self.received_reporting.get(item.contribution.pk, ZERO)
+        missing = set(item.missing_rates) | ({item.currency} if received is None else set())
+        return ConvertedContribution(
+            figures=item,
+            pledged=item.pledged_reporting,
+            received=received,
+            allocated=_sum_or_none(part.allocated_reporting for part in item.allocations),
+            disbursed=_sum_or_none(part.disbursed_reporting for part in item.allocations),
+            conversion=Conversion(self.totals.currency, self.rates_of(item), sorted(missing)),
+        )
 
     @property
     def has_activity(self) -> bool:
@@ -292,26 +345,53 @@ def _breakdowns(
     by_year, without_rate = _disbursed_by_year(projects, quote)
     tables: dict[str, dict[str, ShareRow]] = {dimension: {} for dimension in DIMENSIONS}
 
-    def add(dimension: str, label: str, project_id: int, allocated: Decimal, disbursed: Decimal) -> None:
+    currency_of = {contribution.pk: contribution.currency for contribution in contributions}
+
+    def add(
+        dimension: str,
+        label: str,
+        project_id: int,
+        allocated: Decimal,
+        disbursed: Decimal,
+        own: tuple[str, Decimal] | None = None,
+        missing: Iterable[str] = (),
+    ) -> None:
         row = tables[dimension].setdefault(label, ShareRow(label))
         row.allocated += allocated
         row.disbursed += disbursed
         row.projects.add(project_id)
+        if own is not None:
+            row.allocated_own[own[0]] = row.allocated_own.get(own[0], ZERO) + own[1]
+        row.missing_rates.update(missing)
 
     for part in parts:
         project_id = part.allocation.project_id
         window, facility = places[project_id]
         allocated = part.allocated_reporting or ZERO
         disbursed = part.disbursed_reporting or ZERO
-        add("window", window, project_id, allocated, disbursed)
-        add("facility", facility, project_id, allocated, disbursed)
+        currency = currency_of[part.allocation.contribution_id]
+        own = (currency, part.allocation.amount)
+        allocated_missing = {currency} if part.allocated_reporting is None else set()
+        missing = allocated_missing | (
+            {part.allocation.project.currency} if part.disbursed_reporting is None else set()
+        )
+        add("window", window, project_id, allocated, disbursed, own, missing)
+        add("facility", facility, project_id, allocated, disbursed, own, missing)
         # A project with two themes counts in both, as on the public pages.
         for theme in themes.get(project_id) or ["—"]:
-            add("theme", theme, project_id, allocated, disbursed)
+            add("theme", theme, project_id, allocated, disbursed, own, missing)
         for country, percentage in shares.get(project_id) or [("—", Decimal(100))]:
             weight = percentage / 100
-            add("country", country, project_id, quantize(allocated * weight), quantize(disbursed * weight))
-        add("year", str(part.allocation.allocated_on.year), project_id, allocated, ZERO)
+            add(
+                "country",
+                country,
+                project_id,
+                quantize(allocated * weight),
+                quantize(disbursed * weight),
+                (currency, quantize(own[1] * weight)),
+                missing,
+            )
+        add("year", str(part.allocation.allocated_on.year), project_id, allocated, ZERO, own, allocated_missing)
         if part.share is not None:
             for year, total in by_year.get(project_id, {}).items():
                 add("year", str(year), project_id, ZERO, quantize(total * part.share))
@@ -352,7 +432,7 @@ def donor_figures(donor: Organisation, *, quote: str | None = None) -> DonorFigu
     # Every payment to the projects the donor funds, converted and shared out along five dimensions: kept, one
     # copy per currency, until a row it is made of changes (common.figures).
     breakdowns = cached_figures(
-        f"donor-breakdowns:{quote}:{sorted(c.pk for c in contributions)}",
+        f"donor-breakdowns:2:{quote}:{sorted(c.pk for c in contributions)}",
         lambda: _breakdowns(parts, quote, contributions),
     )
     for breakdown in breakdowns.values():
@@ -366,6 +446,7 @@ def donor_figures(donor: Organisation, *, quote: str | None = None) -> DonorFigu
         missing_rates=sorted(missing),
         project_count=len({part.allocation.project_id for part in parts}),
         received_rates=receipts.rates_of,
+        received_reporting=dict(received),
     )
 
 
@@ -416,6 +497,79 @@ def donor_project_list(donor: Organisation) -> QuerySet[Project]:
             Prefetch("allocations", queryset=own, to_attr="donor_allocations"),
         )
     )
+
+
+@dataclass(frozen=True)
+class ConvertedProject:
+    """A funded project's money in another currency (None where a rate is missing), beside its own: its
+    commitment at the rate of its start, its payments each at the rate of its value date, and the donor's
+    allocations to it each at the rate of its date (as the dashboard's "allocated" adds them up)."""
+
+    project: Project
+    committed: Decimal | None
+    disbursed: Decimal | None
+    allocated: Decimal | None
+    conversion: Conversion
+
+
+class _RowConverter:
+    """Converts one row's amounts with a shared rate table, noting the rates used and the currencies without."""
+
+    def __init__(self, table: RateTable):
+        self.table = table
+        self.used: list[AppliedRate] = []
+        self.missing: set[str] = set()
+
+    def amount(self, amount: Decimal, currency: str, on: dt.date) -> Decimal | None:
+        try:
+            converted = self.table.convert(amount, currency, on)
+        except MissingRate:
+            self.missing.add(currency)
+            return None
+        self.used.append(converted.rate)
+        return converted.amount
+
+    def total(self, amounts: Iterable[tuple[Decimal, str, dt.date]]) -> Decimal | None:
+        return _sum_or_none([self.amount(*row) for row in amounts])
+
+    @property
+    def conversion(self) -> Conversion:
+        return Conversion(self.table.quote, distinct_rates(self.used), sorted(self.missing))
+
+
+def donor_projects_converted(projects: QuerySet[Project], *, quote: str) -> list[ConvertedProject]:
+    """`projects` (of `donor_project_list`, filtered) with their money in `quote`: two queries more than the list,
+    whatever its length (the payments summed per project, currency and day; the rates)."""
+    listed = list(projects)
+    payments: dict[int, list[tuple[Decimal, str, dt.date]]] = defaultdict(list)
+    for project_id, currency, on, total in (
+        Transaction.objects.filter(
+            project_id__in=projects.prefetch_related(None).order_by().values("pk"), kind=TransactionKind.DISBURSEMENT
+        )
+        .values_list("project_id", "currency", "value_date")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    ):
+        payments[project_id].append((total, currency, on))
+    currencies = {project.currency for project in listed}
+    currencies |= {currency for rows in payments.values() for _total, currency, _on in rows}
+    currencies |= {a.contribution.currency for project in listed for a in project.donor_allocations}
+    table = RateTable.load(quote=quote, currencies=currencies)
+    rows = []
+    for project in listed:
+        converter = _RowConverter(table)
+        rows.append(
+            ConvertedProject(
+                project=project,
+                committed=converter.amount(project.committed_total, project.currency, project.start_date),
+                disbursed=converter.total(payments[project.pk]),
+                allocated=converter.total(
+                    (a.amount, a.contribution.currency, a.allocated_on) for a in project.donor_allocations
+                ),
+                conversion=converter.conversion,
+            )
+        )
+    return rows
 
 
 def donor_project(donor: Organisation, code: str) -> Project:

@@ -158,7 +158,7 @@ def test_the_csv_files_are_in_the_chosen_currency_and_name_the_rates_they_used(c
         "1 EUR = 1.1176470588 CHF through USD: 1 EUR = 1.14 USD on 2019-01-01 (ECB) / "
         "1 CHF = 1.02 USD on 2019-01-01 (SNB)"
     )
-    assert list(countries[0]) == ["window", "allocated (CHF)", "disbursed (CHF)", "projects"]
+    assert list(countries[0]) == ["window", "allocated", "allocated (CHF)", "disbursed (CHF)", "projects", "note"]
     assert (countries[0]["allocated (CHF)"], countries[0]["disbursed (CHF)"]) == ("100000.00", "30000.00")
 
 
@@ -278,3 +278,202 @@ def test_the_pdf_in_the_donors_currency_states_its_figures_in_it_and_lists_every
     assert f"1 USD = CHF 0.9090909091 1 Jan 2020 {RATE_SOURCE}" in rates  # 1 / 1.10
     assert f"1 USD = CHF 0.9523809524 1 Jan 2021 {RATE_SOURCE}" in rates  # 1 / 1.05
     assert "1 CHF = " not in rates  # the donor's own money needs no rate
+
+
+# The CSV files: every amount in its own currency and, beside it, in the dashboard's
+
+
+def csv_of(client, name: str, donor, query: str = "", *args) -> list[dict]:
+    if name == "project-list":
+        url = reverse("donors:project-list", args=[donor.pk]) + (query or "?") + "&format=csv"
+    else:
+        url = reverse(f"donors:{name}", args=[donor.pk, *args]) + query
+    return read_csv(client.get(url))
+
+
+def rate_cells(row: dict, quote: str) -> list[str]:
+    """The single rate a row names: its currency, value, date and source."""
+    return [row[column] for column in ("rate currency", f"rate ({quote} per unit)", "rate date", "rate source")]
+
+
+def column_total(rows: list[dict], column: str) -> Decimal:
+    return sum((D(row[column]) for row in rows), D(0))
+
+
+@pytest.mark.parametrize("currency", ["CHF", "USD"])
+def test_every_money_column_of_the_contributions_csv_adds_up_to_the_dashboards_figures(client, seco, currency):
+    client.force_login(seco.user)
+
+    html = dashboard(client, seco.donor, f"?currency={currency}").content.decode()
+    rows = csv_of(client, "contributions-csv", seco.donor, f"?currency={currency}")
+
+    for name in ("pledged", "received", "allocated", "disbursed", "balance"):
+        assert money(column_total(rows, f"{name} ({currency})"), currency) == figure(html, name)
+    # The agreements' own amounts and currencies stay beside the converted ones.
+    assert [(row["reference"], row["currency"], row["pledged"], row["received"]) for row in rows] == [
+        ("SECO-CHF", "CHF", "1000000.00", "400000.00"),
+        ("SECO-EUR", "EUR", "500000.00", "0.00"),
+    ]
+
+
+def test_a_contribution_converted_at_one_rate_names_it_and_one_converted_at_several_says_so(client, seco):
+    client.force_login(seco.user)
+
+    chf = csv_of(client, "contributions-csv", seco.donor, "?currency=CHF")
+    usd = csv_of(client, "contributions-csv", seco.donor, "?currency=USD")
+
+    # In CHF, SECO's francs need no rate; the payments of its USD project need 1 / 1.02.
+    assert chf[0]["disbursed (CHF)"] == "30000.00"
+    assert rate_cells(chf[0], "CHF") == ["USD", "0.9803921569", "2019-01-01", "SNB"]
+    assert chf[0]["note"] == ""
+    assert rate_cells(chf[1], "CHF") == ["EUR", "1.1176470588", "2019-01-01", "through USD: ECB / SNB"]
+    # In USD, the pledge and the receipt of 2018 use the rate of 2018, the allocation of 2019 that of 2019.
+    assert (usd[0]["pledged (USD)"], usd[0]["received (USD)"], usd[0]["allocated (USD)"]) == (
+        "1100000.00",
+        "440000.00",
+        "102000.00",
+    )
+    assert rate_cells(usd[0], "USD") == ["", "", "", ""]
+    assert usd[0]["rates used"] == "1 CHF = 1.1 USD on 2018-01-01 (SNB); 1 CHF = 1.02 USD on 2019-01-01 (SNB)"
+    assert usd[0]["note"] == "Amounts converted at more than one rate, each at the rate of its date."
+
+
+@pytest.mark.parametrize("currency", ["CHF", "USD"])
+@pytest.mark.parametrize("dimension", ["window", "country", "year"])
+def test_the_breakdown_csv_adds_up_to_the_dashboards_allocations_beside_their_own_amounts(
+    client, seco, currency, dimension
+):
+    client.force_login(seco.user)
+
+    html = dashboard(client, seco.donor, f"?currency={currency}").content.decode()
+    rows = csv_of(client, "breakdown-csv", seco.donor, f"?currency={currency}", dimension)
+
+    assert money(column_total(rows, f"allocated ({currency})"), currency) == figure(html, "allocated")
+    assert [row["allocated"] for row in rows if row["allocated"]] == ["CHF 100000.00"]
+
+
+@pytest.mark.parametrize("currency", ["CHF", "USD"])
+def test_the_project_list_csv_gives_each_projects_money_in_the_chosen_currency_beside_its_own(client, seco, currency):
+    client.force_login(seco.user)
+
+    html = dashboard(client, seco.donor, f"?currency={currency}").content.decode()
+    rows = csv_of(client, "project-list", seco.donor)  # the dashboard's choice, kept in the session
+
+    assert money(column_total(rows, f"your allocations ({currency})"), currency) == figure(html, "allocated")
+    [row] = rows
+    assert (row["currency"], row["committed"], row["disbursed"], row["your allocations"]) == (
+        "USD",
+        "200000.00",
+        "60000.00",
+        "SECO-CHF CHF 100000.00",
+    )
+    if currency == "CHF":  # the commitment at the rate of the project's start, the payment at that of its date
+        expected = {
+            "committed (CHF)": "196078.43",
+            "disbursed (CHF)": "58823.53",
+            "your allocations (CHF)": "100000.00",
+        }
+        rate = ["USD", "0.9803921569", "2019-01-01", "SNB"]
+    else:
+        expected = {
+            "committed (USD)": "200000.00",
+            "disbursed (USD)": "60000.00",
+            "your allocations (USD)": "102000.00",
+        }
+        rate = ["CHF", "1.02", "2019-01-01", "SNB"]
+    assert {column: row[column] for column in expected} == expected
+    assert rate_cells(row, currency) == rate
+
+
+def test_the_dashboards_csv_links_carry_its_currency_and_the_project_lists_link_the_sessions(client, seco):
+    client.force_login(seco.user)
+    pk = seco.donor.pk
+
+    in_francs = dashboard(client, seco.donor).content.decode()
+    in_dollars = dashboard(client, seco.donor, "?currency=USD").content.decode()
+    project_list = client.get(reverse("donors:project-list", args=[pk])).content.decode()
+
+    assert f'href="/donors/{pk}/contributions.csv?currency=CHF"' in in_francs
+    assert f'href="/donors/{pk}/money/window.csv?currency=CHF"' in in_francs
+    assert f'href="/donors/{pk}/contributions.csv?currency=USD"' in in_dollars
+    assert f'href="/donors/{pk}/money/country.csv?currency=USD"' in in_dollars
+    link = re.search(r'href="\?([^"]*)">Download as CSV', project_list).group(1).replace("&amp;", "&")
+    assert link == "currency=USD&format=csv"
+    rows = read_csv(client.get(reverse("donors:project-list", args=[pk]) + "?" + link))
+    assert rows[0]["your allocations (USD)"] == "102000.00"
+
+
+def test_a_missing_rate_leaves_the_converted_cells_empty_and_names_the_currency(client, seco):
+    ContributionFactory(
+        donor=seco.donor, reference="SECO-GBP", currency="GBP", amount=D("1000.00"), start_date=dt.date(2019, 1, 1)
+    )
+    pounds = ProjectFactory(code="P-GBP", currency="GBP", start_date=dt.date(2019, 1, 1))
+    AllocationFactory(contribution=seco.chf, project=pounds, amount=D("5000.00"), allocated_on=dt.date(2019, 2, 1))
+    GrantAgreementFactory(project=pounds, amount=D("8000.00"), signed_on=dt.date(2019, 2, 1))
+    client.force_login(seco.user)
+
+    contributions = {row["reference"]: row for row in csv_of(client, "contributions-csv", seco.donor, "?currency=CHF")}
+    projects = {row["code"]: row for row in csv_of(client, "project-list", seco.donor, "?currency=CHF")}
+
+    note = (
+        "No exchange rate into CHF is recorded for GBP on the dates needed: the figures that need one are left empty."
+    )
+    assert contributions["SECO-GBP"]["pledged"] == "1000.00"
+    assert contributions["SECO-GBP"]["pledged (CHF)"] == ""
+    assert contributions["SECO-GBP"]["note"] == note
+    assert contributions["SECO-EUR"]["pledged (CHF)"] == "558823.53"  # the other rows keep their figures
+    assert (projects["P-GBP"]["committed"], projects["P-GBP"]["committed (CHF)"]) == ("8000.00", "")
+    assert projects["P-GBP"]["your allocations (CHF)"] == "5000.00"  # francs need no rate
+    assert projects["P-GBP"]["note"] == note
+    assert projects["P-USD"]["committed (CHF)"] == "196078.43"
+    windows = csv_of(client, "breakdown-csv", seco.donor, "?currency=CHF", "facility")
+    assert [(row["allocated"], row["allocated (CHF)"], row["disbursed (CHF)"]) for row in windows] == [
+        ("CHF 105000.00", "", "")  # both projects are in the same facility: the GBP one's payments need a rate
+    ]
+    assert windows[0]["note"].endswith(note)
+
+
+def test_the_csv_files_refuse_a_currency_not_offered_and_answer_404_for_another_donor_in_any(client, seco):
+    client.force_login(seco.user)
+    projects = reverse("donors:project-list", args=[seco.donor.pk])
+
+    refused = client.get(projects + "?currency=JPY&format=csv")
+    page = client.get(projects + "?currency=JPY")
+    window = client.get(reverse("donors:breakdown-csv", args=[seco.donor.pk, "window"]) + "?currency=JPY")
+
+    for response in (refused, window):
+        assert response.status_code == 400
+        assert response.content.decode() == "Figures are not offered in “JPY”. Choose one of CHF, USD."
+    assert page.status_code == 400
+    assert "Figures are not offered in “JPY”" in page.content.decode()
+    others = [
+        reverse("donors:project-list", args=[seco.other.pk]) + "?format=csv&",
+        reverse("donors:contributions-csv", args=[seco.other.pk]) + "?",
+        reverse("donors:breakdown-csv", args=[seco.other.pk, "country"]) + "?",
+    ]
+    for url in others:
+        for query in ("", "currency=CHF", "currency=USD", "currency=SEK", "currency=XYZ"):
+            assert client.get(url + query).status_code == 404, url + query
+
+
+def test_a_project_title_that_looks_like_a_formula_stays_text_in_the_csv(client, seco):
+    seco.project.title = '=HYPERLINK("http://example.com")'
+    seco.project.save()
+    client.force_login(seco.user)
+
+    [row] = csv_of(client, "project-list", seco.donor, "?currency=USD")
+
+    assert row["title"] == '\'=HYPERLINK("http://example.com")'
+
+
+@pytest.mark.parametrize("name", ["project-list", "contributions-csv"])
+def test_the_csv_files_take_as_many_queries_in_either_currency_for_twenty_projects_as_for_two(client, seco, name):
+    add_funded_projects(seco.chf, 2)
+    client.force_login(seco.user)
+    url = reverse(f"donors:{name}", args=[seco.donor.pk]) + ("?format=csv&" if name == "project-list" else "?")
+
+    chf, usd = queries_of(client, url + "currency=CHF"), queries_of(client, url + "currency=USD")
+    add_funded_projects(seco.chf, 18, start=2)
+
+    assert chf == usd == queries_of(client, url + "currency=CHF") == queries_of(client, url + "currency=USD")
+    assert len(read_csv(client.get(url + "currency=CHF"))) == (21 if name == "project-list" else 2)

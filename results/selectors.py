@@ -537,14 +537,14 @@ def partners_most_overdue(*, today: dt.date, limit: int = 5) -> list[PartnerOver
 
     A report is owed by each organisation implementing its project, so a project with two implementing
     partners counts for both."""
-    overdue = ReportingPeriod.objects.filter(periods_overdue(today))
+    partner = "project__partners__organisation"
     rows = (
-        ProjectPartner.objects.filter(role=PartnerRole.IMPLEMENTING, project__reporting_periods__in=overdue)
-        .values("organisation_id", "organisation__name")
-        .annotate(overdue=Count("project__reporting_periods"))
-        .order_by("-overdue", "organisation__name")[:limit]
+        ReportingPeriod.objects.filter(periods_overdue(today), project__partners__role=PartnerRole.IMPLEMENTING)
+        .values(f"{partner}_id", f"{partner}__name")
+        .annotate(overdue=Count("pk"))
+        .order_by("-overdue", f"{partner}__name")[:limit]
     )
-    return [PartnerOverdue(row["organisation_id"], row["organisation__name"], row["overdue"]) for row in rows]
+    return [PartnerOverdue(row[f"{partner}_id"], row[f"{partner}__name"], row["overdue"]) for row in rows]
 
 
 def donors() -> QuerySet[Organisation]:

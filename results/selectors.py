@@ -495,8 +495,9 @@ def review_queue() -> QuerySet[ProgressReport]:
     )
 
 
-# A period whose report is not sent in: none started, a draft, or returned for changes.
-REPORT_NOT_SENT = ~Q(report__status__in=[ReportStatus.SUBMITTED, ReportStatus.APPROVED])
+# A period whose report is not sent in: none started, a draft, or returned for changes (the flag the database
+# keeps from the report's status, `ReportingPeriod.report_sent`).
+REPORT_NOT_SENT = Q(report_sent=False)
 
 
 def reports_due(*, on: dt.date) -> QuerySet[ReportingPeriod]:

@@ -14,7 +14,6 @@ from common.money import MONEY_DIGITS, RATE_DIGITS, RATE_PLACES, quantize
 
 from ..currency import AppliedRate, MissingRate, RateTable, distinct_rates
 from ..models import (
-    City,
     Contribution,
     ContributionStatus,
     Project,
@@ -165,7 +164,7 @@ def portfolio_headline(*, quote: str | None = None) -> PortfolioHeadline:
         currencies_without_rate=sorted(converted.missing),
         projects=projects.count(),
         countries=ProjectCountry.objects.filter(project__in=projects).values("country").distinct().count(),
-        cities=City.objects.filter(projects__in=projects).distinct().count(),
+        cities=Project.cities.through.objects.filter(project__in=projects).values("city").distinct().count(),
         donors=active_contributions().values("donor").distinct().count(),
         rates=converted.rates,
     )

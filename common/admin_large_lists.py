@@ -16,6 +16,8 @@ import functools
 from django.db import connections
 from django.db.models import Max, Min, QuerySet
 
+from .admin_search import ExistsSearchMixin
+
 
 class DrillDownQuerySet(QuerySet):
     """A list's rows, with the drill-down's two reads each made of reads that stop at the first row they need.
@@ -90,9 +92,10 @@ def _periods(first, last, kind: str):
         start = _next_period(start, kind)
 
 
-class LargeListAdminMixin:
+class LargeListAdminMixin(ExistsSearchMixin):
     """For a changelist over a large table: with `date_hierarchy`, the drill-down's reads stop early; the table
-    is not counted a second time for the "N total" beside the search."""
+    is not counted a second time for the "N total" beside the search; a search across many-valued relations
+    keeps the list free of DISTINCT (`ExistsSearchMixin`), so that its drill-down can walk the date's index."""
 
     show_full_result_count = False
 

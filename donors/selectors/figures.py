@@ -37,7 +37,7 @@ from members.models import Organisation, Role, User
 from members.selectors import organisations_of
 from results.selectors import OutcomeProgress, donor_progress
 
-from .models import DonorReport, ReportJobStatus
+from ..models import DonorReport, ReportJobStatus
 
 ZERO = Decimal(0)
 DIMENSIONS = {

@@ -33,7 +33,9 @@ def portfolio():
     accra = ProjectFactory(code="GHA-2", title="Municipal finance", start_date=dt.date(2020, 5, 1))
     ProjectPartnerFactory(project=accra, organisation=OrganisationFactory(name="Accra Metropolitan Assembly"))
     accra.cities.add(CityFactory(name="Accra"))
-    ProjectFactory(code="KEN-3", title="Resilient markets", start_date=dt.date(2022, 1, 1), end_date=dt.date(2024, 1, 1))
+    ProjectFactory(
+        code="KEN-3", title="Resilient markets", start_date=dt.date(2022, 1, 1), end_date=dt.date(2024, 6, 1)
+    )
 
 
 def test_a_project_is_found_by_its_code_title_partners_and_cities_once(staff_client, portfolio):

@@ -98,9 +98,13 @@ class LargeListAdminMixin(ExistsSearchMixin):
     keeps the list free of DISTINCT (`ExistsSearchMixin`), so that its drill-down can walk the date's index."""
 
     show_full_result_count = False
+    # Walk the date's index for the drill-down: for a list of a million rows. Over tens of thousands, Django's own
+    # reads (every filtered row, once) cost less than walks that skip many rows a narrow search leaves out.
+    walk_drill_down = True
 
     def get_queryset(self, request):
-        return drill_down(super().get_queryset(request))
+        rows = super().get_queryset(request)
+        return drill_down(rows) if self.walk_drill_down else rows
 
 
 def drill_down(rows: QuerySet) -> QuerySet:

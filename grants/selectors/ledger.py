@@ -135,12 +135,13 @@ def contribution_figures(
     contributions = list(contributions)
     quote = quote or settings.REPORTING_CURRENCY
     ids = [c.pk for c in contributions]
-    # A major donor funds thousands of projects: their long texts and timestamps, which no figure needs, are
-    # left unread (reading a timestamp costs more than all the figures of its row).
+    # A major donor funds thousands of projects: their long texts, search document and timestamps, which no
+    # figure needs, are left unread (reading a timestamp costs more than all the figures of its row).
+    unread = ["summary", "summary_en", "summary_fr", "search_document", "published_at", "created_at", "updated_at"]
     own = list(
         Allocation.objects.filter(contribution_id__in=ids)
         .select_related("project")
-        .defer("project__summary", "project__published_at", "project__created_at", "project__updated_at")
+        .defer(*(f"project__{name}" for name in unread))
     )
     # Every allocation to those projects, whoever made it, as plain rows: only their weights are needed.
     # A subquery, not the projects' ids: a major donor funds hundreds of projects.

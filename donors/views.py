@@ -122,7 +122,7 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     where = (
         {"map_form": map_form}
         if refused
-        else map_context(selectors.donor_map(donor, map_form.choice, quote=choice.currency), map_form)
+        else map_context(lambda: selectors.donor_map(donor, map_form.choice, quote=choice.currency), map_form)
     )
     figures = selectors.donor_figures(donor, quote=choice.currency)
     projects = selectors.donor_project_list(donor).order_by("-start_date", "code")[:10]

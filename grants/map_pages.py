@@ -6,10 +6,13 @@ with the form's message, and shows nothing else.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django import forms
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -82,8 +85,11 @@ def drawn(money: MoneyMap) -> BubbleMap:
     )
 
 
-def map_context(money: MoneyMap, form: MapFilterForm) -> dict:
-    return {"money_map": money, "drawing": drawn(money), "map_form": form}
+def map_context(read: Callable[[], MoneyMap], form: MapFilterForm) -> dict:
+    """The map's figures (`read()`), its filter and its drawing: read and drawn only if the page renders them,
+    not when it shows the map it keeps (`{% kept %}`)."""
+    money = SimpleLazyObject(read)
+    return {"map_shown": True, "money_map": money, "drawing": SimpleLazyObject(lambda: drawn(money)), "map_form": form}
 
 
 def portfolio_map_page(request: HttpRequest) -> HttpResponse:
@@ -91,5 +97,5 @@ def portfolio_map_page(request: HttpRequest) -> HttpResponse:
     form = map_filter_form(request, years=portfolio_map_years())
     if form.is_bound and not form.is_valid():
         return render(request, "grants/map.html", {"map_form": form, "choice": choice}, status=400)
-    context = {**map_context(portfolio_map(form.choice, quote=choice.currency), form), "choice": choice}
+    context = {**map_context(lambda: portfolio_map(form.choice, quote=choice.currency), form), "choice": choice}
     return render(request, "grants/map.html", context, status=choice.status)

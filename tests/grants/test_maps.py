@@ -408,3 +408,34 @@ def test_the_api_gives_a_project_citys_coordinates(client, portfolio):
     cities = client.get(f"/api/v1/projects/{project.pk}/").json()["cities"]
 
     assert [(city["name"], city["latitude"], city["longitude"]) for city in cities] == [("Jinja", 0.43902, 33.20317)]
+
+
+def test_a_drawn_map_is_kept_until_the_portfolio_changes_and_apart_per_currency_and_filter(client, portfolio):
+    from grants import map_pages
+
+    drawn = map_pages.drawn
+    calls = []
+
+    def counted(money):
+        calls.append(money.currency)
+        return drawn(money)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(map_pages, "drawn", counted)
+        first = client.get(reverse("grants:map")).content.decode()
+        again = client.get(reverse("grants:map")).content.decode()
+        assert len(calls) == 1 and table_rows(again) == table_rows(first)  # kept: drawn once
+
+        in_francs = client.get(reverse("grants:map"), {"currency": "CHF"}).content.decode()
+        uganda_only = client.get(reverse("grants:map"), {"year": "2020"}).content.decode()
+        assert len(calls) == 3
+        assert "CHF" in table_rows(in_francs)["Uganda"][2] and set(table_rows(uganda_only)) == {
+            "Uganda",
+            "No recipient country recorded",
+        }
+
+        committed(
+            ProjectCountryFactory(project=a_project(code="P-RW"), country="RW").project, "5000.00", dt.date(2020, 2, 1)
+        )
+        changed = client.get(reverse("grants:map")).content.decode()
+        assert len(calls) == 4 and table_rows(changed)["Rwanda"] == ["—", "1", usd("5000")]

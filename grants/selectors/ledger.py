@@ -24,6 +24,7 @@ from ..models import (
     Contribution,
     LedgerDay,
     Project,
+    ProjectStatus,
     Tranche,
     TrancheStatus,
     Transaction,
@@ -41,10 +42,53 @@ ZERO = Decimal(0)
 
 
 @dataclass(frozen=True)
+class FundedProject:
+    """What the figures and the pages showing them read of a funded project: plain values rather than a model,
+    as a donor funding thousands of projects would otherwise make thousands of them for each page."""
+
+    pk: int
+    code: str
+    title: str
+    status: int
+    currency: str
+    start_date: dt.date
+    committed_total: Decimal
+    disbursed_total: Decimal
+
+    def __str__(self) -> str:
+        return f"{self.code} · {self.title}"
+
+    def get_status_display(self) -> str:
+        return str(ProjectStatus(self.status).label)
+
+
+@dataclass(frozen=True)
+class AllocationRow:
+    """An allocation as the figures read it, with its project (`FundedProject`)."""
+
+    pk: int
+    contribution_id: int
+    project_id: int
+    amount: Decimal
+    allocated_on: dt.date
+    project: FundedProject
+
+
+PROJECT_READ = [field.name for field in FundedProject.__dataclass_fields__.values() if field.name != "pk"]
+
+
+def allocation_rows(allocations: QuerySet[Allocation]) -> list[AllocationRow]:
+    """`allocations` with their projects, as plain rows, in their usual order: one query."""
+    project_fields = [f"project__{name}" for name in PROJECT_READ]
+    rows = allocations.values_list("pk", "contribution_id", "project_id", "amount", "allocated_on", *project_fields)
+    return [AllocationRow(*row[:5], project=FundedProject(row[2], *row[5:])) for row in rows]
+
+
+@dataclass(frozen=True)
 class AllocationFigures:
     """One allocation of a contribution in the reporting currency, with its share of the project's payments."""
 
-    allocation: Allocation
+    allocation: AllocationRow
     allocated_reporting: Decimal | None
     share: Decimal | None  # of the project's disbursements attributed to this allocation
     disbursed_reporting: Decimal | None
@@ -113,7 +157,7 @@ class AllocationWeights:
             weights.total_weight[project_id] += weight
         return weights
 
-    def share(self, allocation_pk: int, project: Project) -> tuple[Decimal | None, set[str]]:
+    def share(self, allocation_pk: int, project: Project | FundedProject) -> tuple[Decimal | None, set[str]]:
         """The allocation's share of the project's payments, or None with the currencies that lack a rate."""
         if project.pk in self.unweighable or not self.total_weight[project.pk]:
             return None, set(self.unweighable.get(project.pk) or {project.currency})
@@ -135,14 +179,8 @@ def contribution_figures(
     contributions = list(contributions)
     quote = quote or settings.REPORTING_CURRENCY
     ids = [c.pk for c in contributions]
-    # A major donor funds thousands of projects: their long texts, search document and timestamps, which no
-    # figure needs, are left unread (reading a timestamp costs more than all the figures of its row).
-    unread = ["summary", "summary_en", "summary_fr", "search_document", "published_at", "created_at", "updated_at"]
-    own = list(
-        Allocation.objects.filter(contribution_id__in=ids)
-        .select_related("project")
-        .defer(*(f"project__{name}" for name in unread))
-    )
+    # A major donor funds thousands of projects: read as plain rows, only what the figures need.
+    own = allocation_rows(Allocation.objects.filter(contribution_id__in=ids))
     # Every allocation to those projects, whoever made it, as plain rows: only their weights are needed.
     # A subquery, not the projects' ids: a major donor funds hundreds of projects.
     funded = Allocation.objects.filter(contribution_id__in=ids).values("project_id")
@@ -156,7 +194,7 @@ def contribution_figures(
     table = RateTable.load(quote=quote, currencies=currencies)
     weights = AllocationWeights.of(shared, table)
 
-    by_contribution: dict[int, list[Allocation]] = defaultdict(list)
+    by_contribution: dict[int, list[AllocationRow]] = defaultdict(list)
     for allocation in own:
         by_contribution[allocation.contribution_id].append(allocation)
 

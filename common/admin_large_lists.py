@@ -13,8 +13,12 @@ from __future__ import annotations
 
 import functools
 
+from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import Max, Min, QuerySet
+from django.utils.functional import cached_property
+
+from common.figures import cached_query
 
 from .admin_search import ExistsSearchMixin
 
@@ -92,12 +96,24 @@ def _periods(first, last, kind: str):
         start = _next_period(start, kind)
 
 
+class KeptCountPaginator(Paginator):
+    """Pages whose number of rows is kept as the list's money totals are (common.figures): counted once for a
+    filter and search, however many of its pages are turned, until a row of the tables it reads changes."""
+
+    @cached_property
+    def count(self) -> int:
+        rows = self.object_list
+        return cached_query("admin-count", rows, rows.count)
+
+
 class LargeListAdminMixin(ExistsSearchMixin):
     """For a changelist over a large table: with `date_hierarchy`, the drill-down's reads stop early; the table
-    is not counted a second time for the "N total" beside the search; a search across many-valued relations
-    keeps the list free of DISTINCT (`ExistsSearchMixin`), so that its drill-down can walk the date's index."""
+    is not counted a second time for the "N total" beside the search, and the list's count is kept
+    (`KeptCountPaginator`); a search across many-valued relations keeps the list free of DISTINCT
+    (`ExistsSearchMixin`), so that its drill-down can walk the date's index."""
 
     show_full_result_count = False
+    paginator = KeptCountPaginator
     # Walk the date's index for the drill-down: for a list of a million rows. Over tens of thousands, Django's own
     # reads (every filtered row, once) cost less than walks that skip many rows a narrow search leaves out.
     walk_drill_down = True

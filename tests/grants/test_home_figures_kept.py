@@ -204,3 +204,21 @@ def test_each_currency_keeps_its_own_figures_and_a_change_reaches_them_all(clien
     services.disbursement_record(project=signed_project, amount=Decimal("250.00"), value_date=dt.date(2024, 3, 1))
 
     assert (disbursed("USD"), disbursed("EUR")) == (Decimal("250.00"), Decimal("200.00"))  # USD 250 at 1 / 1.25
+
+
+def test_the_ledgers_count_is_kept_across_its_pages_and_follows_a_new_payment(staff_client, signed_project):
+    url = reverse("admin:grants_transaction_changelist")
+    for day in range(1, 4):
+        services.disbursement_record(project=signed_project, amount=Decimal("10.00"), value_date=dt.date(2024, 3, day))
+    searched = {"q": "CP-UGA", "kind__exact": 3}
+
+    with CaptureQueriesContext(connection) as first:
+        assert staff_client.get(url, searched).context["cl"].result_count == 3
+    with CaptureQueriesContext(connection) as again:
+        assert staff_client.get(url, searched).context["cl"].result_count == 3
+
+    counts = [[q for q in queries if q["sql"].startswith("SELECT COUNT(*)")] for queries in (first, again)]
+    assert len(counts[0]) == 1 and counts[1] == []  # counted once, then kept
+    services.disbursement_record(project=signed_project, amount=Decimal("10.00"), value_date=dt.date(2024, 4, 1))
+    page = staff_client.get(url, searched)
+    assert page.context["cl"].result_count == 4 and "4 transactions" in page.content.decode()

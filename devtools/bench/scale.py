@@ -468,21 +468,26 @@ SCENARIOS: list[Scenario] = [
             as_user=_staff,
         ),
     ),
-    Scenario(
-        "admin_transactions",
-        "GET /admin/grants/transaction/?q=…&kind=…&window=…",
-        _page(
-            _query(
-                "admin:grants_transaction_changelist",
-                lambda seeded: {
-                    "q": "-P2-",
-                    "kind__exact": TransactionKind.DISBURSEMENT,
-                    "project__facility__window__id__exact": seeded.window.pk,
-                },
+    *[
+        Scenario(
+            f"admin_transactions{suffix}",
+            f"GET /admin/grants/transaction/?q=…&kind=…&window=…{after}",
+            _page(
+                _query(
+                    "admin:grants_transaction_changelist",
+                    lambda seeded: {
+                        "q": "-P2-",
+                        "kind__exact": TransactionKind.DISBURSEMENT,
+                        "project__facility__window__id__exact": seeded.window.pk,
+                    },
+                ),
+                as_user=_staff,
+                forgotten=forgotten,
             ),
-            as_user=_staff,
-        ),
-    ),
+        )
+        # Its count and totals are kept: also timed when the ledger has just changed and they are read again.
+        for suffix, after, forgotten in [("", "", False), ("_after_change", " after the ledger changed", True)]
+    ],
     Scenario(
         "admin_applications",
         "GET /admin/grants/application/?q=…&status=…",

@@ -70,15 +70,14 @@ def breakdown_table(breakdown: ShareBreakdown) -> Table:
     """One dimension's rows: the allocations in their own currencies and, with the payments, in the breakdown's."""
     dimension, quote = breakdown.dimension, breakdown.currency
     headers = [dimension, "allocated", f"allocated ({quote})", f"disbursed ({quote})", "projects", "note"]
-    left_out = set(breakdown.missing_rates) if dimension == "year" else set()  # payments no year could take
     rows = (
         [
             row.label,
             "; ".join(f"{currency} {amount}" for currency, amount in sorted(row.allocated_own.items())),
-            "" if row.missing_rates | left_out else row.allocated,
-            "" if row.missing_rates | left_out else row.disbursed,
+            "" if row.missing_rates else row.allocated,
+            "" if row.missing_rates else row.disbursed,
             row.project_count,
-            _breakdown_note(quote, row.missing_rates | left_out),
+            _breakdown_note(quote, row.missing_rates),
         ]
         for row in breakdown.rows
     )

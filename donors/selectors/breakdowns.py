@@ -72,16 +72,30 @@ class ShareBreakdown:
         return self.rows[:CHART_ROWS]
 
 
-def _disbursed_by_year(projects: QuerySet, quote: str) -> tuple[dict[int, dict[int, Decimal]], set[str]]:
-    """Each project's disbursements per year, in `quote` at each value date, and the currencies left out."""
+@dataclass
+class YearlyPayments:
+    """Each project's disbursements per year in one currency, each at its value date's rate; the currencies
+    left out for want of a rate, in all and per project and year."""
+
+    by_project: dict[int, dict[int, Decimal]]
+    missing: set[str]
+    missing_by_project: dict[int, dict[int, set[str]]]
+
+    def years_of(self, project_id: int) -> set[int]:
+        return set(self.by_project.get(project_id, {})) | set(self.missing_by_project.get(project_id, {}))
+
+
+def _disbursed_by_year(projects: QuerySet, quote: str) -> YearlyPayments:
     rows = Transaction.objects.filter(project_id__in=projects, kind=TransactionKind.DISBURSEMENT).annotate(
         year=ExtractYear("value_date")
     )
-    by_project: dict[int, dict[int, Decimal]] = defaultdict(dict)
     sums = converted_sums(rows, by=["project_id", "year"], quote=quote)
+    paid = YearlyPayments(defaultdict(dict), sums.missing, defaultdict(dict))
     for (project_id, year), total in sums.totals.items():
-        by_project[project_id][year] = total
-    return by_project, sums.missing
+        paid.by_project[project_id][year] = total
+    for (project_id, year), currencies in sums.missing_by_key.items():
+        paid.missing_by_project[project_id][year] = currencies
+    return paid
 
 
 def share_breakdowns(
@@ -116,7 +130,7 @@ def share_breakdowns(
         if country not in names:
             names[country] = str(countries.name(country))
         shares[project_id].append((names[country], percentage))
-    by_year, without_rate = _disbursed_by_year(projects, quote)
+    paid = _disbursed_by_year(projects, quote)
     tables: dict[str, dict[str, ShareRow]] = {dimension: {} for dimension in DIMENSIONS}
 
     currency_of = {contribution.pk: contribution.currency for contribution in contributions}
@@ -166,14 +180,18 @@ def share_breakdowns(
                 missing,
             )
         add("year", str(part.allocation.allocated_on.year), project_id, allocated, ZERO, own, allocated_missing)
-        if part.share is not None:
-            for year, total in by_year.get(project_id, {}).items():
-                add("year", str(year), project_id, ZERO, quantize(total * part.share))
+        # A year's payments are shared by this allocation's share; a year some of whose payments lack a rate,
+        # or whose project's payments cannot be shared, says which currency it lacks.
+        unshared = {part.allocation.project.currency} if part.share is None else set()
+        for year in paid.years_of(project_id):
+            total = paid.by_project.get(project_id, {}).get(year, ZERO)
+            lacking = paid.missing_by_project.get(project_id, {}).get(year, set()) | unshared
+            add("year", str(year), project_id, ZERO, ZERO if unshared else quantize(total * part.share), None, lacking)
     result = {}
     for dimension, table in tables.items():
         if dimension == "year":
             rows = sorted(table.values(), key=lambda row: row.label)
         else:
             rows = sorted(table.values(), key=lambda row: (-row.allocated, row.label))
-        result[dimension] = ShareBreakdown(dimension, quote, rows, sorted(without_rate))
+        result[dimension] = ShareBreakdown(dimension, quote, rows, sorted(paid.missing))
     return result

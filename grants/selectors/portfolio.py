@@ -33,11 +33,13 @@ class ConvertedSums:
     totals: dict[tuple, Decimal]
     missing: set[str] = field(default_factory=set)
     rates: list[AppliedRate] = field(default_factory=list)
+    missing_by_key: dict[tuple, set[str]] = field(default_factory=dict)  # the keys whose sums lack a part
 
 
 def convert_daily(daily: Iterable[tuple], *, quote: str, table: RateTable | None = None) -> ConvertedSums:
     """(key, currency, date, amount) rows, converted at each date's rate and summed per key; rows whose currency
-    has no rate by their date are left out and their currency named in `missing`. Summed exactly and rounded to
+    has no rate by their date are left out and their currency named in `missing` (and under their key in
+    `missing_by_key`). Summed exactly and rounded to
     the cent once per key."""
     daily = list(daily)
     table = table or RateTable.load(quote=quote, currencies={row[1] for row in daily})
@@ -51,6 +53,7 @@ def convert_daily(daily: Iterable[tuple], *, quote: str, table: RateTable | None
                 applied = table.rate(currency, on)
             except MissingRate:
                 result.missing.add(currency)
+                result.missing_by_key.setdefault(key, set()).add(currency)
                 continue
             exact[key] += amount * applied.rate
             used.append(applied)

@@ -477,3 +477,21 @@ def test_the_csv_files_take_as_many_queries_in_either_currency_for_twenty_projec
 
     assert chf == usd == queries_of(client, url + "currency=CHF") == queries_of(client, url + "currency=USD")
     assert len(read_csv(client.get(url + "currency=CHF"))) == (21 if name == "project-list" else 2)
+
+
+def test_a_year_whose_payments_lack_a_rate_is_left_empty_and_the_other_years_keep_their_figures(client, seco):
+    """SECO's franc allocation funds a USD project paid in 2019 and a pound project paid in 2021; no pound rate."""
+    client.force_login(seco.user)
+    before = {row["year"]: row for row in csv_of(client, "breakdown-csv", seco.donor, "?currency=USD", "year")}
+    pounds = ProjectFactory(code="P-GBP", currency="GBP", start_date=dt.date(2020, 1, 1))
+    AllocationFactory(contribution=seco.chf, project=pounds, amount=D("5000.00"), allocated_on=dt.date(2020, 2, 1))
+    GrantAgreementFactory(project=pounds, amount=D("8000.00"), signed_on=dt.date(2020, 2, 1))
+    disbursement_record(project=pounds, amount=D("2000.00"), value_date=dt.date(2021, 3, 1))
+
+    years = {row["year"]: row for row in csv_of(client, "breakdown-csv", seco.donor, "?currency=USD", "year")}
+
+    assert years["2019"] == before["2019"] and years["2019"]["disbursed (USD)"] not in ("", "0.00")
+    assert years["2019"]["note"].startswith("Each amount converted") and "GBP" not in years["2019"]["note"]
+    assert years["2020"]["allocated (USD)"] != ""  # the pound project's allocation is in francs
+    assert (years["2021"]["allocated (USD)"], years["2021"]["disbursed (USD)"]) == ("", "")
+    assert "No exchange rate into USD is recorded for GBP" in years["2021"]["note"]

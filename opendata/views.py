@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from common.permissions import requires
 from grants.models import Facility, Theme
 from grants.selectors import public_projects
+from results.models import Indicator
 
 from . import iati, selectors, staging
 from .importer import ImportRefused, import_activities
@@ -20,7 +21,7 @@ from .importer.foreign import (
     ActivityMapping,
     ForeignMapping,
     MappingRefused,
-    activity_identifiers,
+    file_outline,
     foreign_activities_import,
 )
 
@@ -89,7 +90,7 @@ class FacilityChoice(forms.ModelChoiceField):
 
 
 class ActivityMappingForm(forms.Form):
-    """Where one activity goes, when it names no facility of ours."""
+    """Where one activity goes, when it names no facility of ours; or that it is left out."""
 
     facility = FacilityChoice(
         Facility.objects.select_related("window"), to_field_name="code", required=False, label=_("Facility (window)")
@@ -102,15 +103,34 @@ class ActivityMappingForm(forms.Form):
         label=_("Themes"),
     )
 
+    leave_out = forms.BooleanField(required=False, label=_("Leave this activity out"))
+
     def mapping(self) -> ActivityMapping:
         facility = self.cleaned_data["facility"]
         return ActivityMapping(
-            facility=facility.code if facility else "", themes=tuple(t.code for t in self.cleaned_data["themes"])
+            facility=facility.code if facility else "",
+            themes=tuple(t.code for t in self.cleaned_data["themes"]),
+            leave_out=self.cleaned_data["leave_out"],
         )
 
 
 def _mapping_forms(identifiers: list[str], data=None) -> list[ActivityMappingForm]:
     return [ActivityMappingForm(data, prefix=f"activity-{position}") for position, _ in enumerate(identifiers)]
+
+
+class IndicatorMappingForm(forms.Form):
+    """The corporate indicator each of the file's indicators counts towards, chosen by its title; none: its
+    results are not loaded."""
+
+    def __init__(self, titles: list[str], data=None):
+        super().__init__(data, prefix="indicator")
+        self.titles = titles
+        choices = [("", "—"), *((i.code, str(i)) for i in Indicator.objects.all())] if titles else []
+        for position, title in enumerate(titles):
+            self.fields[str(position)] = forms.ChoiceField(choices=choices, required=False, label=title)
+
+    def mapping(self) -> dict[str, str]:
+        return {title: code for position, title in enumerate(self.titles) if (code := self.cleaned_data[str(position)])}
 
 
 @staff_member_required
@@ -130,13 +150,19 @@ def _foreign_upload(request: HttpRequest) -> HttpResponse:
         return _foreign_page(request, upload=upload, status=413 if upload.has_error("file", code="too_large") else 400)
     content, name = upload.cleaned_data["file"].read(), upload.cleaned_data["file"].name
     try:
-        identifiers = activity_identifiers(content)
+        outline = file_outline(content)
     except ImportRefused as refusal:
         upload.add_error("file", _("%(reason)s Nothing was imported.") % {"reason": refusal.message})
         return _foreign_page(request, upload=upload, status=400)
     staging.upload_stage(request, content=content, name=name)
     report = foreign_activities_import(content=content, mapping=ForeignMapping(), dry_run=True)
-    return _foreign_page(request, staged_name=name, report=report, forms_=_mapping_forms(identifiers))
+    return _foreign_page(
+        request,
+        staged_name=name,
+        report=report,
+        forms_=_mapping_forms(outline.identifiers),
+        indicators=IndicatorMappingForm(outline.indicators),
+    )
 
 
 def _foreign_mapping(request: HttpRequest, *, action: str) -> HttpResponse:
@@ -148,28 +174,35 @@ def _foreign_mapping(request: HttpRequest, *, action: str) -> HttpResponse:
         message = _("Upload the file again: the one you previewed is no longer kept.")
         return _foreign_page(request, message=message, status=400)
     content, name = staged
-    identifiers = activity_identifiers(content)
-    forms_ = _mapping_forms(identifiers, request.POST if action else None)
-    if action and not all(form.is_valid() for form in forms_):
-        message = _("Choose each activity's facility and themes among those listed.")
+    outline = file_outline(content)
+    forms_ = _mapping_forms(outline.identifiers, request.POST if action else None)
+    indicators = IndicatorMappingForm(outline.indicators, request.POST if action else None)
+    if action and not (all(form.is_valid() for form in forms_) and indicators.is_valid()):
+        message = _("Choose each activity's facility and themes, and each indicator's, among those listed.")
         return _foreign_page(request, staged_name=name, message=message, status=400)
-    choices = {i: form.mapping() for i, form in zip(identifiers, forms_, strict=True)} if action else {}
-    try:
-        report = foreign_activities_import(
-            content=content, mapping=ForeignMapping(activities=choices), dry_run=action != "import"
+    mapping = (
+        ForeignMapping(
+            activities={i: form.mapping() for i, form in zip(outline.identifiers, forms_, strict=True)},
+            indicators=indicators.mapping(),
         )
+        if action
+        else ForeignMapping()
+    )
+    try:
+        report = foreign_activities_import(content=content, mapping=mapping, dry_run=action != "import")
     except MappingRefused as refusal:
         return _foreign_page(request, staged_name=name, message=refusal.message, status=400)
-    if action != "import":
-        return _foreign_page(request, staged_name=name, report=report, forms_=forms_)
-    if not report.written:
-        return _foreign_page(request, staged_name=name, report=report, forms_=forms_, status=400)
+    if action != "import" or not report.written:
+        status = 400 if action == "import" else 200
+        return _foreign_page(
+            request, staged_name=name, report=report, forms_=forms_, indicators=indicators, status=status
+        )
     staging.upload_unstage(request)
     return _foreign_page(request, report=report)
 
 
 def _foreign_page(
-    request, *, upload=None, staged_name="", report=None, forms_=(), message="", status=200
+    request, *, upload=None, staged_name="", report=None, forms_=(), indicators=None, message="", status=200
 ) -> HttpResponse:
     activities = report.activities if report else []
     context = {
@@ -180,6 +213,7 @@ def _foreign_page(
         "activities": list(zip(activities, forms_ or [None] * len(activities), strict=True)),
         "report": report,
         "imported": bool(report and report.written),
+        "indicators": indicators,
         "message": message,
     }
     return render(request, "opendata/import_foreign.html", context, status=status)

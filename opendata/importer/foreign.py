@@ -1,18 +1,23 @@
 """Activities published by others: mapped onto the portfolio, and everything that cannot be mapped reported.
 
 Another publisher's activity carries none of our vocabulary: staff say which facility (hence which window) and
-which themes it belongs to. Each activity is then prepared: what the loaders of our own files read is kept (one
-narrative per text, in the activity's language; budgets and transactions in the activity's currency; the
-transaction types the ledger records; participating organisations in the roles a project has; results that name
-a corporate indicator), and every other element and attribute is taken out and listed with its XPath and the
-reason, never silently dropped. The prepared activity is loaded by the same loaders, hence the same services, as
-our own files. A file is loaded whole in one transaction: one refused activity and nothing is written.
+which themes it belongs to, or leave it out (an activity that only groups others has no money of its own). Each
+activity is then prepared: what the loaders of our own files read is kept (one narrative per text, in the
+activity's language; recipient countries sharing 100%; budgets and transactions in one currency, as
+`foreign_money` makes them fit; participating organisations in the roles a project has; results that name a
+corporate indicator), and every other element and attribute is taken out and listed with its XPath and the
+reason, never silently dropped. Files of IATI 2.01 and 2.02 are read as 2.03, which only added to them; where a
+file breaks the 2.03 schema in an element that is not read, that is listed too, and in one that is read, the
+activity is refused. The prepared activity is loaded by the same loaders, hence the same services, as our own
+files. A file is loaded whole in one transaction: one refused activity and nothing is written.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -21,74 +26,73 @@ from django.utils.translation import gettext_lazy
 from lxml import etree
 
 from common.errors import DomainError
-from grants.models import Facility, PartnerRole, Project, Theme, TransactionKind
+from grants.models import Facility, PartnerRole, Project, Theme
 from members.models import Organisation
 from results.models import Indicator
 
 from .. import codes
 from ..fund import fund_identifier
-from . import parse, reading
+from . import ImportRefused, SchemaError, parse_any_2x, reading
+from .foreign_money import books_currency, fit_money
+from .preparation import XML_LANG, Preparation, Unmapped, spec, trim
 from .projects import code_of, project_load
 from .reading import ActivityOutcome, ActivityRefused, ImportReport
 
-XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-LEDGER_KINDS = {
-    str(kind) for kind in (TransactionKind.COMMITMENT, TransactionKind.DISBURSEMENT, TransactionKind.EXPENDITURE)
-}
-ORIGINAL_BUDGET = "1"
+__all__ = [
+    "LEFT_OUT",
+    "ActivityMapping",
+    "ForeignMapping",
+    "MappingRefused",
+    "Unmapped",
+    "file_outline",
+    "foreign_activities_import",
+]
 
-# What the loaders read, element by element: (attributes, children). Anything else is reported as unmapped.
-Spec = tuple[frozenset, dict]
-
-
-def _spec(attributes: str = "", children: dict | None = None) -> Spec:
-    return frozenset(attributes.split()), children or {}
-
-
-NARRATIVE = {"narrative": _spec(XML_LANG)}
-ORGANISATION = _spec("ref type", NARRATIVE)
-DATE = _spec("iso-date")
-VALUE = _spec("currency value-date")
-KEPT: Spec = _spec(
+LEFT_OUT = "left out"
+NARRATIVE = {"narrative": spec(XML_LANG)}
+ORGANISATION = spec("ref type", NARRATIVE)
+DATE = spec("iso-date")
+VALUE = spec("currency value-date")
+KEPT = spec(
     f"default-currency {XML_LANG}",
     {
-        "iati-identifier": _spec(),
-        "title": _spec("", NARRATIVE),
-        "description": _spec("type", NARRATIVE),
-        "participating-org": _spec("ref type role", NARRATIVE),
-        "activity-status": _spec("code"),
-        "activity-date": _spec("type iso-date"),
-        "recipient-country": _spec("code percentage"),
-        "tag": _spec("vocabulary code"),
-        "budget": _spec("type", {"period-start": DATE, "period-end": DATE, "value": VALUE}),
-        "transaction": _spec(
+        "iati-identifier": spec(),
+        "title": spec("", NARRATIVE),
+        "description": spec("type", NARRATIVE),
+        "participating-org": spec("ref type role", NARRATIVE),
+        "activity-status": spec("code"),
+        "activity-date": spec("type iso-date"),
+        "recipient-country": spec("code percentage"),
+        "tag": spec("vocabulary code"),
+        "budget": spec("type", {"period-start": DATE, "period-end": DATE, "value": VALUE}),
+        "transaction": spec(
             "ref",
             {
-                "transaction-type": _spec("code"),
+                "transaction-type": spec("code"),
                 "transaction-date": DATE,
                 "value": VALUE,
-                "description": _spec("", NARRATIVE),
+                "description": spec("", NARRATIVE),
                 "receiver-org": ORGANISATION,
             },
         ),
-        "result": _spec(
+        "result": spec(
             "type",
             {
-                "title": _spec("", NARRATIVE),
-                "description": _spec("", NARRATIVE),
-                "indicator": _spec(
+                "title": spec("", NARRATIVE),
+                "description": spec("", NARRATIVE),
+                "indicator": spec(
                     "",
                     {
-                        "title": _spec("", NARRATIVE),
-                        "reference": _spec("vocabulary code"),
-                        "baseline": _spec("year iso-date value"),
-                        "period": _spec(
+                        "title": spec("", NARRATIVE),
+                        "reference": spec("vocabulary code"),
+                        "baseline": spec("year iso-date value"),
+                        "period": spec(
                             "",
                             {
                                 "period-start": DATE,
                                 "period-end": DATE,
-                                "target": _spec("value"),
-                                "actual": _spec("value"),
+                                "target": spec("value"),
+                                "actual": spec("value"),
                             },
                         ),
                     },
@@ -109,15 +113,18 @@ NOT_KEPT = {
     "contact-info": gettext_lazy("Contacts are people of the publisher, not of the portfolio."),
     "related-activity": gettext_lazy("Links to other publishers' activities are not recorded."),
     "provider-org": gettext_lazy("The payer of a project's transaction is the fund, not another publisher."),
+    "planned-disbursement": gettext_lazy("Planned payments are not recorded; a grant agreement's tranches are."),
 }
 
 
 @dataclass(frozen=True)
 class ActivityMapping:
-    """Where an activity that carries none of our vocabulary goes: a facility (by code) and themes (by code)."""
+    """Where an activity that carries none of our vocabulary goes: a facility (by code) and themes (by code); or
+    nowhere, left out of the import."""
 
     facility: str = ""
     themes: tuple[str, ...] = ()
+    leave_out: bool = False
 
 
 @dataclass(frozen=True)
@@ -126,38 +133,44 @@ class ForeignMapping:
 
     default: ActivityMapping = ActivityMapping()
     activities: dict[str, ActivityMapping] = field(default_factory=dict)
+    indicators: dict[str, str] = field(default_factory=dict)  # an indicator's title in the file: a corporate code
 
     def of(self, identifier: str) -> ActivityMapping:
         return self.activities.get(identifier, self.default)
 
     @classmethod
     def from_dict(cls, data: dict) -> ForeignMapping:
-        """A mapping as a JSON or YAML file writes it: {"facility": .., "themes": [..], "activities": {id: {..}}}."""
+        """A mapping as a JSON or YAML file writes it: {"facility": .., "themes": [..], "activities": {id: {..}},
+        "indicators": {title: code}}, an activity's own saying "leave_out": true to leave it out."""
 
         def one(part: dict) -> ActivityMapping:
             if not isinstance(part, dict):
                 raise MappingRefused(_("Each mapping is an object with a facility and themes."))
-            return ActivityMapping(facility=str(part.get("facility") or ""), themes=tuple(part.get("themes") or ()))
+            return ActivityMapping(
+                facility=str(part.get("facility") or ""),
+                themes=tuple(part.get("themes") or ()),
+                leave_out=part.get("leave_out") is True,
+            )
 
         if not isinstance(data, dict):
             raise MappingRefused(_("The mapping is an object with a facility, themes and activities."))
         activities = data.get("activities") or {}
         if not isinstance(activities, dict):
             raise MappingRefused(_("The mapping's activities are an object keyed by IATI identifier."))
-        return cls(default=one(data), activities={str(key): one(value) for key, value in activities.items()})
+        indicators = data.get("indicators") or {}
+        if not isinstance(indicators, dict) or not all(isinstance(code, str) for code in indicators.values()):
+            raise MappingRefused(
+                _("The mapping's indicators are an object: an indicator's title, a corporate indicator's code.")
+            )
+        return cls(
+            default=one(data),
+            activities={str(key): one(value) for key, value in activities.items()},
+            indicators={str(title).strip(): code for title, code in indicators.items()},
+        )
 
 
 class MappingRefused(DomainError):
     """The mapping names a facility or theme that does not exist, or is not shaped as a mapping."""
-
-
-@dataclass(frozen=True)
-class Unmapped:
-    """An element or attribute of another publisher's activity that has no place in the portfolio."""
-
-    path: str
-    content: str
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -182,6 +195,8 @@ class ForeignActivity:
     themes: list[Theme]
     organisations: list[OrganisationMatch]
     unmapped: list[Unmapped]
+    refusal: str = ""  # why the activity cannot be loaded as the file has it, found while preparing it
+    left_out: bool = False
     outcome: ActivityOutcome | None = None
 
     @property
@@ -202,14 +217,19 @@ class ForeignReport:
     def refused(self) -> list[ForeignActivity]:
         return [a for a in self.activities if a.outcome.action == "refused"]
 
+    @property
+    def left_out(self) -> list[ForeignActivity]:
+        return [a for a in self.activities if a.outcome.action == LEFT_OUT]
+
 
 def foreign_activities_import(*, content: bytes, mapping: ForeignMapping, dry_run: bool = False) -> ForeignReport:
     """Load another publisher's activities after mapping; with `dry_run`, or when one activity is refused,
     nothing is written and the report says what would have happened."""
-    root = parse(content)
+    root, errors = parse_any_2x(content)
     _check_mapping(mapping)
+    broken = _broken_elements(root, errors)
     elements = list(root.iterfind("iati-activity"))
-    activities = [_prepare(element, mapping) for element in elements]
+    activities = [_prepare(element, mapping, broken) for element in elements]
     with transaction.atomic():
         for element, activity in zip(elements, activities, strict=True):
             activity.outcome = _load(element, activity)
@@ -219,13 +239,32 @@ def foreign_activities_import(*, content: bytes, mapping: ForeignMapping, dry_ru
     return ForeignReport(activities, written=written)
 
 
+def _broken_elements(root, errors: list[SchemaError]) -> dict:
+    """Each element where the file breaks the schema, with how; the file is refused when its root does."""
+    tree, broken = root.getroottree(), {}
+    for error in errors:
+        found = tree.xpath(error.path) if error.path.startswith("/") else []
+        node = found[0] if found else root
+        if node is root:
+            raise ImportRefused(
+                _("The file breaks the IATI 2.03 schema at line %(line)s: %(message)s")
+                % {"line": error.line, "message": error.message}
+            )
+        broken.setdefault(node, []).append(error)
+    return broken
+
+
 def _load(element, activity: ForeignActivity) -> ActivityOutcome:
     identifier = activity.identifier
+    if activity.left_out:
+        return ActivityOutcome(identifier, LEFT_OUT, _("Left out of the import, as chosen."))
     if identifier == fund_identifier():
         return ActivityOutcome(identifier, "refused", _("The pooled fund's own activity is loaded with our own files."))
+    if activity.refusal:
+        return ActivityOutcome(identifier, "refused", activity.refusal)
     try:
         if activity.facility is None and not Project.objects.filter(code=code_of(identifier)).exists():
-            raise ActivityRefused(_("Choose the facility this activity belongs to."))
+            raise ActivityRefused(_("Choose the facility this activity belongs to, or leave it out."))
         with transaction.atomic():
             return project_load(element, identifier)
     except (ActivityRefused, DomainError) as refusal:
@@ -240,61 +279,34 @@ def _check_mapping(mapping: ForeignMapping) -> None:
     themes = {theme for part in parts for theme in part.themes}
     unknown = sorted(facilities - set(Facility.objects.filter(code__in=facilities).values_list("code", flat=True)))
     unknown += sorted(themes - set(Theme.objects.filter(code__in=themes).values_list("code", flat=True)))
+    indicators = set(mapping.indicators.values())
+    unknown += sorted(indicators - set(Indicator.objects.filter(code__in=indicators).values_list("code", flat=True)))
     if unknown:
         raise MappingRefused(
-            _("The mapping names no facility or theme of this code: %(codes)s.") % {"codes": ", ".join(unknown)}
+            _("The mapping names no facility, theme or indicator of this code: %(codes)s.")
+            % {"codes": ", ".join(unknown)}
         )
 
 
-class _Preparation:
-    """One activity, trimmed in place to what the loaders read; each element or attribute taken out is recorded."""
-
-    def __init__(self, element):
-        self.element = element
-        tree = element.getroottree()
-        # Paths are taken before anything is removed, so they name the element where the file has it.
-        self.paths = {node: tree.getpath(node) for node in element.iter(etree.Element)}
-        self.order = {node: position for position, node in enumerate(self.paths)}
-        self.found: list[tuple[int, Unmapped]] = []
-        self.language = element.get(XML_LANG) or element.getparent().get(XML_LANG) or ""
-
-    def drop(self, node, reason: str) -> None:
-        self.found.append((self.order.get(node, 0), Unmapped(self.paths.get(node, node.tag), _describe(node), reason)))
-        node.getparent().remove(node)
-
-    def drop_attribute(self, node, name: str, reason: str) -> None:
-        shown = "xml:lang" if name == XML_LANG else name
-        unmapped = Unmapped(f"{self.paths.get(node, node.tag)}/@{shown}", node.get(name), reason)
-        self.found.append((self.order.get(node, 0), unmapped))
-        del node.attrib[name]
-
-    @property
-    def unmapped(self) -> list[Unmapped]:
-        """In the order the file has them."""
-        return [unmapped for _order, unmapped in sorted(self.found, key=lambda found: found[0])]
-
-    def children(self, tag: str) -> list:
-        return list(self.element.iterfind(tag))
-
-
-def _prepare(element, mapping: ForeignMapping) -> ForeignActivity:
-    p = _Preparation(element)
+def _prepare(element, mapping: ForeignMapping, broken: dict) -> ForeignActivity:
+    p = Preparation(element)
     identifier = (element.findtext("iati-identifier") or "").strip()
-    currency = element.get("default-currency") or _first_currency(element)
-    if currency and not element.get("default-currency"):
-        element.set("default-currency", currency)
+    chosen = mapping.of(identifier)
     reporting = element.find("reporting-org")
     if reporting is not None:
         p.drop(reporting, _("The publisher is not recorded on a project; our own file names us as its publisher."))
     _descriptions(p)
     _dates(p)
+    _countries(p)
     _participants(p)
     facility_from_file = _tags(p)
-    _money(p, currency)
-    _results(p)
-    _trim(p, element, KEPT)
+    currency = books_currency(p)
+    fit_money(p, currency)
+    _results(p, mapping.indicators)
+    trim(p, element, KEPT, NOT_KEPT)
     _narratives(p)
-    facility, themes = _apply(element, mapping.of(identifier), facility_from_file)
+    refusal = _schema_breaks(p, broken)
+    facility, themes = _apply(element, chosen, facility_from_file)
     organisations = [_match(org, PartnerRole(int(org.get("role"))).label) for org in p.children("participating-org")]
     organisations += [
         _match(org, _("Receiver of a transaction")) for org in element.iterfind("transaction/receiver-org")
@@ -309,15 +321,36 @@ def _prepare(element, mapping: ForeignMapping) -> ForeignActivity:
         themes=themes,
         organisations=organisations,
         unmapped=p.unmapped,
+        refusal=refusal,
+        left_out=chosen.leave_out,
     )
 
 
-def _first_currency(element) -> str:
-    found = element.find(".//value[@currency]")
-    return found.get("currency") if found is not None else ""
+_ATTRIBUTE_NAMED = re.compile(r"attribute '([^']+)'")
 
 
-def _narratives(p: _Preparation) -> None:
+def _schema_breaks(p: Preparation, broken: dict) -> str:
+    """Where the activity breaks the schema: listed when what breaks it is not read; else, why it is refused."""
+    for node, errors in broken.items():
+        if node not in p.paths:
+            continue
+        for error in errors:
+            named = _ATTRIBUTE_NAMED.search(error.message)
+            if p.is_kept(node) and not (named and node.get(named.group(1)) is None):
+                return _("Line %(line)s (%(path)s) breaks the IATI 2.03 schema: %(message)s") % {
+                    "line": error.line,
+                    "path": error.path,
+                    "message": error.message,
+                }
+            p.record(
+                node,
+                _("Line %(line)s: %(message)s") % {"line": error.line, "message": error.message},
+                _("This breaks the IATI 2.03 schema, in what is not read: the import goes on without it."),
+            )
+    return ""
+
+
+def _narratives(p: Preparation) -> None:
     """One narrative per text: in the activity's language (or with none said), else the first."""
     for parent in {narrative.getparent() for narrative in p.element.iter("narrative")}:
         narratives = list(parent.iterfind("narrative"))
@@ -332,14 +365,14 @@ def _narratives(p: _Preparation) -> None:
             del narrative.attrib[XML_LANG]  # the language of the one text kept: nothing is lost
 
 
-def _descriptions(p: _Preparation) -> None:
+def _descriptions(p: Preparation) -> None:
     general = [d for d in p.children("description") if d.get("type", "1") == "1"]
     for description in p.children("description"):
         if description is not (general[0] if general else None):
             p.drop(description, _("A project's summary is the activity's one general description."))
 
 
-def _dates(p: _Preparation) -> None:
+def _dates(p: Preparation) -> None:
     """The planned start and end stand; an actual one is read only when the planned one is missing (and an actual
     end, when a closed project ended on another day)."""
     types = {d.get("type") for d in p.children("activity-date")}
@@ -350,15 +383,64 @@ def _dates(p: _Preparation) -> None:
             p.drop(date, _("The planned date is the project's; the actual one is not recorded."))
 
 
-def _participants(p: _Preparation) -> None:
+HUNDRED, CENT = Decimal(100), Decimal("0.01")
+
+
+def _countries(p: Preparation) -> None:
+    """Recipient countries share the whole project: shares missing are split evenly from what is left, and shares
+    that add up to less or more than 100% (regions taking the rest, say) are scaled to 100%; each change said."""
+    countries = p.children("recipient-country")
+    shares = [_share(country) for country in countries]
+    if shares in ([], [None]) or (None not in shares and sum(shares) == HUNDRED):
+        return  # one country without a share has it all
+    given = sum((share for share in shares if share is not None), Decimal(0))
+    missing = shares.count(None)
+    left = max(HUNDRED - given, Decimal(0)) / missing if missing else Decimal(0)
+    shares = [left if share is None else share for share in shares]
+    total = sum(shares)
+    if total <= 0:
+        shares, total = [Decimal(1)] * len(shares), Decimal(len(shares))
+    scaled = [(share * HUNDRED / total).quantize(CENT, rounding=ROUND_HALF_UP) for share in shares]
+    scaled[scaled.index(max(scaled))] += HUNDRED - sum(scaled)  # what rounding left over
+    for country, share in zip(countries, scaled, strict=True):
+        if country.get("percentage") is not None and _share(country) == share:
+            continue
+        p.record_attribute(
+            country,
+            "percentage",
+            _(
+                "Its share is taken as %(share)s%%: a project's recipient countries share 100%%, and regions are not "
+                "recorded."
+            )
+            % {"share": f"{share.normalize():f}"},
+        )
+        country.set("percentage", f"{share:f}")
+
+
+def _share(country) -> Decimal | None:
+    try:
+        share = Decimal(country.get("percentage") or "")
+    except InvalidOperation:
+        return None
+    return share if share.is_finite() and share >= 0 else None
+
+
+def _participants(p: Preparation) -> None:
     for org in p.children("participating-org"):
         role = org.get("role")
         if role not in {str(value) for value in PartnerRole.values}:
             p.drop(org, _("A project has partners in IATI roles 1 to 4 only."))
         elif reading.is_partnership(org):
             p.drop(org, _("This is the partnership itself."))
-        elif not (org.get("ref") or "").strip() and not reading.text(org, "."):
-            p.drop(org, _("An organisation with neither an IATI identifier nor a name cannot be matched."))
+        elif _unknown_and_nameless(org):
+            p.drop(org, _("An organisation without a name, unknown here by its IATI identifier, cannot be matched."))
+    for org in p.element.iterfind("transaction/receiver-org"):
+        if _unknown_and_nameless(org):
+            p.drop(org, _("An organisation without a name, unknown here by its IATI identifier, cannot be matched."))
+
+
+def _unknown_and_nameless(org) -> bool:
+    return not reading.text(org, ".") and reading.known_organisation(org) is None
 
 
 def _match(org, role: str) -> OrganisationMatch:
@@ -370,7 +452,7 @@ def _match(org, role: str) -> OrganisationMatch:
     )
 
 
-def _tags(p: _Preparation) -> bool:
+def _tags(p: Preparation) -> bool:
     """Tags of our own vocabulary stay; True when one names a facility."""
     facility = False
     for tag in p.children("tag"):
@@ -382,67 +464,74 @@ def _tags(p: _Preparation) -> bool:
     return facility
 
 
-def _money(p: _Preparation, currency: str) -> None:
-    def other_currency(node) -> bool:
-        value = node.find("value")
-        return value is not None and (value.get("currency") or currency) != currency
-
-    in_currency = _("A project keeps its books in its own currency (%(currency)s); amounts are never converted.") % {
-        "currency": currency
-    }
-    for budget in p.children("budget"):
-        if budget.get("type", ORIGINAL_BUDGET) != ORIGINAL_BUDGET:
-            p.drop(budget, _("A revised budget is not read; the original budgets make the approved budget."))
-        elif other_currency(budget):
-            p.drop(budget, in_currency)
-    committed = False
-    for row in p.children("transaction"):
-        kind = row.find("transaction-type").get("code")
-        amount = (row.findtext("value") or "").strip()
-        if kind not in LEDGER_KINDS:
-            p.drop(row, _("The ledger of a project records commitments, disbursements and expenditure only."))
-        elif other_currency(row):
-            p.drop(row, in_currency)
-        elif kind == str(TransactionKind.COMMITMENT) and not amount.startswith("-"):
-            if committed:
-                p.drop(row, _("A project has one grant agreement: its first commitment."))
-            committed = True
-
-
-def _results(p: _Preparation) -> None:
+def _results(p: Preparation, mapped: dict[str, str]) -> None:
+    """Results whose indicators name a corporate indicator, or that staff mapped to one by title, with one
+    baseline, and one target and one actual a period, in periods within the project's dates."""
     corporate = set(Indicator.objects.values_list("code", flat=True))
-
-    def ours(indicator):
-        reference = indicator.find(f"reference[@vocabulary='{codes.OWN_VOCABULARY}']")
-        return reference if reference is not None and reference.get("code") in corporate else None
-
+    start, end = _project_dates(p.element)
     for result in p.children("result"):
-        if not any(ours(indicator) is not None for indicator in result.iterfind("indicator")):
-            p.drop(result, _("None of its indicators names a corporate indicator of this framework."))
+        codes_of = {
+            indicator: _corporate_code(p, indicator, mapped, corporate) for indicator in result.iterfind("indicator")
+        }
+        if not any(codes_of.values()):
+            p.drop(result, _("None of its indicators names or is mapped to a corporate indicator of this framework."))
             continue
-        for indicator in result.iterfind("indicator"):
-            reference = ours(indicator)
-            if reference is None:
-                p.drop(indicator, _("The indicator names no corporate indicator of this framework."))
+        for indicator, code in codes_of.items():
+            if not code:
+                p.drop(
+                    indicator, _("The indicator names no corporate indicator of this framework, nor is mapped to one.")
+                )
                 continue
             for other in indicator.iterfind("reference"):
-                if other is not reference:
+                if other.get("vocabulary") != codes.OWN_VOCABULARY or other.get("code") != code:
                     p.drop(other, _("Only the reference to a corporate indicator is read."))
+            if indicator.find(f"reference[@vocabulary='{codes.OWN_VOCABULARY}']") is None:
+                etree.SubElement(indicator, "reference", vocabulary=codes.OWN_VOCABULARY, code=code)
+            _one_of_each(p, indicator, "baseline", _("An indicator has one baseline: the first."))
+            for period in indicator.iterfind("period"):
+                if not _within(period, start, end):
+                    p.drop(
+                        period,
+                        _("A project reports on periods within its dates (%(start)s to %(end)s).")
+                        % {"start": start.isoformat(), "end": end.isoformat()},
+                    )
+                    continue
+                _one_of_each(p, period, "target", _("A period has one target: the first."))
+                _one_of_each(p, period, "actual", _("A period has one actual: the first."))
 
 
-def _trim(p: _Preparation, node, spec: Spec) -> None:
-    """Take out what the loaders do not read: attributes and children outside `spec`, recursively."""
-    attributes, children = spec
-    for name in list(node.attrib):
-        if name not in attributes:
-            p.drop_attribute(node, name, _("Not read into the portfolio."))
-    for child in list(node):
-        if not isinstance(child.tag, str):  # comments and processing instructions hold no data
-            continue
-        if child.tag in children:
-            _trim(p, child, children[child.tag])
-        else:
-            p.drop(child, str(NOT_KEPT.get(child.tag, _("Not read into the portfolio."))))
+def _corporate_code(p: Preparation, indicator, mapped: dict[str, str], corporate: set[str]) -> str:
+    """The corporate indicator an indicator names (vocabulary 99), else the one staff mapped its title to."""
+    reference = indicator.find(f"reference[@vocabulary='{codes.OWN_VOCABULARY}']")
+    if reference is not None and reference.get("code") in corporate:
+        return reference.get("code")
+    code = mapped.get(title_in(indicator, p.language))
+    return code if code in corporate else ""
+
+
+def title_in(node, language: str) -> str:
+    """A node's title as the project keeps it: its narrative in the activity's language, else its first."""
+    narratives = list(node.iterfind("title/narrative"))
+    kept = next(
+        (n for n in narratives if (n.get(XML_LANG) or language) == language), narratives[0] if narratives else None
+    )
+    return (kept.text or "").strip() if kept is not None else ""
+
+
+def _within(period, start, end) -> bool:
+    first, last = reading.date(period, "period-start"), reading.date(period, "period-end")
+    return None in (start, end, first, last) or start <= first <= last <= end
+
+
+def _project_dates(element):
+    start = reading.date(element, "activity-date[@type='1']") or reading.date(element, "activity-date[@type='2']")
+    end = reading.date(element, "activity-date[@type='3']") or reading.date(element, "activity-date[@type='4']")
+    return start, end
+
+
+def _one_of_each(p: Preparation, parent, tag: str, reason: str) -> None:
+    for extra in list(parent.iterfind(tag))[1:]:
+        p.drop(extra, reason)
 
 
 def _apply(element, chosen: ActivityMapping, facility_from_file: bool) -> tuple[Facility | None, list[Theme]]:
@@ -460,17 +549,22 @@ def _apply(element, chosen: ActivityMapping, facility_from_file: bool) -> tuple[
     return facility, list(Theme.objects.filter(code__in=theme_codes))
 
 
-def _describe(node) -> str:
-    """A short account of what an element holds: its name, attributes and first text."""
-    name = node.tag if isinstance(node.tag, str) else "?"
-    if name.startswith("{"):
-        name = name.split("}", 1)[1]
-    attributes = " ".join(f'{"xml:lang" if key == XML_LANG else key}="{value}"' for key, value in node.attrib.items())
-    text = next((t.strip() for t in node.itertext() if t.strip()), "")
-    shown = f"<{name}{' ' + attributes if attributes else ''}>"
-    return f"{shown} {text[:120]}".strip()
+@dataclass(frozen=True)
+class FileOutline:
+    """What staff map in a file: its activities' identifiers and its indicators' titles, each once, in order."""
+
+    identifiers: list[str]
+    indicators: list[str]
 
 
-def activity_identifiers(content: bytes) -> list[str]:
-    """The identifiers of a file's activities, in order; ImportRefused when it is not IATI 2.03."""
-    return [(element.findtext("iati-identifier") or "").strip() for element in parse(content).iterfind("iati-activity")]
+def file_outline(content: bytes) -> FileOutline:
+    """ImportRefused when the file is not IATI 2.01 to 2.03."""
+    root, _errors = parse_any_2x(content)
+    identifiers, indicators = [], {}
+    for element in root.iterfind("iati-activity"):
+        identifiers.append((element.findtext("iati-identifier") or "").strip())
+        language = element.get(XML_LANG) or root.get(XML_LANG) or ""
+        for indicator in element.iterfind("result/indicator"):
+            if title := title_in(indicator, language):
+                indicators.setdefault(title, None)
+    return FileOutline(identifiers, list(indicators))

@@ -35,7 +35,10 @@ def project_transactions(project: Project, element, outcome: ActivityOutcome) ->
     for transaction in element.iterfind("transaction"):
         row = LedgerRow.read(transaction, project.currency)
         booked = Transaction.objects.filter(project=project)
-        if booked.filter(**row.lookup()).exists():
+        lookup = row.lookup()
+        if row.kind == TransactionKind.COMMITMENT and not row.reference:
+            lookup["reference"] = _agreement_reference(project)  # as the agreement was recorded
+        if booked.filter(**lookup).exists():
             continue
         if row.kind == TransactionKind.INCOMING_FUNDS:
             outcome.notes.append(
@@ -50,7 +53,7 @@ def project_transactions(project: Project, element, outcome: ActivityOutcome) ->
         if row.kind == TransactionKind.COMMITMENT:
             ledger.grant_agreement_sign(
                 project=project,
-                reference=row.reference or f"{project.code}-GA",
+                reference=row.reference or _agreement_reference(project),
                 grantee=receiver or _implementing(project),
                 signed_on=row.value_date,
                 amount=row.amount,
@@ -64,6 +67,10 @@ def project_transactions(project: Project, element, outcome: ActivityOutcome) ->
             ledger.expenditure_record(project=project, **row.booking())
         changed = True
     return changed
+
+
+def _agreement_reference(project: Project) -> str:
+    return f"{project.code}-GA"
 
 
 def _signed_by_both_sides(on) -> list[ledger.SignatureInput]:

@@ -52,7 +52,8 @@ def project_load(element, identifier: str) -> ActivityOutcome:
         for t in element.iterfind("transaction")
         if t.find("transaction-type").get("code") == str(TransactionKind.COMMITMENT)
     ]
-    approved_budget = sum(budgets, Decimal(0)) or sum(commitments, Decimal(0))
+    # The budgets, or the commitment when it is more: a project never commits beyond its approved budget.
+    approved_budget = max(sum(budgets, Decimal(0)), sum(commitments, Decimal(0)))
     tags = {tag.get("code"): tag for tag in element.iterfind("tag") if tag.get("vocabulary") == codes.OWN_VOCABULARY}
     facility_codes = [c.split(":", 1)[1] for c in tags if c.startswith("facility:")]
     facility = Facility.objects.filter(code__in=facility_codes).first() if facility_codes else None

@@ -4,21 +4,24 @@ import yaml
 from django.core.management.base import BaseCommand, CommandError
 
 from opendata.importer import ImportRefused
-from opendata.importer.foreign import ForeignMapping, MappingRefused, foreign_activities_import
+from opendata.importer.foreign import LEFT_OUT, ForeignMapping, MappingRefused, foreign_activities_import
 
 
 class Command(BaseCommand):
     help = (
-        "Load another publisher's IATI 2.03 activities from FILE, mapped by a JSON or YAML file, whole or not at all; "
-        "list every element that cannot be mapped."
+        "Load another publisher's IATI 2.01 to 2.03 activities from FILE, mapped by a JSON or YAML file, whole or "
+        "not at all; list every element that cannot be mapped."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("file", type=Path, help="An IATI 2.03 activity file.")
+        parser.add_argument("file", type=Path, help="An IATI 2.01 to 2.03 activity file.")
         parser.add_argument(
             "--mapping",
             type=Path,
-            help='JSON or YAML: {"facility": CODE, "themes": [CODE, ..], "activities": {IDENTIFIER: {..}}}.',
+            help=(
+                'JSON or YAML: {"facility": CODE, "themes": [CODE, ..], "activities": {IDENTIFIER: {..}}}; '
+                'an activity\'s own may say "leave_out": true.'
+            ),
         )
         parser.add_argument("--dry-run", action="store_true", help="Say what would happen, and write nothing.")
 
@@ -44,7 +47,10 @@ class Command(BaseCommand):
             for item in activity.unmapped:
                 self.stdout.write(f"          not mapped: {item.path} {item.content} ({item.reason})")
         counts = report.counts
-        summary = f"{counts['created']} created, {counts['updated']} updated, {counts['unchanged']} unchanged."
+        summary = (
+            f"{counts['created']} created, {counts['updated']} updated, {counts['unchanged']} unchanged, "
+            f"{counts[LEFT_OUT]} left out."
+        )
         if report.written:
             self.stdout.write(self.style.SUCCESS(summary))
         elif counts["refused"]:

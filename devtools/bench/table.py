@@ -40,7 +40,12 @@ def markdown(report: dict, suite: str) -> str:
         f"{settings.get('runs', '?')} timed runs after {settings.get('warmup', '?')} warm-up runs "
         "(fewer where a scenario says so).",
         "",
-        f"Seeded: {sizes}. Seeding took: {seeded}.",
+        f"Seeded: {sizes}. "
+        + (
+            f"Seeding took: {seeded}."
+            if seeded
+            else "A database kept from an earlier run (--keep-database), not seeded again."
+        ),
         "",
         "| scenario | median ms | p95 ms | floor ms | page / floor | queries | same every run | peak RSS MB | note |",
         "|---|--:|--:|--:|--:|--:|---|--:|---|",

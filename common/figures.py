@@ -83,13 +83,24 @@ def cached_query(name: str, queryset: QuerySet, compute: Callable[[], T]) -> T:
     return cached_figures(f"{name}:{sql!r}:{params!r}", compute)
 
 
-def watch(models: Iterable[type[Model]]) -> None:
-    """Forget the cached figures whenever a row of one of `models` (or of their many-to-many tables) changes."""
+def watch(models: Iterable[type[Model]], *, unread: Callable[[Model, frozenset | None], bool] | None = None) -> None:
+    """Forget the cached figures whenever a row of one of `models` (or of their many-to-many tables) changes;
+    unless `unread(row, update_fields)` says no figure reads what changed (a draft's text, say), so that a
+    partner typing a draft does not make every figure be read again."""
+    receiver = portfolio_changed if unread is None else _forget_unless(unread)
     for model in models:
         _watched.add(model._meta.label)
         uid = f"portfolio-figures-{model._meta.label}"
-        post_save.connect(portfolio_changed, sender=model, dispatch_uid=f"{uid}-save")
-        post_delete.connect(portfolio_changed, sender=model, dispatch_uid=f"{uid}-delete")
+        post_save.connect(receiver, sender=model, dispatch_uid=f"{uid}-save", weak=False)
+        post_delete.connect(receiver, sender=model, dispatch_uid=f"{uid}-delete", weak=False)
         for field in model._meta.local_many_to_many:
             through = field.remote_field.through
             m2m_changed.connect(portfolio_changed, sender=through, dispatch_uid=f"{uid}-{field.name}")
+
+
+def _forget_unless(unread: Callable[[Model, frozenset | None], bool]) -> Callable:
+    def receiver(instance: Model, update_fields: frozenset | None = None, **signal) -> None:
+        if not unread(instance, update_fields):
+            portfolio_changed()
+
+    return receiver

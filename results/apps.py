@@ -13,6 +13,7 @@ class ResultsConfig(AppConfig):
         from grants.selectors.closeout import report_checks
         from grants.todos import register_todos
 
+        from .figures import read_by_no_figure
         from .selectors import closeout_report_items
         from .services import reporting_periods_extend
         from .todos import report_todos
@@ -25,8 +26,8 @@ class ResultsConfig(AppConfig):
         report_checks.register(closeout_report_items)
         end_date_moved.register(reporting_periods_extend)
         # The results against targets on the public and donor pages are kept in the cache (common.figures):
-        # a change of any row of this app forgets them.
-        watch(self.get_models())
+        # a change of any row of this app forgets them, except a draft's, which no figure reads.
+        watch(self.get_models(), unread=read_by_no_figure)
 
 
 def plan_at_award(project) -> None:

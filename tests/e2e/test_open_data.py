@@ -110,7 +110,8 @@ def test_a_programme_officer_maps_another_publishers_file_and_sees_why_nothing_w
     expect(page.get_by_role("heading", name="bilateral_donor.xml: 2 activities")).to_be_visible()
     activities = page.locator("section.foreign-activity")
     kampala = activities.filter(has_text="XM-EXAMPLE-DONOR-4021-A")
-    expect(kampala.locator(".outcome")).to_contain_text("Choose the facility this activity belongs to, or leave it out.")
+    choose = "Choose the facility this activity belongs to, or leave it out."
+    expect(kampala.locator(".outcome")).to_contain_text(choose)
     expect(kampala.locator("table.unmapped")).to_contain_text("/iati-activities/iati-activity[1]/document-link")
     shot(page, "iati-foreign-preview")
     page.set_viewport_size(PHONE)

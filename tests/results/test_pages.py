@@ -403,3 +403,37 @@ def test_a_project_withdrawn_from_the_public_leaves_the_results_page_on_the_next
     grants_services.project_unpublish(project=reporting.project, user=StaffFactory(is_superuser=True))
 
     assert "1,200" not in people_reached(client)
+
+
+def test_a_draft_saved_as_the_partner_types_keeps_the_figures_and_its_approval_shows(client, reporting):
+    period = reporting.periods[1]
+    progress = services.report_start(period=period, user=reporting.partner)
+    rows = {
+        row.project_indicator.indicator.code: row.pk
+        for row in period.indicator_periods.select_related("project_indicator__indicator")
+    }
+
+    def save(people: str) -> None:
+        services.report_save(
+            report=progress,
+            user=reporting.partner,
+            narrative=f"{people} people reached.",
+            values={
+                rows["IMP-1"]: ValueInput(value=people, splits={"female": str(int(people) // 2)}),
+                rows["IMP-2"]: ValueInput(city_ids=[city.pk for city in reporting.cities]),
+            },
+        )
+
+    save("700")
+    assert "1,200" in indicator_block(client.get(reverse("results:portfolio")).content.decode(), "IMP-1")
+
+    save("800")  # again, as the draft saves itself: its values are replaced, none approved
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("results:portfolio")).content.decode()
+    assert not any("results_reportedvalue" in query["sql"] for query in queries.captured_queries)  # kept
+    assert "1,200" in indicator_block(page, "IMP-1")
+
+    services.report_approve(
+        report=services.report_submit(report=progress, user=reporting.partner), user=reporting.staff
+    )
+    assert "2,000" in indicator_block(client.get(reverse("results:portfolio")).content.decode(), "IMP-1")

@@ -346,22 +346,20 @@ def test_a_page_whose_database_fails_asks_to_try_again_and_a_bug_says_so(failure
     assert "administrator command" not in page.content.decode() and "a bug" not in page.content.decode()
 
 
+# The test's own web server's sessions: on its test database, not another xdist worker's server's.
+WEB_SESSIONS = "FROM pg_stat_activity WHERE application_name = %s AND datname = current_database()"
+
+
 def terminate_web_sessions() -> int:
     """End every database session of the test's web server, waiting until each is gone; how many there were."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(pg_terminate_backend(pid, 5000)) FROM pg_stat_activity WHERE application_name = %s",
-            [webserver.APPLICATION_NAME],
-        )
+        cursor.execute(f"SELECT count(pg_terminate_backend(pid, 5000)) {WEB_SESSIONS}", [webserver.APPLICATION_NAME])
         return cursor.fetchone()[0]
 
 
 def web_sessions_waiting_for_a_lock() -> int:
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s AND wait_event_type = 'Lock'",
-            [webserver.APPLICATION_NAME],
-        )
+        cursor.execute(f"SELECT count(*) {WEB_SESSIONS} AND wait_event_type = 'Lock'", [webserver.APPLICATION_NAME])
         return cursor.fetchone()[0]
 
 

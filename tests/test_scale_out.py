@@ -201,7 +201,10 @@ def wait_until_made(reports: list[DonorReport]) -> list[DonorReport]:
 
 def replica_sessions() -> int:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = %s", [REPLICA_SESSIONS])
+        cursor.execute(  # this test's database only, not another xdist worker's
+            "SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = %s AND datname = current_database()",
+            [REPLICA_SESSIONS],
+        )
         return cursor.fetchone()[0]
 
 

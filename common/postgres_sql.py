@@ -5,15 +5,9 @@ from __future__ import annotations
 
 from django.db import migrations
 
+from .vendor_sql import per_vendor
+
 
 def postgresql_only(forward: str, backward: str) -> migrations.RunPython:
     """A migration operation running `forward` on PostgreSQL, and `backward` when it is undone."""
-    return migrations.RunPython(_on_postgresql(forward), _on_postgresql(backward))
-
-
-def _on_postgresql(sql: str):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql)
-
-    return run
+    return per_vendor({"postgresql": [forward]}, {"postgresql": [backward]})

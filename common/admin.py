@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from django import forms
@@ -12,11 +13,13 @@ from django.contrib.admin.utils import quote, unquote
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q, Sum
+from django.core.paginator import Paginator
+from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
@@ -28,6 +31,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from .figures import cached_query
 from .import_widgets import ISO_DATE, date_format_choices
+from .loose_index_scan import distinct_values
 from .money import format_money
 
 
@@ -232,16 +236,18 @@ class LongListMixin:
 
 class KeptValuesFilter(admin.AllValuesFieldListFilter):
     """Django's filter by the values a column holds, those values kept in the cache until a row changes
-    (common.figures): listing the few currencies of a ledger of a million rows reads every row."""
+    (common.figures) and read through the column's index (`distinct_values`): listing the few currencies of a
+    ledger of a million rows with `SELECT DISTINCT` reads every row. The column needs an index."""
 
     def __init__(self, field, request, params, model, model_admin, field_path):
         super().__init__(field, request, params, model, model_admin, field_path)
         values = self.lookup_choices
-        self.lookup_choices = cached_query("admin-values", values, lambda: list(values))
+        self.lookup_choices = cached_query("admin-values", values, lambda: distinct_values(values, field))
 
 
 class MoneyTotalsMixin:
-    """Shows, under a changelist, the total of a money column per currency for the filtered rows.
+    """Shows, under a changelist, the total of a money column per currency for the filtered rows, read in the
+    same pass as the list's count: one read of the selection, kept until a row of the tables it reads changes.
 
     The total is taken over the rows the list shows, each once: a search or a filter across a
     many-valued relation (a project's partners, cities, countries) joins one row to many, and
@@ -253,26 +259,54 @@ class MoneyTotalsMixin:
     totals_currency_field = "currency"
     totals_label = ""
 
+    def selection_summary(self, selected: QuerySet) -> list[tuple[str, Decimal, int]]:
+        """`(currency, total, rows)` of the selected rows, each row once, in the currency's order."""
+        if selected.query.distinct or selected.query.annotations:  # a many-valued join: each row once
+            selected = self.model._default_manager.filter(pk__in=selected.values("pk"))
+        rows = (
+            selected.order_by()
+            .values(self.totals_currency_field)
+            .annotate(total=Sum(self.totals_amount_field), rows=Count("pk"))
+            .order_by(self.totals_currency_field)
+        )
+        # A sum over a whole ledger: kept until a row of the tables it reads changes (common.figures).
+        return cached_query(
+            "admin-selection",
+            rows,
+            lambda: [(row[self.totals_currency_field], row["total"], row["rows"]) for row in rows],
+        )
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        return SummaryCountPaginator(
+            queryset,
+            per_page,
+            orphans,
+            allow_empty_first_page,
+            count=lambda: sum(rows for _currency, _total, rows in self.selection_summary(queryset)),
+        )
+
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context)
         changelist = getattr(response, "context_data", {}).get("cl")
         if changelist is None:
             return response
-        selected = changelist.queryset
-        if selected.query.distinct or selected.query.annotations:  # a many-valued join: each row once
-            selected = self.model._default_manager.filter(pk__in=selected.values("pk"))
-        rows = (
-            selected.values(self.totals_currency_field)
-            .annotate(total=Sum(self.totals_amount_field))
-            .order_by(self.totals_currency_field)
-        )
-        # A sum over a whole ledger: kept until a row of the tables it reads changes (common.figures).
-        totals = cached_query(
-            "admin-totals", rows, lambda: [(row[self.totals_currency_field], row["total"]) for row in rows]
-        )
-        response.context_data["money_totals"] = [format_money(total, currency) for currency, total in totals]
+        totals = self.selection_summary(changelist.queryset)
+        response.context_data["money_totals"] = [format_money(total, currency) for currency, total, _ in totals]
         response.context_data["money_totals_label"] = self.totals_label
         return response
+
+
+class SummaryCountPaginator(Paginator):
+    """Pages whose number of rows is given by `count()`: a list that reads its rows' totals counts them in the
+    same pass (`MoneyTotalsMixin`)."""
+
+    def __init__(self, *args, count: Callable[[], int], **kwargs):
+        super().__init__(*args, **kwargs)
+        self._count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._count()
 
 
 class DatedImportForm(ImportForm):

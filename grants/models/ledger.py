@@ -485,6 +485,8 @@ class Transaction(models.Model):
             models.Index(fields=["kind", "value_date"], name="transaction_kind_date"),
             # The ledger newest first, a page at a time (the API's list, the admin's).
             models.Index(fields=["-value_date", "-id"], name="transaction_recent"),
+            # The admin's filter by currency, and the currencies it offers (common/loose_index_scan.py).
+            models.Index(fields=["currency"], name="transaction_currency"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -217,8 +217,29 @@ def test_the_ledgers_count_is_kept_across_its_pages_and_follows_a_new_payment(st
     with CaptureQueriesContext(connection) as again:
         assert staff_client.get(url, searched).context["cl"].result_count == 3
 
-    counts = [[q for q in queries if q["sql"].startswith("SELECT COUNT(*)")] for queries in (first, again)]
+    counts = [[q["sql"] for q in queries if "COUNT(" in q["sql"]] for queries in (first, again)]
     assert len(counts[0]) == 1 and counts[1] == []  # counted once, then kept
+    assert "SUM(" in counts[0][0]  # counted in the same pass as the totals
     services.disbursement_record(project=signed_project, amount=Decimal("10.00"), value_date=dt.date(2024, 4, 1))
     page = staff_client.get(url, searched)
     assert page.context["cl"].result_count == 4 and "4 transactions" in page.content.decode()
+
+
+def test_the_ledgers_currency_filter_offers_the_currencies_it_holds_in_their_order(staff_client, signed_project):
+    ProjectFactory(currency="CHF")
+    services.disbursement_record(project=signed_project, amount=Decimal("10.00"), value_date=dt.date(2024, 3, 1))
+    chf = ProjectFactory(currency="CHF", approved_budget=Decimal("500.00"))
+    services.grant_agreement_sign(
+        project=chf,
+        reference="GA-CHF-2",
+        grantee=OrganisationFactory(),
+        signed_on=dt.date(2024, 1, 10),
+        signatures=both_sides(dt.date(2024, 1, 10)),
+        amount=Decimal("500.00"),
+        tranches=[services.TrancheSpec(dt.date(2024, 2, 1), Decimal("500.00"))],
+    )
+    listing = staff_client.get(reverse("admin:grants_transaction_changelist"))
+    currency = next(spec for spec in listing.context["cl"].filter_specs if spec.title == "currency")
+    assert list(currency.lookup_choices) == ["CHF", "USD"]
+    chosen = staff_client.get(reverse("admin:grants_transaction_changelist"), {"currency": "CHF"})
+    assert chosen.context["money_totals"] == ["CHF\xa0500.00"] and chosen.context["cl"].result_count == 1

@@ -1,0 +1,48 @@
+"""A column's distinct values read by skipping through its index are the values `SELECT DISTINCT` reads."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from common.loose_index_scan import distinct_values
+from grants.models import ExchangeRate
+
+pytestmark = pytest.mark.django_db
+
+
+def rate(currency: str, day: int) -> ExchangeRate:
+    return ExchangeRate.objects.create(
+        currency=currency, quote_currency="USD", date=dt.date(2024, 1, day), rate=Decimal("1.1")
+    )
+
+
+def currencies(rows) -> list[str]:
+    return distinct_values(rows.distinct().order_by("currency").values_list("currency", flat=True), CURRENCY)
+
+
+CURRENCY = ExchangeRate._meta.get_field("currency")
+
+
+def test_the_values_are_those_of_select_distinct_in_their_order():
+    for day, currency in enumerate(["KES", "BRL", "KES", "INR", "BRL"], start=1):
+        rate(currency, day)
+    assert currencies(ExchangeRate.objects.all()) == ["BRL", "INR", "KES"]
+
+
+def test_filtered_rows_are_read_as_their_query_says():
+    rate("KES", 1)
+    rate("BRL", 2)
+    assert currencies(ExchangeRate.objects.filter(date=dt.date(2024, 1, 2))) == ["BRL"]
+
+
+@pytest.mark.postgres
+def test_on_postgresql_a_whole_table_is_read_through_its_index():
+    rate("KES", 1)
+    with CaptureQueriesContext(connection) as queries:
+        assert currencies(ExchangeRate.objects.all()) == ["KES"]
+    assert "WITH RECURSIVE" in queries[0]["sql"] and "DISTINCT" not in queries[0]["sql"]

@@ -118,17 +118,23 @@ def test_a_disbursement_imported_from_an_iati_file_shows_on_the_next_visit(clien
     assert home(client) == (Decimal("1000.00"), Decimal("300.00"))
 
 
-def test_a_rate_added_in_the_admin_converts_on_the_next_visit(client, staff_client):
-    project = ProjectFactory(currency="CHF", approved_budget=Decimal("1000.00"))
+def signed_in_chf(amount: Decimal) -> Project:
+    """A project in CHF whose agreement commits `amount`, paid in one tranche."""
+    project = ProjectFactory(currency="CHF", approved_budget=amount)
     services.grant_agreement_sign(
         project=project,
         reference="GA-CHF",
         grantee=OrganisationFactory(),
         signed_on=dt.date(2024, 1, 10),
         signatures=both_sides(dt.date(2024, 1, 10)),
-        amount=Decimal("1000.00"),
-        tranches=[services.TrancheSpec(dt.date(2024, 2, 1), Decimal("1000.00"))],
+        amount=amount,
+        tranches=[services.TrancheSpec(dt.date(2024, 2, 1), amount)],
     )
+    return project
+
+
+def test_a_rate_added_in_the_admin_converts_on_the_next_visit(client, staff_client):
+    signed_in_chf(Decimal("1000.00"))
     assert home(client)[0] == Decimal(0)  # no CHF rate yet: left out, and said so
 
     staff_client.post(
@@ -172,16 +178,7 @@ def test_the_ledger_totals_and_currencies_of_the_admin_list_follow_a_new_payment
 
     services.disbursement_record(project=signed_project, amount=Decimal("250.00"), value_date=dt.date(2024, 3, 1))
     ExchangeRate.objects.create(currency="CHF", quote_currency="USD", date=dt.date(2024, 1, 1), rate=Decimal("1.1"))
-    chf = ProjectFactory(currency="CHF", approved_budget=Decimal("500.00"))
-    services.grant_agreement_sign(
-        project=chf,
-        reference="GA-CHF",
-        grantee=OrganisationFactory(),
-        signed_on=dt.date(2024, 1, 10),
-        signatures=both_sides(dt.date(2024, 1, 10)),
-        amount=Decimal("500.00"),
-        tranches=[services.TrancheSpec(dt.date(2024, 2, 1), Decimal("500.00"))],
-    )
+    signed_in_chf(Decimal("500.00"))
 
     listing = staff_client.get(url)
     assert listing.context["money_totals"] == ["CHF\xa0500.00", "USD\xa01,250.00"]
@@ -228,16 +225,7 @@ def test_the_ledgers_count_is_kept_across_its_pages_and_follows_a_new_payment(st
 def test_the_ledgers_currency_filter_offers_the_currencies_it_holds_in_their_order(staff_client, signed_project):
     ProjectFactory(currency="CHF")
     services.disbursement_record(project=signed_project, amount=Decimal("10.00"), value_date=dt.date(2024, 3, 1))
-    chf = ProjectFactory(currency="CHF", approved_budget=Decimal("500.00"))
-    services.grant_agreement_sign(
-        project=chf,
-        reference="GA-CHF-2",
-        grantee=OrganisationFactory(),
-        signed_on=dt.date(2024, 1, 10),
-        signatures=both_sides(dt.date(2024, 1, 10)),
-        amount=Decimal("500.00"),
-        tranches=[services.TrancheSpec(dt.date(2024, 2, 1), Decimal("500.00"))],
-    )
+    signed_in_chf(Decimal("500.00"))
     listing = staff_client.get(reverse("admin:grants_transaction_changelist"))
     currency = next(spec for spec in listing.context["cl"].filter_specs if spec.title == "currency")
     assert list(currency.lookup_choices) == ["CHF", "USD"]

@@ -18,7 +18,6 @@ from common.api import CheckedModelSerializer, staff_editable
 from common.api_views import StaffEditableViewSet
 from grants.api import ProjectRef
 from grants.models import Facility, FundingWindow, Theme
-from grants.selectors import public_projects
 
 from . import selectors
 from .filters import IndicatorFilter
@@ -214,5 +213,5 @@ class PortfolioProgressView(APIView):
     def get(self, request: Request) -> Response:
         scope = ScopeInput(data=request.query_params)
         scope.is_valid(raise_exception=True)
-        outcomes = selectors.portfolio_progress(scope=scope.scope(), projects=public_projects())
+        outcomes = selectors.portfolio_progress(scope=scope.scope(), public=True)
         return Response(PortfolioProgressOutput({"outcomes": outcomes}).data)

@@ -652,3 +652,6 @@ class ExpenditureLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.budget_line}: {self.amount}"
+
+
+from .sums import IndicatorYear, PlaceYear, ValueSplitTotal  # noqa: E402, F401  (the kept sums: results/sums.py)

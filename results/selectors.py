@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import models
-from django.db.models import Count, F, Max, Min, Prefetch, Q, QuerySet, Sum, Window
-from django.db.models.functions import ExtractYear, RowNumber
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
@@ -39,27 +38,15 @@ from .models import (
     ProjectIndicator,
     ProjectResult,
     ReportedPlace,
-    ReportedValue,
     ReportingPeriod,
     ReportKind,
     ReportStatus,
     SexCategory,
     Unit,
-    ValueSplit,
 )
+from .portfolio_figures import LatestYear, PortfolioFigures, figures_from_kept_sums, figures_from_values, kept_sums_hold
 
 ZERO = Decimal(0)
-
-
-def approved_values(*, projects: QuerySet[Project] | None = None) -> QuerySet[ReportedValue]:
-    """Values of approved reports, of the given projects when a scope is given.
-
-    Reads the copies kept on each value (indicator, project, period end, approval), one table.
-    """
-    values = ReportedValue.objects.filter(is_approved=True)
-    if projects is not None:
-        values = values.filter(project_id__in=projects.values("pk"))
-    return values.order_by()
 
 
 @dataclass(frozen=True)
@@ -150,20 +137,19 @@ def _trend_max(per_year: dict[int, Decimal]) -> list[YearPoint]:
     return points
 
 
-def _trend_latest(latest: dict[int, dict[int, Decimal]], average: bool) -> list[YearPoint]:
-    """`latest` maps each project indicator to its last approved value of each year."""
-    years = {year for by_year in latest.values() for year in by_year}
+def _trend_latest(years: dict[int, LatestYear], average: bool) -> list[YearPoint]:
+    """`years` sums each project's last value of each year, and how the projects' latest values moved."""
     if not years:
         return []
-    points, current = [], {}
+    points, total, reported = [], ZERO, 0
     for year in _years(min(years), max(years)):
-        reported = {pi: by_year[year] for pi, by_year in latest.items() if year in by_year}
-        current.update(reported)
-        total, in_year = sum(current.values(), ZERO), sum(reported.values(), ZERO)
+        summed = years.get(year, LatestYear())
+        total, reported = total + summed.change, reported + summed.new
+        to_date, in_year = total, summed.total
         if average:
-            total = total / len(current)
-            in_year = in_year / len(reported) if reported else ZERO
-        points.append(YearPoint(year, in_year.quantize(Decimal("0.01")), total.quantize(Decimal("0.01"))))
+            to_date = total / reported
+            in_year = in_year / summed.projects if summed.projects else ZERO
+        points.append(YearPoint(year, in_year.quantize(Decimal("0.01")), to_date.quantize(Decimal("0.01"))))
     return points
 
 
@@ -182,10 +168,10 @@ def _trend_distinct(first_years: list[int]) -> list[YearPoint]:
     return _trend_sum({year: Decimal(count) for year, count in new.items()})
 
 
-def public_progress(*, scope: Scope, projects: QuerySet[Project]) -> list[OutcomeProgress]:
-    """`portfolio_progress` of the public projects, sliced by `scope`: read from every approved value, so kept
-    in the cache until a row it is made of changes (common.figures)."""
-    return cached_figures(f"results:public:{scope!r}", lambda: portfolio_progress(scope=scope, projects=projects))
+def public_progress(*, scope: Scope) -> list[OutcomeProgress]:
+    """`portfolio_progress` of the public projects, sliced by `scope`: read from every approved value (or the sums
+    kept of them), so kept in the cache until a row it is made of changes (common.figures)."""
+    return cached_figures(f"results:public:{scope!r}", lambda: portfolio_progress(scope=scope, public=True))
 
 
 def donor_progress(*, donor: int) -> list[OutcomeProgress]:
@@ -193,73 +179,25 @@ def donor_progress(*, donor: int) -> list[OutcomeProgress]:
     return cached_figures(f"results:donor:{donor}", lambda: portfolio_progress(scope=Scope(donor=donor)))
 
 
-def portfolio_progress(
-    *, scope: Scope | None = None, projects: QuerySet[Project] | None = None
-) -> list[OutcomeProgress]:
-    """Progress on every corporate indicator against its final target, in six queries.
+def portfolio_progress(*, scope: Scope | None = None, public: bool = False) -> list[OutcomeProgress]:
+    """Progress on every corporate indicator against its final target, in a constant number of queries.
 
-    `projects` limits the figures to those projects (the public ones, a donor's); `scope` slices
-    them further. Scoped to a country, distinct counts count only places in that country.
+    `public` limits the figures to the public projects; `scope` slices them further. Scoped to a country,
+    distinct counts count only places in that country. Read from the sums PostgreSQL keeps where they hold the
+    slice (results/portfolio_figures.py), else from the approved values.
     """
     scope = scope or Scope()
-    scoped = None
-    if not (scope.is_whole_portfolio and projects is None):
-        scoped = scope.projects(projects if projects is not None else Project.objects.all()).values("pk")
-    values = approved_values()
-    # Places and splits join their value directly: faster than "value in (approved values)".
-    places = ReportedPlace.objects.filter(reported__is_approved=True)
-    split_rows = ValueSplit.objects.filter(reported__is_approved=True)
-    if scoped is not None:
-        values = values.filter(project_id__in=scoped)
-        places = places.filter(reported__project_id__in=scoped)
-        split_rows = split_rows.filter(reported__project_id__in=scoped)
-    year = ExtractYear("period_end")
+    if kept_sums_hold(scope):
+        figures = figures_from_kept_sums(window=scope.window, facility=scope.facility, public=public)
+    else:
+        projects = Project.objects.filter(is_public=True) if public else None
+        if not scope.is_whole_portfolio:
+            projects = scope.projects(projects if projects is not None else Project.objects.all())
+        figures = figures_from_values(projects=projects, country=scope.country)
+    return _progress(figures)
 
-    sums = values.values("indicator_id").annotate(year=year, total=Sum("value"), highest=Max("value"))
-    per_year_sum: dict[int, dict[int, Decimal]] = defaultdict(dict)
-    per_year_max: dict[int, dict[int, Decimal]] = defaultdict(dict)
-    for row in sums:
-        per_year_sum[row["indicator_id"]][row["year"]] = row["total"]
-        per_year_max[row["indicator_id"]][row["year"]] = row["highest"]
 
-    # A project measures a corporate indicator once, so (indicator, project) is its project indicator.
-    latest_rows = (
-        values.filter(indicator__aggregation=Aggregation.LATEST)
-        .annotate(
-            year=year,
-            rank=Window(
-                RowNumber(), partition_by=[F("indicator_id"), F("project_id"), year], order_by=F("period_end").desc()
-            ),
-        )
-        .filter(rank=1)
-        .values_list("indicator_id", "project_id", "year", "value")
-    )
-    latest: dict[int, dict[int, dict[int, Decimal]]] = defaultdict(lambda: defaultdict(dict))
-    for indicator_id, project_id, value_year, value in latest_rows:
-        latest[indicator_id][project_id][value_year] = value
-
-    if scope.country:
-        places = places.filter(country=scope.country)
-    first_named = (
-        places.values("reported__indicator_id", "city_id", "country")
-        .annotate(first=Min(ExtractYear("reported__period_end")))
-        .order_by()
-    )
-    cities: dict[int, dict[int, int]] = defaultdict(dict)
-    countries: dict[int, dict[str, int]] = defaultdict(dict)
-    for row in first_named:
-        indicator_id, first = row["reported__indicator_id"], row["first"]
-        if row["city_id"]:
-            known = cities[indicator_id].get(row["city_id"])
-            cities[indicator_id][row["city_id"]] = min(first, known or first)
-        known = countries[indicator_id].get(row["country"])
-        countries[indicator_id][row["country"]] = min(first, known or first)
-
-    split_rows = split_rows.values("reported__indicator_id", "category").annotate(total=Sum("value")).order_by()
-    splits: dict[int, dict[str, Decimal]] = defaultdict(dict)
-    for row in split_rows:
-        splits[row["reported__indicator_id"]][row["category"]] = row["total"]
-
+def _progress(figures: PortfolioFigures) -> list[OutcomeProgress]:
     # The final target of each indicator: the one of the latest year (read in order, the last one wins).
     final_target = {target.indicator_id: target for target in PortfolioTarget.objects.order_by("year")}
     indicators = Indicator.objects.select_related("outcome")
@@ -267,16 +205,16 @@ def portfolio_progress(
     for indicator in indicators:
         rule = indicator.aggregation
         if rule == Aggregation.SUM:
-            trend = _trend_sum(per_year_sum.get(indicator.pk, {}))
+            trend = _trend_sum(figures.sums.get(indicator.pk, {}))
         elif rule == Aggregation.MAXIMUM:
-            trend = _trend_max(per_year_max.get(indicator.pk, {}))
+            trend = _trend_max(figures.highest.get(indicator.pk, {}))
         elif rule == Aggregation.LATEST:
-            trend = _trend_latest(latest.get(indicator.pk, {}), average=indicator.unit == Unit.PERCENTAGE)
+            trend = _trend_latest(figures.latest.get(indicator.pk, {}), average=indicator.unit == Unit.PERCENTAGE)
         elif rule == Aggregation.DISTINCT_CITIES:
-            trend = _trend_distinct(list(cities.get(indicator.pk, {}).values()))
+            trend = _trend_distinct(list(figures.cities.get(indicator.pk, {}).values()))
         else:
-            trend = _trend_distinct(list(countries.get(indicator.pk, {}).values()))
-        reported_years = per_year_sum.get(indicator.pk)
+            trend = _trend_distinct(list(figures.countries.get(indicator.pk, {}).values()))
+        reported_years = figures.sums.get(indicator.pk)
         if trend and reported_years:
             trend = _carry_forward(trend, max(reported_years))
         progress = IndicatorProgress(
@@ -284,7 +222,7 @@ def portfolio_progress(
             target=final_target.get(indicator.pk),
             achieved=trend[-1].to_date if trend else ZERO,
             trend=trend,
-            splits=splits.get(indicator.pk, {}) if rule == Aggregation.SUM else {},
+            splits=figures.splits.get(indicator.pk, {}) if rule == Aggregation.SUM else {},
         )
         outcome = by_outcome.setdefault(indicator.outcome_id, OutcomeProgress(indicator.outcome, []))
         outcome.indicators.append(progress)

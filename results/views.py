@@ -19,7 +19,6 @@ from common.permissions import may
 from common.uploads import file_download
 from grants.models import Project
 from grants.sections import PageSection
-from grants.selectors import public_projects
 from members.models import Role
 from members.selectors import organisations_of
 
@@ -52,7 +51,7 @@ def charted_progress(progress: selectors.IndicatorProgress) -> ChartedProgress:
 def portfolio(request: HttpRequest) -> HttpResponse:
     form = ScopeForm(request.GET or None)
     scope = form.scope()
-    outcomes = selectors.public_progress(scope=scope, projects=public_projects())
+    outcomes = selectors.public_progress(scope=scope)
     charted = [(outcome.outcome, [charted_progress(item) for item in outcome.indicators]) for outcome in outcomes]
     context = {"form": form, "scope": scope, "outcomes": charted, "active_filters": active_filter_count(request.GET)}
     return render(request, "results/portfolio.html", context)

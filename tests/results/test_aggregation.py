@@ -393,7 +393,7 @@ def test_the_projects_given_limit_the_figures(two_projects):
     people, _, world = two_projects
     Project.objects.filter(pk=world.pk).update(is_public=False)
 
-    assert progress(people, projects=Project.objects.filter(is_public=True)).achieved == D(10)
+    assert progress(people, public=True).achieved == D(10)
 
 
 # Cost

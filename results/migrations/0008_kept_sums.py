@@ -48,7 +48,11 @@ INDICATOR_YEARS = """
         highest, last_total, projects, last_change, first_projects)
     SELECT indicator_id, facility_id, is_public, year, SUM(total), SUM(value_count), MAX(highest),
            SUM(last_total), SUM(projects), SUM(last_change), SUM(first_projects)
-    FROM per_key GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+    FROM per_key GROUP BY 1, 2, 3, 4
+    -- A write that changed no approved value (a partner's draft saved) changes no sum, and writes none.
+    HAVING SUM(value_count) <> 0 OR SUM(total) <> 0 OR SUM(last_total) <> 0 OR SUM(projects) <> 0
+        OR SUM(last_change) <> 0 OR SUM(first_projects) <> 0
+    ORDER BY 1, 2, 3, 4
     ON CONFLICT (indicator_id, facility_id, is_public, year) DO UPDATE SET
         total = kept.total + EXCLUDED.total, value_count = kept.value_count + EXCLUDED.value_count,
         highest = GREATEST(kept.highest, EXCLUDED.highest), last_total = kept.last_total + EXCLUDED.last_total,

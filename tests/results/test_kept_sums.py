@@ -18,6 +18,7 @@ from results.models import Indicator, ReportedPlace, ReportedValue, ValueSplit
 from results.portfolio_figures import figures_from_kept_sums, figures_from_values
 from results.selectors import Scope, portfolio_progress
 from results.services import ValueInput
+from results.sums import IndicatorYear
 from tests.factories import CityFactory, FacilityFactory, IndicatorFactory, PortfolioTargetFactory
 from tests.results.helpers import approved, draft
 from tests.results.test_aggregation import measure, project_in, year
@@ -168,3 +169,17 @@ def test_the_results_page_reads_the_kept_sums_and_shows_the_values_figures(clien
     sliced = portfolio_progress(scope=Scope(facility=reporting[1].facility_id), public=True)
     achieved = {item.indicator: item.achieved for outcome in sliced for item in outcome.indicators}
     assert achieved[indicators["sum"]] == D(12)
+
+
+def kept_rows_updated() -> int:
+    """The kept sums' rows this transaction has updated so far."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT n_tup_upd FROM pg_stat_xact_user_tables WHERE relname = 'results_indicatoryear'")
+        return cursor.fetchone()[0]
+
+
+def test_a_draft_saved_beside_approved_values_writes_no_sum(reporting, indicators):
+    first = reporting[0]
+    before = (kept_rows_updated(), list(IndicatorYear.objects.order_by("pk").values_list("pk", "total")))
+    draft(year(first, 2021), {first.indicators.get(indicator=indicators["sum"]): "100"})
+    assert (kept_rows_updated(), list(IndicatorYear.objects.order_by("pk").values_list("pk", "total"))) == before

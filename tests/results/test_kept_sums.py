@@ -138,16 +138,19 @@ def test_values_changed_and_deleted_by_queries_are_kept_and_the_largest_is_read_
     assert_kept_sums_are_the_values_own()
 
 
-def test_a_project_withdrawn_published_and_moved_through_the_admin_takes_its_sums_along(
+def test_a_project_withdrawn_and_published_through_the_admin_or_moved_takes_its_sums_along(
     reporting, indicators, staff_client
 ):
     project = reporting[1]
-    Project.objects.filter(pk=project.pk).update(is_public=False)
+    publish = reverse("admin:grants_project_publish", args=[project.pk])
+    assert staff_client.post(publish, {"withdraw": "1"}).status_code == 302
+    assert not Project.objects.get(pk=project.pk).is_public
     assert_kept_sums_are_the_values_own()
     public = figures_from_kept_sums(window=None, facility=None, public=True)
     assert public.sums[indicators["sum"].pk] == {2019: D(4), 2020: D(6)}
 
-    Project.objects.filter(pk=project.pk).update(is_public=True, facility=reporting[0].facility)
+    staff_client.post(publish)
+    Project.objects.filter(pk=project.pk).update(facility=reporting[0].facility)  # moved by a query
     assert_kept_sums_are_the_values_own()
     moved = figures_from_kept_sums(window=None, facility=reporting[0].facility_id, public=True)
     assert moved.sums[indicators["sum"].pk] == {2019: D(13), 2020: D(9)}

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from common.figures import cached_figures
 from common.permissions import may
 from grants.models import GrantBudgetLine, PartnerRole, Project, ProjectPartner
+from grants.selectors import public_projects
 from grants.selectors.closeout import ChecklistItem, Owner
 from members.models import Organisation, Role, User
 from members.selectors import organisations_of
@@ -190,7 +191,7 @@ def portfolio_progress(*, scope: Scope | None = None, public: bool = False) -> l
     if kept_sums_hold(scope):
         figures = figures_from_kept_sums(window=scope.window, facility=scope.facility, public=public)
     else:
-        projects = Project.objects.filter(is_public=True) if public else None
+        projects = public_projects() if public else None
         if not scope.is_whole_portfolio:
             projects = scope.projects(projects if projects is not None else Project.objects.all())
         figures = figures_from_values(projects=projects, country=scope.country)

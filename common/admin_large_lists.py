@@ -109,8 +109,9 @@ class KeptCountPaginator(Paginator):
 class LargeListAdminMixin(ExistsSearchMixin):
     """For a changelist over a large table: with `date_hierarchy`, the drill-down's reads stop early; the table
     is not counted a second time for the "N total" beside the search, and the list's count is kept
-    (`KeptCountPaginator`); a search across many-valued relations keeps the list free of DISTINCT
-    (`ExistsSearchMixin`), so that its drill-down can walk the date's index."""
+    (`KeptCountPaginator`; a list with money totals counts in the same pass, `MoneyTotalsMixin`); a search
+    across many-valued relations keeps the list free of DISTINCT (`ExistsSearchMixin`), so that its
+    drill-down can walk the date's index."""
 
     show_full_result_count = False
     paginator = KeptCountPaginator

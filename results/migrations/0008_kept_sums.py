@@ -186,8 +186,14 @@ CREATE TRIGGER {function} AFTER {event.upper()} ON {table}
 
 
 def values_body(old: str, new: str) -> str:
+    """A statement that wrote no approved value, before or after (a partner's draft saved), changes no sum."""
     no_rows = "(SELECT * FROM results_reportedvalue WHERE FALSE)"
-    return after_values(NO_VALUES if old == no_rows else old, NO_VALUES if new == no_rows else new)
+    return f"""
+    IF NOT EXISTS (SELECT 1 FROM {old} AS o WHERE o.is_approved)
+       AND NOT EXISTS (SELECT 1 FROM {new} AS n WHERE n.is_approved) THEN
+        RETURN NULL;
+    END IF;
+    {after_values(NO_VALUES if old == no_rows else old, NO_VALUES if new == no_rows else new)}"""
 
 
 PROJECT_MOVED = """

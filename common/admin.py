@@ -29,6 +29,7 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.forms import ConfirmImportForm, ImportForm
 from simple_history.admin import SimpleHistoryAdmin
 
+from .appended_sums import sums_across_appends
 from .figures import cached_query
 from .import_widgets import ISO_DATE, date_format_choices
 from .loose_index_scan import distinct_values
@@ -247,7 +248,8 @@ class KeptValuesFilter(admin.AllValuesFieldListFilter):
 
 class MoneyTotalsMixin:
     """Shows, under a changelist, the total of a money column per currency for the filtered rows, read in the
-    same pass as the list's count: one read of the selection, kept until a row of the tables it reads changes.
+    same pass as the list's count: one read of the selection, kept until a row of the tables it reads changes;
+    over the ledger, whose rows are only ever added, kept across the rows added since (common.appended_sums).
 
     The total is taken over the rows the list shows, each once: a search or a filter across a
     many-valued relation (a project's partners, cities, countries) joins one row to many, and
@@ -260,21 +262,23 @@ class MoneyTotalsMixin:
     totals_label = ""
 
     def selection_summary(self, selected: QuerySet) -> list[tuple[str, Decimal, int]]:
-        """`(currency, total, rows)` of the selected rows, each row once, in the currency's order."""
+        """`(currency, total, rows)` of the selected rows, each row once, in the currency's order; read once for
+        the list's count and its totals."""
+        if not hasattr(selected, "_selection_summary"):
+            selected._selection_summary = self._read_selection_summary(selected)
+        return selected._selection_summary
+
+    def _read_selection_summary(self, selected: QuerySet) -> list[tuple[str, Decimal, int]]:
         if selected.query.distinct or selected.query.annotations:  # a many-valued join: each row once
             selected = self.model._default_manager.filter(pk__in=selected.values("pk"))
-        rows = (
+        sums = (
             selected.order_by()
-            .values(self.totals_currency_field)
+            .values_list(self.totals_currency_field)
             .annotate(total=Sum(self.totals_amount_field), rows=Count("pk"))
-            .order_by(self.totals_currency_field)
         )
-        # A sum over a whole ledger: kept until a row of the tables it reads changes (common.figures).
-        return cached_query(
-            "admin-selection",
-            rows,
-            lambda: [(row[self.totals_currency_field], row["total"], row["rows"]) for row in rows],
-        )
+        # A sum over a whole ledger: kept until a row of the tables it reads changes, and across the rows added to
+        # the ledger since (common.appended_sums).
+        return sums_across_appends("admin-selection", sums)
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         return SummaryCountPaginator(

@@ -10,6 +10,10 @@ signal. The few writes that go around `save()` (`QuerySet.update()`, `bulk_creat
 The version is replaced at once and again when the transaction commits: a figure computed meanwhile
 from the rows before the commit is stored under a version nobody reads after the commit. Keys carry
 the database's name, so that a benchmark's or a test's database never reads another's figures.
+
+A second version is replaced by every change except rows added to a table whose rows are only ever added (the
+ledger, `watch(..., appended_only=True)`): sums over such a table kept under it are brought up to date with the
+added rows instead of read again (common/appended_sums.py).
 """
 
 from __future__ import annotations
@@ -33,37 +37,54 @@ T = TypeVar("T")
 TIMEOUT = 15 * 60
 
 _watched: set[str] = set()  # labels of the models whose changes replace the version
+_appended_only: set[str] = set()  # labels of the watched models whose rows are only ever added
 
 
 def _prefix() -> str:
     return f"portfolio-figures:{connection.settings_dict['NAME']}"
 
 
-def _replace_version() -> None:
-    cache.set(f"{_prefix()}:version", uuid.uuid4().hex, None)
+ANY_CHANGE = "version"
+CHANGE_BUT_APPENDED_ROWS = "rewrite-version"
+
+
+def _replace_versions(*versions: str) -> None:
+    cache.set_many({f"{_prefix()}:{version}": uuid.uuid4().hex for version in versions}, None)
 
 
 def forget_figures() -> None:
     """Forget every cached figure at once (a test's database starts afresh, say)."""
-    _replace_version()
+    _replace_versions(ANY_CHANGE, CHANGE_BUT_APPENDED_ROWS)
 
 
 def portfolio_changed(**_signal) -> None:
     """Forget every cached figure: now, and again when the current transaction commits."""
-    _replace_version()
-    transaction.on_commit(_replace_version)
+    forget_figures()
+    transaction.on_commit(forget_figures)
+
+
+def rows_appended() -> None:
+    """Forget the cached figures, except the sums kept across appended rows (common.appended_sums): now, and
+    again when the current transaction commits."""
+    _replace_versions(ANY_CHANGE)
+    transaction.on_commit(lambda: _replace_versions(ANY_CHANGE))
+
+
+def kept_key(name: str, *, version: str = ANY_CHANGE) -> str:
+    """The cache key of what is called `name`, kept until `version` is replaced."""
+    current = cache.get(f"{_prefix()}:{version}")
+    if current is None:
+        current = uuid.uuid4().hex
+        if not cache.add(f"{_prefix()}:{version}", current, None):
+            current = cache.get(f"{_prefix()}:{version}", current)
+    # Per language: figures may carry names (an indicator's, a status's) in the language they were read in.
+    language = translation.get_language() or ""
+    return f"{_prefix()}:{current}:{language}:{hashlib.sha256(name.encode()).hexdigest()}"  # any name, a safe key
 
 
 def cached_figures(name: str, compute: Callable[[], T]) -> T:
     """The figures called `name`, computed by `compute()` unless kept since the last change."""
-    version = cache.get(f"{_prefix()}:version")
-    if version is None:
-        version = uuid.uuid4().hex
-        if not cache.add(f"{_prefix()}:version", version, None):
-            version = cache.get(f"{_prefix()}:version", version)
-    # Per language: figures may carry names (an indicator's, a status's) in the language they were read in.
-    language = translation.get_language() or ""
-    key = f"{_prefix()}:{version}:{language}:{hashlib.sha256(name.encode()).hexdigest()}"  # any name, a safe key
+    key = kept_key(name)
     figures = cache.get(key)
     if figures is None:
         figures = compute()
@@ -74,13 +95,19 @@ def cached_figures(name: str, compute: Callable[[], T]) -> T:
 def cached_query(name: str, queryset: QuerySet, compute: Callable[[], T]) -> T:
     """What `compute()` reads from `queryset` (a whole-table aggregate, say), kept in the cache under the
     query's SQL when every table the SQL names (subqueries included) is watched; computed afresh otherwise."""
+    if not reads_only_watched(queryset):
+        return compute()
     sql, params = queryset.query.sql_with_params()
+    return cached_figures(f"{name}:{sql!r}:{params!r}", compute)
+
+
+def reads_only_watched(queryset: QuerySet) -> bool:
+    """Whether every table the query's SQL names (subqueries included) is watched: what it reads can be kept."""
+    sql, _params = queryset.query.sql_with_params()
     quote = connection.ops.quote_name
     named = {model._meta.db_table for model in apps.get_models() if quote(model._meta.db_table) in sql}
     watched = {apps.get_model(label)._meta.db_table for label in _watched}
-    if not named or not named <= watched:
-        return compute()
-    return cached_figures(f"{name}:{sql!r}:{params!r}", compute)
+    return bool(named) and named <= watched
 
 
 def watch(models: Iterable[type[Model]], *, unread: Callable[[Model, frozenset | None], bool] | None = None) -> None:
@@ -96,6 +123,29 @@ def watch(models: Iterable[type[Model]], *, unread: Callable[[Model, frozenset |
         for field in model._meta.local_many_to_many:
             through = field.remote_field.through
             m2m_changed.connect(portfolio_changed, sender=through, dispatch_uid=f"{uid}-{field.name}")
+
+
+def watch_appended(models: Iterable[type[Model]]) -> None:
+    """Watch `models`, tables whose rows are only ever added (the database refuses the rest): a row added forgets
+    the cached figures but not the sums kept across appended rows (common.appended_sums)."""
+    for model in models:
+        _watched.add(model._meta.label)
+        _appended_only.add(model._meta.label)
+        uid = f"portfolio-figures-{model._meta.label}"
+        post_save.connect(_row_saved_to_appended, sender=model, dispatch_uid=f"{uid}-save", weak=False)
+        post_delete.connect(portfolio_changed, sender=model, dispatch_uid=f"{uid}-delete", weak=False)
+
+
+def _row_saved_to_appended(created: bool = False, **_signal) -> None:
+    if created:
+        rows_appended()
+    else:
+        portfolio_changed()
+
+
+def appended_only(model: type[Model]) -> bool:
+    """Whether `model`'s rows are only ever added (`watch_appended`)."""
+    return model._meta.label in _appended_only
 
 
 def _forget_unless(unread: Callable[[Model, frozenset | None], bool]) -> Callable:

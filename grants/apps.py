@@ -8,7 +8,7 @@ class GrantsConfig(AppConfig):
     verbose_name = _("Funding and projects")
 
     def ready(self) -> None:
-        from common.figures import watch
+        from common.figures import watch, watch_appended
         from members.landing import register_landing
         from members.models import Organisation
 
@@ -49,9 +49,9 @@ class GrantsConfig(AppConfig):
         post_save.connect(queue_city_locating, sender=City, dispatch_uid="locate-city")
 
         # What the portfolio's cached figures (the home page's, results') are made of: a change forgets them.
+        watch_appended([Transaction])  # ledger rows are only ever added
         watch(
             [
-                Transaction,
                 ExchangeRate,
                 Contribution,
                 Allocation,

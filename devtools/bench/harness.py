@@ -52,6 +52,8 @@ class Prepared:
     note: str = ""
     # What the last run returned, said in a few words for the note (a PDF's pages, say).
     outcome: Callable[[Any], str] | None = None
+    # Done before each run, untimed and its queries not counted (a payment recorded, say), given the run's number.
+    before: Callable[[int], object] | None = None
 
 
 @dataclass(frozen=True)
@@ -239,10 +241,14 @@ def _frozen_heap() -> Iterator[None]:
 
 def _time(prepared: Prepared, measurement: Measurement, *, runs: int, warmup: int) -> None:
     for run in range(warmup):
+        if prepared.before:
+            prepared.before(run)
         prepared.call(run)
     timings, counts = [], []
     with _resident_memory() as memory:
         for run in range(warmup, warmup + runs):
+            if prepared.before:
+                prepared.before(run)
             with CaptureQueriesContext(connection) as queries:
                 started = time.perf_counter_ns()
                 returned = prepared.call(run)

@@ -312,9 +312,10 @@ def _client(user: User | None = None) -> Client:
     return client
 
 
-def _page(url: str | callable, *, as_user=None, note=lambda seeded: "", forgotten=False, **request):
+def _page(url: str | callable, *, as_user=None, note=lambda seeded: "", forgotten=False, after=None, **request):
     """A GET timed as the user `as_user(seeded)` picks (anonymous when None); `forgotten`: each run after a change
-    to the portfolio, so that the figures the page keeps (common/figures.py) are computed again."""
+    to the portfolio, so that the figures the page keeps (common/figures.py) are computed again; `after(seeded)`:
+    what each run does first, untimed, given the run's number."""
 
     def prepare(seeded: Seeded) -> Prepared:
         client = _client(as_user(seeded) if as_user else None)
@@ -325,7 +326,7 @@ def _page(url: str | callable, *, as_user=None, note=lambda seeded: "", forgotte
                 portfolio_changed()
             return get_page(client, address, **request)
 
-        return Prepared(run, note(seeded))
+        return Prepared(run, note(seeded), before=after(seeded) if after else None)
 
     return prepare
 
@@ -392,17 +393,30 @@ def _report_approve(seeded: Seeded) -> Prepared:
     )
 
 
-def _disbursement(seeded: Seeded) -> Prepared:
+def _paying(seeded: Seeded, reference: str) -> tuple[callable, str]:
+    """`(pay, described)`: `pay(run)` records a disbursement of 1.00 on the seeded tranche, referenced `reference`
+    and the run's number."""
     if seeded.tranche is None:
         raise Unavailable("no tranche has money left to pay")
     tranche = Tranche.objects.select_related("agreement__project").get(pk=seeded.tranche)
     project, today = tranche.agreement.project, timezone.localdate()
-    return Prepared(
-        lambda run: disbursement_record(
-            project=project, tranche=tranche, amount=Decimal("1.00"), value_date=today, reference=f"BENCH-{run}"
-        ),
-        f"1.00 {project.currency} on {project.code}, tranche {tranche.number}",
-    )
+
+    def pay(run: int):
+        return disbursement_record(
+            project=project, tranche=tranche, amount=Decimal("1.00"), value_date=today, reference=f"{reference}{run}"
+        )
+
+    return pay, f"1.00 {project.currency} on {project.code}, tranche {tranche.number}"
+
+
+def _disbursement(seeded: Seeded) -> Prepared:
+    return Prepared(*_paying(seeded, "BENCH-"))
+
+
+def _payments(seeded: Seeded):
+    """Records a disbursement the admin's ledger search meets, each run: staff working the list while payments
+    are made."""
+    return _paying(seeded, "BENCH-P2-")[0]
 
 
 def _donor(which: str):
@@ -474,7 +488,7 @@ SCENARIOS: list[Scenario] = [
     *[
         Scenario(
             f"admin_transactions{suffix}",
-            f"GET /admin/grants/transaction/?q=…&kind=…&window=…{after}",
+            f"GET /admin/grants/transaction/?q=…&kind=…&window=…{described}",
             _page(
                 _query(
                     "admin:grants_transaction_changelist",
@@ -486,10 +500,16 @@ SCENARIOS: list[Scenario] = [
                 ),
                 as_user=_staff,
                 forgotten=forgotten,
+                after=after,
             ),
         )
-        # Its count and totals are kept: also timed when the ledger has just changed and they are read again.
-        for suffix, after, forgotten in [("", "", False), ("_after_change", " after the ledger changed", True)]
+        # Its count and totals are kept: also timed after a payment was recorded, when they are brought up to date
+        # (common/appended_sums.py), and after any other change, when they are read again in full.
+        for suffix, described, forgotten, after in [
+            ("", "", False, None),
+            ("_after_payment", " after a disbursement was recorded", False, _payments),
+            ("_after_change", " after a project changed", True, None),
+        ]
     ],
     Scenario(
         "admin_applications",

@@ -134,6 +134,7 @@ class CityAdmin(CatalogueAdmin):
     list_filter = ["confirmed", "position_source", "country"]
     readonly_fields = ["position_source"]
     list_select_related = ["proposed_by"]
+    autocomplete_fields = ["proposed_by"]  # every donor and grantee: picked by typing
     search_fields = ["name"]
     ordering = ["country", "name"]  # the model's own is dropped by the count's GROUP BY
     actions = ["confirm"]

@@ -259,7 +259,8 @@ class ReportingPeriodAdmin(admin.ModelAdmin):
     list_select_related = ["project", "report", "releases_tranche__agreement"]
     search_fields = ["project__code", "project__title"]
     date_hierarchy = "due_date"
-    autocomplete_fields = ["project"]
+    # Picked by typing: a select of every tranche a report can release is tens of thousands of options.
+    autocomplete_fields = ["project", "releases_tranche"]
     inlines = [IndicatorPeriodInline]
     fields = ["project", "kind", "is_final", "start_date", "end_date", "due_date", "releases_tranche"]
 

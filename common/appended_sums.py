@@ -71,15 +71,20 @@ def _read(sums: QuerySet) -> _Read:
     """The rows of `sums` and, in the same statement, the snapshot they were read in."""
     sql, params = sums.query.sql_with_params()  # the ORM's SQL, its values passed apart
     read = (
-        "SELECT seen.*, summed.* FROM (SELECT pg_current_snapshot()::text,"  # noqa: S608
-        " pg_current_xact_id_if_assigned() IS NOT NULL) AS seen "
+        "SELECT seen.snapshot, summed.* FROM (SELECT pg_current_snapshot()::text AS snapshot) AS seen "  # noqa: S608
         f"LEFT JOIN (SELECT true AS found, * FROM ({sql}) AS sums) AS summed ON true"
     )
-    with connections[sums.db].cursor() as cursor:
+    database = connections[sums.db]
+    with database.cursor() as cursor:
         cursor.execute(read, params)
         found = cursor.fetchall()
-    snapshot, by_a_writer = found[0][:2]
-    return _Read(snapshot, _in_key_order([row[3:] for row in found if row[2]]), by_a_writer)
+        # Asked apart: a query naming this function is never shared among PostgreSQL's parallel workers. A read
+        # outside a transaction is a transaction of its own, which has written nothing.
+        by_a_writer = False
+        if database.in_atomic_block:
+            cursor.execute("SELECT pg_current_xact_id_if_assigned() IS NOT NULL")
+            by_a_writer = cursor.fetchone()[0]
+    return _Read(found[0][0], _in_key_order([row[2:] for row in found if row[1]]), by_a_writer)
 
 
 def _unseen_by(snapshot: str, table: str, using: str) -> RawSQL:

@@ -296,7 +296,6 @@ class ReportingPeriod(models.Model):
         null=True,
         blank=True,
         related_name="releasing_period",
-        limit_choices_to={"condition_kind__in": RECORDED_CONDITIONS},
         verbose_name=_("releases tranche"),
         help_text=_("Approving this period's report meets the tranche's release condition."),
     )

@@ -66,3 +66,15 @@ def test_the_tranche_search_offers_only_tranches_a_recorded_condition_releases(s
     assert found.status_code == 200
     assert [row["id"] for row in found.json()["results"]] == [str(reported.pk)]
     assert str(unconditioned.pk) not in {row["id"] for row in found.json()["results"]}
+
+
+def test_the_signing_form_picks_the_project_and_the_grantee_by_typing(staff_client):
+    ProjectFactory(code="KE-MSA-1", title="Mombasa waterfront")
+    OrganisationFactory(name="Lagos Urban Trust")
+
+    page = staff_client.get(reverse("admin:grants_grantagreement_add"))
+
+    assert page.status_code == 200
+    assert "Lagos Urban Trust" not in page.content.decode() and "Mombasa waterfront" not in page.content.decode()
+    assert picked_by_typing(page, "project") and picked_by_typing(page, "grantee")
+    assert "admin/js/autocomplete.js" in page.content.decode()

@@ -6,6 +6,7 @@ import datetime as dt
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -102,6 +103,14 @@ class SignAgreementForm(forms.Form):
     signed_on = forms.DateField(label=_("Signed on"), initial=timezone.localdate)
     amount = forms.DecimalField(label=_("Amount committed"), max_digits=18, decimal_places=2)
 
+    def __init__(self, *args, admin_site, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Picked by typing (the admin's autocomplete): tens of thousands of projects and organisations at scale.
+        for name in ("project", "grantee"):
+            field = self.fields[name]
+            field.widget = AutocompleteSelect(GrantAgreement._meta.get_field(name), admin_site)
+            field.widget.choices = field.choices
+
 
 @admin.register(GrantAgreement)
 class GrantAgreementAdmin(AgreementDocumentAdminMixin, ReadOnlyLedgerMixin, HistoryAdmin):
@@ -123,7 +132,9 @@ class GrantAgreementAdmin(AgreementDocumentAdminMixin, ReadOnlyLedgerMixin, Hist
         """Sign an agreement: its commitment and its tranches are recorded together, or not at all."""
         if not self.has_add_permission(request):
             raise PermissionDenied  # this view replaces Django's, which would have asked
-        form = SignAgreementForm(request.POST or None, initial={"project": request.GET.get("project")})
+        form = SignAgreementForm(
+            request.POST or None, initial={"project": request.GET.get("project")}, admin_site=self.admin_site
+        )
         lines = TrancheLines(request.POST or None, prefix="tranches")
         if request.method == "POST" and form.is_valid() and lines.is_valid():
             schedule = Schedule(lines)
@@ -226,6 +237,12 @@ class TrancheAdmin(TrancheCancelAdmin, ReadOnlyLedgerMixin, HistoryAdmin):
     ]
     list_select_related = ["agreement__project", "releasing_period"]
     search_fields = ["agreement__reference", "agreement__project__code", "condition"]
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if request.path == reverse("admin:autocomplete") and request.GET.get("field_name") == "releases_tranche":
+            queryset = queryset.filter(condition_kind__in=RECORDED_CONDITIONS)  # what a report can release
+        return queryset, may_have_duplicates
     date_hierarchy = "planned_date"
     actions = ["mark_condition_met"]
 

@@ -241,34 +241,44 @@ def call_ranking(call: Call, stage: str = CallStage.FULL_PROPOSAL) -> list[Ranke
     weight x mean score, divided by the sum of weights. Three queries, whatever the number of applications."""
     applications = list(
         call.applications.filter(stage=stage)
-        .exclude(status__in=[ApplicationStatus.DRAFT, ApplicationStatus.WITHDRAWN])
+        .exclude(status__in=UNRANKED)
         .select_related("organisation")
         .annotate(
             reviews_assigned=Count("reviews", distinct=True),
             reviews_done=Count("reviews", filter=Q(reviews__submitted_at__isnull=False), distinct=True),
         )
     )
+    scores = call_scores(call, stage)
+    ranked = [
+        RankedApplication(
+            application, scores.get(application.pk), application.reviews_done, application.reviews_assigned
+        )
+        for application in applications
+    ]
+    return sorted(ranked, key=lambda r: (r.weighted_score is None, -(r.weighted_score or 0), r.application.pk))
+
+
+# Applications the ranking leaves out: not submitted, or taken back.
+UNRANKED = (ApplicationStatus.DRAFT, ApplicationStatus.WITHDRAWN)
+
+
+def call_scores(call: Call, stage: str) -> dict[int, Decimal]:
+    """The weighted average score of each application of a call at `stage` that has one (see `call_ranking`), by
+    its id: read from the scores given, never from every application of the call. Two queries."""
     total_weight = call.criteria.filter(stage=stage).aggregate(total=Sum("weight"))["total"] or Decimal(0)
     means = (
         CriterionScore.objects.filter(
             review__application__call=call, review__application__stage=stage, review__submitted_at__isnull=False
         )
+        .exclude(review__application__status__in=UNRANKED)
         .values("review__application_id", "criterion__weight", "criterion_id")
         .annotate(mean=Avg("score"))
     )
     scored: dict[int, list[tuple[Decimal, Decimal]]] = {}
     for row in means:
         scored.setdefault(row["review__application_id"], []).append((row["criterion__weight"], _mean(row["mean"])))
-    ranked = [
-        RankedApplication(
-            application,
-            weighted_score(scored.get(application.pk, []), total_weight),
-            application.reviews_done,
-            application.reviews_assigned,
-        )
-        for application in applications
-    ]
-    return sorted(ranked, key=lambda r: (r.weighted_score is None, -(r.weighted_score or 0), r.application.pk))
+    weighted = {pk: weighted_score(pairs, total_weight) for pk, pairs in scored.items()}
+    return {pk: score for pk, score in weighted.items() if score is not None}
 
 
 @dataclass(frozen=True)
@@ -336,7 +346,7 @@ def _weighted(scores: list[ScoreRow]) -> Decimal | None:
 
 
 def application_dossier(pk: int) -> ApplicationDossier:
-    """One application as staff decide on it, in a constant number of queries (eleven) whatever the number of
+    """One application as staff decide on it, in a constant number of queries (ten) whatever the number of
     questions, files, budget lines, reviews, criteria or applications to the call; Application.DoesNotExist
     otherwise."""
     reviews = ReviewAssignment.objects.select_related("reviewer").prefetch_related("scores").order_by("assigned_at")
@@ -369,8 +379,9 @@ def application_dossier(pk: int) -> ApplicationDossier:
         given = {score.criterion_id: score for score in review.scores.all()}
         scores = [ScoreRow(criterion, given.get(criterion.pk)) for criterion in criteria]
         review_rows.append(ReviewRow(review, scores, _weighted(scores) if review.submitted_at else None))
-    ranking = [row for row in call_ranking(call, application.stage) if row.weighted_score is not None]
-    position = next((n for n, row in enumerate(ranking, start=1) if row.application.pk == application.pk), None)
+    scores = call_scores(call, application.stage)
+    ranking = sorted(scores, key=lambda pk: (-scores[pk], pk))  # as `call_ranking` orders them
+    position = ranking.index(application.pk) + 1 if application.pk in scores else None
     return ApplicationDossier(
         application=application,
         answers=[AnswerRow(q, answers.get(q.pk, ""), files.get(q.pk, [])) for q in questions],
@@ -384,7 +395,7 @@ def application_dossier(pk: int) -> ApplicationDossier:
         reviews=review_rows,
         reviews_completed=sum(1 for row in review_rows if row.review.submitted_at),
         reviews_required=call.reviews_required,
-        weighted_score=ranking[position - 1].weighted_score if position else None,
+        weighted_score=scores.get(application.pk),
         rank=position,
         ranked=len(ranking),
         override=getattr(application, "review_override", None),

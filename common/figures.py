@@ -11,9 +11,10 @@ The version is replaced at once and again when the transaction commits: a figure
 from the rows before the commit is stored under a version nobody reads after the commit. Keys carry
 the database's name, so that a benchmark's or a test's database never reads another's figures.
 
-A second version is replaced by every change except rows added to a table whose rows are only ever added (the
-ledger, `watch(..., appended_only=True)`): sums over such a table kept under it are brought up to date with the
-added rows instead of read again (common/appended_sums.py).
+Sums over a table whose rows are only ever added (the ledger, `watch_appended`) are brought up to date with the
+rows added instead of read again (common/appended_sums.py): they are kept under a version of each table they read,
+which a change of that table's rows replaces (rows added to the append-only table excepted), and under a version
+that only a change of an unknown table replaces (`portfolio_changed()` called without the model that changed).
 """
 
 from __future__ import annotations
@@ -45,7 +46,11 @@ def _prefix() -> str:
 
 
 ANY_CHANGE = "version"
-CHANGE_BUT_APPENDED_ROWS = "rewrite-version"
+UNKNOWN_CHANGE = "unknown-change-version"
+
+
+def _table_version(table: str) -> str:
+    return f"table-version:{table}"
 
 
 def _replace_versions(*versions: str) -> None:
@@ -54,13 +59,18 @@ def _replace_versions(*versions: str) -> None:
 
 def forget_figures() -> None:
     """Forget every cached figure at once (a test's database starts afresh, say)."""
-    _replace_versions(ANY_CHANGE, CHANGE_BUT_APPENDED_ROWS)
+    _replace_versions(ANY_CHANGE, UNKNOWN_CHANGE)
 
 
-def portfolio_changed(**_signal) -> None:
-    """Forget every cached figure: now, and again when the current transaction commits."""
-    forget_figures()
-    transaction.on_commit(forget_figures)
+def portfolio_changed(sender: type[Model] | None = None, **_signal) -> None:
+    """Forget every cached figure: now, and again when the current transaction commits. Given the model whose rows
+    changed (`sender`, as signals give it), sums kept across appended rows forget only what read its table."""
+    if isinstance(sender, type) and issubclass(sender, Model):
+        versions = (ANY_CHANGE, _table_version(sender._meta.db_table))
+    else:
+        versions = (ANY_CHANGE, UNKNOWN_CHANGE)
+    _replace_versions(*versions)
+    transaction.on_commit(lambda: _replace_versions(*versions))
 
 
 def rows_appended() -> None:
@@ -70,16 +80,20 @@ def rows_appended() -> None:
     transaction.on_commit(lambda: _replace_versions(ANY_CHANGE))
 
 
-def kept_key(name: str, *, version: str = ANY_CHANGE) -> str:
-    """The cache key of what is called `name`, kept until `version` is replaced."""
-    current = cache.get(f"{_prefix()}:{version}")
-    if current is None:
-        current = uuid.uuid4().hex
-        if not cache.add(f"{_prefix()}:{version}", current, None):
-            current = cache.get(f"{_prefix()}:{version}", current)
+def kept_key(name: str, *, tables: Iterable[str] | None = None) -> str:
+    """The cache key of what is called `name`, kept until any watched row changes; or, given the `tables` it reads,
+    until a row of one of them changes (rows added to an append-only table excepted) or an unknown one does."""
+    versions = [ANY_CHANGE] if tables is None else [UNKNOWN_CHANGE, *map(_table_version, sorted(tables))]
+    keys = [f"{_prefix()}:{version}" for version in versions]
+    current = cache.get_many(keys)
+    for key in keys:
+        if key not in current:
+            made = uuid.uuid4().hex
+            current[key] = made if cache.add(key, made, None) else cache.get(key, made)
     # Per language: figures may carry names (an indicator's, a status's) in the language they were read in.
     language = translation.get_language() or ""
-    return f"{_prefix()}:{current}:{language}:{hashlib.sha256(name.encode()).hexdigest()}"  # any name, a safe key
+    kept = ":".join(current[key] for key in keys)
+    return f"{_prefix()}:{language}:{hashlib.sha256(f'{kept}:{name}'.encode()).hexdigest()}"  # any name, a safe key
 
 
 def cached_figures(name: str, compute: Callable[[], T]) -> T:
@@ -103,11 +117,16 @@ def cached_query(name: str, queryset: QuerySet, compute: Callable[[], T]) -> T:
 
 def reads_only_watched(queryset: QuerySet) -> bool:
     """Whether every table the query's SQL names (subqueries included) is watched: what it reads can be kept."""
-    sql, _params = queryset.query.sql_with_params()
-    quote = connection.ops.quote_name
-    named = {model._meta.db_table for model in apps.get_models() if quote(model._meta.db_table) in sql}
+    named = tables_named(queryset)
     watched = {apps.get_model(label)._meta.db_table for label in _watched}
     return bool(named) and named <= watched
+
+
+def tables_named(queryset: QuerySet) -> set[str]:
+    """The tables of models the query's SQL names, subqueries included."""
+    sql, _params = queryset.query.sql_with_params()
+    quote = connection.ops.quote_name
+    return {model._meta.db_table for model in apps.get_models() if quote(model._meta.db_table) in sql}
 
 
 def watch(models: Iterable[type[Model]], *, unread: Callable[[Model, frozenset | None], bool] | None = None) -> None:
@@ -136,11 +155,11 @@ def watch_appended(models: Iterable[type[Model]]) -> None:
         post_delete.connect(portfolio_changed, sender=model, dispatch_uid=f"{uid}-delete", weak=False)
 
 
-def _row_saved_to_appended(created: bool = False, **_signal) -> None:
+def _row_saved_to_appended(sender: type[Model], created: bool = False, **_signal) -> None:
     if created:
         rows_appended()
     else:
-        portfolio_changed()
+        portfolio_changed(sender)
 
 
 def appended_only(model: type[Model]) -> bool:
@@ -149,8 +168,8 @@ def appended_only(model: type[Model]) -> bool:
 
 
 def _forget_unless(unread: Callable[[Model, frozenset | None], bool]) -> Callable:
-    def receiver(instance: Model, update_fields: frozenset | None = None, **signal) -> None:
+    def receiver(sender: type[Model], instance: Model, update_fields: frozenset | None = None, **signal) -> None:
         if not unread(instance, update_fields):
-            portfolio_changed()
+            portfolio_changed(sender)
 
     return receiver

@@ -666,7 +666,7 @@ def report_approve(*, report: ProgressReport, user: User, comment: str = "") -> 
     if report.period.kind == ReportKind.FINANCIAL:
         _expenditure_book(report, user)
     ReportedValue.objects.filter(report=report).update(is_approved=True)
-    portfolio_changed()  # an update goes around the signals that forget the cached results (common.figures)
+    portfolio_changed(ReportedValue)  # an update goes around the signals that forget the cached results
     if report.period.releases_tranche_id:
         tranche = Tranche.objects.get(pk=report.period.releases_tranche_id)
         tranche_condition_meet(tranche=tranche, on=timezone.localdate(now))

@@ -13,14 +13,17 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from common.figures import portfolio_changed
 from grants.models import Transaction, TransactionKind
 from grants.services import disbursement_record
 from tests.factories import (
+    ExchangeRateFactory,
     FacilityFactory,
     FundingWindowFactory,
     GrantAgreementFactory,
     ProjectFactory,
     StaffFactory,
+    ThemeFactory,
 )
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
@@ -166,3 +169,21 @@ def test_a_transaction_that_paid_and_rolled_back_leaves_no_totals_kept_with_its_
 
     assert inside[:2] == (2, ["USD\xa01,250.00"])  # it sees its own payment
     assert selection(staff)[:2] == (1, ["USD\xa01,000.00"])
+
+
+def test_a_change_to_a_table_the_list_does_not_read_keeps_its_totals(staff, searched):
+    selection(staff)
+    ExchangeRateFactory(currency="EUR", date=dt.date(2019, 3, 1), rate=Decimal("1.12"))
+    ThemeFactory(name="Informal settlements")
+
+    rows, totals, sql = selection(staff)
+
+    assert (rows, totals) == (1, ["USD\xa01,000.00"])
+    assert not read_in_full(sql)
+
+
+def test_a_change_the_figures_cannot_place_makes_the_list_be_read_again(staff, searched):
+    selection(staff)
+    portfolio_changed()  # as a write around the signals says it, naming no table
+
+    assert read_in_full(selection(staff)[2])

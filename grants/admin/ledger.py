@@ -237,14 +237,14 @@ class TrancheAdmin(TrancheCancelAdmin, ReadOnlyLedgerMixin, HistoryAdmin):
     ]
     list_select_related = ["agreement__project", "releasing_period"]
     search_fields = ["agreement__reference", "agreement__project__code", "condition"]
+    date_hierarchy = "planned_date"
+    actions = ["mark_condition_met"]
 
     def get_search_results(self, request, queryset, search_term):
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         if request.path == reverse("admin:autocomplete") and request.GET.get("field_name") == "releases_tranche":
             queryset = queryset.filter(condition_kind__in=RECORDED_CONDITIONS)  # what a report can release
         return queryset, may_have_duplicates
-    date_hierarchy = "planned_date"
-    actions = ["mark_condition_met"]
 
     def get_urls(self):
         return [

@@ -44,7 +44,7 @@ def sums_across_appends(name: str, sums: QuerySet) -> list[tuple]:
     if not (connections[sums.db].vendor == "postgresql" and appended_only(sums.model)):
         return cached_query(name, sums, lambda: _in_key_order(list(sums)))
     if not reads_only_watched(sums):
-        return _read(sums)[1]
+        return _read(sums).rows
     sql, params = sums.query.sql_with_params()
     key = kept_key(f"{name}:{sql!r}:{params!r}", tables=tables_named(sums))
     kept = cache.get(key)

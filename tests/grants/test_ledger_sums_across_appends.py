@@ -10,9 +10,11 @@ from decimal import Decimal
 import psycopg
 import pytest
 from django.db import connection, transaction
+from django.db.models import Count, Sum
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from common.appended_sums import sums_across_appends
 from common.figures import portfolio_changed
 from grants.models import Transaction, TransactionKind
 from grants.services import disbursement_record
@@ -187,3 +189,15 @@ def test_a_change_the_figures_cannot_place_makes_the_list_be_read_again(staff, s
     portfolio_changed()  # as a write around the signals says it, naming no table
 
     assert read_in_full(selection(staff)[2])
+
+
+def test_a_sum_that_reads_a_table_no_change_forgets_is_read_afresh(searched):
+    # Tranches are not watched: a sum naming them cannot be kept, and is read every time.
+    sums = (
+        Transaction.objects.filter(project=searched, tranche__isnull=True)
+        .filter(tranche__number__isnull=True)
+        .values_list("currency")
+        .annotate(total=Sum("amount"), rows=Count("pk"))
+    )
+
+    assert sums_across_appends("unwatched", sums) == [("USD", Decimal("101000.00"), 2)]

@@ -69,15 +69,19 @@ def portfolio_changed(sender: type[Model] | None = None, **_signal) -> None:
         versions = (ANY_CHANGE, _table_version(sender._meta.db_table))
     else:
         versions = (ANY_CHANGE, UNKNOWN_CHANGE)
-    _replace_versions(*versions)
-    transaction.on_commit(lambda: _replace_versions(*versions))
+    _replace_now_and_at_commit(*versions)
 
 
 def rows_appended() -> None:
     """Forget the cached figures, except the sums kept across appended rows (common.appended_sums): now, and
     again when the current transaction commits."""
-    _replace_versions(ANY_CHANGE)
-    transaction.on_commit(lambda: _replace_versions(ANY_CHANGE))
+    _replace_now_and_at_commit(ANY_CHANGE)
+
+
+def _replace_now_and_at_commit(*versions: str) -> None:
+    """A figure computed from the rows before the commit is stored under a version nobody reads after it."""
+    _replace_versions(*versions)
+    transaction.on_commit(lambda: _replace_versions(*versions))
 
 
 def kept_key(name: str, *, tables: Iterable[str] | None = None) -> str:

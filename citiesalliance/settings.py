@@ -153,6 +153,12 @@ for _number, _url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[]), st
     DATABASES[f"replica{_number}"] = {**environ.Env.db_url_config(_url), "TEST": {"MIRROR": "default"}}
     DATABASE_REPLICAS.append(f"replica{_number}")
 for _database in DATABASES.values():
+    if _database["ENGINE"].endswith("sqlite3"):
+        # The embedded setup writes from more than one thread or process (a background job, gunicorn's
+        # workers). Each transaction takes the write lock when it begins, waiting for another's to end, rather
+        # than failing at once with "database is locked" when it first writes after reading.
+        _database.setdefault("OPTIONS", {}).setdefault("transaction_mode", "IMMEDIATE")
+        _database["OPTIONS"].setdefault("timeout", 30)
     if _database["ENGINE"].endswith("postgresql"):
         _database.setdefault("CONN_MAX_AGE", 60)
         # A connection that died with a restart of PostgreSQL is replaced at the next request, not reused.

@@ -254,3 +254,61 @@ def test_a_replica_of_another_engine_is_refused():
 
     assert result.returncode != 0
     assert "DATABASE_REPLICA_URLS must name replicas of DATABASE_URL's database engine" in result.stderr
+
+
+WRITE_AFTER_READ_WHILE_ANOTHER_WRITES = """
+import threading, time, django
+django.setup()
+from django.db import connection, transaction
+
+with connection.cursor() as cursor:
+    cursor.execute("CREATE TABLE job (id INTEGER PRIMARY KEY, done TEXT)")
+writing = threading.Event()
+
+
+def long_write():  # a demo portfolio loading in one transaction
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("INSERT INTO job (done) VALUES ('portfolio')")
+        writing.set()
+        time.sleep(1)
+    connection.close()
+
+
+def read_then_write():  # a background job: reads what waits, then writes it
+    writing.wait()
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT COUNT(*) FROM job")
+            cursor.execute("INSERT INTO job (done) VALUES ('located')")
+    connection.close()
+
+
+failures = []
+def recorded(job):
+    def run():
+        try:
+            job()
+        except Exception as error:
+            failures.append(repr(error))
+    return threading.Thread(target=run)
+
+
+threads = [recorded(long_write), recorded(read_then_write)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+with connection.cursor() as cursor:
+    cursor.execute("SELECT done FROM job ORDER BY id")
+    print(failures, [done for (done,) in cursor.fetchall()])
+"""
+
+
+def test_on_sqlite_a_job_that_writes_while_another_transaction_writes_waits_for_it_instead_of_failing(tmp_path):
+    """The embedded setup: a background job (locating cities) reads, then writes, while the demo portfolio
+    loads in one transaction; it used to fail at once with "database is locked"."""
+    result = run_python(WRITE_AFTER_READ_WHILE_ANOTHER_WRITES, DATABASE_URL=f"sqlite:///{tmp_path / 'site.sqlite3'}")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[] ['portfolio', 'located']"

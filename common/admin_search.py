@@ -23,11 +23,16 @@ class ExistsSearchMixin:
         fields = [str(field) for field in self.get_search_fields(request)]
         if not may_have_duplicates or any(field[:1] in "^=@" for field in fields):
             return found, may_have_duplicates
-        words = [_unquoted(word) for word in smart_split(search_term)]
+        words = search_words(search_term)
         matched = [
             Q.create([_matches(queryset.model, field, word) for field in fields], connector=Q.OR) for word in words
         ]
         return queryset.filter(*matched), False
+
+
+def search_words(search_term: str) -> list[str]:
+    """The words of an admin search as Django's search reads them: split at spaces, a quoted phrase one word."""
+    return [_unquoted(word) for word in smart_split(search_term)]
 
 
 def _unquoted(word: str) -> str:

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
+from rest_framework.filters import SearchFilter
 
 from common.api import IdFilter, date_range
 from common.money import legal_tender_currencies
@@ -36,6 +37,7 @@ from .models import (
     TransactionKind,
 )
 from .selectors import visible_projects
+from .selectors.ledger_search import transactions_matching
 from .selectors.search import projects_matching, public_search_choices
 
 
@@ -180,6 +182,14 @@ class TransactionFilter(django_filters.FilterSet):
 
     def filter_donor(self, queryset, name, value):
         return queryset.filter(Q(contribution__donor=value) | Q(project_id__in=_funded_by(value)))
+
+
+class LedgerSearchFilter(SearchFilter):
+    """The API's `search` of the ledger, by the admin's rule (`transactions_matching`)."""
+
+    def filter_queryset(self, request, queryset, view):
+        words = self.get_search_terms(request)
+        return transactions_matching(queryset, words) if words else queryset
 
 
 def _visible_projects(request):

@@ -20,7 +20,8 @@ def insert_rows(model: type[models.Model], rows: Sequence[models.Model]) -> int:
     if connection.vendor != "postgresql":
         model.objects.bulk_create(rows, batch_size=BATCH)
         return len(rows)
-    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    # A generated column is made by the database, as for an INSERT.
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key and not field.generated]
     table = connection.ops.quote_name(model._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:

@@ -30,6 +30,7 @@ from common.admin import (
     next_url,
 )
 from common.admin_large_lists import LargeListAdminMixin
+from common.admin_search import search_words
 from common.errors import DomainError
 from common.money import format_money
 from common.permissions import may, requires
@@ -53,6 +54,7 @@ from ..resources import LedgerImportResource
 from ..selectors import queue
 from ..selectors.journal import period_journal
 from ..selectors.ledger import TRANCHE_UNPAID
+from ..selectors.ledger_search import transactions_matching
 from .agreements import AgreementDocumentAdminMixin, SignatoryInline
 from .closeout import TrancheCancelAdmin
 from .schedule import Schedule, TrancheLines
@@ -411,10 +413,14 @@ class TransactionAdmin(
         "project__facility__window",
     ]
     list_select_related = ["project", "contribution"]
+    # What the search reads; `transactions_matching` says how.
     search_fields = ["reference", "description", "project__code", "contribution__reference"]
     date_hierarchy = "value_date"
     actions = ["reverse_transactions"]
     totals_label = _("Net amount of this selection")
+
+    def get_search_results(self, request, queryset, search_term):
+        return transactions_matching(queryset, search_words(search_term)), False
 
     def has_import_permission(self, request):
         return request.user.has_perm("grants.add_transaction")

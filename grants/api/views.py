@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -21,14 +22,21 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.api import ActPermissions, Conflict, FileDownloadMixin, file_responses, staff_editable
+from common.api import ActPermissions, Conflict, FileDownloadMixin, OrderingFilter, file_responses, staff_editable
 from common.api_views import StaffEditableViewSet, StaffRecordViewSet
 from common.permissions import may
 from common.spreadsheets import spreadsheet_response
 
 from .. import services
 from ..agreement_pdf import document_response, signed_copy_response
-from ..filters import CallFilter, ContributionFilter, FacilityFilter, ProjectFilter, TransactionFilter
+from ..filters import (
+    CallFilter,
+    ContributionFilter,
+    FacilityFilter,
+    LedgerSearchFilter,
+    ProjectFilter,
+    TransactionFilter,
+)
 from ..models import (
     AccountingPeriod,
     AssessmentCriterion,
@@ -349,7 +357,9 @@ class TransactionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
 
     serializer_class = TransactionOutput
     filterset_class = TransactionFilter
-    search_fields = ["reference", "description"]
+    filter_backends = [DjangoFilterBackend, LedgerSearchFilter, OrderingFilter]
+    # What the search reads (and the API's schema says); `transactions_matching` says how.
+    search_fields = ["reference", "description", "project__code", "contribution__reference"]
     ordering_fields = ["value_date", "amount"]
     ordering = ["-value_date"]
 

@@ -6,7 +6,8 @@ pass over every row the filters and the search keep, joins included: about a sec
 stopping at the first row the filters keep, and the years by reading the first row kept of each year between
 them, each walk bounded by its year: the same links, in as many queries as Django's, each made of reads that
 stop early. A list made DISTINCT (searched or filtered across a many-valued relation) keeps Django's reads:
-its rows cannot be walked in the date's order.
+its rows cannot be walked in the date's order. Either way the two reads are kept for the list's filters and
+search, as its count and totals are, until a row of a table they read changes (`common.figures.cached_query`).
 """
 
 from __future__ import annotations
@@ -20,30 +21,51 @@ from django.utils.functional import cached_property
 
 from common.figures import cached_query
 
+from .admin import LongListMixin
 from .admin_search import ExistsSearchMixin
 
 
 class DrillDownQuerySet(QuerySet):
-    """A list's rows, with the drill-down's two reads each made of reads that stop at the first row they need.
-    Mixed into the list's own queryset class (`drill_down`), whatever it is (a translated model's, say)."""
+    """A list's rows, with the drill-down's two reads kept as the list's count is (`cached_query`: until a row of
+    a table they read changes) and, where the rows can be walked in the date's order, each made of reads that stop
+    at the first row they need. Mixed into the list's own queryset class (`drill_down`), whatever it is (a
+    translated model's, say)."""
+
+    walks_dates = True  # False: Django's own reads, kept
 
     def aggregate(self, *args, **kwargs):
-        bounds = _first_and_last(kwargs) if not args and self._walkable() else None
+        bounds = _first_and_last(kwargs) if not args else None
         if bounds is None:
             return super().aggregate(*args, **kwargs)
         (first_name, last_name), field = bounds
         if not hasattr(self, "_drill_down_bounds"):  # asked by Django's drill-down, then by `dates()` below
-            dated = self.filter(**{f"{field}__isnull": False}).values_list(field, flat=True)
-            ends = sorted(dated.order_by(field)[:1].union(dated.order_by(f"-{field}")[:1], all=True))
-            self._drill_down_bounds = (ends[0], ends[-1]) if ends else (None, None)
+            self._drill_down_bounds = cached_query(f"drill-down-bounds:{field}", self, lambda: self._bounds(field))
         first, last = self._drill_down_bounds
         return {first_name: first, last_name: last}
 
     def dates(self, field_name, kind, order="ASC"):
-        """The years (or months) that have a row: in one query, the first row of each period between the first
-        and the last row, each read walking the date's index over that period only."""
-        if kind not in ("year", "month") or not self._walkable():
+        """The years (or months) that have a row."""
+        if kind not in ("year", "month"):
             return super().dates(field_name, kind, order)
+        periods = cached_query(
+            f"drill-down-dates:{field_name}:{kind}", self, lambda: self._periods_with_rows(field_name, kind)
+        )
+        return periods if order == "ASC" else periods[::-1]
+
+    def _bounds(self, field: str) -> tuple:
+        """The first and the last date: walking the date's index from either end, stopping at the first row kept."""
+        if not self._walkable():
+            found = super().aggregate(first=Min(field), last=Max(field))
+            return found["first"], found["last"]
+        dated = self.filter(**{f"{field}__isnull": False}).values_list(field, flat=True)
+        ends = sorted(dated.order_by(field)[:1].union(dated.order_by(f"-{field}")[:1], all=True))
+        return (ends[0], ends[-1]) if ends else (None, None)
+
+    def _periods_with_rows(self, field_name: str, kind: str) -> list:
+        """In one query, the first row of each period between the first and the last row, each read walking the
+        date's index over that period only."""
+        if not self._walkable():
+            return list(super().dates(field_name, kind, "ASC"))
         bounds = self.aggregate(first=Min(field_name), last=Max(field_name))
         if bounds["first"] is None:
             return []
@@ -53,14 +75,17 @@ class DrillDownQuerySet(QuerySet):
             for start in _periods(bounds["first"], bounds["last"], kind)
         ]
         found = firsts[0].union(*firsts[1:], all=True) if len(firsts) > 1 else firsts[0]
-        periods = sorted({_period_start(day, kind) for day in found})
-        return periods if order == "ASC" else periods[::-1]
+        return sorted({_period_start(day, kind) for day in found})
 
     def _walkable(self) -> bool:
         """Whether the rows can be walked in a date's order and the walks made one query: not a DISTINCT list
         (searched or filtered across a many-valued relation), and a database that limits each part of a UNION
         (PostgreSQL; SQLite's small databases keep Django's reads)."""
-        return not self.query.distinct and connections[self.db].features.supports_slicing_ordering_in_compound
+        return (
+            self.walks_dates
+            and not self.query.distinct
+            and connections[self.db].features.supports_slicing_ordering_in_compound
+        )
 
 
 def _first_and_last(aggregates: dict) -> tuple[tuple[str, str], str] | None:
@@ -106,12 +131,13 @@ class KeptCountPaginator(Paginator):
         return cached_query("admin-count", rows, rows.count)
 
 
-class LargeListAdminMixin(ExistsSearchMixin):
-    """For a changelist over a large table: with `date_hierarchy`, the drill-down's reads stop early; the table
-    is not counted a second time for the "N total" beside the search, and the list's count is kept
-    (`KeptCountPaginator`; a list with money totals counts in the same pass, `MoneyTotalsMixin`); a search
-    across many-valued relations keeps the list free of DISTINCT (`ExistsSearchMixin`), so that its
-    drill-down can walk the date's index."""
+class LargeListAdminMixin(LongListMixin, ExistsSearchMixin):
+    """For a changelist over a large table: its rows' checkboxes written as plain HTML (`LongListMixin`); the
+    reads of its date drill-down kept, and with `walk_drill_down` made of reads that stop early
+    (`DrillDownQuerySet`); the table is not counted a second time for the "N total" beside the search, and the
+    list's count is kept (`KeptCountPaginator`; a list with money totals counts in the same pass,
+    `MoneyTotalsMixin`); a search across many-valued relations keeps the list free of DISTINCT
+    (`ExistsSearchMixin`), so that its drill-down can walk the date's index."""
 
     show_full_result_count = False
     paginator = KeptCountPaginator
@@ -120,18 +146,17 @@ class LargeListAdminMixin(ExistsSearchMixin):
     walk_drill_down = True
 
     def get_queryset(self, request):
-        rows = super().get_queryset(request)
-        return drill_down(rows) if self.walk_drill_down else rows
+        return drill_down(super().get_queryset(request), walk=self.walk_drill_down)
 
 
-def drill_down(rows: QuerySet) -> QuerySet:
+def drill_down(rows: QuerySet, *, walk: bool = True) -> QuerySet:
     """`rows`, their class given the drill-down's reads; what else the class does, it still does."""
     rows = rows._chain()
     if not isinstance(rows, DrillDownQuerySet):
-        rows.__class__ = _with_drill_down(type(rows))
+        rows.__class__ = _with_drill_down(type(rows), walk)
     return rows
 
 
 @functools.cache
-def _with_drill_down(queryset_class: type[QuerySet]) -> type[QuerySet]:
-    return type(f"DrillDown{queryset_class.__name__}", (DrillDownQuerySet, queryset_class), {})
+def _with_drill_down(queryset_class: type[QuerySet], walk: bool) -> type[QuerySet]:
+    return type(f"DrillDown{queryset_class.__name__}", (DrillDownQuerySet, queryset_class), {"walks_dates": walk})

@@ -22,6 +22,7 @@ class GrantsConfig(AppConfig):
             FundingWindow,
             Project,
             ProjectCountry,
+            ProjectPartner,
             Theme,
             Transaction,
         )
@@ -57,6 +58,7 @@ class GrantsConfig(AppConfig):
                 Allocation,
                 Project,
                 ProjectCountry,
+                ProjectPartner,  # what the admin's project list searches, with the organisations and cities
                 FundingWindow,
                 Facility,
                 Theme,

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from modeltranslation.admin import TranslationAdmin, TranslationStackedInline, TranslationTabularInline
 
-from common.admin import ConditionFilter, HistoryAdmin, LongListMixin, ReadOnlyMixin
+from common.admin import ConditionFilter, HistoryAdmin, ReadOnlyMixin
 from common.admin_large_lists import LargeListAdminMixin
 from common.errors import DomainError
 from common.money import format_money
@@ -293,7 +293,7 @@ class DecisionForm(forms.Form):
 
 
 @admin.register(Application)
-class ApplicationAdmin(LargeListAdminMixin, ConversationMixin, LongListMixin, HistoryAdmin):
+class ApplicationAdmin(LargeListAdminMixin, ConversationMixin, HistoryAdmin):
     list_display = ["__str__", "organisation", "call", "stage", "status", "requested", "submitted_at", "reviews_done"]
     list_filter = [WorkFilter, "status", "stage", "call", "organisation__kind"]
     list_select_related = ["organisation", "call"]

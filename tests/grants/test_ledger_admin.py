@@ -10,6 +10,8 @@ import openpyxl
 import pytest
 import tablib
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from grants import services
@@ -394,6 +396,25 @@ def test_the_ledgers_date_drill_down_lists_the_years_and_months_its_filtered_row
     assert _drill_down_links(disbursements, "value_date__year") == ["2024", "2026"]  # no 2025: only an expenditure
     assert _drill_down_links(every_kind, "value_date__year") == ["2024", "2025", "2026"]
     assert _drill_down_links(months.content.decode(), "value_date__month") == ["2", "4"]
+
+
+def test_the_drill_down_is_read_once_for_a_search_and_again_after_a_payment_in_a_new_year(staff_client, signed_project):
+    """Its first and last dates and its years are kept like the list's count: a second visit reads neither, and a
+    payment recorded since shows its year at once."""
+    services.disbursement_record(project=signed_project, amount=Decimal("10.00"), value_date=dt.date(2024, 2, 5))
+    services.disbursement_record(project=signed_project, amount=Decimal("10.00"), value_date=dt.date(2025, 3, 1))
+    url = reverse("admin:grants_transaction_changelist")
+    searched = {"q": "cp-uga", "kind__exact": TransactionKind.DISBURSEMENT}
+    staff_client.get(url, searched)
+
+    with CaptureQueriesContext(connection) as again:
+        page = staff_client.get(url, searched).content.decode()
+    services.disbursement_record(project=signed_project, amount=Decimal("10.00"), value_date=dt.date(2026, 1, 9))
+    after_payment = staff_client.get(url, searched).content.decode()
+
+    assert _drill_down_links(page, "value_date__year") == ["2024", "2025"]
+    assert not any("UNION" in query["sql"] or "MIN(" in query["sql"] for query in again.captured_queries)
+    assert _drill_down_links(after_payment, "value_date__year") == ["2024", "2025", "2026"]
 
 
 def test_a_ledger_of_one_year_opens_on_that_year(staff_client, signed_project):

@@ -11,6 +11,9 @@ admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("", home, name="home"),
+    # First of the prefixed: staff's pages resolve every row link of an admin list (Django's filters kept on
+    # the link), each walking the patterns before it.
+    path("admin/", admin.site.urls),
     path("", include("grants.urls")),
     path("", include("results.urls")),
     path("donors/", include("donors.urls")),
@@ -18,7 +21,6 @@ urlpatterns = [
     path("api/", include("citiesalliance.api_urls")),
     path("accounts/", include("allauth.urls")),
     path("portal/organisation/", include("members.urls")),
-    path("admin/", admin.site.urls),
     path("health/", health, name="health"),
     # The switch also keeps a signed-in user's choice on their account (members.views.language_set).
     path("i18n/setlang/", language_set, name="set_language"),

@@ -122,3 +122,22 @@ def test_the_admins_totals_are_those_of_the_rows_found(client, ledger):
 
     assert response.context["cl"].result_count == 3
     assert "USD\xa030.00" in response.content.decode()
+
+
+def test_anyone_searching_the_apis_ledger_finds_no_row_of_a_project_they_may_not_see(ledger):
+    """The search narrows what the caller may see; a private project's code finds nothing, not its rows."""
+    private = ProjectFactory(code="CP-KEN-2030", is_public=False)
+    Transaction.objects.create(
+        kind=TransactionKind.DISBURSEMENT,
+        value_date=dt.date(2024, 3, 3),
+        amount=Decimal("7.00"),
+        currency="USD",
+        project=private,
+        reference="PAY-KEN-1",
+    )
+
+    response = APIClient().get("/api/v1/transactions/", {"search": "ken"})
+
+    assert response.status_code == 200
+    assert response.json()["results"] == []
+    assert api_search("ken") == {"PAY-KEN-1"}  # staff see it

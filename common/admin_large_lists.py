@@ -14,15 +14,14 @@ from __future__ import annotations
 
 import functools
 
-from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import Max, Min, QuerySet
-from django.utils.functional import cached_property
 
 from common.figures import cached_query
 
 from .admin import LongListMixin
 from .admin_search import ExistsSearchMixin
+from .paging import KeptCountPaginator
 
 
 class DrillDownQuerySet(QuerySet):
@@ -119,16 +118,6 @@ def _periods(first, last, kind: str):
     while start <= last:
         yield start
         start = _next_period(start, kind)
-
-
-class KeptCountPaginator(Paginator):
-    """Pages whose number of rows is kept as the list's money totals are (common.figures): counted once for a
-    filter and search, however many of its pages are turned, until a row of the tables it reads changes."""
-
-    @cached_property
-    def count(self) -> int:
-        rows = self.object_list
-        return cached_query("admin-count", rows, rows.count)
 
 
 class LargeListAdminMixin(LongListMixin, ExistsSearchMixin):

@@ -1,4 +1,5 @@
-"""Pages of a long list that cost the same on the last page as on the first, and never count the list.
+"""Pages of long lists: pages that cost the same on the last page as on the first and never count the list
+(`page_of`), and Django's pages with their count kept (`KeptCountPaginator`), for a list that shows it.
 
 Django's paginator asks the database for a page's rows with OFFSET: for the last of 2,000 pages
 the database reads, joins and throws away every earlier row. Here the page's primary keys are
@@ -15,7 +16,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from django.core.paginator import Paginator
 from django.db.models import Model, QuerySet
+from django.utils.functional import cached_property
+
+from .figures import cached_query
 
 # Beyond this a page number is past the end of any list here (and its OFFSET would overflow a bigint).
 LAST_PAGE_NUMBER = 1_000_000
@@ -64,3 +69,13 @@ def page_of(rows: QuerySet, number: str | int | None, *, per_page: int) -> OpenP
     wanted = wanted[:per_page]
     by_key: dict[object, Model] = {row.pk: row for row in rows.filter(pk__in=wanted).order_by()} if wanted else {}
     return OpenPage(object_list=[by_key[key] for key in wanted], number=number, has_next=has_next)
+
+
+class KeptCountPaginator(Paginator):
+    """Django's pages, whose number of rows is kept as a list's money totals are (common.figures): counted once
+    for a filter and search, however many of its pages are turned, until a row of the tables it reads changes."""
+
+    @cached_property
+    def count(self) -> int:
+        rows = self.object_list
+        return cached_query("count", rows, rows.count)

@@ -5,29 +5,29 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from django_countries import countries
 
-from grants.models import Contribution, Facility, FundingWindow, ProjectCountry, ProjectStatus, Theme
+from grants.models import Contribution, Project, ProjectStatus
 from members.models import Organisation
+
+from .selectors import donor_project_choices
 
 
 class DonorProjectFilter(django_filters.FilterSet):
-    """Choices are limited to the donor's data: naming another donor's contribution is an invalid choice."""
+    """Choices are limited to the donor's data: naming another donor's contribution, or a window none of its
+    projects is in, is an invalid choice. The windows, facilities, themes and countries offered are kept
+    (`donor_project_choices`)."""
 
     q = django_filters.CharFilter(method="search", label=_("Search"))
-    window = django_filters.ModelChoiceFilter(
-        field_name="facility__window", queryset=FundingWindow.objects.none(), label=_("Window"), empty_label=_("All")
+    window = django_filters.ChoiceFilter(field_name="facility__window", label=_("Window"), empty_label=_("All"))
+    facility = django_filters.ChoiceFilter(label=_("Facility"), empty_label=_("All"))
+    theme = django_filters.ChoiceFilter(field_name="themes", method="having", label=_("Theme"), empty_label=_("All"))
+    country = django_filters.ChoiceFilter(
+        field_name="countries__country", method="having", label=_("Country"), empty_label=_("All")
     )
-    facility = django_filters.ModelChoiceFilter(
-        queryset=Facility.objects.none(), label=_("Facility"), empty_label=_("All")
-    )
-    theme = django_filters.ModelChoiceFilter(
-        field_name="themes", queryset=Theme.objects.none(), label=_("Theme"), empty_label=_("All")
-    )
-    country = django_filters.ChoiceFilter(field_name="countries__country", label=_("Country"), empty_label=_("All"))
     status = django_filters.ChoiceFilter(choices=ProjectStatus.choices, label=_("Status"), empty_label=_("All"))
     contribution = django_filters.ModelChoiceFilter(
         field_name="allocations__contribution",
+        method="having",
         queryset=Contribution.objects.none(),
         label=_("Funded by"),
         empty_label=_("Any of your contributions"),
@@ -57,22 +57,20 @@ class DonorProjectFilter(django_filters.FilterSet):
 
     def __init__(self, *args, donor: Organisation, **kwargs):
         super().__init__(*args, **kwargs)
-        projects = self.queryset
-        self.filters["window"].queryset = FundingWindow.objects.filter(facilities__projects__in=projects).distinct()
-        self.filters["facility"].queryset = Facility.objects.filter(projects__in=projects).distinct()
-        self.filters["theme"].queryset = Theme.objects.filter(projects__in=projects).distinct()
-        # Without order_by(), the model's ordering (project, percentage) would make DISTINCT repeat a country.
-        codes = (
-            ProjectCountry.objects.filter(project__in=projects).order_by().values_list("country", flat=True).distinct()
-        )
-        self.filters["country"].extra["choices"] = sorted(
-            ((code, countries.name(code)) for code in codes), key=lambda pair: pair[1]
-        )
+        choices = donor_project_choices(donor)
+        for name, offered in [
+            ("window", choices.windows),
+            ("facility", choices.facilities),
+            ("theme", choices.themes),
+            ("country", choices.countries),
+        ]:
+            self.filters[name].extra["choices"] = offered
         self.filters["contribution"].queryset = Contribution.objects.filter(donor=donor).order_by("reference")
 
     def search(self, queryset, name, value):
         return queryset.filter(Q(code__icontains=value) | Q(title__icontains=value))
 
-    def filter_queryset(self, queryset):
-        # Filters that join many-valued relations must not repeat a project.
-        return super().filter_queryset(queryset).distinct()
+    def having(self, queryset, name, value):
+        """Projects with `value` among a many-valued relation's (`name`: their themes, say), asked of a subquery:
+        joined, the relation would repeat a project, and a DISTINCT list must be sorted in full for its page."""
+        return queryset.filter(pk__in=Project.objects.filter(**{name: value}).values("pk"))

@@ -21,7 +21,14 @@ from .contributions import agreement_span, donor_contributions, donor_currencies
 from .conversion import Conversion, Received, received_in
 from .figures import ConvertedContribution, DonorFigures, Totals, donor_figures
 from .maps import donor_allocations, donor_map, donor_map_years
-from .projects import ConvertedProject, donor_project, donor_project_list, donor_projects_converted
+from .projects import (
+    ConvertedProject,
+    ProjectChoices,
+    donor_project,
+    donor_project_choices,
+    donor_project_list,
+    donor_projects_converted,
+)
 from .reports import donor_report, donor_reports, failed_report_count, last_quarter
 from .results import donor_results
 from .statement import DonorStatement, StatementLine, donor_statement
@@ -34,6 +41,7 @@ __all__ = [
     "ConvertedProject",
     "DonorFigures",
     "DonorStatement",
+    "ProjectChoices",
     "Received",
     "ShareBreakdown",
     "ShareRow",
@@ -51,6 +59,7 @@ __all__ = [
     "donor_map",
     "donor_map_years",
     "donor_project",
+    "donor_project_choices",
     "donor_project_list",
     "donor_projects_converted",
     "donor_report",

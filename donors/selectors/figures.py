@@ -4,7 +4,7 @@ Each figure takes a constant number of queries, whatever the number of projects.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.conf import settings
@@ -66,6 +66,9 @@ class DonorFigures:
     project_count: int
     received_rates: dict[int, list[AppliedRate]] = field(default_factory=dict)  # per contribution
     received_reporting: dict[int, Decimal | None] = field(default_factory=dict)  # per contribution; None: no rate
+    # Per contribution, the sums of its allocations' figures (None: a rate is missing), kept when they are not.
+    allocated_reporting: dict[int, Decimal | None] = field(default_factory=dict)
+    disbursed_reporting: dict[int, Decimal | None] = field(default_factory=dict)
 
     def rates_of(self, item: ContributionFigures) -> list[AppliedRate]:
         """The rates a contribution's figures in the page's currency used: pledge, receipts, allocations."""
@@ -79,20 +82,34 @@ class DonorFigures:
             figures=item,
             pledged=item.pledged_reporting,
             received=received,
-            allocated=sum_or_none(part.allocated_reporting for part in item.allocations),
-            disbursed=sum_or_none(part.disbursed_reporting for part in item.allocations),
+            allocated=self.allocated_reporting[item.contribution.pk],
+            disbursed=self.disbursed_reporting[item.contribution.pk],
             conversion=Conversion(self.totals.currency, self.rates_of(item), sorted(missing)),
         )
+
+    def without_allocations(self) -> DonorFigures:
+        """The same figures without each allocation's (a major donor's thousands), which only its statement reads."""
+        return replace(self, contributions=[replace(item, allocations=[]) for item in self.contributions])
 
     @property
     def has_activity(self) -> bool:
         return bool(self.contributions)
 
 
-def donor_figures(donor: Organisation, *, quote: str | None = None) -> DonorFigures:
+def donor_figures(donor: Organisation, *, quote: str | None = None, allocations: bool = False) -> DonorFigures:
     """A donor's contributions, totals in `quote` (the partnership's reporting currency unless said) and where
-    the money went."""
+    the money went. Each of a major donor's thousands of allocations takes its share of its project's payments,
+    converted at its date: the figures are kept, one copy per currency, until a row they are made of changes
+    (common.figures), without each allocation's figures unless `allocations` asks for them (then computed)."""
     quote = quote or settings.REPORTING_CURRENCY
+    if allocations:
+        return _donor_figures(donor, quote)
+    return cached_figures(
+        f"donor-figures:{donor.pk}:{quote}", lambda: _donor_figures(donor, quote).without_allocations()
+    )
+
+
+def _donor_figures(donor: Organisation, quote: str) -> DonorFigures:
     contributions = list(donor_contributions(donor))
     figures = contribution_figures(contributions, quote=quote)
     receipts = received_in(contributions, quote)
@@ -101,6 +118,8 @@ def donor_figures(donor: Organisation, *, quote: str | None = None) -> DonorFigu
     missing: set[str] = set()
     rates: list[AppliedRate] = list(receipts.rates)
     parts: list[AllocationFigures] = []
+    allocated: dict[int, Decimal | None] = {}
+    disbursed: dict[int, Decimal | None] = {}
     for item in figures:
         missing |= set(item.missing_rates)
         rates += item.rates
@@ -109,12 +128,12 @@ def donor_figures(donor: Organisation, *, quote: str | None = None) -> DonorFigu
         totals.received = _add(totals.received, received[item.contribution.pk])
         if received[item.contribution.pk] is None:  # a receipt dated before any rate of its currency
             missing.add(item.currency)
-        allocated = [part.allocated_reporting for part in item.allocations]
-        totals.allocated = _add(totals.allocated, None if None in allocated else sum(allocated, ZERO))
-        disbursed = [part.disbursed_reporting for part in item.allocations]
-        totals.disbursed = _add(totals.disbursed, None if None in disbursed else sum(disbursed, ZERO))
+        allocated[item.contribution.pk] = sum_or_none(part.allocated_reporting for part in item.allocations)
+        totals.allocated = _add(totals.allocated, allocated[item.contribution.pk])
+        disbursed[item.contribution.pk] = sum_or_none(part.disbursed_reporting for part in item.allocations)
+        totals.disbursed = _add(totals.disbursed, disbursed[item.contribution.pk])
     # Every payment to the projects the donor funds, converted and shared out along five dimensions: kept, one
-    # copy per currency, until a row it is made of changes (common.figures).
+    # copy per currency, until a row it is made of changes (common.figures), for the statement too.
     breakdowns = cached_figures(
         f"donor-breakdowns:2:{quote}:{sorted(c.pk for c in contributions)}",
         lambda: share_breakdowns(parts, quote, contributions),
@@ -131,6 +150,8 @@ def donor_figures(donor: Organisation, *, quote: str | None = None) -> DonorFigu
         project_count=len({part.allocation.project_id for part in parts}),
         received_rates=receipts.rates_of,
         received_reporting=dict(received),
+        allocated_reporting=allocated,
+        disbursed_reporting=disbursed,
     )
 
 

@@ -8,9 +8,21 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Prefetch, QuerySet, Sum
+from django_countries import countries
 
+from common.figures import cached_figures
 from grants.currency import RateTable
-from grants.models import Allocation, Project, ProjectCountry, ProjectPartner, Transaction, TransactionKind
+from grants.models import (
+    Allocation,
+    Facility,
+    FundingWindow,
+    Project,
+    ProjectCountry,
+    ProjectPartner,
+    Theme,
+    Transaction,
+    TransactionKind,
+)
 from members.models import Organisation
 
 from .contributions import funded_projects
@@ -27,6 +39,40 @@ def donor_project_list(donor: Organisation) -> QuerySet[Project]:
             Prefetch("countries", queryset=ProjectCountry.objects.order_by("-percentage", "country")),
             Prefetch("allocations", queryset=own, to_attr="donor_allocations"),
         )
+    )
+
+
+Choice = tuple[int | str, str]
+
+
+@dataclass(frozen=True)
+class ProjectChoices:
+    """What a donor's project list can be narrowed to: the windows, facilities, themes and countries of the
+    projects it funds, each a list of (value, label) in the order offered."""
+
+    windows: list[Choice]
+    facilities: list[Choice]
+    themes: list[Choice]
+    countries: list[Choice]
+
+
+def donor_project_choices(donor: Organisation) -> ProjectChoices:
+    """The choices of the donor's project filters, kept until a row they are read from changes (common.figures):
+    each is a pass over every project the donor funds (four of 20 ms for a donor of 5,000 projects)."""
+    return cached_figures(f"donor-project-choices:{donor.pk}", lambda: _project_choices(funded_projects(donor)))
+
+
+def _project_choices(projects: QuerySet[Project]) -> ProjectChoices:
+    def labelled(rows: QuerySet) -> list[Choice]:
+        return [(row.pk, str(row)) for row in rows.distinct()]
+
+    # Without order_by(), the model's ordering (project, percentage) would make DISTINCT repeat a country.
+    codes = ProjectCountry.objects.filter(project__in=projects).order_by().values_list("country", flat=True)
+    return ProjectChoices(
+        windows=labelled(FundingWindow.objects.filter(facilities__projects__in=projects)),
+        facilities=labelled(Facility.objects.filter(projects__in=projects)),
+        themes=labelled(Theme.objects.filter(projects__in=projects)),
+        countries=sorted(((code, countries.name(code)) for code in codes.distinct()), key=lambda pair: pair[1]),
     )
 
 

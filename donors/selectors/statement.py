@@ -66,7 +66,7 @@ def donor_statement(donor: Organisation, *, start: dt.date, end: dt.date, quote:
     """Receipts, allocations and payments of the donor's money between `start` and `end`, and its results, in
     `quote` (the partnership's reporting currency unless said)."""
     quote = quote or settings.REPORTING_CURRENCY
-    figures = donor_figures(donor, quote=quote)
+    figures = donor_figures(donor, quote=quote, allocations=True)
     shares: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for item in figures.contributions:
         for part in item.allocations:

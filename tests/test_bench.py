@@ -96,6 +96,31 @@ def test_a_measurement_passes_only_when_it_meets_every_part_of_its_target(
     assert harness.verdict(scenario, measured) == expected
 
 
+@pytest.mark.parametrize(
+    ("median_ms", "floor_ms", "growth_mb", "expected"),
+    [
+        (90.0, 30.0, 10.0, "PASS"),  # three times its floor
+        (91.0, 30.0, 10.0, "FAIL"),
+        (60.0, 9.9, 10.0, "PASS"),  # a floor under 10 ms: the page's time is Django's, the time targets judge it
+        (60.0, None, 10.0, "PASS"),  # no query (figures kept): no floor
+        (90.0, 30.0, 100.0, "FAIL"),  # memory grew by as much as the target allows
+        (90.0, 30.0, None, "FAIL"),  # memory not measured
+    ],
+)
+def test_a_page_passes_only_within_its_floors_ratio_and_its_memory_growth(median_ms, floor_ms, growth_mb, expected):
+    target = harness.Target(p95_ms=300, floor_ratio=3, max_memory_growth_mb=100)
+    scenario = harness.Scenario("page", "a page", lambda seeded: None, target)
+    measured = harness.Measurement(
+        "page", "a page", runs=5, median_ms=median_ms, p95_ms=median_ms, max_ms=median_ms, queries=4
+    )
+    measured.floor_ms, measured.rss_growth_mb = floor_ms, growth_mb
+
+    assert harness.verdict(scenario, measured) == expected
+    assert str(target) == (
+        "95th percentile under 300 ms, median within 3x a floor of 10 ms or more, memory grows under 100 MB"
+    )
+
+
 def test_the_command_writes_every_scenario_and_the_machine_to_json(tmp_path, monkeypatch, capsys):
     # The test database is already a throw-away one: creating another inside a test is not possible.
     monkeypatch.setattr(harness, "throwaway_database", _same_database(seeded_before=False))
@@ -208,6 +233,12 @@ def test_the_scale_suite_times_every_page_with_its_floor_queries_and_memory(tmp_
     assert sizes["pdf_donor_projects"] == 30 and sizes["major_donor_projects"] >= sizes["small_donor_projects"]
     assert {"portfolio", "results", "applications", "total"} <= set(section["seeding_seconds"])
     assert section["machine"]["cpu_count"] and section["settings"]["projects"] == 30
+    targets = {target["scenario"]: target for target in section["targets"]}
+    assert list(targets) == list(measured), "every scenario is judged against the issue's targets"
+    assert all(target["result"] in ("PASS", "FAIL") for target in targets.values())
+    assert "within 3x a floor" in targets["donor_projects_major"]["target"]
+    assert "memory grows under 100 MB" in targets["iati_file"]["target"]
+    assert targets["disbursement_record"]["target"] == "95th percentile under 50 ms, same query count on every run"
     out = capsys.readouterr().out
     assert "scale: home median" in out and "peak RSS" in out
 

@@ -63,6 +63,12 @@ class Target:
     max_queries: int | None = None
     constant_queries: bool = False
     same_queries_as: str | None = None  # another scenario of the suite, which must make as many queries
+    # The page's median within this many times its floor (suites with `floors`), where the floor takes at least
+    # `floor_counts_from_ms`: below it, what a page adds to its main query is Django's own rendering, which no
+    # page does in three times a millisecond, and the time targets say enough.
+    floor_ratio: float | None = None
+    floor_counts_from_ms: float = 10
+    max_memory_growth_mb: float | None = None  # the process's peak resident memory over its size at the start
 
     def __str__(self) -> str:
         parts = [f"median under {_limit(self.median_ms)}"] if self.median_ms else []
@@ -74,6 +80,10 @@ class Target:
             parts.append("same query count on every run")
         if self.same_queries_as:
             parts.append(f"as many queries as {self.same_queries_as}")
+        if self.floor_ratio:
+            parts.append(f"median within {self.floor_ratio:g}x a floor of {_limit(self.floor_counts_from_ms)} or more")
+        if self.max_memory_growth_mb is not None:
+            parts.append(f"memory grows under {self.max_memory_growth_mb:g} MB")
         return ", ".join(parts)
 
 
@@ -356,7 +366,16 @@ def verdict(
     if target.same_queries_as:
         other = (others or {}).get(target.same_queries_as)
         steady = steady and other is not None and other.query_counts == measurement.query_counts
-    return "PASS" if fast and few and steady else "FAIL"
+    near_floor = (
+        target.floor_ratio is None
+        or measurement.floor_ms is None
+        or measurement.floor_ms < target.floor_counts_from_ms
+        or measurement.median_ms <= target.floor_ratio * measurement.floor_ms
+    )
+    lean = target.max_memory_growth_mb is None or (
+        measurement.rss_growth_mb is not None and measurement.rss_growth_mb < target.max_memory_growth_mb
+    )
+    return "PASS" if fast and few and steady and near_floor and lean else "FAIL"
 
 
 def duration(ms: float) -> str:

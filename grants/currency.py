@@ -94,7 +94,8 @@ def _series(rows: Iterable[tuple], quote: str) -> dict[str, _Series]:
 
 
 class RateTable:
-    """All rates needed for a set of figures, loaded in one query and looked up in memory."""
+    """All rates needed for a set of figures, loaded in one query and looked up in memory, each (currency, date)
+    once: a page's figures ask for the same day's rate for thousands of rows."""
 
     def __init__(self, quote: str, rates: Iterable[tuple[str, str, dt.date, Decimal, str]], *, via: str | None = None):
         self.quote = quote
@@ -102,6 +103,7 @@ class RateTable:
         rows = list(rates)
         self._pairs = _series(rows, quote)
         self._legs = _series(rows, self.via) if self.via != quote else {}
+        self._found: dict[tuple[str, dt.date], AppliedRate] = {}
 
     @classmethod
     def load(cls, *, quote: str, currencies: Iterable[str], until: dt.date | None = None) -> RateTable:
@@ -129,6 +131,12 @@ class RateTable:
         )
 
     def rate(self, currency: str, on: dt.date) -> AppliedRate:
+        found = self._found.get((currency, on))
+        if found is None:
+            found = self._found[(currency, on)] = self._look_up(currency, on)
+        return found
+
+    def _look_up(self, currency: str, on: dt.date) -> AppliedRate:
         if currency == self.quote:
             return AppliedRate(currency, self.quote, Decimal(1), None, on)
         applied = self._find(self._pairs, currency, self.quote, on)

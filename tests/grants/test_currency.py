@@ -107,6 +107,24 @@ def test_a_rate_table_loads_every_currency_in_one_query(chf_rates, django_assert
     assert table.convert(Decimal("10.00"), "USD", dt.date(2020, 3, 1)).amount == Decimal("10.00")
 
 
+def test_a_rate_table_looks_each_currency_and_day_up_once_and_answers_each_day_its_own_rate(chf_rates, monkeypatch):
+    table = RateTable.load(quote="USD", currencies=["CHF"])
+    looked_up = []
+    look_up = table._look_up
+    monkeypatch.setattr(
+        table, "_look_up", lambda currency, on: looked_up.append((currency, on)) or look_up(currency, on)
+    )
+    days = [dt.date(2020, 3, 1), dt.date(2020, 3, 1), dt.date(2020, 1, 15), dt.date(2020, 3, 1), dt.date(2020, 1, 15)]
+
+    amounts = [table.convert(Decimal("10.00"), "CHF", day).amount for day in days]
+
+    assert looked_up == [("CHF", dt.date(2020, 3, 1)), ("CHF", dt.date(2020, 1, 15))]
+    assert amounts == [amounts[0], amounts[0], amounts[2], amounts[0], amounts[2]]
+    assert (amounts[0], amounts[2]) == (Decimal("12.00"), Decimal("11.00"))
+    with pytest.raises(MissingRate):
+        table.rate("CHF", dt.date(1990, 1, 1))
+
+
 def test_without_a_rate_between_two_currencies_a_cross_rate_through_the_reporting_currency_is_stated(settings):
     settings.REPORTING_CURRENCY = "USD"
     ExchangeRateFactory(

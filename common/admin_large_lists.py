@@ -43,13 +43,28 @@ class DrillDownQuerySet(QuerySet):
         return {first_name: first, last_name: last}
 
     def dates(self, field_name, kind, order="ASC"):
-        """The years (or months) that have a row."""
-        if kind not in ("year", "month"):
-            return super().dates(field_name, kind, order)
+        """The years (or months, or days of a month) that have a row."""
+        if kind in ("year", "month"):
+            compute = lambda: self._periods_with_rows(field_name, kind)  # noqa: E731
+        else:
+            compute = lambda: self._django_dates(field_name, kind)  # noqa: E731
+        periods = cached_query(f"drill-down-dates:{field_name}:{kind}", self, compute)
+        return periods if order == "ASC" else periods[::-1]
+
+    def _django_dates(self, field_name: str, kind: str) -> list:
+        return list(super().dates(field_name, kind, "ASC"))
+
+    def datetimes(self, field_name, kind, order="ASC", tzinfo=None):
+        """The periods that have a row, of a date and time: Django's own read, kept."""
         periods = cached_query(
-            f"drill-down-dates:{field_name}:{kind}", self, lambda: self._periods_with_rows(field_name, kind)
+            f"drill-down-datetimes:{field_name}:{kind}:{tzinfo}",
+            self,
+            lambda: self._django_datetimes(field_name, kind, tzinfo),
         )
         return periods if order == "ASC" else periods[::-1]
+
+    def _django_datetimes(self, field_name: str, kind: str, tzinfo) -> list:
+        return list(super().datetimes(field_name, kind, "ASC", tzinfo))
 
     def _bounds(self, field: str) -> tuple:
         """The first and the last date: walking the date's index from either end, stopping at the first row kept."""

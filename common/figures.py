@@ -15,6 +15,10 @@ Sums over a table whose rows are only ever added (the ledger, `watch_appended`) 
 rows added instead of read again (common/appended_sums.py): they are kept under a version of each table they read,
 which a change of that table's rows replaces (rows added to the append-only table excepted), and under a version
 that only a change of an unknown table replaces (`portfolio_changed()` called without the model that changed).
+
+What a query reads (an admin list's count, say: `cached_query`) is also kept under a version of each table it names,
+so that tables no portfolio figure reads can be watched for it alone (`watch_rows`: applications, calls): a partner
+saving a draft application forgets the counts of the application lists, not the home page's figures.
 """
 
 from __future__ import annotations
@@ -84,10 +88,13 @@ def _replace_now_and_at_commit(*versions: str) -> None:
     transaction.on_commit(lambda: _replace_versions(*versions))
 
 
-def kept_key(name: str, *, tables: Iterable[str] | None = None) -> str:
+def kept_key(name: str, *, tables: Iterable[str] | None = None, any_change: bool = False) -> str:
     """The cache key of what is called `name`, kept until any watched row changes; or, given the `tables` it reads,
-    until a row of one of them changes (rows added to an append-only table excepted) or an unknown one does."""
+    until a row of one of them changes (rows added to an append-only table excepted, unless `any_change` also
+    forgets it at any change of a row `watch` watches) or an unknown one does."""
     versions = [ANY_CHANGE] if tables is None else [UNKNOWN_CHANGE, *map(_table_version, sorted(tables))]
+    if tables is not None and any_change:
+        versions.insert(0, ANY_CHANGE)
     keys = [f"{_prefix()}:{version}" for version in versions]
     current = cache.get_many(keys)
     for key in keys:
@@ -102,33 +109,44 @@ def kept_key(name: str, *, tables: Iterable[str] | None = None) -> str:
 
 def cached_figures(name: str, compute: Callable[[], T]) -> T:
     """The figures called `name`, computed by `compute()` unless kept since the last change."""
-    key = kept_key(name)
-    figures = cache.get(key)
-    if figures is None:
-        figures = compute()
-        cache.set(key, figures, TIMEOUT)
-    return figures
+    return _kept(kept_key(name), compute)
+
+
+def _kept(key: str, compute: Callable[[], T]) -> T:
+    kept = cache.get(key)
+    if kept is None:
+        kept = compute()
+        cache.set(key, kept, TIMEOUT)
+    return kept
 
 
 def cached_query(name: str, queryset: QuerySet, compute: Callable[[], T]) -> T:
     """What `compute()` reads from `queryset` (a whole-table aggregate, say), kept in the cache under the
-    query's SQL when every table the SQL names (subqueries included) is watched; computed afresh otherwise."""
-    if not reads_only_watched(queryset):
-        return compute()
+    query's SQL when every table the SQL names (subqueries included) is watched, until a row of one of them or any
+    row `watch` watches changes; computed afresh otherwise."""
     sql, params = queryset.query.sql_with_params()
-    return cached_figures(f"{name}:{sql!r}:{params!r}", compute)
+    named = _tables_in(sql)
+    if not _only_watched(named):
+        return compute()
+    return _kept(kept_key(f"{name}:{sql!r}:{params!r}", tables=named, any_change=True), compute)
 
 
 def reads_only_watched(queryset: QuerySet) -> bool:
     """Whether every table the query's SQL names (subqueries included) is watched: what it reads can be kept."""
-    named = tables_named(queryset)
+    return _only_watched(tables_named(queryset))
+
+
+def _only_watched(named: set[str]) -> bool:
     watched = {apps.get_model(label)._meta.db_table for label in _watched}
     return bool(named) and named <= watched
 
 
 def tables_named(queryset: QuerySet) -> set[str]:
     """The tables of models the query's SQL names, subqueries included."""
-    sql, _params = queryset.query.sql_with_params()
+    return _tables_in(queryset.query.sql_with_params()[0])
+
+
+def _tables_in(sql: str) -> set[str]:
     quote = connection.ops.quote_name
     return {model._meta.db_table for model in apps.get_models() if quote(model._meta.db_table) in sql}
 
@@ -146,6 +164,25 @@ def watch(models: Iterable[type[Model]], *, unread: Callable[[Model, frozenset |
         for field in model._meta.local_many_to_many:
             through = field.remote_field.through
             m2m_changed.connect(portfolio_changed, sender=through, dispatch_uid=f"{uid}-{field.name}")
+
+
+def watch_rows(models: Iterable[type[Model]]) -> None:
+    """Forget what a kept query read from the tables of `models` (`cached_query`: an admin list's count) whenever
+    one of their rows (or of their many-to-many tables) changes, and nothing else: no figure of the portfolio reads
+    them."""
+    for model in models:
+        _watched.add(model._meta.label)
+        uid = f"kept-queries-{model._meta.label}"
+        version = _table_version(model._meta.db_table)
+
+        def receiver(version=version, **_signal) -> None:
+            _replace_now_and_at_commit(version)
+
+        post_save.connect(receiver, sender=model, dispatch_uid=f"{uid}-save", weak=False)
+        post_delete.connect(receiver, sender=model, dispatch_uid=f"{uid}-delete", weak=False)
+        for field in model._meta.local_many_to_many:
+            through = field.remote_field.through
+            m2m_changed.connect(receiver, sender=through, dispatch_uid=f"{uid}-{field.name}", weak=False)
 
 
 def watch_appended(models: Iterable[type[Model]]) -> None:

@@ -8,13 +8,15 @@ class GrantsConfig(AppConfig):
     verbose_name = _("Funding and projects")
 
     def ready(self) -> None:
-        from common.figures import watch, watch_appended
+        from common.figures import watch, watch_appended, watch_rows
         from members.landing import register_landing
         from members.models import Organisation
 
         from .admin.payments import project_payments_section
         from .models import (
             Allocation,
+            Application,
+            Call,
             City,
             Contribution,
             ExchangeRate,
@@ -23,6 +25,7 @@ class GrantsConfig(AppConfig):
             Project,
             ProjectCountry,
             ProjectPartner,
+            ReviewAssignment,
             Theme,
             Transaction,
         )
@@ -66,3 +69,5 @@ class GrantsConfig(AppConfig):
                 Organisation,
             ]
         )
+        # What only the admin's lists keep of them (their counts, their date drill-down) is forgotten when they change.
+        watch_rows([Application, Call, ReviewAssignment])

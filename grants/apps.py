@@ -18,15 +18,18 @@ class GrantsConfig(AppConfig):
             Application,
             Call,
             City,
+            Closeout,
             Contribution,
             ExchangeRate,
             Facility,
             FundingWindow,
+            GrantAgreement,
             Project,
             ProjectCountry,
             ProjectPartner,
             ReviewAssignment,
             Theme,
+            Tranche,
             Transaction,
         )
         from .portal import partner_landing
@@ -69,5 +72,6 @@ class GrantsConfig(AppConfig):
                 Organisation,
             ]
         )
-        # What only the admin's lists keep of them (their counts, their date drill-down) is forgotten when they change.
-        watch_rows([Application, Call, ReviewAssignment])
+        # What only the admin's lists and the work queue keep of them (counts, a date drill-down) is forgotten when
+        # they change.
+        watch_rows([Application, Call, ReviewAssignment, Tranche, GrantAgreement, Closeout])

@@ -2,15 +2,21 @@
 
 Each kind of work is a condition said once here: the queue counts the rows that meet it and the admin's list
 filter shows the same rows, so a count on the admin's home page is the length of the list it links to. Each
-function counts one table in one query, whatever the size of the portfolio.
+function counts one table in one query, whatever the size of the portfolio; the counts that read thousands of rows
+(applications, tranches, projects to close) are kept for the day until a row of a table they read changes
+(`common.figures.cached_query`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from dataclasses import dataclass
+from functools import reduce
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+
+from common.figures import cached_query
 
 from ..models import (
     Amendment,
@@ -98,7 +104,19 @@ def projects_to_close(today: dt.date) -> Q:
 
 
 def projects_to_close_count(*, today: dt.date) -> int:
-    return Project.objects.filter(projects_to_close(today)).count()
+    waiting = Project.objects.filter(projects_to_close(today))
+    return cached_query(f"projects-to-close:{today}", waiting, waiting.count)
+
+
+def _counted(name: str, rows: QuerySet, conditions: dict[str, Q], *, on: dt.date | None = None) -> dict[str, int]:
+    """How many of `rows` meet each condition, in one query, kept (for the day `on`) until a row of a table it
+    reads changes: kept under the SQL of the rows meeting any of the conditions, which names every table they read."""
+    meeting_any = rows.filter(reduce(operator.or_, conditions.values()))
+    return cached_query(
+        f"{name}:{on}",
+        meeting_any,
+        lambda: rows.aggregate(**{count: Count("pk", filter=condition) for count, condition in conditions.items()}),
+    )
 
 
 @dataclass(frozen=True)
@@ -122,13 +140,14 @@ class TrancheWork:
 
 
 def application_work() -> ApplicationWork:
-    in_progress = [ApplicationStatus.SUBMITTED, ApplicationStatus.SCREENING, ApplicationStatus.IN_REVIEW]
-    counts = Application.objects.filter(status__in=in_progress).aggregate(
-        to_screen=Count("pk", filter=applications_to_screen()),
-        awaiting_decision=Count("pk", filter=applications_awaiting_decision()),
-        to_shortlist=Count("pk", filter=concept_notes_to_shortlist()),
-    )
-    return ApplicationWork(**counts)
+    statuses = [ApplicationStatus.SUBMITTED, ApplicationStatus.SCREENING, ApplicationStatus.IN_REVIEW]
+    conditions = {
+        "to_screen": applications_to_screen(),
+        "awaiting_decision": applications_awaiting_decision(),
+        "to_shortlist": concept_notes_to_shortlist(),
+    }
+    in_progress = Application.objects.filter(status__in=statuses)
+    return ApplicationWork(**_counted("application-work", in_progress, conditions))
 
 
 def review_work(*, today: dt.date) -> ReviewWork:
@@ -143,12 +162,13 @@ def calls_closing_count(*, now: dt.datetime) -> int:
 
 
 def tranche_work(*, today: dt.date) -> TrancheWork:
-    counts = Tranche.objects.filter(TRANCHE_UNPAID, planned_date__lte=today + DUE_SOON).aggregate(
-        due_soon=Count("pk", filter=tranches_due_soon(today)),
-        overdue=Count("pk", filter=tranches_overdue(today)),
-        conditions_pending=Count("pk", filter=tranche_conditions_pending(today)),
-    )
-    return TrancheWork(**counts)
+    conditions = {
+        "due_soon": tranches_due_soon(today),
+        "overdue": tranches_overdue(today),
+        "conditions_pending": tranche_conditions_pending(today),
+    }
+    unpaid = Tranche.objects.filter(TRANCHE_UNPAID, planned_date__lte=today + DUE_SOON)
+    return TrancheWork(**_counted("tranche-work", unpaid, conditions, on=today))
 
 
 @dataclass(frozen=True)

@@ -77,3 +77,14 @@ def test_a_searched_project_lists_drill_down_is_kept_until_a_project_changes(sta
 
     assert sql and not any("datefield" in query or "MIN(" in query for query in sql)
     assert set(re.findall(r'<a href="\?[^"]*start_date__year=(\d+)', page)) == {"2019"}
+
+
+def test_the_project_list_shows_fifty_projects_a_page(staff_client):
+    for number in range(51):
+        ProjectFactory(code=f"P-{number:02d}")
+
+    first = staff_client.get(URL, {"o": "1"})
+    second = staff_client.get(URL, {"o": "1", "p": "2"})
+
+    assert listed(first) == [f"P-{number:02d}" for number in range(50)]
+    assert listed(second) == ["P-50"]

@@ -19,7 +19,7 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from common.figures import cached_figures, cached_query
+from common.figures import cached_figures
 from common.permissions import may
 from grants.models import GrantBudgetLine, PartnerRole, Project, ProjectPartner
 from grants.selectors import public_projects
@@ -469,8 +469,7 @@ def reports_to_review_count() -> int:
 
 
 def overdue_report_count(*, today: dt.date) -> int:
-    overdue = ReportingPeriod.objects.filter(periods_overdue(today))
-    return cached_query(f"overdue-reports:{today}", overdue, overdue.count)
+    return ReportingPeriod.objects.filter(periods_overdue(today)).count()
 
 
 def partners_most_overdue(*, today: dt.date, limit: int = 5) -> list[PartnerOverdue]:
@@ -485,8 +484,6 @@ def partners_most_overdue(*, today: dt.date, limit: int = 5) -> list[PartnerOver
         .annotate(overdue=Count("pk"))
         .order_by("-overdue", f"{partner}__name")[:limit]
     )
-    # Kept for the day until a row of a table it reads changes (common.figures): a pass over every period owed.
-    rows = cached_query(f"partners-most-overdue:{today}", rows, lambda: list(rows))
     return [PartnerOverdue(row[f"{partner}_id"], row[f"{partner}__name"], row["overdue"]) for row in rows]
 
 

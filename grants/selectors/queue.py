@@ -2,8 +2,8 @@
 
 Each kind of work is a condition said once here: the queue counts the rows that meet it and the admin's list
 filter shows the same rows, so a count on the admin's home page is the length of the list it links to. Each
-function counts one table in one query, whatever the size of the portfolio; the counts that read thousands of rows
-(applications, tranches, projects to close) are kept for the day until a row of a table they read changes
+function counts one table in one query, whatever the size of the portfolio; the counts here that read thousands of
+rows (applications, tranches, projects to close) are kept for the day until a row of a table they read changes
 (`common.figures.cached_query`).
 """
 

@@ -14,6 +14,7 @@ from django.db import connection
 from django.utils import translation
 
 from citiesalliance.celery import app as celery_app
+from tests import quick_flush
 from tests.live_server_gate import gate_of
 
 IN_CI = bool(os.environ.get("CI"))
@@ -84,6 +85,24 @@ def redis_available() -> bool:
         return False
 
 
+# The longest tests, a minute or more each on CI's machine: started first, so that the test workers do not end with
+# one of them running alone while the others wait. The load test uses no test database: first of all.
+TESTS = Path(__file__).resolve().parent
+LONGEST_FIRST = (TESTS / "api/test_schemathesis.py", TESTS / "donors/test_worker.py", TESTS / "test_scale_out.py")
+LOAD_TEST = TESTS / "test_load.py"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(items):
+    longest = {path: place for place, path in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: longest.get(item.path, len(longest)))
+    # pytest-django orders the tests by how they use the database (transactional ones after the others), keeping
+    # the order above among tests of each kind.
+    result = yield
+    items.sort(key=lambda item: item.path != LOAD_TEST)
+    return result
+
+
 def pytest_runtest_setup(item):
     if item.get_closest_marker("postgres"):
         require_service(connection.vendor == "postgresql", "needs PostgreSQL: set DATABASE_URL")
@@ -104,6 +123,13 @@ def django_db_modify_db_settings(django_db_modify_db_settings):
     # that tests see which alias the router chose. Only tests that set DATABASE_REPLICAS read from it.
     default = connections.settings["default"]
     connections.settings.setdefault("replica", {**default, "TEST": {**default["TEST"], "MIRROR": "default"}})
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _quick_flush():
+    """A transactional test's flush deletes rows instead of truncating every table (tests/quick_flush.py)."""
+    if connection.vendor == "postgresql":
+        quick_flush.install()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -15,7 +15,7 @@ from functools import cache
 from typing import Any
 
 from django.contrib import admin
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client, RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
@@ -545,3 +545,37 @@ def database_state(tables: list[str]) -> tuple:
 
 def changed_tables(tables: list[str], before: tuple, after: tuple) -> list[str]:
     return [table for table, old, new in zip(tables, before, after, strict=True) if old != new]
+
+
+def rows_written(tables: list[str]) -> tuple[int, ...]:
+    """How many rows of each table this transaction has inserted, updated or deleted so far (PostgreSQL's count:
+    it only grows, as rows written in a savepoint rolled back since are counted too)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, n_tup_ins + n_tup_upd + n_tup_del FROM pg_stat_xact_user_tables"
+            " WHERE schemaname = current_schema() AND relname = ANY(%s)",
+            [tables],
+        )
+        written = dict(cursor.fetchall())
+    return tuple(written.get(table, 0) for table in tables)
+
+
+def changes(tables: list[str]) -> Callable[[], list[str]]:
+    """Called before a request: the tables whose rows it changed, when what it returns is called after it.
+
+    Every row of every table, hashed before and after, took half of a refused write's cell. On PostgreSQL the rows
+    are only read when the request wrote a row at all: it is rolled back to a savepoint taken before it, so that the
+    rows before are read after it. No row written, no row changed."""
+    if connection.vendor != "postgresql":
+        before = database_state(tables)
+        return lambda: changed_tables(tables, before, database_state(tables))
+    written, savepoint = rows_written(tables), transaction.savepoint()
+
+    def changed() -> list[str]:
+        if rows_written(tables) == written:
+            return []
+        after = database_state(tables)
+        transaction.savepoint_rollback(savepoint)
+        return changed_tables(tables, database_state(tables), after)
+
+    return changed

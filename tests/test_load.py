@@ -1,5 +1,8 @@
 """The load test's runner (`make load`), for a few seconds on a tiny portfolio: gunicorn with production's
 settings on a throw-away database, Locust's anonymous, partner, donor and staff users, and their figures.
+Only the static files' storage is not production's (tests/live_settings.py, as for the other tests' gunicorn):
+production's compresses every file as the runner collects them, half the test's time on a busy machine, and
+no request of the run reads a static file (CI's production smoke collects and serves them as production does).
 
 It needs PostgreSQL (the runner makes a database of its own next to DATABASE_URL's) and Redis (the cache
 of throttles and sign-in limits, as in production). No duration is asserted: only that every kind of
@@ -9,6 +12,7 @@ request was made and none failed.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -62,7 +66,10 @@ def test_the_load_runner_reports_every_kind_of_request_without_an_error(tmp_path
         f"--database-name=load_test_{database['NAME']}",
         f"--output={tmp_path}",
     ]
-    finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900, check=False)
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.live_settings"}
+    finished = subprocess.run(
+        command, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=900, check=False
+    )
     output = finished.stdout[-3000:] + finished.stderr[-3000:]
     assert (tmp_path / "results.json").exists(), output
 

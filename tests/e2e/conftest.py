@@ -13,6 +13,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from tests.conftest import require_tool
+from tests.e2e.snapshots import loaded
 
 # Playwright's sync API runs an event loop in this thread; Django would refuse ORM calls otherwise.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -166,17 +167,21 @@ def shot() -> Callable:
 
 @pytest.fixture
 def demo(transactional_db):
-    """The demo portfolio and its three demo logins, committed so the live server thread sees them."""
+    """The demo portfolio and its three demo logins, committed so the live server thread sees them (loaded by a
+    worker's first test, then restored: tests/e2e/snapshots.py)."""
     from devtools.demo.logins import create_demo_logins
     from devtools.demo.portfolio import load_demo_portfolio
     from members.models import Organisation
 
-    load_demo_portfolio()
-    create_demo_logins(
-        host=Organisation.objects.get(short_name="UNOPS"),
-        donor=Organisation.objects.get(short_name="SECO"),
-        partner=Organisation.objects.get(short_name="Jinja"),
-    )
+    def load():
+        load_demo_portfolio()
+        create_demo_logins(
+            host=Organisation.objects.get(short_name="UNOPS"),
+            donor=Organisation.objects.get(short_name="SECO"),
+            partner=Organisation.objects.get(short_name="Jinja"),
+        )
+
+    loaded("demo", load)
 
 
 @pytest.fixture

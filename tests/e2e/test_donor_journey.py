@@ -19,6 +19,7 @@ from donors import selectors
 from donors.models import DonorReport, ReportJobStatus
 from members.models import Organisation
 from tests.e2e.conftest import PHONE, TIMEOUT, serious_violations
+from tests.e2e.snapshots import loaded
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -36,7 +37,7 @@ def _private_media(settings, tmp_path):
 
 @pytest.fixture
 def seco(demo) -> Organisation:
-    load_demo_results()
+    loaded("demo results", load_demo_results)
     return Organisation.objects.get(short_name="SECO")
 
 

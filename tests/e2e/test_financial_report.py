@@ -18,6 +18,7 @@ from grants.models import Transaction, TransactionKind
 from results.models import ProgressReport, ReportingPeriod, ReportKind, ReportStatus
 from results.services import reporting_period_add
 from tests.e2e.conftest import DESKTOP, PHONE, TIMEOUT
+from tests.e2e.snapshots import loaded
 from tests.e2e.test_results_journey import _fresh_rate_limits, _private_media, png  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -30,7 +31,7 @@ FITS_THE_SCREEN = "() => document.documentElement.scrollWidth <= window.innerWid
 @pytest.fixture
 def second_quarter(demo) -> ReportingPeriod:
     """The demo grant (its first quarter's financial report waits for review) owes the second quarter's too."""
-    load_demo_results()
+    loaded("demo results", load_demo_results)
     grant = ReportingPeriod.objects.filter(project__code=CODE).first().project
     return reporting_period_add(
         project=grant,

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from devtools.demo.results import load_demo_results
 from members.models import Organisation
 from tests.e2e.conftest import PHONE
+from tests.e2e.snapshots import loaded
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -41,7 +42,7 @@ def test_on_a_desktop_the_navigation_shows_without_a_menu_button(page, live_serv
 def test_a_wide_results_table_scrolls_in_its_region_and_the_page_does_not(
     new_context, live_server, demo, log_in, shot, viewport
 ):
-    load_demo_results()
+    loaded("demo results", load_demo_results)
     seco = Organisation.objects.get(short_name="SECO")
     page = new_context(viewport=viewport).new_page()
     log_in(page, "donor@example.org")

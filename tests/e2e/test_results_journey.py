@@ -21,6 +21,7 @@ from devtools.demo.logins import DEMO_PASSWORD
 from devtools.demo.results import load_demo_results
 from results.models import Evidence, IndicatorPeriod, ProgressReport, ReportingPeriod, ReportStatus
 from tests.e2e.conftest import DESKTOP, PHONE, TIMEOUT
+from tests.e2e.snapshots import loaded
 from tests.factories import OrganisationFactory, OrganisationRoleFactory, VerifiedUserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -55,7 +56,7 @@ def _private_media(settings, tmp_path):
 @pytest.fixture
 def results_demo(demo) -> None:
     """The demo portfolio with its results framework, projects' results and reports (as `load_demo` loads)."""
-    load_demo_results()
+    loaded("demo results", load_demo_results)
 
 
 @pytest.fixture

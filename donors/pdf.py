@@ -423,13 +423,13 @@ def report_document(
     parts: dict[int, AllocationFigures] = {
         part.allocation.pk: part for item in figures.contributions for part in item.allocations
     }
-    received = selectors.received_in([item.contribution for item in figures.contributions], quote).by_contribution
+    # As the donor's figures added them up: each contribution's receipts and its allocations' figures.
     contribution_rows = [
         ContributionRow(
             figures=item,
-            received_reporting=received[item.contribution.pk],
-            allocated_reporting=_sum(part.allocated_reporting for part in item.allocations),
-            disbursed_reporting=_sum(part.disbursed_reporting for part in item.allocations),
+            received_reporting=figures.received_reporting[item.contribution.pk],
+            allocated_reporting=figures.allocated_reporting[item.contribution.pk],
+            disbursed_reporting=figures.disbursed_reporting[item.contribution.pk],
         )
         for item in figures.contributions
     ]

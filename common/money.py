@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache, lru_cache
 
-from babel.core import get_global
-from babel.numbers import format_currency
+from babel.core import Locale, get_global
+from babel.numbers import NumberPattern, parse_pattern
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -68,8 +68,18 @@ def format_money(amount: Decimal | None, currency: str, *, whole: bool = False) 
     """`CHF 4,820,000.00` in the active language; with `whole`, rounded to the unit for headline figures."""
     if amount is None:
         return "—"
-    pattern = "¤¤\xa0#,##0" if whole else "¤¤\xa0#,##0.00"
-    return format_currency(amount, currency, locale=money_locale(), format=pattern, currency_digits=False)
+    return _money_pattern(whole).apply(amount, _locale(money_locale()), currency=currency, currency_digits=False)
+
+
+# A page writes hundreds of amounts: babel's pattern and locale are read once, not for each amount.
+@cache
+def _money_pattern(whole: bool) -> NumberPattern:
+    return parse_pattern("¤¤\xa0#,##0" if whole else "¤¤\xa0#,##0.00")
+
+
+@cache
+def _locale(name: str) -> Locale:
+    return Locale.parse(name)
 
 
 def quantize(amount: Decimal) -> Decimal:

@@ -1,5 +1,6 @@
 """Pages of long lists: pages that cost the same on the last page as on the first and never count the list
-(`page_of`), and Django's pages with their count kept (`KeptCountPaginator`), for a list that shows it.
+(`page_of`), and Django's pages with their count kept (`KeptCountPaginator`, `KeyedPaginator`), for a list that
+shows it.
 
 Django's paginator asks the database for a page's rows with OFFSET: for the last of 2,000 pages
 the database reads, joins and throws away every earlier row. Here the page's primary keys are
@@ -59,16 +60,29 @@ def page_number(value: str | int | None) -> int:
 
 def page_of(rows: QuerySet, number: str | int | None, *, per_page: int) -> OpenPage:
     """The page `number` (the last one if past the end, the first if not a number) of the ordered `rows`."""
-    ordered_keys = rows.select_related(None).prefetch_related(None).values_list("pk", flat=True)
+    ordered_keys = _keys(rows)
     number = page_number(number)
     wanted = list(ordered_keys[(number - 1) * per_page : number * per_page + 1])
     if not wanted and number > 1:
         number = max(1, math.ceil(ordered_keys.count() / per_page))
         wanted = list(ordered_keys[(number - 1) * per_page : number * per_page + 1])
     has_next = len(wanted) > per_page
-    wanted = wanted[:per_page]
-    by_key: dict[object, Model] = {row.pk: row for row in rows.filter(pk__in=wanted).order_by()} if wanted else {}
-    return OpenPage(object_list=[by_key[key] for key in wanted], number=number, has_next=has_next)
+    return OpenPage(object_list=_rows_of(rows, wanted[:per_page]), number=number, has_next=has_next)
+
+
+def rows_between(rows: QuerySet, start: int, stop: int) -> list[Model]:
+    """`rows[start:stop]`, their keys found first in the rows' order and then only those rows read."""
+    return _rows_of(rows, list(_keys(rows)[start:stop]))
+
+
+def _keys(rows: QuerySet) -> QuerySet:
+    return rows.select_related(None).prefetch_related(None).values_list("pk", flat=True)
+
+
+def _rows_of(rows: QuerySet, keys: list) -> list[Model]:
+    """The rows of `keys`, with their relations, in the keys' order."""
+    by_key: dict[object, Model] = {row.pk: row for row in rows.filter(pk__in=keys).order_by()} if keys else {}
+    return [by_key[key] for key in keys]
 
 
 class KeptCountPaginator(Paginator):
@@ -79,3 +93,15 @@ class KeptCountPaginator(Paginator):
     def count(self) -> int:
         rows = self.object_list
         return cached_query("count", rows, rows.count)
+
+
+class KeyedPaginator(KeptCountPaginator):
+    """A `KeptCountPaginator` whose page's rows are read as `page_of` reads them, their keys first, for a list
+    whose order an index holds beside the keys (a donor's thousands of projects): the database sorts keys and
+    dates, not whole rows."""
+
+    def page(self, number):
+        number = self.validate_number(number)
+        start = (number - 1) * self.per_page
+        stop = self.count if start + self.per_page + self.orphans >= self.count else start + self.per_page
+        return self._get_page(rows_between(self.object_list, start, stop), number, self)

@@ -24,7 +24,7 @@ from common.dates import date_span
 from common.errors import DomainError
 from common.filtering import active_filter_count
 from common.money import format_money
-from common.paging import KeptCountPaginator
+from common.paging import KeyedPaginator, rows_between
 from common.spreadsheets import csv_response
 from common.uploads import PDF, file_download
 from grants.map_pages import map_context, map_filter_form
@@ -126,7 +126,7 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         else map_context(lambda: selectors.donor_map(donor, map_form.choice, quote=choice.currency), map_form)
     )
     figures = selectors.donor_figures(donor, quote=choice.currency)
-    projects = selectors.donor_project_list(donor).order_by("-start_date", "code")[:10]
+    projects = rows_between(selectors.donor_project_list(donor).order_by("-start_date", "code"), 0, 10)
     context = {
         "donor": donor,
         "choice": choice,
@@ -162,7 +162,7 @@ def project_list(request: HttpRequest, pk: int) -> HttpResponse:
             return _refused_file(choice)
         converted = selectors.donor_projects_converted(rows, quote=choice.currency)
         return csv_response(f"projects-{donor.pk}.csv", *spreadsheets.projects_table(converted, choice.currency))
-    page = KeptCountPaginator(rows, 25).get_page(request.GET.get("page"))
+    page = KeyedPaginator(rows, 25).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     csv_query = query.copy()

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from unittest import mock
 
 import pytest
 from django.contrib import admin
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 from django.utils.html import escape
 from rest_framework.authtoken.models import Token
 
@@ -147,3 +149,27 @@ def test_staff_request_a_report_for_any_donor_in_the_admin(
     download = staff_client.get(reverse("admin:donors_donorreport_pdf", args=[report.pk]))
     assert b"".join(download.streaming_content) == b"%PDF-1.4 test"
     download.close()
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_admin_lists_its_apps_and_their_models_by_name_in_the_users_language(rf, language):
+    request = rf.get("/admin/")
+    request.user = UserFactory(is_staff=True, is_superuser=True)
+    with translation.override(language):
+        apps = admin.site.get_app_list(request)
+        names = [str(app["name"]) for app in apps]
+        assert names == sorted(names, key=str.lower)
+        for app in apps:
+            models = [str(model["name"]) for model in app["models"]]
+            assert models == sorted(models)
+
+
+def test_a_page_of_the_admin_makes_its_list_of_apps_once_for_the_index_and_the_sidebar(staff_client):
+    with mock.patch.object(admin.site, "_build_app_dict", wraps=admin.site._build_app_dict) as made:
+        response = staff_client.get(reverse("admin:index"))
+        assert response.status_code == 200
+        assert made.call_count == 1
+        response = staff_client.get(reverse("admin:grants_project_changelist"))
+        assert response.status_code == 200
+        assert made.call_count == 2
+    assert response.context["available_apps"] and 'id="nav-sidebar"' in response.text

@@ -6,7 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal, localcontext
+from decimal import Context, Decimal, localcontext
 
 from django.conf import settings
 from django.db import connection
@@ -369,12 +369,12 @@ def money_by(
 
 def money_by_window_and_year(*, quote: str | None = None) -> tuple[Breakdown, Breakdown]:
     """`money_by("window")` and `money_by("year")` of the public projects, from the ledger's sums per day
-    (`public_ledger_days`): a day's sums per window also make its year's."""
+    (`public_ledger_days`): a day's sums per window also make its year's, each converted once for both."""
     quote = quote or settings.REPORTING_CURRENCY
     daily = public_ledger_days()
-    table = _rates_of(daily, quote)
-    by_year = [(day.year, kind, currency, day, total, count) for _, kind, currency, day, total, count in daily]
-    return _breakdown("window", daily, quote, table), _breakdown("year", by_year, quote, table)
+    converted = _converted(daily, _rates_of(daily, quote))
+    by_year = [(day.year, kind, currency, day, *sums) for _, kind, currency, day, *sums in converted]
+    return _summed("window", converted, quote), _summed("year", by_year, quote)
 
 
 def public_ledger_days() -> list[tuple]:
@@ -399,28 +399,50 @@ def _rates_of(daily: list[tuple], quote: str) -> RateTable:
     return RateTable.load(quote=quote, currencies={row[2] for row in daily})
 
 
-def _breakdown(dimension: str, daily: list[tuple], quote: str, table: RateTable | None = None) -> Breakdown:
+def _breakdown(dimension: str, daily: list[tuple], quote: str) -> Breakdown:
     """The breakdown from the ledger's sums per (label, kind, currency, value date, sum, count): each day's sum
     converted at that day's rate."""
-    table = table or _rates_of(daily, quote)
+    return _summed(dimension, _converted(daily, _rates_of(daily, quote)), quote)
+
+
+# Sums of products of money and rates, quantized once at the end as the database did.
+EXACT = Context(prec=60)
+
+
+def _converted(daily: list[tuple], table: RateTable) -> list[tuple]:
+    """Each row of sums per day with, last, its sum in the table's currency at that day's rate (None without a
+    rate)."""
+    converted = []
+    with localcontext(EXACT):
+        for *row, value_date, total, count in daily:
+            try:
+                amount = total * table.rate(row[2], value_date).rate
+            except MissingRate:
+                amount = None
+            converted.append((*row, value_date, total, count, amount))
+    return converted
+
+
+def _summed(dimension: str, converted: list[tuple], quote: str) -> Breakdown:
+    """The breakdown of rows of sums per (label, kind, currency, value date, sum, count, converted sum)."""
     labelled: dict[str, BreakdownRow] = {}
     missing: dict[str, int] = defaultdict(int)
-    converted: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
-    with localcontext() as exact:
-        exact.prec = 60  # sums of products of money and rates, quantized once at the end as the database did
-        for value, kind, currency, value_date, total, count in daily:
-            label = _label(dimension, value)
+    sums: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
+    labels: dict[object, str] = {}  # a few windows or years over thousands of days
+    with localcontext(EXACT):
+        for value, kind, currency, _day, total, count, amount in converted:
+            label = labels.get(value)
+            if label is None:
+                label = labels[value] = _label(dimension, value)
             entry = labelled.setdefault(label, BreakdownRow(label))
             column = "committed" if kind == TransactionKind.COMMITMENT else "disbursed"
             by_currency = entry.by_currency.setdefault(currency, {"committed": ZERO, "disbursed": ZERO})
             by_currency[column] += total
-            try:
-                rate = table.rate(currency, value_date).rate
-            except MissingRate:
+            if amount is None:
                 missing[currency] += count
-                continue
-            converted[(label, column)] += total * rate
-    for (label, column), total in converted.items():
+            else:
+                sums[(label, column)] += amount
+    for (label, column), total in sums.items():
         setattr(labelled[label], column, quantize(total))
     for entry in labelled.values():
         for amounts in entry.by_currency.values():

@@ -10,6 +10,7 @@ from decimal import Decimal, localcontext
 from django.conf import settings
 from django.db.models import DecimalField, Expression, F, Prefetch, QuerySet, Sum
 
+from common.loose_index_scan import distinct_values
 from common.money import MONEY_DIGITS, RATE_DIGITS, RATE_PLACES, quantize
 
 from ..currency import AppliedRate, MissingRate, RateTable, distinct_rates
@@ -134,14 +135,10 @@ def public_projects() -> QuerySet[Project]:
 
 
 def public_country_codes() -> list[str]:
-    """The countries of the public projects, each once. The model's default ordering (by project) would
-    make DISTINCT keep a row per project, so it is cleared."""
-    return list(
-        ProjectCountry.objects.filter(project__is_public=True)
-        .order_by("country")
-        .values_list("country", flat=True)
-        .distinct()
-    )
+    """The countries of the public projects, each once and in order: a few dozen, read by skipping through the
+    index of the countries from each to the next (`distinct_values`), where `SELECT DISTINCT` read every row."""
+    codes = ProjectCountry.objects.filter(project__is_public=True).order_by("country").values_list("country", flat=True)
+    return distinct_values(codes.distinct(), ProjectCountry._meta.get_field("country"), filter_keeps_most=True)
 
 
 def public_transactions() -> QuerySet[Transaction]:
@@ -166,7 +163,7 @@ def portfolio_headline(*, quote: str | None = None) -> PortfolioHeadline:
         pledged_by_currency=[CurrencyTotal(code, amount) for code, amount in sorted(by_currency.items())],
         currencies_without_rate=sorted(converted.missing),
         projects=projects.count(),
-        countries=ProjectCountry.objects.filter(project__in=projects).values("country").distinct().count(),
+        countries=len(public_country_codes()),
         cities=Project.cities.through.objects.filter(project__in=projects).values("city").distinct().count(),
         donors=active_contributions().values("donor").distinct().count(),
         rates=converted.rates,

@@ -161,3 +161,27 @@ def test_the_donors_statement_still_reads_each_allocation(donor):
     parts = statement.figures.contributions[0].allocations
     assert sorted(part.allocation.project.code for part in parts) == ["CP-UGA-1", "CP-UGA-2"]
     assert sum(part.disbursed for part in parts) == Decimal("80000.00")
+
+
+def test_the_project_list_pages_and_the_dashboards_latest_projects_follow_the_lists_order(client, donor):
+    """Each page's projects are found by their keys in the list's order, then read: 27 more projects make two
+    pages of 25, newest first, and the dashboard shows the ten newest."""
+    client.force_login(donor_user(donor))
+    codes = []
+    for number in range(27):
+        project = ProjectFactory(code=f"AD-{number:02d}", start_date=dt.date(2020, 1, 1) + dt.timedelta(days=number))
+        AllocationFactory(contribution=donor.contribution, project=project, amount=Decimal("1000.00"))
+        codes.append(project.code)
+    newest_first = [*reversed(codes), "CP-UGA-1", "CP-UGA-2"]
+    url = reverse("donors:project-list", args=[donor.pk])
+
+    first, sql = visit(client, url)
+    second, _ = visit(client, f"{url}?page=2")
+
+    assert [project.code for project in first.context["page"].object_list] == newest_first[:25]
+    assert [project.code for project in second.context["page"].object_list] == newest_first[25:]
+    assert second.context["page"].paginator.count == 29
+    keys = [query for query in sql if re.match(r'SELECT "grants_project"."id" AS "pk" FROM', query)]
+    assert len(keys) == 1 and "LIMIT 25" in keys[0]
+    dashboard, _ = visit(client, reverse("donors:dashboard", args=[donor.pk]))
+    assert [project.code for project in dashboard.context["projects"]] == newest_first[:10]

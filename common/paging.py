@@ -71,8 +71,10 @@ def page_of(rows: QuerySet, number: str | int | None, *, per_page: int) -> OpenP
 
 
 def rows_between(rows: QuerySet, start: int, stop: int) -> list[Model]:
-    """`rows[start:stop]`, their keys found first in the rows' order and then only those rows read."""
-    return _rows_of(rows, list(_keys(rows)[start:stop]))
+    """`rows[start:stop]`, their keys found first in the rows' order, and kept as a list's count is
+    (`cached_query`), and then only those rows read."""
+    keys = _keys(rows)[start:stop]
+    return _rows_of(rows, cached_query("keys", keys, lambda: list(keys)))
 
 
 def _keys(rows: QuerySet) -> QuerySet:
@@ -96,9 +98,9 @@ class KeptCountPaginator(Paginator):
 
 
 class KeyedPaginator(KeptCountPaginator):
-    """A `KeptCountPaginator` whose page's rows are read as `page_of` reads them, their keys first, for a list
-    whose order an index holds beside the keys (a donor's thousands of projects): the database sorts keys and
-    dates, not whole rows."""
+    """A `KeptCountPaginator` whose page's rows are read by their keys (`rows_between`), for a list whose order an
+    index holds beside the keys (a donor's thousands of projects): the database sorts keys and dates, not whole
+    rows, and a page visited again reads only its rows."""
 
     def page(self, number):
         number = self.validate_number(number)

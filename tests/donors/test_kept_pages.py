@@ -185,3 +185,21 @@ def test_the_project_list_pages_and_the_dashboards_latest_projects_follow_the_li
     assert len(keys) == 1 and "LIMIT 25" in keys[0]
     dashboard, _ = visit(client, reverse("donors:dashboard", args=[donor.pk]))
     assert [project.code for project in dashboard.context["projects"]] == newest_first[:10]
+
+
+def test_a_page_of_the_project_list_visited_again_reads_only_its_rows_until_a_project_is_allocated(client, donor):
+    client.force_login(donor_user(donor))
+    url = reverse("donors:project-list", args=[donor.pk])
+    keys = re.compile(r'SELECT "grants_project"."id" AS "pk" FROM')
+
+    _, first_sql = visit(client, url)
+    again, again_sql = visit(client, url)
+    project = ProjectFactory(code="AD-NEW", start_date=dt.date(2021, 1, 1))
+    AllocationFactory(contribution=donor.contribution, project=project, amount=Decimal("1000.00"))
+    after, after_sql = visit(client, url)
+
+    assert any(keys.match(query) for query in first_sql)
+    assert again_sql and not any(keys.match(query) for query in again_sql)
+    assert [row.code for row in again.context["page"].object_list] == ["CP-UGA-1", "CP-UGA-2"]
+    assert any(keys.match(query) for query in after_sql)
+    assert [row.code for row in after.context["page"].object_list] == ["AD-NEW", "CP-UGA-1", "CP-UGA-2"]

@@ -20,17 +20,17 @@ SKIP_SCAN = """
 
 def distinct_values(values: QuerySet, field: Field, *, filter_keeps_most: bool = False) -> list:
     """The values of `values` (a `values_list` of `field`, distinct and in its order), read by skipping through
-    the index where the rows are a whole table's, or where the query's filter keeps most of them
-    (`filter_keeps_most`: every public project's countries); otherwise as the query says. Each skip reads the
-    index from one value to the next row the filter keeps: a filter that drops most rows would make it read them
-    all, one by one."""
+    the index where the column holds no NULL and the rows are a whole table's, or where the query's filter keeps
+    most of them (`filter_keeps_most`: every public project's countries); otherwise as the query says. Each skip
+    reads the index from one value to the next row the filter keeps: a filter that drops most rows would make it
+    read them all, one by one."""
     connection = connections[values.db]
     readable = values.model is field.model and (filter_keeps_most or not values.query.where)
-    if connection.vendor != "postgresql" or not readable:
+    if connection.vendor != "postgresql" or not readable or field.null:
         return list(values)
     rows = values._chain()
     rows.query.distinct = False
-    rows = rows.filter(**{f"{field.attname}__isnull": False}).order_by(field.attname)
+    rows = rows.order_by(field.attname)
     first, first_params = rows[:1].query.sql_with_params()
     after_found = {f"{field.attname}__gt": RawSQL("found.value", (), output_field=field)}
     following, following_params = rows.filter(**after_found)[:1].query.sql_with_params()

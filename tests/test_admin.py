@@ -7,6 +7,7 @@ from unittest import mock
 
 import pytest
 from django.contrib import admin
+from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -23,7 +24,7 @@ from devtools.demo.updates import load_demo_updates
 from devtools.generators.portfolio import generate_portfolio
 from donors.models import DonorReport
 from grants.models import ApplicationStatus, Call, ReviewAssignment
-from members.models import Organisation, Seat
+from members.models import Organisation, Seat, User
 from tests.factories import ApplicationFactory, SeatTermFactory, StaffFactory, UserFactory, with_totp
 
 pytestmark = pytest.mark.django_db
@@ -173,3 +174,19 @@ def test_a_page_of_the_admin_makes_its_list_of_apps_once_for_the_index_and_the_s
         assert response.status_code == 200
         assert made.call_count == 2
     assert response.context["available_apps"] and 'id="nav-sidebar"' in response.text
+
+
+def test_the_admin_lists_only_the_models_a_staff_account_may_view_or_change(rf, staff_without_permissions):
+    """Staff status alone lists nothing; the permission to view projects lists projects, and nothing else."""
+    request = rf.get("/admin/")
+    request.user = staff_without_permissions
+    assert admin.site.get_app_list(request) == []
+
+    staff_without_permissions.user_permissions.add(Permission.objects.get(codename="view_project"))
+    request = rf.get("/admin/")
+    request.user = User.objects.get(pk=staff_without_permissions.pk)  # its permissions read afresh
+    apps = admin.site.get_app_list(request)
+    assert [(app["app_label"], [model["object_name"] for model in app["models"]]) for app in apps] == [
+        ("grants", ["Project"])
+    ]
+    assert apps[0]["models"][0]["perms"] == {"add": False, "change": False, "delete": False, "view": True}

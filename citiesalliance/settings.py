@@ -123,6 +123,9 @@ MIDDLEWARE = [
 ROOT_URLCONF = "citiesalliance.urls"
 WSGI_APPLICATION = "citiesalliance.wsgi.application"
 
+# Django's renderer, with drop-down lists written in Python (common/form_renderer.py).
+FORM_RENDERER = "common.form_renderer.FormRenderer"
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",

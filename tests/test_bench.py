@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 def _same_database(*, seeded_before: bool):
     """The test's own database in place of the throw-away one; `seeded_before`: as a kept one that holds a
     portfolio."""
-    return lambda keep=False: contextlib.nullcontext(keep and seeded_before)
+    return lambda suite, keep=False: contextlib.nullcontext(keep and seeded_before)
 
 
 def test_every_scenario_is_timed_with_its_query_count():
@@ -121,6 +121,14 @@ def test_a_page_passes_only_within_its_floors_ratio_and_its_memory_growth(median
     )
 
 
+def test_each_suite_is_seeded_in_a_database_of_its_own_never_the_configured_one():
+    names = {suite: harness.throwaway_name(suite, "citiesalliance") for suite in ("scale", "donors", "results")}
+
+    assert len(set(names.values())) == 3
+    assert "citiesalliance" not in names.values()
+    assert names["scale"] == "bench_scale_citiesalliance"
+
+
 def test_the_command_writes_every_scenario_and_the_machine_to_json(tmp_path, monkeypatch, capsys):
     # The test database is already a throw-away one: creating another inside a test is not possible.
     monkeypatch.setattr(harness, "throwaway_database", _same_database(seeded_before=False))
@@ -146,7 +154,7 @@ def test_the_command_writes_every_scenario_and_the_machine_to_json(tmp_path, mon
     [({"runs": 0}, "--runs"), ({"warmup": -1}, "--warmup"), ({"projects": 7, "runs": 50, "warmup": 5}, "--projects")],
 )
 def test_the_command_refuses_sizes_it_cannot_run_before_creating_any_database(options, message, monkeypatch):
-    def refuse(**_):
+    def refuse(*_, **__):
         raise AssertionError("no database should be created")
 
     monkeypatch.setattr(harness, "throwaway_database", refuse)
@@ -181,7 +189,7 @@ def test_the_donors_suite_times_the_donor_pages_the_report_and_the_application_l
 
 
 def test_the_donors_suite_refuses_sizes_it_cannot_run(monkeypatch):
-    monkeypatch.setattr(harness, "throwaway_database", lambda **_: pytest.fail("no database should be created"))
+    monkeypatch.setattr(harness, "throwaway_database", lambda *_, **__: pytest.fail("no database should be created"))
 
     with pytest.raises(CommandError, match="--donor-projects"):
         call_command("bench", suite="donors", donor_projects=1)
@@ -250,7 +258,7 @@ def test_the_scale_suite_times_every_page_with_its_floor_queries_and_memory(tmp_
 
 
 def test_the_scale_suite_refuses_sizes_it_cannot_run(monkeypatch):
-    monkeypatch.setattr(harness, "throwaway_database", lambda **_: pytest.fail("no database should be created"))
+    monkeypatch.setattr(harness, "throwaway_database", lambda *_, **__: pytest.fail("no database should be created"))
 
     with pytest.raises(CommandError, match="--transactions"):
         call_command("bench", suite="scale", projects=100, transactions=100)

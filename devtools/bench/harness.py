@@ -1,7 +1,7 @@
 """The benchmark harness: time what must stay fast as the portfolio grows, on throw-away databases.
 
 `manage.py bench` never reads or writes the configured database: like the test runner, it creates
-a database of its own for each suite (`bench_<name>` on PostgreSQL, in memory on SQLite), seeds
+a database of its own for each suite (`bench_<suite>_<database>` on PostgreSQL, in memory on SQLite), seeds
 it, times every scenario of the suite and drops the database.
 
 A suite is a name, a `seed` function and its scenarios (`devtools/bench/<suite>.py`, listed in
@@ -403,16 +403,17 @@ def machine(*, load_average: Sequence[float]) -> dict:
 
 
 @contextmanager
-def throwaway_database(*, keep: bool = False) -> Iterator[bool]:
-    """A database of the benchmark's own, dropped at the end, as the test runner makes one. With `keep` it is
-    left for the next run, which finds it again; says whether the database already held a portfolio."""
+def throwaway_database(suite: str, *, keep: bool = False) -> Iterator[bool]:
+    """A database of the benchmark's own for `suite`, dropped at the end, as the test runner makes one. With
+    `keep` it is left for the next run of the same suite, which finds it again; says whether the database already
+    held a portfolio. Each suite's has a name of its own: one suite kept never receives another's rows."""
     creation = connection.creation
     configured = connection.settings_dict["NAME"]
     test_settings = connection.settings_dict.setdefault("TEST", {})
     test_name = test_settings.get("NAME")
     if connection.vendor != "sqlite":  # SQLite's is in memory
-        # A name of its own, so that it never clobbers the test suite's database.
-        test_settings["NAME"] = f"bench_{configured}"
+        # A name of its own, so that it never clobbers the test suite's database nor another suite's.
+        test_settings["NAME"] = throwaway_name(suite, configured)
     keep = keep and connection.vendor != "sqlite"
     try:
         creation.create_test_db(verbosity=0, autoclobber=True, keepdb=keep, serialize=False)
@@ -423,6 +424,10 @@ def throwaway_database(*, keep: bool = False) -> Iterator[bool]:
         if connection.settings_dict["NAME"] != configured:
             creation.destroy_test_db(configured, verbosity=0, keepdb=keep)
         test_settings["NAME"] = test_name
+
+
+def throwaway_name(suite: str, configured: str) -> str:
+    return f"bench_{suite}_{configured}"
 
 
 def section(suite: Suite, seeded: Any, measured: list[tuple[Scenario, Measurement]], load: Sequence[float]) -> dict:

@@ -69,8 +69,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--keep-database",
             action="store_true",
-            help="Keep each suite's database (bench_<name>, PostgreSQL only) after the run; the next run with this "
-            "flag times it again without seeding, where the suite can read what it seeded (scale).",
+            help="Keep each suite's database (bench_<suite>_<database>, PostgreSQL only) after the run; the next run "
+            "with this flag times it again without seeding, where the suite can read what it seeded (scale).",
         )
         parser.add_argument("--runs", type=int, default=50, help="Timed runs per scenario (default 50).")
         parser.add_argument("--warmup", type=int, default=5, help="Untimed runs first (default 5).")
@@ -146,7 +146,7 @@ class Command(BaseCommand):
         }
         measured_by_suite = {}
         for each in chosen:
-            with harness.throwaway_database(keep=keep_database) as seeded_before:
+            with harness.throwaway_database(each.name, keep=keep_database) as seeded_before:
                 report["machine"] = report["machine"] or harness.machine(load_average=load_average)
                 seeded, measured, load = self._run(each, given, reuse=seeded_before and each.describe is not None)
             measured_by_suite[each.name] = measured

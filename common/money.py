@@ -77,6 +77,15 @@ def _money_pattern(whole: bool) -> NumberPattern:
     return parse_pattern("¤¤\xa0#,##0" if whole else "¤¤\xa0#,##0.00")
 
 
+def format_quantity(value: Decimal) -> str:
+    """A measured quantity in the active language, with up to two decimals: `1,250.5` in English, `1 250,5` in
+    French (where `1,250` would read as one and a quarter)."""
+    return _QUANTITY.apply(value, _locale(money_locale()))
+
+
+_QUANTITY = parse_pattern("#,##0.##")
+
+
 @cache
 def _locale(name: str) -> Locale:
     return Locale.parse(name)

@@ -271,11 +271,15 @@ def _html_to_pdf(html: str) -> tuple[bytes, int]:
 def render_report_pdf(report: DonorReport) -> tuple[bytes, int]:
     """The PDF of a donor report and its number of pages, from the same HTML as a web page."""
     with _collector_paused():
-        statement = selectors.donor_statement(
-            report.donor, start=report.period_start, end=report.period_end, quote=report.shown_currency
-        )
-        html = render_to_string("donors/pdf/report.html", pdf.report_context(report, statement))
-        return _html_to_pdf(html)
+        return _html_to_pdf(report_html(report))
+
+
+def report_html(report: DonorReport) -> str:
+    """The HTML WeasyPrint prints a donor report from, in the active language."""
+    statement = selectors.donor_statement(
+        report.donor, start=report.period_start, end=report.period_end, quote=report.shown_currency
+    )
+    return render_to_string("donors/pdf/report.html", pdf.report_context(report, statement))
 
 
 def report_build(*, report_id: int) -> DonorReport:

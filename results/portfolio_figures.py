@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import F, Max, Min, QuerySet, Sum, Window
 from django.db.models.functions import ExtractYear, RowNumber
 
@@ -35,21 +35,40 @@ class LatestYear:
 @dataclass
 class PortfolioFigures:
     """Per corporate indicator: the approved values' sum and largest per year, the projects' last values per
-    year, the first year each city and each country was named, and the splits' sums per category."""
+    year, how many cities and how many countries were named for the first time each year, and the splits' sums
+    per category."""
 
     sums: dict[int, dict[int, Decimal]] = field(default_factory=lambda: defaultdict(dict))
     highest: dict[int, dict[int, Decimal]] = field(default_factory=lambda: defaultdict(dict))
     latest: dict[int, dict[int, LatestYear]] = field(default_factory=lambda: defaultdict(dict))
-    cities: dict[int, dict[int, int]] = field(default_factory=lambda: defaultdict(dict))
-    countries: dict[int, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
+    new_cities: dict[int, dict[int, int]] = field(default_factory=lambda: defaultdict(dict))
+    new_countries: dict[int, dict[int, int]] = field(default_factory=lambda: defaultdict(dict))
     splits: dict[int, dict[str, Decimal]] = field(default_factory=lambda: defaultdict(dict))
 
-    def name_place(self, indicator_id: int, city_id: int | None, country: str, first: int) -> None:
-        if city_id:
-            known = self.cities[indicator_id].get(city_id)
-            self.cities[indicator_id][city_id] = min(first, known or first)
-        known = self.countries[indicator_id].get(country)
-        self.countries[indicator_id][country] = min(first, known or first)
+
+# From rows of (indicator, city, country, first year named), how many places each indicator names for the first
+# time each year: a city once, in the first year a row names it; a country once, named alone or as a city's. The
+# database counts them: at 50,000 projects the rows are about 12,000, the counts a few hundred.
+FIRST_NAMED = """
+WITH named (indicator_id, city_id, country, first) AS ({rows})
+SELECT 'city', indicator_id, first, COUNT(*) FROM (
+    SELECT indicator_id, MIN(first) AS first FROM named WHERE city_id IS NOT NULL GROUP BY indicator_id, city_id
+) AS cities GROUP BY indicator_id, first
+UNION ALL
+SELECT 'country', indicator_id, first, COUNT(*) FROM (
+    SELECT indicator_id, MIN(first) AS first FROM named GROUP BY indicator_id, country
+) AS countries GROUP BY indicator_id, first
+"""
+
+
+def _count_first_named(figures: PortfolioFigures, first_named: QuerySet) -> None:
+    """`first_named`: a query of (indicator, city, country, first year named) rows."""
+    rows, params = first_named.query.sql_with_params()
+    with connections[first_named.db].cursor() as cursor:
+        cursor.execute(FIRST_NAMED.format(rows=rows), params)
+        for kind, indicator_id, year, count in cursor.fetchall():
+            counted = figures.new_cities if kind == "city" else figures.new_countries
+            counted[indicator_id][int(year)] = count  # PostgreSQL's EXTRACT gives a decimal year
 
 
 def kept_sums_hold(scope) -> bool:
@@ -95,8 +114,7 @@ def figures_from_kept_sums(*, window: int | None, facility: int | None, public: 
         .annotate(first=Min("year"))
         .order_by()
     )
-    for indicator_id, city_id, country, first in places:
-        figures.name_place(indicator_id, city_id, country, first)
+    _count_first_named(figures, places)
     splits = (
         ValueSplitTotal.objects.filter(value_count__gt=0, **slice_of)
         .values_list("indicator_id", "category")
@@ -155,8 +173,7 @@ def figures_from_values(*, projects: QuerySet[Project] | None, country: str = ""
         .annotate(first=Min(ExtractYear("reported__period_end")))
         .order_by()
     )
-    for indicator_id, city_id, place_country, first in first_named:
-        figures.name_place(indicator_id, city_id, place_country, first)
+    _count_first_named(figures, first_named)
 
     split_sums = split_rows.values_list("reported__indicator_id", "category").annotate(total=Sum("value")).order_by()
     for indicator_id, category, total in split_sums:

@@ -160,13 +160,9 @@ def _carry_forward(points: list[YearPoint], last_year: int) -> list[YearPoint]:
     return points + extra
 
 
-def _trend_distinct(first_years: list[int]) -> list[YearPoint]:
-    if not first_years:
-        return []
-    new = defaultdict(int)
-    for year in first_years:
-        new[year] += 1
-    return _trend_sum({year: Decimal(count) for year, count in new.items()})
+def _trend_distinct(named_first: dict[int, int]) -> list[YearPoint]:
+    """From how many places were named for the first time each year."""
+    return _trend_sum({year: Decimal(count) for year, count in named_first.items()})
 
 
 def public_progress(*, scope: Scope) -> list[OutcomeProgress]:
@@ -212,9 +208,9 @@ def _progress(figures: PortfolioFigures) -> list[OutcomeProgress]:
         elif rule == Aggregation.LATEST:
             trend = _trend_latest(figures.latest.get(indicator.pk, {}), average=indicator.unit == Unit.PERCENTAGE)
         elif rule == Aggregation.DISTINCT_CITIES:
-            trend = _trend_distinct(list(figures.cities.get(indicator.pk, {}).values()))
+            trend = _trend_distinct(figures.new_cities.get(indicator.pk, {}))
         else:
-            trend = _trend_distinct(list(figures.countries.get(indicator.pk, {}).values()))
+            trend = _trend_distinct(figures.new_countries.get(indicator.pk, {}))
         reported_years = figures.sums.get(indicator.pk)
         if trend and reported_years:
             trend = _carry_forward(trend, max(reported_years))

@@ -7,7 +7,7 @@ from decimal import Decimal
 from django import template
 from django.utils.translation import gettext as _
 
-from common.money import format_money
+from common.money import format_money, format_quantity
 from results.models import Indicator, Unit
 
 register = template.Library()
@@ -20,7 +20,7 @@ def format_measure(value: Decimal | None, indicator: Indicator) -> str:
         return _("Yes") if value else _("No")
     if indicator.unit == Unit.AMOUNT:
         return format_money(value, indicator.currency, whole=True)
-    number = f"{value:,.0f}" if value == value.to_integral_value() else f"{value:,.2f}".rstrip("0").rstrip(".")
+    number = format_quantity(value)
     return f"{number}\xa0%" if indicator.unit == Unit.PERCENTAGE else number
 
 

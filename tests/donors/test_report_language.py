@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import pytest
 import time_machine
@@ -15,6 +16,7 @@ from donors import services
 from donors.models import DonorReport
 from tests.donors.test_report_pdf import arrange_donor_with_a_year_of_activity, normalised
 from tests.factories import ContributionFactory, OrganisationFactory, StaffFactory
+from tests.svg import unreadable_geometry
 
 pytestmark = pytest.mark.django_db
 
@@ -51,3 +53,15 @@ def test_a_report_asked_for_in_french_is_made_in_french():
     assert f"1 janvier 2021 {EN_DASH} 31 décembre 2021" in pages[0]
     assert "Monnaie de référence" in pages[0]
     assert f"Page 2 sur {len(pages)}" in pages[1]
+
+
+def test_a_report_in_french_draws_its_bars_and_map_with_numbers_svg_and_css_read():
+    report = arrange_donor_with_a_year_of_activity()
+
+    with translation.override("fr"):
+        html = services.report_html(report)
+
+    assert 'lang="fr"' in html
+    assert unreadable_geometry(html) == []  # the charts and the map: 60.5, never the French 60,5
+    widths = re.findall(r'style="width: ([^"]*)%"', html)
+    assert widths and all(re.fullmatch(r"\d+(\.\d+)?", width) for width in widths), widths

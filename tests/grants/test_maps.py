@@ -30,6 +30,7 @@ from tests.factories import (
     ProjectFactory,
     StaffFactory,
 )
+from tests.svg import unreadable_geometry
 
 pytestmark = pytest.mark.django_db
 
@@ -439,3 +440,13 @@ def test_a_drawn_map_is_kept_until_the_portfolio_changes_and_apart_per_currency_
         )
         changed = client.get(reverse("grants:map")).content.decode()
         assert len(calls) == 4 and table_rows(changed)["Rwanda"] == ["—", "1", usd("5000")]
+
+
+def test_the_map_in_french_writes_its_coordinates_as_svg_reads_them(client, portfolio):
+    page = client.get(reverse("grants:map"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+
+    english = client.get(reverse("grants:map"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "Carte" in page  # the page is in French, which writes 60,5 for 60.5
+    assert unreadable_geometry(page) == []
+    assert sorted(bubbles(the_map(page)).values()) == sorted(bubbles(the_map(english)).values())

@@ -38,8 +38,8 @@ def figures(figured) -> dict:
             for i, v in figured.latest.items()
             if Indicator.objects.get(pk=i).aggregation == "latest"
         },
-        "cities": {i: dict(v) for i, v in figured.cities.items()},
-        "countries": {i: dict(v) for i, v in figured.countries.items()},
+        "new_cities": {i: dict(v) for i, v in figured.new_cities.items()},
+        "new_countries": {i: dict(v) for i, v in figured.new_countries.items()},
         "splits": {i: dict(v) for i, v in figured.splits.items()},
     }
 

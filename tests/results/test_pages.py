@@ -39,6 +39,7 @@ from tests.factories import (
     ProjectPartnerFactory,
     StaffFactory,
 )
+from tests.svg import unreadable_geometry
 
 pytestmark = pytest.mark.django_db
 
@@ -155,6 +156,16 @@ def test_the_results_page_shows_achieved_target_and_percent_from_approved_report
     assert '<svg class="chart"' in people and "<table" in people
     cities = indicator_block(page, "IMP-2")
     assert 'data-figure="achieved">1<' in cities and "25\xa0%" in cities.replace("&nbsp;", "\xa0")
+
+
+def test_the_results_page_in_french_draws_its_charts_with_coordinates_svg_reads(client, reporting):
+    page = client.get(reverse("results:portfolio"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+
+    people = indicator_block(page, "IMP-1")
+    assert 'data-figure="achieved">1\u202f200<' in people  # not "1,200", one point two in French
+    assert 'data-figure="percent">12\xa0%<' in people.replace("&nbsp;", "\xa0")
+    assert '<svg class="chart"' in people
+    assert unreadable_geometry(page) == []
 
 
 def test_the_results_page_counts_a_city_once_across_projects(client, framework, reporting):

@@ -1,4 +1,4 @@
-"""Geometry of small SVG charts, drawn by templates, the same on a web page and in a PDF.
+"""Geometry of small SVG charts, the same on a web page and in a PDF (written by common/chart_svg.py and templates).
 
 Coordinates are pixels in the SVG's own box; the figures themselves stay Decimal and are
 shown in a data table beside every chart.

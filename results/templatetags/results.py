@@ -7,6 +7,8 @@ from decimal import Decimal
 from django import template
 from django.utils.translation import gettext as _
 
+from common.chart_svg import bar_chart_svg
+from common.charts import BarChart
 from common.money import format_money, format_quantity
 from results.models import Indicator, Unit
 
@@ -28,3 +30,9 @@ def format_measure(value: Decimal | None, indicator: Indicator) -> str:
 def measure(value: Decimal | None, indicator: Indicator) -> str:
     """`{{ value|measure:indicator }}`: 1,250 people, 45 %, USD 2,000,000, Yes."""
     return format_measure(value, indicator)
+
+
+@register.simple_tag
+def bar_chart(chart: BarChart, *, id: str, title: str, desc: str):
+    """`{% bar_chart chart id="chart-people" title=… desc=… %}`: the chart as SVG (common/chart_svg.py)."""
+    return bar_chart_svg(chart, id=id, title=title, desc=desc)

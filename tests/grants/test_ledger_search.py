@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from grants.models import Transaction, TransactionKind
+from grants.models import Project, Transaction, TransactionKind
 from tests.factories import ContributionFactory, ProjectFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
@@ -167,3 +167,17 @@ def test_on_postgresql_project_codes_are_found_through_their_trigram_index(db):
         (definition,) = cursor.fetchone()
 
     assert "gin_trgm_ops" in definition and "upper((code)::text)" in definition
+
+
+@pytest.mark.postgres
+def test_on_postgresql_a_windows_projects_are_found_in_an_index_alone(db):
+    """The ledger's list filtered by window joins the window's projects: their keys come from the index beside
+    their facility, not from the projects' whole rows."""
+    project = ProjectFactory()
+    window_projects = Project.objects.filter(facility__window=project.facility.window).values("pk").order_by()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a handful of rows: the planner would read the table
+        plan = window_projects.explain()
+
+    assert "Index Only Scan using project_facility_status" in plan
+    assert list(window_projects) == [{"pk": project.pk}]

@@ -534,7 +534,9 @@ class Transaction(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.amount} {self.currency} ({self.value_date:%Y-%m-%d})"
+        # The kind's label from its enumeration: `get_kind_display()` builds a dictionary of every kind each time,
+        # once per row of the admin's list (each row's checkbox is labelled with its row).
+        return f"{TransactionKind(self.kind).label} {self.amount} {self.currency} ({self.value_date:%Y-%m-%d})"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

@@ -372,9 +372,14 @@ def money_by_window_and_year(*, quote: str | None = None) -> tuple[Breakdown, Br
     (`public_ledger_days`): a day's sums per window also make its year's, each converted once for both."""
     quote = quote or settings.REPORTING_CURRENCY
     daily = public_ledger_days()
-    converted = _converted(daily, _rates_of(daily, quote))
-    by_year = [(day.year, kind, currency, day, *sums) for _, kind, currency, day, *sums in converted]
-    return _summed("window", converted, quote), _summed("year", by_year, quote)
+    both = _grouped(_converted(daily, _rates_of(daily, quote)), by_year=True)
+    by_window: dict[tuple, list] = {}
+    by_year: dict[tuple, list] = {}
+    with localcontext(EXACT):
+        for (window, year, kind, currency), sums in both.items():
+            _add(by_window, (window, kind, currency), sums)
+            _add(by_year, (year, kind, currency), sums)
+    return _summed("window", by_window, quote), _summed("year", by_year, quote)
 
 
 def public_ledger_days() -> list[tuple]:
@@ -402,7 +407,7 @@ def _rates_of(daily: list[tuple], quote: str) -> RateTable:
 def _breakdown(dimension: str, daily: list[tuple], quote: str) -> Breakdown:
     """The breakdown from the ledger's sums per (label, kind, currency, value date, sum, count): each day's sum
     converted at that day's rate."""
-    return _summed(dimension, _converted(daily, _rates_of(daily, quote)), quote)
+    return _summed(dimension, _grouped(_converted(daily, _rates_of(daily, quote))), quote)
 
 
 # Sums of products of money and rates, quantized once at the end as the database did.
@@ -423,25 +428,51 @@ def _converted(daily: list[tuple], table: RateTable) -> list[tuple]:
     return converted
 
 
-def _summed(dimension: str, converted: list[tuple], quote: str) -> Breakdown:
-    """The breakdown of rows of sums per (label, kind, currency, value date, sum, count, converted sum)."""
+def _grouped(converted: list[tuple], *, by_year: bool = False) -> dict[tuple, list]:
+    """Rows of sums per (value, kind, currency, value date, sum, count, converted sum) added up per (value, kind,
+    currency), or per (value, year, kind, currency) `by_year`: [sum, converted sum, rows without a rate]. Thousands
+    of days make a few dozen groups, which the breakdowns then label."""
+    groups: dict[tuple, list] = {}
+    with localcontext(EXACT):
+        for value, kind, currency, day, total, count, amount in converted:
+            key = (value, day.year, kind, currency) if by_year else (value, kind, currency)
+            sums = groups.get(key)
+            if sums is None:
+                sums = groups[key] = [ZERO, ZERO, 0]
+            sums[0] += total
+            if amount is None:
+                sums[2] += count
+            else:
+                sums[1] += amount
+    return groups
+
+
+def _add(groups: dict[tuple, list], key: tuple, sums: list) -> None:
+    """Add a group's `sums` ([sum, converted sum, rows without a rate]) to the group `key` of `groups`."""
+    into = groups.get(key)
+    if into is None:
+        groups[key] = list(sums)
+    else:
+        into[0] += sums[0]
+        into[1] += sums[1]
+        into[2] += sums[2]
+
+
+def _summed(dimension: str, groups: dict[tuple, list], quote: str) -> Breakdown:
+    """The breakdown of sums per (value, kind, currency) (`_grouped`)."""
     labelled: dict[str, BreakdownRow] = {}
     missing: dict[str, int] = defaultdict(int)
     sums: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
-    labels: dict[object, str] = {}  # a few windows or years over thousands of days
     with localcontext(EXACT):
-        for value, kind, currency, _day, total, count, amount in converted:
-            label = labels.get(value)
-            if label is None:
-                label = labels[value] = _label(dimension, value)
+        for (value, kind, currency), (total, amount, unconverted) in groups.items():
+            label = _label(dimension, value)
             entry = labelled.setdefault(label, BreakdownRow(label))
             column = "committed" if kind == TransactionKind.COMMITMENT else "disbursed"
             by_currency = entry.by_currency.setdefault(currency, {"committed": ZERO, "disbursed": ZERO})
             by_currency[column] += total
-            if amount is None:
-                missing[currency] += count
-            else:
-                sums[(label, column)] += amount
+            if unconverted:
+                missing[currency] += unconverted
+            sums[(label, column)] += amount
     for (label, column), total in sums.items():
         setattr(labelled[label], column, quantize(total))
     for entry in labelled.values():

@@ -426,3 +426,18 @@ def test_a_ledger_of_one_year_opens_on_that_year(staff_client, signed_project):
 
     # As Django does: one year, its months at once (January: the commitment made when the agreement was signed).
     assert _drill_down_links(page, "value_date__month") == ["1", "2", "4"]
+
+
+def test_the_ledger_lists_fifty_rows_a_page_each_labelled_with_its_kind_amount_and_date(staff_client, signed_project):
+    for day in range(1, 52):  # the signed commitment and 51 payments
+        services.disbursement_record(
+            project=signed_project, amount=Decimal("10.00"), value_date=dt.date(2024, 1, 1) + dt.timedelta(days=day)
+        )
+    url = reverse("admin:grants_transaction_changelist")
+
+    first = staff_client.get(url).content.decode()
+    second = staff_client.get(url, {"p": 2}).content.decode()
+
+    assert first.count('class="action-select"') == 50 and second.count('class="action-select"') == 2
+    assert "52 transactions" in first
+    assert 'aria-label="Select this object for an action - Disbursement 10.00 USD (2024-02-21)"' in first

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import io
+import re
 from decimal import Decimal
+from urllib.parse import urlencode
 
 import openpyxl
 import pytest
 import tablib
+from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -441,3 +445,20 @@ def test_the_ledger_lists_fifty_rows_a_page_each_labelled_with_its_kind_amount_a
     assert first.count('class="action-select"') == 50 and second.count('class="action-select"') == 2
     assert "52 transactions" in first
     assert 'aria-label="Select this object for an action - Disbursement 10.00 USD (2024-02-21)"' in first
+
+
+def test_a_rows_link_carries_the_lists_filters_as_djangos_own_would(staff_client, signed_project):
+    payment = services.disbursement_record(
+        project=signed_project, amount=Decimal("10.00"), value_date=dt.date(2024, 2, 1)
+    )
+    url = reverse("admin:grants_transaction_changelist")
+
+    filters = {"kind__exact": TransactionKind.DISBURSEMENT, "q": signed_project.code, "o": "-1"}
+    page = staff_client.get(url, filters).content.decode()
+
+    (link,) = set(re.findall(rf'href="([^"]*/{payment.pk}/[^"]*)"', page))
+    address = html.unescape(link)
+    preserved = urlencode({"_changelist_filters": urlencode(filters)})
+    expected = add_preserved_filters({"preserved_filters": preserved, "opts": Transaction._meta}, address.split("?")[0])
+    assert address == expected
+    assert staff_client.get(address).status_code == 200

@@ -19,7 +19,7 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from common.figures import cached_figures
+from common.figures import cached_figures, cached_query
 from common.permissions import may
 from grants.models import GrantBudgetLine, PartnerRole, Project, ProjectPartner
 from grants.selectors import public_projects
@@ -465,14 +465,17 @@ def reports_to_review_count() -> int:
 
 
 def overdue_report_count(*, today: dt.date) -> int:
-    return ReportingPeriod.objects.filter(periods_overdue(today)).count()
+    """Kept (the day is in the query) until a row of the periods' table changes."""
+    overdue = ReportingPeriod.objects.filter(periods_overdue(today))
+    return cached_query("overdue-reports", overdue, overdue.count)
 
 
 def partners_most_overdue(*, today: dt.date, limit: int = 5) -> list[PartnerOverdue]:
     """The implementing partners owing the most overdue reports, most first, in one query.
 
     A report is owed by each organisation implementing its project, so a project with two implementing
-    partners counts for both."""
+    partners counts for both. Kept (the day is in the query) until a row of a table it reads changes: the work
+    queue reads it on every visit, and at 50,000 projects it is the queue's slowest query."""
     partner = "project__partners__organisation"
     rows = (
         ReportingPeriod.objects.filter(periods_overdue(today), project__partners__role=PartnerRole.IMPLEMENTING)
@@ -480,7 +483,11 @@ def partners_most_overdue(*, today: dt.date, limit: int = 5) -> list[PartnerOver
         .annotate(overdue=Count("pk"))
         .order_by("-overdue", f"{partner}__name")[:limit]
     )
-    return [PartnerOverdue(row[f"{partner}_id"], row[f"{partner}__name"], row["overdue"]) for row in rows]
+    return cached_query(
+        "partners-most-overdue",
+        rows,
+        lambda: [PartnerOverdue(row[f"{partner}_id"], row[f"{partner}__name"], row["overdue"]) for row in rows],
+    )
 
 
 def donors() -> QuerySet[Organisation]:

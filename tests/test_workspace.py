@@ -25,6 +25,7 @@ from grants.services import TrancheSpec, disbursement_record, project_close, tra
 from grants.services.amendments import AmendmentTerms, amendment_request, amendment_withdraw
 from members.roles import ADMINISTRATOR, FINANCE_OFFICER, GRANTS_COMMITTEE, PROGRAMME_OFFICER
 from results.models import ProgressReport, ReportStatus
+from results.services import report_save, report_submit
 from tests.factories import (
     ApplicationFactory,
     CallFactory,
@@ -38,6 +39,7 @@ from tests.factories import (
     project_at_closeout,
     staff_in_role,
 )
+from tests.results.helpers import NARRATIVE, inputs, reporter_of
 
 pytestmark = pytest.mark.django_db
 
@@ -304,6 +306,22 @@ def test_the_kept_counts_follow_the_work_as_it_is_done(known_work, administrator
     assert [(detail.label, detail.count) for detail in overdue.details] == [("Jinja", 4), ("Monrovia", 4)]
 
 
+def test_a_report_sent_in_leaves_the_kept_overdue_reports_at_once(known_work, administrator):
+    """Sending a report in marks its period sent in the database, not through the period's save: the overdue count
+    and the partners owing most, kept for the day, are forgotten by the report's own save."""
+    returned = ProgressReport.objects.get(status=ReportStatus.RETURNED)  # owed by both partners
+    partner = reporter_of(returned.project)
+    before = work_queue(administrator)
+
+    saved = report_save(report=returned, user=partner, narrative=NARRATIVE, values=inputs(returned.period, {}))
+    report_submit(report=saved, user=partner)
+
+    after = work_queue(administrator)
+    assert (counts(before)[PARTNER_REPORTS], counts(after)[PARTNER_REPORTS]) == (6, 5)
+    (overdue,) = [line for line in every_line(after) if line.label == PARTNER_REPORTS]
+    assert [(detail.label, detail.count) for detail in overdue.details] == [("Monrovia", 3), ("Jinja", 2)]
+
+
 # Each line leads to the list of exactly the rows it counts
 
 
@@ -416,10 +434,11 @@ def test_the_queue_takes_as_many_queries_for_a_large_portfolio_as_for_a_small_on
     forget_figures()
     with django_assert_num_queries(14):
         work_queue(someone)
-    # The counts over thousands of rows (applications, tranches, projects to close) are kept until a row of a table
-    # they read changes; the user's permissions were read by the first call. The periods owed are read each time: a
-    # flag the database keeps says which (`report_sent`), whatever wrote the reports, signals or not.
-    with django_assert_num_queries(9):
+    # The counts over thousands of rows (applications, tranches, projects to close, the periods owed and the partners
+    # owing most) are kept until a row of a table they read changes; the user's permissions were read by the first
+    # call. A report sent in changes its period's flag in the database (`report_sent`), and the report's own save
+    # forgets what was kept (test_a_report_sent_in_leaves_the_kept_overdue_reports_at_once).
+    with django_assert_num_queries(7):
         work_queue(someone)
 
 

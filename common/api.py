@@ -24,6 +24,7 @@ from django.core.signals import got_request_exception
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
+from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -71,6 +72,21 @@ def money_field(**kwargs: Any) -> serializers.DecimalField:
     return serializers.DecimalField(
         max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES, coerce_to_string=True, read_only=True, **kwargs
     )
+
+
+class ChoiceLabel(serializers.CharField):
+    """The label of a choice's value, in the request's language ("Implementation" for 2), as the model's
+    `get_<field>_display()` gives it; the labels are read from the model field once, not for every row."""
+
+    def __init__(self, field_name: str, **kwargs: Any):
+        super().__init__(source=field_name, read_only=True, **kwargs)
+
+    def bind(self, field_name: str, parent) -> None:
+        super().bind(field_name, parent)
+        self.labels = dict(parent.Meta.model._meta.get_field(self.source).flatchoices)
+
+    def to_representation(self, value: Any) -> str:
+        return force_str(self.labels.get(value, value), strings_only=True)
 
 
 UNLISTED = object()

@@ -19,7 +19,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from common.api import OWN_ROW, ActPermissions
+from common.api import OWN_ROW, ActPermissions, ChoiceLabel
 from grants.api import ProjectRef
 
 from . import selectors, services
@@ -59,7 +59,7 @@ class ReportOutput(serializers.ModelSerializer):
     )
     is_final = serializers.BooleanField(source="period.is_final", read_only=True, help_text="The grant's final report.")
     due_date = serializers.DateField(source="period.due_date", read_only=True)
-    status_name = serializers.CharField(source="get_status_display", read_only=True)
+    status_name = ChoiceLabel("status")
 
     class Meta:
         model = ProgressReport

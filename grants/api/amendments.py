@@ -12,7 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from common.api import OWN_ROW, ActPermissions, money_field
+from common.api import OWN_ROW, ActPermissions, ChoiceLabel, money_field
 from common.money import MONEY_DIGITS, MONEY_PLACES
 from common.permissions import may
 from members.models import Role
@@ -51,8 +51,8 @@ class AmendmentSignatoryOutput(serializers.Serializer):
 class AmendmentOutput(serializers.ModelSerializer):
     agreement = serializers.SlugRelatedField(slug_field="reference", read_only=True)
     project = serializers.CharField(source="agreement.project.code", read_only=True)
-    kind_name = serializers.CharField(source="get_kind_display", read_only=True)
-    status_name = serializers.CharField(source="get_status_display", read_only=True)
+    kind_name = ChoiceLabel("kind")
+    status_name = ChoiceLabel("status")
     additional_amount = money_field(allow_null=True, help_text="A cost extension's, in the agreement's currency.")
     budget_lines = BudgetLineOutput(many=True, read_only=True)
     tranches = AmendmentTrancheOutput(many=True, read_only=True)

@@ -18,7 +18,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from common.api import OWN_ROW, ActPermissions, money_field
+from common.api import OWN_ROW, ActPermissions, ChoiceLabel, money_field
 from common.money import MONEY_DIGITS, MONEY_PLACES
 from members.models import Role
 from members.selectors import organisations_of
@@ -102,7 +102,7 @@ class ConsortiumMemberOutput(serializers.Serializer):
 class ApplicationOutput(serializers.ModelSerializer):
     call = CallRef(read_only=True)
     organisation = OrganisationRef(read_only=True)
-    status_name = serializers.CharField(source="get_status_display", read_only=True)
+    status_name = ChoiceLabel("status")
     countries = serializers.SerializerMethodField()
     cities = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
     requested_amount = money_field(allow_null=True, help_text="In the call's currency.")

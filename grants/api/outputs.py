@@ -7,7 +7,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from common.api import money_field
+from common.api import ChoiceLabel, money_field
 from members.models import Organisation
 
 from ..models import (
@@ -196,7 +196,7 @@ class CityOutput(serializers.Serializer):
 
 class ProjectPartnerOutput(serializers.ModelSerializer):
     organisation = OrganisationRef(read_only=True)
-    role_name = serializers.CharField(source="get_role_display", read_only=True)
+    role_name = ChoiceLabel("role")
 
     class Meta:
         model = ProjectPartner
@@ -204,7 +204,7 @@ class ProjectPartnerOutput(serializers.ModelSerializer):
 
 
 class ProjectOutput(serializers.ModelSerializer):
-    status_name = serializers.CharField(source="get_status_display", read_only=True)
+    status_name = ChoiceLabel("status")
     facility = FacilityRef(read_only=True)
     window = WindowRef(source="facility.window", read_only=True)
     themes = ThemeRef(many=True, read_only=True)
@@ -286,7 +286,7 @@ class ContributionRef(serializers.ModelSerializer):
 
 
 class TransactionOutput(serializers.ModelSerializer):
-    kind_name = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_name = ChoiceLabel("kind")
     amount = money_field(help_text="In `currency`; negative only on a row that reverses another.")
     provider = OrganisationRef(read_only=True, allow_null=True)
     receiver = OrganisationRef(read_only=True, allow_null=True)

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 from rest_framework.authtoken.models import Token
 
 from common.api import exception_handler
@@ -72,6 +73,21 @@ def test_a_project_shows_where_it_works_with_whom_and_its_money_as_decimal_strin
     assert (project["currency"], project["approved_budget"]) == ("USD", "250000.00")
     assert (project["committed"], project["disbursed"]) == ("100000.00", "40000.00")
     assert project["web_url"].endswith("/projects/CP-UGA/")
+
+
+def test_the_names_of_statuses_and_roles_are_those_of_the_records_in_the_language_asked_for(api, portfolio):
+    project = portfolio["uganda"]
+    partner = project.partners.get()
+    labels = {}
+    for language in ["fr", "en", "fr"]:
+        listed = api.get(f"{API}/projects/", HTTP_ACCEPT_LANGUAGE=language).json()["results"]
+        (shown,) = [row for row in listed if row["id"] == project.pk]
+        with translation.override(language):
+            expected = (project.get_status_display(), partner.get_role_display())
+        assert (shown["status_name"], shown["partners"][0]["role_name"]) == expected
+        labels[language] = expected
+
+    assert labels["fr"] != labels["en"] and labels["en"][0] == "Implementation"
 
 
 def test_anyone_lists_members_donors_and_partners_with_public_fields_only(api, portfolio):

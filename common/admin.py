@@ -242,8 +242,34 @@ class KeptValuesFilter(admin.AllValuesFieldListFilter):
 
     def __init__(self, field, request, params, model, model_admin, field_path):
         super().__init__(field, request, params, model, model_admin, field_path)
-        values = self.lookup_choices
+        values = self.values_offered(field, self.lookup_choices)
         self.lookup_choices = cached_query("admin-values", values, lambda: distinct_values(values, field))
+
+    def values_offered(self, field, values: QuerySet) -> QuerySet:
+        """The query of the values offered: Django's, over the rows of the admin's own query."""
+        return values
+
+
+class ChoicesInUseFilter(KeptValuesFilter):
+    """A filter of a field with choices (a country) offering only the values the rows hold, each by its label, in
+    the labels' order: the projects' 40 countries by name, not the standard's 249. Django's filter of a field with
+    choices lists every choice, and writes each one's link, on every visit of the list."""
+
+    def values_offered(self, field, values: QuerySet) -> QuerySet:
+        # The values the table's rows hold, through the column's index: the admin's query may count or annotate.
+        return field.model._default_manager.order_by(field.name).values_list(field.name, flat=True).distinct()
+
+    def choices(self, changelist):
+        everything, *offered = super().choices(changelist)
+        labels = {"": self.empty_value_display, **{str(value): label for value, label in self.field.flatchoices}}
+        values = [str(value) for value in self.lookup_choices if value is not None]
+        named = [
+            {**choice, "display": f"{labels.get(value, value)}{choice['display'][len(value) :]}"}  # and its count
+            for value, choice in zip(values, offered, strict=False)
+        ]
+        yield everything
+        yield from sorted(named, key=lambda choice: str(choice["display"]).casefold())
+        yield from offered[len(values) :]  # rows without a value
 
 
 class MoneyTotalsMixin:

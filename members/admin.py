@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.authtoken.admin import TokenAdmin as BaseTokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
-from common.admin import CheckedImportExportAdmin, CountedListMixin, ReadOnlyMixin
+from common.admin import CheckedImportExportAdmin, ChoicesInUseFilter, CountedListMixin, ReadOnlyMixin
 from common.errors import DomainError
 from common.permissions import may
 
@@ -138,7 +138,7 @@ class OrganisationAdmin(CountedListMixin, CheckedImportExportAdmin):
     resource_classes = [OrganisationResource]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["name", "short_name", "kind", "country", "iati_identifier", "membership_count", "is_demo"]
-    list_filter = ["kind", CurrentMemberFilter, "memberships__constituency", "country", "is_demo"]
+    list_filter = ["kind", CurrentMemberFilter, "memberships__constituency", ("country", ChoicesInUseFilter), "is_demo"]
     search_fields = ["name", "short_name", "iati_identifier", "registration_number"]
     inlines = [MembershipInline, OrganisationRoleInline, InvitationInline, BankAccountInline]
     date_hierarchy = "created_at"

@@ -150,6 +150,7 @@ class Organisation(models.Model):
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
         ordering = ["name"]
+        indexes = [models.Index(fields=["country"], name="organisation_country")]  # the admin list's filter
         constraints = [
             models.UniqueConstraint(
                 fields=["iati_identifier"],

@@ -17,6 +17,7 @@ from modeltranslation.admin import TranslationAdmin
 
 from common.admin import (
     CheckedImportExportAdmin,
+    ChoicesInUseFilter,
     ConditionFilter,
     CountedListMixin,
     HistoryAdmin,
@@ -131,7 +132,7 @@ class ThemeAdmin(CountedListMixin, CatalogueAdmin):
 @admin.register(City)
 class CityAdmin(CatalogueAdmin):
     list_display = ["name", "country", "confirmed", "proposed_by", "latitude", "longitude", "project_count"]
-    list_filter = ["confirmed", "position_source", "country"]
+    list_filter = ["confirmed", "position_source", ("country", ChoicesInUseFilter)]
     readonly_fields = ["position_source"]
     list_select_related = ["proposed_by"]
     autocomplete_fields = ["proposed_by"]  # every donor and grantee: picked by typing
@@ -291,7 +292,7 @@ class ProjectAdmin(
         "facility__window",
         "facility",
         "themes",
-        "countries__country",
+        ("countries__country", ChoicesInUseFilter),
         "is_public",
         "is_demo",
     ]
@@ -418,7 +419,7 @@ class ProjectAdmin(
 @admin.register(ProjectCountry)
 class ProjectCountryAdmin(admin.ModelAdmin):
     list_display = ["project", "country", "percentage"]
-    list_filter = ["country"]
+    list_filter = [("country", ChoicesInUseFilter)]
     list_select_related = ["project"]
     search_fields = ["project__code", "project__title"]
     autocomplete_fields = ["project"]

@@ -26,13 +26,16 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from typing import TypeVar
+from weakref import WeakKeyDictionary
 
 from django.apps import apps
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Model, QuerySet
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.sql import Query
 from django.utils import translation
 
 T = TypeVar("T")
@@ -124,7 +127,7 @@ def cached_query(name: str, queryset: QuerySet, compute: Callable[[], T]) -> T:
     """What `compute()` reads from `queryset` (a whole-table aggregate, say), kept in the cache under the
     query's SQL when every table the SQL names (subqueries included) is watched, until a row of one of them or any
     row `watch` watches changes; computed afresh otherwise."""
-    sql, params = queryset.query.sql_with_params()
+    sql, params = sql_of(queryset)
     named = _tables_in(sql)
     if not _only_watched(named):
         return compute()
@@ -143,12 +146,29 @@ def _only_watched(named: set[str]) -> bool:
 
 def tables_named(queryset: QuerySet) -> set[str]:
     """The tables of models the query's SQL names, subqueries included."""
-    return _tables_in(queryset.query.sql_with_params()[0])
+    return _tables_in(sql_of(queryset)[0])
 
 
-def _tables_in(sql: str) -> set[str]:
+# A query's SQL, by the query object it was compiled from. An admin list asks its count, its totals and its date
+# drill-down of the same rows (`ChangeList.queryset`), and a search across partners and cities compiles to a
+# subquery for each word and relation (3 ms at a time): compiled once a request, not once a figure kept. A query
+# object changed in place after it was compiled (Django changes only a clone it has not handed out yet) would
+# have to be compiled again: `sql_of` is only asked of querysets handed to the figures.
+_compiled: WeakKeyDictionary[Query, tuple[str, tuple]] = WeakKeyDictionary()
+
+
+def sql_of(queryset: QuerySet) -> tuple[str, tuple]:
+    query = queryset.query
+    compiled = _compiled.get(query)
+    if compiled is None:
+        compiled = _compiled[query] = query.sql_with_params()
+    return compiled
+
+
+@lru_cache(maxsize=256)
+def _tables_in(sql: str) -> frozenset[str]:
     quote = connection.ops.quote_name
-    return {model._meta.db_table for model in apps.get_models() if quote(model._meta.db_table) in sql}
+    return frozenset(model._meta.db_table for model in apps.get_models() if quote(model._meta.db_table) in sql)
 
 
 def watch(models: Iterable[type[Model]], *, unread: Callable[[Model, frozenset | None], bool] | None = None) -> None:

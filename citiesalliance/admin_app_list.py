@@ -40,7 +40,7 @@ def app_list_html(app_list: Iterable[Mapping], *, path: str, show_changelinks: b
 
 def _app(app: Mapping, here: str, show_changelinks: bool, words: dict[str, str]) -> str:
     label = conditional_escape(app["app_label"])
-    title = gettext(DJANGOS_WORDS["models_of"]) % {"name": conditional_escape(app["name"])}
+    title = words["models_of"] % {"name": conditional_escape(app["name"])}
     rows = "".join(_model(model, label, here, show_changelinks, words) for model in app["models"])
     current = " current-app" if app["app_url"] in here else ""
     return (

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import django
@@ -15,7 +16,7 @@ from django.test.html import parse_html
 from django.utils import translation
 
 from citiesalliance.admin_app_list import app_list_html
-from tests.factories import StaffFactory, UserFactory
+from tests.factories import StaffWithoutPermissionsFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +37,7 @@ def app_list_of(user, path: str = PROJECTS):
 
 
 def view_only_staff():
-    staff = StaffFactory()
+    staff = StaffWithoutPermissionsFactory()
     staff.user_permissions.set(
         Permission.objects.filter(codename__in=["view_project", "view_transaction", "add_city", "view_city"])
     )
@@ -53,6 +54,19 @@ def test_the_list_reads_as_djangos_template_writes_it(language, show_changelinks
             ours = app_list_html(app_list, path=path, show_changelinks=show_changelinks)
 
             assert parse_html(ours) == parse_html(djangos(app_list, path=path, show_changelinks=show_changelinks))
+
+
+def test_a_staff_account_is_offered_the_lists_and_adding_its_permissions_allow_and_nothing_else():
+    html = app_list_html(app_list_of(view_only_staff()), path=PROJECTS, show_changelinks=True)
+
+    listed = re.findall(r'<th scope="row" id="([a-z]+-[a-z]+)">', html)
+    assert sorted(listed) == ["grants-city", "grants-project", "grants-transaction"]
+    assert re.findall(r'<a href="([^"]+)" class="addlink"', html) == ["/admin/grants/city/add/"]
+    assert re.findall(r'class="(viewlink|changelink)" aria-describedby="([a-z-]+)"', html) == [
+        ("viewlink", "grants-city"),
+        ("viewlink", "grants-project"),
+        ("viewlink", "grants-transaction"),
+    ]
 
 
 def test_names_and_addresses_are_escaped_and_nothing_to_show_says_so():

@@ -7,14 +7,16 @@ from unittest import mock
 
 import pytest
 from django.contrib import admin
+from django.contrib.admin.templatetags.admin_list import results
 from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
+from django.urls import resolve, reverse
 from django.utils import translation
 from django.utils.html import escape
 from rest_framework.authtoken.models import Token
 
+from common.admin_rows import rows_html
 from devtools.demo.amendments import load_demo_amendments
 from devtools.demo.logins import create_demo_logins
 from devtools.demo.messages import load_demo_messages
@@ -23,7 +25,7 @@ from devtools.demo.results import load_demo_results
 from devtools.demo.updates import load_demo_updates
 from devtools.generators.portfolio import generate_portfolio
 from donors.models import DonorReport
-from grants.models import ApplicationStatus, Call, ReviewAssignment
+from grants.models import ApplicationStatus, Call, FundingWindow, Project, ReviewAssignment
 from members.models import Organisation, Seat, User
 from tests.factories import ApplicationFactory, SeatTermFactory, StaffFactory, UserFactory, with_totp
 
@@ -190,3 +192,52 @@ def test_the_admin_lists_only_the_models_a_staff_account_may_view_or_change(rf, 
         ("grants", ["Project"])
     ]
     assert apps[0]["models"][0]["perms"] == {"add": False, "change": False, "delete": False, "view": True}
+
+
+def _rows_of_every_list(rf, query: str = ""):
+    """For each admin list, with the demo's records: Django's rows (`items_for_result`) and those written in Python
+    (`common.admin_rows`), each row its cells joined, as the list's template writes them."""
+    user = StaffFactory()
+    for model in REGISTERED:
+        request = rf.get(f"{admin_url(model, 'changelist')}{query}")
+        request.user, request.resolver_match = user, resolve(admin_url(model, "changelist"))
+        changelist = admin.site._registry[model].get_changelist_instance(request)
+        changelist.formset = None  # as the view leaves a list without editable fields
+        yield model._meta.label, ["".join(cells) for cells in results(changelist)], rows_html(changelist)
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_every_list_of_the_admin_writes_the_rows_django_writes(rf, portfolio, language):
+    """Cell by cell: fields, choices, booleans, dates, amounts, related rows, the admin's own columns, missing
+    values, the checkbox and the link to each record, in the user's language."""
+    with translation.override(language):
+        lists = list(_rows_of_every_list(rf))
+    assert [label for label, django_rows, _ in lists if not django_rows] == []
+    assert [label for label, django_rows, python_rows in lists if python_rows != django_rows] == []
+
+
+def test_rows_written_in_python_carry_the_lists_filters_and_order_to_each_record_as_djangos(rf, portfolio):
+    lists = list(_rows_of_every_list(rf, "?o=-1&q=a"))
+    assert [label for label, django_rows, python_rows in lists if python_rows != django_rows] == []
+    project_rows = {label: rows for label, rows, _ in lists}["grants.Project"]
+    assert project_rows and all("_changelist_filters=o%3D-1%26q%3Da" in row for row in project_rows)
+
+
+def test_a_list_written_in_python_escapes_what_users_typed(staff_client, portfolio):
+    project = Project.objects.order_by("pk").first()
+    Project.objects.filter(pk=project.pk).update(title='<script>alert("x")</script> & co')
+    with mock.patch("common.admin_rows.rows_html", wraps=rows_html) as written:
+        response = staff_client.get(admin_url(Project, "changelist"), {"q": project.code})
+    assert written.call_count == 1
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; co" in response.text
+    assert "<script>alert" not in response.text
+
+
+def test_lists_with_editable_fields_or_opened_as_pop_ups_keep_djangos_rows(staff_client, portfolio):
+    """Only Django's rows write a row's form fields and a pop-up's link to the field that opened it."""
+    with mock.patch("common.admin_rows.rows_html", wraps=rows_html) as written:
+        editable = staff_client.get(admin_url(FundingWindow, "changelist"))
+        pop_up = staff_client.get(admin_url(Project, "changelist"), {"_popup": "1", "_to_field": "id"})
+    assert written.call_count == 0
+    assert 'name="form-0-order"' in editable.text
+    assert "data-popup-opener=" in pop_up.text

@@ -9,8 +9,8 @@ from decimal import Decimal
 
 from django.db.models import QuerySet
 from django.db.models.functions import ExtractYear
-from django_countries import countries
 
+from common.countries import country_name
 from common.money import quantize
 from grants.models import Allocation, Contribution, Project, ProjectCountry, Transaction, TransactionKind
 from grants.selectors import AllocationFigures, converted_sums
@@ -128,7 +128,7 @@ def share_breakdowns(
         .order_by()
     ):
         if country not in names:
-            names[country] = str(countries.name(country))
+            names[country] = country_name(country)
         shares[project_id].append((names[country], percentage))
     paid = _disbursed_by_year(projects, quote)
     tables: dict[str, dict[str, ShareRow]] = {dimension: {} for dimension in DIMENSIONS}

@@ -16,11 +16,11 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
-from django_countries import countries
 from modeltranslation.admin import TranslationAdmin, TranslationStackedInline, TranslationTabularInline
 
 from common.admin import ConditionFilter, HistoryAdmin, ReadOnlyMixin
 from common.admin_large_lists import LargeListAdminMixin
+from common.countries import country_name
 from common.errors import DomainError
 from common.money import format_money
 from common.permissions import may, requires
@@ -392,7 +392,7 @@ class ApplicationAdmin(LargeListAdminMixin, ConversationMixin, HistoryAdmin):
 
     @admin.display(description=_("target countries"))
     def target_countries(self, obj: Application) -> str:
-        return ", ".join(str(countries.name(c)) for c in obj.countries)
+        return ", ".join(country_name(c) for c in obj.countries)
 
     def _move(self, request, queryset, to_status: str):
         moved = 0

@@ -25,6 +25,7 @@ from common.admin import (
     RecordPageMixin,
 )
 from common.admin_large_lists import LargeListAdminMixin
+from common.countries import country_name
 from common.errors import DomainError
 from common.money import format_money
 from common.permissions import may, requires
@@ -358,7 +359,7 @@ class ProjectAdmin(
 
     @admin.display(description=_("countries"))
     def country_list(self, obj: Project) -> str:
-        return ", ".join(str(row.country.name) for row in obj.countries.all())
+        return ", ".join(country_name(row.country) for row in obj.countries.all())
 
     @admin.display(description=_("approved budget"), ordering="approved_budget")
     def budget(self, obj: Project) -> str:

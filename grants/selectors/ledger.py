@@ -13,8 +13,8 @@ from django.db import connection
 from django.db.models import Count, ExpressionWrapper, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, ExtractYear
 from django.utils import timezone
-from django_countries import countries
 
+from common.countries import country_name
 from common.figures import cached_figures
 from common.money import quantize
 
@@ -506,7 +506,7 @@ def _label(dimension: str, value) -> str:
     if value is None:
         return "—"
     if dimension == "country":
-        return str(countries.name(value) or value)
+        return country_name(value) or str(value)
     return str(value)
 
 

@@ -14,8 +14,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import Count, ExpressionWrapper, F, QuerySet, Value
 from django.db.models.functions import Coalesce, ExtractYear
-from django_countries import countries
 
+from common.countries import country_name
 from common.figures import cached_figures
 from common.money import quantize
 
@@ -103,7 +103,7 @@ def money_map(rows: QuerySet, *, project: str = "project", quote: str | None = N
         if not code:
             unplaced, unplaced_projects = quantize(total), projects
             continue
-        name = str(countries.name(code) or code)
+        name = country_name(code) or code
         placed.append(MapCountry(code, name, quantize(total), projects, by_country.get(code, [])))
     placed.sort(key=lambda country: (-country.committed, country.name))
     return MoneyMap(quote, placed, unplaced, unplaced_projects, cities)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from common.currency_choice import choose_currency
 from common.maps import BubbleMap, bubble_map, country_point, project
+from common.model_choices import ListedModelChoiceField
 from common.money import format_money
 
 from .models import FundingWindow
@@ -25,7 +26,7 @@ from .selectors.maps import MapFilter, MoneyMap, portfolio_map, portfolio_map_ye
 
 
 class MapFilterForm(forms.Form):
-    window = forms.ModelChoiceField(
+    window = ListedModelChoiceField(
         label=gettext_lazy("Window"),
         queryset=FundingWindow.objects.all(),
         to_field_name="code",

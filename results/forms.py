@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from django import forms
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
-from django_countries import countries
 
+from common.countries import country_name
+from common.model_choices import ListedModelChoiceField
 from grants.models import Facility, FundingWindow, Theme
 from grants.selectors.portfolio import public_country_codes
 
@@ -21,24 +22,24 @@ from .services import ExpenditureInput, ValueInput
 class ScopeForm(forms.Form):
     """Which slice of the portfolio the results page shows; every field is optional."""
 
-    window = forms.ModelChoiceField(
+    window = ListedModelChoiceField(
         FundingWindow.objects.order_by("order"), required=False, label=_("Window"), empty_label=_("All windows")
     )
-    facility = forms.ModelChoiceField(
+    facility = ListedModelChoiceField(
         Facility.objects.select_related("window").order_by("window__order", "name"),
         required=False,
         label=_("Facility"),
         empty_label=_("All facilities"),
     )
-    theme = forms.ModelChoiceField(
+    theme = ListedModelChoiceField(
         Theme.objects.order_by("name"), required=False, label=_("Theme"), empty_label=_("All themes")
     )
     country = forms.ChoiceField(required=False, label=_("Country"))
-    donor = forms.ModelChoiceField(donors(), required=False, label=_("Donor"), empty_label=_("All donors"))
+    donor = ListedModelChoiceField(donors(), required=False, label=_("Donor"), empty_label=_("All donors"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = sorted(((code, countries.name(code)) for code in public_country_codes()), key=lambda pair: pair[1])
+        choices = sorted(((code, country_name(code)) for code in public_country_codes()), key=lambda pair: pair[1])
         self.fields["country"].choices = [("", _("All countries")), *choices]
         self.fields["donor"].queryset = donors()
 

@@ -448,3 +448,19 @@ def test_a_draft_saved_as_the_partner_types_keeps_the_figures_and_its_approval_s
         report=services.report_submit(report=progress, user=reporting.partner), user=reporting.staff
     )
     assert "2,000" in indicator_block(client.get(reverse("results:portfolio")).content.decode(), "IMP-1")
+
+
+def test_the_results_page_lists_its_filters_rows_each_in_one_plain_query(client, reporting):
+    """Windows, facilities, themes and donors are offered by name, read without a server-side cursor (which on
+    PostgreSQL took three round trips and a copy of the rows for each list)."""
+    window = reporting.project.facility.window
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("results:portfolio")).content.decode()
+
+    assert f'<option value="{window.pk}">{window.name}</option>' in page
+    assert f'<option value="{reporting.project.facility.pk}">' in page
+    assert "All donors" in page and "All themes" in page
+    assert [query["sql"] for query in queries if "DECLARE" in query["sql"]] == []
+
+    chosen = client.get(reverse("results:portfolio"), {"window": window.pk})
+    assert chosen.status_code == 200 and "Select a valid choice" not in chosen.content.decode()

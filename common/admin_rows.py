@@ -1,14 +1,14 @@
-"""The rows of an admin list, written in Python: the markup of Django's `{% result_list %}`, at a fraction of its cost.
+"""The rows of an admin list, written in Python: the markup of Django's `{% result_list %}`, at half its cost.
 
 Django works out every cell of every row from the start: which kind of column it is (a field, a method of the
 admin, an attribute; an exception raised and caught for each column that is not a field), the field's choices
 rebuilt and its boolean icons' addresses found again, each cell through `format_html`, then each row through the
-template's loops: about 0.4 ms a row of nine cells, twenty milliseconds a page of fifty. Here what a column is,
-its classes, its choices' labels and its icons are worked out once a page, and each row only reads its values and
+template's loops; the project list's fifty rows of nine cells took 9.4 ms that way. Here (4.5 ms) what a column
+is, its classes, its choices' labels and its icons are worked out once a page, and each row only reads its values and
 writes them; a date or an amount seen before on the page is written once. What the rows show is Django's own
 reading of them (`lookup_field`, `display_for_field`, `display_for_value`, the changelist's `url_for_result`), and
 a list with editable fields (a formset) or opened as a pop-up keeps Django's rows entirely.
-`tests/test_admin_rows.py` compares the two, row by row, for every list of the admin.
+`tests/test_admin.py` compares the two, row by row, for every list of the admin, in English and French.
 """
 
 from __future__ import annotations

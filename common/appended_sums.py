@@ -25,7 +25,7 @@ from django.db import connections
 from django.db.models import BooleanField, QuerySet
 from django.db.models.expressions import RawSQL
 
-from .figures import TIMEOUT, appended_only, cached_query, kept_key, reads_only_watched, tables_named
+from .figures import TIMEOUT, appended_only, cached_query, kept_key, reads_only_watched, sql_of, tables_named
 
 INSERTED_BY = "inserted_by_xact"  # the column PostgreSQL fills with the inserting transaction's id
 
@@ -45,7 +45,7 @@ def sums_across_appends(name: str, sums: QuerySet) -> list[tuple]:
         return cached_query(name, sums, lambda: _in_key_order(list(sums)))
     if not reads_only_watched(sums):
         return _read(sums).rows
-    sql, params = sums.query.sql_with_params()
+    sql, params = sql_of(sums)
     key = kept_key(f"{name}:{sql!r}:{params!r}", tables=tables_named(sums))
     kept = cache.get(key)
     if kept is not None and time.time() - kept.read_in_full_at < TIMEOUT:
@@ -70,7 +70,7 @@ class _Read:
 
 def _read(sums: QuerySet) -> _Read:
     """The rows of `sums` and, in the same statement, the snapshot they were read in."""
-    sql, params = sums.query.sql_with_params()  # the ORM's SQL, its values passed apart
+    sql, params = sql_of(sums)  # the ORM's SQL, its values passed apart
     read = (
         "SELECT seen.snapshot, summed.* FROM (SELECT pg_current_snapshot()::text AS snapshot) AS seen "  # noqa: S608
         f"LEFT JOIN (SELECT true AS found, * FROM ({sql}) AS sums) AS summed ON true"

@@ -139,12 +139,12 @@ def reads_only_watched(queryset: QuerySet) -> bool:
     return _only_watched(tables_named(queryset))
 
 
-def _only_watched(named: set[str]) -> bool:
+def _only_watched(named: frozenset[str]) -> bool:
     watched = {apps.get_model(label)._meta.db_table for label in _watched}
     return bool(named) and named <= watched
 
 
-def tables_named(queryset: QuerySet) -> set[str]:
+def tables_named(queryset: QuerySet) -> frozenset[str]:
     """The tables of models the query's SQL names, subqueries included."""
     return _tables_in(sql_of(queryset)[0])
 

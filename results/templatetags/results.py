@@ -5,12 +5,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import template
+from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 
 from common.chart_svg import bar_chart_svg
 from common.charts import BarChart
 from common.money import format_money, format_quantity
 from results.models import Indicator, Unit
+from results.selectors import IndicatorProgress
 
 register = template.Library()
 
@@ -36,3 +38,21 @@ def measure(value: Decimal | None, indicator: Indicator) -> str:
 def bar_chart(chart: BarChart, *, id: str, title: str, desc: str):
     """`{% bar_chart chart id="chart-people" title=… desc=… %}`: the chart as SVG (common/chart_svg.py)."""
     return bar_chart_svg(chart, id=id, title=title, desc=desc)
+
+
+@register.simple_tag
+def trend_rows(progress: IndicatorProgress):
+    """`{% trend_rows progress %}`: the rows of an indicator's table by year (the year, in the year, to date).
+
+    Written in one pass rather than a template loop: the results page shows twelve indicators over up to fifteen
+    years, and a loop of three filtered cells per row took about 4 ms of each visit.
+    """
+    indicator = progress.indicator
+    return format_html_join(
+        "",
+        '<tr><th scope="row">{}</th><td class="num">{}</td><td class="num">{}</td></tr>',
+        (
+            (point.year, format_measure(point.in_year, indicator), format_measure(point.to_date, indicator))
+            for point in progress.trend
+        ),
+    )

@@ -158,6 +158,17 @@ def test_the_results_page_shows_achieved_target_and_percent_from_approved_report
     assert 'data-figure="achieved">1<' in cities and "25\xa0%" in cities.replace("&nbsp;", "\xa0")
 
 
+def test_the_results_page_tables_each_indicator_by_year_in_the_year_and_to_date(client, reporting):
+    report(reporting, reporting.periods[1], people="800", cities=reporting.cities, status=ReportStatus.APPROVED)
+
+    people = indicator_block(client.get(reverse("results:portfolio")).content.decode(), "IMP-1")
+
+    rows = people[people.index("<tbody>") : people.index("</tbody>")]
+    assert '<tr><th scope="row">2019</th><td class="num">1,200</td><td class="num">1,200</td></tr>' in rows
+    assert '<tr><th scope="row">2020</th><td class="num">800</td><td class="num">2,000</td></tr>' in rows
+    assert rows.count("<tr>") == 2
+
+
 def test_the_results_page_in_french_draws_its_charts_with_coordinates_svg_reads(client, reporting):
     page = client.get(reverse("results:portfolio"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
 

@@ -61,7 +61,12 @@ def require_booked_currency_kept(record: models.Model, *booked: str) -> None:
 
 def money_locale() -> str:
     """The babel locale for the active language: `fr` writes `USD 1 250 000,00`, `en` `USD 1,250,000.00`."""
-    return to_locale(get_language() or settings.LANGUAGE_CODE)
+    return _babel_locale_name(get_language() or settings.LANGUAGE_CODE)
+
+
+@cache
+def _babel_locale_name(language: str) -> str:
+    return to_locale(language)  # a page writes hundreds of figures: named once per language
 
 
 def format_money(amount: Decimal | None, currency: str, *, whole: bool = False) -> str:

@@ -101,6 +101,8 @@ if _installed("citiesalliance-devtools"):
     INSTALLED_APPS.append("devtools")
 
 MIDDLEWARE = [
+    # First, so that the whole request runs in room of its own on the frame stack (common/stack_room.py).
+    "common.stack_room.StackRoom",
     "django.middleware.security.SecurityMiddleware",
     "common.security.ContentSecurityPolicy",
     "common.security.PermissionsPolicy",

@@ -32,6 +32,7 @@ from results.models import (
 )
 from results.services import ValueInput
 from tests.factories import (
+    ContributionFactory,
     OrganisationFactory,
     PartnerUserFactory,
     ProjectCountryFactory,
@@ -463,15 +464,19 @@ def test_a_draft_saved_as_the_partner_types_keeps_the_figures_and_its_approval_s
 
 def test_the_results_page_lists_its_filters_rows_each_in_one_plain_query(client, reporting):
     """Windows, facilities, themes and donors are offered by name, read without a server-side cursor (which on
-    PostgreSQL took three round trips and a copy of the rows for each list)."""
+    PostgreSQL took three round trips and a copy of the rows for each list); a donor is read for its name alone."""
     window = reporting.project.facility.window
+    donor = ContributionFactory(donor__name="Fonds <Urbain> & Cie").donor
     with CaptureQueriesContext(connection) as queries:
         page = client.get(reverse("results:portfolio")).content.decode()
 
     assert f'<option value="{window.pk}">{window.name}</option>' in page
     assert f'<option value="{reporting.project.facility.pk}">' in page
+    assert f'<option value="{donor.pk}">Fonds &lt;Urbain&gt; &amp; Cie</option>' in page
     assert "All donors" in page and "All themes" in page
     assert [query["sql"] for query in queries if "DECLARE" in query["sql"]] == []
+    (donor_list,) = [query["sql"] for query in queries if 'DISTINCT "members_organisation"' in query["sql"]]
+    assert '"members_organisation"."name"' in donor_list and '"members_organisation"."created_at"' not in donor_list
 
     chosen = client.get(reverse("results:portfolio"), {"window": window.pk})
     assert chosen.status_code == 200 and "Select a valid choice" not in chosen.content.decode()

@@ -4,6 +4,7 @@ edge of a frame chunk, where each call would map and unmap a chunk and fault a p
 import resource
 import sys
 
+from django.http import HttpResponse
 from django.test import override_settings
 from django.urls import path
 
@@ -41,8 +42,6 @@ def test_no_call_made_in_the_room_faults_a_page_whatever_its_depth():
 
 
 def _where_the_view_ran(request):
-    from django.http import HttpResponse
-
     frame, codes = sys._getframe(), set()
     while frame is not None:
         codes.add(frame.f_code)

@@ -14,7 +14,7 @@ from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -295,16 +295,32 @@ class MoneyTotalsMixin:
         return selected._selection_summary
 
     def _read_selection_summary(self, selected: QuerySet) -> list[tuple[str, Decimal, int]]:
+        rows = selected
         if selected.query.distinct or selected.query.annotations:  # a many-valued join: each row once
-            selected = self.model._default_manager.filter(pk__in=selected.values("pk"))
+            rows = self.model._default_manager.filter(pk__in=selected.values("pk"))
+        dated = self._drill_down_date(selected)
+        # The drill-down's first and last dates are read in the same pass, at no cost measured: read apart, they were
+        # one more read of the selection each time a change made it be read again (13 to 22 ms at 50,000 projects).
+        bounds = {"first": Min(dated), "last": Max(dated)} if dated else {}
         sums = (
-            selected.order_by()
+            rows.order_by()
             .values_list(self.totals_currency_field)
-            .annotate(total=Sum(self.totals_amount_field), rows=Count("pk"))
+            .annotate(total=Sum(self.totals_amount_field), rows=Count("pk"), **bounds)
         )
         # A sum over a whole ledger: kept until a row of the tables it reads changes, and across the rows added to
         # the ledger since (common.appended_sums).
-        return sums_across_appends("admin-selection", sums)
+        summary = sums_across_appends("admin-selection", sums)
+        if dated:  # one first and one last date per currency: the list's are the earliest and the latest
+            firsts = [first for *_sums, first, _last in summary if first is not None]
+            lasts = [last for *_sums, _first, last in summary if last is not None]
+            selected.bounds_read(dated, min(firsts, default=None), max(lasts, default=None))
+        return [(currency, total, count) for currency, total, count, *_bounds in summary]
+
+    def _drill_down_date(self, selected: QuerySet) -> str | None:
+        """The date of the list's drill-down, where the list's rows take its first and last from another read
+        (`bounds_read`, common/admin_large_lists.py): a column of the listed table itself."""
+        field = self.date_hierarchy
+        return field if field and "__" not in field and hasattr(selected, "bounds_read") else None
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         return SummaryCountPaginator(

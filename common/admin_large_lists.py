@@ -37,10 +37,16 @@ class DrillDownQuerySet(QuerySet):
         if bounds is None:
             return super().aggregate(*args, **kwargs)
         (first_name, last_name), field = bounds
-        if not hasattr(self, "_drill_down_bounds"):  # asked by Django's drill-down, then by `dates()` below
-            self._drill_down_bounds = cached_query(f"drill-down-bounds:{field}", self, lambda: self._bounds(field))
-        first, last = self._drill_down_bounds
+        known = self.__dict__.setdefault("_drill_down_bounds", {})  # asked by Django's drill-down, then by `dates()`
+        if field not in known:
+            known[field] = cached_query(f"drill-down-bounds:{field}", self, lambda: self._bounds(field))
+        first, last = known[field]
         return {first_name: first, last_name: last}
+
+    def bounds_read(self, field: str, first, last) -> None:
+        """The first and the last `field` of these rows, read with something else (the list's totals, in the same
+        pass: `MoneyTotalsMixin`): not read again."""
+        self.__dict__.setdefault("_drill_down_bounds", {})[field] = (first, last)
 
     def dates(self, field_name, kind, order="ASC"):
         """The years (or months, or days of a month) that have a row."""

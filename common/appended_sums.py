@@ -17,12 +17,14 @@ it sees its own rows, which may yet be rolled back. On SQLite, sums are kept unt
 
 from __future__ import annotations
 
+import operator
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db import connections
-from django.db.models import BooleanField, QuerySet
+from django.db.models import BooleanField, Max, Min, QuerySet
 from django.db.models.expressions import RawSQL
 
 from .figures import TIMEOUT, appended_only, cached_query, kept_key, reads_only_watched, sql_of, tables_named
@@ -38,21 +40,22 @@ class KeptSums:
 
 
 def sums_across_appends(name: str, sums: QuerySet) -> list[tuple]:
-    """The rows of `sums`, a `values_list(key).annotate(...)` of sums and counts over rows only ever added, each
-    `(key, *numbers)` in the key's order; kept across added rows where the database stamps them, else until any
-    change of what they read."""
+    """The rows of `sums`, a `values_list(key).annotate(...)` of sums and counts (and of firsts and lasts, `Min` and
+    `Max`) over rows only ever added, each `(key, *numbers)` in the key's order; kept across added rows where the
+    database stamps them, else until any change of what they read."""
+    combine = _combining(sums)
     if not (connections[sums.db].vendor == "postgresql" and appended_only(sums.model)):
-        return cached_query(name, sums, lambda: _in_key_order(list(sums)))
+        return cached_query(name, sums, lambda: _in_key_order(list(sums), combine))
     if not reads_only_watched(sums):
-        return _read(sums).rows
+        return _read(sums, combine).rows
     sql, params = sql_of(sums)
     key = kept_key(f"{name}:{sql!r}:{params!r}", tables=tables_named(sums))
     kept = cache.get(key)
     if kept is not None and time.time() - kept.read_in_full_at < TIMEOUT:
-        read = _read(sums.filter(_unseen_by(kept.snapshot, sums.model._meta.db_table, sums.db)))
-        fresh = KeptSums(kept.read_in_full_at, read.snapshot, _in_key_order(kept.rows + read.rows))
+        read = _read(sums.filter(_unseen_by(kept.snapshot, sums.model._meta.db_table, sums.db)), combine)
+        fresh = KeptSums(kept.read_in_full_at, read.snapshot, _in_key_order(kept.rows + read.rows, combine))
     else:
-        read = _read(sums)
+        read = _read(sums, combine)
         fresh = KeptSums(time.time(), read.snapshot, read.rows)
     if not read.by_a_writer:
         cache.set(key, fresh, TIMEOUT)
@@ -68,7 +71,7 @@ class _Read:
     by_a_writer: bool
 
 
-def _read(sums: QuerySet) -> _Read:
+def _read(sums: QuerySet, combine: Sequence[Callable]) -> _Read:
     """The rows of `sums` and, in the same statement, the snapshot they were read in."""
     sql, params = sql_of(sums)  # the ORM's SQL, its values passed apart
     read = (
@@ -85,7 +88,7 @@ def _read(sums: QuerySet) -> _Read:
         if database.in_atomic_block:
             cursor.execute("SELECT pg_current_xact_id_if_assigned() IS NOT NULL")
             by_a_writer = cursor.fetchone()[0]
-    return _Read(found[0][0], _in_key_order([row[2:] for row in found if row[1]]), by_a_writer)
+    return _Read(found[0][0], _in_key_order([row[2:] for row in found if row[1]], combine), by_a_writer)
 
 
 def _unseen_by(snapshot: str, table: str, using: str) -> RawSQL:
@@ -101,10 +104,29 @@ def _unseen_by(snapshot: str, table: str, using: str) -> RawSQL:
     )
 
 
-def _in_key_order(rows: list[tuple]) -> list[tuple]:
-    """One row per key, the numbers of rows sharing a key added, in the key's order."""
+def _combining(sums: QuerySet) -> list[Callable]:
+    """How two rows' numbers of one key make one, column by column: a first (`Min`) the lesser, a last (`Max`) the
+    greater, a sum or a count added."""
+    return [
+        _lesser if isinstance(aggregate, Min) else _greater if isinstance(aggregate, Max) else operator.add
+        for aggregate in sums.query.annotation_select.values()
+        if aggregate.contains_aggregate
+    ]
+
+
+def _lesser(a, b):
+    return b if a is None else a if b is None else min(a, b)
+
+
+def _greater(a, b):
+    return b if a is None else a if b is None else max(a, b)
+
+
+def _in_key_order(rows: list[tuple], combine: Sequence[Callable]) -> list[tuple]:
+    """One row per key, the numbers of rows sharing a key combined (`combine`, column by column), in the key's
+    order."""
     totals: dict = {}
     for key, *numbers in rows:
         kept = totals.get(key)
-        totals[key] = numbers if kept is None else [a + b for a, b in zip(kept, numbers, strict=True)]
+        totals[key] = numbers if kept is None else [how(a, b) for how, a, b in zip(combine, kept, numbers, strict=True)]
     return [(key, *numbers) for key, numbers in sorted(totals.items(), key=lambda item: (item[0] is None, item[0]))]

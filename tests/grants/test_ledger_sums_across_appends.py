@@ -5,6 +5,7 @@ and in whatever order their transactions committed, and reads the selection in f
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import psycopg
@@ -91,6 +92,22 @@ def insert_elsewhere(project, amount: str, paid_on: dt.date) -> psycopg.Connecti
     return other
 
 
+def written_around_the_services(project, paid_on: dt.date, reference: str) -> None:
+    """A disbursement of 5.00 USD inserted by `bulk_create`, as a write around the services would."""
+    Transaction.objects.bulk_create(
+        [
+            Transaction(
+                kind=TransactionKind.DISBURSEMENT,
+                value_date=paid_on,
+                amount=Decimal("5.00"),
+                currency="USD",
+                project=project,
+                reference=reference,
+            )
+        ]
+    )
+
+
 def test_a_disbursement_recorded_after_the_list_was_read_is_added_without_reading_the_selection_again(staff, searched):
     first = selection(staff)
     disbursement_record(project=searched, amount=Decimal("250.00"), value_date=PAID_ON, reference="second")
@@ -102,20 +119,25 @@ def test_a_disbursement_recorded_after_the_list_was_read_is_added_without_readin
     assert not read_in_full(second[2])
 
 
+def test_the_drill_downs_first_and_last_dates_are_kept_with_the_totals_and_moved_by_the_rows_added(staff, searched):
+    """Read in the same pass as the totals, the list's first and last dates are brought up to date with them: an
+    earlier row moves the first, a later one the last, and the drill-down offers each year at once."""
+    url = reverse("admin:grants_transaction_changelist")
+    one_year = staff.get(url, SELECTION).content.decode()
+    disbursement_record(project=searched, amount=Decimal("250.00"), value_date=dt.date(2021, 6, 1), reference="later")
+    written_around_the_services(searched, dt.date(2017, 1, 15), "earlier")
+
+    with CaptureQueriesContext(connection) as read:
+        three_years = staff.get(url, SELECTION).content.decode()
+
+    assert re.findall(r'href="\?[^"]*value_date__month=(\d+)', one_year) == ["3"]  # one payment: its year's months
+    assert re.findall(r'href="\?[^"]*value_date__year=(\d+)', three_years) == ["2017", "2019", "2021"]
+    assert not read_in_full([query["sql"] for query in read.captured_queries])
+
+
 def test_rows_written_around_the_services_are_added_too(staff, searched):
     selection(staff)
-    Transaction.objects.bulk_create(
-        [
-            Transaction(
-                kind=TransactionKind.DISBURSEMENT,
-                value_date=PAID_ON,
-                amount=Decimal("5.00"),
-                currency="USD",
-                project=searched,
-                reference="bulk",
-            )
-        ]
-    )
+    written_around_the_services(searched, PAID_ON, "bulk")
 
     rows, totals, sql = selection(staff)
 

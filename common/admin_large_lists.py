@@ -37,7 +37,7 @@ class DrillDownQuerySet(QuerySet):
         if bounds is None:
             return super().aggregate(*args, **kwargs)
         (first_name, last_name), field = bounds
-        known = self.__dict__.setdefault("_drill_down_bounds", {})  # asked by Django's drill-down, then by `dates()`
+        known = self._known_bounds()  # asked by Django's drill-down, then by `dates()`
         if field not in known:
             known[field] = cached_query(f"drill-down-bounds:{field}", self, lambda: self._bounds(field))
         first, last = known[field]
@@ -46,7 +46,11 @@ class DrillDownQuerySet(QuerySet):
     def bounds_read(self, field: str, first, last) -> None:
         """The first and the last `field` of these rows, read with something else (the list's totals, in the same
         pass: `MoneyTotalsMixin`): not read again."""
-        self.__dict__.setdefault("_drill_down_bounds", {})[field] = (first, last)
+        self._known_bounds()[field] = (first, last)
+
+    def _known_bounds(self) -> dict[str, tuple]:
+        """The first and last dates known of these rows, by field; a clone (filtered further) knows none."""
+        return self.__dict__.setdefault("_drill_down_bounds", {})
 
     def dates(self, field_name, kind, order="ASC"):
         """The years (or months, or days of a month) that have a row."""

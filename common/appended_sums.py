@@ -8,11 +8,13 @@ kept with the snapshot it was read in; read again after rows were added, it is b
 of the rows that snapshot could not see, read in a new snapshot, kept in its place. A transaction still running when
 the sum was read is added once it has committed, whatever ids its rows took; a transaction rolled back never is.
 
-Any other change to a table the sum reads (a project renamed or moved to another window, a contribution's
-reference) replaces a version the sum is kept under (common.figures), and it is read again in full; a change of
-another table (a report approved, a rate) does not; so is a sum read in full
-more than `TIMEOUT` ago, as every cached figure. A sum read by a transaction that has written anything is not kept:
-it sees its own rows, which may yet be rolled back. On SQLite, sums are kept until any change (`cached_query`).
+Any other change to a column the sum reads (a project's code or facility, a facility's window, a contribution's
+reference), or to a row of a table it reads saved without naming its columns (as the admin saves a whole project),
+replaces a version the sum is kept under (common.figures), and it is read again in full; a change of another
+table (a report approved, a rate) or of a column it does not read (a project published or closed by its service)
+does not; so is a sum read in full more than `TIMEOUT` ago, as every cached figure. A sum read by a transaction
+that has written anything is not kept: it sees its own rows, which may yet be rolled back. On SQLite, sums are kept
+until any change (`cached_query`).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from django.db import connections
 from django.db.models import BooleanField, Max, Min, QuerySet
 from django.db.models.expressions import RawSQL
 
-from .figures import TIMEOUT, appended_only, cached_query, kept_key, reads_only_watched, sql_of, tables_named
+from .figures import TIMEOUT, appended_only, cached_query, columns_named, kept_key, reads_only_watched, sql_of
 
 INSERTED_BY = "inserted_by_xact"  # the column PostgreSQL fills with the inserting transaction's id
 
@@ -49,7 +51,7 @@ def sums_across_appends(name: str, sums: QuerySet) -> list[tuple]:
     if not reads_only_watched(sums):
         return _read(sums, combine).rows
     sql, params = sql_of(sums)
-    key = kept_key(f"{name}:{sql!r}:{params!r}", tables=tables_named(sums))
+    key = kept_key(f"{name}:{sql!r}:{params!r}", columns=columns_named(sums))
     kept = cache.get(key)
     if kept is not None and time.time() - kept.read_in_full_at < TIMEOUT:
         read = _read(sums.filter(_unseen_by(kept.snapshot, sums.model._meta.db_table, sums.db)), combine)

@@ -12,9 +12,12 @@ from the rows before the commit is stored under a version nobody reads after the
 the database's name, so that a benchmark's or a test's database never reads another's figures.
 
 Sums over a table whose rows are only ever added (the ledger, `watch_appended`) are brought up to date with the
-rows added instead of read again (common/appended_sums.py): they are kept under a version of each table they read,
-which a change of that table's rows replaces (rows added to the append-only table excepted), and under a version
-that only a change of an unknown table replaces (`portfolio_changed()` called without the model that changed).
+rows added instead of read again (common/appended_sums.py): they are kept under a version of each column they read,
+which a save naming that column (`save(update_fields=...)`, as the services save) replaces, under a version of each
+table they read, which any other change of that table's rows replaces (rows added to the append-only table
+excepted), and under a version that only a change of an unknown table replaces (`portfolio_changed()` called
+without the model that changed). So a project published or closed by its service leaves the ledger's sums kept,
+and a project moved to another facility, or saved whole in the admin, does not.
 
 What a query reads (an admin list's count, say: `cached_query`) is also kept under a version of each table it names,
 so that tables no portfolio figure reads can be watched for it alone (`watch_rows`: applications, calls): a partner
@@ -60,6 +63,32 @@ def _table_version(table: str) -> str:
     return f"table-version:{table}"
 
 
+def _rows_version(table: str) -> str:
+    """Replaced by any change of the table's rows but a save that names the columns it writes."""
+    return f"rows-version:{table}"
+
+
+def _column_version(table: str, column: str) -> str:
+    return f"column-version:{table}.{column}"
+
+
+def _versions_of(model: type[Model], update_fields: Iterable[str] | None = None) -> tuple[str, ...]:
+    """The versions a change of `model`'s rows replaces: its table's, and those of the columns a save wrote when
+    it names them (`update_fields`), else its rows' in any column."""
+    table = model._meta.db_table
+    if not update_fields:
+        return _table_version(table), _rows_version(table)
+    return _table_version(table), *(_column_version(table, column) for column in _columns_written(model, update_fields))
+
+
+def _columns_written(model: type[Model], update_fields: Iterable[str]) -> frozenset[str]:
+    """The columns a save of `update_fields` may change: those, and the ones the database or Django keeps from others
+    (non-editable: a generated column, a search document a trigger makes, a time stamp), the key excepted."""
+    named = {model._meta.get_field(name).column for name in update_fields}
+    kept = {field.column for field in model._meta.concrete_fields if not field.editable and not field.primary_key}
+    return frozenset(named | kept)
+
+
 def _replace_versions(*versions: str) -> None:
     cache.set_many({f"{_prefix()}:{version}": uuid.uuid4().hex for version in versions}, None)
 
@@ -69,11 +98,12 @@ def forget_figures() -> None:
     _replace_versions(ANY_CHANGE, UNKNOWN_CHANGE)
 
 
-def portfolio_changed(sender: type[Model] | None = None, **_signal) -> None:
+def portfolio_changed(sender: type[Model] | None = None, update_fields: Iterable[str] | None = None, **_signal) -> None:
     """Forget every cached figure: now, and again when the current transaction commits. Given the model whose rows
-    changed (`sender`, as signals give it), sums kept across appended rows forget only what read its table."""
+    changed (`sender`, as signals give it), sums kept across appended rows forget only what read its table; given
+    also the fields a save wrote (`update_fields`), only what read their columns."""
     if isinstance(sender, type) and issubclass(sender, Model):
-        versions = (ANY_CHANGE, _table_version(sender._meta.db_table))
+        versions = (ANY_CHANGE, *_versions_of(sender, update_fields))
     else:
         versions = (ANY_CHANGE, UNKNOWN_CHANGE)
     _replace_now_and_at_commit(*versions)
@@ -91,11 +121,25 @@ def _replace_now_and_at_commit(*versions: str) -> None:
     transaction.on_commit(lambda: _replace_versions(*versions))
 
 
-def kept_key(name: str, *, tables: Iterable[str] | None = None, any_change: bool = False) -> str:
+def kept_key(
+    name: str,
+    *,
+    tables: Iterable[str] | None = None,
+    any_change: bool = False,
+    columns: dict[str, frozenset[str]] | None = None,
+) -> str:
     """The cache key of what is called `name`, kept until any watched row changes; or, given the `tables` it reads,
     until a row of one of them changes (rows added to an append-only table excepted, unless `any_change` also
-    forgets it at any change of a row `watch` watches) or an unknown one does."""
-    versions = [ANY_CHANGE] if tables is None else [UNKNOWN_CHANGE, *map(_table_version, sorted(tables))]
+    forgets it at any change of a row `watch` watches) or an unknown one does; or, given the `columns` it reads of
+    each table (`columns_named`), until one of them is written or a row of one of the tables changes otherwise."""
+    if columns is not None:
+        versions = [UNKNOWN_CHANGE]
+        for table in sorted(columns):
+            versions += [_rows_version(table), *(_column_version(table, column) for column in sorted(columns[table]))]
+    elif tables is None:
+        versions = [ANY_CHANGE]
+    else:
+        versions = [UNKNOWN_CHANGE, *map(_table_version, sorted(tables))]
     if tables is not None and any_change:
         versions.insert(0, ANY_CHANGE)
     keys = [f"{_prefix()}:{version}" for version in versions]
@@ -165,10 +209,32 @@ def sql_of(queryset: QuerySet) -> tuple[str, tuple]:
     return compiled
 
 
+def columns_named(queryset: QuerySet) -> dict[str, frozenset[str]]:
+    """Of each table the query's SQL names, the columns whose names it quotes anywhere in it. Django quotes every
+    column it names (a raw fragment must too, as common.appended_sums's does): where two tables share a column's
+    name this holds more than the query reads, never less."""
+    return _columns_in(sql_of(queryset)[0])
+
+
+@lru_cache(maxsize=256)
+def _columns_in(sql: str) -> dict[str, frozenset[str]]:
+    quote = connection.ops.quote_name
+    return {
+        model._meta.db_table: frozenset(
+            field.column for field in model._meta.concrete_fields if quote(field.column) in sql
+        )
+        for model in _models_in(sql)
+    }
+
+
 @lru_cache(maxsize=256)
 def _tables_in(sql: str) -> frozenset[str]:
+    return frozenset(model._meta.db_table for model in _models_in(sql))
+
+
+def _models_in(sql: str) -> list[type[Model]]:
     quote = connection.ops.quote_name
-    return frozenset(model._meta.db_table for model in apps.get_models() if quote(model._meta.db_table) in sql)
+    return [model for model in apps.get_models() if quote(model._meta.db_table) in sql]
 
 
 def watch(models: Iterable[type[Model]], *, unread: Callable[[Model, frozenset | None], bool] | None = None) -> None:
@@ -193,10 +259,10 @@ def watch_rows(models: Iterable[type[Model]]) -> None:
     for model in models:
         _watched.add(model._meta.label)
         uid = f"kept-queries-{model._meta.label}"
-        version = _table_version(model._meta.db_table)
 
-        def receiver(version=version, **_signal) -> None:
-            _replace_now_and_at_commit(version)
+        # Bound as a default: m2m_changed sends a `model` of its own (the other side of the relation).
+        def receiver(watched=model, update_fields=None, **_signal) -> None:
+            _replace_now_and_at_commit(*_versions_of(watched, update_fields))
 
         post_save.connect(receiver, sender=model, dispatch_uid=f"{uid}-save", weak=False)
         post_delete.connect(receiver, sender=model, dispatch_uid=f"{uid}-delete", weak=False)
@@ -231,6 +297,6 @@ def appended_only(model: type[Model]) -> bool:
 def _forget_unless(unread: Callable[[Model, frozenset | None], bool]) -> Callable:
     def receiver(sender: type[Model], instance: Model, update_fields: frozenset | None = None, **signal) -> None:
         if not unread(instance, update_fields):
-            portfolio_changed(sender)
+            portfolio_changed(sender, update_fields)
 
     return receiver

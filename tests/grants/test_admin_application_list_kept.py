@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from common.figures import kept_key
 from grants.models import ApplicationStatus
-from tests.factories import ApplicationFactory, ProjectFactory
+from tests.factories import ApplicationFactory, CityFactory, ProjectFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -76,3 +76,14 @@ def test_an_application_saved_forgets_no_figure_of_the_portfolio_but_a_project_s
 
     ProjectFactory()
     assert kept_key("count", tables={"grants_application"}, any_change=True) != after_application
+
+
+def test_an_applications_cities_changed_forget_what_read_the_applications():
+    application = submitted("Kampala markets", 2025)
+    listed = kept_key("count", tables={"grants_application"}, any_change=True)
+    by_column = kept_key("count", columns={"grants_application": frozenset({"title"})})
+
+    application.cities.add(CityFactory(name="Jinja"))
+
+    assert kept_key("count", tables={"grants_application"}, any_change=True) != listed
+    assert kept_key("count", columns={"grants_application": frozenset({"title"})}) != by_column

@@ -18,7 +18,7 @@ from django.urls import reverse
 from common.appended_sums import sums_across_appends
 from common.figures import portfolio_changed
 from grants.models import Transaction, TransactionKind
-from grants.services import disbursement_record
+from grants.services import disbursement_record, project_publish
 from tests.factories import (
     ExchangeRateFactory,
     FacilityFactory,
@@ -178,6 +178,37 @@ def test_a_project_moved_to_another_window_makes_the_selection_be_read_again(sta
 
     assert (rows, totals) == (0, [])
     assert read_in_full(sql)
+
+
+def test_a_project_published_by_its_service_keeps_the_totals(staff, searched):
+    """The service writes columns the list does not read: the totals kept are still right."""
+    selection(staff)
+    project_publish(project=searched, user=StaffFactory(is_superuser=True))
+
+    rows, totals, sql = selection(staff)
+
+    assert (rows, totals) == (1, ["USD\xa01,000.00"])
+    assert not read_in_full(sql)
+
+
+def test_a_column_the_list_reads_written_alone_makes_the_selection_be_read_again(staff, searched):
+    selection(staff)
+    searched.code = "KE-P9-1"  # the search met the project by its code
+    searched.save(update_fields=["code"])
+
+    rows, totals, sql = selection(staff)
+
+    assert (rows, totals) == (0, [])
+    assert read_in_full(sql)
+
+
+def test_a_project_saved_whole_makes_the_selection_be_read_again(staff, searched):
+    """As the admin saves it: which columns changed is not known."""
+    selection(staff)
+    searched.title = "Another title"
+    searched.save()
+
+    assert read_in_full(selection(staff)[2])
 
 
 def test_a_transaction_that_paid_and_rolled_back_leaves_no_totals_kept_with_its_payment(staff, searched):

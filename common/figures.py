@@ -16,8 +16,10 @@ rows added instead of read again (common/appended_sums.py): they are kept under 
 which a save naming that column (`save(update_fields=...)`, as the services save) replaces, under a version of each
 table they read, which any other change of that table's rows replaces (rows added to the append-only table
 excepted), and under a version that only a change of an unknown table replaces (`portfolio_changed()` called
-without the model that changed). So a project published or closed by its service leaves the ledger's sums kept,
-and a project moved to another facility, or saved whole in the admin, does not.
+without the model that changed). The versions of the columns a trigger writes in another table
+(`written_by_the_database`) are replaced with the change that made it write them. So a project published or closed
+by its service leaves the ledger's sums kept, and a project moved to another facility, or saved whole in the admin,
+does not.
 
 What a query reads (an admin list's count, say: `cached_query`) is also kept under a version of each table it names,
 so that tables no portfolio figure reads can be watched for it alone (`watch_rows`: applications, calls): a partner
@@ -74,11 +76,30 @@ def _column_version(table: str, column: str) -> str:
 
 def _versions_of(model: type[Model], update_fields: Iterable[str] | None = None) -> tuple[str, ...]:
     """The versions a change of `model`'s rows replaces: its table's, and those of the columns a save wrote when
-    it names them (`update_fields`), else its rows' in any column."""
+    it names them (`update_fields`), else its rows' in any column; and those of the columns the database writes in
+    other tables when they change (`written_by_the_database`)."""
+    return (*_own_versions_of(model, update_fields), *_written_elsewhere.get(model._meta.label, ()))
+
+
+def _own_versions_of(model: type[Model], update_fields: Iterable[str] | None = None) -> tuple[str, ...]:
     table = model._meta.db_table
     if not update_fields:
         return _table_version(table), _rows_version(table)
     return _table_version(table), *(_column_version(table, column) for column in _columns_written(model, update_fields))
+
+
+# Of a model's label, the versions of the other tables' columns the database writes when its rows change.
+_written_elsewhere: dict[str, tuple[str, ...]] = {}
+
+
+def written_by_the_database(sources: Iterable[type[Model]], model: type[Model], fields: Iterable[str]) -> None:
+    """Say that a change of a row of one of `sources` makes the database write `fields` of some of `model`'s rows
+    (a trigger: a city renamed remakes the search document of the projects in it), where no signal tells of it: such
+    a change forgets what read them too. The sources are watched apart (`watch`, `watch_rows`)."""
+    versions = _own_versions_of(model, fields)
+    for source in sources:
+        label = source._meta.label
+        _written_elsewhere[label] = tuple(dict.fromkeys((*_written_elsewhere.get(label, ()), *versions)))
 
 
 def _columns_written(model: type[Model], update_fields: Iterable[str]) -> frozenset[str]:

@@ -8,7 +8,7 @@ class GrantsConfig(AppConfig):
     verbose_name = _("Funding and projects")
 
     def ready(self) -> None:
-        from common.figures import watch, watch_appended, watch_rows
+        from common.figures import watch, watch_appended, watch_rows, written_by_the_database
         from members.landing import register_landing
         from members.models import Organisation
 
@@ -71,6 +71,10 @@ class GrantsConfig(AppConfig):
                 City,
                 Organisation,
             ]
+        )
+        # What the database writes of the projects when these change (grants/migrations/0032): their search document.
+        written_by_the_database(
+            [City, Organisation, ProjectPartner, Project.cities.through], Project, fields=["search_document"]
         )
         # What only the admin's lists and the work queue keep of them (counts, a date drill-down) is forgotten when
         # they change.

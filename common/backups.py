@@ -20,7 +20,7 @@ import subprocess
 import tarfile
 from contextlib import closing
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from django.core.files.storage import FileSystemStorage, storages
 from django.db import connections
@@ -93,6 +93,8 @@ def backup_restore(*, folder: Path, confirm: bool, database: str = "default") ->
             f"{folder} holds uploaded files from a folder, and this site keeps them in object storage: "
             f"upload what {MEDIA_ARCHIVE} holds to the bucket, or restore with STORAGE_BACKEND=filesystem."
         )
+    if media_root is not None and MEDIA_ARCHIVE in manifest["sha256"]:
+        _media_members_checked(folder / MEDIA_ARCHIVE)
     held = _data_held(connection, media_root)
     if held and not confirm:
         found = " and ".join(held)
@@ -215,4 +217,23 @@ def _media_unpack(archive: Path, media_root: Path) -> None:
         else:
             child.unlink()
     with tarfile.open(archive) as tar:
-        tar.extractall(media_root, filter="data")
+        if hasattr(tarfile, "data_filter"):
+            tar.extractall(media_root, filter="data")
+        else:  # Python before 3.11.4 (Debian 12's 3.11.2) has no filter: the members were checked beforehand
+            members = tar.getmembers()
+            for member in members:
+                member.mode &= 0o755  # what the filter does too: no set-uid bit, nothing writable by others
+            tar.extractall(media_root, members=members)  # noqa: S202 - each member checked by _media_members_checked
+
+
+def _media_members_checked(archive: Path) -> None:
+    """Refuse, before anything changes, an archive of uploaded files that holds anything but files and folders inside
+    the media folder (a link, a device, a path leading out of it), on every Python this runs on."""
+    with tarfile.open(archive) as tar:
+        for member in tar.getmembers():
+            path = PurePosixPath(member.name)
+            if not (member.isfile() or member.isdir()) or path.is_absolute() or ".." in path.parts:
+                raise BackupError(
+                    f"{archive} holds {member.name!r}, which a restore does not write: only files and folders "
+                    "inside the media folder."
+                )

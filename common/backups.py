@@ -93,7 +93,8 @@ def backup_restore(*, folder: Path, confirm: bool, database: str = "default") ->
             f"{folder} holds uploaded files from a folder, and this site keeps them in object storage: "
             f"upload what {MEDIA_ARCHIVE} holds to the bucket, or restore with STORAGE_BACKEND=filesystem."
         )
-    if media_root is not None and MEDIA_ARCHIVE in manifest["sha256"]:
+    restores_media = media_root is not None and MEDIA_ARCHIVE in manifest["sha256"]
+    if restores_media:
         _media_members_checked(folder / MEDIA_ARCHIVE)
     held = _data_held(connection, media_root)
     if held and not confirm:
@@ -121,7 +122,7 @@ def backup_restore(*, folder: Path, confirm: bool, database: str = "default") ->
         connection.ensure_connection()
         with closing(sqlite3.connect(dump)) as copy:
             copy.backup(connection.connection)
-    if media_root is not None and MEDIA_ARCHIVE in manifest["sha256"]:
+    if restores_media:
         _media_unpack(folder / MEDIA_ARCHIVE, media_root)
 
 
